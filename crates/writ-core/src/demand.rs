@@ -1,0 +1,496 @@
+//! The native demand JSON (`docs/policy.md` §1), parsed into a [`Demand`].
+//!
+//! Parsing is in two steps: serde reads the document into the wire shape (unknown
+//! fields, wrong types, bad times, countries, roles and categories fail here, with
+//! the path of the field), then identifiers and cross-field rules are checked with
+//! their own paths (`targets[1].value`, `period`). Anything accepted is well-formed;
+//! whether it is lawful is the policy engine's question, not the parser's.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::country::CountryCode;
+use crate::identifier::{EmailAddress, PhoneNumber, TargetKind, TargetValue};
+use crate::time::Timestamp;
+
+/// A demand as submitted by an authority.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Demand {
+    pub reference: String,
+    /// When the provider received it; `None` means "now" to whoever evaluates it.
+    pub received_at: Option<Timestamp>,
+    pub authority: Authority,
+    pub instrument: Instrument,
+    pub emergency: Option<Emergency>,
+    pub action: Action,
+    /// Requested categories, in the order asked, without repeats.
+    pub categories: Vec<Category>,
+    pub period: Option<Period>,
+    pub targets: Vec<Target>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Authority {
+    pub name: String,
+    pub country: CountryCode,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<Contact>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Contact {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Instrument {
+    /// The instrument id (`us.search_warrant`). Unknown ids are kept: deciding that
+    /// they are unknown is the policy engine's job (`UNKNOWN_INSTRUMENT`).
+    pub kind: String,
+    pub issuer: Issuer,
+    pub issued_at: Timestamp,
+    pub expires_at: Option<Timestamp>,
+    pub signed: Option<bool>,
+    pub validated_by: Option<Issuer>,
+    pub nondisclosure: Option<Nondisclosure>,
+    pub offence: Option<Offence>,
+    pub offence_in_issuing_state: bool,
+    pub target_resides_in_issuing_state: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Issuer {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub role: IssuerRole,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IssuerRole {
+    Judge,
+    Magistrate,
+    InvestigatingJudge,
+    Court,
+    Prosecutor,
+    Police,
+    Fbi,
+    AttorneyGeneral,
+    Other,
+}
+
+/// A non-disclosure ("gag") order attached to the instrument.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Nondisclosure {
+    pub term: GagTerm,
+    pub basis: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GagTerm {
+    Until(Timestamp),
+    Indefinite,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Offence {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_penalty_years: Option<f64>,
+    #[serde(default)]
+    pub listed: ListedOffence,
+}
+
+/// Offences the e-Evidence Regulation lets through whatever their penalty.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ListedOffence {
+    #[default]
+    None,
+    Cyber,
+    ChildSexualAbuse,
+    PaymentFraud,
+    Terrorism,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Emergency {
+    /// May be missing or blank: that is decided (`EMERGENCY_NO_FACTUAL_BASIS`), not refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub justification: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    #[default]
+    Disclose,
+    Preserve,
+}
+
+/// The four canonical categories of data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    Subscriber,
+    IpIdentification,
+    Traffic,
+    Content,
+}
+
+impl Category {
+    pub const ALL: [Category; 4] = [
+        Self::Subscriber,
+        Self::IpIdentification,
+        Self::Traffic,
+        Self::Content,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Subscriber => "subscriber",
+            Self::IpIdentification => "ip_identification",
+            Self::Traffic => "traffic",
+            Self::Content => "content",
+        }
+    }
+}
+
+impl fmt::Display for Category {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A closed interval of time, `from` ≤ `to`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Period {
+    from: Timestamp,
+    to: Timestamp,
+}
+
+impl Period {
+    pub fn new(from: Timestamp, to: Timestamp) -> Option<Self> {
+        (from <= to).then_some(Self { from, to })
+    }
+
+    pub fn from(&self) -> Timestamp {
+        self.from
+    }
+
+    pub fn to(&self) -> Timestamp {
+        self.to
+    }
+
+    pub fn contains(&self, at: Timestamp) -> bool {
+        self.from <= at && at <= self.to
+    }
+}
+
+/// One target as named in the demand: the text given, and what it parsed to.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Target {
+    pub kind: TargetKind,
+    /// The value exactly as the authority wrote it (echoed back in decisions).
+    pub raw: String,
+    pub value: TargetValue,
+    pub port: Option<u16>,
+    /// For `ip` targets: when the address was observed.
+    pub at: Option<Timestamp>,
+}
+
+/// What is wrong with a demand document, and where.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {problem}")]
+pub struct DemandError {
+    /// The path of the offending field (`instrument.issuer.role`, `targets[1].value`);
+    /// `.` for the document as a whole.
+    pub field: String,
+    pub problem: String,
+}
+
+impl DemandError {
+    fn new(field: impl Into<String>, problem: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            problem: problem.into(),
+        }
+    }
+
+    fn from_json(error: serde_path_to_error::Error<serde_json::Error>) -> Self {
+        let path = error.path().to_string();
+        let problem = error.inner().to_string();
+        // serde names a missing field in the message, not in the path.
+        let named = problem
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split_once('`'))
+            .map(|(name, _)| name.to_owned());
+        let field = match (named, path.as_str()) {
+            (Some(name), "." | "") => name,
+            (Some(name), parent) => format!("{parent}.{name}"),
+            (None, path) => path.to_owned(),
+        };
+        Self::new(field, problem)
+    }
+}
+
+impl Demand {
+    /// Parses the native demand JSON.
+    pub fn from_json(text: &str) -> Result<Self, DemandError> {
+        let deserializer = &mut serde_json::Deserializer::from_str(text);
+        let wire: wire::Demand =
+            serde_path_to_error::deserialize(deserializer).map_err(DemandError::from_json)?;
+        wire.into_demand()
+    }
+
+    pub fn is_emergency(&self) -> bool {
+        self.emergency.is_some()
+    }
+}
+
+/// The document as written; converted into [`Demand`] by checking what serde cannot.
+mod wire {
+    use super::*;
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub(super) struct Demand {
+        reference: String,
+        #[serde(default)]
+        received_at: Option<Timestamp>,
+        authority: Authority,
+        instrument: Instrument,
+        #[serde(default)]
+        emergency: Option<Emergency>,
+        #[serde(default)]
+        action: Action,
+        categories: Vec<Category>,
+        #[serde(default)]
+        period: Option<Period>,
+        targets: Vec<Target>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Instrument {
+        #[serde(rename = "type")]
+        kind: String,
+        issuer: Issuer,
+        issued_at: Timestamp,
+        #[serde(default)]
+        expires_at: Option<Timestamp>,
+        #[serde(default)]
+        signed: Option<bool>,
+        #[serde(default)]
+        validated_by: Option<Issuer>,
+        #[serde(default)]
+        nondisclosure: Option<Nondisclosure>,
+        #[serde(default)]
+        offence: Option<Offence>,
+        #[serde(default)]
+        offence_in_issuing_state: bool,
+        #[serde(default)]
+        target_resides_in_issuing_state: bool,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Nondisclosure {
+        #[serde(default)]
+        until: Option<Timestamp>,
+        #[serde(default)]
+        indefinite: bool,
+        #[serde(default)]
+        basis: Option<String>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Period {
+        from: Timestamp,
+        to: Timestamp,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Target {
+        #[serde(rename = "type")]
+        kind: TargetKind,
+        value: String,
+        #[serde(default)]
+        port: Option<u16>,
+        #[serde(default)]
+        at: Option<Timestamp>,
+    }
+
+    fn non_blank(field: &str, text: String) -> Result<String, DemandError> {
+        if text.trim().is_empty() {
+            Err(DemandError::new(field, "must not be empty"))
+        } else {
+            Ok(text)
+        }
+    }
+
+    impl Demand {
+        pub(super) fn into_demand(self) -> Result<super::Demand, DemandError> {
+            let reference = non_blank("reference", self.reference)?;
+            let authority = check_authority(self.authority)?;
+            let instrument = self.instrument.into_instrument()?;
+
+            if self.categories.is_empty() {
+                return Err(DemandError::new(
+                    "categories",
+                    "must name at least one category",
+                ));
+            }
+            let mut categories = Vec::with_capacity(self.categories.len());
+            for (i, category) in self.categories.into_iter().enumerate() {
+                if categories.contains(&category) {
+                    return Err(DemandError::new(
+                        format!("categories[{i}]"),
+                        format!("{category} is listed twice"),
+                    ));
+                }
+                categories.push(category);
+            }
+
+            let period = self
+                .period
+                .map(|p| {
+                    super::Period::new(p.from, p.to).ok_or_else(|| {
+                        DemandError::new(
+                            "period",
+                            format!("`from` ({}) is after `to` ({})", p.from, p.to),
+                        )
+                    })
+                })
+                .transpose()?;
+
+            let targets = self
+                .targets
+                .into_iter()
+                .enumerate()
+                .map(|(i, target)| target.into_target(i))
+                .collect::<Result<_, _>>()?;
+
+            Ok(super::Demand {
+                reference,
+                received_at: self.received_at,
+                authority,
+                instrument,
+                emergency: self.emergency,
+                action: self.action,
+                categories,
+                period,
+                targets,
+            })
+        }
+    }
+
+    fn check_authority(authority: Authority) -> Result<Authority, DemandError> {
+        let name = non_blank("authority.name", authority.name)?;
+        if let Some(contact) = &authority.contact {
+            if let Some(email) = &contact.email {
+                EmailAddress::parse(email)
+                    .map_err(|e| DemandError::new("authority.contact.email", e.problem))?;
+            }
+            if let Some(phone) = &contact.phone {
+                PhoneNumber::parse(phone)
+                    .map_err(|e| DemandError::new("authority.contact.phone", e.problem))?;
+            }
+        }
+        Ok(Authority { name, ..authority })
+    }
+
+    impl Instrument {
+        fn into_instrument(self) -> Result<super::Instrument, DemandError> {
+            let kind = non_blank("instrument.type", self.kind)?;
+            let nondisclosure = match self.nondisclosure {
+                None => None,
+                Some(n) => {
+                    let term = match (n.until, n.indefinite) {
+                        (Some(until), false) => GagTerm::Until(until),
+                        (None, true) => GagTerm::Indefinite,
+                        (Some(_), true) => {
+                            return Err(DemandError::new(
+                                "instrument.nondisclosure",
+                                "give either `until` or `indefinite: true`, not both",
+                            ));
+                        }
+                        (None, false) => {
+                            return Err(DemandError::new(
+                                "instrument.nondisclosure",
+                                "needs `until` (a time) or `indefinite: true`",
+                            ));
+                        }
+                    };
+                    Some(super::Nondisclosure {
+                        term,
+                        basis: n.basis,
+                    })
+                }
+            };
+            if let Some(years) = self.offence.as_ref().and_then(|o| o.max_penalty_years) {
+                if !years.is_finite() || years < 0.0 {
+                    return Err(DemandError::new(
+                        "instrument.offence.max_penalty_years",
+                        "must be a number of years, zero or more",
+                    ));
+                }
+            }
+            Ok(super::Instrument {
+                kind,
+                issuer: self.issuer,
+                issued_at: self.issued_at,
+                expires_at: self.expires_at,
+                signed: self.signed,
+                validated_by: self.validated_by,
+                nondisclosure,
+                offence: self.offence,
+                offence_in_issuing_state: self.offence_in_issuing_state,
+                target_resides_in_issuing_state: self.target_resides_in_issuing_state,
+            })
+        }
+    }
+
+    impl Target {
+        fn into_target(self, index: usize) -> Result<super::Target, DemandError> {
+            let field = |name: &str| format!("targets[{index}].{name}");
+            let value = TargetValue::parse(self.kind, &self.value)
+                .map_err(|e| DemandError::new(field("value"), e.to_string()))?;
+            if self.kind != TargetKind::Ip {
+                if self.port.is_some() {
+                    return Err(DemandError::new(
+                        field("port"),
+                        "only an ip target has a port",
+                    ));
+                }
+                if self.at.is_some() {
+                    return Err(DemandError::new(field("at"), "only an ip target has `at`"));
+                }
+            }
+            Ok(super::Target {
+                kind: self.kind,
+                raw: self.value,
+                value,
+                port: self.port,
+                at: self.at,
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
