@@ -1,12 +1,14 @@
 //! writ's domain: the values a demand is made of, parsed so that what exists is valid,
 //! and the life of a case. No IO and no clock here: time is a parameter.
 
+pub mod audit;
 pub mod case;
 pub mod country;
 pub mod demand;
 pub mod identifier;
 pub mod time;
 
+pub use audit::{Actor, AuditEntry};
 pub use case::{CaseEvent, CaseId, CaseState, IllegalTransition};
 pub use country::CountryCode;
 pub use demand::{Action, Category, Demand, DemandError, Period, Target};

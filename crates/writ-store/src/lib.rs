@@ -1,1 +1,313 @@
+//! writ's storage port.
+//!
+//! One [`Store`] with two backends behind it: SQLite (a file in the data directory,
+//! zero set-up, the default) and PostgreSQL (several writ processes on one database),
+//! chosen by the database URL. The SQL is written once (`queries.rs`); one conformance
+//! suite (`tests/conformance.rs`) runs against both. Every change that writes more
+//! than one row does so in one transaction, and every state change writes its audit
+//! event in that same transaction: if the audit write fails, the change does not happen.
 
+mod db_time;
+mod location;
+mod queries;
+mod records;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+use writ_core::{Actor, AuditEntry, CaseId, CaseState, IllegalTransition, Timestamp};
+
+pub use location::DatabaseLocation;
+use queries::Queries;
+pub use records::{CaseRecord, Job, JobId, NewCase, NewJob, StoredEvent, Transition};
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{what} {id} not found")]
+    NotFound { what: &'static str, id: String },
+    #[error(transparent)]
+    IllegalTransition(#[from] IllegalTransition),
+    #[error("case {0} was changed by someone else meanwhile; reload it and try again")]
+    Conflict(CaseId),
+    #[error("invalid database URL {0}")]
+    InvalidUrl(String),
+    #[error(
+        "database file {0} does not exist; writ will not create an empty database for a path \
+         that may be mistyped (check the path, or add ?mode=rwc to the URL to create it)"
+    )]
+    MissingDatabase(String),
+    #[error("database error")]
+    Database(#[from] sqlx::Error),
+    #[error("migrating the database schema")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("stored data is not what writ wrote: {0}")]
+    Corrupt(String),
+}
+
+impl StoreError {
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Self::NotFound { .. })
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The store. Cheap to clone: clones share the connection pool.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: Pool,
+}
+
+#[derive(Clone, Debug)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs `$body` with `$tx`, a transaction on whichever backend the store has, and commits
+/// it when `$body` completes; an early return with `?` rolls everything back.
+macro_rules! in_transaction {
+    ($store:expr, |$tx:ident| $body:block) => {
+        match &$store.pool {
+            Pool::Sqlite(pool) => {
+                // IMMEDIATE takes the write lock up front, so two writers queue on the
+                // busy timeout instead of failing when a read lock cannot be upgraded.
+                let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                let out = $body;
+                $tx.commit().await?;
+                out
+            }
+            Pool::Postgres(pool) => {
+                let mut $tx = pool.begin().await?;
+                let out = $body;
+                $tx.commit().await?;
+                out
+            }
+        }
+    };
+}
+
+/// Runs `$body` with `$conn`, a pooled connection, for reads.
+macro_rules! with_connection {
+    ($store:expr, |$conn:ident| $body:block) => {
+        match &$store.pool {
+            Pool::Sqlite(pool) => {
+                let mut $conn = pool.acquire().await?;
+                $body
+            }
+            Pool::Postgres(pool) => {
+                let mut $conn = pool.acquire().await?;
+                $body
+            }
+        }
+    };
+}
+
+impl Store {
+    /// Opens (and for writ's own data directory, creates) the database, and brings its
+    /// schema up to date. A database written by a newer writ is refused.
+    pub async fn open(location: &DatabaseLocation) -> Result<Self, StoreError> {
+        let pool = match location {
+            DatabaseLocation::Sqlite { path, create } => {
+                if !create && !path.exists() {
+                    return Err(StoreError::MissingDatabase(path.display().to_string()));
+                }
+                let options = SqliteConnectOptions::new()
+                    .filename(path)
+                    .create_if_missing(*create)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    // FULL: a committed audit event survives a power cut, not only a crash.
+                    .synchronous(SqliteSynchronous::Full)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(10));
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(4)
+                    .connect_with(options)
+                    .await?;
+                SQLITE_MIGRATIONS.run(&pool).await?;
+                Pool::Sqlite(pool)
+            }
+            DatabaseLocation::Postgres(url) => {
+                let options = PgConnectOptions::from_str(url)?;
+                let pool = PgPoolOptions::new()
+                    .max_connections(16)
+                    .connect_with(options)
+                    .await?;
+                POSTGRES_MIGRATIONS.run(&pool).await?;
+                Pool::Postgres(pool)
+            }
+        };
+        tracing::info!(database = %location, "store open");
+        Ok(Self { pool })
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Waits for open connections to finish and closes them (SQLite checkpoints its WAL).
+    pub async fn close(&self) {
+        match &self.pool {
+            Pool::Sqlite(pool) => pool.close().await,
+            Pool::Postgres(pool) => pool.close().await,
+        }
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        with_connection!(self, |conn| {
+            sqlx::query("SELECT 1").execute(&mut *conn).await?;
+            Ok(())
+        })
+    }
+
+    /// Opens a case for a received demand, with its `case.opened` audit event.
+    pub async fn open_case(
+        &self,
+        case: &NewCase<'_>,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<CaseRecord, StoreError> {
+        let opened = AuditEntry::new(now, actor.clone(), "case.opened")
+            .for_case(case.id)
+            .with_details(serde_json::json!({
+                "reference": case.demand.reference,
+                "authority_country": case.demand.authority.country,
+                "instrument": case.demand.instrument.kind,
+                "received_at": case.received_at,
+            }));
+        in_transaction!(self, |tx| {
+            tx.insert_case(case, now).await?;
+            tx.append_audit(&opened).await?;
+            tx.case(case.id).await?.ok_or_else(|| not_found(case.id))
+        })
+    }
+
+    pub async fn case(&self, id: CaseId) -> Result<CaseRecord, StoreError> {
+        with_connection!(self, |conn| {
+            conn.case(id).await?.ok_or_else(|| not_found(id))
+        })
+    }
+
+    /// Cases, in queue order (earliest deadline first), optionally only those in `state`.
+    pub async fn cases(&self, state: Option<CaseState>) -> Result<Vec<CaseRecord>, StoreError> {
+        with_connection!(self, |conn| { conn.cases(state).await })
+    }
+
+    /// The latest demand document of a case, exactly as submitted.
+    pub async fn demand_document(&self, id: CaseId) -> Result<String, StoreError> {
+        with_connection!(self, |conn| {
+            conn.demand_document(id).await?.ok_or_else(|| not_found(id))
+        })
+    }
+
+    /// Moves a case through the state machine and records who did it and why, in one
+    /// transaction. Refused when the state machine forbids it, or when the case changed
+    /// since it was read.
+    pub async fn transition(&self, step: &Transition) -> Result<CaseRecord, StoreError> {
+        in_transaction!(self, |tx| {
+            let case = tx
+                .case(step.case_id)
+                .await?
+                .ok_or_else(|| not_found(step.case_id))?;
+            let next = case.state.after(step.event)?;
+            if !tx.set_state(case.id, case.version, next, step.at).await? {
+                return Err(StoreError::Conflict(case.id));
+            }
+            let entry =
+                AuditEntry::new(step.at, step.actor.clone(), format!("case.{}", step.event))
+                    .for_case(case.id)
+                    .with_details(serde_json::json!({
+                        "from": case.state,
+                        "to": next,
+                        "details": step.details,
+                    }));
+            tx.append_audit(&entry).await?;
+            tx.case(case.id).await?.ok_or_else(|| not_found(case.id))
+        })
+    }
+
+    /// Records an event that changes nothing else (start-up, shutdown, a view of case
+    /// data). Returns its leaf index.
+    pub async fn record(&self, entry: &AuditEntry) -> Result<u64, StoreError> {
+        in_transaction!(self, |tx| { tx.append_audit(entry).await })
+    }
+
+    /// How many audit events there are.
+    pub async fn audit_size(&self) -> Result<u64, StoreError> {
+        with_connection!(self, |conn| { conn.audit_size().await })
+    }
+
+    /// Up to `limit` audit events from leaf index `from` on, in index order.
+    pub async fn audit_events(
+        &self,
+        from: u64,
+        limit: u64,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        with_connection!(self, |conn| { conn.audit_events(from, limit).await })
+    }
+
+    pub async fn enqueue(&self, job: &NewJob, now: Timestamp) -> Result<JobId, StoreError> {
+        in_transaction!(self, |tx| { tx.insert_job(job, now).await })
+    }
+
+    /// Claims the job that has been due longest, for `lease`; nobody else gets it until
+    /// the lease runs out. `None` when nothing is due.
+    pub async fn claim_job(
+        &self,
+        worker: &str,
+        now: Timestamp,
+        lease: time::Duration,
+    ) -> Result<Option<Job>, StoreError> {
+        let until = now.checked_add(lease).unwrap_or(now);
+        in_transaction!(self, |tx| { tx.claim_job(worker, now, until).await })
+    }
+
+    /// Marks a claimed job done. False if `worker` no longer holds it (its lease ran out
+    /// and another worker took it).
+    pub async fn finish_job(
+        &self,
+        id: JobId,
+        worker: &str,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        in_transaction!(self, |tx| { tx.finish_job(id, worker, now).await })
+    }
+
+    /// Gives a claimed job back after a failure: to run again at `retry_at`, or, with no
+    /// retry time, finished as failed. The error is kept either way.
+    pub async fn release_job(
+        &self,
+        id: JobId,
+        worker: &str,
+        retry_at: Option<Timestamp>,
+        error: &str,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        in_transaction!(self, |tx| {
+            tx.release_job(id, worker, retry_at, error, now).await
+        })
+    }
+}
+
+fn not_found(id: CaseId) -> StoreError {
+    StoreError::NotFound {
+        what: "case",
+        id: id.to_string(),
+    }
+}

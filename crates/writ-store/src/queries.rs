@@ -1,0 +1,314 @@
+//! The SQL, written once and compiled for both backends.
+//!
+//! `queries_for!` implements [`Queries`] on a backend's connection type with the same
+//! statement text (both accept `$n` parameters). The one real difference, how a worker
+//! claims a job, is a parameter of the macro. The conformance suite holds both to the
+//! same behaviour.
+
+use sqlx::{PgConnection, Row, SqliteConnection};
+use writ_core::{AuditEntry, CaseId, CaseState, CountryCode, Timestamp};
+
+use crate::StoreError;
+use crate::db_time::DbTime;
+use crate::records::{CaseRecord, Job, JobId, NewCase, NewJob, StoredEvent};
+
+pub(crate) trait Queries {
+    /// Appends one audit event at the next leaf index, which it returns.
+    async fn append_audit(&mut self, entry: &AuditEntry) -> Result<u64, StoreError>;
+    async fn insert_case(&mut self, case: &NewCase<'_>, now: Timestamp) -> Result<(), StoreError>;
+    async fn case(&mut self, id: CaseId) -> Result<Option<CaseRecord>, StoreError>;
+    async fn cases(&mut self, state: Option<CaseState>) -> Result<Vec<CaseRecord>, StoreError>;
+    async fn demand_document(&mut self, id: CaseId) -> Result<Option<String>, StoreError>;
+    /// Moves a case to `state` if it is still at `version`; false if it was not.
+    async fn set_state(
+        &mut self,
+        id: CaseId,
+        version: i64,
+        state: CaseState,
+        at: Timestamp,
+    ) -> Result<bool, StoreError>;
+    async fn audit_size(&mut self) -> Result<u64, StoreError>;
+    async fn audit_events(&mut self, from: u64, limit: u64)
+    -> Result<Vec<StoredEvent>, StoreError>;
+    async fn insert_job(&mut self, job: &NewJob, now: Timestamp) -> Result<JobId, StoreError>;
+    async fn claim_job(
+        &mut self,
+        worker: &str,
+        now: Timestamp,
+        until: Timestamp,
+    ) -> Result<Option<Job>, StoreError>;
+    async fn finish_job(
+        &mut self,
+        id: JobId,
+        worker: &str,
+        now: Timestamp,
+    ) -> Result<bool, StoreError>;
+    async fn release_job(
+        &mut self,
+        id: JobId,
+        worker: &str,
+        retry_at: Option<Timestamp>,
+        error: &str,
+        now: Timestamp,
+    ) -> Result<bool, StoreError>;
+}
+
+macro_rules! case_columns {
+    () => {
+        "id, state, reference, authority_country, instrument, emergency, received_at, deadline, \
+         decision, opened_at, updated_at, version"
+    };
+}
+
+fn corrupt(what: &str, detail: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(format!("{what}: {detail}"))
+}
+
+macro_rules! queries_for {
+    ($connection:ty, claim_lock = $claim_lock:literal) => {
+        impl Queries for $connection {
+            async fn append_audit(&mut self, entry: &AuditEntry) -> Result<u64, StoreError> {
+                let index: i64 = sqlx::query_scalar(
+                    "UPDATE audit_head SET size = size + 1 WHERE id = 1 RETURNING size - 1",
+                )
+                .fetch_one(&mut *self)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO audit_events (idx, at, actor, action, case_id, entry) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(index)
+                .bind(DbTime(entry.at))
+                .bind(entry.actor.to_string())
+                .bind(&entry.action)
+                .bind(entry.case_id.map(|id| id.to_string()))
+                .bind(entry.canonical_bytes())
+                .execute(&mut *self)
+                .await?;
+                u64::try_from(index).map_err(|_| corrupt("audit_head.size", index))
+            }
+
+            async fn insert_case(&mut self, case: &NewCase<'_>, now: Timestamp) -> Result<(), StoreError> {
+                let demand = case.demand;
+                let id = case.id.to_string();
+                sqlx::query(
+                    "INSERT INTO cases (id, state, reference, authority_country, instrument, \
+                     emergency, received_at, deadline, decision, opened_at, updated_at, version) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, 0)",
+                )
+                .bind(&id)
+                .bind(CaseState::Received.as_str())
+                .bind(&demand.reference)
+                .bind(demand.authority.country.as_str())
+                .bind(&demand.instrument.kind)
+                .bind(demand.is_emergency())
+                .bind(DbTime(case.received_at))
+                .bind(case.deadline.map(DbTime))
+                .bind(case.decision.map(|d| d.to_string()))
+                .bind(DbTime(now))
+                .execute(&mut *self)
+                .await?;
+                sqlx::query("INSERT INTO demands (case_id, submitted_at, document) VALUES ($1, $2, $3)")
+                    .bind(&id)
+                    .bind(DbTime(now))
+                    .bind(case.document)
+                    .execute(&mut *self)
+                    .await?;
+                Ok(())
+            }
+
+            async fn case(&mut self, id: CaseId) -> Result<Option<CaseRecord>, StoreError> {
+                let row = sqlx::query(concat!("SELECT ", case_columns!(), " FROM cases WHERE id = $1"))
+                    .bind(id.to_string())
+                    .fetch_optional(&mut *self)
+                    .await?;
+                row.map(|row| case_from_row!(row)).transpose()
+            }
+
+            async fn cases(&mut self, state: Option<CaseState>) -> Result<Vec<CaseRecord>, StoreError> {
+                // Deadline first (NULLs last), then oldest first: the reviewer's queue order.
+                let rows = sqlx::query(concat!(
+                    "SELECT ",
+                    case_columns!(),
+                    " FROM cases WHERE ($1 IS NULL OR state = $1) \
+                     ORDER BY deadline IS NULL, deadline, received_at, id"
+                ))
+                .bind(state.map(CaseState::as_str))
+                .fetch_all(&mut *self)
+                .await?;
+                rows.into_iter().map(|row| case_from_row!(row)).collect()
+            }
+
+            async fn demand_document(&mut self, id: CaseId) -> Result<Option<String>, StoreError> {
+                Ok(sqlx::query_scalar(
+                    "SELECT document FROM demands WHERE case_id = $1 ORDER BY id DESC LIMIT 1",
+                )
+                .bind(id.to_string())
+                .fetch_optional(&mut *self)
+                .await?)
+            }
+
+            async fn set_state(
+                &mut self,
+                id: CaseId,
+                version: i64,
+                state: CaseState,
+                at: Timestamp,
+            ) -> Result<bool, StoreError> {
+                let done = sqlx::query(
+                    "UPDATE cases SET state = $1, updated_at = $2, version = version + 1 \
+                     WHERE id = $3 AND version = $4",
+                )
+                .bind(state.as_str())
+                .bind(DbTime(at))
+                .bind(id.to_string())
+                .bind(version)
+                .execute(&mut *self)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn audit_size(&mut self) -> Result<u64, StoreError> {
+                let size: i64 = sqlx::query_scalar("SELECT size FROM audit_head WHERE id = 1")
+                    .fetch_one(&mut *self)
+                    .await?;
+                u64::try_from(size).map_err(|_| corrupt("audit_head.size", size))
+            }
+
+            async fn audit_events(&mut self, from: u64, limit: u64) -> Result<Vec<StoredEvent>, StoreError> {
+                let from = i64::try_from(from).unwrap_or(i64::MAX);
+                let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+                let rows = sqlx::query(
+                    "SELECT idx, entry FROM audit_events WHERE idx >= $1 ORDER BY idx LIMIT $2",
+                )
+                .bind(from)
+                .bind(limit)
+                .fetch_all(&mut *self)
+                .await?;
+                rows.into_iter()
+                    .map(|row| {
+                        let index: i64 = row.try_get("idx")?;
+                        Ok(StoredEvent {
+                            index: u64::try_from(index).map_err(|_| corrupt("audit_events.idx", index))?,
+                            entry: row.try_get("entry")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn insert_job(&mut self, job: &NewJob, now: Timestamp) -> Result<JobId, StoreError> {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO jobs (kind, payload, run_at, created_at) VALUES ($1, $2, $3, $4) \
+                     RETURNING id",
+                )
+                .bind(&job.kind)
+                .bind(job.payload.to_string())
+                .bind(DbTime(job.run_at))
+                .bind(DbTime(now))
+                .fetch_one(&mut *self)
+                .await?;
+                Ok(JobId(id))
+            }
+
+            async fn claim_job(
+                &mut self,
+                worker: &str,
+                now: Timestamp,
+                until: Timestamp,
+            ) -> Result<Option<Job>, StoreError> {
+                let row = sqlx::query(concat!(
+                    "UPDATE jobs SET locked_by = $1, locked_until = $2, attempts = attempts + 1 \
+                     WHERE id = (SELECT id FROM jobs WHERE finished_at IS NULL AND run_at <= $3 \
+                     AND (locked_until IS NULL OR locked_until <= $3) ORDER BY run_at, id LIMIT 1 ",
+                    $claim_lock,
+                    ") RETURNING id, kind, payload, run_at, attempts"
+                ))
+                .bind(worker)
+                .bind(DbTime(until))
+                .bind(DbTime(now))
+                .fetch_optional(&mut *self)
+                .await?;
+                let Some(row) = row else { return Ok(None) };
+                let payload: String = row.try_get("payload")?;
+                Ok(Some(Job {
+                    id: JobId(row.try_get("id")?),
+                    kind: row.try_get("kind")?,
+                    payload: serde_json::from_str(&payload).map_err(|e| corrupt("jobs.payload", e))?,
+                    run_at: row.try_get::<DbTime, _>("run_at")?.0,
+                    attempts: row.try_get("attempts")?,
+                }))
+            }
+
+            async fn finish_job(&mut self, id: JobId, worker: &str, now: Timestamp) -> Result<bool, StoreError> {
+                let done = sqlx::query(
+                    "UPDATE jobs SET finished_at = $1, locked_by = NULL, locked_until = NULL \
+                     WHERE id = $2 AND locked_by = $3 AND finished_at IS NULL",
+                )
+                .bind(DbTime(now))
+                .bind(id.0)
+                .bind(worker)
+                .execute(&mut *self)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn release_job(
+                &mut self,
+                id: JobId,
+                worker: &str,
+                retry_at: Option<Timestamp>,
+                error: &str,
+                now: Timestamp,
+            ) -> Result<bool, StoreError> {
+                // No retry time means the job has failed for good: it is finished, with its error.
+                let done = sqlx::query(
+                    "UPDATE jobs SET locked_by = NULL, locked_until = NULL, last_error = $1, \
+                     run_at = COALESCE($2, run_at), \
+                     finished_at = CASE WHEN $2 IS NULL THEN $3 ELSE NULL END \
+                     WHERE id = $4 AND locked_by = $5 AND finished_at IS NULL",
+                )
+                .bind(error)
+                .bind(retry_at.map(DbTime))
+                .bind(DbTime(now))
+                .bind(id.0)
+                .bind(worker)
+                .execute(&mut *self)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+        }
+    };
+}
+
+macro_rules! case_from_row {
+    ($row:expr) => {{
+        let row = $row;
+        let id: String = row.try_get("id")?;
+        let state: String = row.try_get("state")?;
+        let country: String = row.try_get("authority_country")?;
+        let decision: Option<String> = row.try_get("decision")?;
+        Ok::<_, StoreError>(CaseRecord {
+            id: CaseId::parse(&id).map_err(|e| corrupt("cases.id", e))?,
+            state: state.parse().map_err(|e| corrupt("cases.state", e))?,
+            reference: row.try_get("reference")?,
+            authority_country: CountryCode::parse(&country)
+                .map_err(|e| corrupt("cases.authority_country", e))?,
+            instrument: row.try_get("instrument")?,
+            emergency: row.try_get("emergency")?,
+            received_at: row.try_get::<DbTime, _>("received_at")?.0,
+            deadline: row.try_get::<Option<DbTime>, _>("deadline")?.map(|t| t.0),
+            decision: decision
+                .map(|d| serde_json::from_str(&d))
+                .transpose()
+                .map_err(|e| corrupt("cases.decision", e))?,
+            opened_at: row.try_get::<DbTime, _>("opened_at")?.0,
+            updated_at: row.try_get::<DbTime, _>("updated_at")?.0,
+            version: row.try_get("version")?,
+        })
+    }};
+}
+
+// SQLite serialises writers, so the plain subquery is enough there; PostgreSQL workers
+// skip rows another worker is claiming instead of queueing behind it.
+queries_for!(SqliteConnection, claim_lock = "");
+queries_for!(PgConnection, claim_lock = "FOR UPDATE SKIP LOCKED");

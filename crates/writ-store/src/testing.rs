@@ -1,0 +1,92 @@
+//! Throw-away databases for tests: SQLite in a temporary directory always, and a fresh
+//! schema on the PostgreSQL server named by `WRIT_TEST_DATABASE_URL` when it is set.
+
+use sqlx::Connection;
+
+use crate::{DatabaseLocation, Store, StoreError};
+
+/// The variable that names a PostgreSQL server for tests (`scripts/test` sets it).
+pub const POSTGRES_URL_VAR: &str = "WRIT_TEST_DATABASE_URL";
+
+/// A fresh, empty, migrated database that is removed by [`TestDatabase::remove`]
+/// (SQLite's directory also goes when the value is dropped).
+pub struct TestDatabase {
+    pub store: Store,
+    location: DatabaseLocation,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { server: String, schema: String },
+}
+
+impl TestDatabase {
+    pub async fn sqlite() -> Result<Self, StoreError> {
+        let dir = tempfile::tempdir().map_err(|e| StoreError::InvalidUrl(e.to_string()))?;
+        let location = DatabaseLocation::in_data_dir(dir.path());
+        Ok(Self {
+            store: Store::open(&location).await?,
+            location,
+            cleanup: Cleanup::Sqlite(dir),
+        })
+    }
+
+    /// A fresh schema on the test server, or `None` when no server is configured.
+    pub async fn postgres() -> Result<Option<Self>, StoreError> {
+        let Some(server) = std::env::var(POSTGRES_URL_VAR)
+            .ok()
+            .filter(|u| !u.is_empty())
+        else {
+            return Ok(None);
+        };
+        let schema = format!("writ_test_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = sqlx::PgConnection::connect(&server).await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+            .execute(&mut admin)
+            .await?;
+        admin.close().await?;
+        let separator = if server.contains('?') { '&' } else { '?' };
+        let url = format!("{server}{separator}options=-csearch_path%3D{schema}");
+        let location = DatabaseLocation::parse(&url)?;
+        Ok(Some(Self {
+            store: Store::open(&location).await?,
+            location,
+            cleanup: Cleanup::Postgres { server, schema },
+        }))
+    }
+
+    /// Where the database is, to open it again (as a restarted process would).
+    pub fn location(&self) -> &DatabaseLocation {
+        &self.location
+    }
+
+    /// Closes the store and removes the database. Set `WRIT_TEST_KEEP_DB` to keep a
+    /// PostgreSQL schema for a look after the test.
+    pub async fn remove(self) -> Result<(), StoreError> {
+        self.store.close().await;
+        if let Cleanup::Postgres { server, schema } = self.cleanup {
+            if std::env::var_os("WRIT_TEST_KEEP_DB").is_none() {
+                let mut admin = sqlx::PgConnection::connect(&server).await?;
+                sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+                    .execute(&mut admin)
+                    .await?;
+                admin.close().await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl TestDatabase {
+    /// Runs raw SQL against the database, as someone with direct access could (tests use
+    /// it to tamper with what writ wrote).
+    pub async fn execute_raw(&self, sql: &str) -> Result<u64, StoreError> {
+        let sql = sqlx::AssertSqlSafe(sql.to_owned());
+        let affected = match &self.store.pool {
+            crate::Pool::Sqlite(pool) => sqlx::query(sql).execute(pool).await?.rows_affected(),
+            crate::Pool::Postgres(pool) => sqlx::query(sql).execute(pool).await?.rows_affected(),
+        };
+        Ok(affected)
+    }
+}

@@ -1,0 +1,482 @@
+//! The storage conformance suite: one set of tests, run on SQLite always and on
+//! PostgreSQL when `WRIT_TEST_DATABASE_URL` is set (`scripts/test` sets it). Each test
+//! gets a fresh database.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use serde_json::json;
+use writ_core::{Actor, AuditEntry, CaseEvent, CaseId, CaseState, Demand, Timestamp};
+use writ_store::testing::TestDatabase;
+use writ_store::{CaseRecord, NewCase, NewJob, Store, StoreError, Transition};
+
+macro_rules! conformance {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    let db = writ_store::testing::TestDatabase::sqlite().await.unwrap();
+                    super::$test(&db).await;
+                    db.remove().await.unwrap();
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                #[cfg_attr(
+                    not(writ_postgres),
+                    ignore = "PostgreSQL: set WRIT_TEST_DATABASE_URL to run (scripts/test does)"
+                )]
+                async fn $test() {
+                    let db = writ_store::testing::TestDatabase::postgres()
+                        .await
+                        .unwrap()
+                        .expect("WRIT_TEST_DATABASE_URL names a PostgreSQL server");
+                    super::$test(&db).await;
+                    db.remove().await.unwrap();
+                }
+            )*
+        }
+    };
+}
+
+conformance!(
+    opening_a_case_stores_it_with_its_audit_event,
+    transitions_follow_the_state_machine_and_are_audited,
+    an_illegal_transition_writes_nothing,
+    concurrent_changes_to_one_case_let_exactly_one_through,
+    a_failed_write_leaves_no_trace,
+    audit_indices_are_dense_under_concurrent_appends,
+    the_audit_log_refuses_updates_and_deletes,
+    cases_are_listed_in_deadline_order_and_filtered_by_state,
+    times_keep_microseconds,
+    reopening_finds_everything,
+    due_jobs_are_claimed_once_each_by_concurrent_workers,
+    jobs_wait_for_their_time_and_leases,
+    failed_jobs_retry_or_finish_with_their_error,
+);
+
+fn at(text: &str) -> Timestamp {
+    Timestamp::parse(text).unwrap()
+}
+
+const NOW: &str = "2026-03-02T09:00:00Z";
+
+fn demand_json(reference: &str) -> String {
+    json!({
+        "reference": reference,
+        "authority": {"name": "Seattle Police Department", "country": "US"},
+        "instrument": {"type": "us.search_warrant", "issuer": {"role": "judge"}, "issued_at": "2026-03-01T16:00:00Z"},
+        "categories": ["subscriber", "content"],
+        "period": {"from": "2026-01-01T00:00:00Z", "to": "2026-02-28T23:59:59Z"},
+        "targets": [{"type": "email", "value": "alice@example.com"}]
+    })
+    .to_string()
+}
+
+async fn open_case(store: &Store, reference: &str, deadline: Option<&str>) -> CaseRecord {
+    let document = demand_json(reference);
+    let demand = Demand::from_json(&document).unwrap();
+    let decision = json!({"verdict": "accept"});
+    let case = NewCase {
+        id: CaseId::random(),
+        demand: &demand,
+        document: &document,
+        received_at: at(NOW),
+        deadline: deadline.map(at),
+        decision: Some(&decision),
+    };
+    store
+        .open_case(&case, &Actor::Agency("spd".into()), at(NOW))
+        .await
+        .unwrap()
+}
+
+fn step(case: &CaseRecord, event: CaseEvent, actor: &str) -> Transition {
+    Transition {
+        case_id: case.id,
+        event,
+        actor: Actor::Staff(actor.into()),
+        at: at("2026-03-02T10:00:00Z"),
+        details: json!({"reason": "test"}),
+    }
+}
+
+async fn entries(store: &Store) -> Vec<AuditEntry> {
+    let events = store.audit_events(0, 10_000).await.unwrap();
+    for (i, event) in events.iter().enumerate() {
+        assert_eq!(event.index, i as u64, "audit indices are dense from 0");
+    }
+    events
+        .iter()
+        .map(|e| AuditEntry::from_canonical_bytes(&e.entry).unwrap())
+        .collect()
+}
+
+async fn opening_a_case_stores_it_with_its_audit_event(db: &TestDatabase) {
+    let store = &db.store;
+    let case = open_case(store, "SEA-1", Some("2026-03-12T09:00:00Z")).await;
+    assert_eq!(case.state, CaseState::Received);
+    assert_eq!(case.reference, "SEA-1");
+    assert_eq!(case.authority_country.as_str(), "US");
+    assert_eq!(case.instrument, "us.search_warrant");
+    assert!(!case.emergency);
+    assert_eq!(case.deadline, Some(at("2026-03-12T09:00:00Z")));
+    assert_eq!(case.decision, Some(json!({"verdict": "accept"})));
+    assert_eq!(case.version, 0);
+    assert_eq!(store.case(case.id).await.unwrap(), case);
+    assert_eq!(
+        store.demand_document(case.id).await.unwrap(),
+        demand_json("SEA-1")
+    );
+
+    let log = entries(store).await;
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].action, "case.opened");
+    assert_eq!(log[0].case_id, Some(case.id));
+    assert_eq!(log[0].actor, Actor::Agency("spd".into()));
+    assert_eq!(log[0].details["reference"], "SEA-1");
+
+    let missing = store.case(CaseId::random()).await.unwrap_err();
+    assert!(missing.is_not_found(), "{missing}");
+}
+
+async fn transitions_follow_the_state_machine_and_are_audited(db: &TestDatabase) {
+    let store = &db.store;
+    let case = open_case(store, "SEA-2", None).await;
+    let mut current = case.clone();
+    for event in [
+        CaseEvent::StartReview,
+        CaseEvent::Approve,
+        CaseEvent::StartCollection,
+    ] {
+        let next = store
+            .transition(&step(&current, event, "rita"))
+            .await
+            .unwrap();
+        assert_eq!(next.state, current.state.after(event).unwrap());
+        assert_eq!(next.version, current.version + 1);
+        assert_eq!(next.updated_at, at("2026-03-02T10:00:00Z"));
+        current = next;
+    }
+    assert_eq!(current.state, CaseState::Collecting);
+    let log = entries(store).await;
+    let actions: Vec<_> = log.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "case.opened",
+            "case.start_review",
+            "case.approve",
+            "case.start_collection"
+        ]
+    );
+    assert_eq!(log[2].details["from"], "in_review");
+    assert_eq!(log[2].details["to"], "approved");
+    assert_eq!(log[2].details["details"]["reason"], "test");
+    assert_eq!(log[2].actor, Actor::Staff("rita".into()));
+}
+
+async fn an_illegal_transition_writes_nothing(db: &TestDatabase) {
+    let store = &db.store;
+    let case = open_case(store, "SEA-3", None).await;
+    let err = store
+        .transition(&step(&case, CaseEvent::Approve, "rita"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::IllegalTransition(_)), "{err}");
+    assert_eq!(store.case(case.id).await.unwrap(), case);
+    assert_eq!(store.audit_size().await.unwrap(), 1);
+}
+
+async fn concurrent_changes_to_one_case_let_exactly_one_through(db: &TestDatabase) {
+    let store = &db.store;
+    let case = open_case(store, "SEA-4", None).await;
+    let attempts = (0..8).map(|i| {
+        let store = store.clone();
+        let change = step(&case, CaseEvent::StartReview, &format!("reviewer{i}"));
+        tokio::spawn(async move { store.transition(&change).await })
+    });
+    let mut succeeded = 0;
+    for attempt in attempts {
+        match attempt.await.unwrap() {
+            Ok(_) => succeeded += 1,
+            Err(StoreError::Conflict(_) | StoreError::IllegalTransition(_)) => {}
+            Err(other) => panic!("unexpected error: {other:?}"),
+        }
+    }
+    assert_eq!(succeeded, 1);
+    assert_eq!(store.case(case.id).await.unwrap().version, 1);
+    assert_eq!(store.audit_size().await.unwrap(), 2);
+}
+
+async fn a_failed_write_leaves_no_trace(db: &TestDatabase) {
+    let store = &db.store;
+    let case = open_case(store, "SEA-5", None).await;
+    let document = demand_json("SEA-5-again");
+    let demand = Demand::from_json(&document).unwrap();
+    let duplicate = NewCase {
+        id: case.id,
+        demand: &demand,
+        document: &document,
+        received_at: at(NOW),
+        deadline: None,
+        decision: None,
+    };
+    assert!(
+        store
+            .open_case(&duplicate, &Actor::System, at(NOW))
+            .await
+            .is_err()
+    );
+    assert_eq!(
+        store.audit_size().await.unwrap(),
+        1,
+        "the audit event rolled back with the case"
+    );
+    assert_eq!(store.cases(None).await.unwrap().len(), 1);
+    assert_eq!(
+        store.demand_document(case.id).await.unwrap(),
+        demand_json("SEA-5")
+    );
+}
+
+async fn audit_indices_are_dense_under_concurrent_appends(db: &TestDatabase) {
+    let store = &db.store;
+    let writers = (0..8).map(|w| {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let mut indices = Vec::new();
+            for i in 0..10 {
+                let entry = AuditEntry::new(at(NOW), Actor::System, "test.event")
+                    .with_details(json!({"writer": w, "n": i}));
+                indices.push(store.record(&entry).await.unwrap());
+            }
+            indices
+        })
+    });
+    let mut all = BTreeSet::new();
+    for writer in writers {
+        all.extend(writer.await.unwrap());
+    }
+    assert_eq!(all, (0..80).collect());
+    assert_eq!(store.audit_size().await.unwrap(), 80);
+    assert_eq!(entries(store).await.len(), 80);
+}
+
+async fn the_audit_log_refuses_updates_and_deletes(db: &TestDatabase) {
+    let store = &db.store;
+    open_case(store, "SEA-6", None).await;
+    let before = store.audit_events(0, 10).await.unwrap();
+    for tamper in [
+        "UPDATE audit_events SET actor = 'staff:mallory'",
+        "DELETE FROM audit_events",
+    ] {
+        let err = db.execute_raw(tamper).await.unwrap_err();
+        assert!(
+            format!("{:?}", err).contains("append-only"),
+            "{tamper}: {err:?}"
+        );
+    }
+    assert_eq!(store.audit_events(0, 10).await.unwrap(), before);
+}
+
+async fn cases_are_listed_in_deadline_order_and_filtered_by_state(db: &TestDatabase) {
+    let store = &db.store;
+    let late = open_case(store, "LATE", Some("2026-03-20T00:00:00Z")).await;
+    let none = open_case(store, "NONE", None).await;
+    let soon = open_case(store, "SOON", Some("2026-03-02T17:00:00Z")).await;
+    let mid = open_case(store, "MID", Some("2026-03-09T00:00:00Z")).await;
+    let order: Vec<_> = store
+        .cases(None)
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(order, [soon.id, mid.id, late.id, none.id]);
+
+    store
+        .transition(&step(&mid, CaseEvent::StartReview, "rita"))
+        .await
+        .unwrap();
+    let in_review = store.cases(Some(CaseState::InReview)).await.unwrap();
+    assert_eq!(in_review.iter().map(|c| c.id).collect::<Vec<_>>(), [mid.id]);
+    assert_eq!(
+        store.cases(Some(CaseState::Received)).await.unwrap().len(),
+        3
+    );
+    assert!(
+        store
+            .cases(Some(CaseState::Closed))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn times_keep_microseconds(db: &TestDatabase) {
+    let store = &db.store;
+    let document = demand_json("MICRO");
+    let demand = Demand::from_json(&document).unwrap();
+    let received = at("2026-03-02T09:00:00.123456Z");
+    let case = NewCase {
+        id: CaseId::random(),
+        demand: &demand,
+        document: &document,
+        received_at: received,
+        deadline: Some(at("1999-12-31T23:59:59.999999Z")),
+        decision: None,
+    };
+    let stored = store
+        .open_case(&case, &Actor::System, at(NOW))
+        .await
+        .unwrap();
+    assert_eq!(stored.received_at, received);
+    assert_eq!(stored.deadline, Some(at("1999-12-31T23:59:59.999999Z")));
+    assert_eq!(stored.decision, None);
+}
+
+async fn reopening_finds_everything(db: &TestDatabase) {
+    let case = open_case(&db.store, "KEEP", None).await;
+    let again = Store::open(db.location()).await.unwrap();
+    assert_eq!(again.case(case.id).await.unwrap(), case);
+    assert_eq!(again.audit_size().await.unwrap(), 1);
+    again.close().await;
+}
+
+fn job(kind: &str, run_at: &str) -> NewJob {
+    NewJob {
+        kind: kind.into(),
+        payload: json!({"kind": kind}),
+        run_at: at(run_at),
+    }
+}
+
+async fn due_jobs_are_claimed_once_each_by_concurrent_workers(db: &TestDatabase) {
+    let store = &db.store;
+    let mut enqueued = BTreeSet::new();
+    for i in 0..40 {
+        enqueued.insert(
+            store
+                .enqueue(&job(&format!("job{i}"), NOW), at(NOW))
+                .await
+                .unwrap(),
+        );
+    }
+    let done = Arc::new(tokio::sync::Mutex::new(Vec::new()));
+    let workers = (0..4).map(|w| {
+        let store = store.clone();
+        let done = done.clone();
+        tokio::spawn(async move {
+            let name = format!("worker{w}");
+            let lease = time::Duration::minutes(5);
+            while let Some(job) = store.claim_job(&name, at(NOW), lease).await.unwrap() {
+                assert_eq!(job.attempts, 1);
+                assert_eq!(job.payload["kind"], job.kind);
+                assert!(store.finish_job(job.id, &name, at(NOW)).await.unwrap());
+                done.lock().await.push(job.id);
+            }
+        })
+    });
+    for worker in workers {
+        worker.await.unwrap();
+    }
+    let done = done.lock().await;
+    assert_eq!(done.len(), 40, "every job ran exactly once");
+    assert_eq!(done.iter().copied().collect::<BTreeSet<_>>(), enqueued);
+}
+
+async fn jobs_wait_for_their_time_and_leases(db: &TestDatabase) {
+    let store = &db.store;
+    let lease = time::Duration::minutes(5);
+    store
+        .enqueue(&job("later", "2026-03-02T12:00:00Z"), at(NOW))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.claim_job("w1", at(NOW), lease).await.unwrap(),
+        None,
+        "not due yet"
+    );
+
+    let due = at("2026-03-02T12:00:00Z");
+    let claimed = store.claim_job("w1", due, lease).await.unwrap().unwrap();
+    assert_eq!(claimed.kind, "later");
+    assert_eq!(
+        store.claim_job("w2", due, lease).await.unwrap(),
+        None,
+        "leased to w1"
+    );
+
+    // w1 goes silent; once its lease has run out, w2 may take the job over.
+    let after_lease = at("2026-03-02T12:05:00Z");
+    let taken = store
+        .claim_job("w2", after_lease, lease)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(taken.id, claimed.id);
+    assert_eq!(taken.attempts, 2);
+    assert!(
+        !store
+            .finish_job(claimed.id, "w1", after_lease)
+            .await
+            .unwrap(),
+        "w1 lost it"
+    );
+    assert!(store.finish_job(taken.id, "w2", after_lease).await.unwrap());
+    assert_eq!(
+        store
+            .claim_job("w3", at("2026-04-01T00:00:00Z"), lease)
+            .await
+            .unwrap(),
+        None
+    );
+}
+
+async fn failed_jobs_retry_or_finish_with_their_error(db: &TestDatabase) {
+    let store = &db.store;
+    let lease = time::Duration::minutes(5);
+    store.enqueue(&job("flaky", NOW), at(NOW)).await.unwrap();
+    let first = store
+        .claim_job("w1", at(NOW), lease)
+        .await
+        .unwrap()
+        .unwrap();
+    let retry_at = at("2026-03-02T09:10:00Z");
+    assert!(
+        store
+            .release_job(first.id, "w1", Some(retry_at), "smtp down", at(NOW))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store
+            .claim_job("w1", at("2026-03-02T09:09:59Z"), lease)
+            .await
+            .unwrap(),
+        None
+    );
+    let second = store
+        .claim_job("w1", retry_at, lease)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((second.id, second.attempts), (first.id, 2));
+    assert!(
+        store
+            .release_job(second.id, "w1", None, "gave up", retry_at)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store
+            .claim_job("w1", at("2027-01-01T00:00:00Z"), lease)
+            .await
+            .unwrap(),
+        None
+    );
+}
