@@ -226,10 +226,10 @@ mod tests {
         let mut frontier = vec![start];
         while let Some(state) = frontier.pop() {
             for event in CaseEvent::ALL {
-                if let Ok(next) = state.after(event) {
-                    if seen.insert(next) {
-                        frontier.push(next);
-                    }
+                if let Ok(next) = state.after(event)
+                    && seen.insert(next)
+                {
+                    frontier.push(next);
                 }
             }
         }

@@ -442,13 +442,13 @@ mod wire {
                     })
                 }
             };
-            if let Some(years) = self.offence.as_ref().and_then(|o| o.max_penalty_years) {
-                if !years.is_finite() || years < 0.0 {
-                    return Err(DemandError::new(
-                        "instrument.offence.max_penalty_years",
-                        "must be a number of years, zero or more",
-                    ));
-                }
+            if let Some(years) = self.offence.as_ref().and_then(|o| o.max_penalty_years)
+                && (!years.is_finite() || years < 0.0)
+            {
+                return Err(DemandError::new(
+                    "instrument.offence.max_penalty_years",
+                    "must be a number of years, zero or more",
+                ));
             }
             Ok(super::Instrument {
                 kind,

@@ -6,6 +6,7 @@ pub mod case;
 pub mod country;
 pub mod demand;
 pub mod identifier;
+pub mod policy;
 pub mod time;
 
 pub use audit::{Actor, AuditEntry};

@@ -121,8 +121,11 @@ impl Store {
     pub async fn open(location: &DatabaseLocation) -> Result<Self, StoreError> {
         let pool = match location {
             DatabaseLocation::Sqlite { path, create } => {
-                if !create && !path.exists() {
-                    return Err(StoreError::MissingDatabase(path.display().to_string()));
+                if !path.exists() {
+                    if !create {
+                        return Err(StoreError::MissingDatabase(path.display().to_string()));
+                    }
+                    create_private_file(path)?;
                 }
                 let options = SqliteConnectOptions::new()
                     .filename(path)
@@ -303,6 +306,19 @@ impl Store {
             tx.release_job(id, worker, retry_at, error, now).await
         })
     }
+}
+
+/// Creates an empty database file readable by writ's user only (SQLite gives its WAL
+/// files the same permissions).
+fn create_private_file(path: &std::path::Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map(drop)
+        .map_err(|e| StoreError::Database(sqlx::Error::Io(e)))
 }
 
 fn not_found(id: CaseId) -> StoreError {

@@ -13,6 +13,7 @@ pub const POSTGRES_URL_VAR: &str = "WRIT_TEST_DATABASE_URL";
 pub struct TestDatabase {
     pub store: Store,
     location: DatabaseLocation,
+    url: String,
     cleanup: Cleanup,
 }
 
@@ -25,9 +26,11 @@ impl TestDatabase {
     pub async fn sqlite() -> Result<Self, StoreError> {
         let dir = tempfile::tempdir().map_err(|e| StoreError::InvalidUrl(e.to_string()))?;
         let location = DatabaseLocation::in_data_dir(dir.path());
+        let url = format!("sqlite:{}", dir.path().join("writ.db").display());
         Ok(Self {
             store: Store::open(&location).await?,
             location,
+            url,
             cleanup: Cleanup::Sqlite(dir),
         })
     }
@@ -52,6 +55,7 @@ impl TestDatabase {
         Ok(Some(Self {
             store: Store::open(&location).await?,
             location,
+            url,
             cleanup: Cleanup::Postgres { server, schema },
         }))
     }
@@ -61,18 +65,23 @@ impl TestDatabase {
         &self.location
     }
 
+    /// The database URL, password and all, to hand to a `writ` process under test.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
     /// Closes the store and removes the database. Set `WRIT_TEST_KEEP_DB` to keep a
     /// PostgreSQL schema for a look after the test.
     pub async fn remove(self) -> Result<(), StoreError> {
         self.store.close().await;
-        if let Cleanup::Postgres { server, schema } = self.cleanup {
-            if std::env::var_os("WRIT_TEST_KEEP_DB").is_none() {
-                let mut admin = sqlx::PgConnection::connect(&server).await?;
-                sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
-                    .execute(&mut admin)
-                    .await?;
-                admin.close().await?;
-            }
+        if let Cleanup::Postgres { server, schema } = self.cleanup
+            && std::env::var_os("WRIT_TEST_KEEP_DB").is_none()
+        {
+            let mut admin = sqlx::PgConnection::connect(&server).await?;
+            sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+                .execute(&mut admin)
+                .await?;
+            admin.close().await?;
         }
         Ok(())
     }

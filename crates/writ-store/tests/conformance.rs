@@ -2,6 +2,8 @@
 //! PostgreSQL when `WRIT_TEST_DATABASE_URL` is set (`scripts/test` sets it). Each test
 //! gets a fresh database.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests stop loudly
+
 use std::collections::BTreeSet;
 use std::sync::Arc;
 

@@ -1,0 +1,92 @@
+//! The one error type handlers return, and how it looks on the wire.
+//!
+//! Client errors say what is wrong (and which field). Server errors say nothing about
+//! the cause: they carry an operation id the user can quote, and the full cause chain
+//! goes to the log under the same id.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use uuid::Uuid;
+use writ_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("not found")]
+    NotFound,
+    #[error("{message}")]
+    BadRequest {
+        field: Option<String>,
+        message: String,
+    },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    operation_id: Option<String>,
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound { .. } => Self::NotFound,
+            StoreError::Conflict(_) | StoreError::IllegalTransition(_) => {
+                Self::Conflict(error.to_string())
+            }
+            other => Self::Internal(Box::new(other)),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, message, field, operation_id) = match &self {
+            Self::NotFound => (StatusCode::NOT_FOUND, "not found".to_owned(), None, None),
+            Self::BadRequest { field, message } => (
+                StatusCode::BAD_REQUEST,
+                message.clone(),
+                field.as_deref(),
+                None,
+            ),
+            Self::Conflict(message) => (StatusCode::CONFLICT, message.clone(), None, None),
+            Self::Internal(cause) => {
+                let operation_id = Uuid::new_v4().to_string();
+                tracing::error!(%operation_id, error = %error_chain(cause.as_ref()), "request failed");
+                let message = "internal error; quote the operation id when reporting it";
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    message.to_owned(),
+                    None,
+                    Some(operation_id),
+                )
+            }
+        };
+        let body = ErrorBody {
+            error: &message,
+            field,
+            operation_id,
+        };
+        (status, Json(body)).into_response()
+    }
+}
+
+/// "outer: inner: root", for the log.
+pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

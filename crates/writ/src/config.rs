@@ -1,0 +1,279 @@
+//! writ's configuration: one typed value, layered defaults < file < env < flags.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use writ_store::DatabaseLocation;
+
+/// The commented example printed by `writ config example`.
+pub const EXAMPLE: &str = include_str!("../config.example.toml");
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub listen: SocketAddr,
+    /// May hold a password: kept secret, never printed.
+    pub database_url: Option<SecretString>,
+    pub log_format: LogFormat,
+    pub metrics: MetricsConfig,
+    pub policy: PolicyConfig,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PolicyConfig {
+    /// Counsel's rules file; unset, the rules embedded in writ.
+    pub rules: Option<PathBuf>,
+    /// Overrides the rules' bulk limit.
+    pub max_targets: Option<usize>,
+    /// The offline directory file (accounts and enterprise tenants).
+    pub directory: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsConfig {
+    pub enabled: bool,
+    pub listen: SocketAddr,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("./writ-data"),
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database_url: None,
+            log_format: LogFormat::Text,
+            metrics: MetricsConfig::default(),
+            policy: PolicyConfig::default(),
+        }
+    }
+}
+
+impl Default for MetricsConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            listen: SocketAddr::from(([127, 0, 0, 1], 9464)),
+        }
+    }
+}
+
+/// What the command line may override.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<SocketAddr>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{0}")]
+    Invalid(#[from] Box<figment::Error>),
+    #[error("database_url: {0}")]
+    Database(#[from] writ_store::StoreError),
+}
+
+/// `WRIT_LOG` (the log filter) and `WRIT_TEST_*` (for tests) are not settings.
+fn is_setting(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    key != "log" && !key.starts_with("test_")
+}
+
+impl Config {
+    /// Defaults, then `file` (which must exist if given), then `WRIT_*`, then `overrides`.
+    pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Self, ConfigError> {
+        let mut figment = Figment::new();
+        if let Some(file) = file {
+            figment = figment.merge(Toml::file_exact(file));
+        }
+        let env = Env::prefixed("WRIT_")
+            .filter(|key| is_setting(key.as_str()))
+            .split("__");
+        let config: Config = figment
+            .merge(env)
+            .merge(Serialized::defaults(overrides))
+            .extract()
+            .map_err(Box::new)?;
+        config.database()?;
+        Ok(config)
+    }
+
+    /// The database to open: the configured URL, or SQLite in the data directory.
+    pub fn database(&self) -> Result<DatabaseLocation, writ_store::StoreError> {
+        match &self.database_url {
+            Some(url) => DatabaseLocation::parse(url.expose_secret()),
+            None => Ok(DatabaseLocation::in_data_dir(&self.data_dir)),
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::result_large_err)] // figment's Jail returns its own error type
+mod tests {
+    use super::*;
+    use figment::Jail;
+
+    fn load_in(jail: &Jail, file: Option<&str>, overrides: &Overrides) -> Result<Config, String> {
+        let path = file.map(|text| {
+            jail.create_file("writ.toml", text).unwrap();
+            PathBuf::from("writ.toml")
+        });
+        Config::load(path.as_deref(), overrides).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn the_example_is_valid_and_shows_every_setting() {
+        Jail::expect_with(|jail| {
+            let config = load_in(jail, Some(EXAMPLE), &Overrides::default()).unwrap();
+            assert_eq!(config.listen, Config::default().listen);
+            assert_eq!(config.metrics, MetricsConfig::default());
+            // Uncommenting every setting gives a valid file too: no stale names.
+            let uncommented = EXAMPLE
+                .replace("\n#data_dir", "\ndata_dir")
+                .replace("\n#listen", "\nlisten")
+                .replace("\n#database_url", "\ndatabase_url")
+                .replace("\n#log_format", "\nlog_format")
+                .replace("\n#enabled", "\nenabled")
+                .replace("\n#max_targets", "\nmax_targets");
+            let config = load_in(jail, Some(&uncommented), &Overrides::default()).unwrap();
+            assert_eq!(config.log_format, LogFormat::Text);
+            assert!(config.database_url.is_some());
+            assert_eq!(config.policy.max_targets, Some(100));
+            for key in [
+                "data_dir",
+                "listen",
+                "database_url",
+                "log_format",
+                "[metrics]",
+                "enabled",
+                "[policy]",
+                "rules",
+                "max_targets",
+                "directory",
+            ] {
+                assert!(EXAMPLE.contains(key), "the example documents {key}");
+            }
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn layers_apply_in_order_defaults_file_env_flags() {
+        Jail::expect_with(|jail| {
+            let file = "data_dir = \"/from/file\"\nlisten = \"127.0.0.1:1111\"\n[metrics]\nlisten = \"127.0.0.1:2222\"\n";
+            let config = load_in(jail, Some(file), &Overrides::default()).unwrap();
+            assert_eq!(config.data_dir, PathBuf::from("/from/file"));
+            assert_eq!(config.listen.port(), 1111);
+            assert_eq!(config.metrics.listen.port(), 2222);
+
+            jail.set_env("WRIT_LISTEN", "127.0.0.1:3333");
+            jail.set_env("WRIT_METRICS__ENABLED", "false");
+            let config = load_in(jail, Some(file), &Overrides::default()).unwrap();
+            assert_eq!(config.listen.port(), 3333, "env beats the file");
+            assert!(!config.metrics.enabled);
+            assert_eq!(config.data_dir, PathBuf::from("/from/file"));
+
+            let flags = Overrides {
+                data_dir: Some("/from/flag".into()),
+                listen: Some("127.0.0.1:4444".parse().unwrap()),
+            };
+            let config = load_in(jail, Some(file), &flags).unwrap();
+            assert_eq!(config.listen.port(), 4444, "flags beat env");
+            assert_eq!(config.data_dir, PathBuf::from("/from/flag"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn mistakes_are_named() {
+        Jail::expect_with(|jail| {
+            let err =
+                load_in(jail, Some("lisen = \"127.0.0.1:1\""), &Overrides::default()).unwrap_err();
+            assert!(err.contains("lisen"), "{err}");
+            let err =
+                load_in(jail, Some("listen = \"localhost\""), &Overrides::default()).unwrap_err();
+            assert!(err.contains("listen"), "{err}");
+            let err =
+                load_in(jail, Some("[metrics]\nport = 1"), &Overrides::default()).unwrap_err();
+            assert!(err.contains("port"), "{err}");
+            let err = load_in(
+                jail,
+                Some("database_url = \"mysql://x\""),
+                &Overrides::default(),
+            )
+            .unwrap_err();
+            assert!(err.contains("database_url"), "{err}");
+            let policy = |text| {
+                load_in(jail, Some(text), &Overrides::default())
+                    .unwrap()
+                    .policy
+                    .load()
+            };
+            let err = policy("[policy]\nrules = \"nope.toml\"").unwrap_err();
+            assert!(err.contains("nope.toml"), "{err}");
+            jail.create_file("bad-rules.toml", "[[rule]]\nid = \"X-9\"\n")?;
+            let err = policy("[policy]\nrules = \"bad-rules.toml\"").unwrap_err();
+            assert!(
+                err.contains("bad-rules.toml") && err.contains("rule"),
+                "{err}"
+            );
+            jail.create_file("dir.json", "{\"accounts\": 5}")?;
+            let err = policy("[policy]\ndirectory = \"dir.json\"").unwrap_err();
+            assert!(
+                err.contains("dir.json") && err.contains("accounts"),
+                "{err}"
+            );
+            jail.set_env("WRIT_COLOUR", "blue");
+            let err = load_in(jail, None, &Overrides::default()).unwrap_err();
+            assert!(err.contains("colour"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_missing_config_file_is_an_error() {
+        Jail::expect_with(|_| {
+            let err =
+                Config::load(Some(Path::new("nope.toml")), &Overrides::default()).unwrap_err();
+            assert!(err.to_string().contains("nope.toml"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn test_and_log_variables_are_not_settings() {
+        Jail::expect_with(|jail| {
+            jail.set_env("WRIT_LOG", "debug");
+            jail.set_env("WRIT_TEST_DATABASE_URL", "postgres://x@y/z");
+            assert!(load_in(jail, None, &Overrides::default()).is_ok());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_database_password_never_shows_in_debug() {
+        Jail::expect_with(|jail| {
+            jail.set_env("WRIT_DATABASE_URL", "postgres://writ:hunter2@db/writ");
+            let config = load_in(jail, None, &Overrides::default()).unwrap();
+            assert!(!format!("{config:?}").contains("hunter2"));
+            assert!(!config.database().unwrap().to_string().contains("hunter2"));
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,123 @@
+//! `writ serve`: the server, until SIGTERM or Ctrl-C.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context;
+use metrics_exporter_prometheus::PrometheusBuilder;
+use tokio::net::TcpListener;
+use writ_core::policy::{Directory, DirectoryFile, Rules};
+use writ_core::{Actor, AuditEntry, Clock};
+use writ_server::{AppState, Policy};
+use writ_store::Store;
+
+use crate::config::Config;
+
+pub async fn run(
+    config: Config,
+    (rules, directory): (Rules, Option<DirectoryFile>),
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<()> {
+    prepare_data_dir(&config.data_dir)?;
+    let database = config.database()?;
+    let store = Store::open(&database)
+        .await
+        .with_context(|| format!("opening the database {database}"))?;
+
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("listening on {}", config.listen))?;
+    let address = listener.local_addr()?;
+
+    if config.metrics.enabled {
+        let metrics = TcpListener::bind(config.metrics.listen)
+            .await
+            .with_context(|| format!("listening for metrics on {}", config.metrics.listen))?;
+        let handle = PrometheusBuilder::new()
+            .install_recorder()
+            .context("installing the metrics recorder")?;
+        tracing::info!(address = %metrics.local_addr()?, "metrics listening");
+        tokio::spawn(async move {
+            let app = writ_server::metrics_router(handle);
+            if let Err(error) = writ_server::serve(metrics, app, std::future::pending()).await {
+                tracing::error!(%error, "metrics listener stopped");
+            }
+        });
+    }
+
+    let started = AuditEntry::new(clock.now(), Actor::System, "system.started").with_details(
+        serde_json::json!({"version": env!("CARGO_PKG_VERSION"), "listen": address.to_string()}),
+    );
+    store
+        .record(&started)
+        .await
+        .context("recording the start in the audit log")?;
+
+    let state = AppState {
+        store: store.clone(),
+        clock: clock.clone(),
+        policy: Arc::new(Policy {
+            rules,
+            directory: directory.map(|d| Arc::new(d) as Arc<dyn Directory>),
+        }),
+    };
+    tracing::info!(%address, data_dir = %config.data_dir.display(), %database, "serving");
+    writ_server::serve(listener, writ_server::router(state), shutdown_signal()).await?;
+
+    // Requests in flight have finished; record the stop, then let SQLite checkpoint.
+    let stopped = AuditEntry::new(clock.now(), Actor::System, "system.stopped");
+    store
+        .record(&stopped)
+        .await
+        .context("recording the stop in the audit log")?;
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Creates the data directory on first start, readable only by writ's user. Its parent
+/// must exist: a mistyped path should fail, not start an empty writ somewhere else.
+fn prepare_data_dir(dir: &Path) -> anyhow::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    anyhow::ensure!(
+        !dir.exists(),
+        "data directory {} is not a directory",
+        dir.display()
+    );
+    let parent = dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    anyhow::ensure!(
+        parent.is_dir(),
+        "the parent of the data directory {} does not exist; create it, or check the path",
+        dir.display()
+    );
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .mode(0o700)
+        .create(dir)
+        .with_context(|| format!("creating the data directory {}", dir.display()))?;
+    tracing::info!(data_dir = %dir.display(), "created a new data directory");
+    Ok(())
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+        }
+        Err(error) => {
+            tracing::warn!(%error, "cannot watch SIGTERM; stopping on Ctrl-C only");
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

@@ -1,0 +1,106 @@
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+pub fn writ() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_writ"));
+    command
+        .env_remove("WRIT_DATABASE_URL")
+        .env("WRIT_LOG", "info");
+    command
+}
+
+pub fn run(command: &mut Command) -> Output {
+    command.output().unwrap()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// A running `writ serve`, with the address it reported and what it has logged.
+pub struct Server {
+    child: Child,
+    pub address: String,
+    log: mpsc::Receiver<String>,
+    /// Every line logged so far.
+    pub seen: Vec<String>,
+}
+
+impl Server {
+    /// Starts `writ serve` on free ports with `data_dir`, waiting until it listens.
+    pub fn start(data_dir: &Path, configure: impl FnOnce(&mut Command)) -> Server {
+        let mut command = writ();
+        command
+            .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+            .arg(data_dir)
+            .env("WRIT_METRICS__LISTEN", "127.0.0.1:0")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        configure(&mut command);
+        let mut child = command.spawn().unwrap();
+        let (lines, log) = mpsc::channel();
+        let stderr = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let _ = lines.send(line);
+            }
+        });
+        let mut server = Server {
+            child,
+            address: String::new(),
+            log,
+            seen: Vec::new(),
+        };
+        let line = server.wait_for_log(" serving address=");
+        server.address = format!("http://{}", field(&line, "address"));
+        server
+    }
+
+    /// The next log line containing `text` (failing after 30 seconds).
+    pub fn wait_for_log(&mut self, text: &str) -> String {
+        loop {
+            match self.log.recv_timeout(Duration::from_secs(30)) {
+                Ok(line) => {
+                    self.seen.push(line.clone());
+                    if line.contains(text) {
+                        return line;
+                    }
+                }
+                Err(error) => panic!("writ never logged {text:?}: {error}"),
+            }
+        }
+    }
+
+    pub fn get(&self, path: &str) -> reqwest::blocking::Response {
+        reqwest::blocking::get(format!("{}{path}", self.address)).unwrap()
+    }
+
+    /// Sends SIGTERM and waits for the process; returns whether it exited cleanly.
+    pub fn terminate(mut self) -> bool {
+        let pid = self.child.id().to_string();
+        assert!(
+            Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        self.child.wait().unwrap().success()
+    }
+}
+
+/// The value of `name=value` in a log line.
+pub fn field<'a>(line: &'a str, name: &str) -> &'a str {
+    let value = line.split(&format!(" {name}=")).nth(1).unwrap_or("");
+    value.split_whitespace().next().unwrap_or("")
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,8 @@
+//! The `writ` binary, run as a user would run it.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests stop loudly
+
+mod config;
+mod demand;
+mod helpers;
+mod serve;
