@@ -41,7 +41,10 @@ fn a_refusal_is_still_a_decision_with_exit_0() {
     doc["instrument"]["issuer"]["role"] = json!("prosecutor");
     let out = decision(&check(&doc.to_string(), &["--now", "2026-03-02T10:00:00Z"]));
     assert_eq!(out["verdict"], "partial");
-    assert_eq!(out["categories"][1]["codes"], json!(["INSTRUMENT_INSUFFICIENT"]));
+    assert_eq!(
+        out["categories"][1]["codes"],
+        json!(["INSTRUMENT_INSUFFICIENT"])
+    );
     assert_eq!(out["findings"][0]["citation"], "18 U.S.C. 2703(c)(2)");
 
     doc["instrument"]["type"] = json!("xx.letter");
@@ -82,14 +85,21 @@ fn a_directory_file_routes_enterprise_accounts_to_their_customer() {
     )
     .unwrap();
     let dir_arg = directory.to_str().unwrap();
-    let out = decision(&check(EXAMPLE, &["--now", "2026-03-02T10:00:00Z", "--directory", dir_arg]));
+    let out = decision(&check(
+        EXAMPLE,
+        &["--now", "2026-03-02T10:00:00Z", "--directory", dir_arg],
+    ));
     assert_eq!(out["route"], "redirect_enterprise");
     assert_eq!(out["notification"]["recipient"], "tenant_admin");
 
     std::fs::write(&directory, r#"{"accounts": [{"id": "a1"}], "tenants": []}"#).unwrap();
     let output = check(EXAMPLE, &["--directory", dir_arg]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("accounts[0]"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("accounts[0]"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]
@@ -99,22 +109,34 @@ fn counsel_can_replace_the_rules_and_a_bad_file_is_named() {
     let builtin = run(writ().args(["policy", "rules"]));
     assert!(builtin.status.success());
     // Counsel decides subpoenas no longer reach IP identification data.
-    let text = String::from_utf8(builtin.stdout)
-        .unwrap()
-        .replacen("compels = [\"subscriber\", \"ip_identification\"]", "compels = [\"subscriber\"]", 1);
+    let text = String::from_utf8(builtin.stdout).unwrap().replacen(
+        "compels = [\"subscriber\", \"ip_identification\"]",
+        "compels = [\"subscriber\"]",
+        1,
+    );
     std::fs::write(&rules, &text).unwrap();
     let mut doc: Value = serde_json::from_str(EXAMPLE).unwrap();
     doc["instrument"]["type"] = json!("us.subpoena");
     doc["categories"] = json!(["subscriber", "ip_identification"]);
     let rules_arg = rules.to_str().unwrap();
-    let out = decision(&check(&doc.to_string(), &["--now", "2026-03-02T10:00:00Z", "--rules", rules_arg]));
+    let out = decision(&check(
+        &doc.to_string(),
+        &["--now", "2026-03-02T10:00:00Z", "--rules", rules_arg],
+    ));
     assert_eq!(out["categories"][1]["decision"], "refuse");
 
-    std::fs::write(&rules, text.replacen("jurisdiction = \"us\"", "jurisdiction = \"mars\"", 1)).unwrap();
+    std::fs::write(
+        &rules,
+        text.replacen("jurisdiction = \"us\"", "jurisdiction = \"mars\"", 1),
+    )
+    .unwrap();
     let output = check(&doc.to_string(), &["--rules", rules_arg]);
     assert_eq!(output.status.code(), Some(2));
     let message = stderr(&output);
-    assert!(message.contains("US-1") && message.contains("jurisdiction"), "{message}");
+    assert!(
+        message.contains("US-1") && message.contains("jurisdiction"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -128,6 +150,10 @@ fn serve_refuses_to_start_with_a_malformed_rules_file() {
         .env("WRIT_METRICS__ENABLED", "false")
         .env("WRIT_POLICY__RULES", &rules));
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("rules.toml"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("rules.toml"),
+        "{}",
+        stderr(&output)
+    );
     assert!(!dir.path().join("data").exists(), "nothing was started");
 }
