@@ -42,6 +42,10 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict(_) | StoreError::IllegalTransition(_) => {
                 Self::Conflict(error.to_string())
             }
+            StoreError::OutOfRange(message) => Self::BadRequest {
+                field: None,
+                message,
+            },
             other => Self::Internal(Box::new(other)),
         }
     }

@@ -1,6 +1,7 @@
 //! writ's HTTP server. Handlers translate HTTP into calls on the domain and the store;
 //! they hold no business rules.
 
+pub mod audit;
 mod error;
 pub mod intake;
 mod observe;
@@ -34,6 +35,12 @@ pub struct AppState {
 pub fn router(state: AppState) -> Router {
     let routes = Router::new()
         .route("/healthz", get(healthz))
+        .route("/api/v1/audit/checkpoint", get(audit::latest_checkpoint))
+        .route("/api/v1/audit/proof/inclusion", get(audit::inclusion_proof))
+        .route(
+            "/api/v1/audit/proof/consistency",
+            get(audit::consistency_proof),
+        )
         .fallback(|| async { ApiError::NotFound })
         .with_state(state);
     observe::trace_layer(routes)

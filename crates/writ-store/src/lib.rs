@@ -13,6 +13,7 @@ mod queries;
 mod records;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod verify;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -23,8 +24,12 @@ use sqlx::{PgPool, SqlitePool};
 use writ_core::{Actor, AuditEntry, CaseId, CaseState, IllegalTransition, Timestamp};
 
 pub use location::DatabaseLocation;
-use queries::Queries;
-pub use records::{CaseRecord, Job, JobId, NewCase, NewJob, StoredEvent, Transition};
+use queries::{Queries, resolve};
+pub use records::{
+    CaseRecord, Job, JobId, NewCase, NewJob, StoredCheckpoint, StoredEvent, Transition,
+};
+pub use verify::Verification;
+use writ_ledger::{Hash, Known, SignedCheckpoint};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -50,6 +55,12 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("stored data is not what writ wrote: {0}")]
     Corrupt(String),
+    #[error("{0}")]
+    OutOfRange(String),
+    #[error("audit ledger: {0}")]
+    Ledger(#[from] writ_ledger::LedgerError),
+    #[error("a background task failed: {0}")]
+    Task(String),
 }
 
 impl StoreError {
@@ -196,7 +207,7 @@ impl Store {
             }));
         in_transaction!(self, |tx| {
             tx.insert_case(case, now).await?;
-            tx.append_audit(&opened).await?;
+            tx.append_audit(&opened, &mut Known::new()).await?;
             tx.case(case.id).await?.ok_or_else(|| not_found(case.id))
         })
     }
@@ -240,7 +251,7 @@ impl Store {
                         "to": next,
                         "details": step.details,
                     }));
-            tx.append_audit(&entry).await?;
+            tx.append_audit(&entry, &mut Known::new()).await?;
             tx.case(case.id).await?.ok_or_else(|| not_found(case.id))
         })
     }
@@ -248,7 +259,26 @@ impl Store {
     /// Records an event that changes nothing else (start-up, shutdown, a view of case
     /// data). Returns its leaf index.
     pub async fn record(&self, entry: &AuditEntry) -> Result<u64, StoreError> {
-        in_transaction!(self, |tx| { tx.append_audit(entry).await })
+        in_transaction!(self, |tx| {
+            tx.append_audit(entry, &mut Known::new()).await
+        })
+    }
+
+    /// Records several events in one transaction (all or none), in order. Returns the
+    /// leaf index of the first.
+    pub async fn record_all(&self, entries: &[AuditEntry]) -> Result<u64, StoreError> {
+        in_transaction!(self, |tx| {
+            let mut first = None;
+            let mut known = Known::new();
+            for entry in entries {
+                let index = tx.append_audit(entry, &mut known).await?;
+                first.get_or_insert(index);
+            }
+            match first {
+                Some(index) => Ok(index),
+                None => tx.audit_size().await,
+            }
+        })
     }
 
     /// How many audit events there are.
@@ -263,6 +293,94 @@ impl Store {
         limit: u64,
     ) -> Result<Vec<StoredEvent>, StoreError> {
         with_connection!(self, |conn| { conn.audit_events(from, limit).await })
+    }
+
+    /// The audit log's size and Merkle root, read together.
+    pub async fn tree_head(&self) -> Result<(u64, Hash), StoreError> {
+        with_connection!(self, |conn| {
+            let size = conn.audit_size().await?;
+            let root = resolve(&mut *conn, &mut Known::new(), |known| {
+                writ_ledger::tree_hash(size, known)
+            })
+            .await?;
+            Ok((size, root))
+        })
+    }
+
+    /// The Merkle root of the first `size` audit events.
+    pub async fn tree_hash(&self, size: u64) -> Result<Hash, StoreError> {
+        with_connection!(self, |conn| {
+            within_log(size, conn.audit_size().await?, "size")?;
+            resolve(&mut *conn, &mut Known::new(), |known| {
+                writ_ledger::tree_hash(size, known)
+            })
+            .await
+        })
+    }
+
+    /// The proof that event `index` is in the tree of the first `size` events.
+    pub async fn inclusion_proof(&self, index: u64, size: u64) -> Result<Vec<Hash>, StoreError> {
+        if index >= size {
+            return Err(StoreError::OutOfRange(format!(
+                "index {index} is not below size {size}"
+            )));
+        }
+        with_connection!(self, |conn| {
+            within_log(size, conn.audit_size().await?, "size")?;
+            resolve(&mut *conn, &mut Known::new(), |known| {
+                writ_ledger::inclusion_proof(index, size, known)
+            })
+            .await
+        })
+    }
+
+    /// The proof that the tree of `to` events extends the tree of `from` events.
+    pub async fn consistency_proof(&self, from: u64, to: u64) -> Result<Vec<Hash>, StoreError> {
+        if from == 0 || from > to {
+            return Err(StoreError::OutOfRange(format!(
+                "need 0 < from ≤ to, got from {from}, to {to}"
+            )));
+        }
+        with_connection!(self, |conn| {
+            within_log(to, conn.audit_size().await?, "to")?;
+            resolve(&mut *conn, &mut Known::new(), |known| {
+                writ_ledger::consistency_proof(from, to, known)
+            })
+            .await
+        })
+    }
+
+    /// Up to `limit` stored Merkle-tree hashes from stored-hash index `from` on.
+    pub async fn stored_hashes(
+        &self,
+        from: u64,
+        limit: u64,
+    ) -> Result<Vec<(u64, Hash)>, StoreError> {
+        with_connection!(self, |conn| { conn.stored_hashes(from, limit).await })
+    }
+
+    /// Stores a signed checkpoint; false if one of that size was already stored.
+    pub async fn save_checkpoint(
+        &self,
+        checkpoint: &SignedCheckpoint,
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        in_transaction!(self, |tx| { tx.insert_checkpoint(checkpoint, at).await })
+    }
+
+    pub async fn latest_checkpoint(&self) -> Result<Option<StoredCheckpoint>, StoreError> {
+        with_connection!(self, |conn| { Ok(conn.checkpoints(true).await?.pop()) })
+    }
+
+    /// Every checkpoint, smallest first.
+    pub async fn checkpoints(&self) -> Result<Vec<StoredCheckpoint>, StoreError> {
+        with_connection!(self, |conn| { conn.checkpoints(false).await })
+    }
+
+    /// Recomputes the audit log's tree from every event and checks the stored hashes
+    /// and every checkpoint against it (signatures by `verifier_key`).
+    pub async fn verify_audit_log(&self, verifier_key: &str) -> Result<Verification, StoreError> {
+        verify::verify(self, verifier_key).await
     }
 
     pub async fn enqueue(&self, job: &NewJob, now: Timestamp) -> Result<JobId, StoreError> {
@@ -319,6 +437,15 @@ fn create_private_file(path: &std::path::Path) -> Result<(), StoreError> {
         .open(path)
         .map(drop)
         .map_err(|e| StoreError::Database(sqlx::Error::Io(e)))
+}
+
+fn within_log(size: u64, log_size: u64, name: &str) -> Result<(), StoreError> {
+    if size > log_size {
+        return Err(StoreError::OutOfRange(format!(
+            "{name} {size} is beyond the log, which has {log_size} events"
+        )));
+    }
+    Ok(())
 }
 
 fn not_found(id: CaseId) -> StoreError {

@@ -10,11 +10,18 @@ use writ_core::{AuditEntry, CaseId, CaseState, CountryCode, Timestamp};
 
 use crate::StoreError;
 use crate::db_time::DbTime;
-use crate::records::{CaseRecord, Job, JobId, NewCase, NewJob, StoredEvent};
+use writ_ledger::{Hash, Known, LedgerError, Needs, SignedCheckpoint};
+
+use crate::records::{CaseRecord, Job, JobId, NewCase, NewJob, StoredCheckpoint, StoredEvent};
 
 pub(crate) trait Queries {
     /// Appends one audit event at the next leaf index, which it returns.
-    async fn append_audit(&mut self, entry: &AuditEntry) -> Result<u64, StoreError>;
+    /// `known` caches stored hashes across the appends of one transaction.
+    async fn append_audit(
+        &mut self,
+        entry: &AuditEntry,
+        known: &mut Known,
+    ) -> Result<u64, StoreError>;
     async fn insert_case(&mut self, case: &NewCase<'_>, now: Timestamp) -> Result<(), StoreError>;
     async fn case(&mut self, id: CaseId) -> Result<Option<CaseRecord>, StoreError>;
     async fn cases(&mut self, state: Option<CaseState>) -> Result<Vec<CaseRecord>, StoreError>;
@@ -30,6 +37,21 @@ pub(crate) trait Queries {
     async fn audit_size(&mut self) -> Result<u64, StoreError>;
     async fn audit_events(&mut self, from: u64, limit: u64)
     -> Result<Vec<StoredEvent>, StoreError>;
+    /// The stored Merkle-tree hash at stored-hash index `index`.
+    async fn stored_hash(&mut self, index: u64) -> Result<Option<Hash>, StoreError>;
+    async fn stored_hashes(
+        &mut self,
+        from: u64,
+        limit: u64,
+    ) -> Result<Vec<(u64, Hash)>, StoreError>;
+    /// False when a checkpoint of that size was already stored (by another process).
+    async fn insert_checkpoint(
+        &mut self,
+        checkpoint: &SignedCheckpoint,
+        at: Timestamp,
+    ) -> Result<bool, StoreError>;
+    /// All checkpoints by size, or (`latest`) only the largest.
+    async fn checkpoints(&mut self, latest: bool) -> Result<Vec<StoredCheckpoint>, StoreError>;
     async fn insert_job(&mut self, job: &NewJob, now: Timestamp) -> Result<JobId, StoreError>;
     async fn claim_job(
         &mut self,
@@ -64,10 +86,50 @@ fn corrupt(what: &str, detail: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("{what}: {detail}"))
 }
 
+fn db_index(index: u64) -> Result<i64, StoreError> {
+    i64::try_from(index).map_err(|_| StoreError::Corrupt(format!("index {index} is out of range")))
+}
+
+fn hash_from(bytes: &[u8], what: &str) -> Result<Hash, StoreError> {
+    <[u8; 32]>::try_from(bytes)
+        .map(Hash)
+        .map_err(|_| corrupt(what, format!("{} bytes, not 32", bytes.len())))
+}
+
+/// Runs a ledger operation over the stored hashes, fetching what it asks for until it
+/// is done.
+pub(crate) async fn resolve<C: Queries + ?Sized, T>(
+    conn: &mut C,
+    known: &mut Known,
+    mut operation: impl FnMut(&Known) -> Result<Needs<T>, LedgerError>,
+) -> Result<T, StoreError> {
+    loop {
+        match operation(known)? {
+            Needs::Done(value) => return Ok(value),
+            Needs::Hashes(indexes) => {
+                let before = known.len();
+                for index in indexes {
+                    let hash = conn.stored_hash(index).await?.ok_or_else(|| {
+                        corrupt("audit_hashes", format!("stored hash {index} is missing"))
+                    })?;
+                    known.insert(index, hash);
+                }
+                if known.len() == before {
+                    return Err(corrupt(
+                        "audit_hashes",
+                        "the tree asks again for hashes it was given",
+                    ));
+                }
+            }
+        }
+    }
+}
+
 macro_rules! queries_for {
     ($connection:ty, claim_lock = $claim_lock:literal) => {
         impl Queries for $connection {
-            async fn append_audit(&mut self, entry: &AuditEntry) -> Result<u64, StoreError> {
+            async fn append_audit(&mut self, entry: &AuditEntry, known: &mut Known) -> Result<u64, StoreError> {
+                let bytes = entry.canonical_bytes();
                 let index: i64 = sqlx::query_scalar(
                     "UPDATE audit_head SET size = size + 1 WHERE id = 1 RETURNING size - 1",
                 )
@@ -82,10 +144,22 @@ macro_rules! queries_for {
                 .bind(entry.actor.to_string())
                 .bind(&entry.action)
                 .bind(entry.case_id.map(|id| id.to_string()))
-                .bind(entry.canonical_bytes())
+                .bind(&bytes)
                 .execute(&mut *self)
                 .await?;
-                u64::try_from(index).map_err(|_| corrupt("audit_head.size", index))
+                let n = u64::try_from(index).map_err(|_| corrupt("audit_head.size", index))?;
+                let leaf = writ_ledger::leaf_hash(&bytes);
+                let hashes = resolve(&mut *self, known, |known| writ_ledger::append_hashes(n, leaf, known)).await?;
+                let first = writ_ledger::stored_hash_index(0, n);
+                for (offset, hash) in (0..).zip(hashes) {
+                    sqlx::query("INSERT INTO audit_hashes (idx, hash) VALUES ($1, $2)")
+                        .bind(db_index(first + offset)?)
+                        .bind(hash.0.as_slice())
+                        .execute(&mut *self)
+                        .await?;
+                    known.insert(first + offset, hash);
+                }
+                Ok(n)
             }
 
             async fn insert_case(&mut self, case: &NewCase<'_>, now: Timestamp) -> Result<(), StoreError> {
@@ -179,7 +253,8 @@ macro_rules! queries_for {
                 let from = i64::try_from(from).unwrap_or(i64::MAX);
                 let limit = i64::try_from(limit).unwrap_or(i64::MAX);
                 let rows = sqlx::query(
-                    "SELECT idx, entry FROM audit_events WHERE idx >= $1 ORDER BY idx LIMIT $2",
+                    "SELECT idx, at, actor, action, case_id, entry FROM audit_events \
+                     WHERE idx >= $1 ORDER BY idx LIMIT $2",
                 )
                 .bind(from)
                 .bind(limit)
@@ -190,7 +265,70 @@ macro_rules! queries_for {
                         let index: i64 = row.try_get("idx")?;
                         Ok(StoredEvent {
                             index: u64::try_from(index).map_err(|_| corrupt("audit_events.idx", index))?,
+                            at: row.try_get::<DbTime, _>("at")?.0,
+                            actor: row.try_get("actor")?,
+                            action: row.try_get("action")?,
+                            case_id: row.try_get("case_id")?,
                             entry: row.try_get("entry")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn stored_hash(&mut self, index: u64) -> Result<Option<Hash>, StoreError> {
+                let bytes: Option<Vec<u8>> = sqlx::query_scalar("SELECT hash FROM audit_hashes WHERE idx = $1")
+                    .bind(db_index(index)?)
+                    .fetch_optional(&mut *self)
+                    .await?;
+                bytes.map(|b| hash_from(&b, "audit_hashes.hash")).transpose()
+            }
+
+            async fn stored_hashes(&mut self, from: u64, limit: u64) -> Result<Vec<(u64, Hash)>, StoreError> {
+                let rows = sqlx::query("SELECT idx, hash FROM audit_hashes WHERE idx >= $1 ORDER BY idx LIMIT $2")
+                    .bind(db_index(from)?)
+                    .bind(db_index(limit)?)
+                    .fetch_all(&mut *self)
+                    .await?;
+                rows.into_iter()
+                    .map(|row| {
+                        let index: i64 = row.try_get("idx")?;
+                        let bytes: Vec<u8> = row.try_get("hash")?;
+                        let index = u64::try_from(index).map_err(|_| corrupt("audit_hashes.idx", index))?;
+                        Ok((index, hash_from(&bytes, "audit_hashes.hash")?))
+                    })
+                    .collect()
+            }
+
+            async fn insert_checkpoint(&mut self, checkpoint: &SignedCheckpoint, at: Timestamp) -> Result<bool, StoreError> {
+                let done = sqlx::query(
+                    "INSERT INTO audit_checkpoints (size, root, note, signed_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (size) DO NOTHING",
+                )
+                .bind(db_index(checkpoint.size)?)
+                .bind(checkpoint.root.0.as_slice())
+                .bind(&checkpoint.note)
+                .bind(DbTime(at))
+                .execute(&mut *self)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn checkpoints(&mut self, latest: bool) -> Result<Vec<StoredCheckpoint>, StoreError> {
+                let query = if latest {
+                    "SELECT size, root, note, signed_at FROM audit_checkpoints ORDER BY size DESC LIMIT 1"
+                } else {
+                    "SELECT size, root, note, signed_at FROM audit_checkpoints ORDER BY size"
+                };
+                let rows = sqlx::query(query).fetch_all(&mut *self).await?;
+                rows.into_iter()
+                    .map(|row| {
+                        let size: i64 = row.try_get("size")?;
+                        let root: Vec<u8> = row.try_get("root")?;
+                        Ok(StoredCheckpoint {
+                            size: u64::try_from(size).map_err(|_| corrupt("audit_checkpoints.size", size))?,
+                            root: hash_from(&root, "audit_checkpoints.root")?,
+                            note: row.try_get("note")?,
+                            signed_at: row.try_get::<DbTime, _>("signed_at")?.0,
                         })
                     })
                     .collect()

@@ -43,11 +43,26 @@ pub struct Transition {
     pub details: serde_json::Value,
 }
 
-/// One stored audit event: its leaf index and the canonical bytes the ledger hashes.
+/// One stored audit event: its leaf index, the columns it is found by, and the
+/// canonical bytes the ledger hashes (which the columns must agree with).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredEvent {
     pub index: u64,
+    pub at: Timestamp,
+    pub actor: String,
+    pub action: String,
+    pub case_id: Option<String>,
     pub entry: Vec<u8>,
+}
+
+/// A signed checkpoint of the audit log, as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredCheckpoint {
+    pub size: u64,
+    pub root: writ_ledger::Hash,
+    /// The C2SP signed note: what an auditor verifies.
+    pub note: Vec<u8>,
+    pub signed_at: Timestamp,
 }
 
 #[derive(Clone, Debug)]

@@ -19,7 +19,12 @@ pub struct TestDatabase {
 
 enum Cleanup {
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
-    Postgres { server: String, schema: String },
+    Postgres {
+        server: String,
+        schema: String,
+    },
+    /// A database the test did not create: left as it is.
+    Keep,
 }
 
 impl TestDatabase {
@@ -32,6 +37,16 @@ impl TestDatabase {
             location,
             url,
             cleanup: Cleanup::Sqlite(dir),
+        })
+    }
+
+    /// Opens an existing database (one a `writ` process wrote) to inspect or tamper with.
+    pub async fn existing(location: DatabaseLocation) -> Result<Self, StoreError> {
+        Ok(Self {
+            store: Store::open(&location).await?,
+            url: location.to_string(),
+            location,
+            cleanup: Cleanup::Keep,
         })
     }
 
@@ -87,15 +102,54 @@ impl TestDatabase {
     }
 }
 
+/// The tables whose append-only triggers [`TestDatabase::tamper`] lifts.
+const APPEND_ONLY: [&str; 3] = ["audit_events", "audit_hashes", "audit_checkpoints"];
+
 impl TestDatabase {
-    /// Runs raw SQL against the database, as someone with direct access could (tests use
-    /// it to tamper with what writ wrote).
+    /// Runs raw SQL (one or more statements, on one connection) against the database, as
+    /// someone with direct access could.
     pub async fn execute_raw(&self, sql: &str) -> Result<u64, StoreError> {
         let sql = sqlx::AssertSqlSafe(sql.to_owned());
         let affected = match &self.store.pool {
-            crate::Pool::Sqlite(pool) => sqlx::query(sql).execute(pool).await?.rows_affected(),
-            crate::Pool::Postgres(pool) => sqlx::query(sql).execute(pool).await?.rows_affected(),
+            crate::Pool::Sqlite(pool) => sqlx::raw_sql(sql).execute(pool).await?.rows_affected(),
+            crate::Pool::Postgres(pool) => sqlx::raw_sql(sql).execute(pool).await?.rows_affected(),
         };
         Ok(affected)
+    }
+
+    /// Runs `sql` after dropping the append-only triggers, as an attacker with the
+    /// database's own credentials would.
+    pub async fn tamper(&self, sql: &str) -> Result<u64, StoreError> {
+        let drops: Vec<String> = match self.store.backend() {
+            crate::Backend::Sqlite => APPEND_ONLY
+                .iter()
+                .flat_map(|t| {
+                    [
+                        format!("DROP TRIGGER IF EXISTS {t}_no_update;"),
+                        format!("DROP TRIGGER IF EXISTS {t}_no_delete;"),
+                    ]
+                })
+                .collect(),
+            crate::Backend::Postgres => APPEND_ONLY
+                .iter()
+                .flat_map(|t| {
+                    [
+                        format!("DROP TRIGGER IF EXISTS {t}_no_change ON {t};"),
+                        format!("DROP TRIGGER IF EXISTS {t}_no_truncate ON {t};"),
+                    ]
+                })
+                .collect(),
+        };
+        self.execute_raw(&drops.concat()).await?;
+        self.execute_raw(sql).await
+    }
+
+    /// `bytes` as a SQL literal of this backend's binary type.
+    pub fn blob_literal(&self, bytes: &[u8]) -> String {
+        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        match self.store.backend() {
+            crate::Backend::Sqlite => format!("X'{hex}'"),
+            crate::Backend::Postgres => format!("decode('{hex}', 'hex')"),
+        }
     }
 }

@@ -58,6 +58,14 @@ conformance!(
     due_jobs_are_claimed_once_each_by_concurrent_workers,
     jobs_wait_for_their_time_and_leases,
     failed_jobs_retry_or_finish_with_their_error,
+    the_stored_tree_matches_the_events_and_proves_inclusion_and_consistency,
+    checkpoints_are_kept_once_per_size,
+    the_tree_and_checkpoints_refuse_updates_and_deletes,
+    an_untouched_log_verifies,
+    a_changed_byte_in_any_event_is_found_and_named,
+    a_deleted_event_is_found_and_named,
+    swapped_events_are_found_and_named,
+    a_replaced_checkpoint_signature_is_found,
 );
 
 fn at(text: &str) -> Timestamp {
@@ -481,4 +489,283 @@ async fn failed_jobs_retry_or_finish_with_their_error(db: &TestDatabase) {
             .unwrap(),
         None
     );
+}
+
+async fn record_events(store: &Store, count: usize) {
+    for i in 0..count {
+        let entry =
+            AuditEntry::new(at(NOW), Actor::System, "test.event").with_details(json!({"n": i}));
+        store.record(&entry).await.unwrap();
+    }
+}
+
+async fn the_stored_tree_matches_the_events_and_proves_inclusion_and_consistency(
+    db: &TestDatabase,
+) {
+    let store = &db.store;
+    record_events(store, 40).await;
+    let mut reference = writ_ledger::MemoryLog::new();
+    for event in store.audit_events(0, 100).await.unwrap() {
+        reference.append(&event.entry).unwrap();
+    }
+    let (size, root) = store.tree_head().await.unwrap();
+    assert_eq!((size, root), (40, reference.tree_hash(40).unwrap()));
+    let stored: Vec<_> = store
+        .stored_hashes(0, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(_, h)| h)
+        .collect();
+    assert_eq!(
+        stored,
+        reference.stored_hashes(),
+        "the same stored hashes as the reference tree"
+    );
+
+    for size in 1..=40 {
+        let root = store.tree_hash(size).await.unwrap();
+        assert_eq!(root, reference.tree_hash(size).unwrap());
+        for index in [0, size / 2, size - 1] {
+            let proof = store.inclusion_proof(index, size).await.unwrap();
+            let leaf = reference.leaf(index).unwrap();
+            writ_ledger::verify_inclusion(&proof, index, size, root, leaf).unwrap();
+        }
+        for from in [1, size / 3, size - 1] {
+            if from == 0 {
+                continue;
+            }
+            let proof = store.consistency_proof(from, size).await.unwrap();
+            let from_root = reference.tree_hash(from).unwrap();
+            writ_ledger::verify_consistency(&proof, from, from_root, size, root).unwrap();
+        }
+    }
+    assert!(matches!(
+        store.inclusion_proof(40, 40).await,
+        Err(StoreError::OutOfRange(_))
+    ));
+    assert!(matches!(
+        store.tree_hash(41).await,
+        Err(StoreError::OutOfRange(_))
+    ));
+    assert!(matches!(
+        store.consistency_proof(0, 10).await,
+        Err(StoreError::OutOfRange(_))
+    ));
+    assert!(matches!(
+        store.consistency_proof(10, 41).await,
+        Err(StoreError::OutOfRange(_))
+    ));
+}
+
+async fn checkpoints_are_kept_once_per_size(db: &TestDatabase) {
+    let store = &db.store;
+    assert_eq!(store.latest_checkpoint().await.unwrap(), None);
+    let (key, _) = writ_ledger::LogKey::generate("test.example/audit").unwrap();
+    record_events(store, 3).await;
+    let (size, root) = store.tree_head().await.unwrap();
+    let first = key.sign_checkpoint(size, root).unwrap();
+    assert!(store.save_checkpoint(&first, at(NOW)).await.unwrap());
+    assert!(
+        !store.save_checkpoint(&first, at(NOW)).await.unwrap(),
+        "one checkpoint per size"
+    );
+    record_events(store, 2).await;
+    let (size, root) = store.tree_head().await.unwrap();
+    let second = key.sign_checkpoint(size, root).unwrap();
+    assert!(
+        store
+            .save_checkpoint(&second, at("2026-03-02T09:00:10Z"))
+            .await
+            .unwrap()
+    );
+
+    let latest = store.latest_checkpoint().await.unwrap().unwrap();
+    assert_eq!(
+        (latest.size, latest.root, &latest.note),
+        (5, root, &second.note)
+    );
+    assert_eq!(latest.signed_at, at("2026-03-02T09:00:10Z"));
+    let all = store.checkpoints().await.unwrap();
+    assert_eq!(all.iter().map(|c| c.size).collect::<Vec<_>>(), [3, 5]);
+    let verified = writ_ledger::verify_checkpoint(&all[0].note, &key.verifier_key()).unwrap();
+    assert_eq!((verified.size, verified.root), (3, all[0].root));
+}
+
+async fn the_tree_and_checkpoints_refuse_updates_and_deletes(db: &TestDatabase) {
+    let store = &db.store;
+    record_events(store, 2).await;
+    let (key, _) = writ_ledger::LogKey::generate("test.example/audit").unwrap();
+    let (size, root) = store.tree_head().await.unwrap();
+    store
+        .save_checkpoint(&key.sign_checkpoint(size, root).unwrap(), at(NOW))
+        .await
+        .unwrap();
+    for tamper in [
+        "UPDATE audit_hashes SET idx = idx + 100",
+        "DELETE FROM audit_hashes",
+        "UPDATE audit_checkpoints SET size = 1",
+        "DELETE FROM audit_checkpoints",
+    ] {
+        let err = db.execute_raw(tamper).await.unwrap_err();
+        assert!(
+            format!("{err:?}").contains("append-only"),
+            "{tamper}: {err:?}"
+        );
+    }
+    assert_eq!(store.tree_head().await.unwrap(), (size, root));
+}
+
+/// Twelve events, checkpoints at 4, 8 and 12, and a backup of every row to restore from.
+async fn signed_log(db: &TestDatabase) -> String {
+    let store = &db.store;
+    let (key, _) = writ_ledger::LogKey::generate("test.example/audit").unwrap();
+    for _ in 0..3 {
+        record_events(store, 4).await;
+        let (size, root) = store.tree_head().await.unwrap();
+        store
+            .save_checkpoint(&key.sign_checkpoint(size, root).unwrap(), at(NOW))
+            .await
+            .unwrap();
+    }
+    db.execute_raw(
+        "CREATE TABLE events_backup AS SELECT * FROM audit_events; \
+         CREATE TABLE checkpoints_backup AS SELECT * FROM audit_checkpoints;",
+    )
+    .await
+    .unwrap();
+    key.verifier_key()
+}
+
+async fn problems(db: &TestDatabase, key: &str) -> Vec<String> {
+    db.store.verify_audit_log(key).await.unwrap().problems
+}
+
+/// Whether `problem` names event `index`.
+fn names_event(problem: &str, index: u64) -> bool {
+    problem.contains(&format!("event {index} ")) || problem.contains(&format!("event {index}:"))
+}
+
+async fn restore_events(db: &TestDatabase, indices: &[u64]) {
+    for index in indices {
+        db.tamper(&format!(
+            "DELETE FROM audit_events WHERE idx = {index}; \
+             INSERT INTO audit_events SELECT * FROM events_backup WHERE idx = {index};"
+        ))
+        .await
+        .unwrap();
+    }
+}
+
+async fn an_untouched_log_verifies(db: &TestDatabase) {
+    let key = signed_log(db).await;
+    let verification = db.store.verify_audit_log(&key).await.unwrap();
+    assert_eq!(verification.problems, Vec::<String>::new());
+    assert_eq!(
+        (
+            verification.events,
+            verification.checkpoints,
+            verification.unsigned_tail
+        ),
+        (12, 3, 0)
+    );
+    let (other, _) = writ_ledger::LogKey::generate("test.example/audit").unwrap();
+    let with_wrong_key = problems(db, &other.verifier_key()).await;
+    assert_eq!(
+        with_wrong_key.len(),
+        3,
+        "no checkpoint verifies with another key: {with_wrong_key:?}"
+    );
+}
+
+async fn a_changed_byte_in_any_event_is_found_and_named(db: &TestDatabase) {
+    let key = signed_log(db).await;
+    for event in db.store.audit_events(0, 100).await.unwrap() {
+        let index = event.index;
+        for position in [0, event.entry.len() / 2, event.entry.len() - 1] {
+            let mut changed = event.entry.clone();
+            changed[position] ^= 0x01;
+            let literal = db.blob_literal(&changed);
+            db.tamper(&format!(
+                "UPDATE audit_events SET entry = {literal} WHERE idx = {index}"
+            ))
+            .await
+            .unwrap();
+            let found = problems(db, &key).await;
+            assert!(
+                !found.is_empty() && names_event(&found[0], index),
+                "byte {position} of event {index}: {found:?}"
+            );
+            restore_events(db, &[index]).await;
+        }
+    }
+    assert_eq!(problems(db, &key).await, Vec::<String>::new(), "restored");
+}
+
+async fn a_deleted_event_is_found_and_named(db: &TestDatabase) {
+    let key = signed_log(db).await;
+    for index in 0..12 {
+        db.tamper(&format!("DELETE FROM audit_events WHERE idx = {index}"))
+            .await
+            .unwrap();
+        let found = problems(db, &key).await;
+        assert!(
+            !found.is_empty() && names_event(&found[0], index),
+            "event {index}: {found:?}"
+        );
+        restore_events(db, &[index]).await;
+    }
+    assert_eq!(problems(db, &key).await, Vec::<String>::new(), "restored");
+}
+
+async fn swapped_events_are_found_and_named(db: &TestDatabase) {
+    let key = signed_log(db).await;
+    for (i, j) in [(0, 1), (2, 9), (10, 11), (3, 4)] {
+        for (to, from) in [(i, j), (j, i)] {
+            db.tamper(&format!(
+                "UPDATE audit_events SET (at, actor, action, case_id, entry) = \
+                 (SELECT at, actor, action, case_id, entry FROM events_backup b WHERE b.idx = {from}) \
+                 WHERE idx = {to}"
+            ))
+            .await
+            .unwrap();
+        }
+        let found = problems(db, &key).await;
+        assert!(
+            !found.is_empty() && names_event(&found[0], i),
+            "swap {i}, {j}: {found:?}"
+        );
+        restore_events(db, &[i, j]).await;
+    }
+    assert_eq!(problems(db, &key).await, Vec::<String>::new(), "restored");
+}
+
+async fn a_replaced_checkpoint_signature_is_found(db: &TestDatabase) {
+    let key = signed_log(db).await;
+    let (forger, _) = writ_ledger::LogKey::generate("test.example/audit").unwrap();
+    for checkpoint in db.store.checkpoints().await.unwrap() {
+        let forged = forger
+            .sign_checkpoint(checkpoint.size, checkpoint.root)
+            .unwrap();
+        let literal = db.blob_literal(&forged.note);
+        let size = checkpoint.size;
+        db.tamper(&format!(
+            "UPDATE audit_checkpoints SET note = {literal} WHERE size = {size}"
+        ))
+        .await
+        .unwrap();
+        let found = problems(db, &key).await;
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].starts_with(&format!("checkpoint at size {size}:")),
+            "{found:?}"
+        );
+        db.tamper(&format!(
+            "DELETE FROM audit_checkpoints WHERE size = {size}; \
+             INSERT INTO audit_checkpoints SELECT * FROM checkpoints_backup WHERE size = {size};"
+        ))
+        .await
+        .unwrap();
+    }
+    assert_eq!(problems(db, &key).await, Vec::<String>::new(), "restored");
 }

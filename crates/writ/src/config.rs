@@ -22,6 +22,31 @@ pub struct Config {
     pub log_format: LogFormat,
     pub metrics: MetricsConfig,
     pub policy: PolicyConfig,
+    pub audit: AuditConfig,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuditConfig {
+    /// The log's name in its checkpoints (a C2SP origin, like a URL without a scheme).
+    pub origin: String,
+    /// The log's signing key; unset, `audit-log.key` in the data directory.
+    pub key_file: Option<PathBuf>,
+    /// Sign a checkpoint at least every this many events...
+    pub checkpoint_every_events: u64,
+    /// ...and at least this often while events arrive.
+    pub checkpoint_every_seconds: u64,
+}
+
+impl Default for AuditConfig {
+    fn default() -> Self {
+        Self {
+            origin: "localhost/writ-audit".to_owned(),
+            key_file: None,
+            checkpoint_every_events: 100,
+            checkpoint_every_seconds: 10,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -59,6 +84,7 @@ impl Default for Config {
             log_format: LogFormat::Text,
             metrics: MetricsConfig::default(),
             policy: PolicyConfig::default(),
+            audit: AuditConfig::default(),
         }
     }
 }
@@ -114,6 +140,14 @@ impl Config {
         Ok(config)
     }
 
+    /// The audit log's signing key file.
+    pub fn audit_key_file(&self) -> PathBuf {
+        self.audit
+            .key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("audit-log.key"))
+    }
+
     /// The database to open: the configured URL, or SQLite in the data directory.
     pub fn database(&self) -> Result<DatabaseLocation, writ_store::StoreError> {
         match &self.database_url {
@@ -150,11 +184,15 @@ mod tests {
                 .replace("\n#database_url", "\ndatabase_url")
                 .replace("\n#log_format", "\nlog_format")
                 .replace("\n#enabled", "\nenabled")
-                .replace("\n#max_targets", "\nmax_targets");
+                .replace("\n#max_targets", "\nmax_targets")
+                .replace("\n#origin", "\norigin")
+                .replace("\n#checkpoint_every_events", "\ncheckpoint_every_events")
+                .replace("\n#checkpoint_every_seconds", "\ncheckpoint_every_seconds");
             let config = load_in(jail, Some(&uncommented), &Overrides::default()).unwrap();
             assert_eq!(config.log_format, LogFormat::Text);
             assert!(config.database_url.is_some());
             assert_eq!(config.policy.max_targets, Some(100));
+            assert_eq!(config.audit, AuditConfig::default());
             for key in [
                 "data_dir",
                 "listen",

@@ -1,5 +1,6 @@
 //! The `writ` command.
 
+mod audit;
 mod clock;
 mod config;
 mod demand;
@@ -8,13 +9,15 @@ mod serve;
 mod telemetry;
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 
+use anyhow::Context;
 use writ_core::Timestamp;
+use writ_store::{DatabaseLocation, Store};
 
 use crate::config::{Config, LogFormat, Overrides};
 
@@ -54,6 +57,39 @@ enum Command {
     Policy {
         #[command(subcommand)]
         command: PolicyCommand,
+    },
+    /// The verifiable audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Print the public key that verifies the log's checkpoints (a C2SP note verifier key).
+    Key {
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        #[arg(long = "data", value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+    },
+    /// Recompute the Merkle tree from every stored event and check every signed
+    /// checkpoint against it. Exit 0 only when everything holds; otherwise name the
+    /// first bad event.
+    Verify {
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// The data directory (its SQLite database and key).
+        #[arg(long = "data", value_name = "DIR", conflicts_with = "database")]
+        data_dir: Option<PathBuf>,
+        /// A database URL instead (postgres://… or sqlite:PATH).
+        #[arg(long, value_name = "URL")]
+        database: Option<String>,
+        /// The verifier key to hold checkpoints to (as printed by `writ audit key`);
+        /// by default, the public half of the key in the data directory.
+        #[arg(long, value_name = "VERIFIER_KEY")]
+        key: Option<String>,
     },
 }
 
@@ -128,19 +164,7 @@ fn run(command: Command) -> Result<(), Failure> {
             config,
             data_dir,
             listen,
-        } => {
-            let overrides = Overrides { data_dir, listen };
-            let config = Config::load(config.as_deref(), &overrides)
-                .map_err(|e| Failure::Invalid(e.to_string()))?;
-            let policy = config
-                .policy
-                .load()
-                .map_err(|e| Failure::Invalid(format!("policy: {e}")))?;
-            telemetry::init(config.log_format, "info,sqlx=warn");
-            let runtime = tokio::runtime::Runtime::new().map_err(anyhow::Error::from)?;
-            runtime.block_on(serve::run(config, policy, Arc::new(clock::SystemClock)))?;
-            Ok(())
-        }
+        } => serve(config.as_deref(), Overrides { data_dir, listen }),
         Command::Config {
             command: ConfigCommand::Example,
         } => {
@@ -149,42 +173,7 @@ fn run(command: Command) -> Result<(), Failure> {
         }
         Command::Config {
             command: ConfigCommand::Check { file },
-        } => {
-            telemetry::init(LogFormat::Text, "warn");
-            let config = Config::load(Some(&file), &Overrides::default())
-                .map_err(|e| Failure::Invalid(format!("{}: {e}", file.display())))?;
-            let database = config.database().map_err(anyhow::Error::from)?;
-            let (rules, directory) = config
-                .policy
-                .load()
-                .map_err(|e| Failure::Invalid(format!("{}: policy: {e}", file.display())))?;
-            print(&format!(
-                "{}: ok\n  data_dir = {}\n  listen = {}\n  database = {}\n  metrics = {}\n  \
-                 rules = {} ({} rows, at most {} targets)\n  directory = {}\n",
-                file.display(),
-                config.data_dir.display(),
-                config.listen,
-                database,
-                if config.metrics.enabled {
-                    config.metrics.listen.to_string()
-                } else {
-                    "off".into()
-                },
-                config
-                    .policy
-                    .rules
-                    .as_ref()
-                    .map_or("built in".into(), |p| p.display().to_string()),
-                rules.rules().len(),
-                rules.max_targets(),
-                match (&config.policy.directory, directory) {
-                    (Some(path), Some(d)) =>
-                        format!("{} ({} accounts)", path.display(), d.accounts().len()),
-                    _ => "none".into(),
-                },
-            ));
-            Ok(())
-        }
+        } => check_config(&file),
         Command::Demand {
             command:
                 DemandCommand::Check {
@@ -195,23 +184,130 @@ fn run(command: Command) -> Result<(), Failure> {
                 },
         } => {
             let rules = policy::load_rules(rules.as_deref(), None).map_err(Failure::Invalid)?;
-            let decision = demand::check(
-                &file,
-                now,
-                directory.as_deref(),
-                &rules,
-                &clock::SystemClock,
-            )
-            .map_err(Failure::Invalid)?;
+            let clock = clock::SystemClock;
+            let decision = demand::check(&file, now, directory.as_deref(), &rules, &clock)
+                .map_err(Failure::Invalid)?;
             print(&decision);
             Ok(())
         }
+        Command::Audit {
+            command: AuditCommand::Key { config, data_dir },
+        } => {
+            let config = load_config(config.as_deref(), data_dir)?;
+            let key = audit::load_key(&config.audit_key_file())?;
+            print(&format!("{}\n", key.verifier_key()));
+            Ok(())
+        }
+        Command::Audit {
+            command:
+                AuditCommand::Verify {
+                    config,
+                    data_dir,
+                    database,
+                    key,
+                },
+        } => verify_audit_log(load_config(config.as_deref(), data_dir)?, database, key),
         Command::Policy {
             command: PolicyCommand::Rules,
         } => {
             print(writ_core::policy::DEFAULT_RULES_TOML);
             Ok(())
         }
+    }
+}
+
+/// The configuration for a command that takes `--config` and `--data`.
+fn load_config(file: Option<&Path>, data_dir: Option<PathBuf>) -> Result<Config, Failure> {
+    let overrides = Overrides {
+        data_dir,
+        listen: None,
+    };
+    Config::load(file, &overrides).map_err(|e| Failure::Invalid(e.to_string()))
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    Ok(tokio::runtime::Runtime::new().map_err(anyhow::Error::from)?)
+}
+
+fn serve(file: Option<&Path>, overrides: Overrides) -> Result<(), Failure> {
+    let config = Config::load(file, &overrides).map_err(|e| Failure::Invalid(e.to_string()))?;
+    let policy = config
+        .policy
+        .load()
+        .map_err(|e| Failure::Invalid(format!("policy: {e}")))?;
+    telemetry::init(config.log_format, "info,sqlx=warn");
+    runtime()?.block_on(serve::run(config, policy, Arc::new(clock::SystemClock)))?;
+    Ok(())
+}
+
+fn check_config(file: &Path) -> Result<(), Failure> {
+    telemetry::init(LogFormat::Text, "warn");
+    let invalid = |e: &dyn std::fmt::Display| Failure::Invalid(format!("{}: {e}", file.display()));
+    let config = Config::load(Some(file), &Overrides::default()).map_err(|e| invalid(&e))?;
+    let database = config.database().map_err(|e| invalid(&e))?;
+    let (rules, directory) = config
+        .policy
+        .load()
+        .map_err(|e| invalid(&format!("policy: {e}")))?;
+    let metrics = match config.metrics.enabled {
+        true => config.metrics.listen.to_string(),
+        false => "off".to_owned(),
+    };
+    let rules_file = config
+        .policy
+        .rules
+        .as_ref()
+        .map_or("built in".into(), |p| p.display().to_string());
+    let directory = match (&config.policy.directory, directory) {
+        (Some(path), Some(d)) => format!("{} ({} accounts)", path.display(), d.accounts().len()),
+        _ => "none".into(),
+    };
+    print(&format!(
+        "{}: ok\n  data_dir = {}\n  listen = {}\n  database = {database}\n  metrics = {metrics}\n  \
+         rules = {rules_file} ({} rows, at most {} targets)\n  directory = {directory}\n  \
+         audit = {} (key {})\n",
+        file.display(),
+        config.data_dir.display(),
+        config.listen,
+        rules.rules().len(),
+        rules.max_targets(),
+        config.audit.origin,
+        config.audit_key_file().display(),
+    ));
+    Ok(())
+}
+
+fn verify_audit_log(
+    config: Config,
+    database: Option<String>,
+    key: Option<String>,
+) -> Result<(), Failure> {
+    telemetry::init(LogFormat::Text, "warn");
+    let location = match database {
+        Some(url) => DatabaseLocation::parse(&url),
+        None => config.database(),
+    }
+    .map_err(|e| Failure::Invalid(e.to_string()))?;
+    let key = match key {
+        Some(key) => key,
+        None => audit::load_key(&config.audit_key_file())
+            .context("no --key given, and no key in the data directory")?
+            .verifier_key(),
+    };
+    let verification = runtime()?
+        .block_on(async {
+            let store = Store::open(&location).await?;
+            let verification = store.verify_audit_log(&key).await;
+            store.close().await;
+            verification
+        })
+        .map_err(anyhow::Error::from)?;
+    print(&audit::report(&verification));
+    match verification.problems.first() {
+        None => Ok(()),
+        Some(first) => Err(Failure::Internal(anyhow::anyhow!(
+            "the audit log does not verify: {first}"
+        ))),
     }
 }
 

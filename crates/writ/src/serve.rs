@@ -8,9 +8,11 @@ use metrics_exporter_prometheus::PrometheusBuilder;
 use tokio::net::TcpListener;
 use writ_core::policy::{Directory, DirectoryFile, Rules};
 use writ_core::{Actor, AuditEntry, Clock};
+use writ_server::audit::Checkpointer;
 use writ_server::{AppState, Policy};
 use writ_store::Store;
 
+use crate::audit;
 use crate::config::Config;
 
 pub async fn run(
@@ -19,6 +21,10 @@ pub async fn run(
     clock: Arc<dyn Clock>,
 ) -> anyhow::Result<()> {
     prepare_data_dir(&config.data_dir)?;
+    let key = Arc::new(audit::load_or_create_key(
+        &config.audit_key_file(),
+        &config.audit.origin,
+    )?);
     let database = config.database()?;
     let store = Store::open(&database)
         .await
@@ -61,15 +67,43 @@ pub async fn run(
             directory: directory.map(|d| Arc::new(d) as Arc<dyn Directory>),
         }),
     };
-    tracing::info!(%address, data_dir = %config.data_dir.display(), %database, "serving");
-    writ_server::serve(listener, writ_server::router(state), shutdown_signal()).await?;
+    let checkpointer = Checkpointer {
+        store: store.clone(),
+        key,
+        clock: clock.clone(),
+        every_events: config.audit.checkpoint_every_events.max(1),
+        every: time::Duration::seconds(
+            i64::try_from(config.audit.checkpoint_every_seconds).unwrap_or(i64::MAX),
+        ),
+    };
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let background = tokio::spawn(checkpointer.clone().run(until_stopping(stopping.clone())));
+    let signal = shutdown_signal()?;
+    tokio::spawn(async move {
+        signal.await;
+        let _ = stop.send(true);
+    });
 
-    // Requests in flight have finished; record the stop, then let SQLite checkpoint.
+    tracing::info!(%address, data_dir = %config.data_dir.display(), %database, "serving");
+    writ_server::serve(
+        listener,
+        writ_server::router(state),
+        until_stopping(stopping),
+    )
+    .await?;
+    let _ = background.await;
+
+    // Requests in flight have finished: record the stop, sign the log up to it, and let
+    // SQLite checkpoint its write-ahead log.
     let stopped = AuditEntry::new(clock.now(), Actor::System, "system.stopped");
     store
         .record(&stopped)
         .await
         .context("recording the stop in the audit log")?;
+    checkpointer
+        .checkpoint()
+        .await
+        .context("signing the final audit checkpoint")?;
     store.close().await;
     tracing::info!("stopped");
     Ok(())
@@ -104,20 +138,21 @@ fn prepare_data_dir(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Resolves on SIGTERM or Ctrl-C.
-async fn shutdown_signal() {
+/// Resolves once the shutdown flag is raised.
+async fn until_stopping(mut flag: tokio::sync::watch::Receiver<bool>) {
+    let _ = flag.wait_for(|stopping| *stopping).await;
+}
+
+/// Watches for SIGTERM from now on (so a signal sent as soon as writ says it is serving
+/// is not lost), and resolves on SIGTERM or Ctrl-C.
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
     use tokio::signal::unix::{SignalKind, signal};
-    match signal(SignalKind::terminate()) {
-        Ok(mut term) => {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = tokio::signal::ctrl_c() => {}
-            }
+    let mut term = signal(SignalKind::terminate()).context("watching for SIGTERM")?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = tokio::signal::ctrl_c() => {}
         }
-        Err(error) => {
-            tracing::warn!(%error, "cannot watch SIGTERM; stopping on Ctrl-C only");
-            let _ = tokio::signal::ctrl_c().await;
-        }
-    }
-    tracing::info!("shutting down: finishing requests in flight");
+        tracing::info!("shutting down: finishing requests in flight");
+    })
 }

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests stop loudly
 
+mod audit;
 mod health;
 mod helpers;
 mod intake;

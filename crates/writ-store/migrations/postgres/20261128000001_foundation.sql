@@ -35,15 +35,15 @@ CREATE TABLE audit_events (
 );
 CREATE INDEX audit_events_by_case ON audit_events (case_id, idx);
 
-CREATE FUNCTION audit_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    RAISE EXCEPTION 'audit_events is append-only';
+    RAISE EXCEPTION '% is append-only', TG_TABLE_NAME;
 END
 $$;
 CREATE TRIGGER audit_events_no_change BEFORE UPDATE OR DELETE ON audit_events
-    FOR EACH ROW EXECUTE FUNCTION audit_events_append_only();
+    FOR EACH ROW EXECUTE FUNCTION append_only();
 CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events
-    FOR EACH STATEMENT EXECUTE FUNCTION audit_events_append_only();
+    FOR EACH STATEMENT EXECUTE FUNCTION append_only();
 
 -- The next leaf index; appenders take it row-locked, so indices have no gaps even
 -- when transactions roll back (a sequence would leave holes).

@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests stop loudly
 
+mod audit;
 mod config;
 mod demand;
 mod helpers;
