@@ -215,6 +215,33 @@ impl fmt::Display for CaseEvent {
     }
 }
 
+/// How an emergency call-back to the authority went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallbackOutcome {
+    /// The authority, reached on its known number, confirmed the request.
+    Confirmed,
+    /// Reached, but it did not confirm: the request may be forged.
+    NotConfirmed,
+    NoAnswer,
+}
+
+impl CallbackOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Confirmed => "confirmed",
+            Self::NotConfirmed => "not_confirmed",
+            Self::NoAnswer => "no_answer",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Confirmed, Self::NotConfirmed, Self::NoAnswer]
+            .into_iter()
+            .find(|o| o.as_str() == text)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,12 +6,16 @@ pub mod case;
 pub mod country;
 pub mod demand;
 pub mod identifier;
+pub mod people;
 pub mod policy;
+pub mod review;
 pub mod time;
+pub mod workflow;
 
 pub use audit::{Actor, AuditEntry};
 pub use case::{CaseEvent, CaseId, CaseState, IllegalTransition};
 pub use country::CountryCode;
 pub use demand::{Action, Category, Demand, DemandError, Period, Target};
 pub use identifier::{Identifier, TargetKind, TargetValue};
+pub use people::{AgencyId, Role, UserId, Username};
 pub use time::{Clock, ManualClock, Timestamp};

@@ -15,6 +15,14 @@ use writ_store::StoreError;
 pub enum ApiError {
     #[error("not found")]
     NotFound,
+    /// Who is asking is not known: 401.
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    /// Known, but not allowed: 403.
+    #[error("{0}")]
+    Forbidden(&'static str),
+    #[error("{0}")]
+    ForbiddenBecause(String),
     #[error("{message}")]
     BadRequest {
         field: Option<String>,
@@ -33,6 +41,13 @@ struct ErrorBody<'a> {
     field: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     operation_id: Option<String>,
+}
+
+impl ApiError {
+    /// An unexpected failure: logged in full, answered with an operation id only.
+    pub fn internal(error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self::Internal(Box::new(error))
+    }
 }
 
 impl From<StoreError> for ApiError {
@@ -55,6 +70,11 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, message, field, operation_id) = match &self {
             Self::NotFound => (StatusCode::NOT_FOUND, "not found".to_owned(), None, None),
+            Self::Unauthorized(message) => {
+                (StatusCode::UNAUTHORIZED, (*message).to_owned(), None, None)
+            }
+            Self::Forbidden(message) => (StatusCode::FORBIDDEN, (*message).to_owned(), None, None),
+            Self::ForbiddenBecause(message) => (StatusCode::FORBIDDEN, message.clone(), None, None),
             Self::BadRequest { field, message } => (
                 StatusCode::BAD_REQUEST,
                 message.clone(),

@@ -1,9 +1,11 @@
 //! writ's HTTP server. Handlers translate HTTP into calls on the domain and the store;
 //! they hold no business rules.
 
+pub mod access;
+mod api;
 pub mod audit;
+pub mod credentials;
 mod error;
-pub mod intake;
 mod observe;
 
 use std::future::Future;
@@ -13,28 +15,44 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
+use axum::routing::post;
 use axum::{Json, Router};
 use tokio::net::TcpListener;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use writ_core::Clock;
-use writ_store::Store;
+use writ_core::policy::{Directory, Rules};
 
+pub use access::AppState;
 pub use error::{ApiError, error_chain};
-pub use intake::Policy;
 pub use observe::metrics_router;
 
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    pub store: Store,
-    pub clock: Arc<dyn Clock>,
-    pub policy: Arc<Policy>,
+/// The rules and the directory the policy engine reads demands against.
+pub struct Policy {
+    pub rules: Rules,
+    pub directory: Option<Arc<dyn Directory>>,
 }
 
 /// The public router: API (and later the web UI).
 pub fn router(state: AppState) -> Router {
     let routes = Router::new()
         .route("/healthz", get(healthz))
+        .route("/api/v1/session", post(api::log_in))
+        .route("/api/v1/demands", post(api::submit_demand))
+        .route("/api/v1/demands/{id}", get(api::demand_status))
+        .route("/api/v1/demands/{id}/withdraw", post(api::withdraw))
+        .route(
+            "/api/v1/demands/{id}/messages",
+            post(api::authority_message),
+        )
+        .route("/api/v1/cases", get(api::list_cases))
+        .route("/api/v1/cases/{id}", get(api::view_case))
+        .route("/api/v1/cases/{id}/review", post(api::review))
+        .route(
+            "/api/v1/cases/{id}/clarification",
+            post(api::request_clarification),
+        )
+        .route("/api/v1/cases/{id}/callback", post(api::record_callback))
+        .route("/api/v1/cases/{id}/approve", post(api::approve))
+        .route("/api/v1/cases/{id}/reject", post(api::reject))
         .route("/api/v1/audit/checkpoint", get(audit::latest_checkpoint))
         .route("/api/v1/audit/proof/inclusion", get(audit::inclusion_proof))
         .route(
@@ -62,7 +80,7 @@ pub async fn serve(
 
 /// Alive, and the database answers.
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
-    match state.store.ping().await {
+    match state.unsafe_store().ping().await {
         Ok(()) => (StatusCode::OK, Json(serde_json::json!({"status": "ok"}))),
         Err(error) => {
             tracing::warn!(error = %error_chain(&error), "health check: database unavailable");

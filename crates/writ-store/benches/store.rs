@@ -110,6 +110,7 @@ async fn open_cases(db: &TestDatabase) -> f64 {
             received_at: now,
             deadline: None,
             decision: Some(&decision),
+            agency_id: None,
         };
         db.store
             .open_case(&case, &Actor::System, now)

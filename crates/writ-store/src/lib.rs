@@ -21,12 +21,15 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
-use writ_core::{Actor, AuditEntry, CaseId, CaseState, IllegalTransition, Timestamp};
+use writ_core::{
+    Actor, AgencyId, AuditEntry, CaseId, CaseState, IllegalTransition, Timestamp, UserId, Username,
+};
 
 pub use location::DatabaseLocation;
 use queries::{Queries, resolve};
 pub use records::{
-    CaseRecord, Job, JobId, NewCase, NewJob, StoredCheckpoint, StoredEvent, Transition,
+    Agency, Callback, CaseRecord, CaseUpdate, Job, JobId, Message, NewCase, NewJob, NewUser,
+    Notice, StoredCheckpoint, StoredEvent, Transition, User,
 };
 pub use verify::Verification;
 use writ_ledger::{Hash, Known, SignedCheckpoint};
@@ -253,6 +256,197 @@ impl Store {
                     }));
             tx.append_audit(&entry, &mut Known::new()).await?;
             tx.case(case.id).await?.ok_or_else(|| not_found(case.id))
+        })
+    }
+
+    /// One workflow step on a case, all or nothing: its state changes (through the
+    /// state machine), the fields it sets, the message, call-back and notices it adds, and
+    /// its audit event. Refused if the case changed since `expect_version`.
+    pub async fn update_case(&self, update: &CaseUpdate) -> Result<CaseRecord, StoreError> {
+        in_transaction!(self, |tx| {
+            let case = tx
+                .case(update.case_id)
+                .await?
+                .ok_or_else(|| not_found(update.case_id))?;
+            if case.version != update.expect_version {
+                return Err(StoreError::Conflict(case.id));
+            }
+            let mut state = case.state;
+            for event in &update.events {
+                state = state.after(*event)?;
+            }
+            if !tx
+                .set_state(case.id, case.version, state, update.at)
+                .await?
+            {
+                return Err(StoreError::Conflict(case.id));
+            }
+            tx.set_case_fields(update).await?;
+            if let Some(body) = &update.message {
+                let message = Message {
+                    author: update.actor.clone(),
+                    from_authority: matches!(update.actor, Actor::Agency(_)),
+                    body: body.clone(),
+                    at: update.at,
+                };
+                tx.insert_message(case.id, &message).await?;
+            }
+            if let Some(callback) = &update.callback {
+                tx.insert_callback(case.id, callback).await?;
+            }
+            for notice in &update.notices {
+                tx.insert_notice(case.id, notice).await?;
+            }
+            let entry = AuditEntry::new(update.at, update.actor.clone(), update.action.clone())
+                .for_case(case.id)
+                .with_details(serde_json::json!({
+                    "from": case.state,
+                    "to": state,
+                    "details": update.details,
+                }));
+            tx.append_audit(&entry, &mut Known::new()).await?;
+            tx.case(case.id).await?.ok_or_else(|| not_found(case.id))
+        })
+    }
+
+    /// A case's message thread, oldest first.
+    pub async fn messages(&self, case: CaseId) -> Result<Vec<Message>, StoreError> {
+        with_connection!(self, |conn| { conn.messages(case).await })
+    }
+
+    pub async fn callbacks(&self, case: CaseId) -> Result<Vec<Callback>, StoreError> {
+        with_connection!(self, |conn| { conn.callbacks(case).await })
+    }
+
+    pub async fn notices(&self, case: CaseId) -> Result<Vec<Notice>, StoreError> {
+        with_connection!(self, |conn| { conn.notices(case).await })
+    }
+
+    /// Registers an authority, with its audit event.
+    pub async fn add_agency(&self, agency: &Agency, actor: &Actor) -> Result<(), StoreError> {
+        let entry = AuditEntry::new(agency.created_at, actor.clone(), "agency.added").with_details(
+            serde_json::json!({
+                "agency": agency.id,
+                "name": agency.name,
+                "country": agency.country,
+                "email_domains": agency.email_domains,
+                "callback_phone": agency.callback_phone.as_str(),
+            }),
+        );
+        in_transaction!(self, |tx| {
+            tx.insert_agency(agency).await?;
+            tx.append_audit(&entry, &mut Known::new()).await?;
+            Ok(())
+        })
+    }
+
+    pub async fn agency(&self, id: &AgencyId) -> Result<Agency, StoreError> {
+        with_connection!(self, |conn| {
+            conn.agency(id).await?.ok_or_else(|| StoreError::NotFound {
+                what: "agency",
+                id: id.to_string(),
+            })
+        })
+    }
+
+    pub async fn agencies(&self) -> Result<Vec<Agency>, StoreError> {
+        with_connection!(self, |conn| { conn.agencies().await })
+    }
+
+    /// Adds a person, with an audit event that names them and their role (never their
+    /// secrets).
+    pub async fn add_user(
+        &self,
+        user: &NewUser<'_>,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let entry =
+            AuditEntry::new(now, actor.clone(), "user.added").with_details(serde_json::json!({
+                "user": user.id,
+                "username": user.username,
+                "role": user.role,
+                "agency": user.agency_id,
+            }));
+        in_transaction!(self, |tx| {
+            tx.insert_user(user, now).await?;
+            tx.append_audit(&entry, &mut Known::new()).await?;
+            Ok(())
+        })
+    }
+
+    pub async fn user_by_name(&self, username: &Username) -> Result<Option<User>, StoreError> {
+        with_connection!(self, |conn| { conn.user_by_name(username).await })
+    }
+
+    /// The holder of an API token, by the token's hash.
+    pub async fn user_by_token(&self, token_hash: &str) -> Result<Option<User>, StoreError> {
+        with_connection!(self, |conn| { conn.user_by_token(token_hash).await })
+    }
+
+    /// The user of a live session, by the session token's hash.
+    pub async fn user_by_session(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<User>, StoreError> {
+        with_connection!(self, |conn| { conn.user_by_session(token_hash, now).await })
+    }
+
+    /// Spends a TOTP time step: false if it (or a later one) was already used.
+    pub async fn spend_totp_step(&self, user: UserId, step: i64) -> Result<bool, StoreError> {
+        in_transaction!(self, |tx| { tx.advance_totp_step(user, step).await })
+    }
+
+    /// Stores an API token's hash for `user`, with its audit event.
+    pub async fn issue_token(
+        &self,
+        token_hash: &str,
+        user: &User,
+        name: &str,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let entry = AuditEntry::new(now, actor.clone(), "token.issued").with_details(
+            serde_json::json!({"user": user.id, "username": user.username, "name": name}),
+        );
+        in_transaction!(self, |tx| {
+            tx.insert_token(token_hash, user.id, name, now).await?;
+            tx.append_audit(&entry, &mut Known::new()).await?;
+            Ok(())
+        })
+    }
+
+    /// Starts a web session after a login with both factors, with its audit event.
+    pub async fn start_session(
+        &self,
+        token_hash: &str,
+        user: &User,
+        actor: &Actor,
+        now: Timestamp,
+        expires: Timestamp,
+    ) -> Result<(), StoreError> {
+        let entry = AuditEntry::new(now, actor.clone(), "session.started")
+            .with_details(serde_json::json!({"user": user.id, "expires_at": expires}));
+        in_transaction!(self, |tx| {
+            tx.insert_session(token_hash, user.id, now, expires).await?;
+            tx.append_audit(&entry, &mut Known::new()).await?;
+            Ok(())
+        })
+    }
+
+    pub async fn end_session(
+        &self,
+        token_hash: &str,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let entry = AuditEntry::new(now, actor.clone(), "session.ended");
+        in_transaction!(self, |tx| {
+            if tx.delete_session(token_hash).await? {
+                tx.append_audit(&entry, &mut Known::new()).await?;
+            }
+            Ok(())
         })
     }
 

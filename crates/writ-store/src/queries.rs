@@ -6,13 +6,20 @@
 //! same behaviour.
 
 use sqlx::{PgConnection, Row, SqliteConnection};
-use writ_core::{AuditEntry, CaseId, CaseState, CountryCode, Timestamp};
+use writ_core::case::CallbackOutcome;
+use writ_core::identifier::PhoneNumber;
+use writ_core::{
+    Actor, AgencyId, AuditEntry, CaseId, CaseState, CountryCode, Timestamp, UserId, Username,
+};
 
 use crate::StoreError;
 use crate::db_time::DbTime;
 use writ_ledger::{Hash, Known, LedgerError, Needs, SignedCheckpoint};
 
-use crate::records::{CaseRecord, Job, JobId, NewCase, NewJob, StoredCheckpoint, StoredEvent};
+use crate::records::{
+    Agency, Callback, CaseRecord, CaseUpdate, Job, JobId, Message, NewCase, NewJob, NewUser,
+    Notice, StoredCheckpoint, StoredEvent, User,
+};
 
 pub(crate) trait Queries {
     /// Appends one audit event at the next leaf index, which it returns.
@@ -52,6 +59,45 @@ pub(crate) trait Queries {
     ) -> Result<bool, StoreError>;
     /// All checkpoints by size, or (`latest`) only the largest.
     async fn checkpoints(&mut self, latest: bool) -> Result<Vec<StoredCheckpoint>, StoreError>;
+    async fn insert_agency(&mut self, agency: &Agency) -> Result<(), StoreError>;
+    async fn agency(&mut self, id: &AgencyId) -> Result<Option<Agency>, StoreError>;
+    async fn agencies(&mut self) -> Result<Vec<Agency>, StoreError>;
+    async fn insert_user(&mut self, user: &NewUser<'_>, now: Timestamp) -> Result<(), StoreError>;
+    async fn user_by_name(&mut self, username: &Username) -> Result<Option<User>, StoreError>;
+    async fn user_by_token(&mut self, token_hash: &str) -> Result<Option<User>, StoreError>;
+    async fn user_by_session(
+        &mut self,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<User>, StoreError>;
+    /// Records `step` as the last TOTP step used, if it is later than the last; false if not.
+    async fn advance_totp_step(&mut self, user: UserId, step: i64) -> Result<bool, StoreError>;
+    async fn insert_token(
+        &mut self,
+        token_hash: &str,
+        user: UserId,
+        name: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+    async fn insert_session(
+        &mut self,
+        token_hash: &str,
+        user: UserId,
+        now: Timestamp,
+        expires: Timestamp,
+    ) -> Result<(), StoreError>;
+    async fn delete_session(&mut self, token_hash: &str) -> Result<bool, StoreError>;
+    async fn set_case_fields(&mut self, update: &CaseUpdate) -> Result<(), StoreError>;
+    async fn insert_message(&mut self, case: CaseId, message: &Message) -> Result<(), StoreError>;
+    async fn insert_callback(
+        &mut self,
+        case: CaseId,
+        callback: &Callback,
+    ) -> Result<(), StoreError>;
+    async fn insert_notice(&mut self, case: CaseId, notice: &Notice) -> Result<(), StoreError>;
+    async fn messages(&mut self, case: CaseId) -> Result<Vec<Message>, StoreError>;
+    async fn callbacks(&mut self, case: CaseId) -> Result<Vec<Callback>, StoreError>;
+    async fn notices(&mut self, case: CaseId) -> Result<Vec<Notice>, StoreError>;
     async fn insert_job(&mut self, job: &NewJob, now: Timestamp) -> Result<JobId, StoreError>;
     async fn claim_job(
         &mut self,
@@ -78,7 +124,7 @@ pub(crate) trait Queries {
 macro_rules! case_columns {
     () => {
         "id, state, reference, authority_country, instrument, emergency, received_at, deadline, \
-         decision, opened_at, updated_at, version"
+         decision, opened_at, updated_at, version, agency_id, recommendation, scope, rejection_reason"
     };
 }
 
@@ -167,8 +213,8 @@ macro_rules! queries_for {
                 let id = case.id.to_string();
                 sqlx::query(
                     "INSERT INTO cases (id, state, reference, authority_country, instrument, \
-                     emergency, received_at, deadline, decision, opened_at, updated_at, version) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, 0)",
+                     emergency, received_at, deadline, decision, opened_at, updated_at, version, \
+                     agency_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, 0, $11)",
                 )
                 .bind(&id)
                 .bind(CaseState::Received.as_str())
@@ -180,6 +226,7 @@ macro_rules! queries_for {
                 .bind(case.deadline.map(DbTime))
                 .bind(case.decision.map(|d| d.to_string()))
                 .bind(DbTime(now))
+                .bind(case.agency_id.map(AgencyId::as_str))
                 .execute(&mut *self)
                 .await?;
                 sqlx::query("INSERT INTO demands (case_id, submitted_at, document) VALUES ($1, $2, $3)")
@@ -334,6 +381,261 @@ macro_rules! queries_for {
                     .collect()
             }
 
+            async fn insert_agency(&mut self, agency: &Agency) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO agencies (id, name, country, email_domains, callback_phone, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(agency.id.as_str())
+                .bind(&agency.name)
+                .bind(agency.country.as_str())
+                .bind(serde_json::json!(agency.email_domains).to_string())
+                .bind(agency.callback_phone.as_str())
+                .bind(DbTime(agency.created_at))
+                .execute(&mut *self)
+                .await?;
+                Ok(())
+            }
+
+            async fn agency(&mut self, id: &AgencyId) -> Result<Option<Agency>, StoreError> {
+                let row = sqlx::query(
+                    "SELECT id, name, country, email_domains, callback_phone, created_at \
+                     FROM agencies WHERE id = $1",
+                )
+                .bind(id.as_str())
+                .fetch_optional(&mut *self)
+                .await?;
+                row.map(|row| agency_from_row!(row)).transpose()
+            }
+
+            async fn agencies(&mut self) -> Result<Vec<Agency>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT id, name, country, email_domains, callback_phone, created_at \
+                     FROM agencies ORDER BY id",
+                )
+                .fetch_all(&mut *self)
+                .await?;
+                rows.into_iter().map(|row| agency_from_row!(row)).collect()
+            }
+
+            async fn insert_user(&mut self, user: &NewUser<'_>, now: Timestamp) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO users (id, username, role, agency_id, password_hash, totp_secret, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(user.id.to_string())
+                .bind(user.username.as_str())
+                .bind(user.role.as_str())
+                .bind(user.agency_id.map(AgencyId::as_str))
+                .bind(user.password_hash)
+                .bind(user.totp_secret)
+                .bind(DbTime(now))
+                .execute(&mut *self)
+                .await?;
+                Ok(())
+            }
+
+            async fn user_by_name(&mut self, username: &Username) -> Result<Option<User>, StoreError> {
+                let row = sqlx::query(concat!("SELECT ", user_columns!(), " FROM users u WHERE u.username = $1"))
+                    .bind(username.as_str())
+                    .fetch_optional(&mut *self)
+                    .await?;
+                row.map(|row| user_from_row!(row)).transpose()
+            }
+
+            async fn user_by_token(&mut self, token_hash: &str) -> Result<Option<User>, StoreError> {
+                let row = sqlx::query(concat!(
+                    "SELECT ", user_columns!(),
+                    " FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1"
+                ))
+                .bind(token_hash)
+                .fetch_optional(&mut *self)
+                .await?;
+                row.map(|row| user_from_row!(row)).transpose()
+            }
+
+            async fn user_by_session(&mut self, token_hash: &str, now: Timestamp) -> Result<Option<User>, StoreError> {
+                let row = sqlx::query(concat!(
+                    "SELECT ", user_columns!(),
+                    " FROM sessions s JOIN users u ON u.id = s.user_id \
+                      WHERE s.token_hash = $1 AND s.expires_at > $2"
+                ))
+                .bind(token_hash)
+                .bind(DbTime(now))
+                .fetch_optional(&mut *self)
+                .await?;
+                row.map(|row| user_from_row!(row)).transpose()
+            }
+
+            async fn advance_totp_step(&mut self, user: UserId, step: i64) -> Result<bool, StoreError> {
+                let done = sqlx::query(
+                    "UPDATE users SET totp_last_step = $1 \
+                     WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $1)",
+                )
+                .bind(step)
+                .bind(user.to_string())
+                .execute(&mut *self)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn insert_token(&mut self, token_hash: &str, user: UserId, name: &str, now: Timestamp) -> Result<(), StoreError> {
+                sqlx::query("INSERT INTO api_tokens (token_hash, user_id, name, created_at) VALUES ($1, $2, $3, $4)")
+                    .bind(token_hash)
+                    .bind(user.to_string())
+                    .bind(name)
+                    .bind(DbTime(now))
+                    .execute(&mut *self)
+                    .await?;
+                Ok(())
+            }
+
+            async fn insert_session(&mut self, token_hash: &str, user: UserId, now: Timestamp, expires: Timestamp) -> Result<(), StoreError> {
+                sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+                    .bind(token_hash)
+                    .bind(user.to_string())
+                    .bind(DbTime(now))
+                    .bind(DbTime(expires))
+                    .execute(&mut *self)
+                    .await?;
+                Ok(())
+            }
+
+            async fn delete_session(&mut self, token_hash: &str) -> Result<bool, StoreError> {
+                let done = sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+                    .bind(token_hash)
+                    .execute(&mut *self)
+                    .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn set_case_fields(&mut self, update: &CaseUpdate) -> Result<(), StoreError> {
+                sqlx::query(
+                    "UPDATE cases SET recommendation = COALESCE($1, recommendation), \
+                     scope = COALESCE($2, scope), rejection_reason = COALESCE($3, rejection_reason) \
+                     WHERE id = $4",
+                )
+                .bind(update.recommendation.as_ref().map(|v| v.to_string()))
+                .bind(update.scope.as_ref().map(|v| v.to_string()))
+                .bind(update.rejection_reason.as_deref())
+                .bind(update.case_id.to_string())
+                .execute(&mut *self)
+                .await?;
+                Ok(())
+            }
+
+            async fn insert_message(&mut self, case: CaseId, message: &Message) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO case_messages (case_id, author, from_authority, body, at) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(case.to_string())
+                .bind(message.author.to_string())
+                .bind(message.from_authority)
+                .bind(&message.body)
+                .bind(DbTime(message.at))
+                .execute(&mut *self)
+                .await?;
+                Ok(())
+            }
+
+            async fn insert_callback(&mut self, case: CaseId, callback: &Callback) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO callbacks (case_id, caller, number, called_at, outcome, notes) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(case.to_string())
+                .bind(callback.caller.to_string())
+                .bind(&callback.number)
+                .bind(DbTime(callback.called_at))
+                .bind(callback.outcome.as_str())
+                .bind(&callback.notes)
+                .execute(&mut *self)
+                .await?;
+                Ok(())
+            }
+
+            async fn insert_notice(&mut self, case: CaseId, notice: &Notice) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO notices (case_id, recipient, address, state, subject, body, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(case.to_string())
+                .bind(&notice.recipient)
+                .bind(&notice.address)
+                .bind(&notice.state)
+                .bind(&notice.subject)
+                .bind(&notice.body)
+                .bind(DbTime(notice.created_at))
+                .execute(&mut *self)
+                .await?;
+                Ok(())
+            }
+
+            async fn messages(&mut self, case: CaseId) -> Result<Vec<Message>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT author, from_authority, body, at FROM case_messages WHERE case_id = $1 ORDER BY id",
+                )
+                .bind(case.to_string())
+                .fetch_all(&mut *self)
+                .await?;
+                rows.into_iter()
+                    .map(|row| {
+                        let author: String = row.try_get("author")?;
+                        Ok(Message {
+                            author: actor_column(&author, "case_messages.author")?,
+                            from_authority: row.try_get("from_authority")?,
+                            body: row.try_get("body")?,
+                            at: row.try_get::<DbTime, _>("at")?.0,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn callbacks(&mut self, case: CaseId) -> Result<Vec<Callback>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT caller, number, called_at, outcome, notes FROM callbacks WHERE case_id = $1 ORDER BY id",
+                )
+                .bind(case.to_string())
+                .fetch_all(&mut *self)
+                .await?;
+                rows.into_iter()
+                    .map(|row| {
+                        let caller: String = row.try_get("caller")?;
+                        let outcome: String = row.try_get("outcome")?;
+                        Ok(Callback {
+                            caller: actor_column(&caller, "callbacks.caller")?,
+                            number: row.try_get("number")?,
+                            called_at: row.try_get::<DbTime, _>("called_at")?.0,
+                            outcome: CallbackOutcome::parse(&outcome)
+                                .ok_or_else(|| corrupt("callbacks.outcome", &outcome))?,
+                            notes: row.try_get("notes")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn notices(&mut self, case: CaseId) -> Result<Vec<Notice>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT recipient, address, state, subject, body, created_at FROM notices \
+                     WHERE case_id = $1 ORDER BY id",
+                )
+                .bind(case.to_string())
+                .fetch_all(&mut *self)
+                .await?;
+                rows.into_iter()
+                    .map(|row| {
+                        Ok(Notice {
+                            recipient: row.try_get("recipient")?,
+                            address: row.try_get("address")?,
+                            state: row.try_get("state")?,
+                            subject: row.try_get("subject")?,
+                            body: row.try_get("body")?,
+                            created_at: row.try_get::<DbTime, _>("created_at")?.0,
+                        })
+                    })
+                    .collect()
+            }
+
             async fn insert_job(&mut self, job: &NewJob, now: Timestamp) -> Result<JobId, StoreError> {
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO jobs (kind, payload, run_at, created_at) VALUES ($1, $2, $3, $4) \
@@ -424,7 +726,7 @@ macro_rules! case_from_row {
         let id: String = row.try_get("id")?;
         let state: String = row.try_get("state")?;
         let country: String = row.try_get("authority_country")?;
-        let decision: Option<String> = row.try_get("decision")?;
+        let agency: Option<String> = row.try_get("agency_id")?;
         Ok::<_, StoreError>(CaseRecord {
             id: CaseId::parse(&id).map_err(|e| corrupt("cases.id", e))?,
             state: state.parse().map_err(|e| corrupt("cases.state", e))?,
@@ -435,15 +737,77 @@ macro_rules! case_from_row {
             emergency: row.try_get("emergency")?,
             received_at: row.try_get::<DbTime, _>("received_at")?.0,
             deadline: row.try_get::<Option<DbTime>, _>("deadline")?.map(|t| t.0),
-            decision: decision
-                .map(|d| serde_json::from_str(&d))
-                .transpose()
-                .map_err(|e| corrupt("cases.decision", e))?,
+            decision: json_column(row.try_get("decision")?, "cases.decision")?,
             opened_at: row.try_get::<DbTime, _>("opened_at")?.0,
             updated_at: row.try_get::<DbTime, _>("updated_at")?.0,
             version: row.try_get("version")?,
+            agency_id: agency
+                .map(|a| AgencyId::parse(&a).map_err(|e| corrupt("cases.agency_id", e)))
+                .transpose()?,
+            recommendation: json_column(row.try_get("recommendation")?, "cases.recommendation")?,
+            scope: json_column(row.try_get("scope")?, "cases.scope")?,
+            rejection_reason: row.try_get("rejection_reason")?,
         })
     }};
+}
+
+macro_rules! user_columns {
+    () => {
+        "u.id, u.username, u.role, u.agency_id, u.password_hash, u.totp_secret, u.totp_last_step, \
+         u.created_at"
+    };
+}
+
+macro_rules! user_from_row {
+    ($row:expr) => {{
+        let row = $row;
+        let id: String = row.try_get("id")?;
+        let username: String = row.try_get("username")?;
+        let role: String = row.try_get("role")?;
+        let agency: Option<String> = row.try_get("agency_id")?;
+        Ok::<_, StoreError>(User {
+            id: UserId::parse(&id).ok_or_else(|| corrupt("users.id", &id))?,
+            username: Username::parse(&username).map_err(|e| corrupt("users.username", e))?,
+            role: role.parse().map_err(|e| corrupt("users.role", e))?,
+            agency_id: agency
+                .map(|a| AgencyId::parse(&a).map_err(|e| corrupt("users.agency_id", e)))
+                .transpose()?,
+            password_hash: row.try_get("password_hash")?,
+            totp_secret: row.try_get("totp_secret")?,
+            totp_last_step: row.try_get("totp_last_step")?,
+            created_at: row.try_get::<DbTime, _>("created_at")?.0,
+        })
+    }};
+}
+
+macro_rules! agency_from_row {
+    ($row:expr) => {{
+        let row = $row;
+        let id: String = row.try_get("id")?;
+        let country: String = row.try_get("country")?;
+        let domains: String = row.try_get("email_domains")?;
+        let phone: String = row.try_get("callback_phone")?;
+        Ok::<_, StoreError>(Agency {
+            id: AgencyId::parse(&id).map_err(|e| corrupt("agencies.id", e))?,
+            name: row.try_get("name")?,
+            country: CountryCode::parse(&country).map_err(|e| corrupt("agencies.country", e))?,
+            email_domains: serde_json::from_str(&domains)
+                .map_err(|e| corrupt("agencies.email_domains", e))?,
+            callback_phone: PhoneNumber::parse(&phone)
+                .map_err(|e| corrupt("agencies.callback_phone", e))?,
+            created_at: row.try_get::<DbTime, _>("created_at")?.0,
+        })
+    }};
+}
+
+fn json_column(text: Option<String>, what: &str) -> Result<Option<serde_json::Value>, StoreError> {
+    text.map(|t| serde_json::from_str(&t))
+        .transpose()
+        .map_err(|e| corrupt(what, e))
+}
+
+fn actor_column(text: &str, what: &str) -> Result<Actor, StoreError> {
+    text.parse().map_err(|e| corrupt(what, e))
 }
 
 // SQLite serialises writers, so the plain subquery is enough there; PostgreSQL workers

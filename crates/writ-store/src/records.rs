@@ -1,6 +1,11 @@
 //! What goes into the store and what comes out.
 
-use writ_core::{Actor, CaseEvent, CaseId, CaseState, CountryCode, Demand, Timestamp};
+use writ_core::case::CallbackOutcome;
+use writ_core::identifier::PhoneNumber;
+use writ_core::{
+    Actor, AgencyId, CaseEvent, CaseId, CaseState, CountryCode, Demand, Role, Timestamp, UserId,
+    Username,
+};
 
 /// A case to open from a demand that has just been received.
 #[derive(Clone, Debug)]
@@ -13,6 +18,8 @@ pub struct NewCase<'a> {
     pub deadline: Option<Timestamp>,
     /// The policy engine's decision, as JSON.
     pub decision: Option<&'a serde_json::Value>,
+    /// The authority that submitted it through writ, if one did.
+    pub agency_id: Option<&'a AgencyId>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -30,6 +37,12 @@ pub struct CaseRecord {
     pub updated_at: Timestamp,
     /// Bumped by every change; a change made against a stale version is refused.
     pub version: i64,
+    pub agency_id: Option<AgencyId>,
+    /// The reviewer's recommendation, as JSON.
+    pub recommendation: Option<serde_json::Value>,
+    /// What was approved for disclosure, as JSON.
+    pub scope: Option<serde_json::Value>,
+    pub rejection_reason: Option<String>,
 }
 
 /// A step in a case's life, by someone, at some time.
@@ -84,4 +97,127 @@ pub struct Job {
     pub run_at: Timestamp,
     /// How many times it has been claimed, this time included.
     pub attempts: i32,
+}
+
+/// An authority allowed to submit demands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Agency {
+    pub id: AgencyId,
+    pub name: String,
+    pub country: CountryCode,
+    /// Its users' e-mail addresses must be in one of these domains.
+    pub email_domains: Vec<String>,
+    /// The number staff call back before an emergency disclosure: writ's own record,
+    /// never taken from a demand.
+    pub callback_phone: PhoneNumber,
+    pub created_at: Timestamp,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewUser<'a> {
+    pub id: UserId,
+    pub username: &'a Username,
+    pub role: Role,
+    pub agency_id: Option<&'a AgencyId>,
+    /// An Argon2id PHC string, never the password.
+    pub password_hash: &'a str,
+    pub totp_secret: &'a str,
+}
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: UserId,
+    pub username: Username,
+    pub role: Role,
+    pub agency_id: Option<AgencyId>,
+    pub password_hash: String,
+    pub totp_secret: String,
+    /// The last TOTP time step accepted, so a code is good once.
+    pub totp_last_step: Option<i64>,
+    pub created_at: Timestamp,
+}
+
+impl std::fmt::Debug for User {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("User")
+            .field("id", &self.id)
+            .field("username", &self.username)
+            .field("role", &self.role)
+            .field("agency_id", &self.agency_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One message of a case's thread.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Message {
+    pub author: Actor,
+    pub from_authority: bool,
+    pub body: String,
+    pub at: Timestamp,
+}
+
+/// One emergency call-back.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Callback {
+    pub caller: Actor,
+    pub number: String,
+    pub called_at: Timestamp,
+    pub outcome: CallbackOutcome,
+    pub notes: String,
+}
+
+/// A notice owed about a case.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Notice {
+    /// `user` or `tenant_admin`.
+    pub recipient: String,
+    pub address: String,
+    /// `pending`, `held` or `sent`.
+    pub state: String,
+    pub subject: String,
+    pub body: String,
+    pub created_at: Timestamp,
+}
+
+/// One step of the workflow on one case, written in one transaction with its audit
+/// event: state changes through the state machine, fields set, and what is added.
+#[derive(Clone, Debug)]
+pub struct CaseUpdate {
+    pub case_id: CaseId,
+    /// The version the change was decided on; if the case has moved since, it is refused.
+    pub expect_version: i64,
+    /// State machine steps, in order (none for a change that keeps the state).
+    pub events: Vec<CaseEvent>,
+    /// The audit event's action (`case.recommended`, `case.approve`, …).
+    pub action: String,
+    pub actor: Actor,
+    pub at: Timestamp,
+    pub details: serde_json::Value,
+    pub recommendation: Option<serde_json::Value>,
+    pub scope: Option<serde_json::Value>,
+    pub rejection_reason: Option<String>,
+    pub message: Option<String>,
+    pub callback: Option<Callback>,
+    pub notices: Vec<Notice>,
+}
+
+impl CaseUpdate {
+    pub fn new(case: &CaseRecord, action: &str, actor: Actor, at: Timestamp) -> Self {
+        Self {
+            case_id: case.id,
+            expect_version: case.version,
+            events: Vec::new(),
+            action: action.to_owned(),
+            actor,
+            at,
+            details: serde_json::Value::Null,
+            recommendation: None,
+            scope: None,
+            rejection_reason: None,
+            message: None,
+            callback: None,
+            notices: Vec::new(),
+        }
+    }
 }

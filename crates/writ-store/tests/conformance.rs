@@ -8,9 +8,15 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use serde_json::json;
+use writ_core::case::CallbackOutcome;
+use writ_core::identifier::PhoneNumber;
 use writ_core::{Actor, AuditEntry, CaseEvent, CaseId, CaseState, Demand, Timestamp};
+use writ_core::{AgencyId, CountryCode, Role, UserId, Username};
 use writ_store::testing::TestDatabase;
-use writ_store::{CaseRecord, NewCase, NewJob, Store, StoreError, Transition};
+use writ_store::{
+    Agency, Callback, CaseRecord, CaseUpdate, NewCase, NewJob, NewUser, Notice, Store, StoreError,
+    Transition,
+};
 
 macro_rules! conformance {
     ($($test:ident),* $(,)?) => {
@@ -66,6 +72,10 @@ conformance!(
     a_deleted_event_is_found_and_named,
     swapped_events_are_found_and_named,
     a_replaced_checkpoint_signature_is_found,
+    agencies_and_people_are_kept_with_their_audit_events,
+    tokens_sessions_and_totp_steps,
+    a_case_update_is_one_transaction,
+    a_stale_or_illegal_case_update_writes_nothing,
 );
 
 fn at(text: &str) -> Timestamp {
@@ -97,6 +107,7 @@ async fn open_case(store: &Store, reference: &str, deadline: Option<&str>) -> Ca
         received_at: at(NOW),
         deadline: deadline.map(at),
         decision: Some(&decision),
+        agency_id: None,
     };
     store
         .open_case(&case, &Actor::Agency("spd".into()), at(NOW))
@@ -234,6 +245,7 @@ async fn a_failed_write_leaves_no_trace(db: &TestDatabase) {
         received_at: at(NOW),
         deadline: None,
         decision: None,
+        agency_id: None,
     };
     assert!(
         store
@@ -339,6 +351,7 @@ async fn times_keep_microseconds(db: &TestDatabase) {
         received_at: received,
         deadline: Some(at("1999-12-31T23:59:59.999999Z")),
         decision: None,
+        agency_id: None,
     };
     let stored = store
         .open_case(&case, &Actor::System, at(NOW))
@@ -768,4 +781,321 @@ async fn a_replaced_checkpoint_signature_is_found(db: &TestDatabase) {
         .unwrap();
     }
     assert_eq!(problems(db, &key).await, Vec::<String>::new(), "restored");
+}
+
+fn agency() -> Agency {
+    Agency {
+        id: AgencyId::parse("seattle-pd").unwrap(),
+        name: "Seattle Police Department".into(),
+        country: CountryCode::parse("US").unwrap(),
+        email_domains: vec!["seattle.gov".into()],
+        callback_phone: PhoneNumber::parse("+12065550100").unwrap(),
+        created_at: at(NOW),
+    }
+}
+
+async fn add_user(store: &Store, name: &str, role: Role, agency: Option<&AgencyId>) -> UserId {
+    let id = UserId::random();
+    let username = Username::parse(name).unwrap();
+    let user = NewUser {
+        id,
+        username: &username,
+        role,
+        agency_id: agency,
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo",
+        totp_secret: "JBSWY3DPEHPK3PXP",
+    };
+    store
+        .add_user(&user, &Actor::Operator, at(NOW))
+        .await
+        .unwrap();
+    id
+}
+
+async fn agencies_and_people_are_kept_with_their_audit_events(db: &TestDatabase) {
+    let store = &db.store;
+    store.add_agency(&agency(), &Actor::Operator).await.unwrap();
+    assert_eq!(store.agency(&agency().id).await.unwrap(), agency());
+    assert_eq!(store.agencies().await.unwrap(), [agency()]);
+    assert!(
+        store
+            .agency(&AgencyId::parse("nope").unwrap())
+            .await
+            .unwrap_err()
+            .is_not_found()
+    );
+
+    let id = add_user(
+        store,
+        "areyes@seattle.gov",
+        Role::Agency,
+        Some(&agency().id),
+    )
+    .await;
+    add_user(store, "rita", Role::Reviewer, None).await;
+    let user = store
+        .user_by_name(&Username::parse("AReyes@Seattle.gov").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (user.id, user.role, user.agency_id.clone()),
+        (id, Role::Agency, Some(agency().id))
+    );
+    assert!(
+        !format!("{user:?}").contains("argon2"),
+        "no secrets in Debug"
+    );
+
+    // Usernames are unique, and an agency user must belong to an agency.
+    let username = Username::parse("rita").unwrap();
+    let twin = NewUser {
+        id: UserId::random(),
+        username: &username,
+        role: Role::Approver,
+        agency_id: None,
+        password_hash: "x",
+        totp_secret: "y",
+    };
+    assert!(
+        store
+            .add_user(&twin, &Actor::Operator, at(NOW))
+            .await
+            .is_err()
+    );
+    let orphan_name = Username::parse("orphan@seattle.gov").unwrap();
+    let orphan = NewUser {
+        id: UserId::random(),
+        username: &orphan_name,
+        role: Role::Agency,
+        agency_id: None,
+        password_hash: "x",
+        totp_secret: "y",
+    };
+    assert!(
+        store
+            .add_user(&orphan, &Actor::Operator, at(NOW))
+            .await
+            .is_err()
+    );
+
+    let actions: Vec<_> = entries(store).await.into_iter().map(|e| e.action).collect();
+    assert_eq!(
+        actions,
+        ["agency.added", "user.added", "user.added"],
+        "failed adds leave no event"
+    );
+    let log = entries(store).await;
+    assert!(
+        !log[1].details.to_string().contains("argon2"),
+        "no secrets in the audit log"
+    );
+}
+
+async fn tokens_sessions_and_totp_steps(db: &TestDatabase) {
+    let store = &db.store;
+    store.add_agency(&agency(), &Actor::Operator).await.unwrap();
+    add_user(
+        store,
+        "areyes@seattle.gov",
+        Role::Agency,
+        Some(&agency().id),
+    )
+    .await;
+    let user = store
+        .user_by_name(&Username::parse("areyes@seattle.gov").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+
+    store
+        .issue_token(
+            "hash-of-token",
+            &user,
+            "case system",
+            &Actor::Operator,
+            at(NOW),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .user_by_token("hash-of-token")
+            .await
+            .unwrap()
+            .map(|u| u.id),
+        Some(user.id)
+    );
+    assert_eq!(store.user_by_token("another").await.unwrap(), None);
+
+    let expires = at("2026-03-02T17:00:00Z");
+    store
+        .start_session(
+            "hash-of-session",
+            &user,
+            &Actor::Agency("seattle-pd".into()),
+            at(NOW),
+            expires,
+        )
+        .await
+        .unwrap();
+    assert!(
+        store
+            .user_by_session("hash-of-session", at("2026-03-02T16:59:59Z"))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        store
+            .user_by_session("hash-of-session", expires)
+            .await
+            .unwrap()
+            .is_none(),
+        "expired"
+    );
+    store
+        .end_session(
+            "hash-of-session",
+            &Actor::Agency("seattle-pd".into()),
+            at(NOW),
+        )
+        .await
+        .unwrap();
+    assert!(
+        store
+            .user_by_session("hash-of-session", at(NOW))
+            .await
+            .unwrap()
+            .is_none(),
+        "ended"
+    );
+
+    assert!(store.spend_totp_step(user.id, 100).await.unwrap());
+    assert!(
+        !store.spend_totp_step(user.id, 100).await.unwrap(),
+        "a code is good once"
+    );
+    assert!(
+        !store.spend_totp_step(user.id, 99).await.unwrap(),
+        "and never an older one"
+    );
+    assert!(store.spend_totp_step(user.id, 101).await.unwrap());
+}
+
+async fn a_case_update_is_one_transaction(db: &TestDatabase) {
+    let store = &db.store;
+    let case = open_case(store, "UPD-1", None).await;
+    let mut update = CaseUpdate::new(
+        &case,
+        "case.clarification_requested",
+        Actor::Staff("rita".into()),
+        at("2026-03-02T10:00:00Z"),
+    );
+    update.events = vec![CaseEvent::StartReview, CaseEvent::RequestClarification];
+    update.message = Some("Which account does the warrant name?".into());
+    update.recommendation = Some(json!({"recommendation": "approve"}));
+    update.details = json!({"note": "asked"});
+    let updated = store.update_case(&update).await.unwrap();
+    assert_eq!(updated.state, CaseState::AwaitingClarification);
+    assert_eq!(updated.version, case.version + 1);
+    assert_eq!(
+        updated.recommendation,
+        Some(json!({"recommendation": "approve"}))
+    );
+
+    let mut answer = CaseUpdate::new(
+        &updated,
+        "case.clarification_answered",
+        Actor::Agency("seattle-pd".into()),
+        at("2026-03-02T11:00:00Z"),
+    );
+    answer.events = vec![CaseEvent::ClarificationAnswered];
+    answer.message = Some("alice@example.com".into());
+    answer.callback = Some(Callback {
+        caller: Actor::Staff("rita".into()),
+        number: "+12065550100".into(),
+        called_at: at("2026-03-02T10:55:00Z"),
+        outcome: CallbackOutcome::Confirmed,
+        notes: "Sgt. Park confirmed".into(),
+    });
+    answer.notices = vec![Notice {
+        recipient: "tenant_admin".into(),
+        address: "it@contoso.example".into(),
+        state: "pending".into(),
+        subject: "A demand about your organisation".into(),
+        body: "…".into(),
+        created_at: at("2026-03-02T11:00:00Z"),
+    }];
+    answer.rejection_reason = Some("not yet".into());
+    let answered = store.update_case(&answer).await.unwrap();
+    assert_eq!(answered.state, CaseState::InReview);
+    assert_eq!(answered.rejection_reason.as_deref(), Some("not yet"));
+    assert_eq!(
+        answered.recommendation, updated.recommendation,
+        "unset fields are kept"
+    );
+
+    let messages = store.messages(case.id).await.unwrap();
+    assert_eq!(
+        messages
+            .iter()
+            .map(|m| (m.from_authority, m.body.as_str()))
+            .collect::<Vec<_>>(),
+        [
+            (false, "Which account does the warrant name?"),
+            (true, "alice@example.com")
+        ]
+    );
+    assert_eq!(
+        store.callbacks(case.id).await.unwrap()[0].outcome,
+        CallbackOutcome::Confirmed
+    );
+    assert_eq!(
+        store.notices(case.id).await.unwrap()[0].address,
+        "it@contoso.example"
+    );
+
+    let log = entries(store).await;
+    let last = log.last().unwrap();
+    assert_eq!(last.action, "case.clarification_answered");
+    assert_eq!(
+        (last.details["from"].as_str(), last.details["to"].as_str()),
+        (Some("awaiting_clarification"), Some("in_review"))
+    );
+}
+
+async fn a_stale_or_illegal_case_update_writes_nothing(db: &TestDatabase) {
+    let store = &db.store;
+    let case = open_case(store, "UPD-2", None).await;
+    let mut first = CaseUpdate::new(
+        &case,
+        "case.recommended",
+        Actor::Staff("rita".into()),
+        at(NOW),
+    );
+    first.events = vec![CaseEvent::StartReview];
+    store.update_case(&first).await.unwrap();
+
+    // Decided on the old version: refused.
+    let mut stale = CaseUpdate::new(&case, "case.note", Actor::Staff("sam".into()), at(NOW));
+    stale.message = Some("late".into());
+    assert!(matches!(
+        store.update_case(&stale).await,
+        Err(StoreError::Conflict(_))
+    ));
+
+    // Not a step the state machine allows: refused.
+    let current = store.case(case.id).await.unwrap();
+    let mut illegal = CaseUpdate::new(&current, "case.sealed", Actor::Staff("sam".into()), at(NOW));
+    illegal.events = vec![CaseEvent::Seal];
+    illegal.message = Some("sealed".into());
+    assert!(matches!(
+        store.update_case(&illegal).await,
+        Err(StoreError::IllegalTransition(_))
+    ));
+
+    assert_eq!(store.case(case.id).await.unwrap(), current);
+    assert!(store.messages(case.id).await.unwrap().is_empty());
+    assert_eq!(store.audit_size().await.unwrap(), 2);
 }

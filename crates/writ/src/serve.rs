@@ -59,14 +59,11 @@ pub async fn run(
         .await
         .context("recording the start in the audit log")?;
 
-    let state = AppState {
-        store: store.clone(),
-        clock: clock.clone(),
-        policy: Arc::new(Policy {
-            rules,
-            directory: directory.map(|d| Arc::new(d) as Arc<dyn Directory>),
-        }),
+    let policy = Policy {
+        rules,
+        directory: directory.map(|d| Arc::new(d) as Arc<dyn Directory>),
     };
+    let state = AppState::new(store.clone(), clock.clone(), Arc::new(policy));
     let checkpointer = Checkpointer {
         store: store.clone(),
         key,

@@ -1,19 +1,25 @@
 use std::sync::{Arc, OnceLock};
 
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
+use writ_core::identifier::PhoneNumber;
 use writ_core::policy::{Directory, DirectoryFile, Rules};
-use writ_core::{ManualClock, Timestamp};
+use writ_core::{
+    Actor, AgencyId, Clock, CountryCode, ManualClock, Role, Timestamp, UserId, Username,
+};
+use writ_server::credentials::{TotpSecret, hash_password, new_token};
 use writ_server::{AppState, Policy};
 use writ_store::testing::TestDatabase;
+use writ_store::{Agency, NewUser};
 
 pub struct TestApp {
-    pub state: AppState,
     pub address: String,
     pub client: reqwest::Client,
     pub db: TestDatabase,
     pub metrics: PrometheusHandle,
+    pub clock: Arc<ManualClock>,
     shutdown: Option<oneshot::Sender<()>>,
 }
 
@@ -25,41 +31,60 @@ fn metrics_handle() -> PrometheusHandle {
         .clone()
 }
 
-/// Starts writ's router on 127.0.0.1, on a port the OS picks, over a fresh SQLite store.
-pub async fn spawn_app() -> TestApp {
-    spawn_app_with_directory(None).await
+#[derive(Clone, Copy, Debug)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
 }
 
-/// As [`spawn_app`], with the policy engine consulting `directory`.
-pub async fn spawn_app_with_directory(directory: Option<DirectoryFile>) -> TestApp {
-    let db = TestDatabase::sqlite().await.unwrap();
-    let clock = ManualClock::new(Timestamp::parse("2026-03-02T09:00:00Z").unwrap());
-    let state = AppState {
-        store: db.store.clone(),
-        clock: Arc::new(clock),
-        policy: Arc::new(Policy {
-            rules: Rules::embedded().unwrap(),
-            directory: directory.map(|d| Arc::new(d) as Arc<dyn Directory>),
-        }),
+/// Starts writ's router on 127.0.0.1, on a port the OS picks, over a fresh SQLite store.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Backend::Sqlite, None).await
+}
+
+/// As [`spawn_app`], on `backend`, with the policy engine consulting `directory`.
+pub async fn spawn_app_with(backend: Backend, directory: Option<DirectoryFile>) -> TestApp {
+    let db = match backend {
+        Backend::Sqlite => TestDatabase::sqlite().await.unwrap(),
+        Backend::Postgres => TestDatabase::postgres()
+            .await
+            .unwrap()
+            .expect("WRIT_TEST_DATABASE_URL names a PostgreSQL server"),
     };
+    let clock = Arc::new(ManualClock::new(
+        Timestamp::parse("2026-03-02T09:00:00Z").unwrap(),
+    ));
+    let policy = Policy {
+        rules: Rules::embedded().unwrap(),
+        directory: directory.map(|d| Arc::new(d) as Arc<dyn Directory>),
+    };
+    let state = AppState::new(db.store.clone(), clock.clone(), Arc::new(policy));
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
     let (shutdown, stop) = oneshot::channel::<()>();
     tokio::spawn(writ_server::serve(
         listener,
-        writ_server::router(state.clone()),
+        writ_server::router(state),
         async {
             let _ = stop.await;
         },
     ));
     TestApp {
-        state,
         address,
         client: reqwest::Client::new(),
         db,
         metrics: metrics_handle(),
+        clock,
         shutdown: Some(shutdown),
     }
+}
+
+/// A person with their credentials, as a test uses them.
+pub struct Person {
+    pub username: String,
+    pub password: String,
+    pub totp: TotpSecret,
+    pub token: String,
 }
 
 impl TestApp {
@@ -69,6 +94,98 @@ impl TestApp {
             .send()
             .await
             .unwrap()
+    }
+
+    /// GET with an API token; the status and the JSON body.
+    pub async fn get_as(&self, token: &str, path: &str) -> (u16, Value) {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.address))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        (
+            response.status().as_u16(),
+            response.json().await.unwrap_or(Value::Null),
+        )
+    }
+
+    /// POST a body with an API token; the status and the JSON body.
+    pub async fn post_as(&self, token: &str, path: &str, body: &str) -> (u16, Value) {
+        let response = self
+            .client
+            .post(format!("{}{path}", self.address))
+            .bearer_auth(token)
+            .header("content-type", "application/json")
+            .body(body.to_owned())
+            .send()
+            .await
+            .unwrap();
+        (
+            response.status().as_u16(),
+            response.json().await.unwrap_or(Value::Null),
+        )
+    }
+
+    pub async fn add_agency(&self, id: &str, country: &str, domain: &str, callback: &str) {
+        let agency = Agency {
+            id: AgencyId::parse(id).unwrap(),
+            name: format!("Agency {id}"),
+            country: CountryCode::parse(country).unwrap(),
+            email_domains: vec![domain.into()],
+            callback_phone: PhoneNumber::parse(callback).unwrap(),
+            created_at: self.clock.now(),
+        };
+        self.db
+            .store
+            .add_agency(&agency, &Actor::Operator)
+            .await
+            .unwrap();
+    }
+
+    /// Adds a person with a password, a TOTP secret and an API token.
+    pub async fn add_person(&self, name: &str, role: Role, agency: Option<&str>) -> Person {
+        let password = format!("correct horse battery {name}");
+        let totp = TotpSecret::generate().unwrap();
+        let username = Username::parse(name).unwrap();
+        let agency = agency.map(|a| AgencyId::parse(a).unwrap());
+        let hash = hash_password(&password).unwrap();
+        let secret = totp.expose_base32();
+        let id = UserId::random();
+        let user = NewUser {
+            id,
+            username: &username,
+            role,
+            agency_id: agency.as_ref(),
+            password_hash: hash.as_str(),
+            totp_secret: &secret,
+        };
+        let now = self.clock.now();
+        self.db
+            .store
+            .add_user(&user, &Actor::Operator, now)
+            .await
+            .unwrap();
+        let stored = self
+            .db
+            .store
+            .user_by_name(&username)
+            .await
+            .unwrap()
+            .unwrap();
+        let (token, token_hash) = new_token("writ_at_").unwrap();
+        self.db
+            .store
+            .issue_token(token_hash.as_str(), &stored, "tests", &Actor::Operator, now)
+            .await
+            .unwrap();
+        Person {
+            username: username.to_string(),
+            password,
+            totp,
+            token: token.expose().to_owned(),
+        }
     }
 }
 

@@ -6,4 +6,4 @@
 mod audit;
 mod health;
 mod helpers;
-mod intake;
+mod workflow;

@@ -1,0 +1,463 @@
+//! What each kind of caller can do, and nothing more. Every method that shows case data
+//! to staff, or changes a case, writes its audit event.
+
+use writ_core::case::CallbackOutcome;
+use writ_core::policy::{Decision, Route};
+use writ_core::review::{Recommendation, Scope, redirect_letter};
+use writ_core::workflow::{RecordedRecommendation, check_approval, check_rejection};
+use writ_core::{Actor, AuditEntry, CaseEvent, CaseId, CaseState, Demand, TargetValue, Timestamp};
+use writ_store::{Callback, CaseRecord, CaseUpdate, Message, NewCase, Notice, Store};
+
+use super::{AgencyUser, AppState, Approver, Caller, Reviewer, Staff};
+use crate::ApiError;
+
+/// The provider's name in letters and acknowledgements.
+const PROVIDER: &str = "the provider";
+
+/// A demand as its authority sees it.
+pub struct DemandStatus {
+    pub case: CaseRecord,
+    pub messages: Vec<Message>,
+    /// For a demand redirected to an enterprise customer: the letter saying so.
+    pub letter: Option<String>,
+}
+
+/// A case as staff see it.
+pub struct CaseView {
+    pub case: CaseRecord,
+    pub document: String,
+    pub messages: Vec<Message>,
+    pub callbacks: Vec<Callback>,
+    pub notices: Vec<Notice>,
+}
+
+impl AgencyUser {
+    pub fn desk<'a>(&'a self, state: &'a AppState) -> AgencyDesk<'a> {
+        AgencyDesk { state, user: self }
+    }
+}
+
+/// What an authority's user may do: submit, follow, answer and withdraw its own demands.
+pub struct AgencyDesk<'a> {
+    state: &'a AppState,
+    user: &'a AgencyUser,
+}
+
+impl AgencyDesk<'_> {
+    fn store(&self) -> &Store {
+        &self.state.store
+    }
+
+    fn actor(&self) -> Actor {
+        self.user.caller.actor()
+    }
+
+    /// Opens a case for a demand from this authority, with the policy engine's decision.
+    pub async fn submit(&self, document: &str) -> Result<CaseRecord, ApiError> {
+        let mut demand = Demand::from_json(document).map_err(|e| ApiError::BadRequest {
+            message: e.to_string(),
+            field: Some(e.field),
+        })?;
+        let agency = self.store().agency(&self.user.agency).await?;
+        if demand.authority.country != agency.country {
+            return Err(ApiError::BadRequest {
+                field: Some("authority.country".into()),
+                message: format!(
+                    "authority.country: {} is registered in {}, not {}",
+                    agency.name, agency.country, demand.authority.country
+                ),
+            });
+        }
+        let now = self.state.clock.now();
+        // Deadlines run from when the provider received the demand, not from a time the
+        // sender wrote into it.
+        demand.received_at = Some(now);
+        let policy = &self.state.policy;
+        let decision =
+            writ_core::policy::evaluate(&demand, &policy.rules, policy.directory.as_deref(), now);
+        let decision_json = serde_json::to_value(&decision).map_err(ApiError::internal)?;
+        let case = NewCase {
+            id: CaseId::random(),
+            demand: &demand,
+            document,
+            received_at: now,
+            deadline: decision.deadline,
+            decision: Some(&decision_json),
+            agency_id: Some(&self.user.agency),
+        };
+        Ok(self.store().open_case(&case, &self.actor(), now).await?)
+    }
+
+    /// One of this authority's demands; another authority's is not found.
+    async fn own(&self, id: CaseId) -> Result<CaseRecord, ApiError> {
+        let case = self.store().case(id).await?;
+        if case.agency_id.as_ref() != Some(&self.user.agency) {
+            return Err(ApiError::NotFound);
+        }
+        Ok(case)
+    }
+
+    pub async fn demand(&self, id: CaseId) -> Result<DemandStatus, ApiError> {
+        let case = self.own(id).await?;
+        let messages = self.store().messages(id).await?;
+        let letter = if case.state == CaseState::Redirected {
+            self.store().notices(id).await?;
+            Some(redirect_letter_for(self.state, &case).await?)
+        } else {
+            None
+        };
+        Ok(DemandStatus {
+            case,
+            messages,
+            letter,
+        })
+    }
+
+    pub async fn withdraw(&self, id: CaseId, reason: &str) -> Result<CaseRecord, ApiError> {
+        let case = self.own(id).await?;
+        let mut update = CaseUpdate::new(
+            &case,
+            "case.withdrawn",
+            self.actor(),
+            self.state.clock.now(),
+        );
+        update.events = vec![CaseEvent::Withdraw];
+        update.message = Some(format!("Withdrawn: {reason}"));
+        update.details = serde_json::json!({"reason": reason});
+        Ok(self.store().update_case(&update).await?)
+    }
+
+    /// Adds to the thread; an answer to a clarification puts the case back in review.
+    pub async fn message(&self, id: CaseId, body: &str) -> Result<CaseRecord, ApiError> {
+        let case = self.own(id).await?;
+        let mut update = CaseUpdate::new(
+            &case,
+            "case.message_from_authority",
+            self.actor(),
+            self.state.clock.now(),
+        );
+        if case.state == CaseState::AwaitingClarification {
+            update.events = vec![CaseEvent::ClarificationAnswered];
+            update.action = "case.clarification_answered".into();
+        }
+        update.message = Some(body.to_owned());
+        Ok(self.store().update_case(&update).await?)
+    }
+}
+
+impl Staff {
+    pub fn desk<'a>(&'a self, state: &'a AppState) -> CaseDesk<'a> {
+        CaseDesk {
+            state,
+            caller: &self.caller,
+        }
+    }
+}
+
+impl Reviewer {
+    pub fn desk<'a>(&'a self, state: &'a AppState) -> ReviewDesk<'a> {
+        ReviewDesk(CaseDesk {
+            state,
+            caller: &self.caller,
+        })
+    }
+}
+
+impl Approver {
+    pub fn desk<'a>(&'a self, state: &'a AppState) -> ApprovalDesk<'a> {
+        ApprovalDesk(CaseDesk {
+            state,
+            caller: &self.caller,
+        })
+    }
+}
+
+/// What every member of staff may do: read the queue and cases (each read audited).
+pub struct CaseDesk<'a> {
+    state: &'a AppState,
+    caller: &'a Caller,
+}
+
+impl CaseDesk<'_> {
+    fn store(&self) -> &Store {
+        &self.state.store
+    }
+
+    fn now(&self) -> Timestamp {
+        self.state.clock.now()
+    }
+
+    /// The queue: emergencies first, then by deadline.
+    pub async fn list(&self, state: Option<CaseState>) -> Result<Vec<CaseRecord>, ApiError> {
+        let mut cases = self.store().cases(state).await?;
+        cases.sort_by_key(|case| !case.emergency);
+        let viewed = AuditEntry::new(self.now(), self.caller.actor(), "cases.listed")
+            .with_details(serde_json::json!({"state": state, "count": cases.len()}));
+        self.store().record(&viewed).await?;
+        Ok(cases)
+    }
+
+    /// A case with everything gathered on it.
+    pub async fn view(&self, id: CaseId) -> Result<CaseView, ApiError> {
+        let case = self.store().case(id).await?;
+        let view = CaseView {
+            document: self.store().demand_document(id).await?,
+            messages: self.store().messages(id).await?,
+            callbacks: self.store().callbacks(id).await?,
+            notices: self.store().notices(id).await?,
+            case,
+        };
+        let viewed = AuditEntry::new(self.now(), self.caller.actor(), "case.viewed").for_case(id);
+        self.store().record(&viewed).await?;
+        Ok(view)
+    }
+
+    /// The demand and the engine's decision, as stored with the case.
+    fn read(&self, case: &CaseRecord, document: &str) -> Result<(Demand, Decision), ApiError> {
+        let mut demand = Demand::from_json(document).map_err(ApiError::internal)?;
+        demand.received_at = Some(case.received_at);
+        let decision = case
+            .decision
+            .clone()
+            .map(serde_json::from_value::<Decision>)
+            .transpose()
+            .map_err(ApiError::internal)?
+            .ok_or_else(|| ApiError::Conflict("this case has no policy decision".into()))?;
+        Ok((demand, decision))
+    }
+
+    fn recommendation(case: &CaseRecord) -> Result<Option<RecordedRecommendation>, ApiError> {
+        case.recommendation
+            .clone()
+            .map(serde_json::from_value)
+            .transpose()
+            .map_err(ApiError::internal)
+    }
+
+    /// The steps that bring a case into review, if it is not there yet.
+    fn into_review(case: &CaseRecord) -> Result<Vec<CaseEvent>, ApiError> {
+        match case.state {
+            CaseState::Received => Ok(vec![CaseEvent::StartReview]),
+            CaseState::InReview => Ok(Vec::new()),
+            other => Err(ApiError::Conflict(format!(
+                "the case is {other}, not in review"
+            ))),
+        }
+    }
+
+    /// Records an emergency call-back, to the number writ holds for the authority.
+    pub async fn record_callback(
+        &self,
+        id: CaseId,
+        called_at: Timestamp,
+        outcome: CallbackOutcome,
+        notes: &str,
+    ) -> Result<CaseRecord, ApiError> {
+        let case = self.store().case(id).await?;
+        let agency_id = case.agency_id.clone().ok_or_else(|| {
+            ApiError::Conflict("this case has no registered authority to call back".into())
+        })?;
+        let agency = self.store().agency(&agency_id).await?;
+        let mut update = CaseUpdate::new(
+            &case,
+            "case.callback_recorded",
+            self.caller.actor(),
+            self.now(),
+        );
+        update.callback = Some(Callback {
+            caller: self.caller.actor(),
+            number: agency.callback_phone.to_string(),
+            called_at,
+            outcome,
+            notes: notes.to_owned(),
+        });
+        update.details = serde_json::json!({
+            "number": agency.callback_phone.as_str(),
+            "called_at": called_at,
+            "outcome": outcome,
+        });
+        Ok(self.store().update_case(&update).await?)
+    }
+}
+
+/// A reviewer's desk: the case desk, and recommending or asking for clarification.
+pub struct ReviewDesk<'a>(CaseDesk<'a>);
+
+impl<'a> std::ops::Deref for ReviewDesk<'a> {
+    type Target = CaseDesk<'a>;
+    fn deref(&self) -> &CaseDesk<'a> {
+        &self.0
+    }
+}
+
+impl ReviewDesk<'_> {
+    /// Records a recommendation, with the scope narrowed within what the engine allowed.
+    pub async fn recommend(
+        &self,
+        id: CaseId,
+        recommendation: &Recommendation,
+    ) -> Result<CaseRecord, ApiError> {
+        let case = self.store().case(id).await?;
+        let document = self.store().demand_document(id).await?;
+        let (demand, decision) = self.read(&case, &document)?;
+        let allowed = Scope::allowed_by(&demand, &decision);
+        let scope = match recommendation {
+            Recommendation::Approve {
+                scope: Some(request),
+                ..
+            } => allowed.narrow(request).map_err(|e| ApiError::BadRequest {
+                message: e.to_string(),
+                field: Some(e.field),
+            })?,
+            _ => allowed,
+        };
+        let now = self.now();
+        let recorded = RecordedRecommendation {
+            by: self.caller.user.id,
+            by_name: self.caller.user.username.to_string(),
+            recommendation: recommendation.kind(),
+            reason: recommendation.reason().to_owned(),
+            scope,
+            at: now,
+        };
+        let mut update = CaseUpdate::new(&case, "case.recommended", self.caller.actor(), now);
+        update.events = CaseDesk::into_review(&case)?;
+        update.recommendation = Some(serde_json::to_value(&recorded).map_err(ApiError::internal)?);
+        update.details = serde_json::json!({
+            "recommendation": recorded.recommendation,
+            "reason": recorded.reason,
+            "scope": recorded.scope,
+        });
+        Ok(self.store().update_case(&update).await?)
+    }
+
+    /// Asks the authority a question; the case waits for the answer.
+    pub async fn request_clarification(
+        &self,
+        id: CaseId,
+        question: &str,
+    ) -> Result<CaseRecord, ApiError> {
+        let case = self.store().case(id).await?;
+        let mut update = CaseUpdate::new(
+            &case,
+            "case.clarification_requested",
+            self.caller.actor(),
+            self.now(),
+        );
+        update.events = CaseDesk::into_review(&case)?;
+        update.events.push(CaseEvent::RequestClarification);
+        update.message = Some(question.to_owned());
+        Ok(self.store().update_case(&update).await?)
+    }
+}
+
+/// An approver's desk: the case desk, and deciding on others' recommendations.
+pub struct ApprovalDesk<'a>(CaseDesk<'a>);
+
+impl<'a> std::ops::Deref for ApprovalDesk<'a> {
+    type Target = CaseDesk<'a>;
+    fn deref(&self) -> &CaseDesk<'a> {
+        &self.0
+    }
+}
+
+impl ApprovalDesk<'_> {
+    /// Approves the recommended scope; a demand for an enterprise customer's account is
+    /// redirected to the customer instead, with a letter and a notice to its admin.
+    pub async fn approve(&self, id: CaseId, reason: &str) -> Result<CaseRecord, ApiError> {
+        let case = self.store().case(id).await?;
+        let document = self.store().demand_document(id).await?;
+        let (demand, decision) = self.read(&case, &document)?;
+        let recommendation = CaseDesk::recommendation(&case)?;
+        let callbacks: Vec<CallbackOutcome> = self
+            .store()
+            .callbacks(id)
+            .await?
+            .iter()
+            .map(|c| c.outcome)
+            .collect();
+        check_approval(
+            self.caller.user.id,
+            recommendation.as_ref(),
+            &decision,
+            &callbacks,
+        )
+        .map_err(refused)?;
+        let recommendation =
+            recommendation.ok_or_else(|| ApiError::Conflict("no recommendation".into()))?;
+
+        let now = self.now();
+        let mut update = CaseUpdate::new(&case, "case.approved", self.caller.actor(), now);
+        update.details =
+            serde_json::json!({"reason": reason, "recommended_by": recommendation.by_name});
+        if decision.route == Route::RedirectEnterprise {
+            update.action = "case.redirected".into();
+            update.events = vec![CaseEvent::RedirectToEnterprise];
+            if let Some(tenant) = enterprise_tenant(self.state, &demand) {
+                let gagged = demand.instrument.nondisclosure.is_some();
+                update.notices.push(Notice {
+                    recipient: "tenant_admin".into(),
+                    address: tenant.admin_email.to_string(),
+                    state: if gagged { "held" } else { "pending" }.into(),
+                    subject: format!("A government demand about {}'s accounts", tenant.name),
+                    body: redirect_letter(&demand, &decision, &tenant, PROVIDER, now),
+                    created_at: now,
+                });
+            }
+        } else {
+            update.events = vec![CaseEvent::Approve];
+            update.scope =
+                Some(serde_json::to_value(&recommendation.scope).map_err(ApiError::internal)?);
+        }
+        Ok(self.store().update_case(&update).await?)
+    }
+
+    /// Rejects the demand; the authority is told why.
+    pub async fn reject(&self, id: CaseId, reason: &str) -> Result<CaseRecord, ApiError> {
+        let case = self.store().case(id).await?;
+        let recommendation = CaseDesk::recommendation(&case)?;
+        check_rejection(self.caller.user.id, recommendation.as_ref()).map_err(refused)?;
+        let mut update = CaseUpdate::new(&case, "case.rejected", self.caller.actor(), self.now());
+        update.events = match case.state {
+            CaseState::Received => vec![CaseEvent::StartReview, CaseEvent::Reject],
+            _ => vec![CaseEvent::Reject],
+        };
+        update.rejection_reason = Some(reason.to_owned());
+        update.details = serde_json::json!({"reason": reason});
+        Ok(self.store().update_case(&update).await?)
+    }
+}
+
+fn refused(refusal: writ_core::workflow::Refusal) -> ApiError {
+    if refusal.is_about_the_person() {
+        ApiError::ForbiddenBecause(refusal.to_string())
+    } else {
+        ApiError::Conflict(refusal.to_string())
+    }
+}
+
+/// The enterprise tenant that one of the demand's targets belongs to, per the directory.
+fn enterprise_tenant(state: &AppState, demand: &Demand) -> Option<writ_core::policy::Tenant> {
+    let directory = state.policy.directory.as_deref()?;
+    let seats_above = state.policy.rules.settings().enterprise_seats_above;
+    demand
+        .targets
+        .iter()
+        .find_map(|target| match &target.value {
+            TargetValue::Specific(identifier) => directory
+                .resolve(identifier, target.at)
+                .and_then(|account| account.tenant)
+                .filter(|tenant| u64::from(tenant.seats) > u64::from(seats_above)),
+            TargetValue::NotSpecific(_) => None,
+        })
+}
+
+/// The redirect letter of a redirected case, as it was sent.
+async fn redirect_letter_for(state: &AppState, case: &CaseRecord) -> Result<String, ApiError> {
+    let notices = state.store.notices(case.id).await?;
+    Ok(notices
+        .into_iter()
+        .find(|n| n.recipient == "tenant_admin")
+        .map(|n| n.body)
+        .unwrap_or_else(|| "This demand concerns an enterprise customer's account; please direct it to the customer.".into()))
+}

@@ -1,0 +1,612 @@
+//! The case workflow through the API, as an authority and the provider's staff use it,
+//! on SQLite and on PostgreSQL.
+
+use serde_json::{Value, json};
+use writ_core::policy::DirectoryFile;
+use writ_core::{Clock, Role};
+
+use crate::helpers::{Backend, Person, TestApp, spawn_app_with};
+
+macro_rules! on_both_backends {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    super::$test(crate::helpers::Backend::Sqlite).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                #[cfg_attr(
+                    not(writ_postgres),
+                    ignore = "PostgreSQL: set WRIT_TEST_DATABASE_URL to run (scripts/test does)"
+                )]
+                async fn $test() {
+                    super::$test(crate::helpers::Backend::Postgres).await;
+                }
+            )*
+        }
+    };
+}
+
+on_both_backends!(
+    submit_review_approve,
+    a_rejection_reaches_the_authority_with_its_reason,
+    clarification_goes_back_and_forth,
+    the_authority_may_withdraw,
+    an_emergency_waits_for_a_confirmed_call_back,
+    an_enterprise_account_is_redirected_to_its_customer,
+    another_agencys_demand_is_not_found,
+    no_one_approves_their_own_recommendation,
+    roles_are_enforced,
+    a_login_needs_both_factors_and_a_session_needs_its_csrf_token,
+    bad_input_is_named_and_nothing_is_written,
+);
+
+const EXAMPLE: &str = include_str!("../../../writ-core/tests/demands/policy-example.json");
+
+struct World {
+    app: TestApp,
+    spd: Person,
+    bka: Person,
+    reviewer: Person,
+    approver: Person,
+}
+
+async fn world(backend: Backend, directory: Option<DirectoryFile>) -> World {
+    let app = spawn_app_with(backend, directory).await;
+    app.add_agency("seattle-pd", "US", "seattle.gov", "+12065550100")
+        .await;
+    app.add_agency("bka", "DE", "bka.bund.de", "+4961155000")
+        .await;
+    World {
+        spd: app
+            .add_person("areyes@seattle.gov", Role::Agency, Some("seattle-pd"))
+            .await,
+        bka: app
+            .add_person("kmueller@bka.bund.de", Role::Agency, Some("bka"))
+            .await,
+        reviewer: app.add_person("rita", Role::Reviewer, None).await,
+        approver: app.add_person("alex", Role::Approver, None).await,
+        app,
+    }
+}
+
+fn demand(edit: impl FnOnce(&mut Value)) -> String {
+    let mut doc: Value = serde_json::from_str(EXAMPLE).unwrap();
+    edit(&mut doc);
+    doc.to_string()
+}
+
+impl World {
+    async fn submit(&self, document: &str) -> String {
+        let (status, body) = self
+            .app
+            .post_as(&self.spd.token, "/api/v1/demands", document)
+            .await;
+        assert_eq!(status, 201, "{body}");
+        body["id"].as_str().unwrap().to_owned()
+    }
+
+    async fn state_for_authority(&self, id: &str) -> Value {
+        let (status, body) = self
+            .app
+            .get_as(&self.spd.token, &format!("/api/v1/demands/{id}"))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
+    async fn review(&self, who: &Person, id: &str, body: Value) -> (u16, Value) {
+        self.app
+            .post_as(
+                &who.token,
+                &format!("/api/v1/cases/{id}/review"),
+                &body.to_string(),
+            )
+            .await
+    }
+
+    async fn decide(&self, who: &Person, id: &str, decision: &str, body: Value) -> (u16, Value) {
+        self.app
+            .post_as(
+                &who.token,
+                &format!("/api/v1/cases/{id}/{decision}"),
+                &body.to_string(),
+            )
+            .await
+    }
+
+    async fn actions(&self) -> Vec<String> {
+        let events = self.app.db.store.audit_events(0, 1000).await.unwrap();
+        events
+            .iter()
+            .map(|e| {
+                writ_core::AuditEntry::from_canonical_bytes(&e.entry)
+                    .unwrap()
+                    .action
+            })
+            .collect()
+    }
+}
+
+async fn submit_review_approve(backend: Backend) {
+    let w = world(backend, None).await;
+    let id = w.submit(&demand(|_| {})).await;
+    assert_eq!(w.state_for_authority(&id).await["state"], "received");
+
+    let (status, queue) = w
+        .app
+        .get_as(&w.reviewer.token, "/api/v1/cases?state=received")
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(queue["cases"][0]["id"], id.as_str());
+    let (_, case) = w
+        .app
+        .get_as(&w.reviewer.token, &format!("/api/v1/cases/{id}"))
+        .await;
+    assert_eq!(case["state"], "received");
+    assert_eq!(case["decision"]["verdict"], "accept");
+    assert_eq!(case["decision"]["rule"], "US-3");
+
+    let narrowed = json!({"recommendation": "approve", "reason": "warrant is in order", "scope": {"categories": ["content"]}});
+    let (status, body) = w.review(&w.reviewer, &id, narrowed).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["state"], "in_review");
+    let (status, body) = w
+        .decide(&w.approver, &id, "approve", json!({"reason": "agreed"}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["state"], "approved");
+    assert_eq!(
+        body["scope"]["categories"],
+        json!(["content"]),
+        "the narrowed scope is approved"
+    );
+
+    assert_eq!(w.state_for_authority(&id).await["state"], "approved");
+    let actions = w.actions().await;
+    for action in [
+        "case.opened",
+        "cases.listed",
+        "case.viewed",
+        "case.recommended",
+        "case.approved",
+    ] {
+        assert!(
+            actions.iter().any(|a| a == action),
+            "{action} in {actions:?}"
+        );
+    }
+}
+
+async fn a_rejection_reaches_the_authority_with_its_reason(backend: Backend) {
+    let w = world(backend, None).await;
+    let id = w
+        .submit(&demand(|d| d["instrument"]["type"] = json!("us.subpoena")))
+        .await;
+    let (status, _) = w
+        .review(
+            &w.reviewer,
+            &id,
+            json!({"recommendation": "reject", "reason": "a subpoena cannot reach content"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, body) = w
+        .decide(
+            &w.approver,
+            &id,
+            "reject",
+            json!({"reason": "Content needs a search warrant (18 U.S.C. 2703(b))."}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let seen = w.state_for_authority(&id).await;
+    assert_eq!(seen["state"], "rejected");
+    assert_eq!(
+        seen["rejection_reason"],
+        "Content needs a search warrant (18 U.S.C. 2703(b))."
+    );
+}
+
+async fn clarification_goes_back_and_forth(backend: Backend) {
+    let w = world(backend, None).await;
+    let id = w.submit(&demand(|_| {})).await;
+    let path = format!("/api/v1/cases/{id}/clarification");
+    let (status, body) = w
+        .app
+        .post_as(
+            &w.reviewer.token,
+            &path,
+            r#"{"body": "Which time zone is the period in?"}"#,
+        )
+        .await;
+    assert_eq!(
+        (status, body["state"].as_str()),
+        (200, Some("awaiting_clarification"))
+    );
+    let seen = w.state_for_authority(&id).await;
+    assert_eq!(seen["messages"][0]["from"], "provider");
+    assert_eq!(
+        seen["messages"][0]["body"],
+        "Which time zone is the period in?"
+    );
+
+    let answer = format!("/api/v1/demands/{id}/messages");
+    let (status, body) = w
+        .app
+        .post_as(&w.spd.token, &answer, r#"{"body": "UTC."}"#)
+        .await;
+    assert_eq!((status, body["state"].as_str()), (200, Some("in_review")));
+    assert_eq!(
+        w.state_for_authority(&id).await["messages"][1]["from"],
+        "authority"
+    );
+}
+
+async fn the_authority_may_withdraw(backend: Backend) {
+    let w = world(backend, None).await;
+    let id = w.submit(&demand(|_| {})).await;
+    let path = format!("/api/v1/demands/{id}/withdraw");
+    let (status, body) = w
+        .app
+        .post_as(&w.spd.token, &path, r#"{"reason": "suspect identified"}"#)
+        .await;
+    assert_eq!((status, body["state"].as_str()), (200, Some("withdrawn")));
+    let (status, _) = w
+        .app
+        .post_as(&w.spd.token, &path, r#"{"reason": "again"}"#)
+        .await;
+    assert_eq!(status, 409, "a withdrawn demand cannot be withdrawn again");
+}
+
+async fn an_emergency_waits_for_a_confirmed_call_back(backend: Backend) {
+    let w = world(backend, None).await;
+    let id = w
+        .submit(&demand(|d| {
+            d["instrument"]["type"] = json!("us.emergency");
+            d["instrument"]["issuer"]["role"] = json!("police");
+            d["emergency"] = json!({"justification": "a child is missing and believed to be with the account holder"});
+            // A forged request would give its own number; writ must not call it.
+            d["authority"]["contact"]["phone"] = json!("+15555550123");
+        }))
+        .await;
+    let (_, queue) = w.app.get_as(&w.reviewer.token, "/api/v1/cases").await;
+    assert_eq!(queue["cases"][0]["emergency"], true);
+    w.review(
+        &w.reviewer,
+        &id,
+        json!({"recommendation": "approve", "reason": "imminent danger"}),
+    )
+    .await;
+    let (status, body) = w.decide(&w.approver, &id, "approve", json!({})).await;
+    assert_eq!(status, 409, "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("call-back"),
+        "{body}"
+    );
+
+    let callback = format!("/api/v1/cases/{id}/callback");
+    let called_at = w.app.clock.now().to_string();
+    let (status, _) = w
+        .app
+        .post_as(
+            &w.reviewer.token,
+            &callback,
+            &json!({"called_at": called_at, "outcome": "no_answer"}).to_string(),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        w.decide(&w.approver, &id, "approve", json!({})).await.0,
+        409,
+        "no answer clears nothing"
+    );
+    let (status, _) = w.app.post_as(&w.reviewer.token, &callback, &json!({"called_at": called_at, "outcome": "confirmed", "notes": "Sgt. Park confirmed"}).to_string()).await;
+    assert_eq!(status, 200);
+    let (status, body) = w.decide(&w.approver, &id, "approve", json!({})).await;
+    assert_eq!(status, 200, "{body}");
+
+    let (_, case) = w
+        .app
+        .get_as(&w.approver.token, &format!("/api/v1/cases/{id}"))
+        .await;
+    assert_eq!(
+        case["callbacks"][1]["number"], "+12065550100",
+        "the number on file, not the demand's"
+    );
+    assert_eq!(case["callbacks"][1]["caller"], "staff:rita");
+}
+
+async fn an_enterprise_account_is_redirected_to_its_customer(backend: Backend) {
+    let directory = DirectoryFile::from_json(
+        &json!({
+            "accounts": [{"id": "acc-1", "identifiers": [{"type": "email", "value": "alice@example.com"}], "tenant": "contoso"}],
+            "tenants": [{"id": "contoso", "name": "Contoso Ltd", "seats": 500, "admin_email": "it@contoso.example"}]
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let w = world(backend, Some(directory)).await;
+    let id = w
+        .submit(&demand(|d| {
+            d["instrument"]
+                .as_object_mut()
+                .unwrap()
+                .remove("nondisclosure")
+                .map(drop)
+                .unwrap_or(())
+        }))
+        .await;
+    w.review(
+        &w.reviewer,
+        &id,
+        json!({"recommendation": "approve", "reason": "valid, but enterprise"}),
+    )
+    .await;
+    let (status, body) = w.decide(&w.approver, &id, "approve", json!({})).await;
+    assert_eq!(
+        (status, body["state"].as_str()),
+        (200, Some("redirected")),
+        "{body}"
+    );
+
+    let seen = w.state_for_authority(&id).await;
+    assert!(
+        seen["redirect_letter"]
+            .as_str()
+            .unwrap()
+            .contains("Contoso Ltd"),
+        "{seen}"
+    );
+    let (_, case) = w
+        .app
+        .get_as(&w.approver.token, &format!("/api/v1/cases/{id}"))
+        .await;
+    assert_eq!(case["notices"][0]["recipient"], "tenant_admin");
+    assert_eq!(case["notices"][0]["address"], "it@contoso.example");
+    assert_eq!(case["notices"][0]["state"], "pending");
+}
+
+async fn another_agencys_demand_is_not_found(backend: Backend) {
+    let w = world(backend, None).await;
+    let id = w.submit(&demand(|_| {})).await;
+    for path in [
+        format!("/api/v1/demands/{id}"),
+        "/api/v1/demands/not-a-uuid".into(),
+    ] {
+        let (status, _) = w.app.get_as(&w.bka.token, &path).await;
+        assert_eq!(status, 404, "{path}");
+    }
+    let (status, _) = w
+        .app
+        .post_as(
+            &w.bka.token,
+            &format!("/api/v1/demands/{id}/withdraw"),
+            r#"{"reason": "x"}"#,
+        )
+        .await;
+    assert_eq!(status, 404);
+    assert_eq!(w.state_for_authority(&id).await["state"], "received");
+}
+
+async fn no_one_approves_their_own_recommendation(backend: Backend) {
+    let w = world(backend, None).await;
+    let id = w.submit(&demand(|_| {})).await;
+    let (status, _) = w
+        .review(
+            &w.approver,
+            &id,
+            json!({"recommendation": "approve", "reason": "approvers may review"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, body) = w.decide(&w.approver, &id, "approve", json!({})).await;
+    assert_eq!(status, 403, "{body}");
+    let (status, _) = w
+        .decide(&w.approver, &id, "reject", json!({"reason": "x"}))
+        .await;
+    assert_eq!(status, 403, "nor reject it");
+    let second = w.app.add_person("sam", Role::Approver, None).await;
+    let (status, body) = w.decide(&second, &id, "approve", json!({})).await;
+    assert_eq!(status, 200, "{body}");
+}
+
+async fn roles_are_enforced(backend: Backend) {
+    let w = world(backend, None).await;
+    let id = w.submit(&demand(|_| {})).await;
+    let (status, _) = w.app.get_as(&w.spd.token, "/api/v1/cases").await;
+    assert_eq!(status, 403, "an agency token on a staff route");
+    let (status, _) = w
+        .app
+        .get_as(&w.spd.token, &format!("/api/v1/cases/{id}"))
+        .await;
+    assert_eq!(status, 403);
+    let (status, _) = w
+        .review(
+            &w.spd,
+            &id,
+            json!({"recommendation": "approve", "reason": "self-service"}),
+        )
+        .await;
+    assert_eq!(status, 403);
+    w.review(
+        &w.reviewer,
+        &id,
+        json!({"recommendation": "approve", "reason": "ok"}),
+    )
+    .await;
+    let (status, _) = w.decide(&w.reviewer, &id, "approve", json!({})).await;
+    assert_eq!(status, 403, "a reviewer cannot approve");
+    let (status, _) = w
+        .app
+        .post_as(&w.reviewer.token, "/api/v1/demands", &demand(|_| {}))
+        .await;
+    assert_eq!(status, 403, "staff do not submit demands");
+    let (status, _) = w.app.get_as("writ_at_not-a-token", "/api/v1/cases").await;
+    assert_eq!(status, 401);
+    let status = w.app.get(&format!("/api/v1/demands/{id}")).await.status();
+    assert_eq!(status, 401, "no credentials at all");
+}
+
+async fn a_login_needs_both_factors_and_a_session_needs_its_csrf_token(backend: Backend) {
+    let w = world(backend, None).await;
+    let login = |password: &str, code: Option<String>| {
+        let mut body = json!({"username": w.spd.username, "password": password});
+        if let Some(code) = code {
+            body["totp"] = json!(code);
+        }
+        w.app
+            .client
+            .post(format!("{}/api/v1/session", w.app.address))
+            .json(&body)
+            .send()
+    };
+    let code = w.spd.totp.code_at(w.app.clock.now());
+    assert_eq!(
+        login(&w.spd.password, None).await.unwrap().status(),
+        401,
+        "no second factor"
+    );
+    assert_eq!(
+        login("wrong password here", Some(code.clone()))
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    assert_eq!(
+        login(&w.spd.password, Some("000000".into()))
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+
+    let response = login(&w.spd.password, Some(code.clone())).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    let session = cookie.split(';').next().unwrap().to_owned();
+    let body: Value = response.json().await.unwrap();
+    let csrf = body["csrf_token"].as_str().unwrap().to_owned();
+    assert_eq!(
+        login(&w.spd.password, Some(code)).await.unwrap().status(),
+        401,
+        "a code is good once"
+    );
+
+    let submit = |with_csrf: bool| {
+        let mut request = w
+            .app
+            .client
+            .post(format!("{}/api/v1/demands", w.app.address))
+            .header("cookie", &session)
+            .body(demand(|_| {}));
+        if with_csrf {
+            request = request.header("x-csrf-token", &csrf);
+        }
+        request.send()
+    };
+    assert_eq!(
+        submit(false).await.unwrap().status(),
+        403,
+        "a cookie alone cannot change anything"
+    );
+    assert_eq!(submit(true).await.unwrap().status(), 201);
+    let reads = w
+        .app
+        .client
+        .get(format!("{}/api/v1/demands/not-a-uuid", w.app.address))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reads.status(), 404, "reads need no CSRF token");
+}
+
+async fn bad_input_is_named_and_nothing_is_written(backend: Backend) {
+    let w = world(backend, None).await;
+    let before = w.app.db.store.audit_size().await.unwrap();
+    for (document, field) in [
+        (
+            demand(|d| d["targets"][0]["value"] = json!("alice@@example.com")),
+            "targets[0].value",
+        ),
+        (
+            demand(|d| d["authority"]["country"] = json!("DE")),
+            "authority.country",
+        ),
+        ("not json".to_owned(), "."),
+    ] {
+        let (status, body) = w
+            .app
+            .post_as(&w.spd.token, "/api/v1/demands", &document)
+            .await;
+        assert_eq!(status, 400, "{body}");
+        assert!(
+            body["error"]
+                .as_str()
+                .unwrap()
+                .starts_with(field.trim_start_matches('.'))
+                || field == ".",
+            "{body}"
+        );
+    }
+    assert_eq!(
+        w.app.db.store.audit_size().await.unwrap(),
+        before,
+        "nothing written"
+    );
+    assert!(w.app.db.store.cases(None).await.unwrap().is_empty());
+
+    let id = w.submit(&demand(|_| {})).await;
+    let wider = json!({"recommendation": "approve", "reason": "x", "scope": {"targets": [{"type": "email", "value": "bob@example.com"}]}});
+    let (status, body) = w.review(&w.reviewer, &id, wider).await;
+    assert_eq!(status, 400);
+    assert_eq!(body["field"], "scope.targets[0]", "{body}");
+    let (status, body) = w
+        .review(
+            &w.reviewer,
+            &id,
+            json!({"recommendation": "maybe", "reason": "x"}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (400, Some("recommendation")),
+        "{body}"
+    );
+    let (status, body) = w
+        .decide(&w.approver, &id, "reject", json!({"reason": " "}))
+        .await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (400, Some("reason")),
+        "{body}"
+    );
+    let (status, body) = w
+        .app
+        .get_as(&w.reviewer.token, "/api/v1/cases?state=pending")
+        .await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (400, Some("state")),
+        "{body}"
+    );
+    let (_, case) = w
+        .app
+        .get_as(&w.reviewer.token, &format!("/api/v1/cases/{id}"))
+        .await;
+    assert_eq!(case["state"], "received", "refused steps changed nothing");
+}
