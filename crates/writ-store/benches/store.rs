@@ -111,6 +111,7 @@ async fn open_cases(db: &TestDatabase) -> f64 {
             deadline: None,
             decision: Some(&decision),
             agency_id: None,
+            documents: &[],
         };
         db.store
             .open_case(&case, &Actor::System, now)

@@ -28,8 +28,8 @@ use writ_core::{
 pub use location::DatabaseLocation;
 use queries::{Queries, resolve};
 pub use records::{
-    Agency, Callback, CaseRecord, CaseUpdate, Job, JobId, Message, NewCase, NewJob, NewUser,
-    Notice, StoredCheckpoint, StoredEvent, Transition, User,
+    Agency, Callback, CaseRecord, CaseUpdate, DocumentInfo, Job, JobId, Message, NewCase,
+    NewDocument, NewJob, NewUser, Notice, StoredCheckpoint, StoredEvent, Transition, User,
 };
 pub use verify::Verification;
 use writ_ledger::{Hash, Known, SignedCheckpoint};
@@ -207,9 +207,15 @@ impl Store {
                 "authority_country": case.demand.authority.country,
                 "instrument": case.demand.instrument.kind,
                 "received_at": case.received_at,
+                "documents": case.documents.iter()
+                    .map(|d| serde_json::json!({"filename": d.filename, "sha256": d.sha256}))
+                    .collect::<Vec<_>>(),
             }));
         in_transaction!(self, |tx| {
             tx.insert_case(case, now).await?;
+            for document in case.documents {
+                tx.insert_document(case.id, document, now).await?;
+            }
             tx.append_audit(&opened, &mut Known::new()).await?;
             tx.case(case.id).await?.ok_or_else(|| not_found(case.id))
         })
@@ -314,6 +320,22 @@ impl Store {
         with_connection!(self, |conn| { conn.messages(case).await })
     }
 
+    /// The documents that came with a case's demand (without their content).
+    pub async fn documents(&self, case: CaseId) -> Result<Vec<DocumentInfo>, StoreError> {
+        with_connection!(self, |conn| { conn.documents(case).await })
+    }
+
+    pub async fn document_content(&self, case: CaseId, id: i64) -> Result<Vec<u8>, StoreError> {
+        with_connection!(self, |conn| {
+            conn.document_content(case, id)
+                .await?
+                .ok_or_else(|| StoreError::NotFound {
+                    what: "document",
+                    id: id.to_string(),
+                })
+        })
+    }
+
     pub async fn callbacks(&self, case: CaseId) -> Result<Vec<Callback>, StoreError> {
         with_connection!(self, |conn| { conn.callbacks(case).await })
     }
@@ -370,6 +392,32 @@ impl Store {
             }));
         in_transaction!(self, |tx| {
             tx.insert_user(user, now).await?;
+            tx.append_audit(&entry, &mut Known::new()).await?;
+            Ok(())
+        })
+    }
+
+    /// Replaces a person's password hash and TOTP secret (their old codes stop working).
+    pub async fn reset_credentials(
+        &self,
+        user: &User,
+        password_hash: &str,
+        totp_secret: &str,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let entry = AuditEntry::new(now, actor.clone(), "user.credentials_reset")
+            .with_details(serde_json::json!({"user": user.id, "username": user.username}));
+        in_transaction!(self, |tx| {
+            if !tx
+                .set_credentials(user.id, password_hash, totp_secret)
+                .await?
+            {
+                return Err(StoreError::NotFound {
+                    what: "user",
+                    id: user.id.to_string(),
+                });
+            }
             tx.append_audit(&entry, &mut Known::new()).await?;
             Ok(())
         })

@@ -17,8 +17,8 @@ use crate::db_time::DbTime;
 use writ_ledger::{Hash, Known, LedgerError, Needs, SignedCheckpoint};
 
 use crate::records::{
-    Agency, Callback, CaseRecord, CaseUpdate, Job, JobId, Message, NewCase, NewJob, NewUser,
-    Notice, StoredCheckpoint, StoredEvent, User,
+    Agency, Callback, CaseRecord, CaseUpdate, DocumentInfo, Job, JobId, Message, NewCase,
+    NewDocument, NewJob, NewUser, Notice, StoredCheckpoint, StoredEvent, User,
 };
 
 pub(crate) trait Queries {
@@ -98,6 +98,24 @@ pub(crate) trait Queries {
     async fn messages(&mut self, case: CaseId) -> Result<Vec<Message>, StoreError>;
     async fn callbacks(&mut self, case: CaseId) -> Result<Vec<Callback>, StoreError>;
     async fn notices(&mut self, case: CaseId) -> Result<Vec<Notice>, StoreError>;
+    async fn insert_document(
+        &mut self,
+        case: CaseId,
+        document: &NewDocument<'_>,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+    async fn documents(&mut self, case: CaseId) -> Result<Vec<DocumentInfo>, StoreError>;
+    async fn document_content(
+        &mut self,
+        case: CaseId,
+        id: i64,
+    ) -> Result<Option<Vec<u8>>, StoreError>;
+    async fn set_credentials(
+        &mut self,
+        user: UserId,
+        password_hash: &str,
+        totp_secret: &str,
+    ) -> Result<bool, StoreError>;
     async fn insert_job(&mut self, job: &NewJob, now: Timestamp) -> Result<JobId, StoreError>;
     async fn claim_job(
         &mut self,
@@ -634,6 +652,66 @@ macro_rules! queries_for {
                         })
                     })
                     .collect()
+            }
+
+            async fn insert_document(&mut self, case: CaseId, document: &NewDocument<'_>, now: Timestamp) -> Result<(), StoreError> {
+                let size = i64::try_from(document.content.len()).map_err(|_| corrupt("case_documents.size", "too large"))?;
+                sqlx::query(
+                    "INSERT INTO case_documents (case_id, filename, media_type, sha256, size, content, uploaded_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(case.to_string())
+                .bind(document.filename)
+                .bind(document.media_type)
+                .bind(document.sha256)
+                .bind(size)
+                .bind(document.content)
+                .bind(DbTime(now))
+                .execute(&mut *self)
+                .await?;
+                Ok(())
+            }
+
+            async fn documents(&mut self, case: CaseId) -> Result<Vec<DocumentInfo>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT id, filename, media_type, sha256, size, uploaded_at FROM case_documents \
+                     WHERE case_id = $1 ORDER BY id",
+                )
+                .bind(case.to_string())
+                .fetch_all(&mut *self)
+                .await?;
+                rows.into_iter()
+                    .map(|row| {
+                        Ok(DocumentInfo {
+                            id: row.try_get("id")?,
+                            filename: row.try_get("filename")?,
+                            media_type: row.try_get("media_type")?,
+                            sha256: row.try_get("sha256")?,
+                            size: row.try_get("size")?,
+                            uploaded_at: row.try_get::<DbTime, _>("uploaded_at")?.0,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn document_content(&mut self, case: CaseId, id: i64) -> Result<Option<Vec<u8>>, StoreError> {
+                Ok(sqlx::query_scalar("SELECT content FROM case_documents WHERE case_id = $1 AND id = $2")
+                    .bind(case.to_string())
+                    .bind(id)
+                    .fetch_optional(&mut *self)
+                    .await?)
+            }
+
+            async fn set_credentials(&mut self, user: UserId, password_hash: &str, totp_secret: &str) -> Result<bool, StoreError> {
+                let done = sqlx::query(
+                    "UPDATE users SET password_hash = $1, totp_secret = $2, totp_last_step = NULL WHERE id = $3",
+                )
+                .bind(password_hash)
+                .bind(totp_secret)
+                .bind(user.to_string())
+                .execute(&mut *self)
+                .await?;
+                Ok(done.rows_affected() == 1)
             }
 
             async fn insert_job(&mut self, job: &NewJob, now: Timestamp) -> Result<JobId, StoreError> {

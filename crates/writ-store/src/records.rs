@@ -20,6 +20,29 @@ pub struct NewCase<'a> {
     pub decision: Option<&'a serde_json::Value>,
     /// The authority that submitted it through writ, if one did.
     pub agency_id: Option<&'a AgencyId>,
+    /// Documents that came with it (the signed order).
+    pub documents: &'a [NewDocument<'a>],
+}
+
+/// A document submitted with a demand.
+#[derive(Clone, Debug)]
+pub struct NewDocument<'a> {
+    pub filename: &'a str,
+    pub media_type: &'a str,
+    /// SHA-256 of `content`, hex.
+    pub sha256: &'a str,
+    pub content: &'a [u8],
+}
+
+/// A stored document, without its content.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct DocumentInfo {
+    pub id: i64,
+    pub filename: String,
+    pub media_type: String,
+    pub sha256: String,
+    pub size: i64,
+    pub uploaded_at: Timestamp,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -76,6 +76,7 @@ conformance!(
     tokens_sessions_and_totp_steps,
     a_case_update_is_one_transaction,
     a_stale_or_illegal_case_update_writes_nothing,
+    documents_come_with_their_case,
 );
 
 fn at(text: &str) -> Timestamp {
@@ -108,6 +109,7 @@ async fn open_case(store: &Store, reference: &str, deadline: Option<&str>) -> Ca
         deadline: deadline.map(at),
         decision: Some(&decision),
         agency_id: None,
+        documents: &[],
     };
     store
         .open_case(&case, &Actor::Agency("spd".into()), at(NOW))
@@ -246,6 +248,7 @@ async fn a_failed_write_leaves_no_trace(db: &TestDatabase) {
         deadline: None,
         decision: None,
         agency_id: None,
+        documents: &[],
     };
     assert!(
         store
@@ -352,6 +355,7 @@ async fn times_keep_microseconds(db: &TestDatabase) {
         deadline: Some(at("1999-12-31T23:59:59.999999Z")),
         decision: None,
         agency_id: None,
+        documents: &[],
     };
     let stored = store
         .open_case(&case, &Actor::System, at(NOW))
@@ -1098,4 +1102,53 @@ async fn a_stale_or_illegal_case_update_writes_nothing(db: &TestDatabase) {
     assert_eq!(store.case(case.id).await.unwrap(), current);
     assert!(store.messages(case.id).await.unwrap().is_empty());
     assert_eq!(store.audit_size().await.unwrap(), 2);
+}
+
+async fn documents_come_with_their_case(db: &TestDatabase) {
+    let store = &db.store;
+    let document = demand_json("DOC-1");
+    let demand = Demand::from_json(&document).unwrap();
+    let pdf = b"%PDF-1.4 signed order".to_vec();
+    let order = writ_store::NewDocument {
+        filename: "warrant.pdf",
+        media_type: "application/pdf",
+        sha256: "not-checked-by-the-store",
+        content: &pdf,
+    };
+    let case = NewCase {
+        id: CaseId::random(),
+        demand: &demand,
+        document: &document,
+        received_at: at(NOW),
+        deadline: None,
+        decision: None,
+        agency_id: None,
+        documents: std::slice::from_ref(&order),
+    };
+    let opened = store
+        .open_case(&case, &Actor::System, at(NOW))
+        .await
+        .unwrap();
+    let documents = store.documents(opened.id).await.unwrap();
+    assert_eq!(documents.len(), 1);
+    assert_eq!(
+        (documents[0].filename.as_str(), documents[0].size),
+        ("warrant.pdf", pdf.len() as i64)
+    );
+    assert_eq!(
+        store
+            .document_content(opened.id, documents[0].id)
+            .await
+            .unwrap(),
+        pdf
+    );
+    assert!(
+        store
+            .document_content(CaseId::random(), documents[0].id)
+            .await
+            .unwrap_err()
+            .is_not_found()
+    );
+    let log = entries(store).await;
+    assert_eq!(log[0].details["documents"][0]["filename"], "warrant.pdf");
 }

@@ -4,6 +4,7 @@ mod audit;
 mod clock;
 mod config;
 mod demand;
+mod demo;
 mod policy;
 mod serve;
 mod telemetry;
@@ -16,7 +17,7 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand};
 
 use anyhow::Context;
-use writ_core::Timestamp;
+use writ_core::{Clock, Timestamp};
 use writ_store::{DatabaseLocation, Store};
 
 use crate::config::{Config, LogFormat, Overrides};
@@ -42,6 +43,23 @@ enum Command {
         /// The address to listen on [default: 127.0.0.1:8080].
         #[arg(long, value_name = "ADDR")]
         listen: Option<SocketAddr>,
+    },
+    /// Create a demo provider (authorities, staff, accounts) and serve it. Fresh random
+    /// credentials and API tokens are written to the credentials file every time.
+    Demo {
+        /// The demo's data directory.
+        #[arg(long = "data", value_name = "DIR", default_value = "./writ-demo")]
+        data_dir: PathBuf,
+        /// The address to listen on [default: 127.0.0.1:8080].
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<SocketAddr>,
+        /// Where to write the credentials (JSON, mode 0600).
+        #[arg(
+            long,
+            value_name = "FILE",
+            default_value = "./writ-demo-credentials.json"
+        )]
+        credentials: PathBuf,
     },
     /// Write or check configuration files.
     Config {
@@ -165,6 +183,11 @@ fn run(command: Command) -> Result<(), Failure> {
             data_dir,
             listen,
         } => serve(config.as_deref(), Overrides { data_dir, listen }),
+        Command::Demo {
+            data_dir,
+            listen,
+            credentials,
+        } => demo(data_dir, listen, credentials),
         Command::Config {
             command: ConfigCommand::Example,
         } => {
@@ -236,7 +259,40 @@ fn serve(file: Option<&Path>, overrides: Overrides) -> Result<(), Failure> {
         .load()
         .map_err(|e| Failure::Invalid(format!("policy: {e}")))?;
     telemetry::init(config.log_format, "info,sqlx=warn");
-    runtime()?.block_on(serve::run(config, policy, Arc::new(clock::SystemClock)))?;
+    let clock = Arc::new(clock::SystemClock);
+    runtime()?.block_on(serve::run(config, policy, clock, |_| Ok(())))?;
+    Ok(())
+}
+
+fn demo(
+    data_dir: PathBuf,
+    listen: Option<SocketAddr>,
+    credentials: PathBuf,
+) -> Result<(), Failure> {
+    let overrides = Overrides {
+        data_dir: Some(data_dir),
+        listen,
+    };
+    let mut config = Config::load(None, &overrides).map_err(|e| Failure::Invalid(e.to_string()))?;
+    telemetry::init(config.log_format, "info,sqlx=warn");
+    let clock = Arc::new(clock::SystemClock);
+    runtime()?.block_on(async {
+        serve::prepare_data_dir(&config.data_dir)?;
+        config.policy.directory = Some(demo::write_directory(&config.data_dir)?);
+        demo::write_example_demand(&config.data_dir, clock.now())?;
+        let policy = config.policy.load().map_err(anyhow::Error::msg)?;
+        let store = Store::open(&config.database()?).await?;
+        let seeded = demo::seed(&store, clock.as_ref()).await;
+        store.close().await;
+        let seeded = seeded?;
+        let path = credentials.clone();
+        serve::run(config, policy, clock, move |address| {
+            demo::write_credentials(&path, seeded, address)?;
+            tracing::info!(credentials = %path.display(), "demo credentials written");
+            Ok(())
+        })
+        .await
+    })?;
     Ok(())
 }
 

@@ -15,10 +15,13 @@ use writ_store::Store;
 use crate::audit;
 use crate::config::Config;
 
+/// Serves until SIGTERM or Ctrl-C. `on_listening` runs once the API listens (the demo
+/// writes its credentials file then, with the real address).
 pub async fn run(
     config: Config,
     (rules, directory): (Rules, Option<DirectoryFile>),
     clock: Arc<dyn Clock>,
+    on_listening: impl FnOnce(std::net::SocketAddr) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     prepare_data_dir(&config.data_dir)?;
     let key = Arc::new(audit::load_or_create_key(
@@ -81,6 +84,7 @@ pub async fn run(
         let _ = stop.send(true);
     });
 
+    on_listening(address)?;
     tracing::info!(%address, data_dir = %config.data_dir.display(), %database, "serving");
     writ_server::serve(
         listener,
@@ -108,7 +112,7 @@ pub async fn run(
 
 /// Creates the data directory on first start, readable only by writ's user. Its parent
 /// must exist: a mistyped path should fail, not start an empty writ somewhere else.
-fn prepare_data_dir(dir: &Path) -> anyhow::Result<()> {
+pub fn prepare_data_dir(dir: &Path) -> anyhow::Result<()> {
     if dir.is_dir() {
         return Ok(());
     }

@@ -6,13 +6,24 @@ use writ_core::policy::{Decision, Route};
 use writ_core::review::{Recommendation, Scope, redirect_letter};
 use writ_core::workflow::{RecordedRecommendation, check_approval, check_rejection};
 use writ_core::{Actor, AuditEntry, CaseEvent, CaseId, CaseState, Demand, TargetValue, Timestamp};
-use writ_store::{Callback, CaseRecord, CaseUpdate, Message, NewCase, Notice, Store};
+use writ_store::{
+    Callback, CaseRecord, CaseUpdate, DocumentInfo, Message, NewCase, NewDocument, Notice, Store,
+};
 
 use super::{AgencyUser, AppState, Approver, Caller, Reviewer, Staff};
 use crate::ApiError;
 
 /// The provider's name in letters and acknowledgements.
 const PROVIDER: &str = "the provider";
+
+/// The signed order uploaded with a demand: a PDF.
+pub struct SignedOrder {
+    pub filename: String,
+    pub bytes: Vec<u8>,
+}
+
+/// The largest signed order accepted.
+pub const MAX_ORDER_BYTES: usize = 10 * 1024 * 1024;
 
 /// A demand as its authority sees it.
 pub struct DemandStatus {
@@ -26,6 +37,8 @@ pub struct DemandStatus {
 pub struct CaseView {
     pub case: CaseRecord,
     pub document: String,
+    /// The signed order and anything else that came with the demand.
+    pub documents: Vec<DocumentInfo>,
     pub messages: Vec<Message>,
     pub callbacks: Vec<Callback>,
     pub notices: Vec<Notice>,
@@ -54,6 +67,18 @@ impl AgencyDesk<'_> {
 
     /// Opens a case for a demand from this authority, with the policy engine's decision.
     pub async fn submit(&self, document: &str) -> Result<CaseRecord, ApiError> {
+        self.submit_with_order(document, None).await
+    }
+
+    /// As [`submit`](Self::submit), with the signed order (a PDF of at most 10 MB).
+    pub async fn submit_with_order(
+        &self,
+        document: &str,
+        order: Option<SignedOrder>,
+    ) -> Result<CaseRecord, ApiError> {
+        if let Some(order) = &order {
+            check_order(order)?;
+        }
         let mut demand = Demand::from_json(document).map_err(|e| ApiError::BadRequest {
             message: e.to_string(),
             field: Some(e.field),
@@ -76,6 +101,19 @@ impl AgencyDesk<'_> {
         let decision =
             writ_core::policy::evaluate(&demand, &policy.rules, policy.directory.as_deref(), now);
         let decision_json = serde_json::to_value(&decision).map_err(ApiError::internal)?;
+        let sha256 = order
+            .as_ref()
+            .map(|o| hex_sha256(&o.bytes))
+            .unwrap_or_default();
+        let documents: Vec<NewDocument<'_>> = order
+            .iter()
+            .map(|o| NewDocument {
+                filename: &o.filename,
+                media_type: "application/pdf",
+                sha256: &sha256,
+                content: &o.bytes,
+            })
+            .collect();
         let case = NewCase {
             id: CaseId::random(),
             demand: &demand,
@@ -84,6 +122,7 @@ impl AgencyDesk<'_> {
             deadline: decision.deadline,
             decision: Some(&decision_json),
             agency_id: Some(&self.user.agency),
+            documents: &documents,
         };
         Ok(self.store().open_case(&case, &self.actor(), now).await?)
     }
@@ -202,6 +241,7 @@ impl CaseDesk<'_> {
         let case = self.store().case(id).await?;
         let view = CaseView {
             document: self.store().demand_document(id).await?,
+            documents: self.store().documents(id).await?,
             messages: self.store().messages(id).await?,
             callbacks: self.store().callbacks(id).await?,
             notices: self.store().notices(id).await?,
@@ -210,6 +250,27 @@ impl CaseDesk<'_> {
         let viewed = AuditEntry::new(self.now(), self.caller.actor(), "case.viewed").for_case(id);
         self.store().record(&viewed).await?;
         Ok(view)
+    }
+
+    /// A document that came with the demand (the signed order), its reading audited.
+    pub async fn document(
+        &self,
+        id: CaseId,
+        document: i64,
+    ) -> Result<(DocumentInfo, Vec<u8>), ApiError> {
+        let info = self
+            .store()
+            .documents(id)
+            .await?
+            .into_iter()
+            .find(|d| d.id == document)
+            .ok_or(ApiError::NotFound)?;
+        let content = self.store().document_content(id, document).await?;
+        let viewed = AuditEntry::new(self.now(), self.caller.actor(), "case.document_viewed")
+            .for_case(id)
+            .with_details(serde_json::json!({"document": document, "sha256": info.sha256}));
+        self.store().record(&viewed).await?;
+        Ok((info, content))
     }
 
     /// The demand and the engine's decision, as stored with the case.
@@ -426,6 +487,40 @@ impl ApprovalDesk<'_> {
         update.details = serde_json::json!({"reason": reason});
         Ok(self.store().update_case(&update).await?)
     }
+}
+
+fn check_order(order: &SignedOrder) -> Result<(), ApiError> {
+    let bad = |message: String| ApiError::BadRequest {
+        field: Some("order".into()),
+        message,
+    };
+    if order.bytes.len() > MAX_ORDER_BYTES {
+        return Err(bad(format!(
+            "order: the signed order is {} bytes; at most {MAX_ORDER_BYTES} are accepted",
+            order.bytes.len()
+        )));
+    }
+    if !order.bytes.starts_with(b"%PDF-") {
+        return Err(bad("order: the signed order must be a PDF".into()));
+    }
+    let name_ok = !order.filename.trim().is_empty()
+        && order.filename.len() <= 200
+        && !order.filename.contains(['/', '\\'])
+        && !order.filename.chars().any(char::is_control);
+    if !name_ok {
+        return Err(bad(
+            "order: the file name must be a plain name, without a path".into(),
+        ));
+    }
+    Ok(())
+}
+
+fn hex_sha256(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn refused(refusal: writ_core::workflow::Refusal) -> ApiError {

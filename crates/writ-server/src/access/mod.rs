@@ -20,7 +20,10 @@ use crate::{ApiError, Policy};
 
 mod desks;
 
-pub use desks::{AgencyDesk, ApprovalDesk, CaseDesk, CaseView, DemandStatus, ReviewDesk};
+pub use desks::{
+    AgencyDesk, ApprovalDesk, CaseDesk, CaseView, DemandStatus, MAX_ORDER_BYTES, ReviewDesk,
+    SignedOrder,
+};
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "writ_session";

@@ -32,9 +32,18 @@ pub struct Server {
 impl Server {
     /// Starts `writ serve` on free ports with `data_dir`, waiting until it listens.
     pub fn start(data_dir: &Path, configure: impl FnOnce(&mut Command)) -> Server {
+        Self::start_command(data_dir, "serve", configure)
+    }
+
+    /// Starts `writ SUBCOMMAND` (serve or demo) on free ports, waiting until it listens.
+    pub fn start_command(
+        data_dir: &Path,
+        subcommand: &str,
+        configure: impl FnOnce(&mut Command),
+    ) -> Server {
         let mut command = writ();
         command
-            .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+            .args([subcommand, "--listen", "127.0.0.1:0", "--data"])
             .arg(data_dir)
             .env("WRIT_METRICS__LISTEN", "127.0.0.1:0")
             .stdout(Stdio::null())

@@ -5,5 +5,6 @@
 mod audit;
 mod config;
 mod demand;
+mod demo;
 mod helpers;
 mod serve;

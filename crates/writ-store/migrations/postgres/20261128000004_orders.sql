@@ -1,0 +1,12 @@
+-- The signed order an authority uploads with its demand (a PDF), kept with the case.
+CREATE TABLE case_documents (
+    id          BIGSERIAL PRIMARY KEY,
+    case_id     TEXT NOT NULL REFERENCES cases (id),
+    filename    TEXT NOT NULL,
+    media_type  TEXT NOT NULL,
+    sha256      TEXT NOT NULL,
+    size        BIGINT NOT NULL,
+    content     BYTEA NOT NULL,
+    uploaded_at TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX case_documents_by_case ON case_documents (case_id, id);

@@ -1,0 +1,277 @@
+//! `writ demo`: a demo provider to try writ on. Two authorities (one US, one EU), one
+//! person in each staff role and at each authority, a directory of consumer accounts
+//! and an enterprise tenant; then it serves. Every run writes fresh random credentials
+//! (and API tokens) to the credentials file, readable only by its owner: there are no
+//! fixed demo passwords.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use serde::Serialize;
+use serde_json::json;
+use writ_core::identifier::PhoneNumber;
+use writ_core::{Actor, AgencyId, Clock, CountryCode, Role, UserId, Username};
+use writ_server::credentials::{TotpSecret, hash_password, new_token};
+use writ_store::{Agency, NewUser, Store};
+
+pub const DIRECTORY_FILE: &str = "demo-directory.json";
+
+struct DemoAgency {
+    id: &'static str,
+    name: &'static str,
+    country: &'static str,
+    domain: &'static str,
+    callback: &'static str,
+    user: &'static str,
+}
+
+const AGENCIES: [DemoAgency; 2] = [
+    DemoAgency {
+        id: "seattle-pd",
+        name: "Seattle Police Department",
+        country: "US",
+        domain: "seattle.gov",
+        callback: "+12065550100",
+        user: "areyes@seattle.gov",
+    },
+    DemoAgency {
+        id: "bka",
+        name: "Bundeskriminalamt",
+        country: "DE",
+        domain: "bka.bund.de",
+        callback: "+4961155000",
+        user: "kmueller@bka.bund.de",
+    },
+];
+
+const STAFF: [(&str, Role); 4] = [
+    ("rita.reviewer", Role::Reviewer),
+    ("alex.approver", Role::Approver),
+    ("ada.admin", Role::Admin),
+    ("otto.auditor", Role::Auditor),
+];
+
+/// The accounts the demo directory knows; an authority can name these in demands.
+fn directory() -> serde_json::Value {
+    json!({
+        "accounts": [
+            {"id": "acc-alice", "identifiers": [
+                {"type": "email", "value": "alice@example.com"},
+                {"type": "phone", "value": "+12065550123"},
+                {"type": "username", "value": "alice"}], "tenant": null},
+            {"id": "acc-bruno", "identifiers": [
+                {"type": "email", "value": "bruno@example.de"},
+                {"type": "username", "value": "bruno"}], "tenant": null},
+            {"id": "acc-chen", "identifiers": [
+                {"type": "email", "value": "chen@contoso.example"}], "tenant": "contoso"},
+            {"id": "acc-dana", "identifiers": [
+                {"type": "email", "value": "dana@contoso.example"}], "tenant": "contoso"}
+        ],
+        "tenants": [
+            {"id": "contoso", "name": "Contoso Ltd", "seats": 250, "admin_email": "it-admin@contoso.example"}
+        ]
+    })
+}
+
+#[derive(Serialize)]
+struct Credentials {
+    base_url: String,
+    agencies: Vec<AgencyCredentials>,
+    agency_users: Vec<PersonCredentials>,
+    staff: Vec<PersonCredentials>,
+    demo_identifiers: Vec<serde_json::Value>,
+}
+
+#[derive(Serialize)]
+struct AgencyCredentials {
+    name: String,
+    country: String,
+    token: String,
+}
+
+#[derive(Serialize)]
+struct PersonCredentials {
+    username: String,
+    role: Role,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    agency: Option<String>,
+    password: String,
+    totp_secret: String,
+    token: String,
+}
+
+/// Writes `example-demand.json` into `data_dir`: a warrant for a demo account, dated
+/// around `now` so that it is valid when submitted.
+pub fn write_example_demand(data_dir: &Path, now: writ_core::Timestamp) -> anyhow::Result<PathBuf> {
+    let at = |days: i64| {
+        now.checked_add(time::Duration::days(days))
+            .map(|t| t.to_string())
+            .context("a date out of range")
+    };
+    let demand = json!({
+        "reference": "SEA-DEMO-0001",
+        "authority": {
+            "name": "Seattle Police Department",
+            "country": "US",
+            "contact": {"name": "Det. A. Reyes", "email": "areyes@seattle.gov", "phone": "+12065550100"}
+        },
+        "instrument": {
+            "type": "us.search_warrant",
+            "issuer": {"name": "Hon. M. Chen", "role": "judge"},
+            "issued_at": at(-1)?,
+            "expires_at": at(14)?,
+            "signed": true,
+            "nondisclosure": {"until": at(180)?, "basis": "18 U.S.C. 2705(b)"}
+        },
+        "action": "disclose",
+        "categories": ["subscriber", "content"],
+        "period": {"from": at(-60)?, "to": at(-1)?},
+        "targets": [{"type": "email", "value": "alice@example.com"}]
+    });
+    let path = data_dir.join("example-demand.json");
+    std::fs::write(&path, serde_json::to_vec_pretty(&demand)?)
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(path)
+}
+
+/// Writes the demo directory into `data_dir`; returns its path for the policy config.
+pub fn write_directory(data_dir: &Path) -> anyhow::Result<PathBuf> {
+    let path = data_dir.join(DIRECTORY_FILE);
+    std::fs::write(&path, serde_json::to_vec_pretty(&directory())?)
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(path)
+}
+
+/// Creates the demo's authorities and people if they are missing, and gives everyone
+/// fresh credentials. Returns what the credentials file will hold (but its address).
+pub async fn seed(store: &Store, clock: &dyn Clock) -> anyhow::Result<Seeded> {
+    let actor = Actor::Operator;
+    let mut seeded = Seeded::default();
+    for agency in &AGENCIES {
+        let id = AgencyId::parse(agency.id)?;
+        if store.agency(&id).await.is_err() {
+            let record = Agency {
+                id: id.clone(),
+                name: agency.name.into(),
+                country: CountryCode::parse(agency.country)?,
+                email_domains: vec![agency.domain.into()],
+                callback_phone: PhoneNumber::parse(agency.callback)?,
+                created_at: clock.now(),
+            };
+            store.add_agency(&record, &actor).await?;
+        }
+        let person = person(store, clock, agency.user, Role::Agency, Some(&id)).await?;
+        seeded.agencies.push(AgencyCredentials {
+            name: agency.name.into(),
+            country: agency.country.into(),
+            token: person.token.clone(),
+        });
+        seeded.agency_users.push(person);
+    }
+    for (name, role) in STAFF {
+        seeded
+            .staff
+            .push(person(store, clock, name, role, None).await?);
+    }
+    Ok(seeded)
+}
+
+#[derive(Default)]
+pub struct Seeded {
+    agencies: Vec<AgencyCredentials>,
+    agency_users: Vec<PersonCredentials>,
+    staff: Vec<PersonCredentials>,
+}
+
+/// One person, created or given new credentials, with a new API token.
+async fn person(
+    store: &Store,
+    clock: &dyn Clock,
+    name: &str,
+    role: Role,
+    agency: Option<&AgencyId>,
+) -> anyhow::Result<PersonCredentials> {
+    let username = Username::parse(name)?;
+    let (password, _) = new_token("")?;
+    let password = password.expose().to_owned();
+    let totp = TotpSecret::generate()?;
+    let secret = totp.expose_base32();
+    let hash = {
+        let password = password.clone();
+        tokio::task::spawn_blocking(move || hash_password(&password)).await??
+    };
+    let now = clock.now();
+    let user = match store.user_by_name(&username).await? {
+        Some(user) => {
+            store
+                .reset_credentials(&user, hash.as_str(), &secret, &Actor::Operator, now)
+                .await?;
+            user
+        }
+        None => {
+            let new = NewUser {
+                id: UserId::random(),
+                username: &username,
+                role,
+                agency_id: agency,
+                password_hash: hash.as_str(),
+                totp_secret: &secret,
+            };
+            store.add_user(&new, &Actor::Operator, now).await?;
+            store
+                .user_by_name(&username)
+                .await?
+                .context("the demo user just added is missing")?
+        }
+    };
+    let (token, token_hash) = new_token(writ_server::credentials::API_TOKEN_PREFIX)?;
+    store
+        .issue_token(token_hash.as_str(), &user, "demo", &Actor::Operator, now)
+        .await?;
+    Ok(PersonCredentials {
+        username: username.to_string(),
+        role,
+        agency: agency.map(ToString::to_string),
+        password,
+        totp_secret: secret,
+        token: token.expose().to_owned(),
+    })
+}
+
+/// Writes the credentials file (mode 0600), once writ listens on `address`.
+pub fn write_credentials(path: &Path, seeded: Seeded, address: SocketAddr) -> anyhow::Result<()> {
+    let identifiers = directory()["accounts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|account| {
+            let enterprise = !account["tenant"].is_null();
+            account["identifiers"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(move |id| json!({"type": id["type"], "value": id["value"], "enterprise": enterprise}))
+        })
+        .collect();
+    let credentials = Credentials {
+        base_url: format!("http://{address}"),
+        agencies: seeded.agencies,
+        agency_users: seeded.agency_users,
+        staff: seeded.staff,
+        demo_identifiers: identifiers,
+    };
+    // Replace, never append: fresh credentials every run.
+    let _ = std::fs::remove_file(path);
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("writing the demo credentials to {}", path.display()))?;
+    file.write_all(&serde_json::to_vec_pretty(&credentials)?)?;
+    file.sync_all()?;
+    Ok(())
+}

@@ -1,0 +1,97 @@
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::helpers::Server;
+
+/// Starts `writ demo` and waits for its credentials file.
+fn start_demo(data: &Path, credentials: &Path) -> (Server, Value) {
+    let credentials_arg = credentials.to_path_buf();
+    let server = Server::start_command(data, "demo", move |command| {
+        command.arg("--credentials").arg(&credentials_arg);
+    });
+    for _ in 0..100 {
+        if let Ok(text) = std::fs::read_to_string(credentials) {
+            return (server, serde_json::from_str(&text).unwrap());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("writ demo wrote no credentials file");
+}
+
+fn get(base: &str, token: &str, path: &str) -> reqwest::blocking::Response {
+    reqwest::blocking::Client::new()
+        .get(format!("{base}{path}"))
+        .bearer_auth(token)
+        .send()
+        .unwrap()
+}
+
+#[test]
+fn the_demo_serves_with_fresh_credentials_every_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, credentials) = (dir.path().join("demo"), dir.path().join("credentials.json"));
+
+    let (server, first) = start_demo(&data, &credentials);
+    let mode = std::fs::metadata(&credentials)
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(mode, 0o600, "the credentials file is private");
+    assert_eq!(first["base_url"], server.address.as_str());
+    let roles: Vec<_> = first["staff"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["role"].as_str().unwrap())
+        .collect();
+    assert_eq!(roles, ["reviewer", "approver", "admin", "auditor"]);
+    let countries: Vec<_> = first["agencies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["country"].as_str().unwrap())
+        .collect();
+    assert_eq!(countries, ["US", "DE"]);
+    let enterprise = first["demo_identifiers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|i| i["enterprise"] == true);
+    assert!(enterprise, "an enterprise tenant's accounts are listed");
+
+    // The agency token submits the example demand, which the engine accepts; staff see it.
+    let example = std::fs::read_to_string(data.join("example-demand.json")).unwrap();
+    let agency_token = first["agencies"][0]["token"].as_str().unwrap();
+    let submitted = reqwest::blocking::Client::new()
+        .post(format!("{}/api/v1/demands", server.address))
+        .bearer_auth(agency_token)
+        .body(example)
+        .send()
+        .unwrap();
+    assert_eq!(submitted.status(), 201);
+    let id = submitted.json::<Value>().unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let reviewer = first["staff"][0]["token"].as_str().unwrap();
+    let case: Value = get(&server.address, reviewer, &format!("/api/v1/cases/{id}"))
+        .json()
+        .unwrap();
+    assert_eq!(case["decision"]["verdict"], "accept", "{case}");
+    assert!(server.terminate());
+
+    // A second run: the same data, but none of the old secrets work.
+    let (server, second) = start_demo(&data, &credentials);
+    for (a, b) in [("staff", 0), ("staff", 1), ("agency_users", 0)] {
+        assert_ne!(first[a][b]["password"], second[a][b]["password"]);
+        assert_ne!(first[a][b]["totp_secret"], second[a][b]["totp_secret"]);
+        assert_ne!(first[a][b]["token"], second[a][b]["token"]);
+    }
+    let fresh = second["staff"][0]["token"].as_str().unwrap();
+    assert_eq!(get(&server.address, fresh, "/api/v1/cases").status(), 200);
+    assert!(server.terminate());
+}
