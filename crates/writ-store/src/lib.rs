@@ -243,26 +243,12 @@ impl Store {
     /// transaction. Refused when the state machine forbids it, or when the case changed
     /// since it was read.
     pub async fn transition(&self, step: &Transition) -> Result<CaseRecord, StoreError> {
-        in_transaction!(self, |tx| {
-            let case = tx
-                .case(step.case_id)
-                .await?
-                .ok_or_else(|| not_found(step.case_id))?;
-            let next = case.state.after(step.event)?;
-            if !tx.set_state(case.id, case.version, next, step.at).await? {
-                return Err(StoreError::Conflict(case.id));
-            }
-            let entry =
-                AuditEntry::new(step.at, step.actor.clone(), format!("case.{}", step.event))
-                    .for_case(case.id)
-                    .with_details(serde_json::json!({
-                        "from": case.state,
-                        "to": next,
-                        "details": step.details,
-                    }));
-            tx.append_audit(&entry, &mut Known::new()).await?;
-            tx.case(case.id).await?.ok_or_else(|| not_found(case.id))
-        })
+        let case = self.case(step.case_id).await?;
+        let action = format!("case.{}", step.event);
+        let mut update = CaseUpdate::new(&case, &action, step.actor.clone(), step.at);
+        update.events = vec![step.event];
+        update.details = step.details.clone();
+        self.update_case(&update).await
     }
 
     /// One workflow step on a case, all or nothing: its state changes (through the
