@@ -153,6 +153,17 @@ impl fmt::Display for Username {
     }
 }
 
+/// Whether an authority's user may log in as `username`: their e-mail address must be
+/// in one of the authority's registered domains (subdomains do not count).
+pub fn in_allowed_domain(username: &Username, domains: &[String]) -> bool {
+    username
+        .as_str()
+        .rsplit_once('@')
+        .is_some_and(|(local, domain)| {
+            !local.is_empty() && domains.iter().any(|d| d.eq_ignore_ascii_case(domain))
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,6 +191,24 @@ mod tests {
         for bad in ["ab", "two words", "semi;colon", ""] {
             assert!(Username::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn agency_users_must_be_in_their_authoritys_domains() {
+        let domains = vec!["seattle.gov".to_owned()];
+        let user = |name| Username::parse(name).unwrap();
+        assert!(in_allowed_domain(&user("areyes@seattle.gov"), &domains));
+        assert!(in_allowed_domain(&user("AReyes@Seattle.GOV"), &domains));
+        assert!(!in_allowed_domain(
+            &user("areyes@seattle.gov.evil.example"),
+            &domains
+        ));
+        assert!(!in_allowed_domain(
+            &user("areyes@police.seattle.gov"),
+            &domains
+        ));
+        assert!(!in_allowed_domain(&user("areyes@gmail.com"), &domains));
+        assert!(!in_allowed_domain(&user("areyes"), &domains));
     }
 
     proptest! {

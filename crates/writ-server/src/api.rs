@@ -11,22 +11,16 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use writ_core::case::CallbackOutcome;
 use writ_core::review::Recommendation;
-use writ_core::{CaseId, CaseState, Timestamp, Username};
+use writ_core::{CaseId, CaseState, Timestamp};
 use writ_store::{CaseRecord, Message};
 
 use crate::ApiError;
-use crate::access::{
-    AgencyUser, AppState, Approver, CSRF_HEADER, Caller, Reviewer, SESSION_COOKIE, Staff,
-};
-use crate::credentials::{
-    PasswordHash, TotpSecret, csrf_token, dummy_verify, new_token, verify_password,
-};
-
-/// How long a web session lasts.
-const SESSION_HOURS: i64 = 8;
+use crate::access::{AgencyUser, AppState, Approver, CSRF_HEADER, Reviewer, Staff};
+use crate::credentials::csrf_token;
+use crate::openapi::schema;
 
 /// Reads a JSON body into `T`, naming the field that is wrong.
-fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+pub(crate) fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     let deserializer = &mut serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(deserializer).map_err(|e| {
         let field = e.path().to_string();
@@ -61,80 +55,86 @@ fn messages_json(messages: &[Message]) -> Vec<Value> {
 
 // ---------------------------------------------------------------- sessions
 
-#[derive(Deserialize)]
+/// A login: password and TOTP code.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = LoginRequest)]
 pub(crate) struct Login {
     username: String,
     password: String,
+    /// The current code of the person's authenticator app. Required: a login without
+    /// it is refused.
     #[serde(default)]
     totp: Option<String>,
 }
 
+/// Log in from a browser
+///
 /// `POST /api/v1/session`: password and TOTP code, both required, for a session cookie.
+/// A code is good once. The answer's `csrf_token` goes in the `x-csrf-token` header of
+/// every request that changes something.
+#[utoipa::path(
+    post,
+    path = "/api/v1/session",
+    tag = "sessions",
+    request_body(content = Login,
+        example = json!({"username": "areyes@seattle.gov", "password": "correct horse battery staple", "totp": "492039"})),
+    responses(
+        (status = 200, description = "Logged in. The session cookie `writ_session` is in `Set-Cookie` (HttpOnly, SameSite=Strict, Path=/, 8 hours).",
+            body = schema::Session,
+            headers(("set-cookie" = String, description = "`writ_session=…; HttpOnly; SameSite=Strict; Path=/; Max-Age=28800`")),
+            example = json!({"role": "agency", "csrf_token": "k3J9…", "csrf_header": "x-csrf-token"})),
+        (status = 400, description = "The body is not a login: not JSON, a field missing or unknown.", body = schema::Error,
+            example = json!({"error": ".: missing field `password` at line 1 column 17", "field": "."})),
+        (status = 401, description = "Wrong username, password or code; no code; or a code already used.", body = schema::Error,
+            example = json!({"error": "wrong username, password or code"})),
+        (status = 500, description = "writ failed; the cause is logged under `operation_id`.", body = schema::InternalError,
+            example = json!({"error": "internal error; quote the operation id when reporting it", "operation_id": "6f1c2e0a-3b5d-4e7f-9a1b-2c3d4e5f6a7b"})),
+    ),
+)]
 pub(crate) async fn log_in(
     State(state): State<AppState>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let login: Login = parse(&body)?;
-    let refused = ApiError::Unauthorized("wrong username, password or code");
-    let username = Username::parse(&login.username)
-        .map_err(|_| ApiError::Unauthorized("wrong username, password or code"))?;
-    let user = state.unsafe_store().user_by_name(&username).await?;
-    let password = login.password.clone();
-    let stored = user
-        .as_ref()
-        .map(|u| PasswordHash::from_stored(u.password_hash.clone()));
-    // Argon2 is slow on purpose: off the async threads. Unknown users cost the same.
-    let password_ok = tokio::task::spawn_blocking(move || match stored {
-        Some(hash) => verify_password(&hash, &password),
-        None => dummy_verify(&password),
-    })
-    .await
-    .map_err(ApiError::internal)?;
-    let Some(user) = user.filter(|_| password_ok) else {
-        tracing::warn!(target: "writ::security", username = %username, "login refused: wrong username or password");
-        return Err(refused);
-    };
-    let Some(code) = login.totp.filter(|c| !c.trim().is_empty()) else {
-        tracing::warn!(target: "writ::security", username = %username, "login refused: no second factor");
-        return Err(ApiError::Unauthorized(
-            "a second factor (the TOTP code) is required",
-        ));
-    };
-    let now = state.clock.now();
-    let secret = TotpSecret::parse(&user.totp_secret).map_err(ApiError::internal)?;
-    let last = user.totp_last_step.and_then(|s| u64::try_from(s).ok());
-    let step = secret.verify_once(code.trim(), now, last).ok_or_else(|| {
-        tracing::warn!(target: "writ::security", username = %username, "login refused: wrong or reused code");
-        ApiError::Unauthorized("wrong username, password or code")
-    })?;
-    let step = i64::try_from(step).map_err(|_| refused)?;
-    if !state.unsafe_store().spend_totp_step(user.id, step).await? {
-        return Err(ApiError::Unauthorized(
-            "that code was already used; wait for the next",
-        ));
-    }
-    let (token, hash) = new_token("writ_s_").map_err(ApiError::internal)?;
-    let expires = now
-        .checked_add(time::Duration::hours(SESSION_HOURS))
-        .unwrap_or(now);
-    let caller = Caller { user };
-    state
-        .unsafe_store()
-        .start_session(hash.as_str(), &caller.user, &caller.actor(), now, expires)
-        .await?;
-    let cookie = format!(
-        "{SESSION_COOKIE}={}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
-        token.expose(),
-        SESSION_HOURS * 3600
-    );
+    let code = login.totp.unwrap_or_default();
+    let user =
+        match crate::login::authenticate(&state, &login.username, &login.password, &code).await? {
+            Ok(user) => user,
+            Err(refusal) => return Err(ApiError::Unauthorized(refusal.message())),
+        };
+    let (caller, token, cookie) = crate::login::open_session(&state, user).await?;
     let body = json!({"role": caller.user.role, "csrf_token": csrf_token(&token), "csrf_header": CSRF_HEADER});
     Ok(([(header::SET_COOKIE, cookie)], Json(body)).into_response())
 }
 
 // ---------------------------------------------------------------- authorities
 
-/// `POST /api/v1/demands`: the demand JSON; 201 with the case's id.
+/// Submit a demand
+///
+/// `POST /api/v1/demands`: the demand JSON; 201 with the case's id. The policy engine
+/// reads it at once; staff see its decision. For an authority's account.
+#[utoipa::path(
+    post,
+    path = "/api/v1/demands",
+    tag = "authorities",
+    request_body(content = schema::Demand, description = "The demand, in writ's native JSON (`docs/policy.md` §1).",
+        example = json!(crate::openapi::demand_example())),
+    responses(
+        (status = 201, description = "Received: a case is open.", body = schema::DemandReceipt,
+            example = json!({"id": "0b7e3c52-9a41-4d8e-b1f0-5c2d7a9e4f13", "reference": "SEA-2026-0412", "state": "received", "received_at": "2026-03-02T09:00:00Z",
+                "acknowledgement": "Received at 2026-03-02T09:00:00Z under case 0b7e3c52-9a41-4d8e-b1f0-5c2d7a9e4f13. You will be told of every change to its state."})),
+        (status = 400, description = "Not a demand: not UTF-8 JSON, a field missing, unknown or malformed. `error` begins with the field's path.", body = schema::Error,
+            example = json!({"error": "targets[0].value: not an email address", "field": "targets[0].value"})),
+        (status = 401, description = "No credentials, or ones writ does not know: no or an unknown API token, no or an ended session.", body = schema::Error,
+            example = json!({"error": "this API token is not valid"})),
+        (status = 403, description = "Not a requesting authority's account; or a session without its CSRF token.", body = schema::Error,
+            example = json!({"error": "this is for requesting authorities"})),
+        (status = 500, description = "writ failed; the cause is logged under `operation_id`.", body = schema::InternalError,
+            example = json!({"error": "internal error; quote the operation id when reporting it", "operation_id": "6f1c2e0a-3b5d-4e7f-9a1b-2c3d4e5f6a7b"})),
+    ),
+    security(("api_token" = []), ("session" = [], "csrf" = [])),
+)]
 pub(crate) async fn submit_demand(
     State(state): State<AppState>,
     agency: AgencyUser,
@@ -160,7 +160,27 @@ pub(crate) async fn submit_demand(
     ))
 }
 
+/// Follow a demand
+///
 /// `GET /api/v1/demands/{id}`: the authority's own demand; another's is not found.
+#[utoipa::path(
+    get,
+    path = "/api/v1/demands/{id}",
+    tag = "authorities",
+    params(("id" = String, Path, format = "uuid", description = "The case's id (the `id` the demand's receipt gave).")),
+    responses(
+        (status = 200, description = "The demand, its state and its thread.", body = schema::DemandStatus),
+        (status = 401, description = "No credentials, or ones writ does not know: no or an unknown API token, no or an ended session.", body = schema::Error,
+            example = json!({"error": "this API token is not valid"})),
+        (status = 403, description = "Not a requesting authority's account.", body = schema::Error,
+            example = json!({"error": "this is for requesting authorities"})),
+        (status = 404, description = "No such case among this authority's; a malformed id is not found either.", body = schema::Error,
+            example = json!({"error": "not found"})),
+        (status = 500, description = "writ failed; the cause is logged under `operation_id`.", body = schema::InternalError,
+            example = json!({"error": "internal error; quote the operation id when reporting it", "operation_id": "6f1c2e0a-3b5d-4e7f-9a1b-2c3d4e5f6a7b"})),
+    ),
+    security(("api_token" = []), ("session" = [])),
+)]
 pub(crate) async fn demand_status(
     State(state): State<AppState>,
     agency: AgencyUser,
@@ -180,19 +200,51 @@ pub(crate) async fn demand_status(
     })))
 }
 
-#[derive(Deserialize)]
+/// Why.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = ReasonRequest)]
 pub(crate) struct Reason {
+    /// Not blank.
     reason: String,
 }
 
-#[derive(Deserialize)]
+/// A message for the other side of the case.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = MessageRequest)]
 pub(crate) struct Body {
+    /// Not blank.
     body: String,
 }
 
-/// `POST /api/v1/demands/{id}/withdraw`
+/// Withdraw a demand
+///
+/// `POST /api/v1/demands/{id}/withdraw`: the authority no longer needs the data.
+#[utoipa::path(
+    post,
+    path = "/api/v1/demands/{id}/withdraw",
+    tag = "authorities",
+    params(("id" = String, Path, format = "uuid", description = "The case's id (the `id` the demand's receipt gave).")),
+    request_body(content = Reason, example = json!({"reason": "suspect identified"})),
+    responses(
+        (status = 200, description = "Withdrawn.", body = schema::CaseStateChange,
+            example = json!({"id": "0b7e3c52-9a41-4d8e-b1f0-5c2d7a9e4f13", "state": "withdrawn"})),
+        (status = 400, description = "No reason, a blank one, or a body that is not `{\"reason\"}`.", body = schema::Error,
+            example = json!({"error": "reason: must not be empty", "field": "reason"})),
+        (status = 401, description = "No credentials, or ones writ does not know: no or an unknown API token, no or an ended session.", body = schema::Error,
+            example = json!({"error": "this API token is not valid"})),
+        (status = 403, description = "Not a requesting authority's account; or a session without its CSRF token.", body = schema::Error,
+            example = json!({"error": "this is for requesting authorities"})),
+        (status = 404, description = "No such case among this authority's; a malformed id is not found either.", body = schema::Error,
+            example = json!({"error": "not found"})),
+        (status = 409, description = "The case can no longer be withdrawn (it is decided, or withdrawn already), or it changed meanwhile.", body = schema::Error,
+            example = json!({"error": "a case that is withdrawn cannot withdraw"})),
+        (status = 500, description = "writ failed; the cause is logged under `operation_id`.", body = schema::InternalError,
+            example = json!({"error": "internal error; quote the operation id when reporting it", "operation_id": "6f1c2e0a-3b5d-4e7f-9a1b-2c3d4e5f6a7b"})),
+    ),
+    security(("api_token" = []), ("session" = [], "csrf" = [])),
+)]
 pub(crate) async fn withdraw(
     State(state): State<AppState>,
     agency: AgencyUser,
@@ -205,7 +257,34 @@ pub(crate) async fn withdraw(
     Ok(Json(state_json(&case)))
 }
 
-/// `POST /api/v1/demands/{id}/messages`
+/// Answer a question
+///
+/// `POST /api/v1/demands/{id}/messages`: a message from the authority, such as the
+/// answer to a request for clarification (which puts the case back in review).
+#[utoipa::path(
+    post,
+    path = "/api/v1/demands/{id}/messages",
+    tag = "authorities",
+    params(("id" = String, Path, format = "uuid", description = "The case's id (the `id` the demand's receipt gave).")),
+    request_body(content = Body, example = json!({"body": "UTC."})),
+    responses(
+        (status = 200, description = "Added to the thread.", body = schema::CaseStateChange,
+            example = json!({"id": "0b7e3c52-9a41-4d8e-b1f0-5c2d7a9e4f13", "state": "in_review"})),
+        (status = 400, description = "No body, a blank one, or a request that is not `{\"body\"}`.", body = schema::Error,
+            example = json!({"error": "body: must not be empty", "field": "body"})),
+        (status = 401, description = "No credentials, or ones writ does not know: no or an unknown API token, no or an ended session.", body = schema::Error,
+            example = json!({"error": "this API token is not valid"})),
+        (status = 403, description = "Not a requesting authority's account; or a session without its CSRF token.", body = schema::Error,
+            example = json!({"error": "this is for requesting authorities"})),
+        (status = 404, description = "No such case among this authority's; a malformed id is not found either.", body = schema::Error,
+            example = json!({"error": "not found"})),
+        (status = 409, description = "The case takes no messages in its state, or it changed meanwhile.", body = schema::Error,
+            example = json!({"error": "a case that is rejected cannot clarification_answered"})),
+        (status = 500, description = "writ failed; the cause is logged under `operation_id`.", body = schema::InternalError,
+            example = json!({"error": "internal error; quote the operation id when reporting it", "operation_id": "6f1c2e0a-3b5d-4e7f-9a1b-2c3d4e5f6a7b"})),
+    ),
+    security(("api_token" = []), ("session" = [], "csrf" = [])),
+)]
 pub(crate) async fn authority_message(
     State(state): State<AppState>,
     agency: AgencyUser,
@@ -224,12 +303,35 @@ fn state_json(case: &CaseRecord) -> Value {
 
 // ---------------------------------------------------------------- staff
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct StateFilter {
+    /// Only the cases in this state.
+    #[param(value_type = Option<schema::CaseState>)]
     state: Option<String>,
 }
 
-/// `GET /api/v1/cases?state=`: the queue, emergencies first, then by deadline.
+/// The queue
+///
+/// `GET /api/v1/cases?state=`: the queue, emergencies first, then by deadline. For staff.
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases",
+    tag = "staff",
+    params(StateFilter),
+    responses(
+        (status = 200, description = "The cases.", body = schema::CaseList),
+        (status = 400, description = "`state` is not a case state.", body = schema::Error,
+            example = json!({"error": "state: \"pending\" is not a case state", "field": "state"})),
+        (status = 401, description = "No credentials, or ones writ does not know: no or an unknown API token, no or an ended session.", body = schema::Error,
+            example = json!({"error": "this API token is not valid"})),
+        (status = 403, description = "Not the provider's staff.", body = schema::Error,
+            example = json!({"error": "this is for the provider's staff"})),
+        (status = 500, description = "writ failed; the cause is logged under `operation_id`.", body = schema::InternalError,
+            example = json!({"error": "internal error; quote the operation id when reporting it", "operation_id": "6f1c2e0a-3b5d-4e7f-9a1b-2c3d4e5f6a7b"})),
+    ),
+    security(("api_token" = []), ("session" = [])),
+)]
 pub(crate) async fn list_cases(
     State(state): State<AppState>,
     staff: Staff,
@@ -264,7 +366,28 @@ pub(crate) async fn list_cases(
     Ok(Json(json!({"cases": cases})))
 }
 
+/// A case in full
+///
 /// `GET /api/v1/cases/{id}`: everything on the case, the engine's decision included.
+/// Viewing is recorded in the audit log. For staff.
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{id}",
+    tag = "staff",
+    params(("id" = String, Path, format = "uuid", description = "The case's id (the `id` the demand's receipt gave).")),
+    responses(
+        (status = 200, description = "The case.", body = schema::CaseDetail),
+        (status = 401, description = "No credentials, or ones writ does not know: no or an unknown API token, no or an ended session.", body = schema::Error,
+            example = json!({"error": "this API token is not valid"})),
+        (status = 403, description = "Not the provider's staff.", body = schema::Error,
+            example = json!({"error": "this is for the provider's staff"})),
+        (status = 404, description = "No such case; a malformed id is not found either.", body = schema::Error,
+            example = json!({"error": "not found"})),
+        (status = 500, description = "writ failed; the cause is logged under `operation_id`.", body = schema::InternalError,
+            example = json!({"error": "internal error; quote the operation id when reporting it", "operation_id": "6f1c2e0a-3b5d-4e7f-9a1b-2c3d4e5f6a7b"})),
+    ),
+    security(("api_token" = []), ("session" = [])),
+)]
 pub(crate) async fn view_case(
     State(state): State<AppState>,
     staff: Staff,
@@ -295,7 +418,35 @@ pub(crate) async fn view_case(
     })))
 }
 
-/// `POST /api/v1/cases/{id}/review`: `{"recommendation", "reason", "scope"?}`.
+/// Recommend
+///
+/// `POST /api/v1/cases/{id}/review`: `{"recommendation", "reason", "scope"?}`. An
+/// approval may narrow the scope the engine allowed, never widen it. For reviewers and
+/// approvers (an approver who recommends may not then decide).
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/review",
+    tag = "staff",
+    params(("id" = String, Path, format = "uuid", description = "The case's id (the `id` the demand's receipt gave).")),
+    request_body(content = schema::RecommendationRequest,
+        example = json!({"recommendation": "approve", "reason": "warrant is in order", "scope": {"categories": ["content"]}})),
+    responses(
+        (status = 200, description = "Recommended; the case is in review.", body = schema::Recommended),
+        (status = 400, description = "Not a recommendation, or a scope that widens what was allowed. `field` names the part (`recommendation`, `scope.targets[0]`).", body = schema::Error,
+            example = json!({"error": "recommendation: unknown variant `maybe`, expected `approve` or `reject` at line 1 column 38", "field": "recommendation"})),
+        (status = 401, description = "No credentials, or ones writ does not know: no or an unknown API token, no or an ended session.", body = schema::Error,
+            example = json!({"error": "this API token is not valid"})),
+        (status = 403, description = "Not a reviewer or an approver; or a session without its CSRF token.", body = schema::Error,
+            example = json!({"error": "this needs the reviewer or approver role"})),
+        (status = 404, description = "No such case; a malformed id is not found either.", body = schema::Error,
+            example = json!({"error": "not found"})),
+        (status = 409, description = "The case is not in review (nor newly received), or it changed meanwhile.", body = schema::Error,
+            example = json!({"error": "the case is approved, not in review"})),
+        (status = 500, description = "writ failed; the cause is logged under `operation_id`.", body = schema::InternalError,
+            example = json!({"error": "internal error; quote the operation id when reporting it", "operation_id": "6f1c2e0a-3b5d-4e7f-9a1b-2c3d4e5f6a7b"})),
+    ),
+    security(("api_token" = []), ("session" = [], "csrf" = [])),
+)]
 pub(crate) async fn review(
     State(state): State<AppState>,
     reviewer: Reviewer,
@@ -319,7 +470,34 @@ pub(crate) async fn review(
     ))
 }
 
+/// Ask the authority
+///
 /// `POST /api/v1/cases/{id}/clarification`: `{"body"}`, a question for the authority.
+/// The case awaits clarification until it answers. For reviewers and approvers.
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/clarification",
+    tag = "staff",
+    params(("id" = String, Path, format = "uuid", description = "The case's id (the `id` the demand's receipt gave).")),
+    request_body(content = Body, example = json!({"body": "Which time zone is the period in?"})),
+    responses(
+        (status = 200, description = "Asked; the case awaits clarification.", body = schema::CaseStateChange,
+            example = json!({"id": "0b7e3c52-9a41-4d8e-b1f0-5c2d7a9e4f13", "state": "awaiting_clarification"})),
+        (status = 400, description = "No body, a blank one, or a request that is not `{\"body\"}`.", body = schema::Error,
+            example = json!({"error": "body: must not be empty", "field": "body"})),
+        (status = 401, description = "No credentials, or ones writ does not know: no or an unknown API token, no or an ended session.", body = schema::Error,
+            example = json!({"error": "this API token is not valid"})),
+        (status = 403, description = "Not a reviewer or an approver; or a session without its CSRF token.", body = schema::Error,
+            example = json!({"error": "this needs the reviewer or approver role"})),
+        (status = 404, description = "No such case; a malformed id is not found either.", body = schema::Error,
+            example = json!({"error": "not found"})),
+        (status = 409, description = "The case cannot be questioned in its state, or it changed meanwhile.", body = schema::Error,
+            example = json!({"error": "the case is approved, not in review"})),
+        (status = 500, description = "writ failed; the cause is logged under `operation_id`.", body = schema::InternalError,
+            example = json!({"error": "internal error; quote the operation id when reporting it", "operation_id": "6f1c2e0a-3b5d-4e7f-9a1b-2c3d4e5f6a7b"})),
+    ),
+    security(("api_token" = []), ("session" = [], "csrf" = [])),
+)]
 pub(crate) async fn request_clarification(
     State(state): State<AppState>,
     reviewer: Reviewer,
@@ -335,17 +513,51 @@ pub(crate) async fn request_clarification(
     Ok(Json(state_json(&case)))
 }
 
-#[derive(Deserialize)]
+/// An emergency call-back made.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = CallbackRequest)]
 pub(crate) struct CallbackRecord {
+    /// When the call was made.
+    #[schema(value_type = String, format = DateTime)]
     called_at: Timestamp,
+    #[schema(value_type = schema::CallbackOutcome)]
     outcome: CallbackOutcome,
+    /// Who answered, what they said.
     #[serde(default)]
     notes: String,
 }
 
+/// Record the emergency call-back
+///
 /// `POST /api/v1/cases/{id}/callback`: the emergency call-back, to the number writ
-/// holds for the authority (the request cannot name one).
+/// holds for the authority (the request cannot name one). An emergency demand cannot be
+/// approved until a call-back is `confirmed`. For reviewers and approvers.
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/callback",
+    tag = "staff",
+    params(("id" = String, Path, format = "uuid", description = "The case's id (the `id` the demand's receipt gave).")),
+    request_body(content = CallbackRecord,
+        example = json!({"called_at": "2026-03-02T09:20:00Z", "outcome": "confirmed", "notes": "Sgt. Park confirmed"})),
+    responses(
+        (status = 200, description = "Recorded.", body = schema::CaseStateChange,
+            example = json!({"id": "0b7e3c52-9a41-4d8e-b1f0-5c2d7a9e4f13", "state": "in_review"})),
+        (status = 400, description = "Not a call-back record: a field missing, unknown or malformed.", body = schema::Error,
+            example = json!({"error": "outcome: unknown variant `maybe`, expected one of `confirmed`, `not_confirmed`, `no_answer` at line 1 column 53", "field": "outcome"})),
+        (status = 401, description = "No credentials, or ones writ does not know: no or an unknown API token, no or an ended session.", body = schema::Error,
+            example = json!({"error": "this API token is not valid"})),
+        (status = 403, description = "Not a reviewer or an approver; or a session without its CSRF token.", body = schema::Error,
+            example = json!({"error": "this needs the reviewer or approver role"})),
+        (status = 404, description = "No such case; a malformed id is not found either.", body = schema::Error,
+            example = json!({"error": "not found"})),
+        (status = 409, description = "The case cannot take a call-back in its state, has no registered authority to call, or changed meanwhile.", body = schema::Error,
+            example = json!({"error": "this case has no registered authority to call back"})),
+        (status = 500, description = "writ failed; the cause is logged under `operation_id`.", body = schema::InternalError,
+            example = json!({"error": "internal error; quote the operation id when reporting it", "operation_id": "6f1c2e0a-3b5d-4e7f-9a1b-2c3d4e5f6a7b"})),
+    ),
+    security(("api_token" = []), ("session" = [], "csrf" = [])),
+)]
 pub(crate) async fn record_callback(
     State(state): State<AppState>,
     reviewer: Reviewer,
@@ -365,14 +577,47 @@ pub(crate) async fn record_callback(
     Ok(Json(state_json(&case)))
 }
 
-#[derive(Deserialize)]
+/// An approval, perhaps with a reason.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = ApprovalRequest)]
 pub(crate) struct Approval {
+    /// Why; may be left out.
     #[serde(default)]
     reason: String,
 }
 
-/// `POST /api/v1/cases/{id}/approve`
+/// Approve
+///
+/// `POST /api/v1/cases/{id}/approve`: approves the reviewer's recommendation and the
+/// scope it recommended. An enterprise account's demand is redirected to its customer
+/// instead. The body may be empty. For approvers other than the one who recommended.
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/approve",
+    tag = "staff",
+    params(("id" = String, Path, format = "uuid", description = "The case's id (the `id` the demand's receipt gave).")),
+    request_body(content = Approval, description = "Optional: an empty body approves without a reason.",
+        example = json!({"reason": "agreed"})),
+    responses(
+        (status = 200, description = "Approved (or redirected to the enterprise customer).", body = schema::Approved,
+            example = json!({"id": "0b7e3c52-9a41-4d8e-b1f0-5c2d7a9e4f13", "state": "approved",
+                "scope": {"categories": ["content"], "targets": [{"type": "email", "value": "alice@example.com"}], "period": {"from": "2026-01-01T00:00:00Z", "to": "2026-02-28T23:59:59Z"}}})),
+        (status = 400, description = "The body is not `{\"reason\"?}`.", body = schema::Error,
+            example = json!({"error": "reason: invalid type: integer `1`, expected a string", "field": "reason"})),
+        (status = 401, description = "No credentials, or ones writ does not know: no or an unknown API token, no or an ended session.", body = schema::Error,
+            example = json!({"error": "this API token is not valid"})),
+        (status = 403, description = "Not an approver; the approver who recommended (four eyes); or a session without its CSRF token.", body = schema::Error,
+            example = json!({"error": "you recommended this; a different approver must decide (four eyes)"})),
+        (status = 404, description = "No such case; a malformed id is not found either.", body = schema::Error,
+            example = json!({"error": "not found"})),
+        (status = 409, description = "Not approvable yet: not reviewed, recommended for rejection, nothing allowed, a gate still open (an emergency without a confirmed call-back); or it changed meanwhile.", body = schema::Error,
+            example = json!({"error": "cannot approve until a call-back to the requesting authority, on a number known independently of the demand, is recorded"})),
+        (status = 500, description = "writ failed; the cause is logged under `operation_id`.", body = schema::InternalError,
+            example = json!({"error": "internal error; quote the operation id when reporting it", "operation_id": "6f1c2e0a-3b5d-4e7f-9a1b-2c3d4e5f6a7b"})),
+    ),
+    security(("api_token" = []), ("session" = [], "csrf" = [])),
+)]
 pub(crate) async fn approve(
     State(state): State<AppState>,
     approver: Approver,
@@ -395,7 +640,34 @@ pub(crate) async fn approve(
     ))
 }
 
-/// `POST /api/v1/cases/{id}/reject`: `{"reason"}`, which the authority will see.
+/// Reject
+///
+/// `POST /api/v1/cases/{id}/reject`: `{"reason"}`, which the authority will see. For
+/// approvers other than the one who recommended.
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/reject",
+    tag = "staff",
+    params(("id" = String, Path, format = "uuid", description = "The case's id (the `id` the demand's receipt gave).")),
+    request_body(content = Reason, example = json!({"reason": "Content needs a search warrant (18 U.S.C. 2703(b))."})),
+    responses(
+        (status = 200, description = "Rejected.", body = schema::CaseStateChange,
+            example = json!({"id": "0b7e3c52-9a41-4d8e-b1f0-5c2d7a9e4f13", "state": "rejected"})),
+        (status = 400, description = "No reason, a blank one, or a body that is not `{\"reason\"}`.", body = schema::Error,
+            example = json!({"error": "reason: must not be empty", "field": "reason"})),
+        (status = 401, description = "No credentials, or ones writ does not know: no or an unknown API token, no or an ended session.", body = schema::Error,
+            example = json!({"error": "this API token is not valid"})),
+        (status = 403, description = "Not an approver; the approver who recommended (four eyes); or a session without its CSRF token.", body = schema::Error,
+            example = json!({"error": "you recommended this; a different approver must decide (four eyes)"})),
+        (status = 404, description = "No such case; a malformed id is not found either.", body = schema::Error,
+            example = json!({"error": "not found"})),
+        (status = 409, description = "The case cannot be rejected in its state, or it changed meanwhile.", body = schema::Error,
+            example = json!({"error": "a case that is rejected cannot reject"})),
+        (status = 500, description = "writ failed; the cause is logged under `operation_id`.", body = schema::InternalError,
+            example = json!({"error": "internal error; quote the operation id when reporting it", "operation_id": "6f1c2e0a-3b5d-4e7f-9a1b-2c3d4e5f6a7b"})),
+    ),
+    security(("api_token" = []), ("session" = [], "csrf" = [])),
+)]
 pub(crate) async fn reject(
     State(state): State<AppState>,
     approver: Approver,

@@ -77,7 +77,25 @@ impl Checkpointer {
     }
 }
 
-/// `GET /api/v1/audit/checkpoint`: the latest signed checkpoint, as a C2SP signed note.
+/// The latest checkpoint
+///
+/// `GET /api/v1/audit/checkpoint`: the latest signed checkpoint, as a C2SP signed note
+/// (origin, tree size, base64 root hash, then the signature lines). Verify it with the
+/// log's public key, then hold writ to it with the proofs. Public.
+#[utoipa::path(
+    get,
+    path = "/api/v1/audit/checkpoint",
+    tag = "audit",
+    responses(
+        (status = 200, description = "The latest signed checkpoint, a C2SP signed note.",
+            content_type = "text/plain; charset=utf-8", body = String,
+            example = json!("writ.example/audit\n3\nq9uZ0m1wJ1z1l2S2d7T6k0o6bH3vX8cJ4e5f6a7b8c0=\n\n— writ.example/audit Az3x…\n")),
+        (status = 404, description = "No checkpoint has been signed yet.", body = crate::openapi::schema::Error,
+            example = json!({"error": "not found"})),
+        (status = 500, description = "writ failed; the cause is logged under `operation_id`.", body = crate::openapi::schema::InternalError,
+            example = json!({"error": "internal error; quote the operation id when reporting it", "operation_id": "6f1c2e0a-3b5d-4e7f-9a1b-2c3d4e5f6a7b"})),
+    ),
+)]
 pub(crate) async fn latest_checkpoint(
     State(state): State<AppState>,
 ) -> Result<impl IntoResponse, ApiError> {
@@ -92,13 +110,17 @@ pub(crate) async fn latest_checkpoint(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct InclusionQuery {
+    /// The event's leaf index, from 0.
     index: u64,
+    /// The tree size of the checkpoint to prove against; greater than `index`.
     size: u64,
 }
 
-#[derive(Serialize)]
+/// That one event is in the log of a given size (RFC 6962 audit path).
+#[derive(Serialize, utoipa::ToSchema)]
 struct InclusionProof {
     index: u64,
     size: u64,
@@ -108,7 +130,25 @@ struct InclusionProof {
     proof: Vec<String>,
 }
 
-/// `GET /api/v1/audit/proof/inclusion?index=&size=`
+/// Prove an event is in the log
+///
+/// `GET /api/v1/audit/proof/inclusion?index=&size=`: the audit path from the event at
+/// `index` to the root of the tree of `size` events (a checkpoint's size). Public.
+#[utoipa::path(
+    get,
+    path = "/api/v1/audit/proof/inclusion",
+    tag = "audit",
+    params(InclusionQuery),
+    responses(
+        (status = 200, description = "The proof.", body = InclusionProof,
+            example = json!({"index": 2, "size": 3, "root": "q9uZ0m1wJ1z1l2S2d7T6k0o6bH3vX8cJ4e5f6a7b8c0=", "proof": ["3q2+7w==…", "yv66vg==…"]})),
+        (status = 400, description = "`index` or `size` missing or not a number, `index` not below `size`, or `size` beyond the log.",
+            body = crate::openapi::schema::Error,
+            example = json!({"error": "Failed to deserialize query string: missing field `index`"})),
+        (status = 500, description = "writ failed; the cause is logged under `operation_id`.", body = crate::openapi::schema::InternalError,
+            example = json!({"error": "internal error; quote the operation id when reporting it", "operation_id": "6f1c2e0a-3b5d-4e7f-9a1b-2c3d4e5f6a7b"})),
+    ),
+)]
 pub(crate) async fn inclusion_proof(
     State(state): State<AppState>,
     query: Result<Query<InclusionQuery>, QueryRejection>,
@@ -124,20 +164,43 @@ pub(crate) async fn inclusion_proof(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct ConsistencyQuery {
+    /// The earlier tree size; at least 1.
     from: u64,
+    /// The later tree size; at least `from`.
     to: u64,
 }
 
-#[derive(Serialize)]
+/// That the log of size `to` extends the log of size `from` (RFC 6962 consistency
+/// proof): nothing earlier was changed or removed.
+#[derive(Serialize, utoipa::ToSchema)]
 struct ConsistencyProof {
     from: u64,
     to: u64,
     proof: Vec<String>,
 }
 
-/// `GET /api/v1/audit/proof/consistency?from=&to=`
+/// Prove the log only grew
+///
+/// `GET /api/v1/audit/proof/consistency?from=&to=`: the proof that the tree of `to`
+/// events extends the tree of `from` events, for two checkpoints. Public.
+#[utoipa::path(
+    get,
+    path = "/api/v1/audit/proof/consistency",
+    tag = "audit",
+    params(ConsistencyQuery),
+    responses(
+        (status = 200, description = "The proof.", body = ConsistencyProof,
+            example = json!({"from": 4, "to": 11, "proof": ["3q2+7w==…", "yv66vg==…"]})),
+        (status = 400, description = "`from` or `to` missing or not a number, `from` is 0 or after `to`, or `to` beyond the log.",
+            body = crate::openapi::schema::Error,
+            example = json!({"error": "need 0 < from ≤ to, got from 0, to 11"})),
+        (status = 500, description = "writ failed; the cause is logged under `operation_id`.", body = crate::openapi::schema::InternalError,
+            example = json!({"error": "internal error; quote the operation id when reporting it", "operation_id": "6f1c2e0a-3b5d-4e7f-9a1b-2c3d4e5f6a7b"})),
+    ),
+)]
 pub(crate) async fn consistency_proof(
     State(state): State<AppState>,
     query: Result<Query<ConsistencyQuery>, QueryRejection>,

@@ -2,11 +2,15 @@
 //! they hold no business rules.
 
 pub mod access;
+mod admin;
 mod api;
 pub mod audit;
 pub mod credentials;
 mod error;
+mod login;
 mod observe;
+pub mod openapi;
+mod web;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -53,12 +57,15 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/cases/{id}/callback", post(api::record_callback))
         .route("/api/v1/cases/{id}/approve", post(api::approve))
         .route("/api/v1/cases/{id}/reject", post(api::reject))
+        .route("/api/v1/admin/agencies", post(admin::add_agency))
+        .route("/api/v1/admin/users", post(admin::add_user))
         .route("/api/v1/audit/checkpoint", get(audit::latest_checkpoint))
         .route("/api/v1/audit/proof/inclusion", get(audit::inclusion_proof))
         .route(
             "/api/v1/audit/proof/consistency",
             get(audit::consistency_proof),
         )
+        .merge(web::router())
         .fallback(|| async { ApiError::NotFound })
         .with_state(state);
     observe::trace_layer(routes)

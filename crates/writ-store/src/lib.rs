@@ -232,6 +232,11 @@ impl Store {
         with_connection!(self, |conn| { conn.cases(state).await })
     }
 
+    /// The cases an authority submitted, newest first.
+    pub async fn cases_of_agency(&self, agency: &AgencyId) -> Result<Vec<CaseRecord>, StoreError> {
+        with_connection!(self, |conn| { conn.cases_of_agency(agency).await })
+    }
+
     /// The latest demand document of a case, exactly as submitted.
     pub async fn demand_document(&self, id: CaseId) -> Result<String, StoreError> {
         with_connection!(self, |conn| {

@@ -32,6 +32,7 @@ pub(crate) trait Queries {
     async fn insert_case(&mut self, case: &NewCase<'_>, now: Timestamp) -> Result<(), StoreError>;
     async fn case(&mut self, id: CaseId) -> Result<Option<CaseRecord>, StoreError>;
     async fn cases(&mut self, state: Option<CaseState>) -> Result<Vec<CaseRecord>, StoreError>;
+    async fn cases_of_agency(&mut self, agency: &AgencyId) -> Result<Vec<CaseRecord>, StoreError>;
     async fn demand_document(&mut self, id: CaseId) -> Result<Option<String>, StoreError>;
     /// Moves a case to `state` if it is still at `version`; false if it was not.
     async fn set_state(
@@ -273,6 +274,18 @@ macro_rules! queries_for {
                      ORDER BY deadline IS NULL, deadline, received_at, id"
                 ))
                 .bind(state.map(CaseState::as_str))
+                .fetch_all(&mut *self)
+                .await?;
+                rows.into_iter().map(|row| case_from_row!(row)).collect()
+            }
+
+            async fn cases_of_agency(&mut self, agency: &AgencyId) -> Result<Vec<CaseRecord>, StoreError> {
+                let rows = sqlx::query(concat!(
+                    "SELECT ",
+                    case_columns!(),
+                    " FROM cases WHERE agency_id = $1 ORDER BY received_at DESC, id"
+                ))
+                .bind(agency.as_str())
                 .fetch_all(&mut *self)
                 .await?;
                 rows.into_iter().map(|row| case_from_row!(row)).collect()

@@ -10,7 +10,7 @@ use writ_store::{
     Callback, CaseRecord, CaseUpdate, DocumentInfo, Message, NewCase, NewDocument, Notice, Store,
 };
 
-use super::{AgencyUser, AppState, Approver, Caller, Reviewer, Staff};
+use super::{Admin, AgencyUser, AppState, Approver, Caller, Reviewer, Staff};
 use crate::ApiError;
 
 /// The provider's name in letters and acknowledgements.
@@ -39,6 +39,8 @@ pub struct CaseView {
     pub document: String,
     /// The signed order and anything else that came with the demand.
     pub documents: Vec<DocumentInfo>,
+    /// The submitting authority as writ has it on file (its call-back number among it).
+    pub agency: Option<writ_store::Agency>,
     pub messages: Vec<Message>,
     pub callbacks: Vec<Callback>,
     pub notices: Vec<Notice>,
@@ -125,6 +127,11 @@ impl AgencyDesk<'_> {
             documents: &documents,
         };
         Ok(self.store().open_case(&case, &self.actor(), now).await?)
+    }
+
+    /// This authority's demands, newest first.
+    pub async fn list(&self) -> Result<Vec<CaseRecord>, ApiError> {
+        Ok(self.store().cases_of_agency(&self.user.agency).await?)
     }
 
     /// One of this authority's demands; another authority's is not found.
@@ -242,6 +249,10 @@ impl CaseDesk<'_> {
         let view = CaseView {
             document: self.store().demand_document(id).await?,
             documents: self.store().documents(id).await?,
+            agency: match &case.agency_id {
+                Some(agency) => Some(self.store().agency(agency).await?),
+                None => None,
+            },
             messages: self.store().messages(id).await?,
             callbacks: self.store().callbacks(id).await?,
             notices: self.store().notices(id).await?,
@@ -555,4 +566,132 @@ async fn redirect_letter_for(state: &AppState, case: &CaseRecord) -> Result<Stri
         .find(|n| n.recipient == "tenant_admin")
         .map(|n| n.body)
         .unwrap_or_else(|| "This demand concerns an enterprise customer's account; please direct it to the customer.".into()))
+}
+
+impl Admin {
+    pub fn desk<'a>(&'a self, state: &'a AppState) -> AdminDesk<'a> {
+        AdminDesk {
+            state,
+            caller: &self.caller,
+        }
+    }
+}
+
+/// What an admin may do: register authorities (with their e-mail domains and call-back
+/// number) and people.
+pub struct AdminDesk<'a> {
+    state: &'a AppState,
+    caller: &'a Caller,
+}
+
+/// A person just added, with the credentials they are given once: shown to the admin,
+/// stored only as hashes (the TOTP secret excepted, which must be kept to check codes).
+pub struct NewPerson {
+    pub user: writ_store::User,
+    pub password: crate::credentials::SecretToken,
+    pub totp: crate::credentials::TotpSecret,
+    pub token: crate::credentials::SecretToken,
+}
+
+impl AdminDesk<'_> {
+    pub async fn add_agency(&self, agency: &writ_store::Agency) -> Result<(), ApiError> {
+        if self.state.store.agency(&agency.id).await.is_ok() {
+            return Err(ApiError::Conflict(format!(
+                "agency {} already exists",
+                agency.id
+            )));
+        }
+        Ok(self
+            .state
+            .store
+            .add_agency(agency, &self.caller.actor())
+            .await?)
+    }
+
+    /// Adds a person with a random password, a TOTP secret and an API token. An
+    /// authority's user must have an e-mail address in one of its registered domains.
+    pub async fn add_person(
+        &self,
+        username: &writ_core::Username,
+        role: writ_core::Role,
+        agency: Option<&writ_core::AgencyId>,
+    ) -> Result<NewPerson, ApiError> {
+        use crate::credentials::{API_TOKEN_PREFIX, TotpSecret, hash_password, new_token};
+        let bad = |field: &str, message: String| ApiError::BadRequest {
+            field: Some(field.into()),
+            message: format!("{field}: {message}"),
+        };
+        match (role, agency) {
+            (writ_core::Role::Agency, Some(id)) => {
+                let agency = self.state.store.agency(id).await.map_err(|e| match e {
+                    writ_store::StoreError::NotFound { .. } => {
+                        bad("agency", format!("no agency {id}"))
+                    }
+                    other => other.into(),
+                })?;
+                if !writ_core::people::in_allowed_domain(username, &agency.email_domains) {
+                    return Err(bad(
+                        "username",
+                        format!(
+                            "{username} is not in {}'s domains ({})",
+                            agency.name,
+                            agency.email_domains.join(", ")
+                        ),
+                    ));
+                }
+            }
+            (writ_core::Role::Agency, None) => {
+                return Err(bad(
+                    "agency",
+                    "an authority's user must belong to an agency".into(),
+                ));
+            }
+            (_, Some(_)) => return Err(bad("agency", "staff belong to no agency".into())),
+            (_, None) => {}
+        }
+        if self.state.store.user_by_name(username).await?.is_some() {
+            return Err(ApiError::Conflict(format!("{username} already exists")));
+        }
+        let (password, _) = new_token("").map_err(ApiError::internal)?;
+        let totp = TotpSecret::generate().map_err(ApiError::internal)?;
+        let hash = {
+            let password = password.clone();
+            tokio::task::spawn_blocking(move || hash_password(password.expose()))
+                .await
+                .map_err(ApiError::internal)?
+                .map_err(ApiError::internal)?
+        };
+        let now = self.state.clock.now();
+        let secret = totp.expose_base32();
+        let new = writ_store::NewUser {
+            id: writ_core::UserId::random(),
+            username,
+            role,
+            agency_id: agency,
+            password_hash: hash.as_str(),
+            totp_secret: &secret,
+        };
+        let store = &self.state.store;
+        store.add_user(&new, &self.caller.actor(), now).await?;
+        let user = store
+            .user_by_name(username)
+            .await?
+            .ok_or(ApiError::NotFound)?;
+        let (token, token_hash) = new_token(API_TOKEN_PREFIX).map_err(ApiError::internal)?;
+        store
+            .issue_token(
+                token_hash.as_str(),
+                &user,
+                "initial",
+                &self.caller.actor(),
+                now,
+            )
+            .await?;
+        Ok(NewPerson {
+            user,
+            password,
+            totp,
+            token,
+        })
+    }
 }

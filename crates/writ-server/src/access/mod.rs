@@ -21,8 +21,8 @@ use crate::{ApiError, Policy};
 mod desks;
 
 pub use desks::{
-    AgencyDesk, ApprovalDesk, CaseDesk, CaseView, DemandStatus, MAX_ORDER_BYTES, ReviewDesk,
-    SignedOrder,
+    AdminDesk, AgencyDesk, ApprovalDesk, CaseDesk, CaseView, DemandStatus, MAX_ORDER_BYTES,
+    NewPerson, ReviewDesk, SignedOrder,
 };
 
 /// The session cookie's name.
@@ -182,4 +182,8 @@ staff_extractor!(
 staff_extractor!(
     /// Someone who may decide on a recommendation.
     Approver, [Approver], "this needs the approver role"
+);
+staff_extractor!(
+    /// Someone who manages authorities and people.
+    Admin, [Admin], "this needs the admin role"
 );

@@ -6,4 +6,6 @@
 mod audit;
 mod health;
 mod helpers;
+mod openapi;
+mod web;
 mod workflow;

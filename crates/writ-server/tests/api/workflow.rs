@@ -44,6 +44,7 @@ on_both_backends!(
     roles_are_enforced,
     a_login_needs_both_factors_and_a_session_needs_its_csrf_token,
     bad_input_is_named_and_nothing_is_written,
+    admins_register_authorities_and_people_within_their_domains,
 );
 
 const EXAMPLE: &str = include_str!("../../../writ-core/tests/demands/policy-example.json");
@@ -609,4 +610,94 @@ async fn bad_input_is_named_and_nothing_is_written(backend: Backend) {
         .get_as(&w.reviewer.token, &format!("/api/v1/cases/{id}"))
         .await;
     assert_eq!(case["state"], "received", "refused steps changed nothing");
+}
+
+async fn admins_register_authorities_and_people_within_their_domains(backend: Backend) {
+    let w = world(backend, None).await;
+    let admin = w.app.add_person("ada", Role::Admin, None).await;
+    let agency = json!({"id": "met-police", "name": "Metropolitan Police", "country": "GB",
+        "email_domains": ["met.police.uk"], "callback_phone": "+442072301212"})
+    .to_string();
+    let (status, _) = w
+        .app
+        .post_as(&w.reviewer.token, "/api/v1/admin/agencies", &agency)
+        .await;
+    assert_eq!(status, 403, "only admins");
+    let (status, body) = w
+        .app
+        .post_as(&admin.token, "/api/v1/admin/agencies", &agency)
+        .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(
+        w.app
+            .post_as(&admin.token, "/api/v1/admin/agencies", &agency)
+            .await
+            .0,
+        409
+    );
+    let bad_phone = agency.replace("+442072301212", "020 7230 1212");
+    let (status, body) = w
+        .app
+        .post_as(
+            &admin.token,
+            "/api/v1/admin/agencies",
+            &bad_phone.replace("met-police", "met2"),
+        )
+        .await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (400, Some("callback_phone")),
+        "{body}"
+    );
+
+    let outsider =
+        json!({"username": "jsmith@gmail.com", "role": "agency", "agency": "met-police"})
+            .to_string();
+    let (status, body) = w
+        .app
+        .post_as(&admin.token, "/api/v1/admin/users", &outsider)
+        .await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (400, Some("username")),
+        "{body}"
+    );
+    let officer =
+        json!({"username": "jsmith@met.police.uk", "role": "agency", "agency": "met-police"})
+            .to_string();
+    let (status, person) = w
+        .app
+        .post_as(&admin.token, "/api/v1/admin/users", &officer)
+        .await;
+    assert_eq!(status, 201, "{person}");
+    assert!(
+        person["totp_uri"]
+            .as_str()
+            .unwrap()
+            .starts_with("otpauth://totp/")
+    );
+    assert_eq!(
+        w.app
+            .post_as(&admin.token, "/api/v1/admin/users", &officer)
+            .await
+            .0,
+        409
+    );
+
+    // The new officer's token submits for the Metropolitan Police, and only for GB.
+    let token = person["token"].as_str().unwrap();
+    let (status, body) = w
+        .app
+        .post_as(token, "/api/v1/demands", &demand(|_| {}))
+        .await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (400, Some("authority.country")),
+        "{body}"
+    );
+    let copo = demand(|d| {
+        d["authority"]["country"] = json!("GB");
+        d["instrument"]["type"] = json!("uk.copo");
+    });
+    assert_eq!(w.app.post_as(token, "/api/v1/demands", &copo).await.0, 201);
 }

@@ -7,6 +7,7 @@ use serde_json::Value;
 use crate::helpers::Server;
 
 /// Starts `writ demo` and waits for its credentials file.
+#[allow(clippy::disallowed_methods)] // a blocking test polls with a short sleep
 fn start_demo(data: &Path, credentials: &Path) -> (Server, Value) {
     let credentials_arg = credentials.to_path_buf();
     let server = Server::start_command(data, "demo", move |command| {

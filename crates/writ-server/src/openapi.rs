@@ -1,0 +1,974 @@
+//! The OpenAPI 3.1 document of the JSON API, generated from the handlers' annotations
+//! (`api.rs`, `audit.rs`) and the schema types in [`schema`], and committed as
+//! `openapi.json` at the repository root.
+//!
+//! The handlers build their answers with `json!`; the types here only describe them.
+//! `tests/api/openapi.rs` keeps the two honest: it fails when `openapi.json` is not what
+//! this module generates, drives every documented operation against a real server and
+//! validates each answer against the document, and checks that every API route the
+//! crate registers is documented. A new route needs its handler annotated with
+//! `#[utoipa::path(...)]` and listed in `paths(...)` below.
+
+use serde_json::Value;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::{api, audit};
+
+// The security schemes' names, as the handlers' `security(...)` attributes spell them.
+
+/// An API token: `Authorization: Bearer writ_at_…`.
+const API_TOKEN: &str = "api_token";
+/// A browser session: the `writ_session` cookie.
+const SESSION: &str = "session";
+/// The CSRF token a session must send on every request that changes something.
+const CSRF: &str = "csrf";
+
+/// The OpenAPI document, as pretty JSON with every object's keys sorted (so the bytes
+/// depend on nothing but the annotations), ending in a newline.
+pub fn openapi_json() -> String {
+    let mut doc = ApiDoc::openapi();
+    doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    // Serialising plain data cannot fail; if it ever did, the drift test would see `null`.
+    let value = serde_json::to_value(&doc).map(sorted).unwrap_or_default();
+    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// The demand of `docs/policy.md` §1 that the request body's example shows.
+pub(crate) fn demand_example() -> Value {
+    serde_json::from_str(include_str!(
+        "../../writ-core/tests/demands/policy-example.json"
+    ))
+    .unwrap_or_default()
+}
+
+/// `value` with the keys of every object in sorted order, whether or not serde_json
+/// keeps insertion order (a feature another crate in the build may switch on).
+fn sorted(value: Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<(String, Value)> = map.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::Object(entries.into_iter().map(|(k, v)| (k, sorted(v))).collect())
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(sorted).collect()),
+        other => other,
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "writ",
+        description = "writ receives legal demands for user data from authorities, checks them \
+            against the law (the policy engine), and has the provider's staff review and \
+            approve them, four eyes on every disclosure. Every step is recorded in an \
+            append-only audit log whose signed checkpoints and proofs are public.\n\n\
+            Authorities and staff authenticate with an API token (`Authorization: Bearer \
+            writ_at_…`) or, from a browser, with the session cookie that `POST \
+            /api/v1/session` sets; a session must also send its CSRF token in the \
+            `x-csrf-token` header on every request that changes something. Errors are \
+            JSON: `{\"error\"}`, with `field` naming the offending field on a 400, and a \
+            5xx says nothing of its cause but carries an `operation_id` to quote.",
+        license(name = "AGPL-3.0-or-later", identifier = "AGPL-3.0-or-later"),
+    ),
+    paths(
+        healthz,
+        api::log_in,
+        api::submit_demand,
+        api::demand_status,
+        api::withdraw,
+        api::authority_message,
+        api::list_cases,
+        api::view_case,
+        api::review,
+        api::request_clarification,
+        api::record_callback,
+        api::approve,
+        api::reject,
+        audit::latest_checkpoint,
+        audit::inclusion_proof,
+        audit::consistency_proof,
+        add_agency,
+        add_user,
+    ),
+    modifiers(&SecuritySchemes, &OptionalBodies),
+    tags(
+        (name = "authorities", description = "What a requesting authority does: submit a \
+            demand, follow it, answer questions, withdraw it. An authority sees only its \
+            own demands."),
+        (name = "staff", description = "What the provider's staff do: the queue, a case in \
+            full, review, clarification, the emergency call-back, approval and rejection."),
+        (name = "sessions", description = "Logging in from a browser: password and TOTP \
+            code for a session cookie and its CSRF token."),
+        (name = "audit", description = "The public audit log: the latest signed checkpoint \
+            (a C2SP signed note) and the RFC 6962 proofs that hold writ to it. No \
+            credentials needed."),
+        (name = "admin", description = "What an admin does: register requesting \
+            authorities and people."),
+        (name = "operations", description = "For load balancers and operators."),
+    ),
+)]
+struct ApiDoc;
+
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            API_TOKEN,
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("writ_at_…")
+                    .description(Some(
+                        "An API token issued by an operator (`writ_at_…`), for programs. \
+                         Needs no CSRF token.",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            SESSION,
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                crate::access::SESSION_COOKIE,
+                "The browser session `POST /api/v1/session` sets (HttpOnly, SameSite=Strict, \
+                 8 hours). Requests other than GET also need the `csrf` scheme.",
+            ))),
+        );
+        components.add_security_scheme(
+            CSRF,
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                crate::access::CSRF_HEADER,
+                "The session's CSRF token, as `POST /api/v1/session` returned it \
+                 (`csrf_token`). Required with a session cookie on every request that \
+                 changes something; without it the answer is 403.",
+            ))),
+        );
+    }
+}
+
+/// Request bodies that may be left out, which the `path` attribute cannot say without
+/// making the body's schema nullable.
+struct OptionalBodies;
+
+impl Modify for OptionalBodies {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let approve = openapi
+            .paths
+            .paths
+            .get_mut("/api/v1/cases/{id}/approve")
+            .and_then(|item| item.post.as_mut())
+            .and_then(|operation| operation.request_body.as_mut());
+        if let Some(utoipa::openapi::RefOr::T(body)) = approve {
+            body.required = Some(utoipa::openapi::Required::False);
+        }
+    }
+}
+
+/// Alive, and the database answers
+///
+/// For load balancers: 200 while the database answers, 503 when it does not.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "operations",
+    responses(
+        (status = 200, description = "Alive, and the database answers.",
+            body = schema::Health, example = json!({"status": "ok"})),
+        (status = 503, description = "The database does not answer.",
+            body = schema::Health,
+            example = json!({"status": "unavailable", "database": "unavailable"})),
+    ),
+)]
+#[allow(dead_code)] // Describes `healthz` in lib.rs, which carries no annotations.
+fn healthz() {}
+
+// The admin's routes are described here until `admin.rs` carries its own annotations.
+
+/// Register a requesting authority
+///
+/// `POST /api/v1/admin/agencies`: an authority, with the e-mail domains its people's
+/// usernames must be in and the number an emergency call-back goes to. For admins.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/agencies",
+    tag = "admin",
+    request_body(content = schema::NewAgency,
+        example = json!({"id": "seattle-pd", "name": "Seattle Police Department", "country": "US", "email_domains": ["seattle.gov"], "callback_phone": "+12065550100"})),
+    responses(
+        (status = 201, description = "Registered.", body = schema::AgencyCreated,
+            example = json!({"id": "seattle-pd"})),
+        (status = 400, description = "A field missing, unknown or malformed (`id`, `country`, `email_domains`, `callback_phone`).", body = schema::Error,
+            example = json!({"error": "callback_phone: \"call me\" is not in E.164 form (like +12065550100)", "field": "callback_phone"})),
+        (status = 401, description = "No credentials, or ones writ does not know.", body = schema::Error,
+            example = json!({"error": "this API token is not valid"})),
+        (status = 403, description = "Not an admin; or a session without its CSRF token.", body = schema::Error,
+            example = json!({"error": "this needs the admin role"})),
+        (status = 409, description = "An agency with that id exists.", body = schema::Error,
+            example = json!({"error": "agency seattle-pd already exists"})),
+        (status = 500, description = "writ failed; the cause is logged under `operation_id`.", body = schema::InternalError,
+            example = json!({"error": "internal error; quote the operation id when reporting it", "operation_id": "6f1c2e0a-3b5d-4e7f-9a1b-2c3d4e5f6a7b"})),
+    ),
+    security(("api_token" = []), ("session" = [], "csrf" = [])),
+)]
+#[allow(dead_code)] // Describes `admin::add_agency`.
+fn add_agency() {}
+
+/// Add a person
+///
+/// `POST /api/v1/admin/users`: a member of staff, or a requesting authority's user
+/// (whose username must be an e-mail address in one of the agency's domains). The
+/// answer carries their password, TOTP secret and API token, shown this once. For
+/// admins.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/users",
+    tag = "admin",
+    request_body(content = schema::NewUser,
+        example = json!({"username": "areyes@seattle.gov", "role": "agency", "agency": "seattle-pd"})),
+    responses(
+        (status = 201, description = "Added; hand the credentials over, they are not shown again.", body = schema::UserCreated),
+        (status = 400, description = "A field missing, unknown or malformed; an authority's user without an agency or outside its domains; staff with an agency.", body = schema::Error,
+            example = json!({"error": "agency: staff belong to no agency", "field": "agency"})),
+        (status = 401, description = "No credentials, or ones writ does not know.", body = schema::Error,
+            example = json!({"error": "this API token is not valid"})),
+        (status = 403, description = "Not an admin; or a session without its CSRF token.", body = schema::Error,
+            example = json!({"error": "this needs the admin role"})),
+        (status = 409, description = "Someone has that username.", body = schema::Error,
+            example = json!({"error": "areyes@seattle.gov already exists"})),
+        (status = 500, description = "writ failed; the cause is logged under `operation_id`.", body = schema::InternalError,
+            example = json!({"error": "internal error; quote the operation id when reporting it", "operation_id": "6f1c2e0a-3b5d-4e7f-9a1b-2c3d4e5f6a7b"})),
+    ),
+    security(("api_token" = []), ("session" = [], "csrf" = [])),
+)]
+#[allow(dead_code)] // Describes `admin::add_user`.
+fn add_user() {}
+
+/// The shapes of the JSON the API reads and writes. Never built: the handlers write
+/// their answers with `json!`, and the tests check those answers against these.
+#[allow(dead_code)]
+pub(crate) mod schema {
+    use utoipa::ToSchema;
+
+    // ------------------------------------------------------------ common
+
+    /// A refusal the client can act on (4xx).
+    #[derive(ToSchema)]
+    pub struct Error {
+        /// What is wrong, in a sentence; on a 400 it begins with the field's path.
+        pub error: String,
+        /// On a 400: the path of the field that is wrong (`targets[0].value`,
+        /// `scope.targets[0]`, `reason`), when one is to blame.
+        #[schema(nullable = false)]
+        pub field: Option<String>,
+    }
+
+    /// A failure of the server's (5xx). The cause is logged, never sent.
+    #[derive(ToSchema)]
+    pub struct InternalError {
+        /// Always `internal error; quote the operation id when reporting it`.
+        pub error: String,
+        /// The id under which the cause was logged: quote it when reporting.
+        #[schema(format = "uuid")]
+        pub operation_id: String,
+    }
+
+    /// What `/healthz` says.
+    #[derive(ToSchema)]
+    pub struct Health {
+        /// `ok` or `unavailable`.
+        pub status: String,
+        /// `unavailable` when the database does not answer.
+        #[schema(nullable = false)]
+        pub database: Option<String>,
+    }
+
+    /// Where a case stands.
+    #[derive(ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum CaseState {
+        Received,
+        InReview,
+        AwaitingClarification,
+        Approved,
+        Rejected,
+        Redirected,
+        Withdrawn,
+        Collecting,
+        Sealed,
+        Delivered,
+        Closed,
+    }
+
+    /// What someone may do.
+    #[derive(ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Role {
+        Reviewer,
+        Approver,
+        Admin,
+        Auditor,
+        Agency,
+    }
+
+    /// A category of data (`docs/policy.md` §1).
+    #[derive(ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Category {
+        Subscriber,
+        IpIdentification,
+        Traffic,
+        Content,
+    }
+
+    /// The kind of a target identifier.
+    #[derive(ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum TargetKind {
+        Email,
+        Phone,
+        Username,
+        AccountId,
+        Ip,
+        DeviceId,
+    }
+
+    /// A closed interval of time, `from` ≤ `to`.
+    #[derive(ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct Period {
+        #[schema(format = DateTime)]
+        pub from: String,
+        #[schema(format = DateTime)]
+        pub to: String,
+    }
+
+    /// One identifier: `{"type": "email", "value": "alice@example.com"}`; an `ip` has
+    /// `at` (when the address was observed) and may have `port`.
+    #[derive(ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct Target {
+        #[serde(rename = "type")]
+        pub kind: TargetKind,
+        /// As written (E.164 for a phone).
+        pub value: String,
+        #[schema(format = DateTime, nullable = false)]
+        pub at: Option<String>,
+        #[schema(nullable = false, minimum = 0, maximum = 65535)]
+        pub port: Option<u32>,
+    }
+
+    /// The case after a step: its id and the state it is now in.
+    #[derive(ToSchema)]
+    pub struct CaseStateChange {
+        #[schema(format = "uuid")]
+        pub id: String,
+        pub state: CaseState,
+    }
+
+    // ------------------------------------------------------------ sessions
+
+    /// A logged-in session. The cookie comes in `Set-Cookie`.
+    #[derive(ToSchema)]
+    pub struct Session {
+        pub role: Role,
+        /// Send it in the header `csrf_header` names on every request that changes
+        /// something.
+        pub csrf_token: String,
+        /// Always `x-csrf-token`.
+        pub csrf_header: String,
+    }
+
+    // ------------------------------------------------------------ demands
+
+    /// A demand for user data, in writ's native JSON (`docs/policy.md` §1). Unknown
+    /// fields, wrong types, malformed times or identifiers and a `period` whose `from`
+    /// is after its `to` are refused (400, naming the field); an unknown
+    /// `instrument.type` is not: the policy engine decides it.
+    #[derive(ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct Demand {
+        /// The authority's own case or warrant number.
+        pub reference: String,
+        /// When the provider received it; now if left out.
+        #[schema(format = DateTime)]
+        pub received_at: Option<String>,
+        pub authority: Authority,
+        pub instrument: Instrument,
+        /// Present when an emergency is claimed.
+        pub emergency: Option<Emergency>,
+        /// `disclose` if left out.
+        #[schema(nullable = false)]
+        pub action: Option<Action>,
+        /// The data asked for: not empty, no repeats.
+        pub categories: Vec<Category>,
+        /// Required by some rules.
+        pub period: Option<Period>,
+        pub targets: Vec<Target>,
+    }
+
+    /// Who asks.
+    #[derive(ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct Authority {
+        pub name: String,
+        /// ISO 3166-1 alpha-2, upper case (`US`, `DE`).
+        #[schema(pattern = "^[A-Z]{2}$")]
+        pub country: String,
+        #[schema(nullable = false)]
+        pub contact: Option<Contact>,
+    }
+
+    /// A person at the authority. writ never calls `phone`: an emergency call-back
+    /// goes to the number writ holds for the agency.
+    #[derive(ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct Contact {
+        #[schema(nullable = false)]
+        pub name: Option<String>,
+        #[schema(nullable = false)]
+        pub email: Option<String>,
+        #[schema(nullable = false)]
+        pub phone: Option<String>,
+    }
+
+    /// The legal instrument (warrant, subpoena, order).
+    #[derive(ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct Instrument {
+        /// An instrument id of `docs/policy.md` §2 (`us.search_warrant`, `eu.epoc`).
+        #[serde(rename = "type")]
+        pub kind: String,
+        pub issuer: Issuer,
+        #[schema(format = DateTime)]
+        pub issued_at: String,
+        #[schema(format = DateTime)]
+        pub expires_at: Option<String>,
+        pub signed: Option<bool>,
+        /// For an EU order issued by another authority: who validated it.
+        pub validated_by: Option<Issuer>,
+        pub nondisclosure: Option<Nondisclosure>,
+        /// EU instruments: the offence.
+        pub offence: Option<Offence>,
+        /// EU instruments; false if left out.
+        #[schema(nullable = false)]
+        pub offence_in_issuing_state: Option<bool>,
+        /// EU instruments; false if left out.
+        #[schema(nullable = false)]
+        pub target_resides_in_issuing_state: Option<bool>,
+    }
+
+    /// Who issued (or validated) the instrument.
+    #[derive(ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct Issuer {
+        #[schema(nullable = false)]
+        pub name: Option<String>,
+        pub role: IssuerRole,
+    }
+
+    #[derive(ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum IssuerRole {
+        Judge,
+        Magistrate,
+        InvestigatingJudge,
+        Court,
+        Prosecutor,
+        Police,
+        Fbi,
+        AttorneyGeneral,
+        Other,
+    }
+
+    /// A non-disclosure ("gag") order: `until` a time, or `indefinite`.
+    #[derive(ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct Nondisclosure {
+        #[schema(format = DateTime)]
+        pub until: Option<String>,
+        #[schema(nullable = false)]
+        pub indefinite: Option<bool>,
+        /// The law it rests on (`18 U.S.C. 2705(b)`).
+        pub basis: Option<String>,
+    }
+
+    #[derive(ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct Offence {
+        #[schema(nullable = false)]
+        pub description: Option<String>,
+        #[schema(nullable = false)]
+        pub max_penalty_years: Option<f64>,
+        /// `none` if left out.
+        #[schema(nullable = false)]
+        pub listed: Option<ListedOffence>,
+    }
+
+    /// Offences the e-Evidence Regulation lets through whatever their penalty.
+    #[derive(ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum ListedOffence {
+        None,
+        Cyber,
+        ChildSexualAbuse,
+        PaymentFraud,
+        Terrorism,
+    }
+
+    /// An emergency claimed; the justification is weighed, not refused when blank.
+    #[derive(ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct Emergency {
+        #[schema(nullable = false)]
+        pub justification: Option<String>,
+    }
+
+    /// `disclose` (the default) or `preserve`.
+    #[derive(ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Action {
+        Disclose,
+        Preserve,
+    }
+
+    /// The demand was received and a case opened for it.
+    #[derive(ToSchema)]
+    pub struct DemandReceipt {
+        /// The case's id: the demand's address from now on.
+        #[schema(format = "uuid")]
+        pub id: String,
+        pub reference: String,
+        pub state: CaseState,
+        #[schema(format = DateTime)]
+        pub received_at: String,
+        /// The receipt in words.
+        pub acknowledgement: String,
+    }
+
+    /// A demand as its authority sees it.
+    #[derive(ToSchema)]
+    pub struct DemandStatus {
+        #[schema(format = "uuid")]
+        pub id: String,
+        pub reference: String,
+        pub state: CaseState,
+        #[schema(format = DateTime)]
+        pub received_at: String,
+        /// When the answer is due, if the rules set a deadline.
+        #[schema(format = DateTime, required)]
+        pub deadline: Option<String>,
+        /// Why it was rejected, once it is.
+        #[schema(required)]
+        pub rejection_reason: Option<String>,
+        /// The case's thread, oldest first.
+        pub messages: Vec<Message>,
+        /// For a demand redirected to an enterprise customer: the letter saying so.
+        #[schema(required)]
+        pub redirect_letter: Option<String>,
+    }
+
+    /// One message of a case's thread.
+    #[derive(ToSchema)]
+    pub struct Message {
+        pub from: MessageFrom,
+        pub body: String,
+        #[schema(format = DateTime)]
+        pub at: String,
+    }
+
+    #[derive(ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum MessageFrom {
+        Authority,
+        Provider,
+    }
+
+    // ------------------------------------------------------------ cases
+
+    /// The queue.
+    #[derive(ToSchema)]
+    pub struct CaseList {
+        /// Emergencies first, then by deadline.
+        pub cases: Vec<CaseSummary>,
+    }
+
+    /// A case as the queue shows it.
+    #[derive(ToSchema)]
+    pub struct CaseSummary {
+        #[schema(format = "uuid")]
+        pub id: String,
+        pub reference: String,
+        pub state: CaseState,
+        /// The instrument id (`us.search_warrant`).
+        pub instrument: String,
+        pub authority_country: String,
+        pub emergency: bool,
+        #[schema(format = DateTime)]
+        pub received_at: String,
+        #[schema(format = DateTime, required)]
+        pub deadline: Option<String>,
+        /// The policy engine's verdict.
+        #[schema(required)]
+        pub verdict: Option<Verdict>,
+        /// The policy engine's route.
+        #[schema(required)]
+        pub route: Option<Route>,
+    }
+
+    /// Everything on a case.
+    #[derive(ToSchema)]
+    pub struct CaseDetail {
+        #[schema(format = "uuid")]
+        pub id: String,
+        pub reference: String,
+        pub state: CaseState,
+        /// The id of the agency that submitted it.
+        #[schema(required)]
+        pub agency: Option<String>,
+        pub instrument: String,
+        pub authority_country: String,
+        pub emergency: bool,
+        #[schema(format = DateTime)]
+        pub received_at: String,
+        #[schema(format = DateTime, required)]
+        pub deadline: Option<String>,
+        /// Bumped by every change.
+        pub version: i64,
+        /// What the policy engine decided.
+        #[schema(required)]
+        pub decision: Option<Decision>,
+        /// The reviewer's recommendation, once there is one.
+        #[schema(required)]
+        pub recommendation: Option<RecordedRecommendation>,
+        /// What was approved for disclosure, once it is.
+        #[schema(required)]
+        pub scope: Option<Scope>,
+        #[schema(required)]
+        pub rejection_reason: Option<String>,
+        /// The demand as the authority submitted it.
+        pub demand: Demand,
+        /// The case's thread, oldest first.
+        pub messages: Vec<Message>,
+        /// The emergency call-backs made, oldest first.
+        pub callbacks: Vec<Callback>,
+        /// The notices owed about the case.
+        pub notices: Vec<Notice>,
+    }
+
+    /// One emergency call-back, to the number writ holds for the agency.
+    #[derive(ToSchema)]
+    pub struct Callback {
+        /// Who called (`staff:NAME`).
+        pub caller: String,
+        /// The number called: the agency's number on file, never the demand's.
+        pub number: String,
+        #[schema(format = DateTime)]
+        pub called_at: String,
+        pub outcome: CallbackOutcome,
+        pub notes: String,
+    }
+
+    /// How an emergency call-back to the authority went.
+    #[derive(ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum CallbackOutcome {
+        /// The authority, reached on its known number, confirmed the request.
+        Confirmed,
+        /// Reached, but it did not confirm: the request may be forged.
+        NotConfirmed,
+        NoAnswer,
+    }
+
+    /// A notice owed about a case.
+    #[derive(ToSchema)]
+    pub struct Notice {
+        /// `user` or `tenant_admin`.
+        pub recipient: String,
+        pub address: String,
+        /// `pending`, `held` or `sent`.
+        pub state: String,
+        pub subject: String,
+        pub body: String,
+        #[schema(format = DateTime)]
+        pub created_at: String,
+    }
+
+    // ------------------------------------------------------------ admin
+
+    /// A requesting authority to register.
+    #[derive(ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct NewAgency {
+        /// A short slug: 2 to 40 lower-case letters, digits and hyphens.
+        #[schema(pattern = "^[a-z0-9-]{2,40}$")]
+        pub id: String,
+        pub name: String,
+        /// ISO 3166-1 alpha-2, upper case.
+        #[schema(pattern = "^[A-Z]{2}$")]
+        pub country: String,
+        /// The domains of its people's e-mail addresses (`seattle.gov`).
+        #[schema(min_items = 1)]
+        pub email_domains: Vec<String>,
+        /// The number an emergency call-back goes to, E.164 (`+12065550100`).
+        pub callback_phone: String,
+    }
+
+    #[derive(ToSchema)]
+    pub struct AgencyCreated {
+        pub id: String,
+    }
+
+    /// A person to add.
+    #[derive(ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct NewUser {
+        /// For an authority's user, an e-mail address in one of its domains.
+        pub username: String,
+        pub role: Role,
+        /// The agency of a user with the `agency` role; none for staff.
+        pub agency: Option<String>,
+    }
+
+    /// A person added, with their credentials, shown this once.
+    #[derive(ToSchema)]
+    pub struct UserCreated {
+        #[schema(format = "uuid")]
+        pub id: String,
+        pub username: String,
+        pub role: Role,
+        #[schema(required)]
+        pub agency: Option<String>,
+        pub password: String,
+        /// The TOTP secret, base32.
+        pub totp_secret: String,
+        /// The secret as an `otpauth://` URI, for an authenticator app.
+        pub totp_uri: String,
+        /// An API token (`writ_at_…`).
+        pub token: String,
+    }
+
+    // ------------------------------------------------------------ the decision
+
+    /// What the policy engine decided, as specified in `docs/policy.md` §4 (the
+    /// decision `writ demand check` prints).
+    #[derive(ToSchema)]
+    pub struct Decision {
+        pub verdict: Verdict,
+        pub route: Route,
+        /// The id of the rule applied (`US-3`); `null` for an unknown instrument.
+        #[schema(required)]
+        pub rule: Option<String>,
+        pub categories: Vec<CategoryDecision>,
+        pub targets: Vec<TargetDecision>,
+        pub findings: Vec<Finding>,
+        /// When the response is due.
+        #[schema(format = DateTime, required)]
+        pub deadline: Option<String>,
+        /// For `action: preserve`: until when the data is kept.
+        #[schema(format = DateTime, required)]
+        pub preserve_until: Option<String>,
+        pub notification: Notification,
+    }
+
+    /// `reject` if anything blocks or nothing is allowed; `partial` if something asked
+    /// is refused; else `accept`.
+    #[derive(ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Verdict {
+        Accept,
+        Partial,
+        Reject,
+    }
+
+    #[derive(ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Route {
+        Process,
+        RedirectEnterprise,
+        Mlat,
+        Manual,
+        None,
+    }
+
+    #[derive(ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Outcome {
+        Allow,
+        Refuse,
+    }
+
+    #[derive(ToSchema)]
+    pub struct CategoryDecision {
+        pub category: Category,
+        pub decision: Outcome,
+        /// The codes of the findings about this category.
+        pub codes: Vec<Code>,
+    }
+
+    #[derive(ToSchema)]
+    pub struct TargetDecision {
+        #[serde(rename = "type")]
+        pub kind: TargetKind,
+        /// The value exactly as the demand gave it.
+        pub value: String,
+        pub decision: Outcome,
+        pub codes: Vec<Code>,
+    }
+
+    /// One thing the engine found (`docs/policy.md` §3).
+    #[derive(ToSchema)]
+    pub struct Finding {
+        pub code: Code,
+        pub severity: Severity,
+        /// What a reviewer needs to know.
+        pub message: String,
+        #[schema(required)]
+        pub rule: Option<String>,
+        #[schema(required)]
+        pub citation: Option<String>,
+        #[schema(required)]
+        pub category: Option<Category>,
+        /// The target's value as given, if the finding is about one.
+        #[schema(required)]
+        pub target: Option<String>,
+    }
+
+    #[derive(ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Severity {
+        /// The demand is rejected.
+        Block,
+        /// The category or target it names is refused.
+        Refuse,
+        /// Nothing may be disclosed until a person records a check.
+        Gate,
+        /// Counsel should consider acting.
+        Warn,
+        Info,
+    }
+
+    /// Every finding the engine can make, in the order of `docs/policy.md` §3.
+    #[derive(ToSchema)]
+    #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+    pub enum Code {
+        UnknownInstrument,
+        NoLegalProcess,
+        RealtimeOutOfScope,
+        JurisdictionMismatch,
+        InstrumentNotYetValid,
+        InstrumentExpired,
+        IssuerNotCompetent,
+        EmergencyNoFactualBasis,
+        NotSpecific,
+        IpWithoutTimestamp,
+        NoSpecificTarget,
+        BulkRequest,
+        InstrumentInsufficient,
+        ContentRequiresMlat,
+        OffenceThresholdNotMet,
+        PeriodRequired,
+        EnforcingAuthorityNotification,
+        EmergencyVerificationRequired,
+        NdoOverlong,
+        NationalSecurity,
+        EnterpriseRedirect,
+    }
+
+    /// What writ will do to tell the affected person.
+    #[derive(ToSchema)]
+    pub struct Notification {
+        /// `user`, `tenant_admin` or `none`.
+        pub recipient: String,
+        /// `before_disclosure`, `after` or `never`.
+        pub when: String,
+        /// The earliest time a notice may go out (`after` only).
+        #[schema(format = DateTime, required)]
+        pub not_before: Option<String>,
+        pub reason: String,
+    }
+
+    // ------------------------------------------------------------ review
+
+    /// A reviewer's recommendation. Only an approval carries a `scope`, and without
+    /// one it approves all the engine allowed.
+    #[derive(ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct RecommendationRequest {
+        pub recommendation: RecommendationKind,
+        /// Why; not blank.
+        pub reason: String,
+        #[schema(nullable = false)]
+        pub scope: Option<ScopeRequest>,
+    }
+
+    #[derive(ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum RecommendationKind {
+        Approve,
+        Reject,
+    }
+
+    /// A narrowing of what the engine allowed. A part left out keeps what was allowed;
+    /// a part given may not be `null` or empty, nor widen anything.
+    #[derive(ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct ScopeRequest {
+        #[schema(nullable = false, min_items = 1)]
+        pub categories: Option<Vec<Category>>,
+        #[schema(nullable = false, min_items = 1)]
+        pub targets: Option<Vec<Target>>,
+        #[schema(nullable = false)]
+        pub period: Option<Period>,
+    }
+
+    /// What may be disclosed: categories, targets and period.
+    #[derive(ToSchema)]
+    pub struct Scope {
+        pub categories: Vec<Category>,
+        pub targets: Vec<Target>,
+        #[schema(required)]
+        pub period: Option<Period>,
+    }
+
+    /// A recommendation as kept with the case.
+    #[derive(ToSchema)]
+    pub struct RecordedRecommendation {
+        /// The reviewer's user id.
+        #[schema(format = "uuid")]
+        pub by: String,
+        /// The reviewer's username.
+        pub by_name: String,
+        pub recommendation: RecommendationKind,
+        pub reason: String,
+        /// The scope recommended for disclosure.
+        pub scope: Scope,
+        #[schema(format = DateTime)]
+        pub at: String,
+    }
+
+    /// The case after a recommendation.
+    #[derive(ToSchema)]
+    pub struct Recommended {
+        #[schema(format = "uuid")]
+        pub id: String,
+        pub state: CaseState,
+        pub recommendation: RecordedRecommendation,
+    }
+
+    /// The case after an approval: `approved`, or `redirected` to an enterprise
+    /// customer.
+    #[derive(ToSchema)]
+    pub struct Approved {
+        #[schema(format = "uuid")]
+        pub id: String,
+        pub state: CaseState,
+        /// What was approved for disclosure.
+        #[schema(required)]
+        pub scope: Option<Scope>,
+    }
+}

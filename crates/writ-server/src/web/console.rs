@@ -1,0 +1,1143 @@
+//! The console: the compliance team's queue and case pages, with the forms to review,
+//! ask for clarification, record a call-back, and approve or reject.
+//!
+//! A form is shown only to a role that may use it and only when the case's state allows
+//! it; the desks decide all the same, and their refusals come back on the page.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use writ_core::case::CallbackOutcome;
+use writ_core::policy::{Decision, NotifyWhen, Outcome, Recipient, Route, Severity, Verdict};
+use writ_core::review::{Recommendation, RecommendationKind, Scope, ScopeTarget, pending_gates};
+use writ_core::workflow::RecordedRecommendation;
+use writ_core::{CaseState, Category, Demand, Period, Role, TargetKind, Timestamp};
+use writ_store::{CaseRecord, Notice};
+
+use super::error::explain;
+use super::portal::{case_id, required};
+use super::view::{
+    MessageRow, StateBadge, datetime_local, due, is_pressing, messages, parse_datetime_local, when,
+};
+use super::{Chrome, FormData, Web, WebError, render};
+use crate::ApiError;
+use crate::access::{AppState, Approver, CaseView, Reviewer, Staff};
+
+// ---------------------------------------------------------------- the queue
+
+struct QueueRow {
+    id: String,
+    reference: String,
+    emergency: bool,
+    state: StateBadge,
+    instrument: String,
+    country: String,
+    received: String,
+    deadline: String,
+    pressing: bool,
+    verdict: Option<VerdictBadge>,
+}
+
+struct StateOption {
+    value: &'static str,
+    label: &'static str,
+    selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "console.html")]
+struct QueuePage {
+    chrome: Chrome,
+    cases: Vec<QueueRow>,
+    states: Vec<StateOption>,
+    filtered: bool,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct QueueQuery {
+    state: Option<String>,
+}
+
+/// `GET /console?state=`: emergencies first, then by deadline.
+pub(crate) async fn queue(
+    State(state): State<AppState>,
+    web: Web<Staff>,
+    Query(query): Query<QueueQuery>,
+) -> Result<Response, WebError> {
+    let wanted = match query.state.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(text) => Some(
+            text.parse::<CaseState>()
+                .map_err(|e| ApiError::BadRequest {
+                    field: Some("state".into()),
+                    message: format!("state: {e}"),
+                })?,
+        ),
+    };
+    let now = state.clock.now();
+    let cases = web.who.desk(&state).list(wanted).await?;
+    let cases = cases
+        .iter()
+        .map(|case| QueueRow {
+            id: case.id.to_string(),
+            reference: case.reference.clone(),
+            emergency: case.emergency,
+            state: StateBadge::of(case.state),
+            instrument: case.instrument.clone(),
+            country: case.authority_country.to_string(),
+            received: when(case.received_at),
+            deadline: case.deadline.map(|d| due(d, now)).unwrap_or_default(),
+            pressing: case.deadline.is_some_and(|d| is_pressing(d, now)),
+            verdict: stored_decision(case)
+                .ok()
+                .flatten()
+                .map(|d| VerdictBadge::of(d.verdict)),
+        })
+        .collect();
+    let states = CaseState::ALL
+        .iter()
+        .map(|s| StateOption {
+            value: s.as_str(),
+            label: super::view::state_label(*s),
+            selected: wanted == Some(*s),
+        })
+        .collect();
+    let page = QueuePage {
+        chrome: web.chrome,
+        cases,
+        states,
+        filtered: wanted.is_some(),
+    };
+    Ok(render(&page)?.into_response())
+}
+
+// ---------------------------------------------------------------- the case page
+
+struct VerdictBadge {
+    label: &'static str,
+    class: &'static str,
+}
+
+impl VerdictBadge {
+    fn of(verdict: Verdict) -> Self {
+        match verdict {
+            Verdict::Accept => Self {
+                label: "accept",
+                class: "verdict-accept",
+            },
+            Verdict::Partial => Self {
+                label: "partial",
+                class: "verdict-partial",
+            },
+            Verdict::Reject => Self {
+                label: "reject",
+                class: "verdict-reject",
+            },
+        }
+    }
+}
+
+struct OutcomeRow {
+    name: String,
+    allowed: bool,
+    codes: String,
+}
+
+struct FindingRow {
+    code: String,
+    severity: &'static str,
+    message: String,
+    rule: String,
+    citation: String,
+    about: String,
+}
+
+struct DecisionView {
+    verdict: VerdictBadge,
+    route: &'static str,
+    rule: String,
+    categories: Vec<OutcomeRow>,
+    targets: Vec<OutcomeRow>,
+    findings: Vec<FindingRow>,
+    deadline: Option<String>,
+    preserve_until: Option<String>,
+    notification: String,
+    /// What must be recorded before approval (the emergency call-back).
+    gates: Vec<String>,
+}
+
+/// The demand's facts, as a reviewer reads them before the JSON.
+struct DemandFacts {
+    authority: String,
+    contact: String,
+    instrument: String,
+    issued: String,
+    expires: String,
+    nondisclosure: String,
+    offence: String,
+    emergency: String,
+    action: String,
+    categories: String,
+    period: String,
+    targets: Vec<String>,
+}
+
+struct ScopeView {
+    categories: String,
+    targets: Vec<String>,
+    period: String,
+}
+
+struct RecommendationView {
+    by: String,
+    approve: bool,
+    reason: String,
+    at: String,
+    scope: ScopeView,
+}
+
+struct CallbackRow {
+    by: String,
+    number: String,
+    at: String,
+    outcome: &'static str,
+    confirmed: bool,
+    notes: String,
+}
+
+struct NoticeRow {
+    recipient: String,
+    address: String,
+    state: String,
+    subject: String,
+    body: String,
+}
+
+struct DocumentRow {
+    id: i64,
+    filename: String,
+    size: String,
+    sha256: String,
+}
+
+/// A checkbox of the review form: what the engine allowed, checked to start with.
+struct Choice {
+    value: String,
+    label: String,
+    checked: bool,
+}
+
+/// The authority as writ's directory of agencies knows it.
+struct AgencyView {
+    name: String,
+    country: String,
+    callback_phone: String,
+}
+
+/// What was typed into the page's forms, kept when one is refused.
+#[derive(Default)]
+struct Drafts {
+    recommendation: String,
+    reason: String,
+    categories: Option<Vec<String>>,
+    targets: Option<Vec<String>>,
+    question: String,
+    callback_outcome: String,
+    callback_at: String,
+    callback_notes: String,
+    decision_reason: String,
+}
+
+#[derive(Template)]
+#[template(path = "console_case.html")]
+struct CasePage {
+    chrome: Chrome,
+    id: String,
+    reference: String,
+    state: StateBadge,
+    emergency: bool,
+    agency: Option<AgencyView>,
+    instrument: String,
+    country: String,
+    received: String,
+    deadline: Option<String>,
+    pressing: bool,
+    demand: Option<DemandFacts>,
+    demand_json: String,
+    decision: Option<DecisionView>,
+    documents: Vec<DocumentRow>,
+    messages: Vec<MessageRow>,
+    callbacks: Vec<CallbackRow>,
+    notices: Vec<NoticeRow>,
+    recommendation: Option<RecommendationView>,
+    approved_scope: Option<ScopeView>,
+    rejection_reason: Option<String>,
+    can_review: bool,
+    can_callback: bool,
+    can_decide: bool,
+    /// An approver looking at their own recommendation: someone else must decide.
+    own_recommendation: bool,
+    categories: Vec<Choice>,
+    targets: Vec<Choice>,
+    now_local: String,
+    error: Option<String>,
+    done: Option<&'static str>,
+    drafts: Drafts,
+}
+
+impl CasePage {
+    fn recommends(&self, kind: &str) -> bool {
+        self.drafts.recommendation == kind
+    }
+
+    fn outcome_selected(&self, outcome: &str) -> bool {
+        self.drafts.callback_outcome == outcome
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct CaseQuery {
+    done: Option<String>,
+}
+
+/// `GET /console/cases/{id}`
+pub(crate) async fn case(
+    State(state): State<AppState>,
+    web: Web<Staff>,
+    Path(id): Path<String>,
+    Query(query): Query<CaseQuery>,
+) -> Result<Response, WebError> {
+    let view = web.who.desk(&state).view(case_id(&id)?).await?;
+    let done = match query.done.as_deref() {
+        Some("recommended") => Some("Your recommendation was recorded."),
+        Some("asked") => Some("Your question was sent to the authority."),
+        Some("called") => Some("The call-back was recorded."),
+        Some("approved") => Some("The demand was approved."),
+        Some("redirected") => Some(
+            "The account is an enterprise customer's: the demand was redirected to the customer, \
+             and the authority has the letter.",
+        ),
+        Some("rejected") => Some("The demand was rejected; the authority will see the reason."),
+        _ => None,
+    };
+    let page = case_page(&state, web.chrome, view, done, None, Drafts::default()).await?;
+    Ok(render(&page)?.into_response())
+}
+
+async fn case_page(
+    state: &AppState,
+    chrome: Chrome,
+    view: CaseView,
+    done: Option<&'static str>,
+    error: Option<String>,
+    drafts: Drafts,
+) -> Result<CasePage, WebError> {
+    let case = &view.case;
+    let now = state.clock.now();
+    let decision = stored_decision(case)?;
+    let demand = Demand::from_json(&view.document).ok().map(|mut demand| {
+        demand.received_at = Some(case.received_at);
+        demand
+    });
+    let recommendation: Option<RecordedRecommendation> = case
+        .recommendation
+        .clone()
+        .map(serde_json::from_value)
+        .transpose()
+        .map_err(ApiError::internal)?;
+    let approved: Option<Scope> = case
+        .scope
+        .clone()
+        .map(serde_json::from_value)
+        .transpose()
+        .map_err(ApiError::internal)?;
+    // The call-back number is writ's own record of the authority, never the demand's.
+    let agency = view.agency.as_ref().map(|agency| AgencyView {
+        name: agency.name.clone(),
+        country: agency.country.to_string(),
+        callback_phone: agency.callback_phone.to_string(),
+    });
+    let allowed = match (&demand, &decision) {
+        (Some(demand), Some(decision)) => Some(Scope::allowed_by(demand, decision)),
+        _ => None,
+    };
+
+    let reviewer = matches!(chrome.role, Role::Reviewer | Role::Approver);
+    let in_review = matches!(case.state, CaseState::Received | CaseState::InReview);
+    let has_gate = decision
+        .as_ref()
+        .is_some_and(|d| !pending_gates(d).is_empty());
+    let own_recommendation = chrome.role == Role::Approver
+        && recommendation
+            .as_ref()
+            .is_some_and(|r| r.by_name == chrome.username);
+    let can_decide = chrome.role == Role::Approver
+        && case.state == CaseState::InReview
+        && recommendation.is_some()
+        && !own_recommendation;
+
+    let categories = allowed
+        .as_ref()
+        .map(|scope| {
+            scope
+                .categories()
+                .iter()
+                .map(|c| Choice {
+                    value: c.as_str().to_owned(),
+                    label: category_label(*c).to_owned(),
+                    checked: drafts
+                        .categories
+                        .as_ref()
+                        .is_none_or(|kept| kept.iter().any(|k| k == c.as_str())),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let targets = allowed
+        .as_ref()
+        .map(|scope| {
+            scope
+                .targets()
+                .iter()
+                .map(|t| {
+                    let value = target_choice(t);
+                    Choice {
+                        checked: drafts
+                            .targets
+                            .as_ref()
+                            .is_none_or(|kept| kept.contains(&value)),
+                        value,
+                        label: scope_target_label(t),
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+
+    let authority = agency
+        .as_ref()
+        .map_or_else(|| "The authority".to_owned(), |a| a.name.clone());
+    Ok(CasePage {
+        id: case.id.to_string(),
+        reference: case.reference.clone(),
+        state: StateBadge::of(case.state),
+        emergency: case.emergency,
+        instrument: case.instrument.clone(),
+        country: case.authority_country.to_string(),
+        received: when(case.received_at),
+        deadline: case
+            .deadline
+            .map(|d| format!("{} ({})", when(d), due(d, now))),
+        pressing: case.deadline.is_some_and(|d| is_pressing(d, now)),
+        demand: demand.as_ref().map(demand_facts),
+        demand_json: pretty(&view.document),
+        decision: decision.as_ref().map(decision_view),
+        documents: view
+            .documents
+            .iter()
+            .map(|d| DocumentRow {
+                id: d.id,
+                filename: d.filename.clone(),
+                size: size_label(d.size),
+                sha256: d.sha256.clone(),
+            })
+            .collect(),
+        messages: messages(&view.messages, &authority),
+        callbacks: view
+            .callbacks
+            .iter()
+            .map(|c| CallbackRow {
+                by: actor_name(&c.caller),
+                number: c.number.clone(),
+                at: when(c.called_at),
+                outcome: outcome_label(c.outcome),
+                confirmed: c.outcome == CallbackOutcome::Confirmed,
+                notes: c.notes.clone(),
+            })
+            .collect(),
+        notices: view.notices.iter().map(notice_row).collect(),
+        recommendation: recommendation.as_ref().map(|r| RecommendationView {
+            by: r.by_name.clone(),
+            approve: r.recommendation == RecommendationKind::Approve,
+            reason: r.reason.clone(),
+            at: when(r.at),
+            scope: scope_view(&r.scope),
+        }),
+        approved_scope: approved.as_ref().map(scope_view),
+        rejection_reason: case.rejection_reason.clone(),
+        can_review: reviewer && in_review,
+        can_callback: reviewer
+            && (case.emergency || has_gate)
+            && matches!(
+                case.state,
+                CaseState::Received | CaseState::InReview | CaseState::AwaitingClarification
+            ),
+        can_decide,
+        own_recommendation: own_recommendation && case.state == CaseState::InReview,
+        categories,
+        targets,
+        now_local: datetime_local(now),
+        agency,
+        chrome,
+        error,
+        done,
+        drafts,
+    })
+}
+
+/// The engine's decision stored with the case, if it has one.
+fn stored_decision(case: &CaseRecord) -> Result<Option<Decision>, ApiError> {
+    case.decision
+        .clone()
+        .map(serde_json::from_value::<Decision>)
+        .transpose()
+        .map_err(ApiError::internal)
+}
+
+fn decision_view(decision: &Decision) -> DecisionView {
+    let codes = |codes: &[writ_core::policy::Code]| {
+        codes
+            .iter()
+            .map(|c| c.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    DecisionView {
+        verdict: VerdictBadge::of(decision.verdict),
+        route: route_label(decision.route),
+        rule: decision.rule.clone().unwrap_or_else(|| "none".into()),
+        categories: decision
+            .categories
+            .iter()
+            .map(|c| OutcomeRow {
+                name: category_label(c.category).to_owned(),
+                allowed: c.decision == Outcome::Allow,
+                codes: codes(&c.codes),
+            })
+            .collect(),
+        targets: decision
+            .targets
+            .iter()
+            .map(|t| OutcomeRow {
+                name: format!("{} {}", kind_label(t.kind), t.value),
+                allowed: t.decision == Outcome::Allow,
+                codes: codes(&t.codes),
+            })
+            .collect(),
+        findings: decision
+            .findings
+            .iter()
+            .map(|f| FindingRow {
+                code: f.code.as_str().to_owned(),
+                severity: severity_label(f.severity),
+                message: f.message.clone(),
+                rule: f.rule.clone().unwrap_or_default(),
+                citation: f.citation.clone().unwrap_or_default(),
+                about: match (&f.category, &f.target) {
+                    (Some(category), _) => category_label(*category).to_owned(),
+                    (None, Some(target)) => target.clone(),
+                    (None, None) => String::new(),
+                },
+            })
+            .collect(),
+        deadline: decision.deadline.map(when),
+        preserve_until: decision.preserve_until.map(when),
+        notification: notification_text(decision),
+        gates: pending_gates(decision)
+            .into_iter()
+            .map(|code| {
+                format!(
+                    "{code}: cannot approve until {}",
+                    writ_core::review::gate_requirement(code)
+                )
+            })
+            .collect(),
+    }
+}
+
+fn notification_text(decision: &Decision) -> String {
+    let n = &decision.notification;
+    let who = match n.recipient {
+        Recipient::User => "the user",
+        Recipient::TenantAdmin => "the enterprise customer's administrator",
+        Recipient::None => "no one",
+    };
+    let when_ = match (n.when, n.not_before) {
+        (NotifyWhen::BeforeDisclosure, _) => "before disclosure".to_owned(),
+        (NotifyWhen::After, Some(at)) => format!("after disclosure, not before {}", when(at)),
+        (NotifyWhen::After, None) => "after disclosure".to_owned(),
+        (NotifyWhen::Never, _) => "never".to_owned(),
+    };
+    if n.recipient == Recipient::None || n.when == NotifyWhen::Never {
+        format!("No notice. {}", n.reason)
+    } else {
+        format!("Notify {who} {when_}. {}", n.reason)
+    }
+}
+
+fn demand_facts(demand: &Demand) -> DemandFacts {
+    let instrument = &demand.instrument;
+    let contact = demand
+        .authority
+        .contact
+        .as_ref()
+        .map(|c| {
+            [c.name.as_deref(), c.email.as_deref(), c.phone.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default();
+    let issuer = match &instrument.issuer.name {
+        Some(name) if !name.trim().is_empty() => format!(
+            "{name} ({})",
+            serde_label(&instrument.issuer.role).replace('_', " ")
+        ),
+        _ => serde_label(&instrument.issuer.role).replace('_', " "),
+    };
+    let nondisclosure = instrument
+        .nondisclosure
+        .as_ref()
+        .map(|n| {
+            let term = match n.term {
+                writ_core::demand::GagTerm::Until(until) => format!("until {}", when(until)),
+                writ_core::demand::GagTerm::Indefinite => "without an end date".to_owned(),
+            };
+            match &n.basis {
+                Some(basis) => format!("{term} ({basis})"),
+                None => term,
+            }
+        })
+        .unwrap_or_else(|| "none".into());
+    let offence = instrument
+        .offence
+        .as_ref()
+        .map(|o| {
+            let mut parts = Vec::new();
+            if let Some(description) = &o.description {
+                parts.push(description.clone());
+            }
+            if let Some(years) = o.max_penalty_years {
+                parts.push(format!("up to {years} years"));
+            }
+            parts.join(", ")
+        })
+        .unwrap_or_default();
+    DemandFacts {
+        authority: format!("{} ({})", demand.authority.name, demand.authority.country),
+        contact,
+        instrument: format!("{}, by {issuer}", instrument.kind),
+        issued: when(instrument.issued_at),
+        expires: instrument
+            .expires_at
+            .map(when)
+            .unwrap_or_else(|| "no expiry given".into()),
+        nondisclosure,
+        offence,
+        emergency: demand
+            .emergency
+            .as_ref()
+            .map(|e| {
+                e.justification
+                    .clone()
+                    .unwrap_or_else(|| "declared, without a justification".into())
+            })
+            .unwrap_or_default(),
+        action: serde_label(&demand.action),
+        categories: demand
+            .categories
+            .iter()
+            .map(|c| category_label(*c))
+            .collect::<Vec<_>>()
+            .join(", "),
+        period: period_label(demand.period),
+        targets: demand
+            .targets
+            .iter()
+            .map(|t| {
+                let mut label = format!("{} {}", kind_label(t.kind), t.raw);
+                if let Some(port) = t.port {
+                    label.push_str(&format!(", port {port}"));
+                }
+                if let Some(at) = t.at {
+                    label.push_str(&format!(", at {}", when(at)));
+                }
+                label
+            })
+            .collect(),
+    }
+}
+
+fn scope_view(scope: &Scope) -> ScopeView {
+    ScopeView {
+        categories: if scope.categories().is_empty() {
+            "none".into()
+        } else {
+            scope
+                .categories()
+                .iter()
+                .map(|c| category_label(*c))
+                .collect::<Vec<_>>()
+                .join(", ")
+        },
+        targets: scope.targets().iter().map(scope_target_label).collect(),
+        period: period_label(scope.period()),
+    }
+}
+
+fn scope_target_label(target: &ScopeTarget) -> String {
+    let mut label = format!("{} {}", kind_label(target.kind()), target.value());
+    if let Some(port) = target.port() {
+        label.push_str(&format!(", port {port}"));
+    }
+    if let Some(at) = target.at() {
+        label.push_str(&format!(", at {}", when(at)));
+    }
+    label
+}
+
+/// A target checkbox's value: the target as the review's `scope.targets` takes it.
+fn target_choice(target: &ScopeTarget) -> String {
+    let mut value = json!({"type": target.kind(), "value": target.value()});
+    if let Some(at) = target.at() {
+        value["at"] = json!(at);
+    }
+    if let Some(port) = target.port() {
+        value["port"] = json!(port);
+    }
+    value.to_string()
+}
+
+fn period_label(period: Option<Period>) -> String {
+    period.map_or_else(
+        || "none given".to_owned(),
+        |p| format!("{} to {}", when(p.from()), when(p.to())),
+    )
+}
+
+fn notice_row(notice: &Notice) -> NoticeRow {
+    NoticeRow {
+        recipient: match notice.recipient.as_str() {
+            "tenant_admin" => "Enterprise customer's administrator".into(),
+            "user" => "The user".into(),
+            other => other.to_owned(),
+        },
+        address: notice.address.clone(),
+        state: notice.state.clone(),
+        subject: notice.subject.clone(),
+        body: notice.body.clone(),
+    }
+}
+
+fn category_label(category: Category) -> &'static str {
+    match category {
+        Category::Subscriber => "subscriber information",
+        Category::IpIdentification => "IP identification",
+        Category::Traffic => "traffic records",
+        Category::Content => "content",
+    }
+}
+
+fn kind_label(kind: TargetKind) -> &'static str {
+    match kind {
+        TargetKind::Email => "e-mail",
+        TargetKind::Phone => "phone",
+        TargetKind::Username => "username",
+        TargetKind::AccountId => "account id",
+        TargetKind::Ip => "IP",
+        TargetKind::DeviceId => "device id",
+    }
+}
+
+fn route_label(route: Route) -> &'static str {
+    match route {
+        Route::Process => "process",
+        Route::RedirectEnterprise => "redirect to the enterprise customer",
+        Route::Mlat => "mutual legal assistance (MLAT)",
+        Route::Manual => "manual handling by counsel",
+        Route::None => "none",
+    }
+}
+
+fn severity_label(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Block => "block",
+        Severity::Refuse => "refuse",
+        Severity::Gate => "gate",
+        Severity::Warn => "warn",
+        Severity::Info => "info",
+    }
+}
+
+fn outcome_label(outcome: CallbackOutcome) -> &'static str {
+    match outcome {
+        CallbackOutcome::Confirmed => "confirmed",
+        CallbackOutcome::NotConfirmed => "not confirmed",
+        CallbackOutcome::NoAnswer => "no answer",
+    }
+}
+
+fn actor_name(actor: &writ_core::Actor) -> String {
+    match actor {
+        writ_core::Actor::Staff(name) | writ_core::Actor::Agency(name) => name.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// A serde enum's wire name (`snake_case`), for values without a label of their own.
+fn serde_label(value: &impl serde::Serialize) -> String {
+    match serde_json::to_value(value) {
+        Ok(Value::String(text)) => text,
+        _ => String::new(),
+    }
+}
+
+fn size_label(bytes: i64) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
+    } else {
+        format!("{} KB", (bytes + 1023) / 1024)
+    }
+}
+
+/// The demand's JSON, indented for reading (as it came, if it is not JSON).
+fn pretty(document: &str) -> String {
+    serde_json::from_str::<Value>(document)
+        .ok()
+        .and_then(|v| serde_json::to_string_pretty(&v).ok())
+        .unwrap_or_else(|| document.to_owned())
+}
+
+// ---------------------------------------------------------------- the forms
+
+/// One use of a form: what it records (for a refusal's message), the `done` note of the
+/// page it leads to, and what was typed.
+struct Attempt {
+    what: &'static str,
+    done: &'static str,
+    drafts: Drafts,
+}
+
+/// On success back to the case page; on a refusal the page again with the reason and
+/// what was typed.
+async fn after(
+    state: &AppState,
+    staff: &crate::access::CaseDesk<'_>,
+    chrome: Chrome,
+    id: &str,
+    attempt: Attempt,
+    outcome: Result<CaseRecord, ApiError>,
+) -> Result<Response, WebError> {
+    let Attempt { what, done, drafts } = attempt;
+    let error = match outcome {
+        Ok(case) => {
+            // An approved demand for an enterprise customer's account is redirected instead.
+            let done = match case.state {
+                CaseState::Redirected => "redirected",
+                _ => done,
+            };
+            return Ok(
+                Redirect::to(&format!("/console/cases/{}?done={done}", case.id)).into_response(),
+            );
+        }
+        Err(error) => error,
+    };
+    let Some((status, message)) = explain(&error) else {
+        return Err(error.into());
+    };
+    let view = staff.view(case_id(id)?).await?;
+    let page = case_page(
+        state,
+        chrome,
+        view,
+        None,
+        Some(format!("{what} not recorded. {message}")),
+        drafts,
+    )
+    .await?;
+    Ok((status, render(&page)?).into_response())
+}
+
+fn bad_request(field: &str, message: String) -> ApiError {
+    ApiError::BadRequest {
+        field: Some(field.into()),
+        message,
+    }
+}
+
+/// `POST /console/cases/{id}/review`: `recommendation` (approve or reject), `reason`,
+/// and for an approval the `category` and `target` boxes left checked.
+pub(crate) async fn review(
+    State(state): State<AppState>,
+    web: Web<Reviewer>,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Result<Response, WebError> {
+    let drafts = Drafts {
+        recommendation: form.get("recommendation").to_owned(),
+        reason: form.get("reason").to_owned(),
+        categories: (form.get("narrow_categories") == "1")
+            .then(|| form.all("category").map(str::to_owned).collect()),
+        targets: (form.get("narrow_targets") == "1")
+            .then(|| form.all("target").map(str::to_owned).collect()),
+        ..Drafts::default()
+    };
+    let outcome = match recommendation_of(&drafts) {
+        Ok(recommendation) => {
+            web.who
+                .desk(&state)
+                .recommend(case_id(&id)?, &recommendation)
+                .await
+        }
+        Err(error) => Err(error),
+    };
+    let desk = web.who.desk(&state);
+    after(
+        &state,
+        &desk,
+        web.chrome,
+        &id,
+        Attempt {
+            what: "Recommendation",
+            done: "recommended",
+            drafts,
+        },
+        outcome,
+    )
+    .await
+}
+
+/// The review form as the desk takes it: narrowing only for an approval, and only of
+/// what the form offered.
+fn recommendation_of(drafts: &Drafts) -> Result<Recommendation, ApiError> {
+    let kind = drafts.recommendation.as_str();
+    if kind != "approve" && kind != "reject" {
+        return Err(bad_request(
+            "recommendation",
+            "recommendation: choose approve or reject".into(),
+        ));
+    }
+    let mut body = json!({"recommendation": kind, "reason": drafts.reason.trim()});
+    if kind == "approve" {
+        let mut scope = serde_json::Map::new();
+        if let Some(categories) = &drafts.categories {
+            scope.insert("categories".into(), json!(categories));
+        }
+        if let Some(targets) = &drafts.targets {
+            let targets = targets
+                .iter()
+                .enumerate()
+                .map(|(i, t)| {
+                    serde_json::from_str::<Value>(t).map_err(|_| {
+                        bad_request(
+                            &format!("scope.targets[{i}]"),
+                            format!("scope.targets[{i}]: not a target this form offered"),
+                        )
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            scope.insert("targets".into(), Value::Array(targets));
+        }
+        if !scope.is_empty() {
+            body["scope"] = Value::Object(scope);
+        }
+    }
+    Recommendation::from_value(body).map_err(|e| ApiError::BadRequest {
+        message: e.to_string(),
+        field: Some(e.field),
+    })
+}
+
+/// `POST /console/cases/{id}/clarification` (`question`).
+pub(crate) async fn clarification(
+    State(state): State<AppState>,
+    web: Web<Reviewer>,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Result<Response, WebError> {
+    let question = form.get("question").trim().to_owned();
+    let outcome = match required("question", &question) {
+        Ok(()) => {
+            web.who
+                .desk(&state)
+                .request_clarification(case_id(&id)?, &question)
+                .await
+        }
+        Err(error) => Err(error),
+    };
+    let drafts = Drafts {
+        question,
+        ..Drafts::default()
+    };
+    let desk = web.who.desk(&state);
+    after(
+        &state,
+        &desk,
+        web.chrome,
+        &id,
+        Attempt {
+            what: "Question",
+            done: "asked",
+            drafts,
+        },
+        outcome,
+    )
+    .await
+}
+
+/// `POST /console/cases/{id}/callback` (`outcome`, `called_at` in UTC, `notes`): the
+/// call-back to the number writ holds for the authority.
+pub(crate) async fn callback(
+    State(state): State<AppState>,
+    web: Web<Reviewer>,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Result<Response, WebError> {
+    let drafts = Drafts {
+        callback_outcome: form.get("outcome").to_owned(),
+        callback_at: form.get("called_at").to_owned(),
+        callback_notes: form.get("notes").trim().to_owned(),
+        ..Drafts::default()
+    };
+    let outcome = match callback_of(&drafts) {
+        Ok((called_at, outcome)) => {
+            web.who
+                .desk(&state)
+                .record_callback(case_id(&id)?, called_at, outcome, &drafts.callback_notes)
+                .await
+        }
+        Err(error) => Err(error),
+    };
+    let desk = web.who.desk(&state);
+    after(
+        &state,
+        &desk,
+        web.chrome,
+        &id,
+        Attempt {
+            what: "Call-back",
+            done: "called",
+            drafts,
+        },
+        outcome,
+    )
+    .await
+}
+
+fn callback_of(drafts: &Drafts) -> Result<(Timestamp, CallbackOutcome), ApiError> {
+    let outcome: CallbackOutcome =
+        serde_json::from_value(Value::String(drafts.callback_outcome.clone())).map_err(|_| {
+            bad_request(
+                "outcome",
+                "outcome: choose confirmed, not confirmed or no answer".into(),
+            )
+        })?;
+    let called_at = parse_datetime_local(&drafts.callback_at).ok_or_else(|| {
+        bad_request(
+            "called_at",
+            "called_at: give the time of the call (UTC), like 2026-03-02T09:00".into(),
+        )
+    })?;
+    Ok((called_at, outcome))
+}
+
+/// `POST /console/cases/{id}/approve` (`reason`, optional).
+pub(crate) async fn approve(
+    State(state): State<AppState>,
+    web: Web<Approver>,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Result<Response, WebError> {
+    let reason = form.get("reason").trim().to_owned();
+    let outcome = web.who.desk(&state).approve(case_id(&id)?, &reason).await;
+    let drafts = Drafts {
+        decision_reason: reason,
+        ..Drafts::default()
+    };
+    let desk = web.who.desk(&state);
+    after(
+        &state,
+        &desk,
+        web.chrome,
+        &id,
+        Attempt {
+            what: "Approval",
+            done: "approved",
+            drafts,
+        },
+        outcome,
+    )
+    .await
+}
+
+/// `POST /console/cases/{id}/reject` (`reason`, which the authority will read).
+pub(crate) async fn reject(
+    State(state): State<AppState>,
+    web: Web<Approver>,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Result<Response, WebError> {
+    let reason = form.get("reason").trim().to_owned();
+    let outcome = match required("reason", &reason) {
+        Ok(()) => web.who.desk(&state).reject(case_id(&id)?, &reason).await,
+        Err(error) => Err(error),
+    };
+    let drafts = Drafts {
+        decision_reason: reason,
+        ..Drafts::default()
+    };
+    let desk = web.who.desk(&state);
+    after(
+        &state,
+        &desk,
+        web.chrome,
+        &id,
+        Attempt {
+            what: "Rejection",
+            done: "rejected",
+            drafts,
+        },
+        outcome,
+    )
+    .await
+}
+
+/// `GET /console/cases/{id}/documents/{document}`: the signed order, as a download.
+pub(crate) async fn document(
+    State(state): State<AppState>,
+    web: Web<Staff>,
+    Path((id, document)): Path<(String, i64)>,
+) -> Result<Response, WebError> {
+    let (info, content) = web
+        .who
+        .desk(&state)
+        .document(case_id(&id)?, document)
+        .await?;
+    // The name goes into a header: only plain characters survive.
+    let filename: String = info
+        .filename
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    Ok((
+        [
+            (header::CONTENT_TYPE, info.media_type),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        content,
+    )
+        .into_response())
+}

@@ -1,0 +1,339 @@
+//! The portal: what a requesting authority's user sees. Its own demands, a form to
+//! submit one (the demand's JSON and the signed order as a PDF), and each demand's
+//! state, thread and letters, with forms to answer a question or withdraw.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use writ_core::{CaseId, CaseState};
+use writ_store::CaseRecord;
+
+use super::error::{explain, human_size};
+use super::view::{MessageRow, StateBadge, due, messages, when};
+use super::{Chrome, FormData, Web, WebError, render};
+use crate::ApiError;
+use crate::access::{AgencyUser, AppState, MAX_ORDER_BYTES, SignedOrder};
+
+/// One of the authority's demands in its list.
+struct DemandRow {
+    id: String,
+    reference: String,
+    instrument: String,
+    state: StateBadge,
+    received: String,
+    deadline: String,
+}
+
+#[derive(Template)]
+#[template(path = "portal.html")]
+struct PortalPage {
+    chrome: Chrome,
+    demands: Vec<DemandRow>,
+    /// What is in the demand textarea (kept when a submission is refused).
+    draft: String,
+    error: Option<String>,
+    /// The field the error names (`demand`, `order`, or a field of the demand).
+    bad_field: String,
+    max_order: String,
+}
+
+impl PortalPage {
+    /// Whether the error is about the uploaded order rather than the demand's JSON.
+    fn error_is_about_order(&self) -> bool {
+        self.bad_field == "order"
+    }
+}
+
+/// `GET /portal`
+pub(crate) async fn home(
+    State(state): State<AppState>,
+    web: Web<AgencyUser>,
+) -> Result<Response, WebError> {
+    portal_page(&state, web, StatusCode::OK, String::new(), None).await
+}
+
+async fn portal_page(
+    state: &AppState,
+    web: Web<AgencyUser>,
+    status: StatusCode,
+    draft: String,
+    error: Option<(String, String)>,
+) -> Result<Response, WebError> {
+    let now = state.clock.now();
+    let demands = own_demands(state, &web.who)
+        .await?
+        .iter()
+        .map(|case| DemandRow {
+            id: case.id.to_string(),
+            reference: case.reference.clone(),
+            instrument: case.instrument.clone(),
+            state: StateBadge::of(case.state),
+            received: when(case.received_at),
+            deadline: case
+                .deadline
+                .filter(|_| is_open(case.state))
+                .map(|d| due(d, now))
+                .unwrap_or_default(),
+        })
+        .collect();
+    let (error, bad_field) = match error {
+        Some((message, field)) => (Some(message), field),
+        None => (None, String::new()),
+    };
+    let page = PortalPage {
+        chrome: web.chrome,
+        demands,
+        draft,
+        error,
+        bad_field,
+        max_order: human_size(MAX_ORDER_BYTES),
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+/// The authority's own demands, newest first.
+async fn own_demands(state: &AppState, agency: &AgencyUser) -> Result<Vec<CaseRecord>, ApiError> {
+    agency.desk(state).list().await
+}
+
+fn is_open(state: CaseState) -> bool {
+    matches!(
+        state,
+        CaseState::Received | CaseState::InReview | CaseState::AwaitingClarification
+    )
+}
+
+/// `POST /portal/demands` (multipart: `demand`, the JSON; `order`, the signed PDF).
+pub(crate) async fn submit(
+    State(state): State<AppState>,
+    web: Web<AgencyUser>,
+    form: FormData,
+) -> Result<Response, WebError> {
+    let document = form.get("demand").to_owned();
+    let refused = |message: &str, field: &str| Some((message.to_owned(), field.to_owned()));
+    if document.trim().is_empty() {
+        let error = refused("demand: paste the demand's JSON", "demand");
+        return portal_page(&state, web, StatusCode::BAD_REQUEST, document, error).await;
+    }
+    let Some(upload) = form.file("order") else {
+        let error = refused("order: attach the signed order, as a PDF file", "order");
+        return portal_page(&state, web, StatusCode::BAD_REQUEST, document, error).await;
+    };
+    // The desk checks the order (a PDF, at most 10 MB, a plain file name).
+    let order = SignedOrder {
+        filename: upload.filename.clone(),
+        bytes: upload.bytes.to_vec(),
+    };
+    let submitted = web
+        .who
+        .desk(&state)
+        .submit_with_order(&document, Some(order))
+        .await;
+    match submitted {
+        Ok(case) => {
+            Ok(Redirect::to(&format!("/portal/demands/{}?received=1", case.id)).into_response())
+        }
+        Err(error) => {
+            let field = match &error {
+                ApiError::BadRequest { field, .. } => field.clone().unwrap_or_default(),
+                _ => String::new(),
+            };
+            let Some((status, message)) = explain(&error) else {
+                return Err(error.into());
+            };
+            portal_page(&state, web, status, document, Some((message, field))).await
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "portal_demand.html")]
+struct DemandPage {
+    chrome: Chrome,
+    id: String,
+    reference: String,
+    instrument: String,
+    state: StateBadge,
+    received: String,
+    deadline: Option<String>,
+    rejection_reason: Option<String>,
+    messages: Vec<MessageRow>,
+    letter: Option<String>,
+    /// The acknowledgement, right after submission.
+    acknowledgement: Option<String>,
+    done: Option<&'static str>,
+    awaiting_answer: bool,
+    can_withdraw: bool,
+    error: Option<String>,
+    message_draft: String,
+    withdraw_draft: String,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct DemandQuery {
+    received: Option<String>,
+    done: Option<String>,
+}
+
+/// What was typed into the page's forms, kept when one is refused.
+#[derive(Default)]
+struct Drafts {
+    message: String,
+    withdraw: String,
+}
+
+/// `GET /portal/demands/{id}`: the authority's own demand; another's is not found.
+pub(crate) async fn demand(
+    State(state): State<AppState>,
+    web: Web<AgencyUser>,
+    Path(id): Path<String>,
+    Query(query): Query<DemandQuery>,
+) -> Result<Response, WebError> {
+    let done = match query.done.as_deref() {
+        Some("answered") => Some("Your message was sent."),
+        Some("withdrawn") => Some("The demand was withdrawn."),
+        _ => None,
+    };
+    let page = demand_page(&state, web, &id, query.received.is_some(), done).await?;
+    page.into_response(StatusCode::OK, None, Drafts::default())
+}
+
+async fn demand_page(
+    state: &AppState,
+    web: Web<AgencyUser>,
+    id: &str,
+    just_received: bool,
+    done: Option<&'static str>,
+) -> Result<DemandPage, WebError> {
+    let status = web.who.desk(state).demand(case_id(id)?).await?;
+    let case = &status.case;
+    let now = state.clock.now();
+    Ok(DemandPage {
+        id: case.id.to_string(),
+        reference: case.reference.clone(),
+        instrument: case.instrument.clone(),
+        state: StateBadge::of(case.state),
+        received: when(case.received_at),
+        deadline: case
+            .deadline
+            .filter(|_| is_open(case.state))
+            .map(|d| format!("{} ({})", when(d), due(d, now))),
+        rejection_reason: case.rejection_reason.clone(),
+        messages: messages(&status.messages, "You"),
+        letter: status.letter.clone(),
+        acknowledgement: just_received.then(|| {
+            format!(
+                "Received at {} under case {}. You will be told of every change to its state.",
+                when(case.received_at),
+                case.id
+            )
+        }),
+        done,
+        awaiting_answer: case.state == CaseState::AwaitingClarification,
+        can_withdraw: matches!(
+            case.state,
+            CaseState::Received
+                | CaseState::InReview
+                | CaseState::AwaitingClarification
+                | CaseState::Approved
+                | CaseState::Collecting
+        ),
+        chrome: web.chrome,
+        error: None,
+        message_draft: String::new(),
+        withdraw_draft: String::new(),
+    })
+}
+
+impl DemandPage {
+    fn into_response(
+        mut self,
+        status: StatusCode,
+        error: Option<String>,
+        drafts: Drafts,
+    ) -> Result<Response, WebError> {
+        self.error = error;
+        self.message_draft = drafts.message;
+        self.withdraw_draft = drafts.withdraw;
+        Ok((status, render(&self)?).into_response())
+    }
+}
+
+/// Runs a form's desk call; on success back to the demand, on a refusal the page again
+/// with the reason and what was typed.
+async fn act(
+    state: &AppState,
+    web: Web<AgencyUser>,
+    id: &str,
+    drafts: Drafts,
+    done: &str,
+    outcome: Result<CaseRecord, ApiError>,
+) -> Result<Response, WebError> {
+    match outcome {
+        Ok(case) => {
+            Ok(Redirect::to(&format!("/portal/demands/{}?done={done}", case.id)).into_response())
+        }
+        Err(error) => {
+            let Some((status, message)) = explain(&error) else {
+                return Err(error.into());
+            };
+            let page = demand_page(state, web, id, false, None).await?;
+            page.into_response(status, Some(message), drafts)
+        }
+    }
+}
+
+/// `POST /portal/demands/{id}/messages` (`body`): a message, or the answer to a question.
+pub(crate) async fn answer(
+    State(state): State<AppState>,
+    web: Web<AgencyUser>,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Result<Response, WebError> {
+    let body = form.get("body").trim().to_owned();
+    let outcome = match required("body", &body) {
+        Ok(()) => web.who.desk(&state).message(case_id(&id)?, &body).await,
+        Err(error) => Err(error),
+    };
+    let drafts = Drafts {
+        message: body,
+        ..Drafts::default()
+    };
+    act(&state, web, &id, drafts, "answered", outcome).await
+}
+
+/// `POST /portal/demands/{id}/withdraw` (`reason`).
+pub(crate) async fn withdraw(
+    State(state): State<AppState>,
+    web: Web<AgencyUser>,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Result<Response, WebError> {
+    let reason = form.get("reason").trim().to_owned();
+    let outcome = match required("reason", &reason) {
+        Ok(()) => web.who.desk(&state).withdraw(case_id(&id)?, &reason).await,
+        Err(error) => Err(error),
+    };
+    let drafts = Drafts {
+        withdraw: reason,
+        ..Drafts::default()
+    };
+    act(&state, web, &id, drafts, "withdrawn", outcome).await
+}
+
+/// A malformed id names no case: not found, like any other that does not exist.
+pub(crate) fn case_id(text: &str) -> Result<CaseId, ApiError> {
+    CaseId::parse(text).map_err(|_| ApiError::NotFound)
+}
+
+pub(crate) fn required(field: &'static str, text: &str) -> Result<(), ApiError> {
+    if text.trim().is_empty() {
+        return Err(ApiError::BadRequest {
+            field: Some(field.into()),
+            message: format!("{field}: must not be empty"),
+        });
+    }
+    Ok(())
+}

@@ -1,0 +1,749 @@
+//! The web UI over HTTP, as a browser drives it: forms, cookies, redirects. (The real
+//! browser runs in tests/browser at the repository's root.)
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+use writ_core::{Clock, Role};
+
+use crate::helpers::{Person, TestApp, spawn_app};
+
+const EXAMPLE: &str = include_str!("../../../writ-core/tests/demands/policy-example.json");
+const PDF: &[u8] =
+    b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+const CSP: &str = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; \
+                   form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// A browser in miniature: keeps cookies, does not follow redirects.
+struct Browser<'a> {
+    app: &'a TestApp,
+    client: reqwest::Client,
+    cookies: BTreeMap<String, String>,
+}
+
+struct Page {
+    status: u16,
+    headers: reqwest::header::HeaderMap,
+    body: String,
+}
+
+impl Page {
+    fn location(&self) -> &str {
+        self.headers
+            .get("location")
+            .map(|v| v.to_str().unwrap())
+            .unwrap_or("")
+    }
+
+    /// The value of the first hidden `csrf` field.
+    fn csrf(&self) -> String {
+        let marker = r#"name="csrf" value=""#;
+        let start = self.body.find(marker).expect("a form with a csrf field") + marker.len();
+        let end = self.body[start..].find('"').unwrap();
+        self.body[start..start + end].to_owned()
+    }
+}
+
+impl<'a> Browser<'a> {
+    fn new(app: &'a TestApp) -> Self {
+        Self {
+            app,
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            cookies: BTreeMap::new(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn send(&mut self, request: reqwest::RequestBuilder) -> Page {
+        let response = request
+            .header("cookie", self.cookie_header())
+            .send()
+            .await
+            .unwrap();
+        for set in response.headers().get_all("set-cookie") {
+            let set = set.to_str().unwrap();
+            let (pair, attributes) = set.split_once(';').unwrap_or((set, ""));
+            let (name, value) = pair.split_once('=').unwrap();
+            if value.is_empty() || attributes.contains("Max-Age=0") {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_owned(), value.to_owned());
+            }
+        }
+        Page {
+            status: response.status().as_u16(),
+            headers: response.headers().clone(),
+            body: response.text().await.unwrap(),
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> Page {
+        let request = self.client.get(format!("{}{path}", self.app.address));
+        self.send(request).await
+    }
+
+    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
+        let request = self
+            .client
+            .post(format!("{}{path}", self.app.address))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body);
+        self.send(request).await
+    }
+
+    async fn post_multipart(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: Option<(&str, &str, &[u8])>,
+    ) -> Page {
+        let boundary = "writ-test-boundary-7d3f";
+        let mut body: Vec<u8> = Vec::new();
+        for (name, value) in fields {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        if let Some((name, filename, bytes)) = file {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\nContent-Type: application/pdf\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let request = self
+            .client
+            .post(format!("{}{path}", self.app.address))
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body);
+        self.send(request).await
+    }
+
+    /// Signs in through the form with `code`; the answer to the form's post.
+    async fn log_in_with(&mut self, person: &Person, code: &str) -> Page {
+        let form = self.get("/login").await;
+        assert_eq!(form.status, 200);
+        let csrf = form.csrf();
+        self.post(
+            "/login",
+            &[
+                ("csrf", &csrf),
+                ("username", &person.username),
+                ("password", &person.password),
+                ("totp", code),
+            ],
+        )
+        .await
+    }
+
+    /// Signs in with the current code and follows the redirect home.
+    async fn log_in(&mut self, person: &Person) -> Page {
+        let code = person.totp.code_at(self.app.clock.now());
+        let answer = self.log_in_with(person, &code).await;
+        assert_eq!(answer.status, 303, "{}", answer.body);
+        let home = answer.location().to_owned();
+        self.get(&home).await
+    }
+
+    /// Submits a demand through the portal's form; the new case's id.
+    async fn submit(&mut self, document: &str) -> String {
+        let portal = self.get("/portal").await;
+        let csrf = portal.csrf();
+        let answer = self
+            .post_multipart(
+                "/portal/demands",
+                &[("csrf", &csrf), ("demand", document)],
+                Some(("order", "warrant.pdf", PDF)),
+            )
+            .await;
+        assert_eq!(answer.status, 303, "{}", answer.body);
+        let location = answer.location();
+        let id = location
+            .strip_prefix("/portal/demands/")
+            .and_then(|rest| rest.strip_suffix("?received=1"))
+            .unwrap_or_else(|| panic!("redirected to {location}"));
+        id.to_owned()
+    }
+}
+
+/// As askama writes text into HTML.
+fn escaped(text: &str) -> String {
+    text.replace('&', "&#38;")
+        .replace('<', "&#60;")
+        .replace('>', "&#62;")
+        .replace('"', "&#34;")
+        .replace('\'', "&#39;")
+}
+
+struct World {
+    app: TestApp,
+    spd: Person,
+    bka: Person,
+    reviewer: Person,
+    approver: Person,
+}
+
+async fn world() -> World {
+    let app = spawn_app().await;
+    app.add_agency("seattle-pd", "US", "seattle.gov", "+12065550100")
+        .await;
+    app.add_agency("bka", "DE", "bka.bund.de", "+4961155000")
+        .await;
+    World {
+        spd: app
+            .add_person("areyes@seattle.gov", Role::Agency, Some("seattle-pd"))
+            .await,
+        bka: app
+            .add_person("kmueller@bka.bund.de", Role::Agency, Some("bka"))
+            .await,
+        reviewer: app.add_person("rita", Role::Reviewer, None).await,
+        approver: app.add_person("alex", Role::Approver, None).await,
+        app,
+    }
+}
+
+#[tokio::test]
+async fn signing_in_needs_the_password_and_the_second_factor() {
+    let w = world().await;
+    let mut browser = Browser::new(&w.app);
+
+    let page = browser.log_in_with(&w.spd, "").await;
+    assert_eq!(page.status, 401);
+    assert!(
+        page.body.contains("A second factor is required"),
+        "{}",
+        page.body
+    );
+    assert!(!browser.cookies.contains_key("writ_session"));
+
+    let page = browser.log_in_with(&w.spd, "000000").await;
+    let right = w.spd.totp.code_at(w.app.clock.now());
+    let page = if right == "000000" {
+        page
+    } else {
+        assert_eq!(page.status, 401);
+        assert!(
+            page.body.contains("That code is not right"),
+            "{}",
+            page.body
+        );
+        page
+    };
+    assert!(
+        !browser.cookies.contains_key("writ_session"),
+        "{}",
+        page.status
+    );
+
+    let mut wrong_password = clone_person(&w.spd);
+    wrong_password.password = "not the password at all".into();
+    let page = browser.log_in_with(&wrong_password, &right).await;
+    assert_eq!(page.status, 401);
+    assert!(page.body.contains("Wrong username or password"));
+
+    let page = browser.log_in_with(&w.spd, &right).await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    assert_eq!(page.location(), "/portal");
+    let cookie = page
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .find(|c| c.starts_with("writ_session="))
+        .expect("a session cookie");
+    for attribute in ["HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(cookie.contains(attribute), "{cookie}");
+    }
+    let portal = browser.get("/portal").await;
+    assert_eq!(portal.status, 200);
+    assert!(portal.body.contains("Submit a demand"));
+
+    // The same code is good once.
+    let mut again = Browser::new(&w.app);
+    let page = again.log_in_with(&w.spd, &right).await;
+    assert_eq!(page.status, 401);
+
+    // Staff land in the console.
+    let mut staff = Browser::new(&w.app);
+    let page = staff
+        .log_in_with(&w.reviewer, &w.reviewer.totp.code_at(w.app.clock.now()))
+        .await;
+    assert_eq!(page.location(), "/console");
+}
+
+fn clone_person(person: &Person) -> Person {
+    Person {
+        username: person.username.clone(),
+        password: person.password.clone(),
+        totp: writ_server::credentials::TotpSecret::parse(&person.totp.expose_base32()).unwrap(),
+        token: person.token.clone(),
+    }
+}
+
+#[tokio::test]
+async fn the_sign_in_form_needs_its_own_token() {
+    let w = world().await;
+    let mut browser = Browser::new(&w.app);
+    browser.get("/login").await;
+    let code = w.spd.totp.code_at(w.app.clock.now());
+    let page = browser
+        .post(
+            "/login",
+            &[
+                ("username", &w.spd.username),
+                ("password", &w.spd.password),
+                ("totp", &code),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 403);
+    assert!(!browser.cookies.contains_key("writ_session"));
+}
+
+#[tokio::test]
+async fn a_form_without_the_sessions_csrf_token_is_refused() {
+    let w = world().await;
+    let mut spd = Browser::new(&w.app);
+    spd.log_in(&w.spd).await;
+    let id = spd.submit(EXAMPLE).await;
+    let withdraw = format!("/portal/demands/{id}/withdraw");
+
+    let page = spd.post(&withdraw, &[("reason", "no token")]).await;
+    assert_eq!(page.status, 403, "{}", page.body);
+    assert!(page.body.contains("did not come from your current session"));
+    let page = spd
+        .post(&withdraw, &[("csrf", "forged"), ("reason", "bad token")])
+        .await;
+    assert_eq!(page.status, 403);
+    // Another session's token is no good either.
+    let mut other = Browser::new(&w.app);
+    w.app.clock.advance(time::Duration::seconds(30));
+    let other_page = other.log_in(&w.spd).await;
+    let page = spd
+        .post(
+            &withdraw,
+            &[("csrf", &other_page.csrf()), ("reason", "other token")],
+        )
+        .await;
+    assert_eq!(page.status, 403);
+    let page = spd
+        .post_multipart(
+            "/portal/demands",
+            &[("demand", EXAMPLE)],
+            Some(("order", "o.pdf", PDF)),
+        )
+        .await;
+    assert_eq!(page.status, 403, "a multipart form too");
+
+    let (_, status) = w
+        .app
+        .get_as(&w.spd.token, &format!("/api/v1/demands/{id}"))
+        .await;
+    assert_eq!(status["state"], "received", "nothing was withdrawn");
+
+    // With the token, it goes through.
+    let csrf = spd.get(&format!("/portal/demands/{id}")).await.csrf();
+    let page = spd
+        .post(
+            &withdraw,
+            &[("csrf", &csrf), ("reason", "suspect identified")],
+        )
+        .await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    let page = spd.get(page.location()).await;
+    assert!(page.body.contains("Withdrawn"));
+}
+
+#[tokio::test]
+async fn every_page_carries_the_csp_and_security_headers() {
+    let w = world().await;
+    let mut browser = Browser::new(&w.app);
+    let login = browser.get("/login").await;
+    let portal = browser.log_in(&w.spd).await;
+    let css = browser.get("/static/writ.css").await;
+    let missing = browser.get("/portal/demands/not-a-case").await;
+    for page in [&login, &portal, &css, &missing] {
+        assert_eq!(page.headers["content-security-policy"], CSP);
+        assert_eq!(page.headers["x-content-type-options"], "nosniff");
+        assert_eq!(page.headers["referrer-policy"], "no-referrer");
+    }
+    assert!(
+        portal.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert_eq!(css.status, 200);
+    assert!(
+        css.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/css")
+    );
+    assert_eq!(missing.status, 404);
+    for page in [&login, &portal] {
+        assert!(!page.body.contains("<script"), "no scripts");
+        assert!(!page.body.contains("style="), "no inline styles");
+        assert!(!page.body.contains("<style"), "no inline styles");
+    }
+    // The root sends people to sign in.
+    let root = browser.get("/").await;
+    assert_eq!((root.status, root.location()), (303, "/login"));
+}
+
+#[tokio::test]
+async fn signed_out_people_are_sent_to_sign_in_and_roles_are_kept_apart() {
+    let w = world().await;
+    let mut nobody = Browser::new(&w.app);
+    let page = nobody.get("/console").await;
+    assert_eq!(page.status, 303);
+    assert!(page.location().starts_with("/login"));
+
+    let mut spd = Browser::new(&w.app);
+    spd.log_in(&w.spd).await;
+    let page = spd.get("/console").await;
+    assert_eq!(page.status, 403);
+    assert!(page.body.contains("for the provider"), "{}", page.body);
+
+    let mut rita = Browser::new(&w.app);
+    rita.log_in(&w.reviewer).await;
+    let page = rita.get("/portal").await;
+    assert_eq!(page.status, 403);
+
+    // Signing out ends the session.
+    let portal = spd.get("/portal").await;
+    let page = spd.post("/logout", &[("csrf", &portal.csrf())]).await;
+    assert_eq!(page.status, 303);
+    let page = spd.get("/portal").await;
+    assert_eq!(page.status, 303, "signed out");
+}
+
+#[tokio::test]
+async fn a_demand_goes_through_the_forms_and_the_case_page_shows_the_engines_reasons() {
+    let w = world().await;
+    let mut spd = Browser::new(&w.app);
+    spd.log_in(&w.spd).await;
+    // A wildcard target, which the engine refuses with a finding.
+    let mut document: Value = serde_json::from_str(EXAMPLE).unwrap();
+    document["targets"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"type": "email", "value": "*@example.com"}));
+    let id = spd.submit(&document.to_string()).await;
+    let page = spd.get(&format!("/portal/demands/{id}?received=1")).await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains(&format!("under case {id}")),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("SEA-2026-0412"));
+    let list = spd.get("/portal").await;
+    assert!(list.body.contains(&format!("/portal/demands/{id}")));
+
+    let mut rita = Browser::new(&w.app);
+    let queue = rita.log_in(&w.reviewer).await;
+    assert!(queue.body.contains(&format!("/console/cases/{id}")));
+    let case = rita.get(&format!("/console/cases/{id}")).await;
+    assert_eq!(case.status, 200);
+
+    // Every finding of the decision is on the page: code, severity, message, rule, citation.
+    let (_, api) = w
+        .app
+        .get_as(&w.reviewer.token, &format!("/api/v1/cases/{id}"))
+        .await;
+    let decision = &api["decision"];
+    assert_eq!(decision["rule"], "US-3");
+    let findings = decision["findings"].as_array().unwrap();
+    assert!(!findings.is_empty());
+    for finding in findings {
+        for key in ["code", "severity", "message", "rule", "citation"] {
+            if let Some(text) = finding[key].as_str() {
+                assert!(
+                    case.body.contains(&escaped(text)),
+                    "{key} {text:?} is on the case page"
+                );
+            }
+        }
+    }
+    assert!(findings.iter().any(|f| f["code"] == "NOT_SPECIFIC"));
+    assert!(case.body.contains(r#"id="verdict">partial<"#));
+    let offered = |value: &str| {
+        format!(
+            r#"name="target" value="{}""#,
+            escaped(&json!({"type": "email", "value": value}).to_string())
+        )
+    };
+    assert!(
+        case.body.contains(&offered("alice@example.com")),
+        "an allowed target is offered for review"
+    );
+    assert!(
+        !case.body.contains(&offered("*@example.com")),
+        "a refused target is not offered for review"
+    );
+    assert!(
+        case.body.contains("warrant.pdf"),
+        "the signed order is listed"
+    );
+    assert!(
+        case.body.contains("/review"),
+        "a reviewer sees the review form"
+    );
+    assert!(!case.body.contains("/approve"), "but not the approval form");
+
+    // Review with the scope narrowed to content, for e-mail only.
+    let targets: Vec<Value> = decision["targets"].as_array().unwrap().clone();
+    let email = json!({"type": "email", "value": targets[0]["value"]}).to_string();
+    let csrf = case.csrf();
+    let page = rita
+        .post(
+            &format!("/console/cases/{id}/review"),
+            &[
+                ("csrf", &csrf),
+                ("recommendation", "approve"),
+                ("narrow_categories", "1"),
+                ("category", "content"),
+                ("narrow_targets", "1"),
+                ("target", &email),
+                ("reason", "the warrant is in order"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 303, "{}", page.body);
+
+    // A reviewer cannot approve (the extractor refuses before the desk).
+    let page = rita
+        .post(&format!("/console/cases/{id}/approve"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(page.status, 403);
+
+    let mut alex = Browser::new(&w.app);
+    alex.log_in(&w.approver).await;
+    let case = alex.get(&format!("/console/cases/{id}")).await;
+    assert!(case.body.contains("the warrant is in order"));
+    assert!(case.body.contains(&format!("/console/cases/{id}/approve")));
+    let page = alex
+        .post(
+            &format!("/console/cases/{id}/approve"),
+            &[("csrf", &case.csrf()), ("reason", "agreed")],
+        )
+        .await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    let case = alex.get(page.location()).await;
+    assert!(case.body.contains("The demand was approved."));
+    assert!(case.body.contains("Approved for disclosure"));
+
+    let (_, api) = w
+        .app
+        .get_as(&w.reviewer.token, &format!("/api/v1/cases/{id}"))
+        .await;
+    assert_eq!(api["state"], "approved");
+    assert_eq!(api["scope"]["categories"], json!(["content"]));
+    assert_eq!(api["scope"]["targets"].as_array().unwrap().len(), 1);
+
+    let page = spd.get(&format!("/portal/demands/{id}")).await;
+    assert!(
+        page.body.contains(r#"id="state">Approved<"#),
+        "{}",
+        page.body
+    );
+}
+
+#[tokio::test]
+async fn a_refused_action_comes_back_on_the_page_with_its_reason() {
+    let w = world().await;
+    let mut spd = Browser::new(&w.app);
+    spd.log_in(&w.spd).await;
+    let id = spd.submit(EXAMPLE).await;
+
+    let mut alex = Browser::new(&w.app);
+    alex.log_in(&w.approver).await;
+    let case = alex.get(&format!("/console/cases/{id}")).await;
+    let review = format!("/console/cases/{id}/review");
+    // No reason: the field is named, what was chosen is kept.
+    let page = alex
+        .post(
+            &review,
+            &[
+                ("csrf", &case.csrf()),
+                ("recommendation", "approve"),
+                ("reason", " "),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 400);
+    assert!(page.body.contains("reason: must say why"), "{}", page.body);
+    assert!(page.body.contains(r#"value="approve" required checked"#));
+    // The approver recommends, then may not approve it: four eyes.
+    let page = alex
+        .post(
+            &review,
+            &[
+                ("csrf", &case.csrf()),
+                ("recommendation", "approve"),
+                ("reason", "fine"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 303);
+    let case = alex.get(&format!("/console/cases/{id}")).await;
+    assert!(case.body.contains("a different approver must decide"));
+    let page = alex
+        .post(
+            &format!("/console/cases/{id}/approve"),
+            &[("csrf", &case.csrf())],
+        )
+        .await;
+    assert_eq!(page.status, 403, "{}", page.body);
+    assert!(page.body.contains("four eyes"), "{}", page.body);
+}
+
+#[tokio::test]
+async fn submission_errors_name_the_field_and_keep_what_was_typed() {
+    let w = world().await;
+    let mut spd = Browser::new(&w.app);
+    let portal = spd.log_in(&w.spd).await;
+    let csrf = portal.csrf();
+
+    let broken = EXAMPLE.replace(r#""us.search_warrant""#, "42");
+    let page = spd
+        .post_multipart(
+            "/portal/demands",
+            &[("csrf", &csrf), ("demand", &broken)],
+            Some(("order", "order.pdf", PDF)),
+        )
+        .await;
+    assert_eq!(page.status, 400);
+    assert!(page.body.contains("instrument.type"), "{}", page.body);
+    assert!(
+        page.body.contains(&escaped(&broken)),
+        "the textarea keeps the text"
+    );
+
+    let page = spd
+        .post_multipart(
+            "/portal/demands",
+            &[("csrf", &csrf), ("demand", EXAMPLE)],
+            Some(("order", "order.pdf", b"GIF89a not a pdf")),
+        )
+        .await;
+    assert_eq!(page.status, 400);
+    assert!(page.body.contains("order: "), "{}", page.body);
+    assert!(page.body.contains("PDF"), "{}", page.body);
+
+    let page = spd
+        .post_multipart(
+            "/portal/demands",
+            &[("csrf", &csrf), ("demand", EXAMPLE)],
+            None,
+        )
+        .await;
+    assert_eq!(page.status, 400);
+    assert!(page.body.contains("order: attach the signed order"));
+
+    let too_big = {
+        let mut pdf = b"%PDF-1.4\n".to_vec();
+        pdf.resize(11 * 1024 * 1024, b'0');
+        pdf
+    };
+    let page = spd
+        .post_multipart(
+            "/portal/demands",
+            &[("csrf", &csrf), ("demand", EXAMPLE)],
+            Some(("order", "order.pdf", &too_big)),
+        )
+        .await;
+    assert_eq!(page.status, 413);
+
+    let (_, cases) = w.app.get_as(&w.reviewer.token, "/api/v1/cases").await;
+    assert_eq!(cases["cases"], json!([]), "nothing was opened");
+}
+
+#[tokio::test]
+async fn an_authority_cannot_open_another_authoritys_demand() {
+    let w = world().await;
+    let mut spd = Browser::new(&w.app);
+    spd.log_in(&w.spd).await;
+    let id = spd.submit(EXAMPLE).await;
+
+    let mut bka = Browser::new(&w.app);
+    let portal = bka.log_in(&w.bka).await;
+    assert!(!portal.body.contains(&id), "not in its list");
+    let page = bka.get(&format!("/portal/demands/{id}")).await;
+    assert_eq!(page.status, 404);
+    assert!(!page.body.contains("SEA-2026-0412"));
+    let page = bka
+        .post(
+            &format!("/portal/demands/{id}/withdraw"),
+            &[("csrf", &portal.csrf()), ("reason", "mischief")],
+        )
+        .await;
+    assert_eq!(page.status, 404);
+}
+
+#[tokio::test]
+async fn an_emergency_call_back_goes_to_the_number_on_file() {
+    let w = world().await;
+    let mut doc: Value = serde_json::from_str(EXAMPLE).unwrap();
+    doc["instrument"]["type"] = json!("us.emergency");
+    doc["instrument"]["issuer"]["role"] = json!("police");
+    doc["emergency"] = json!({"justification": "a child is missing"});
+    doc["authority"]["contact"]["phone"] = json!("+15555550123");
+    let mut spd = Browser::new(&w.app);
+    spd.log_in(&w.spd).await;
+    let id = spd.submit(&doc.to_string()).await;
+
+    let mut rita = Browser::new(&w.app);
+    let queue = rita.log_in(&w.reviewer).await;
+    assert!(queue.body.contains("emergency"));
+    let case = rita.get(&format!("/console/cases/{id}")).await;
+    assert!(
+        case.body.contains(r#"id="callback-number">+12065550100<"#),
+        "{}",
+        case.body
+    );
+    assert!(case.body.contains("EMERGENCY_VERIFICATION_REQUIRED"));
+    let page = rita
+        .post(
+            &format!("/console/cases/{id}/callback"),
+            &[
+                ("csrf", &case.csrf()),
+                ("outcome", "confirmed"),
+                ("called_at", "2026-03-02T09:05"),
+                ("notes", "Sgt. Park confirmed"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    let case = rita.get(page.location()).await;
+    assert!(
+        case.body.contains("rita called +12065550100"),
+        "{}",
+        case.body
+    );
+    assert!(case.body.contains("Sgt. Park confirmed"));
+}

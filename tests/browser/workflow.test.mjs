@@ -1,0 +1,188 @@
+// One demand through writ's web UI in a real browser: an authority signs in with its
+// second factor and submits a demand with the signed order; a reviewer and an
+// approver process it in the console; the authority sees the outcome.
+//
+// Runs against `writ demo` (WRIT_CREDENTIALS names its credentials file);
+// scripts/lib/browser.sh's run_browser_tests starts one and runs this.
+
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+
+import { browserFor, demoCredentials, screenshot, signedOrderPdf, totp } from './lib.mjs';
+
+const CSP =
+  "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; " +
+  "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+const credentials = demoCredentials();
+const skip = credentials
+  ? false
+  : 'WRIT_CREDENTIALS is not set: run `writ demo --credentials FILE` and point it there (scripts/lib/browser.sh does)';
+
+/** A demand for the demo's consumer account, dated around now so that it is valid. */
+function demandFor(identifier, reference) {
+  const day = 24 * 3600 * 1000;
+  const at = (days) => new Date(Date.now() + days * day).toISOString().replace(/\.\d+Z$/, 'Z');
+  return {
+    reference,
+    authority: {
+      name: 'Seattle Police Department',
+      country: 'US',
+      contact: { name: 'Det. A. Reyes', email: 'areyes@seattle.gov' },
+    },
+    instrument: {
+      type: 'us.search_warrant',
+      issuer: { name: 'Hon. M. Chen', role: 'judge' },
+      issued_at: at(-1),
+      expires_at: at(14),
+      signed: true,
+      nondisclosure: { until: at(180), basis: '18 U.S.C. 2705(b)' },
+    },
+    action: 'disclose',
+    categories: ['subscriber', 'content'],
+    period: { from: at(-60), to: at(-1) },
+    targets: [
+      { type: identifier.type, value: identifier.value },
+      // Not specific: the engine refuses this target, with a finding to read.
+      { type: 'email', value: '*@example.com' },
+    ],
+  };
+}
+
+/** Signs `person` in through the form; the page lands on their home. */
+async function signIn(page, base, person) {
+  await page.goto(`${base}/login`);
+  await page.fill('#username', person.username);
+  await page.fill('#password', person.password);
+  await page.fill('#totp', totp(person.totp_secret));
+  await Promise.all([page.waitForURL(/\/(portal|console)$/), page.click('button[type=submit]')]);
+}
+
+describe('a demand through the web UI', { skip }, () => {
+  const browsers = [];
+  /** What the browser refused to load or run (a CSP violation), from every page. */
+  const violations = [];
+
+  after(async () => {
+    for (const browser of browsers) await browser.close();
+  });
+
+  /** A page in a browser of its own, for one person. */
+  async function newPage(viewport) {
+    const browser = await browserFor(viewport);
+    browsers.push(browser);
+    const { page } = browser;
+    page.on('console', (message) => {
+      const text = message.text();
+      if (/Content Security Policy|Refused to/i.test(text)) violations.push(`${page.url()}: ${text}`);
+    });
+    return page;
+  }
+
+  test('authority, reviewer and approver each do their part', async () => {
+    const base = credentials.base_url;
+    const agency = credentials.agency_users.find((u) => u.agency === 'seattle-pd') ?? credentials.agency_users[0];
+    const reviewer = credentials.staff.find((s) => s.role === 'reviewer');
+    const approver = credentials.staff.find((s) => s.role === 'approver');
+    const account = credentials.demo_identifiers.find((i) => !i.enterprise && i.type === 'email');
+    assert.ok(agency && reviewer && approver && account, 'the demo has the people and accounts this needs');
+    const reference = `SEA-WEB-${Date.now()}`;
+
+    // --- the authority signs in: a wrong second factor first, then the right one
+    const portal = await newPage();
+    const login = await portal.goto(`${base}/login`);
+    assert.equal(login.headers()['content-security-policy'], CSP);
+    assert.equal(login.headers()['x-content-type-options'], 'nosniff');
+    assert.equal(login.headers()['referrer-policy'], 'no-referrer');
+    await portal.fill('#username', agency.username);
+    await portal.fill('#password', agency.password);
+    const wrong = totp(agency.totp_secret) === '000000' ? '111111' : '000000';
+    await portal.fill('#totp', wrong);
+    await portal.click('button[type=submit]');
+    await portal.waitForSelector('#login-error');
+    assert.match(await portal.textContent('#login-error'), /code is not right/);
+    await signIn(portal, base, agency);
+    assert.match(await portal.textContent('#who'), new RegExp(agency.username.replace('.', '\\.')));
+
+    // --- submits a demand with the signed order
+    const demand = JSON.stringify(demandFor(account, reference), null, 2);
+    await portal.fill('#demand', demand);
+    await portal.setInputFiles('#order', {
+      name: 'warrant-signed.pdf',
+      mimeType: 'application/pdf',
+      buffer: signedOrderPdf(),
+    });
+    await Promise.all([portal.waitForURL(/\/portal\/demands\/[^/?]+\?received=1$/), portal.click('#submit button[type=submit]')]);
+    const acknowledgement = await portal.textContent('#acknowledgement');
+    const caseId = new URL(portal.url()).pathname.split('/').pop();
+    assert.match(acknowledgement, new RegExp(`under case ${caseId}`));
+    assert.equal((await portal.textContent('#state')).trim(), 'Received');
+    await screenshot(portal, 'portal-acknowledgement');
+
+    // --- a reviewer reads the queue and the case, and recommends a narrowed approval
+    const console_ = await newPage();
+    await signIn(console_, base, reviewer);
+    const row = console_.locator('#queue a', { hasText: reference });
+    await row.waitFor();
+    await screenshot(console_, 'console-queue');
+    await Promise.all([console_.waitForURL(new RegExp(`/console/cases/${caseId}$`)), row.click()]);
+    assert.equal((await console_.textContent('#verdict')).trim(), 'partial');
+    assert.equal((await console_.textContent('#rule')).trim(), 'US-3');
+    const findings = console_.locator('#findings li');
+    assert.ok((await findings.count()) >= 1, 'the engine explains itself');
+    const refused = console_.locator('#findings li', { hasText: 'NOT_SPECIFIC' });
+    assert.match(await refused.textContent(), /\*@example\.com/);
+    assert.match(await refused.locator('.finding-cite').textContent(), /Rule\s+US-3/);
+    assert.match(await console_.textContent('#documents'), /warrant-signed\.pdf/);
+    assert.equal(await console_.locator('#decide').count(), 0, 'a reviewer is not offered the approval');
+    await screenshot(console_, 'console-case');
+
+    await console_.check('input[name=recommendation][value=approve]');
+    // Narrow: content is not needed after all.
+    await console_.uncheck('input[name=category][value=content]');
+    await console_.fill('#review-reason', 'Warrant signed by a judge, specific account; subscriber data suffices.');
+    await Promise.all([console_.waitForURL(/done=recommended$/), console_.click('#review button[type=submit]')]);
+    assert.match(await console_.textContent('#done'), /recommendation was recorded/);
+    assert.match(await console_.textContent('#recommendation'), /subscriber information/);
+
+    // --- the approver approves (another person: four eyes)
+    const approval = await newPage();
+    await signIn(approval, base, approver);
+    await approval.goto(`${base}/console/cases/${caseId}`);
+    await approval.fill('#approve-reason', 'Agreed.');
+    await Promise.all([approval.waitForURL(/done=approved$/), approval.click('#decide form[action$="/approve"] button')]);
+    assert.equal((await approval.textContent('#state')).trim(), 'Approved');
+    assert.match(await approval.textContent('#approved-scope'), /subscriber information/);
+    assert.doesNotMatch(await approval.textContent('#approved-scope'), /content/);
+    await screenshot(approval, 'console-case-approved');
+
+    // --- the authority sees the new state
+    await portal.goto(`${base}/portal`);
+    const listed = portal.locator('#demands tr', { hasText: reference });
+    assert.match(await listed.textContent(), /Approved/);
+    await portal.goto(`${base}/portal/demands/${caseId}`);
+    assert.equal((await portal.textContent('#state')).trim(), 'Approved');
+    await screenshot(portal, 'portal-demand-approved');
+
+    // --- on a phone, the case page still reads
+    await approval.setViewportSize({ width: 390, height: 844 });
+    await approval.reload();
+    const width = await approval.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 390, `no sideways scrolling on a phone (the page is ${width}px wide)`);
+    await screenshot(approval, 'console-case-phone');
+
+    assert.deepEqual(violations, [], 'nothing on any page broke the CSP');
+  });
+
+  test('a form posted without the CSRF token is refused', async () => {
+    const base = credentials.base_url;
+    const agency = credentials.agency_users.find((u) => u.agency === 'bka') ?? credentials.agency_users[1];
+    const page = await newPage();
+    await signIn(page, base, agency);
+    // The browser sends the session cookie, as it would for a forged form.
+    const response = await page.request.post(`${base}/logout`, { form: { csrf: 'forged' } });
+    assert.equal(response.status(), 403);
+    await page.goto(`${base}/portal`);
+    assert.match(page.url(), /\/portal$/, 'still signed in');
+  });
+});
