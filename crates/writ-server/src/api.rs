@@ -457,10 +457,7 @@ pub(crate) async fn review(
         field: None,
         message: "the body must be UTF-8 JSON".into(),
     })?;
-    let recommendation = Recommendation::from_json(text).map_err(|e| ApiError::BadRequest {
-        message: e.to_string(),
-        field: Some(e.field),
-    })?;
+    let recommendation = Recommendation::from_json(text).map_err(ApiError::from)?;
     let case = reviewer
         .desk(&state)
         .recommend(case_id(&id)?, &recommendation)

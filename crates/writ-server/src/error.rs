@@ -50,6 +50,24 @@ impl ApiError {
     }
 }
 
+impl From<writ_core::DemandError> for ApiError {
+    fn from(error: writ_core::DemandError) -> Self {
+        Self::BadRequest {
+            message: error.to_string(),
+            field: Some(error.field),
+        }
+    }
+}
+
+impl From<writ_core::review::ReviewError> for ApiError {
+    fn from(error: writ_core::review::ReviewError) -> Self {
+        Self::BadRequest {
+            message: error.to_string(),
+            field: Some(error.field),
+        }
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {

@@ -81,10 +81,7 @@ impl AgencyDesk<'_> {
         if let Some(order) = &order {
             check_order(order)?;
         }
-        let mut demand = Demand::from_json(document).map_err(|e| ApiError::BadRequest {
-            message: e.to_string(),
-            field: Some(e.field),
-        })?;
+        let mut demand = Demand::from_json(document).map_err(ApiError::from)?;
         let agency = self.store().agency(&self.user.agency).await?;
         if demand.authority.country != agency.country {
             return Err(ApiError::BadRequest {
@@ -377,10 +374,7 @@ impl ReviewDesk<'_> {
             Recommendation::Approve {
                 scope: Some(request),
                 ..
-            } => allowed.narrow(request).map_err(|e| ApiError::BadRequest {
-                message: e.to_string(),
-                field: Some(e.field),
-            })?,
+            } => allowed.narrow(request).map_err(ApiError::from)?,
             _ => allowed,
         };
         let now = self.now();

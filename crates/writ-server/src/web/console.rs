@@ -946,10 +946,7 @@ fn recommendation_of(drafts: &Drafts) -> Result<Recommendation, ApiError> {
             body["scope"] = Value::Object(scope);
         }
     }
-    Recommendation::from_value(body).map_err(|e| ApiError::BadRequest {
-        message: e.to_string(),
-        field: Some(e.field),
-    })
+    Recommendation::from_value(body).map_err(ApiError::from)
 }
 
 /// `POST /console/cases/{id}/clarification` (`question`).
