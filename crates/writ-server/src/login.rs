@@ -13,6 +13,10 @@ use crate::credentials::{
 
 /// How long a session lasts.
 pub(crate) const SESSION_HOURS: i64 = 8;
+/// Failed sign-ins in a row that lock a person out (passwords and codes alike)...
+const LOCK_AFTER_FAILURES: i32 = 5;
+/// ...for this long.
+const LOCK_MINUTES: i64 = 15;
 
 /// Why a sign-in was refused, as the person reads it.
 pub(crate) enum Refusal {
@@ -21,6 +25,7 @@ pub(crate) enum Refusal {
     NoSecondFactor,
     WrongCode,
     CodeUsed,
+    Locked,
 }
 
 impl Refusal {
@@ -37,12 +42,15 @@ impl Refusal {
                 "That code is not right, or has expired: enter the code your authenticator app shows now."
             }
             Self::CodeUsed => "That code was already used: wait for the next one.",
+            Self::Locked => {
+                "Too many failed sign-ins: this account is locked for 15 minutes. Ask an admin if it was not you."
+            }
         }
     }
 
     pub(crate) fn field(&self) -> &'static str {
         match self {
-            Self::Incomplete | Self::Credentials => "username",
+            Self::Incomplete | Self::Credentials | Self::Locked => "username",
             Self::NoSecondFactor | Self::WrongCode | Self::CodeUsed => "totp",
         }
     }
@@ -74,29 +82,65 @@ pub(crate) async fn authenticate(
     })
     .await
     .map_err(ApiError::internal)?;
-    let Some(user) = user.filter(|_| password_ok) else {
-        tracing::warn!(target: "writ::security", %username, "login refused: wrong username or password");
+    let now = state.clock.now();
+    let Some(user) = user else {
+        tracing::warn!(target: "writ::security", %username, "login refused: no such user");
         return Ok(Err(Refusal::Credentials));
     };
-    let code = code.trim();
+    if user.locked_until.is_some_and(|until| until > now) {
+        tracing::warn!(target: "writ::security", %username, "login refused: locked out");
+        return Ok(Err(Refusal::Locked));
+    }
+    let refusal = if password_ok {
+        second_factor(state, &user, code.trim(), now).await?
+    } else {
+        Some(Refusal::Credentials)
+    };
+    match refusal {
+        None => {
+            if user.failed_logins > 0 {
+                store.clear_login_failures(&user).await?;
+            }
+            Ok(Ok(user))
+        }
+        Some(refusal) => {
+            tracing::warn!(target: "writ::security", %username, reason = refusal.message(), "login refused");
+            // Passwords and codes alike: both can be guessed, so both count.
+            if !matches!(refusal, Refusal::NoSecondFactor) {
+                let until = now
+                    .checked_add(time::Duration::minutes(LOCK_MINUTES))
+                    .unwrap_or(now);
+                store
+                    .count_login_failure(&user, LOCK_AFTER_FAILURES, now, until)
+                    .await?;
+            }
+            Ok(Err(refusal))
+        }
+    }
+}
+
+/// Checks the TOTP code and spends its time step; the refusal, if any.
+async fn second_factor(
+    state: &AppState,
+    user: &User,
+    code: &str,
+    now: writ_core::Timestamp,
+) -> Result<Option<Refusal>, ApiError> {
     if code.is_empty() {
-        tracing::warn!(target: "writ::security", %username, "login refused: no second factor");
-        return Ok(Err(Refusal::NoSecondFactor));
+        return Ok(Some(Refusal::NoSecondFactor));
     }
     let secret = TotpSecret::parse(&user.totp_secret).map_err(ApiError::internal)?;
     let last = user.totp_last_step.and_then(|s| u64::try_from(s).ok());
-    let Some(step) = secret.verify_once(code, state.clock.now(), last) else {
-        tracing::warn!(target: "writ::security", %username, "login refused: wrong or reused code");
-        return Ok(Err(Refusal::WrongCode));
+    let Some(step) = secret.verify_once(code, now, last) else {
+        return Ok(Some(Refusal::WrongCode));
     };
     let Ok(step) = i64::try_from(step) else {
-        return Ok(Err(Refusal::WrongCode));
+        return Ok(Some(Refusal::WrongCode));
     };
-    if !store.spend_totp_step(user.id, step).await? {
-        tracing::warn!(target: "writ::security", %username, "login refused: code already used");
-        return Ok(Err(Refusal::CodeUsed));
+    if !state.unsafe_store().spend_totp_step(user.id, step).await? {
+        return Ok(Some(Refusal::CodeUsed));
     }
-    Ok(Ok(user))
+    Ok(None)
 }
 
 /// Opens a session for `user`: the session's secret and its `Set-Cookie` value.

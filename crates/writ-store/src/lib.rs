@@ -432,6 +432,34 @@ impl Store {
         with_connection!(self, |conn| { conn.user_by_session(token_hash, now).await })
     }
 
+    /// Counts a failed sign-in for `user`; the `lock_after`th in a row locks them out
+    /// until `lock_until`, with a `user.locked` audit event.
+    pub async fn count_login_failure(
+        &self,
+        user: &User,
+        lock_after: i32,
+        now: Timestamp,
+        lock_until: Timestamp,
+    ) -> Result<(), StoreError> {
+        in_transaction!(self, |tx| {
+            let failures = tx
+                .count_login_failure(user.id, lock_after, lock_until)
+                .await?;
+            if failures == lock_after {
+                let entry = AuditEntry::new(now, Actor::System, "user.locked").with_details(
+                    serde_json::json!({"user": user.id, "username": user.username, "failed_logins": failures, "until": lock_until}),
+                );
+                tx.append_audit(&entry, &mut Known::new()).await?;
+            }
+            Ok(())
+        })
+    }
+
+    /// After a successful sign-in: the count of failures starts again.
+    pub async fn clear_login_failures(&self, user: &User) -> Result<(), StoreError> {
+        in_transaction!(self, |tx| { tx.clear_login_failures(user.id).await })
+    }
+
     /// Spends a TOTP time step: false if it (or a later one) was already used.
     pub async fn spend_totp_step(&self, user: UserId, step: i64) -> Result<bool, StoreError> {
         in_transaction!(self, |tx| { tx.advance_totp_step(user, step).await })

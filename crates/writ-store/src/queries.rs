@@ -117,6 +117,15 @@ pub(crate) trait Queries {
         password_hash: &str,
         totp_secret: &str,
     ) -> Result<bool, StoreError>;
+    /// Counts a failed sign-in; at `lock_after` in a row, locks until `lock_until`.
+    /// Returns the failures so far.
+    async fn count_login_failure(
+        &mut self,
+        user: UserId,
+        lock_after: i32,
+        lock_until: Timestamp,
+    ) -> Result<i32, StoreError>;
+    async fn clear_login_failures(&mut self, user: UserId) -> Result<(), StoreError>;
     async fn insert_job(&mut self, job: &NewJob, now: Timestamp) -> Result<JobId, StoreError>;
     async fn claim_job(
         &mut self,
@@ -727,6 +736,28 @@ macro_rules! queries_for {
                 Ok(done.rows_affected() == 1)
             }
 
+            async fn count_login_failure(&mut self, user: UserId, lock_after: i32, lock_until: Timestamp) -> Result<i32, StoreError> {
+                let failures: i32 = sqlx::query_scalar(
+                    "UPDATE users SET failed_logins = failed_logins + 1, \
+                     locked_until = CASE WHEN failed_logins + 1 >= $1 THEN $2 ELSE locked_until END \
+                     WHERE id = $3 RETURNING failed_logins",
+                )
+                .bind(lock_after)
+                .bind(DbTime(lock_until))
+                .bind(user.to_string())
+                .fetch_one(&mut *self)
+                .await?;
+                Ok(failures)
+            }
+
+            async fn clear_login_failures(&mut self, user: UserId) -> Result<(), StoreError> {
+                sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
+                    .bind(user.to_string())
+                    .execute(&mut *self)
+                    .await?;
+                Ok(())
+            }
+
             async fn insert_job(&mut self, job: &NewJob, now: Timestamp) -> Result<JobId, StoreError> {
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO jobs (kind, payload, run_at, created_at) VALUES ($1, $2, $3, $4) \
@@ -845,7 +876,7 @@ macro_rules! case_from_row {
 macro_rules! user_columns {
     () => {
         "u.id, u.username, u.role, u.agency_id, u.password_hash, u.totp_secret, u.totp_last_step, \
-         u.created_at"
+         u.created_at, u.failed_logins, u.locked_until"
     };
 }
 
@@ -867,6 +898,10 @@ macro_rules! user_from_row {
             totp_secret: row.try_get("totp_secret")?,
             totp_last_step: row.try_get("totp_last_step")?,
             created_at: row.try_get::<DbTime, _>("created_at")?.0,
+            failed_logins: row.try_get("failed_logins")?,
+            locked_until: row
+                .try_get::<Option<DbTime>, _>("locked_until")?
+                .map(|t| t.0),
         })
     }};
 }

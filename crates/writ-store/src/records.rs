@@ -158,6 +158,10 @@ pub struct User {
     /// The last TOTP time step accepted, so a code is good once.
     pub totp_last_step: Option<i64>,
     pub created_at: Timestamp,
+    /// Failed sign-ins in a row.
+    pub failed_logins: i32,
+    /// Signed-in refused until then, after too many failures.
+    pub locked_until: Option<Timestamp>,
 }
 
 impl std::fmt::Debug for User {

@@ -45,6 +45,7 @@ on_both_backends!(
     a_login_needs_both_factors_and_a_session_needs_its_csrf_token,
     bad_input_is_named_and_nothing_is_written,
     admins_register_authorities_and_people_within_their_domains,
+    repeated_failed_logins_lock_the_account_for_a_while,
 );
 
 const EXAMPLE: &str = include_str!("../../../writ-core/tests/demands/policy-example.json");
@@ -700,4 +701,52 @@ async fn admins_register_authorities_and_people_within_their_domains(backend: Ba
         d["instrument"]["type"] = json!("uk.copo");
     });
     assert_eq!(w.app.post_as(token, "/api/v1/demands", &copo).await.0, 201);
+}
+
+async fn repeated_failed_logins_lock_the_account_for_a_while(backend: Backend) {
+    let w = world(backend, None).await;
+    let login = |password: String, code: String| {
+        let body = json!({"username": w.reviewer.username, "password": password, "totp": code});
+        w.app
+            .client
+            .post(format!("{}/api/v1/session", w.app.address))
+            .json(&body)
+            .send()
+    };
+    let status = |response: reqwest::Response| response.status().as_u16();
+    for _ in 0..4 {
+        let code = w.reviewer.totp.code_at(w.app.clock.now());
+        assert_eq!(
+            status(login("not the password".into(), code).await.unwrap()),
+            401
+        );
+    }
+    // A wrong code counts as a failure too: the fifth locks the account.
+    assert_eq!(
+        status(
+            login(w.reviewer.password.clone(), "000000".into())
+                .await
+                .unwrap()
+        ),
+        401
+    );
+    let code = w.reviewer.totp.code_at(w.app.clock.now());
+    let locked = login(w.reviewer.password.clone(), code).await.unwrap();
+    assert_eq!(locked.status(), 401);
+    let body: Value = locked.json().await.unwrap();
+    assert!(body["error"].as_str().unwrap().contains("locked"), "{body}");
+    let actions = w.actions().await;
+    assert_eq!(
+        actions.iter().filter(|a| *a == "user.locked").count(),
+        1,
+        "{actions:?}"
+    );
+
+    w.app.clock.advance(time::Duration::minutes(16));
+    let code = w.reviewer.totp.code_at(w.app.clock.now());
+    assert_eq!(
+        status(login(w.reviewer.password.clone(), code).await.unwrap()),
+        200,
+        "unlocked after 15 minutes"
+    );
 }
