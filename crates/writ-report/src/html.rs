@@ -1,0 +1,434 @@
+//! The HTML fragment for the public `/transparency` page: one `<section>` with the
+//! tables and three inline SVG charts. No script, no `style` attributes (the page's CSP
+//! may forbid them; SVG presentation attributes are not styles), every text escaped.
+//! Charts scale with their container (`viewBox`, `width="100%"`) and tables sit in
+//! `div.writ-table-scroll` so the page can let them scroll sideways on a phone.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use writ_core::CountryCode;
+
+use crate::national_security::NsStatus;
+use crate::report::{OutcomeRow, Report};
+
+/// Escapes text for element content and quoted attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// `37196` → `37,196`.
+pub fn count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn percent(part: u64, whole: u64) -> String {
+    if whole == 0 {
+        return "–".to_owned();
+    }
+    let tenths = (part * 1000 + whole / 2) / whole;
+    format!("{}.{} %", tenths / 10, tenths % 10)
+}
+
+const CONTENT: &str = "#1b4f72";
+const NON_CONTENT: &str = "#2e86c1";
+const NO_DATA: &str = "#aab7b8";
+const REJECTED: &str = "#c0392b";
+const OTHER: &str = "#f5cba7";
+const EMERGENCY: &str = "#d35400";
+const LEGAL: &str = "#2e86c1";
+
+pub fn render_html(report: &Report) -> String {
+    let mut out = String::new();
+    let period = escape(&report.period.to_string());
+    let _ = writeln!(
+        out,
+        "<section class=\"writ-report\" aria-labelledby=\"writ-report-{period}\">"
+    );
+    let _ = writeln!(
+        out,
+        "<h2 id=\"writ-report-{period}\">Government requests for customer data, {period}</h2>"
+    );
+    let total = report.criminal_total();
+    let status = if report.complete {
+        ""
+    } else {
+        " The period is not over: figures are provisional."
+    };
+    let _ = writeln!(
+        out,
+        "<p>{} law-enforcement requests naming {} accounts; {} emergency requests. \
+         Computed from {} case summaries at audit checkpoint {} (root <code>{}</code>).{status}</p>",
+        count(total.requests),
+        count(total.accounts),
+        count(report.emergency_total().requests),
+        count(report.case_summaries),
+        count(report.checkpoint.size),
+        escape(&report.checkpoint.root),
+    );
+
+    let _ = writeln!(out, "<h3>Requests per country (top 20)</h3>");
+    out.push_str(&countries_chart(&report.criminal));
+    let _ = writeln!(out, "<h3>Outcomes over time</h3>");
+    out.push_str(&outcomes_chart(report));
+    let _ = writeln!(out, "<h3>Emergency and legal-process requests</h3>");
+    out.push_str(&emergency_chart(report));
+
+    let _ = writeln!(out, "<h3>Law-enforcement requests by country</h3>");
+    outcome_table(&mut out, &report.criminal, total, true);
+    let _ = writeln!(out, "<h3>Emergency requests</h3>");
+    outcome_table(&mut out, &report.emergency, report.emergency_total(), false);
+    enterprise_table(&mut out, report);
+    preservation_table(&mut out, report);
+    national_security_table(&mut out, report);
+
+    let _ = writeln!(
+        out,
+        "<h3>Audit checkpoint</h3>\n<p>Tree size {}, root <code>{}</code>. Signed note:</p>\n<pre>{}</pre>",
+        count(report.checkpoint.size),
+        escape(&report.checkpoint.root),
+        escape(&report.checkpoint.note)
+    );
+    out.push_str("</section>\n");
+    out
+}
+
+fn svg_open(out: &mut String, height: u64, title: &str) {
+    let _ = writeln!(
+        out,
+        "<svg class=\"writ-chart\" viewBox=\"0 0 640 {height}\" width=\"100%\" role=\"img\" \
+         preserveAspectRatio=\"xMinYMin meet\" font-family=\"sans-serif\" font-size=\"13\">\
+         <title>{}</title>",
+        escape(title)
+    );
+}
+
+fn countries_chart(rows: &BTreeMap<CountryCode, OutcomeRow>) -> String {
+    let mut top: Vec<(CountryCode, u64)> = rows.iter().map(|(c, r)| (*c, r.requests)).collect();
+    top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    top.truncate(20);
+    let mut out = String::new();
+    if top.is_empty() {
+        out.push_str("<p>No requests in this period.</p>\n");
+        return out;
+    }
+    let max = top.first().map_or(1, |t| t.1).max(1);
+    let row_height = 22;
+    svg_open(
+        &mut out,
+        top.len() as u64 * row_height + 4,
+        "Law-enforcement requests per requesting country, top 20",
+    );
+    for (i, (code, requests)) in top.iter().enumerate() {
+        let y = i as u64 * row_height + 2;
+        let width = requests * 460 / max;
+        let _ = writeln!(
+            out,
+            "<g><title>{}: {}</title><text x=\"0\" y=\"{}\">{}</text>\
+             <rect x=\"40\" y=\"{y}\" width=\"{width}\" height=\"16\" fill=\"{LEGAL}\"/>\
+             <text x=\"{}\" y=\"{}\">{}</text></g>",
+            escape(code.name()),
+            count(*requests),
+            y + 13,
+            escape(code.as_str()),
+            44 + width,
+            y + 13,
+            count(*requests)
+        );
+    }
+    out.push_str("</svg>\n");
+    out
+}
+
+fn legend(out: &mut String, y: u64, items: &[(&str, &str)]) {
+    for (i, (label, colour)) in items.iter().enumerate() {
+        let x = (i as u64 % 3) * 210;
+        let y = y + (i as u64 / 3) * 18;
+        let _ = write!(
+            out,
+            "<rect x=\"{x}\" y=\"{y}\" width=\"12\" height=\"12\" fill=\"{colour}\"/>\
+             <text x=\"{}\" y=\"{}\">{}</text>",
+            x + 16,
+            y + 11,
+            escape(label)
+        );
+    }
+    out.push('\n');
+}
+
+/// 100 % stacked bars per half-year: criminal outcomes as shares of requests.
+fn outcomes_chart(report: &Report) -> String {
+    let mut out = String::new();
+    let row_height = 22;
+    let rows = report.trend.len() as u64;
+    svg_open(
+        &mut out,
+        rows * row_height + 44,
+        "Share of law-enforcement requests by outcome, per half-year",
+    );
+    for (i, point) in report.trend.iter().enumerate() {
+        let y = i as u64 * row_height + 2;
+        let row = &point.criminal;
+        let other = row.redirected + row.withdrawn + row.pending;
+        let parts = [
+            ("content", row.content, CONTENT),
+            ("non-content only", row.non_content, NON_CONTENT),
+            ("no data found", row.no_data, NO_DATA),
+            ("rejected", row.rejected, REJECTED),
+            ("redirected, withdrawn or pending", other, OTHER),
+        ];
+        let _ = write!(
+            out,
+            "<text x=\"0\" y=\"{}\">{}</text>",
+            y + 13,
+            escape(&point.period.to_string())
+        );
+        let mut x = 70;
+        for (label, part, colour) in parts {
+            if row.requests == 0 || part == 0 {
+                continue;
+            }
+            let width = part * 560 / row.requests;
+            let _ = write!(
+                out,
+                "<rect x=\"{x}\" y=\"{y}\" width=\"{width}\" height=\"16\" fill=\"{colour}\">\
+                 <title>{} {label}: {} of {} ({})</title></rect>",
+                escape(&point.period.to_string()),
+                count(part),
+                count(row.requests),
+                percent(part, row.requests)
+            );
+            x += width;
+        }
+        out.push('\n');
+    }
+    legend(
+        &mut out,
+        rows * row_height + 6,
+        &[
+            ("content", CONTENT),
+            ("non-content only", NON_CONTENT),
+            ("no data found", NO_DATA),
+            ("rejected", REJECTED),
+            ("redirected / withdrawn / pending", OTHER),
+        ],
+    );
+    out.push_str("</svg>\n");
+    out
+}
+
+/// Requests per half-year, legal process and emergency side by side in one bar.
+fn emergency_chart(report: &Report) -> String {
+    let mut out = String::new();
+    let row_height = 22;
+    let rows = report.trend.len() as u64;
+    let max = report
+        .trend
+        .iter()
+        .map(|p| p.criminal.requests + p.emergency.requests)
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    svg_open(
+        &mut out,
+        rows * row_height + 26,
+        "Legal-process and emergency requests per half-year",
+    );
+    for (i, point) in report.trend.iter().enumerate() {
+        let y = i as u64 * row_height + 2;
+        let legal = point.criminal.requests;
+        let emergency = point.emergency.requests;
+        let legal_width = legal * 460 / max;
+        let emergency_width = emergency * 460 / max;
+        let label = escape(&point.period.to_string());
+        let _ = writeln!(
+            out,
+            "<text x=\"0\" y=\"{}\">{label}</text>\
+             <rect x=\"70\" y=\"{y}\" width=\"{legal_width}\" height=\"16\" fill=\"{LEGAL}\">\
+             <title>{label} legal process: {}</title></rect>\
+             <rect x=\"{}\" y=\"{y}\" width=\"{emergency_width}\" height=\"16\" fill=\"{EMERGENCY}\">\
+             <title>{label} emergency: {}</title></rect>\
+             <text x=\"{}\" y=\"{}\">{} / {}</text>",
+            y + 13,
+            count(legal),
+            70 + legal_width,
+            count(emergency),
+            74 + legal_width + emergency_width,
+            y + 13,
+            count(legal),
+            count(emergency)
+        );
+    }
+    legend(
+        &mut out,
+        rows * row_height + 6,
+        &[("legal process", LEGAL), ("emergency", EMERGENCY)],
+    );
+    out.push_str("</svg>\n");
+    out
+}
+
+fn table_open(out: &mut String, headers: &[&str]) {
+    out.push_str("<div class=\"writ-table-scroll\"><table>\n<thead><tr>");
+    for header in headers {
+        let _ = write!(out, "<th scope=\"col\">{}</th>", escape(header));
+    }
+    out.push_str("</tr></thead>\n<tbody>\n");
+}
+
+fn table_close(out: &mut String) {
+    out.push_str("</tbody>\n</table></div>\n");
+}
+
+fn cells(out: &mut String, first: &str, values: &[String]) {
+    let _ = write!(out, "<tr><th scope=\"row\">{}</th>", escape(first));
+    for value in values {
+        let _ = write!(out, "<td>{}</td>", escape(value));
+    }
+    out.push_str("</tr>\n");
+}
+
+fn outcome_cells(row: &OutcomeRow, with_percent: bool) -> Vec<String> {
+    let n = |part: u64| {
+        if with_percent {
+            format!("{} ({})", count(part), percent(part, row.requests))
+        } else {
+            count(part)
+        }
+    };
+    vec![
+        count(row.requests),
+        count(row.accounts),
+        n(row.content),
+        n(row.non_content),
+        n(row.no_data),
+        n(row.rejected),
+    ]
+}
+
+fn outcome_table(
+    out: &mut String,
+    rows: &BTreeMap<CountryCode, OutcomeRow>,
+    total: OutcomeRow,
+    with_percent: bool,
+) {
+    table_open(
+        out,
+        &[
+            "Country",
+            "Requests",
+            "Accounts specified",
+            "Content disclosed",
+            "Only non-content disclosed",
+            "No data found",
+            "Rejected",
+        ],
+    );
+    for (code, row) in rows {
+        cells(out, code.name(), &outcome_cells(row, with_percent));
+    }
+    cells(out, "Total", &outcome_cells(&total, with_percent));
+    table_close(out);
+}
+
+fn enterprise_table(out: &mut String, report: &Report) {
+    out.push_str("<h3>Requests about enterprise customers</h3>\n");
+    table_open(
+        out,
+        &[
+            "Country",
+            "Requests",
+            "Accounts",
+            "Redirected to the customer",
+            "Customer notified",
+            "Content disclosed",
+            "Only non-content disclosed",
+            "Rejected",
+        ],
+    );
+    let total = report.enterprise_total();
+    let rows = report
+        .enterprise
+        .iter()
+        .map(|(code, row)| (code.name(), *row))
+        .chain([("Total", total)]);
+    for (name, row) in rows {
+        cells(
+            out,
+            name,
+            &[
+                count(row.requests),
+                count(row.accounts),
+                count(row.redirected),
+                count(row.customer_notified),
+                count(row.content),
+                count(row.non_content),
+                count(row.rejected),
+            ],
+        );
+    }
+    table_close(out);
+}
+
+fn preservation_table(out: &mut String, report: &Report) {
+    out.push_str("<h3>Preservation requests</h3>\n");
+    table_open(out, &["Country", "Requests", "Accounts"]);
+    let total = report.preservation_total();
+    let rows = report
+        .preservation
+        .iter()
+        .map(|(code, row)| (code.name(), *row))
+        .chain([("Total", total)]);
+    for (name, row) in rows {
+        cells(out, name, &[count(row.requests), count(row.accounts)]);
+    }
+    table_close(out);
+}
+
+fn national_security_table(out: &mut String, report: &Report) {
+    let ns = &report.national_security;
+    let _ = writeln!(
+        out,
+        "<h3>US national security process</h3>\n<p>Reported in bands of {} as {} allows.</p>",
+        count(ns.band_width),
+        escape(ns.statute)
+    );
+    table_open(
+        out,
+        &["Process", "Period", "Requests", "Accounts (selectors)"],
+    );
+    for figure in &ns.figures {
+        let (requests, accounts) = match &figure.status {
+            NsStatus::Published { requests, accounts } => (
+                format!("{}–{}", count(requests.lo()), count(requests.hi())),
+                format!("{}–{}", count(accounts.lo()), count(accounts.hi())),
+            ),
+            NsStatus::Withheld { reason, .. } => (format!("withheld: {reason}"), String::new()),
+        };
+        cells(
+            out,
+            figure.category.label(),
+            &[figure.covers.clone(), requests, accounts],
+        );
+    }
+    table_close(out);
+}

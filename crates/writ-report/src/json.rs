@@ -1,0 +1,83 @@
+//! The JSON rendering: everything the report holds, national security as bands.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::{Value, json};
+use writ_core::CountryCode;
+
+use crate::report::{OutcomeRow, PRESERVATION_PROCESS, Report};
+
+/// The counting rules, carried in the JSON so the numbers explain themselves.
+pub const NOTES: [&str; 6] = [
+    "Every section counts cases received in the period (UTC), each case once.",
+    "criminal: each request counts once in requests and in at most one of content, non_content, no_data, rejected; redirected, withdrawn and pending requests count only in requests.",
+    "preservation requests are reported apart and are not in the criminal total.",
+    "enterprise: criminal and emergency requests about enterprise customers; they are also counted in those sections.",
+    "national_security: bands only, as 50 U.S.C. 1874 allows; national-security cases are in no other section and not in case_summaries.",
+    "checkpoint: the signed audit-log checkpoint the report was computed at.",
+];
+
+fn with_country<T: Serialize>(code: CountryCode, row: &T) -> Value {
+    let mut value = json!(row);
+    if let Value::Object(map) = &mut value {
+        map.insert("country_code".to_owned(), json!(code));
+        map.insert("country".to_owned(), json!(code.name()));
+    }
+    value
+}
+
+fn outcome_section(rows: &BTreeMap<CountryCode, OutcomeRow>, totals: OutcomeRow) -> Value {
+    json!({
+        "totals": totals,
+        "countries": rows.iter().map(|(code, row)| with_country(*code, row)).collect::<Vec<_>>(),
+    })
+}
+
+pub fn render_json(report: &Report) -> String {
+    let legal_process: Vec<Value> = report
+        .legal_process
+        .iter()
+        .flat_map(|(code, processes)| {
+            processes.iter().map(move |(process, row)| {
+                let percent = if process == PRESERVATION_PROCESS {
+                    None
+                } else {
+                    row.percent_disclosed()
+                };
+                json!({
+                    "country_code": code,
+                    "country": code.name(),
+                    "legal_process": process,
+                    "requests": row.requests,
+                    "accounts": row.accounts,
+                    "disclosed": row.disclosed,
+                    "percent_disclosed": percent,
+                })
+            })
+        })
+        .collect();
+    let value = json!({
+        "period": report.period,
+        "period_start": report.period.start(),
+        "period_end": report.period.end(),
+        "generated_at": report.generated_at,
+        "complete": report.complete,
+        "case_summaries": report.case_summaries,
+        "checkpoint": report.checkpoint,
+        "criminal": outcome_section(&report.criminal, report.criminal_total()),
+        "emergency": outcome_section(&report.emergency, report.emergency_total()),
+        "preservation": outcome_section(&report.preservation, report.preservation_total()),
+        "enterprise": {
+            "totals": report.enterprise_total(),
+            "countries": report.enterprise.iter().map(|(code, row)| with_country(*code, row)).collect::<Vec<_>>(),
+        },
+        "legal_process": legal_process,
+        "stored_abroad": report.stored_abroad,
+        "trend": report.trend,
+        "national_security": report.national_security,
+        "notes": NOTES,
+    });
+    // A `Value` of strings, numbers and maps always serialises.
+    serde_json::to_string_pretty(&value).unwrap_or_default()
+}

@@ -1,0 +1,34 @@
+//! writ's transparency report: case summaries in, a half-year's report out, rendered
+//! as CSV (Microsoft or Google layout), JSON, or an HTML fragment with SVG charts.
+//!
+//! Pure: no database, no HTTP, no clock ("now", for publication delays, is an
+//! argument). US national-security figures exist here only as the bands 50 U.S.C. 1874
+//! allows; see [`national_security`].
+//!
+//! ```text
+//! read_json_lines(…) ─► Report::build(summaries, period, checkpoint, options)
+//!                          ├─► render_csv(&report, Style::Microsoft | Style::Google)
+//!                          ├─► render_json(&report)
+//!                          └─► render_html(&report)   (a <section> for /transparency)
+//! ```
+
+pub mod csv;
+pub mod html;
+pub mod json;
+pub mod national_security;
+pub mod period;
+pub mod report;
+pub mod summary;
+
+pub use crate::csv::{MICROSOFT_COLUMNS, Style, StyleError, render_csv};
+pub use crate::html::render_html;
+pub use crate::json::render_json;
+pub use crate::national_security::{
+    Band, BandOption, NationalSecurity, NsCategory, NsFigure, NsOptions, NsStatus, band,
+};
+pub use crate::period::{Half, HalfYear, PeriodError};
+pub use crate::report::{
+    Anchor, EnterpriseRow, OutcomeRow, ProcessRow, Report, ReportError, ReportOptions,
+    StoredAbroad, TrendPoint,
+};
+pub use crate::summary::{CaseSummary, Customer, Outcome, Section, SummaryError, read_json_lines};
