@@ -10,6 +10,7 @@ mod error;
 mod login;
 mod observe;
 pub mod openapi;
+pub mod transparency;
 mod web;
 
 use std::future::Future;

@@ -6,6 +6,7 @@ mod config;
 mod demand;
 mod demo;
 mod policy;
+mod report;
 mod serve;
 mod telemetry;
 
@@ -76,6 +77,36 @@ enum Command {
         #[command(subcommand)]
         command: PolicyCommand,
     },
+    /// The cases, summarised as the transparency report counts them.
+    Cases {
+        #[command(subcommand)]
+        command: CasesCommand,
+    },
+    /// The transparency report for a half-year, from the store or from case summaries.
+    Report {
+        /// The half-year: 2026-H1 or 2026-H2.
+        #[arg(long, value_name = "YYYY-H1|YYYY-H2")]
+        period: String,
+        #[arg(long, value_name = "csv|json|html", default_value = "csv")]
+        format: String,
+        /// The CSV layout.
+        #[arg(long, value_name = "microsoft|google", default_value = "microsoft")]
+        style: String,
+        /// Case summaries (JSON lines, as `writ cases export` writes) instead of the store.
+        #[arg(long, value_name = "FILE")]
+        input: Option<PathBuf>,
+        /// The national-security reporting option of 50 U.S.C. 1874.
+        #[arg(
+            long,
+            value_name = "band1000|band500|band250|band100",
+            default_value = "band1000"
+        )]
+        bands: String,
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        #[arg(long = "data", value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+    },
     /// The verifiable audit log.
     Audit {
         #[command(subcommand)]
@@ -131,6 +162,19 @@ enum DemandCommand {
 }
 
 #[derive(Subcommand)]
+enum CasesCommand {
+    /// Write one JSON line per case: what the transparency report counts.
+    Export {
+        #[arg(long, value_name = "jsonl", default_value = "jsonl")]
+        format: String,
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        #[arg(long = "data", value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
 enum PolicyCommand {
     /// Print the built-in rules file, to read or to start counsel's own from.
     Rules,
@@ -148,7 +192,7 @@ enum ConfigCommand {
 }
 
 /// How a command failed, which decides the exit code.
-enum Failure {
+pub(crate) enum Failure {
     /// Input that writ refuses (a config file, a demand): exit 2, with what is wrong.
     Invalid(String),
     /// Anything else: exit 1.
@@ -230,6 +274,44 @@ fn run(command: Command) -> Result<(), Failure> {
                     key,
                 },
         } => verify_audit_log(load_config(config.as_deref(), data_dir)?, database, key),
+        Command::Cases {
+            command:
+                CasesCommand::Export {
+                    format,
+                    config,
+                    data_dir,
+                },
+        } => {
+            if format != "jsonl" {
+                return Err(Failure::Invalid(format!("--format {format}: only jsonl")));
+            }
+            let config = load_config(config.as_deref(), data_dir)?;
+            let summaries = runtime()?.block_on(async {
+                let store = Store::open(&config.database()?).await?;
+                let summaries = writ_server::transparency::case_summaries(&store).await;
+                store.close().await;
+                anyhow::Ok(summaries?)
+            })?;
+            let lines: String = summaries.iter().map(|s| s.to_json_line() + "\n").collect();
+            print(&lines);
+            Ok(())
+        }
+        Command::Report {
+            period,
+            format,
+            style,
+            input,
+            bands,
+            config,
+            data_dir,
+        } => report::run(report::Request {
+            period,
+            format,
+            style,
+            input,
+            bands,
+            config: load_config(config.as_deref(), data_dir)?,
+        }),
         Command::Policy {
             command: PolicyCommand::Rules,
         } => {
@@ -248,7 +330,7 @@ fn load_config(file: Option<&Path>, data_dir: Option<PathBuf>) -> Result<Config,
     Config::load(file, &overrides).map_err(|e| Failure::Invalid(e.to_string()))
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
     Ok(tokio::runtime::Runtime::new().map_err(anyhow::Error::from)?)
 }
 
@@ -369,6 +451,6 @@ fn verify_audit_log(
 
 /// Prints a command's output. (Logs go to stderr; stdout is the command's answer.)
 #[allow(clippy::print_stdout)]
-fn print(text: &str) {
+pub(crate) fn print(text: &str) {
     print!("{text}");
 }

@@ -14,6 +14,7 @@ mod error;
 mod forms;
 mod portal;
 mod session;
+mod transparency;
 mod view;
 
 use axum::Router;
@@ -70,6 +71,9 @@ pub(crate) fn router() -> Router<AppState> {
     let public = Router::new()
         .route("/", get(|| async { Redirect::to("/login") }))
         .route("/login", get(session::login_page).post(session::log_in))
+        .route("/transparency", get(transparency::page))
+        .route("/transparency/report.csv", get(transparency::csv))
+        .route("/transparency/report.json", get(transparency::json))
         .route("/static/writ.css", get(stylesheet))
         .route("/static/favicon.svg", get(favicon));
     Router::new()

@@ -7,5 +7,6 @@ mod audit;
 mod health;
 mod helpers;
 mod openapi;
+mod transparency;
 mod web;
 mod workflow;

@@ -85,6 +85,28 @@ fn the_demo_serves_with_fresh_credentials_every_time() {
     assert_eq!(case["decision"]["verdict"], "accept", "{case}");
     assert!(server.terminate());
 
+    // The case, as the transparency report counts it.
+    let export = crate::helpers::run(
+        crate::helpers::writ()
+            .args(["cases", "export", "--data"])
+            .arg(&data),
+    );
+    assert!(
+        export.status.success(),
+        "{}",
+        crate::helpers::stderr(&export)
+    );
+    let line: Value = serde_json::from_slice(&export.stdout).unwrap();
+    assert_eq!(
+        (
+            line["id"].as_str(),
+            line["authority_country"].as_str(),
+            line["outcome"].as_str(),
+            line["accounts"].as_u64()
+        ),
+        (Some(id.as_str()), Some("US"), Some("pending"), Some(1))
+    );
+
     // A second run: the same data, but none of the old secrets work.
     let (server, second) = start_demo(&data, &credentials);
     for (a, b) in [("staff", 0), ("staff", 1), ("agency_users", 0)] {

@@ -7,4 +7,5 @@ mod config;
 mod demand;
 mod demo;
 mod helpers;
+mod report;
 mod serve;
