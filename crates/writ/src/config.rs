@@ -23,6 +23,22 @@ pub struct Config {
     pub metrics: MetricsConfig,
     pub policy: PolicyConfig,
     pub audit: AuditConfig,
+    pub report: ReportConfig,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReportConfig {
+    /// The 50 U.S.C. 1874 option for national-security figures.
+    pub national_security_bands: writ_report::BandOption,
+}
+
+impl Default for ReportConfig {
+    fn default() -> Self {
+        Self {
+            national_security_bands: writ_report::BandOption::Band1000,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
@@ -85,6 +101,7 @@ impl Default for Config {
             metrics: MetricsConfig::default(),
             policy: PolicyConfig::default(),
             audit: AuditConfig::default(),
+            report: ReportConfig::default(),
         }
     }
 }
@@ -187,7 +204,8 @@ mod tests {
                 .replace("\n#max_targets", "\nmax_targets")
                 .replace("\n#origin", "\norigin")
                 .replace("\n#checkpoint_every_events", "\ncheckpoint_every_events")
-                .replace("\n#checkpoint_every_seconds", "\ncheckpoint_every_seconds");
+                .replace("\n#checkpoint_every_seconds", "\ncheckpoint_every_seconds")
+                .replace("\n#national_security_bands", "\nnational_security_bands");
             let config = load_in(jail, Some(&uncommented), &Overrides::default()).unwrap();
             assert_eq!(config.log_format, LogFormat::Text);
             assert!(config.database_url.is_some());

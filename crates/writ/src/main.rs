@@ -95,13 +95,10 @@ enum Command {
         /// Case summaries (JSON lines, as `writ cases export` writes) instead of the store.
         #[arg(long, value_name = "FILE")]
         input: Option<PathBuf>,
-        /// The national-security reporting option of 50 U.S.C. 1874.
-        #[arg(
-            long,
-            value_name = "band1000|band500|band250|band100",
-            default_value = "band1000"
-        )]
-        bands: String,
+        /// The national-security reporting option of 50 U.S.C. 1874 [default: the
+        /// config's report.national_security_bands].
+        #[arg(long, value_name = "band1000|band500|band250|band100")]
+        bands: Option<String>,
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
         #[arg(long = "data", value_name = "DIR")]

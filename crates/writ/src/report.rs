@@ -18,7 +18,7 @@ pub struct Request {
     pub format: String,
     pub style: String,
     pub input: Option<PathBuf>,
-    pub bands: String,
+    pub bands: Option<String>,
     pub config: Config,
 }
 
@@ -32,10 +32,13 @@ pub fn run(request: Request) -> Result<(), Failure> {
         .style
         .parse()
         .map_err(|_| invalid("--style", &"microsoft or google"))?;
-    let bands = BandOption::ALL
-        .into_iter()
-        .find(|b| b.as_str() == request.bands)
-        .ok_or_else(|| invalid("--bands", &"band1000, band500, band250 or band100"))?;
+    let bands = match &request.bands {
+        None => request.config.report.national_security_bands,
+        Some(text) => BandOption::ALL
+            .into_iter()
+            .find(|b| b.as_str() == text)
+            .ok_or_else(|| invalid("--bands", &"band1000, band500, band250 or band100"))?,
+    };
     if !matches!(request.format.as_str(), "csv" | "json" | "html") {
         return Err(invalid("--format", &"csv, json or html"));
     }

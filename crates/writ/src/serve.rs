@@ -66,7 +66,8 @@ pub async fn run(
         rules,
         directory: directory.map(|d| Arc::new(d) as Arc<dyn Directory>),
     };
-    let state = AppState::new(store.clone(), clock.clone(), Arc::new(policy));
+    let mut state = AppState::new(store.clone(), clock.clone(), Arc::new(policy));
+    state.report_bands = config.report.national_security_bands;
     let checkpointer = Checkpointer {
         store: store.clone(),
         key,

@@ -36,6 +36,8 @@ pub struct AppState {
     store: Store,
     pub clock: Arc<dyn Clock>,
     pub policy: Arc<Policy>,
+    /// The 50 U.S.C. 1874 option the public report's national-security figures use.
+    pub report_bands: writ_report::BandOption,
 }
 
 impl AppState {
@@ -44,6 +46,7 @@ impl AppState {
             store,
             clock,
             policy,
+            report_bands: writ_report::BandOption::Band1000,
         }
     }
 

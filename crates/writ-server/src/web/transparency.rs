@@ -5,7 +5,7 @@ use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use writ_report::{BandOption, HalfYear, Report, Style, render_csv, render_html, render_json};
+use writ_report::{HalfYear, Report, Style, render_csv, render_html, render_json};
 
 use super::{WebError, render};
 use crate::ApiError;
@@ -37,10 +37,7 @@ async fn report(state: &AppState, period: Option<&str>) -> Result<Report, ApiErr
         })?,
         None => HalfYear::containing(now).ok_or(ApiError::NotFound)?,
     };
-    Ok(
-        crate::transparency::report(state.unsafe_store(), period, BandOption::Band1000, now)
-            .await?,
-    )
+    Ok(crate::transparency::report(state.unsafe_store(), period, state.report_bands, now).await?)
 }
 
 /// `GET /transparency?period=2026-H2`
