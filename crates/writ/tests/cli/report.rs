@@ -85,3 +85,100 @@ fn a_report_from_case_summaries() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("line 1"), "{}", stderr(&output));
 }
+
+/// The issue's done-when, through the binary: summaries built to match Microsoft's
+/// published 2013-H1 table (37,196 requests, 66,539 accounts) come out of `writ report
+/// --style microsoft` row for row.
+#[test]
+fn microsofts_2013_h1_table_is_reproduced() {
+    const TABLE: &str = include_str!("../../../writ-report/tests/data/lerr-2013-H1-by-country.csv");
+    const CODES: &str = include_str!("../../../writ-report/tests/data/microsoft-country-codes.csv");
+    let codes: std::collections::BTreeMap<&str, &str> = CODES
+        .lines()
+        .skip(1)
+        .map(|l| l.split_once(',').unwrap())
+        .collect();
+    // Microsoft's names may hold commas inside quotes: the counts are the last six fields.
+    let rows: Vec<(&str, Vec<u64>)> = TABLE
+        .lines()
+        .skip(1)
+        .map(|line| {
+            let fields: Vec<&str> = line.rsplitn(7, ',').collect();
+            let name = fields[6].trim_matches('"');
+            let counts = fields[..6]
+                .iter()
+                .rev()
+                .map(|v| v.parse().unwrap())
+                .collect();
+            (codes[name], counts)
+        })
+        .collect();
+    let (requests, accounts) = rows
+        .iter()
+        .fold((0, 0), |(r, a), (_, c)| (r + c[0], a + c[1]));
+    assert_eq!((requests, accounts), (37_196, 66_539));
+
+    let mut lines = String::new();
+    for (code, c) in &rows {
+        let outcomes = [
+            ("content", c[2]),
+            ("non_content", c[3]),
+            ("no_data", c[4]),
+            ("rejected", c[5]),
+        ];
+        let decided: u64 = outcomes.iter().map(|(_, n)| n).sum();
+        let mut kinds: Vec<&str> = outcomes
+            .iter()
+            .flat_map(|(o, n)| std::iter::repeat_n(*o, *n as usize))
+            .collect();
+        // The US row's outcomes sum to one less than its requests: that one is pending.
+        kinds.extend(std::iter::repeat_n("pending", (c[0] - decided) as usize));
+        for (i, outcome) in kinds.iter().enumerate() {
+            let accounts = c[1] / c[0] + u64::from((i as u64) < c[1] % c[0]);
+            lines.push_str(&json!({
+                "id": writ_core::CaseId::random(), "received_at": "2013-04-01T00:00:00Z",
+                "authority_country": code, "instrument": "us.search_warrant", "section": "criminal",
+                "customer": "consumer", "accounts": accounts, "outcome": outcome, "data_stored_abroad": false
+            }).to_string());
+            lines.push('\n');
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("microsoft-2013-h1.jsonl");
+    std::fs::write(&input, lines).unwrap();
+    let output = run(writ()
+        .args([
+            "report",
+            "--period",
+            "2013-H1",
+            "--format",
+            "csv",
+            "--style",
+            "microsoft",
+            "--input",
+        ])
+        .arg(&input));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let csv = String::from_utf8(output.stdout).unwrap();
+    let produced: std::collections::BTreeMap<&str, Vec<u64>> = csv
+        .lines()
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .map(|line| {
+            let fields: Vec<&str> = line.rsplitn(7, ',').collect();
+            let code = line.split(',').next().unwrap();
+            (
+                code,
+                fields[..6]
+                    .iter()
+                    .rev()
+                    .map(|v| v.parse().unwrap())
+                    .collect(),
+            )
+        })
+        .collect();
+    assert_eq!(produced.len(), rows.len());
+    for (code, counts) in &rows {
+        assert_eq!(produced.get(code), Some(counts), "{code}");
+    }
+}
