@@ -82,7 +82,7 @@ pub(crate) struct Login {
     responses(
         (status = 200, description = "Logged in. The session cookie `writ_session` is in `Set-Cookie` (HttpOnly, SameSite=Strict, Path=/, 8 hours).",
             body = schema::Session,
-            headers(("set-cookie" = String, description = "`writ_session=…; HttpOnly; SameSite=Strict; Path=/; Max-Age=28800`")),
+            headers(("set-cookie" = String, description = "`writ_session=…; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=28800`")),
             example = json!({"role": "agency", "csrf_token": "k3J9…", "csrf_header": "x-csrf-token"})),
         (status = 400, description = "The body is not a login: not JSON, a field missing or unknown.", body = schema::Error,
             example = json!({"error": ".: missing field `password` at line 1 column 17", "field": "."})),

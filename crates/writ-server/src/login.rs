@@ -159,7 +159,7 @@ pub(crate) async fn open_session(
         .start_session(hash.as_str(), &caller.user, &caller.actor(), now, expires)
         .await?;
     let cookie = format!(
-        "{SESSION_COOKIE}={}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
+        "{SESSION_COOKIE}={}; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age={}",
         token.expose(),
         SESSION_HOURS * 3600
     );

@@ -79,7 +79,7 @@ fn login_form(
         None => {
             let (secret, _) = new_token("writ_l_").map_err(ApiError::internal)?;
             let set = format!(
-                "{LOGIN_COOKIE}={}; HttpOnly; SameSite=Strict; Path=/login; Max-Age={LOGIN_FORM_SECONDS}",
+                "{LOGIN_COOKIE}={}; HttpOnly; Secure; SameSite=Strict; Path=/login; Max-Age={LOGIN_FORM_SECONDS}",
                 secret.expose()
             );
             (secret, Some(set))
@@ -135,7 +135,8 @@ pub(crate) async fn log_in(
 async fn start_session(state: &AppState, user: User) -> Result<Response, WebError> {
     let home = home_of(user.role);
     let (_, _, session) = login::open_session(state, user).await?;
-    let spent_form = format!("{LOGIN_COOKIE}=; HttpOnly; SameSite=Strict; Path=/login; Max-Age=0");
+    let spent_form =
+        format!("{LOGIN_COOKIE}=; HttpOnly; Secure; SameSite=Strict; Path=/login; Max-Age=0");
     Ok((
         AppendHeaders([
             (header::SET_COOKIE, session),
@@ -173,7 +174,8 @@ pub(crate) async fn log_out(
             )
             .await?;
     }
-    let cleared = format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+    let cleared =
+        format!("{SESSION_COOKIE}=; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=0");
     Ok((
         [(header::SET_COOKIE, cleared)],
         Redirect::to("/login?signed_out=1"),

@@ -274,7 +274,7 @@ async fn signing_in_needs_the_password_and_the_second_factor() {
         .map(|v| v.to_str().unwrap())
         .find(|c| c.starts_with("writ_session="))
         .expect("a session cookie");
-    for attribute in ["HttpOnly", "SameSite=Strict", "Path=/"] {
+    for attribute in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/"] {
         assert!(cookie.contains(attribute), "{cookie}");
     }
     let portal = browser.get("/portal").await;

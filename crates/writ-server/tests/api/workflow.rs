@@ -496,7 +496,9 @@ async fn a_login_needs_both_factors_and_a_session_needs_its_csrf_token(backend: 
         .unwrap()
         .to_owned();
     assert!(
-        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        cookie.contains("HttpOnly")
+            && cookie.contains("Secure")
+            && cookie.contains("SameSite=Strict"),
         "{cookie}"
     );
     let session = cookie.split(';').next().unwrap().to_owned();
