@@ -6,50 +6,65 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use uuid::Uuid;
 
-/// A case's id: a random UUID, so ids reveal nothing about volume or order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct CaseId(Uuid);
+/// Declares an id that is a random UUID, so ids reveal nothing about volume or order:
+/// parsed from text (refusing anything that is not a UUID), shown hyphenated.
+macro_rules! uuid_id {
+    ($(#[$doc:meta])* $name:ident, $error:ident, $what:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(Uuid);
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0:?} is not a case id (a UUID)")]
-pub struct CaseIdError(String);
+        #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+        #[error("{text:?} is not a {what} id (a UUID)", text = .0, what = $what)]
+        pub struct $error(String);
 
-impl CaseId {
-    pub fn random() -> Self {
-        Self(Uuid::new_v4())
-    }
+        impl $name {
+            pub fn random() -> Self {
+                Self(Uuid::new_v4())
+            }
 
-    pub fn parse(text: &str) -> Result<Self, CaseIdError> {
-        Uuid::try_parse(text)
-            .map(Self)
-            .map_err(|_| CaseIdError(text.to_owned()))
-    }
+            pub fn parse(text: &str) -> Result<Self, $error> {
+                Uuid::try_parse(text)
+                    .map(Self)
+                    .map_err(|_| $error(text.to_owned()))
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.hyphenated().fmt(f)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = $error;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::parse(s)
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_str(self)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                Self::parse(&String::deserialize(deserializer)?).map_err(serde::de::Error::custom)
+            }
+        }
+    };
 }
 
-impl fmt::Display for CaseId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.hyphenated().fmt(f)
-    }
-}
-
-impl FromStr for CaseId {
-    type Err = CaseIdError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::parse(s)
-    }
-}
-
-impl Serialize for CaseId {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
-    }
-}
-
-impl<'de> Deserialize<'de> for CaseId {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Self::parse(&String::deserialize(deserializer)?).map_err(serde::de::Error::custom)
-    }
-}
+uuid_id!(
+    /// A case's id.
+    CaseId, CaseIdError, "case"
+);
+uuid_id!(
+    /// A production's id: the sealed file an authority downloads for a case.
+    ProductionId, ProductionIdError, "production"
+);
 
 /// Where a case stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

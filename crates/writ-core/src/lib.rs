@@ -13,7 +13,7 @@ pub mod time;
 pub mod workflow;
 
 pub use audit::{Actor, AuditEntry};
-pub use case::{CaseEvent, CaseId, CaseState, IllegalTransition};
+pub use case::{CaseEvent, CaseId, CaseState, IllegalTransition, ProductionId};
 pub use country::CountryCode;
 pub use demand::{Action, Category, Demand, DemandError, Period, Target};
 pub use identifier::{Identifier, TargetKind, TargetValue};

@@ -23,6 +23,9 @@ pub(crate) struct NewAgency {
     country: CountryCode,
     email_domains: Vec<String>,
     callback_phone: String,
+    /// The age recipient (`age1…`) the authority's productions are encrypted to.
+    #[serde(default)]
+    age_recipient: Option<String>,
 }
 
 /// `POST /api/v1/admin/agencies`
@@ -52,6 +55,9 @@ pub(crate) async fn add_agency(
     }
     let callback_phone =
         PhoneNumber::parse(&new.callback_phone).map_err(|e| bad("callback_phone", &e.problem))?;
+    if let Some(recipient) = &new.age_recipient {
+        writ_seal::parse_recipient(recipient).map_err(|e| bad("age_recipient", &e.to_string()))?;
+    }
     let agency = writ_store::Agency {
         id: new.id,
         name: new.name,
@@ -62,6 +68,7 @@ pub(crate) async fn add_agency(
             .map(|d| d.to_ascii_lowercase())
             .collect(),
         callback_phone,
+        age_recipient: new.age_recipient,
         created_at: state.clock.now(),
     };
     admin.desk(&state).add_agency(&agency).await?;

@@ -186,7 +186,9 @@ pub(crate) async fn demand_status(
     agency: AgencyUser,
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let status = agency.desk(&state).demand(case_id(&id)?).await?;
+    let desk = agency.desk(&state);
+    let status = desk.demand(case_id(&id)?).await?;
+    let released = desk.released_productions(status.case.id).await?;
     let case = &status.case;
     Ok(Json(json!({
         "id": case.id,
@@ -197,6 +199,7 @@ pub(crate) async fn demand_status(
         "rejection_reason": case.rejection_reason,
         "messages": messages_json(&status.messages),
         "redirect_letter": status.letter,
+        "productions": released.iter().map(crate::delivery::released_json).collect::<Vec<_>>(),
     })))
 }
 

@@ -6,10 +6,12 @@ mod admin;
 mod api;
 pub mod audit;
 pub mod credentials;
+mod delivery;
 mod error;
 mod login;
 mod observe;
 pub mod openapi;
+pub mod production;
 pub mod transparency;
 mod web;
 
@@ -58,6 +60,12 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/cases/{id}/callback", post(api::record_callback))
         .route("/api/v1/cases/{id}/approve", post(api::approve))
         .route("/api/v1/cases/{id}/reject", post(api::reject))
+        .route(
+            "/api/v1/cases/{id}/productions",
+            get(delivery::case_productions),
+        )
+        .route("/api/v1/productions/{id}/release", post(delivery::release))
+        .route("/api/v1/productions/{id}/download", get(delivery::download))
         .route("/api/v1/admin/agencies", post(admin::add_agency))
         .route("/api/v1/admin/users", post(admin::add_user))
         .route("/api/v1/audit/checkpoint", get(audit::latest_checkpoint))

@@ -13,7 +13,7 @@ use serde_json::Value;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{api, audit};
+use crate::{api, audit, delivery};
 
 // The security schemes' names, as the handlers' `security(...)` attributes spell them.
 
@@ -88,6 +88,9 @@ fn sorted(value: Value) -> Value {
         api::record_callback,
         api::approve,
         api::reject,
+        delivery::case_productions,
+        delivery::release,
+        delivery::download,
         audit::latest_checkpoint,
         audit::inclusion_proof,
         audit::consistency_proof,
@@ -570,6 +573,72 @@ pub(crate) mod schema {
         /// For a demand redirected to an enterprise customer: the letter saying so.
         #[schema(required)]
         pub redirect_letter: Option<String>,
+        /// The productions released to the authority, each with a download link.
+        pub productions: Vec<ReleasedProduction>,
+    }
+
+    /// A production released to the authority.
+    #[derive(ToSchema)]
+    pub struct ReleasedProduction {
+        #[schema(format = "uuid")]
+        pub id: String,
+        /// SHA-256 of the file, hex.
+        pub sha256: String,
+        /// Bytes.
+        pub size: u64,
+        /// Nothing in scope was found; the production says so, signed.
+        pub no_data: bool,
+        #[schema(format = DateTime)]
+        pub sealed_at: String,
+        #[schema(format = DateTime)]
+        pub released_at: String,
+        /// Fetch it with the same credentials, before `expires_at`.
+        pub download_url: String,
+        #[schema(format = DateTime)]
+        pub expires_at: String,
+    }
+
+    /// Where a production stands.
+    #[derive(ToSchema)]
+    #[schema(rename_all = "snake_case")]
+    pub enum ProductionState {
+        Collecting,
+        Sealed,
+        Released,
+    }
+
+    /// A production as staff see it.
+    #[derive(ToSchema)]
+    pub struct Production {
+        #[schema(format = "uuid")]
+        pub id: String,
+        /// The case's id.
+        #[schema(format = "uuid")]
+        pub case: String,
+        pub state: ProductionState,
+        /// How many items the collection has in all, once the sources have listed them.
+        #[schema(required)]
+        pub items_total: Option<u64>,
+        pub items_done: u64,
+        pub bytes_done: u64,
+        /// The sealed file, once sealed.
+        #[schema(required)]
+        pub sealed: Option<SealedFile>,
+        #[schema(format = DateTime, required)]
+        pub released_at: Option<String>,
+    }
+
+    /// A sealed production's file.
+    #[derive(ToSchema)]
+    pub struct SealedFile {
+        /// SHA-256 of the encrypted file, hex.
+        pub sha256: String,
+        pub size: u64,
+        /// SHA-256 of its `manifest.json`, hex.
+        pub manifest_sha256: String,
+        pub no_data: bool,
+        #[schema(format = DateTime)]
+        pub sealed_at: String,
     }
 
     /// One message of a case's thread.
@@ -716,6 +785,9 @@ pub(crate) mod schema {
         pub email_domains: Vec<String>,
         /// The number an emergency call-back goes to, E.164 (`+12065550100`).
         pub callback_phone: String,
+        /// The age recipient (`age1…`) its productions are encrypted to; without one,
+        /// nothing can be sealed for it.
+        pub age_recipient: Option<String>,
     }
 
     #[derive(ToSchema)]

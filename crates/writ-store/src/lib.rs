@@ -129,6 +129,10 @@ macro_rules! with_connection {
     };
 }
 
+mod productions;
+use productions::ProductionQueries;
+pub use productions::{Production, ProductionChange, ProductionItem, ProductionState, SealedFile};
+
 impl Store {
     /// Opens (and for writ's own data directory, creates) the database, and brings its
     /// schema up to date. A database written by a newer writ is refused.
@@ -293,6 +297,12 @@ impl Store {
             }
             for notice in &update.notices {
                 tx.insert_notice(case.id, notice).await?;
+            }
+            if let Some(change) = &update.production {
+                tx.apply_production(case.id, change, update.at).await?;
+            }
+            for job in &update.jobs {
+                tx.insert_job(job, update.at).await?;
             }
             let entry = AuditEntry::new(update.at, update.actor.clone(), update.action.clone())
                 .for_case(case.id)
@@ -669,6 +679,19 @@ impl Store {
         now: Timestamp,
     ) -> Result<bool, StoreError> {
         in_transaction!(self, |tx| { tx.finish_job(id, worker, now).await })
+    }
+
+    /// Keeps a long job (a collection) claimed: its lease runs `lease` from `now` again.
+    /// False if `worker` no longer holds it.
+    pub async fn renew_job(
+        &self,
+        id: JobId,
+        worker: &str,
+        now: Timestamp,
+        lease: time::Duration,
+    ) -> Result<bool, StoreError> {
+        let until = now.checked_add(lease).unwrap_or(now);
+        in_transaction!(self, |tx| { tx.renew_job(id, worker, until).await })
     }
 
     /// Gives a claimed job back after a failure: to run again at `retry_at`, or, with no

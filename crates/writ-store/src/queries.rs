@@ -139,6 +139,13 @@ pub(crate) trait Queries {
         worker: &str,
         now: Timestamp,
     ) -> Result<bool, StoreError>;
+    /// Extends a claimed job's lease to `until`; false if `worker` no longer holds it.
+    async fn renew_job(
+        &mut self,
+        id: JobId,
+        worker: &str,
+        until: Timestamp,
+    ) -> Result<bool, StoreError>;
     async fn release_job(
         &mut self,
         id: JobId,
@@ -423,14 +430,15 @@ macro_rules! queries_for {
 
             async fn insert_agency(&mut self, agency: &Agency) -> Result<(), StoreError> {
                 sqlx::query(
-                    "INSERT INTO agencies (id, name, country, email_domains, callback_phone, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6)",
+                    "INSERT INTO agencies (id, name, country, email_domains, callback_phone, age_recipient, \
+                     created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
                 )
                 .bind(agency.id.as_str())
                 .bind(&agency.name)
                 .bind(agency.country.as_str())
                 .bind(serde_json::json!(agency.email_domains).to_string())
                 .bind(agency.callback_phone.as_str())
+                .bind(agency.age_recipient.as_deref())
                 .bind(DbTime(agency.created_at))
                 .execute(&mut *self)
                 .await?;
@@ -439,7 +447,7 @@ macro_rules! queries_for {
 
             async fn agency(&mut self, id: &AgencyId) -> Result<Option<Agency>, StoreError> {
                 let row = sqlx::query(
-                    "SELECT id, name, country, email_domains, callback_phone, created_at \
+                    "SELECT id, name, country, email_domains, callback_phone, age_recipient, created_at \
                      FROM agencies WHERE id = $1",
                 )
                 .bind(id.as_str())
@@ -450,7 +458,7 @@ macro_rules! queries_for {
 
             async fn agencies(&mut self) -> Result<Vec<Agency>, StoreError> {
                 let rows = sqlx::query(
-                    "SELECT id, name, country, email_domains, callback_phone, created_at \
+                    "SELECT id, name, country, email_domains, callback_phone, age_recipient, created_at \
                      FROM agencies ORDER BY id",
                 )
                 .fetch_all(&mut *self)
@@ -814,6 +822,19 @@ macro_rules! queries_for {
                 Ok(done.rows_affected() == 1)
             }
 
+            async fn renew_job(&mut self, id: JobId, worker: &str, until: Timestamp) -> Result<bool, StoreError> {
+                let done = sqlx::query(
+                    "UPDATE jobs SET locked_until = $1 \
+                     WHERE id = $2 AND locked_by = $3 AND finished_at IS NULL",
+                )
+                .bind(DbTime(until))
+                .bind(id.0)
+                .bind(worker)
+                .execute(&mut *self)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
             async fn release_job(
                 &mut self,
                 id: JobId,
@@ -921,6 +942,7 @@ macro_rules! agency_from_row {
                 .map_err(|e| corrupt("agencies.email_domains", e))?,
             callback_phone: PhoneNumber::parse(&phone)
                 .map_err(|e| corrupt("agencies.callback_phone", e))?,
+            age_recipient: row.try_get("age_recipient")?,
             created_at: row.try_get::<DbTime, _>("created_at")?.0,
         })
     }};

@@ -133,6 +133,9 @@ pub struct Agency {
     /// The number staff call back before an emergency disclosure: writ's own record,
     /// never taken from a demand.
     pub callback_phone: PhoneNumber,
+    /// The age recipient (`age1…`) its productions are encrypted to; none yet, no
+    /// production can be sealed for it.
+    pub age_recipient: Option<String>,
     pub created_at: Timestamp,
 }
 
@@ -227,6 +230,10 @@ pub struct CaseUpdate {
     pub message: Option<String>,
     pub callback: Option<Callback>,
     pub notices: Vec<Notice>,
+    /// What the step does to the case's production.
+    pub production: Option<crate::ProductionChange>,
+    /// Background work the step starts (a collection), queued in the same transaction.
+    pub jobs: Vec<NewJob>,
 }
 
 impl CaseUpdate {
@@ -245,6 +252,8 @@ impl CaseUpdate {
             message: None,
             callback: None,
             notices: Vec::new(),
+            production: None,
+            jobs: Vec::new(),
         }
     }
 }

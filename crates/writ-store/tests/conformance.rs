@@ -8,14 +8,15 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use serde_json::json;
+use writ_core::ProductionId;
 use writ_core::case::CallbackOutcome;
 use writ_core::identifier::PhoneNumber;
 use writ_core::{Actor, AuditEntry, CaseEvent, CaseId, CaseState, Demand, Timestamp};
 use writ_core::{AgencyId, CountryCode, Role, UserId, Username};
 use writ_store::testing::TestDatabase;
 use writ_store::{
-    Agency, Callback, CaseRecord, CaseUpdate, NewCase, NewJob, NewUser, Notice, Store, StoreError,
-    Transition,
+    Agency, Callback, CaseRecord, CaseUpdate, NewCase, NewJob, NewUser, Notice, ProductionChange,
+    ProductionItem, ProductionState, SealedFile, Store, StoreError, Transition,
 };
 
 macro_rules! conformance {
@@ -77,6 +78,8 @@ conformance!(
     a_case_update_is_one_transaction,
     a_stale_or_illegal_case_update_writes_nothing,
     documents_come_with_their_case,
+    a_production_is_collected_once_per_item_sealed_and_released_with_audit_events,
+    a_production_step_out_of_order_writes_nothing,
 );
 
 fn at(text: &str) -> Timestamp {
@@ -794,6 +797,9 @@ fn agency() -> Agency {
         country: CountryCode::parse("US").unwrap(),
         email_domains: vec!["seattle.gov".into()],
         callback_phone: PhoneNumber::parse("+12065550100").unwrap(),
+        age_recipient: Some(
+            "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p".into(),
+        ),
         created_at: at(NOW),
     }
 }
@@ -1183,4 +1189,146 @@ async fn documents_come_with_their_case(db: &TestDatabase) {
     );
     let log = entries(store).await;
     assert_eq!(log[0].details["documents"][0]["filename"], "warrant.pdf");
+}
+
+fn item(key: &str, size: u64) -> ProductionItem {
+    ProductionItem {
+        source: "mail".into(),
+        account: "acc-alice".into(),
+        key: key.into(),
+        path: format!("items/acc-alice/mail/INBOX/{key}.eml"),
+        sha256: "ab".repeat(32),
+        size,
+        category: "content".into(),
+        timestamp: Some(at("2026-01-05T10:00:00.123456Z")),
+        rows: None,
+    }
+}
+
+/// A case approved and ready to collect.
+async fn approved_case(store: &Store) -> CaseRecord {
+    let case = open_case(store, "SEA-P", None).await;
+    store
+        .transition(&step(&case, CaseEvent::StartReview, "rita"))
+        .await
+        .unwrap();
+    let case = store.case(case.id).await.unwrap();
+    store
+        .transition(&step(&case, CaseEvent::Approve, "alex"))
+        .await
+        .unwrap()
+}
+
+async fn a_production_is_collected_once_per_item_sealed_and_released_with_audit_events(
+    db: &TestDatabase,
+) {
+    let store = &db.store;
+    let case = approved_case(store).await;
+    let production = ProductionId::random();
+    let mut start = CaseUpdate::new(&case, "production.started", Actor::System, at(NOW));
+    start.events = vec![CaseEvent::StartCollection];
+    start.production = Some(ProductionChange::Start(production));
+    start.jobs = vec![job("seal", NOW)];
+    let case = store.update_case(&start).await.unwrap();
+    assert_eq!(case.state, CaseState::Collecting);
+
+    store.set_items_total(production, 2).await.unwrap();
+    assert!(store.record_item(production, &item("2", 20)).await.unwrap());
+    assert!(store.record_item(production, &item("1", 10)).await.unwrap());
+    // A resumed collection recording an item again changes nothing.
+    assert!(!store.record_item(production, &item("1", 10)).await.unwrap());
+    let collecting = store.production(production).await.unwrap();
+    assert_eq!(
+        (
+            collecting.state,
+            collecting.items_total,
+            collecting.items_done,
+            collecting.bytes_done
+        ),
+        (ProductionState::Collecting, Some(2), 2, 30)
+    );
+    assert_eq!(
+        store.production_items(production).await.unwrap(),
+        [item("1", 10), item("2", 20)],
+        "by path, times to the microsecond"
+    );
+
+    let sealed = SealedFile {
+        file_name: format!("{production}.age"),
+        sha256: "cd".repeat(32),
+        size: 4096,
+        manifest_sha256: "ef".repeat(32),
+        no_data: false,
+        sealed_at: at("2026-03-02T11:00:00Z"),
+    };
+    let mut seal = CaseUpdate::new(&case, "production.sealed", Actor::System, sealed.sealed_at);
+    seal.events = vec![CaseEvent::Seal];
+    seal.production = Some(ProductionChange::Seal(production, sealed.clone()));
+    let case = store.update_case(&seal).await.unwrap();
+    assert_eq!(case.state, CaseState::Sealed);
+
+    let releaser = add_user(store, "rhea.release", Role::Approver, None).await;
+    let mut release = CaseUpdate::new(
+        &case,
+        "production.released",
+        Actor::Staff("rhea.release".into()),
+        at("2026-03-02T12:00:00Z"),
+    );
+    release.production = Some(ProductionChange::Release(production, releaser));
+    store.update_case(&release).await.unwrap();
+
+    let released = store.production(production).await.unwrap();
+    assert_eq!(released.state, ProductionState::Released);
+    assert_eq!(released.sealed, Some(sealed));
+    assert_eq!(released.released_by, Some(releaser));
+    assert_eq!(released.released_at, Some(at("2026-03-02T12:00:00Z")));
+    assert_eq!(store.productions(case.id).await.unwrap(), [released]);
+
+    let actions: Vec<String> = entries(store).await.into_iter().map(|e| e.action).collect();
+    for action in [
+        "production.started",
+        "production.sealed",
+        "production.released",
+    ] {
+        assert_eq!(
+            actions.iter().filter(|a| *a == action).count(),
+            1,
+            "{action}"
+        );
+    }
+    let queued = store
+        .claim_job("w", at(NOW), time::Duration::minutes(1))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(queued.kind, "seal", "the update's job is queued with it");
+}
+
+async fn a_production_step_out_of_order_writes_nothing(db: &TestDatabase) {
+    let store = &db.store;
+    let case = approved_case(store).await;
+    let production = ProductionId::random();
+    let before = store.audit_size().await.unwrap();
+
+    // Releasing what was never sealed: refused, and the case and log are untouched.
+    let releaser = add_user(store, "rhea.release", Role::Approver, None).await;
+    let after_user = store.audit_size().await.unwrap();
+    assert!(after_user > before);
+    let mut release = CaseUpdate::new(&case, "production.released", Actor::System, at(NOW));
+    release.production = Some(ProductionChange::Release(production, releaser));
+    let error = store.update_case(&release).await.unwrap_err();
+    assert!(error.is_not_found(), "{error}");
+    assert_eq!(store.audit_size().await.unwrap(), after_user);
+    assert_eq!(store.case(case.id).await.unwrap(), case);
+    assert!(store.productions(case.id).await.unwrap().is_empty());
+
+    // Starting twice: the second is refused (one production per case).
+    let mut start = CaseUpdate::new(&case, "production.started", Actor::System, at(NOW));
+    start.events = vec![CaseEvent::StartCollection];
+    start.production = Some(ProductionChange::Start(production));
+    let case = store.update_case(&start).await.unwrap();
+    let mut again = CaseUpdate::new(&case, "production.started", Actor::System, at(NOW));
+    again.production = Some(ProductionChange::Start(ProductionId::random()));
+    assert!(store.update_case(&again).await.is_err());
+    assert_eq!(store.productions(case.id).await.unwrap().len(), 1);
 }

@@ -24,6 +24,37 @@ pub struct Config {
     pub policy: PolicyConfig,
     pub audit: AuditConfig,
     pub report: ReportConfig,
+    pub production: ProductionConfig,
+    /// The provider's services collection reads from; none configured, approved cases
+    /// wait for collection.
+    pub sources: writ_sources::config::SourcesConfig,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProductionConfig {
+    /// The Ed25519 key that signs productions; unset, `production.key` in the data
+    /// directory (created at first start).
+    pub key_file: Option<PathBuf>,
+    /// Where sealed productions (and collections in progress) are kept; unset,
+    /// `productions` in the data directory.
+    pub directory: Option<PathBuf>,
+    /// How long a download link is valid.
+    pub link_ttl_hours: u64,
+    /// How long a worker holds a collection job without renewing it before another
+    /// worker may take it over.
+    pub lease_seconds: u64,
+}
+
+impl Default for ProductionConfig {
+    fn default() -> Self {
+        Self {
+            key_file: None,
+            directory: None,
+            link_ttl_hours: 24,
+            lease_seconds: 60,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
@@ -102,6 +133,8 @@ impl Default for Config {
             policy: PolicyConfig::default(),
             audit: AuditConfig::default(),
             report: ReportConfig::default(),
+            production: ProductionConfig::default(),
+            sources: writ_sources::config::SourcesConfig::default(),
         }
     }
 }
@@ -135,7 +168,7 @@ pub enum ConfigError {
 /// `WRIT_LOG` (the log filter) and `WRIT_TEST_*` (for tests) are not settings.
 fn is_setting(key: &str) -> bool {
     let key = key.to_ascii_lowercase();
-    key != "log" && !key.starts_with("test_")
+    key != "log" && !key.starts_with("test_") && !key.starts_with("demo_")
 }
 
 impl Config {
@@ -163,6 +196,22 @@ impl Config {
             .key_file
             .clone()
             .unwrap_or_else(|| self.data_dir.join("audit-log.key"))
+    }
+
+    /// The production signing key file.
+    pub fn production_key_file(&self) -> PathBuf {
+        self.production
+            .key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("production.key"))
+    }
+
+    /// Where sealed productions are kept (collections in progress in `spool` under it).
+    pub fn production_dir(&self) -> PathBuf {
+        self.production
+            .directory
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("productions"))
     }
 
     /// The database to open: the configured URL, or SQLite in the data directory.

@@ -90,6 +90,31 @@ struct AgencyCredentials {
     name: String,
     country: String,
     token: String,
+    /// The secret key the authority's productions are encrypted to (demo only: a real
+    /// authority keeps its own and registers only the recipient).
+    age_identity: String,
+}
+
+/// The demo authority's age identity and recipient, made once and kept in the data
+/// directory (mode 0600), so productions sealed in an earlier run still open.
+fn age_identity(data_dir: &Path, agency: &str) -> anyhow::Result<(String, String)> {
+    let path = data_dir.join(format!("demo-age-{agency}.txt"));
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        let mut lines = text.lines();
+        if let (Some(identity), Some(recipient)) = (lines.next(), lines.next()) {
+            return Ok((identity.to_owned(), recipient.to_owned()));
+        }
+    }
+    let (identity, recipient) = writ_seal::new_identity();
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&path)
+        .with_context(|| format!("writing {}", path.display()))?;
+    writeln!(file, "{identity}\n{recipient}")?;
+    Ok((identity, recipient))
 }
 
 #[derive(Serialize)]
@@ -147,11 +172,12 @@ pub fn write_directory(data_dir: &Path) -> anyhow::Result<PathBuf> {
 
 /// Creates the demo's authorities and people if they are missing, and gives everyone
 /// fresh credentials. Returns what the credentials file will hold (but its address).
-pub async fn seed(store: &Store, clock: &dyn Clock) -> anyhow::Result<Seeded> {
+pub async fn seed(store: &Store, clock: &dyn Clock, data_dir: &Path) -> anyhow::Result<Seeded> {
     let actor = Actor::Operator;
     let mut seeded = Seeded::default();
     for agency in &AGENCIES {
         let id = AgencyId::parse(agency.id)?;
+        let (age_identity, age_recipient) = age_identity(data_dir, agency.id)?;
         if store.agency(&id).await.is_err() {
             let record = Agency {
                 id: id.clone(),
@@ -159,6 +185,7 @@ pub async fn seed(store: &Store, clock: &dyn Clock) -> anyhow::Result<Seeded> {
                 country: CountryCode::parse(agency.country)?,
                 email_domains: vec![agency.domain.into()],
                 callback_phone: PhoneNumber::parse(agency.callback)?,
+                age_recipient: Some(age_recipient),
                 created_at: clock.now(),
             };
             store.add_agency(&record, &actor).await?;
@@ -168,6 +195,7 @@ pub async fn seed(store: &Store, clock: &dyn Clock) -> anyhow::Result<Seeded> {
             name: agency.name.into(),
             country: agency.country.into(),
             token: person.token.clone(),
+            age_identity,
         });
         seeded.agency_users.push(person);
     }
@@ -274,4 +302,50 @@ pub fn write_credentials(path: &Path, seeded: Seeded, address: SocketAddr) -> an
     file.write_all(&serde_json::to_vec_pretty(&credentials)?)?;
     file.sync_all()?;
     Ok(())
+}
+
+/// Writes the demo provider's data (a year up to `now` of mail, files and records of
+/// the directory's accounts) under `provider/` in the data directory, afresh each run,
+/// and returns the sources configuration that reads it. Mail goes to Dovecot when
+/// `WRIT_DEMO_IMAP_ADDR`, `WRIT_DEMO_IMAP_MASTER_USER` and
+/// `WRIT_DEMO_IMAP_MASTER_PASSWORD` name one, else to Maildir.
+pub async fn write_provider(
+    data_dir: &Path,
+    now: writ_core::Timestamp,
+) -> anyhow::Result<writ_sources::config::SourcesConfig> {
+    let dir = data_dir.join("provider");
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).with_context(|| format!("removing {}", dir.display()))?;
+    }
+    let (accounts, tenants) = writ_sources::demo::named_accounts();
+    let from = now
+        .checked_add(time::Duration::days(-365))
+        .context("a date out of range")?;
+    let spec = writ_sources::demo::DemoSpec {
+        accounts,
+        tenants,
+        period: writ_core::demand::Period::new(from, now).context("an empty period")?,
+        seed: 2026,
+    };
+    let imap = match (
+        std::env::var("WRIT_DEMO_IMAP_ADDR"),
+        std::env::var("WRIT_DEMO_IMAP_MASTER_USER"),
+        std::env::var("WRIT_DEMO_IMAP_MASTER_PASSWORD"),
+    ) {
+        (Ok(address), Ok(user), Ok(password)) => Some(writ_sources::mail::ImapConfig::new(
+            address,
+            user,
+            password.into(),
+        )),
+        _ => None,
+    };
+    let sources = writ_sources::demo::write_provider(
+        &dir,
+        &spec,
+        &writ_sources::demo::ProviderVolume::default(),
+        imap.as_ref(),
+    )
+    .await?;
+    tracing::info!(provider = %dir.display(), imap = imap.is_some(), "demo provider data written");
+    Ok(sources)
 }

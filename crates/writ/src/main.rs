@@ -1,6 +1,7 @@
 //! The `writ` command.
 
 mod audit;
+mod bundle;
 mod clock;
 mod config;
 mod demand;
@@ -108,6 +109,35 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// Productions: the sealed files authorities receive.
+    Bundle {
+        #[command(subcommand)]
+        command: BundleCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum BundleCommand {
+    /// Check a production as its recipient: decrypt it, check the provider's signature
+    /// on its manifest and every item's SHA-256 and size. Exit 0 when it all holds, 1
+    /// naming every problem, 2 when it cannot be read.
+    Verify {
+        /// The production (an age file).
+        file: PathBuf,
+        /// The authority's age identity file (`AGE-SECRET-KEY-1…`).
+        #[arg(long, value_name = "KEY")]
+        identity: PathBuf,
+        /// The provider's public key (PEM), as `writ bundle key` prints it.
+        #[arg(long = "provider-key", value_name = "PUB")]
+        provider_key: PathBuf,
+    },
+    /// Print the provider's public key (PEM) that verifies its productions' signatures.
+    Key {
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        #[arg(long = "data", value_name = "DIR")]
+        data_dir: Option<PathBuf>,
     },
 }
 
@@ -262,6 +292,22 @@ fn run(command: Command) -> Result<(), Failure> {
             print(&format!("{}\n", key.verifier_key()));
             Ok(())
         }
+        Command::Bundle {
+            command:
+                BundleCommand::Verify {
+                    file,
+                    identity,
+                    provider_key,
+                },
+        } => bundle::verify(&file, &identity, &provider_key),
+        Command::Bundle {
+            command: BundleCommand::Key { config, data_dir },
+        } => {
+            let config = load_config(config.as_deref(), data_dir)?;
+            let key = bundle::load_key(&config.production_key_file())?;
+            print(&key.provider_key().to_pem());
+            Ok(())
+        }
         Command::Audit {
             command:
                 AuditCommand::Verify {
@@ -359,9 +405,10 @@ fn demo(
         serve::prepare_data_dir(&config.data_dir)?;
         config.policy.directory = Some(demo::write_directory(&config.data_dir)?);
         demo::write_example_demand(&config.data_dir, clock.now())?;
+        config.sources = demo::write_provider(&config.data_dir, clock.now()).await?;
         let policy = config.policy.load().map_err(anyhow::Error::msg)?;
         let store = Store::open(&config.database()?).await?;
-        let seeded = demo::seed(&store, clock.as_ref()).await;
+        let seeded = demo::seed(&store, clock.as_ref(), &config.data_dir).await;
         store.close().await;
         let seeded = seeded?;
         let path = credentials.clone();

@@ -12,8 +12,9 @@ use writ_server::audit::Checkpointer;
 use writ_server::{AppState, Policy};
 use writ_store::Store;
 
-use crate::audit;
 use crate::config::Config;
+use crate::{audit, bundle};
+use writ_server::production::Productions;
 
 /// Serves until SIGTERM or Ctrl-C. `on_listening` runs once the API listens (the demo
 /// writes its credentials file then, with the real address).
@@ -68,6 +69,30 @@ pub async fn run(
     };
     let mut state = AppState::new(store.clone(), clock.clone(), Arc::new(policy));
     state.report_bands = config.report.national_security_bands;
+    let production_key = bundle::load_or_create_key(&config.production_key_file())?;
+    let collector = config
+        .sources
+        .connect()
+        .await
+        .context("connecting to the provider's sources (the [sources] configuration)")?;
+    let collecting = collector.is_some();
+    if let Some(collector) = collector {
+        let directory = config.production_dir();
+        state = state.with_productions(Productions::new(
+            collector,
+            production_key,
+            directory.clone(),
+            directory.join("spool"),
+            time::Duration::hours(i64::try_from(config.production.link_ttl_hours).unwrap_or(24)),
+            time::Duration::seconds(
+                i64::try_from(config.production.lease_seconds)
+                    .unwrap_or(60)
+                    .max(1),
+            ),
+        ));
+    } else {
+        tracing::warn!("no [sources] configured: approved cases wait for collection");
+    }
     let checkpointer = Checkpointer {
         store: store.clone(),
         key,
@@ -79,6 +104,15 @@ pub async fn run(
     };
     let (stop, stopping) = tokio::sync::watch::channel(false);
     let background = tokio::spawn(checkpointer.clone().run(until_stopping(stopping.clone())));
+    let worker = collecting.then(|| {
+        let name = format!("writ-{}-{}", std::process::id(), uuid_suffix());
+        tokio::spawn(writ_server::production::work(
+            state.clone(),
+            name,
+            std::time::Duration::from_secs(1),
+            until_stopping(stopping.clone()),
+        ))
+    });
     let signal = shutdown_signal()?;
     tokio::spawn(async move {
         signal.await;
@@ -94,6 +128,9 @@ pub async fn run(
     )
     .await?;
     let _ = background.await;
+    if let Some(worker) = worker {
+        let _ = worker.await;
+    }
 
     // Requests in flight have finished: record the stop, sign the log up to it, and let
     // SQLite checkpoint its write-ahead log.
@@ -157,4 +194,10 @@ fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
         }
         tracing::info!("shutting down: finishing requests in flight");
     })
+}
+
+/// Tells apart workers of processes that reuse a PID (containers).
+fn uuid_suffix() -> String {
+    let id = writ_core::CaseId::random().to_string();
+    id.get(..8).unwrap_or(&id).to_owned()
 }

@@ -5,13 +5,16 @@ use writ_core::case::CallbackOutcome;
 use writ_core::policy::{Decision, Route};
 use writ_core::review::{Recommendation, Scope, redirect_letter};
 use writ_core::workflow::{RecordedRecommendation, check_approval, check_rejection};
-use writ_core::{Actor, AuditEntry, CaseEvent, CaseId, CaseState, Demand, TargetValue, Timestamp};
+use writ_core::{
+    Action, Actor, AuditEntry, CaseEvent, CaseId, CaseState, Demand, TargetValue, Timestamp,
+};
 use writ_store::{
     Callback, CaseRecord, CaseUpdate, DocumentInfo, Message, NewCase, NewDocument, Notice, Store,
 };
 
 use super::{Admin, AgencyUser, AppState, Approver, Caller, Reviewer, Staff};
 use crate::ApiError;
+use crate::production::Productions;
 
 /// The provider's name in letters and acknowledgements.
 const PROVIDER: &str = "the provider";
@@ -54,8 +57,8 @@ impl AgencyUser {
 
 /// What an authority's user may do: submit, follow, answer and withdraw its own demands.
 pub struct AgencyDesk<'a> {
-    state: &'a AppState,
-    user: &'a AgencyUser,
+    pub(super) state: &'a AppState,
+    pub(super) user: &'a AgencyUser,
 }
 
 impl AgencyDesk<'_> {
@@ -63,7 +66,7 @@ impl AgencyDesk<'_> {
         &self.state.store
     }
 
-    fn actor(&self) -> Actor {
+    pub(super) fn actor(&self) -> Actor {
         self.user.caller.actor()
     }
 
@@ -132,7 +135,7 @@ impl AgencyDesk<'_> {
     }
 
     /// One of this authority's demands; another authority's is not found.
-    async fn own(&self, id: CaseId) -> Result<CaseRecord, ApiError> {
+    pub(super) async fn own(&self, id: CaseId) -> Result<CaseRecord, ApiError> {
         let case = self.store().case(id).await?;
         if case.agency_id.as_ref() != Some(&self.user.agency) {
             return Err(ApiError::NotFound);
@@ -217,8 +220,8 @@ impl Approver {
 
 /// What every member of staff may do: read the queue and cases (each read audited).
 pub struct CaseDesk<'a> {
-    state: &'a AppState,
-    caller: &'a Caller,
+    pub(super) state: &'a AppState,
+    pub(super) caller: &'a Caller,
 }
 
 impl CaseDesk<'_> {
@@ -295,7 +298,9 @@ impl CaseDesk<'_> {
         Ok((demand, decision))
     }
 
-    fn recommendation(case: &CaseRecord) -> Result<Option<RecordedRecommendation>, ApiError> {
+    pub(super) fn recommendation(
+        case: &CaseRecord,
+    ) -> Result<Option<RecordedRecommendation>, ApiError> {
         case.recommendation
             .clone()
             .map(serde_json::from_value)
@@ -474,6 +479,10 @@ impl ApprovalDesk<'_> {
             update.events = vec![CaseEvent::Approve];
             update.scope =
                 Some(serde_json::to_value(&recommendation.scope).map_err(ApiError::internal)?);
+            // Disclosure starts now, in the background; it waits if no sources are set up.
+            if demand.action == Action::Disclose {
+                update.jobs = vec![Productions::job(id, now)];
+            }
         }
         Ok(self.store().update_case(&update).await?)
     }

@@ -19,11 +19,14 @@ use crate::credentials::{SecretToken, TokenHash, verify_csrf};
 use crate::{ApiError, Policy};
 
 mod desks;
+mod productions;
 
 pub use desks::{
     AdminDesk, AgencyDesk, ApprovalDesk, CaseDesk, CaseView, DemandStatus, MAX_ORDER_BYTES,
     NewPerson, ReviewDesk, SignedOrder,
 };
+pub(crate) use productions::SystemDesk;
+pub use productions::{Download, ReleasedProduction};
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "writ_session";
@@ -38,6 +41,8 @@ pub struct AppState {
     pub policy: Arc<Policy>,
     /// The 50 U.S.C. 1874 option the public report's national-security figures use.
     pub report_bands: writ_report::BandOption,
+    /// Collection, sealing and delivery; without it, approved cases wait.
+    productions: Option<Arc<crate::production::Productions>>,
 }
 
 impl AppState {
@@ -47,7 +52,13 @@ impl AppState {
             clock,
             policy,
             report_bands: writ_report::BandOption::Band1000,
+            productions: None,
         }
+    }
+
+    pub fn with_productions(mut self, productions: crate::production::Productions) -> Self {
+        self.productions = Some(Arc::new(productions));
+        self
     }
 
     /// The store without a desk: for what needs no authorization (health, the audit

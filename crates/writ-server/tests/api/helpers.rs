@@ -20,6 +20,8 @@ pub struct TestApp {
     pub db: TestDatabase,
     pub metrics: PrometheusHandle,
     pub clock: Arc<ManualClock>,
+    /// What the router serves from, for tests that run background jobs.
+    pub state: AppState,
     shutdown: Option<oneshot::Sender<()>>,
 }
 
@@ -44,6 +46,15 @@ pub async fn spawn_app() -> TestApp {
 
 /// As [`spawn_app`], on `backend`, with the policy engine consulting `directory`.
 pub async fn spawn_app_with(backend: Backend, directory: Option<DirectoryFile>) -> TestApp {
+    spawn_app_producing(backend, directory, None).await
+}
+
+/// As [`spawn_app_with`], making productions with `productions`.
+pub async fn spawn_app_producing(
+    backend: Backend,
+    directory: Option<DirectoryFile>,
+    productions: Option<writ_server::production::Productions>,
+) -> TestApp {
     let db = match backend {
         Backend::Sqlite => TestDatabase::sqlite().await.unwrap(),
         Backend::Postgres => TestDatabase::postgres()
@@ -58,13 +69,16 @@ pub async fn spawn_app_with(backend: Backend, directory: Option<DirectoryFile>) 
         rules: Rules::embedded().unwrap(),
         directory: directory.map(|d| Arc::new(d) as Arc<dyn Directory>),
     };
-    let state = AppState::new(db.store.clone(), clock.clone(), Arc::new(policy));
+    let mut state = AppState::new(db.store.clone(), clock.clone(), Arc::new(policy));
+    if let Some(productions) = productions {
+        state = state.with_productions(productions);
+    }
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
     let (shutdown, stop) = oneshot::channel::<()>();
     tokio::spawn(writ_server::serve(
         listener,
-        writ_server::router(state),
+        writ_server::router(state.clone()),
         async {
             let _ = stop.await;
         },
@@ -75,6 +89,7 @@ pub async fn spawn_app_with(backend: Backend, directory: Option<DirectoryFile>) 
         db,
         metrics: metrics_handle(),
         clock,
+        state,
         shutdown: Some(shutdown),
     }
 }
@@ -135,6 +150,7 @@ impl TestApp {
             country: CountryCode::parse(country).unwrap(),
             email_domains: vec![domain.into()],
             callback_phone: PhoneNumber::parse(callback).unwrap(),
+            age_recipient: None,
             created_at: self.clock.now(),
         };
         self.db

@@ -580,6 +580,37 @@ async fn the_document_describes_what_the_server_answers() {
     };
     view(&mut t, &a).await;
 
+    // Productions: none yet on this server (no sources configured), and who may ask.
+    let productions = "/api/v1/cases/{id}/productions";
+    for (token, expected) in [
+        (rita_tok.as_str(), 200),
+        (spd_tok, 403),
+        ("writ_at_not-a-token", 401),
+    ] {
+        let path = format!("/api/v1/cases/{a}/productions");
+        let (status, _, _) = t
+            .call("GET", productions, &path, Auth::Token(token), None)
+            .await;
+        assert_eq!(status, expected, "{path}");
+    }
+    let nobody = "00000000-0000-4000-8000-000000000000";
+    let release = "/api/v1/productions/{id}/release";
+    for (token, expected) in [(rita_tok.as_str(), 404), (spd_tok, 403)] {
+        let path = format!("/api/v1/productions/{nobody}/release");
+        let (status, _, _) = t
+            .call("POST", release, &path, Auth::Token(token), None)
+            .await;
+        assert_eq!(status, expected, "{path}");
+    }
+    let download = "/api/v1/productions/{id}/download";
+    for (token, expected) in [(spd_tok.as_str(), 404), (rita_tok, 403)] {
+        let path = format!("/api/v1/productions/{nobody}/download?expires=1&signature=00");
+        let (status, _, _) = t
+            .call("GET", download, &path, Auth::Token(token), None)
+            .await;
+        assert_eq!(status, expected, "{path}");
+    }
+
     // Clarification, back and forth.
     let (status, _, _) = t
         .call(

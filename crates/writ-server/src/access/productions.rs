@@ -1,0 +1,159 @@
+//! Productions at the desks: staff follow a collection and release what was sealed (a
+//! second person: never the case's reviewer); the authority downloads what was
+//! released, through a link that expires; background work acts as the system.
+
+use std::path::PathBuf;
+
+use writ_core::{Actor, CaseEvent, CaseId, CaseState, ProductionId, Timestamp};
+use writ_store::{CaseRecord, CaseUpdate, Production, ProductionChange, ProductionState, Store};
+
+use super::{AgencyDesk, AppState, CaseDesk, ReviewDesk};
+use crate::ApiError;
+use crate::production::{DownloadLink, Productions};
+
+/// A released production as its authority sees it.
+pub struct ReleasedProduction {
+    pub production: Production,
+    pub link: DownloadLink,
+}
+
+/// A sealed file the authority may download now.
+pub struct Download {
+    pub production: Production,
+    pub path: PathBuf,
+}
+
+impl AppState {
+    /// Without sources configured, no production exists here.
+    fn productions(&self) -> Result<&Productions, ApiError> {
+        self.productions.as_deref().ok_or(ApiError::NotFound)
+    }
+}
+
+impl AgencyDesk<'_> {
+    /// The productions released to this authority for one of its demands, each with a
+    /// fresh download link.
+    pub async fn released_productions(
+        &self,
+        id: CaseId,
+    ) -> Result<Vec<ReleasedProduction>, ApiError> {
+        self.own(id).await?;
+        let released: Vec<Production> = self
+            .state
+            .store
+            .productions(id)
+            .await?
+            .into_iter()
+            .filter(|p| p.state == ProductionState::Released)
+            .collect();
+        let Some(productions) = self.state.productions.as_deref() else {
+            return Ok(Vec::new());
+        };
+        let now = self.state.clock.now();
+        Ok(released
+            .into_iter()
+            .map(|production| ReleasedProduction {
+                link: productions.link(production.id, now),
+                production,
+            })
+            .collect())
+    }
+
+    /// A released production of this authority's, through an unexpired link. Each
+    /// download is an audit event; the first moves the case to delivered.
+    pub async fn download(
+        &self,
+        id: ProductionId,
+        expires: i64,
+        signature: &str,
+    ) -> Result<Download, ApiError> {
+        let productions = self.state.productions()?;
+        let now = self.state.clock.now();
+        productions.check_link(id, expires, signature, now)?;
+        let production = self.state.store.production(id).await?;
+        let case = self.own(production.case_id).await?;
+        let Some(sealed) = production.sealed.clone() else {
+            return Err(ApiError::NotFound);
+        };
+        if production.state != ProductionState::Released {
+            return Err(ApiError::NotFound);
+        }
+        let mut update = CaseUpdate::new(&case, "production.downloaded", self.actor(), now);
+        if case.state == CaseState::Sealed {
+            update.events = vec![CaseEvent::Deliver];
+        }
+        update.details = serde_json::json!({"production": id, "sha256": sealed.sha256});
+        self.state.store.update_case(&update).await?;
+        Ok(Download {
+            path: productions.directory.join(&sealed.file_name),
+            production,
+        })
+    }
+}
+
+impl CaseDesk<'_> {
+    /// A case's productions with their collection progress.
+    pub async fn productions(&self, id: CaseId) -> Result<Vec<Production>, ApiError> {
+        self.state.store.case(id).await?;
+        Ok(self.state.store.productions(id).await?)
+    }
+}
+
+impl ReviewDesk<'_> {
+    /// Releases a sealed production to the authority. A second pair of eyes: the
+    /// case's reviewer may not release it.
+    pub async fn release(&self, id: ProductionId) -> Result<Production, ApiError> {
+        let store = &self.state.store;
+        let production = store.production(id).await?;
+        let case = store.case(production.case_id).await?;
+        let reviewer = CaseDesk::recommendation(&case)?.map(|r| r.by);
+        if reviewer == Some(self.caller.user.id) {
+            return Err(ApiError::Forbidden(
+                "the case's reviewer may not also release its production; another member of staff must",
+            ));
+        }
+        if production.state != ProductionState::Sealed {
+            return Err(ApiError::Conflict(format!(
+                "the production is {}, not sealed",
+                production.state.as_str()
+            )));
+        }
+        let now = self.state.clock.now();
+        let mut update = CaseUpdate::new(&case, "production.released", self.caller.actor(), now);
+        update.production = Some(ProductionChange::Release(id, self.caller.user.id));
+        update.details = serde_json::json!({"production": id});
+        store.update_case(&update).await?;
+        Ok(store.production(id).await?)
+    }
+}
+
+/// What background work (collection, sealing) may do: it acts as the system, on cases
+/// that people approved. Only the job runner makes one.
+pub(crate) struct SystemDesk<'a> {
+    state: &'a AppState,
+}
+
+impl AppState {
+    pub(crate) fn system_desk(&self) -> SystemDesk<'_> {
+        SystemDesk { state: self }
+    }
+}
+
+impl SystemDesk<'_> {
+    pub(crate) fn store(&self) -> &Store {
+        &self.state.store
+    }
+
+    pub(crate) fn now(&self) -> Timestamp {
+        self.state.clock.now()
+    }
+
+    pub(crate) fn productions(&self) -> Result<std::sync::Arc<Productions>, ApiError> {
+        self.state.productions.clone().ok_or(ApiError::NotFound)
+    }
+
+    /// A step on a case, as the system.
+    pub(crate) fn update(&self, case: &CaseRecord, action: &str) -> CaseUpdate {
+        CaseUpdate::new(case, action, Actor::System, self.now())
+    }
+}

@@ -1,0 +1,425 @@
+//! From approval to a verified download, on SQLite and on PostgreSQL: collection from
+//! the demo provider's real sources (its SQLite directory and records, Maildir or —
+//! when `scripts/test` runs one — Dovecot, and a file store), sealing, release by a
+//! second member of staff, an expiring download link, and the recipient's checks.
+
+use serde_json::{Value, json};
+use writ_core::demand::Period;
+use writ_core::identifier::PhoneNumber;
+use writ_core::{Actor, AgencyId, Clock, CountryCode, Role, Timestamp};
+use writ_seal::{ProductionKey, parse_identity};
+use writ_server::production::{Productions, run_due_jobs};
+use writ_sources::demo::{DemoSpec, ProviderVolume, named_accounts, write_provider};
+use writ_store::Agency;
+
+use crate::helpers::{Backend, Person, TestApp, spawn_app_producing};
+
+macro_rules! on_both_backends {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    super::$test(crate::helpers::Backend::Sqlite).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                #[cfg_attr(
+                    not(writ_postgres),
+                    ignore = "PostgreSQL: set WRIT_TEST_DATABASE_URL to run (scripts/test does)"
+                )]
+                async fn $test() {
+                    super::$test(crate::helpers::Backend::Postgres).await;
+                }
+            )*
+        }
+    };
+}
+
+on_both_backends!(
+    an_approved_demand_is_collected_sealed_released_and_downloaded,
+    nothing_found_is_a_sealed_answer_too,
+);
+
+const EXAMPLE: &str = include_str!("../../../writ-core/tests/demands/policy-example.json");
+
+struct Provider {
+    app: TestApp,
+    spd: Person,
+    reviewer: Person,
+    approver: Person,
+    identity: String,
+    provider_key: String,
+    _dir: tempfile::TempDir,
+}
+
+/// The demo provider's data over the year before the test clock, with mail in Dovecot
+/// when `WRIT_TEST_IMAP_ADDR` names one, else in Maildir.
+async fn provider(backend: Backend) -> Provider {
+    let dir = tempfile::tempdir().unwrap();
+    let (accounts, tenants) = named_accounts();
+    let spec = DemoSpec {
+        accounts,
+        tenants,
+        period: Period::new(
+            Timestamp::parse("2025-03-01T00:00:00Z").unwrap(),
+            Timestamp::parse("2026-03-01T00:00:00Z").unwrap(),
+        )
+        .unwrap(),
+        seed: 7,
+    };
+    let volume = ProviderVolume {
+        messages_per_account: 40,
+        ..ProviderVolume::default()
+    };
+    let imap = imap_config();
+    if imap.is_none() {
+        eprintln!(
+            "mail from Maildir: Dovecot not running (set WRIT_TEST_IMAP_ADDR; scripts/test starts it)"
+        );
+    }
+    let sources = write_provider(&dir.path().join("provider"), &spec, &volume, imap.as_ref())
+        .await
+        .unwrap();
+    let collector = sources.connect().await.unwrap().unwrap();
+    let key = ProductionKey::generate();
+    let provider_key = key.provider_key().to_pem();
+    let productions = Productions::new(
+        collector,
+        key,
+        dir.path().join("productions"),
+        dir.path().join("productions/spool"),
+        time::Duration::hours(24),
+        time::Duration::seconds(30),
+    );
+    let app = spawn_app_producing(backend, None, Some(productions)).await;
+
+    let (identity, recipient) = writ_seal::new_identity();
+    let agency = Agency {
+        id: AgencyId::parse("seattle-pd").unwrap(),
+        name: "Seattle Police Department".into(),
+        country: CountryCode::parse("US").unwrap(),
+        email_domains: vec!["seattle.gov".into()],
+        callback_phone: PhoneNumber::parse("+12065550100").unwrap(),
+        age_recipient: Some(recipient),
+        created_at: app.clock.now(),
+    };
+    app.db
+        .store
+        .add_agency(&agency, &Actor::Operator)
+        .await
+        .unwrap();
+    Provider {
+        spd: app
+            .add_person("areyes@seattle.gov", Role::Agency, Some("seattle-pd"))
+            .await,
+        reviewer: app.add_person("rita", Role::Reviewer, None).await,
+        approver: app.add_person("alex", Role::Approver, None).await,
+        app,
+        identity,
+        provider_key,
+        _dir: dir,
+    }
+}
+
+/// Each test gets its own IMAP accounts' mail: Dovecot is shared, so the demo's
+/// account names are the same, and appending twice only adds copies with the same
+/// dates — the production must still hold exactly the scope.
+fn imap_config() -> Option<writ_sources::mail::ImapConfig> {
+    let address = std::env::var("WRIT_TEST_IMAP_ADDR").ok()?;
+    let user = std::env::var("WRIT_TEST_IMAP_MASTER_USER").ok()?;
+    let password = std::env::var("WRIT_TEST_IMAP_MASTER_PASSWORD").ok()?;
+    Some(writ_sources::mail::ImapConfig::new(
+        address,
+        user,
+        password.into(),
+    ))
+}
+
+impl Provider {
+    /// Submits `demand`, has rita recommend it as it is and alex approve it, and runs
+    /// the collection; returns the case id.
+    async fn approve_and_collect(&self, demand: &Value) -> String {
+        let (status, body) = self
+            .app
+            .post_as(&self.spd.token, "/api/v1/demands", &demand.to_string())
+            .await;
+        assert_eq!(status, 201, "{body}");
+        let id = body["id"].as_str().unwrap().to_owned();
+        let (status, body) = self
+            .app
+            .post_as(
+                &self.reviewer.token,
+                &format!("/api/v1/cases/{id}/review"),
+                &json!({"recommendation": "approve", "reason": "in order"}).to_string(),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let (status, body) = self
+            .app
+            .post_as(
+                &self.approver.token,
+                &format!("/api/v1/cases/{id}/approve"),
+                &json!({"reason": "agreed"}).to_string(),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let ran = run_due_jobs(&self.app.state, "test-worker").await.unwrap();
+        assert_eq!(ran, 1, "the approval queued one collection");
+        id
+    }
+
+    async fn production_of(&self, case: &str) -> Value {
+        let (status, body) = self
+            .app
+            .get_as(
+                &self.reviewer.token,
+                &format!("/api/v1/cases/{case}/productions"),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body.as_array().unwrap().len(), 1, "{body}");
+        body[0].clone()
+    }
+
+    async fn download(&self, url: &str) -> (u16, Vec<u8>) {
+        let response = self
+            .app
+            .client
+            .get(format!("{}{url}", self.app.address))
+            .bearer_auth(&self.spd.token)
+            .send()
+            .await
+            .unwrap();
+        (
+            response.status().as_u16(),
+            response.bytes().await.unwrap().to_vec(),
+        )
+    }
+
+    fn verify(&self, production: &[u8]) -> writ_seal::Verification {
+        writ_seal::verify(
+            production,
+            &parse_identity(&self.identity).unwrap(),
+            &writ_seal::ProviderKey::from_pem(&self.provider_key).unwrap(),
+        )
+        .unwrap()
+    }
+}
+
+fn demand(categories: Value, targets: Value) -> Value {
+    let mut doc: Value = serde_json::from_str(EXAMPLE).unwrap();
+    doc["categories"] = categories;
+    doc["targets"] = targets;
+    doc
+}
+
+async fn an_approved_demand_is_collected_sealed_released_and_downloaded(backend: Backend) {
+    let p = provider(backend).await;
+    let case = p
+        .approve_and_collect(&demand(
+            json!(["subscriber", "traffic", "content"]),
+            json!([{"type": "email", "value": "alice@example.com"},
+                   {"type": "email", "value": "nobody@example.com"}]),
+        ))
+        .await;
+
+    let production = p.production_of(&case).await;
+    assert_eq!(production["state"], "sealed", "{production}");
+    assert_eq!(production["items_done"], production["items_total"]);
+    assert!(
+        production["items_done"].as_u64().unwrap() > 0,
+        "{production}"
+    );
+    let (_, view) = p
+        .app
+        .get_as(&p.reviewer.token, &format!("/api/v1/cases/{case}"))
+        .await;
+    assert_eq!(view["state"], "sealed");
+
+    // Nothing is released before a second member of staff says so, and the reviewer
+    // may not be that person.
+    let (_, status) = p
+        .app
+        .get_as(&p.spd.token, &format!("/api/v1/demands/{case}"))
+        .await;
+    assert_eq!(status["productions"], json!([]));
+    let release = format!(
+        "/api/v1/productions/{}/release",
+        production["id"].as_str().unwrap()
+    );
+    let (code, body) = p.app.post_as(&p.reviewer.token, &release, "").await;
+    assert_eq!(code, 403, "{body}");
+    let (code, body) = p.app.post_as(&p.approver.token, &release, "").await;
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(body["state"], "released");
+    let (code, _) = p.app.post_as(&p.approver.token, &release, "").await;
+    assert_eq!(code, 409, "released once");
+
+    let (_, status) = p
+        .app
+        .get_as(&p.spd.token, &format!("/api/v1/demands/{case}"))
+        .await;
+    let released = &status["productions"][0];
+    let url = released["download_url"].as_str().unwrap();
+    let (code, file) = p.download(url).await;
+    assert_eq!(code, 200);
+    assert_eq!(released["size"].as_u64().unwrap(), file.len() as u64);
+
+    let checked = p.verify(&file);
+    assert!(checked.is_ok(), "{:?}", checked.problems);
+    let manifest = checked.manifest.unwrap();
+    assert_eq!(manifest.accounts, ["acc-alice"]);
+    assert_eq!(manifest.not_found, ["nobody@example.com"]);
+    assert!(!manifest.no_data);
+    let period = Period::new(
+        Timestamp::parse("2026-01-01T00:00:00Z").unwrap(),
+        Timestamp::parse("2026-02-28T23:59:59Z").unwrap(),
+    )
+    .unwrap();
+    let mut sources = std::collections::BTreeSet::new();
+    for item in &manifest.items {
+        assert_eq!(item.account, "acc-alice", "{}", item.path);
+        assert!(item.path.starts_with("items/acc-alice/"), "{}", item.path);
+        if let Some(at) = item.timestamp {
+            assert!(period.contains(at), "{} at {at}", item.path);
+        }
+        sources.insert(item.source.clone());
+    }
+    assert_eq!(
+        sources.into_iter().collect::<Vec<_>>(),
+        ["files", "mail", "records"],
+        "every source gave something"
+    );
+    let eml = manifest
+        .items
+        .iter()
+        .filter(|i| i.path.ends_with(".eml"))
+        .count();
+    assert!(eml > 0, "alice's mail of January and February");
+    by_hand(&p, &file);
+
+    // The case is delivered, and every step is in the audit log.
+    let (_, view) = p
+        .app
+        .get_as(&p.reviewer.token, &format!("/api/v1/cases/{case}"))
+        .await;
+    assert_eq!(view["state"], "delivered");
+    let actions: Vec<String> = p
+        .app
+        .db
+        .store
+        .audit_events(0, 10_000)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| {
+            writ_core::AuditEntry::from_canonical_bytes(&e.entry)
+                .unwrap()
+                .action
+        })
+        .collect();
+    for action in [
+        "production.started",
+        "production.sealed",
+        "production.released",
+        "production.downloaded",
+    ] {
+        assert!(
+            actions.iter().any(|a| a == action),
+            "{action} in {actions:?}"
+        );
+    }
+
+    // A changed byte anywhere is caught.
+    let mut tampered = file.clone();
+    let middle = tampered.len() / 2;
+    tampered[middle] ^= 0x01;
+    let caught = writ_seal::verify(
+        &tampered[..],
+        &parse_identity(&p.identity).unwrap(),
+        &writ_seal::ProviderKey::from_pem(&p.provider_key).unwrap(),
+    );
+    assert!(
+        caught.map(|v| !v.is_ok()).unwrap_or(true),
+        "a tampered production fails"
+    );
+
+    // Links expire; a forged one is refused; another authority's user cannot use it.
+    let (code, _) = p.download(&url.replace("signature=", "signature=00")).await;
+    assert_eq!(code, 403);
+    p.app.clock.advance(time::Duration::hours(25));
+    let (code, _) = p.download(url).await;
+    assert_eq!(code, 403, "expired");
+}
+
+/// `age -d`, `tar x` and `sha256sum -c`, as a recipient without writ would check it.
+fn by_hand(p: &Provider, production: &[u8]) {
+    let have = |tool: &str| {
+        std::process::Command::new("sh")
+            .args(["-c", &format!("command -v {tool}")])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !have("age") || !have("sha256sum") {
+        eprintln!(
+            "skipped: age not installed (scripts/test installs it) — checked with writ_seal::verify only"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("production.age"), production).unwrap();
+    std::fs::write(dir.path().join("identity.txt"), &p.identity).unwrap();
+    let script = "mkdir out && age -d -i identity.txt production.age | tar -x -C out && cd out && sha256sum -c --quiet SHA256SUMS";
+    let output = std::process::Command::new("sh")
+        .args(["-c", script])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "by hand: {}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+async fn nothing_found_is_a_sealed_answer_too(backend: Backend) {
+    let p = provider(backend).await;
+    let case = p
+        .approve_and_collect(&demand(
+            json!(["subscriber"]),
+            json!([{"type": "email", "value": "nobody@example.com"}]),
+        ))
+        .await;
+    let production = p.production_of(&case).await;
+    assert_eq!(production["sealed"]["no_data"], true, "{production}");
+    let (code, _) = p
+        .app
+        .post_as(
+            &p.approver.token,
+            &format!(
+                "/api/v1/productions/{}/release",
+                production["id"].as_str().unwrap()
+            ),
+            "",
+        )
+        .await;
+    assert_eq!(code, 200);
+    let (_, status) = p
+        .app
+        .get_as(&p.spd.token, &format!("/api/v1/demands/{case}"))
+        .await;
+    let (code, file) = p
+        .download(status["productions"][0]["download_url"].as_str().unwrap())
+        .await;
+    assert_eq!(code, 200);
+    let checked = p.verify(&file);
+    assert!(checked.is_ok(), "{:?}", checked.problems);
+    let manifest = checked.manifest.unwrap();
+    assert!(manifest.no_data && manifest.items.is_empty());
+    assert_eq!(manifest.not_found, ["nobody@example.com"]);
+}
