@@ -85,6 +85,8 @@ disable_plaintext_auth = no
 auth_mechanisms = plain login
 auth_master_user_separator = *
 auth_failure_delay = 0
+# No statistics: nothing reads them, and waiting for the stats process slows shutdown.
+stats_writer_socket_path =
 mail_location = maildir:$dir/mail/%u/Maildir
 first_valid_uid = $vmail_uid
 passdb {
@@ -149,6 +151,12 @@ EOF
   _dovecot_log "Dovecot $(dovecot --version | awk '{print $1}') on 127.0.0.1:$port"
 }
 
+_dovecot_running() {
+  local state
+  state=$(ps -o stat= -p "$1" 2>/dev/null || true)
+  [ -n "$state" ] && [ "${state#Z}" = "$state" ]
+}
+
 # Stops the Dovecot that start_dovecot started (by its PID file); nothing if none runs.
 stop_dovecot() {
   local dir pid waited
@@ -156,8 +164,10 @@ stop_dovecot() {
   [ -f "$dir/run/master.pid" ] || return 0
   pid=$(cat "$dir/run/master.pid")
   if [ -n "$pid" ] && kill "$pid" 2>/dev/null; then
+    # Its children go first (about a second). Once it has exited it may linger as a
+    # zombie until init reaps it: that counts as stopped.
     waited=0
-    while kill -0 "$pid" 2>/dev/null && [ "$waited" -lt 50 ]; do
+    while _dovecot_running "$pid" && [ "$waited" -lt 100 ]; do
       sleep 0.1
       waited=$((waited + 1))
     done

@@ -13,7 +13,10 @@ use rand::Rng as _;
 use secrecy::SecretString;
 use writ_core::Timestamp;
 use writ_core::demand::{Category, Period};
-use writ_sources::demo::mail::{DemoMessage, append_imap, messages, write_maildir};
+use writ_sources::demo::mail::{
+    DemoMailOptions, DemoMessage, append_imap, append_imap_with, messages, messages_with,
+    write_maildir,
+};
 use writ_sources::demo::{DemoAccount, DemoSpec};
 use writ_sources::mail::{Envelope, ImapConfig, ImapSource, MaildirConfig, MaildirSource};
 use writ_sources::{AccountId, ItemRef, Selection, Source};
@@ -745,4 +748,99 @@ async fn imap_refuses_a_wrong_master_password() {
         .to_string();
     assert!(error.contains("logging in"), "{error}");
     assert!(!error.contains("not-the-password"), "{error}");
+}
+
+#[tokio::test]
+async fn imap_reads_big_messages_in_pieces_and_without_a_listing() {
+    let Some(dovecot) = dovecot() else { return };
+    let demo = fresh_account();
+    let spec = spec(vec![demo.clone()], 8);
+    // Every message carries 96 KiB or more of attachments: with a read-ahead of 64 KiB,
+    // each is read on its own, in several pieces.
+    let options = DemoMailOptions {
+        per_account: 3,
+        attachment_bytes: 192 * 1024,
+        attachment_percent: 100,
+    };
+    let read_ahead = 64 * 1024;
+    let small = || {
+        let mut config = dovecot.config();
+        config.read_ahead_bytes = read_ahead;
+        config
+    };
+    append_imap_with(&dovecot.config(), &spec, &options)
+        .await
+        .unwrap();
+    let generated: Vec<DemoMessage> = messages_with(&spec, &demo, &options).collect();
+    assert!(
+        generated
+            .iter()
+            .all(|m| m.bytes.len() > 2 * read_ahead as usize)
+    );
+    let bytes: BTreeSet<&[u8]> = generated.iter().map(|m| m.bytes.as_slice()).collect();
+    let id = AccountId(demo.id.clone());
+
+    let source = ImapSource::new(small()).unwrap();
+    let items = source
+        .list(&id, &select(&[Category::Content], None))
+        .await
+        .unwrap();
+    assert_eq!(items.len(), 3);
+    for item in &items {
+        assert!(
+            bytes.contains(fetch(&source, &id, item).await.as_slice()),
+            "{}",
+            item.key
+        );
+    }
+
+    // Envelopes only: headers are read, the sizes are the whole messages'.
+    let envelopes = source
+        .list(&id, &select(&[Category::Traffic], None))
+        .await
+        .unwrap();
+    let mut sizes = Vec::new();
+    for item in &envelopes {
+        let envelope: Envelope = serde_json::from_slice(&fetch(&source, &id, item).await).unwrap();
+        sizes.push(envelope.size);
+    }
+    sizes.sort_unstable();
+    let mut want: Vec<u64> = generated.iter().map(|m| m.bytes.len() as u64).collect();
+    want.sort_unstable();
+    assert_eq!(sizes, want);
+
+    // A source that did not list (a collection resumed by another process) fetches each
+    // message on its own, in any order.
+    let fresh = ImapSource::new(small()).unwrap();
+    for item in items.iter().rev() {
+        assert!(
+            bytes.contains(fetch(&fresh, &id, item).await.as_slice()),
+            "{}",
+            item.key
+        );
+    }
+    for item in envelopes.iter().rev() {
+        let envelope: Envelope = serde_json::from_slice(&fetch(&fresh, &id, item).await).unwrap();
+        assert!(want.contains(&envelope.size));
+    }
+}
+
+#[tokio::test]
+async fn imap_demo_writers_can_share_a_fresh_mailbox() {
+    let Some(dovecot) = dovecot() else { return };
+    let demo = fresh_account();
+    let spec = spec(vec![demo.clone()], 4);
+    // Both find the folders missing and create them: the second CREATE is refused.
+    let config = dovecot.config();
+    let (a, b) = tokio::join!(
+        append_imap(&config, &spec, 5),
+        append_imap(&config, &spec, 5)
+    );
+    assert_eq!(a.unwrap().messages + b.unwrap().messages, 10);
+    let source = ImapSource::new(dovecot.config()).unwrap();
+    let items = source
+        .list(&AccountId(demo.id), &select(&[Category::Content], None))
+        .await
+        .unwrap();
+    assert_eq!(items.len(), 10);
 }

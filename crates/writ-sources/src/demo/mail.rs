@@ -291,6 +291,9 @@ impl DemoMailbox {
             }
         };
 
+        // The newest message has just arrived and is not read yet.
+        let newest = i + 1 == count;
+        let outgoing = outgoing && !newest;
         let thread = self.threads[thread_index].clone();
         let contact = self.contacts[thread.contact].clone();
         let (author, reader) = if outgoing {
@@ -394,10 +397,7 @@ impl DemoMailbox {
         } else {
             MimePart::new("text/plain", text)
         };
-        let wants_attachment = topic.attachment.is_some() || self.rng.random_bool(0.3);
-        let body = if wants_attachment
-            && self.rng.random_range(0..100u8) < self.options.attachment_percent
-        {
+        let body = if self.rng.random_range(0..100u8) < self.options.attachment_percent {
             let mut parts = vec![body];
             let how_many = if self.rng.random_bool(0.5) { 1 } else { 2 };
             for n in 0..how_many {
@@ -452,14 +452,14 @@ impl DemoMailbox {
 
         let folder = if outgoing {
             "Sent"
-        } else if self.rng.random_bool(0.3) {
+        } else if !newest && self.rng.random_bool(0.3) {
             "Archive"
         } else {
             "INBOX"
         };
         // The last weeks' mail is partly unread.
         let recent = i * 100 >= count * 92;
-        let seen = outgoing || self.rng.random_bool(if recent { 0.4 } else { 0.95 });
+        let seen = outgoing || (!newest && self.rng.random_bool(if recent { 0.4 } else { 0.95 }));
         DemoMessage {
             folder: folder.to_owned(),
             received_at,
@@ -1089,6 +1089,15 @@ mod tests {
         assert_eq!(
             folders.into_iter().collect::<Vec<_>>(),
             ["Archive", "INBOX", "Sent"]
+        );
+        let newest = all.last().unwrap();
+        assert!(
+            newest.folder == "INBOX" && !newest.seen,
+            "the newest mail is unread"
+        );
+        assert!(
+            all.iter().filter(|m| m.seen).count() > 200,
+            "most mail is read"
         );
         assert!(replies > 30, "{replies} replies");
         assert!(alternatives > 100, "{alternatives} text+HTML");

@@ -186,14 +186,16 @@ impl HeaderScan {
 
     /// The next piece of the message.
     pub fn feed(&mut self, chunk: &[u8]) {
-        for byte in chunk {
-            // A bare LF is sent as CRLF over IMAP: it counts two.
-            self.crlf_size += if *byte == b'\n' && !self.last_was_cr {
-                2
-            } else {
-                1
-            };
-            self.last_was_cr = *byte == b'\r';
+        // A bare LF is sent as CRLF over IMAP: it counts two.
+        let bare_lf = memchr::memchr_iter(b'\n', chunk)
+            .filter(|&at| match at.checked_sub(1) {
+                Some(before) => chunk.get(before) != Some(&b'\r'),
+                None => !self.last_was_cr,
+            })
+            .count();
+        self.crlf_size += (chunk.len() + bare_lf) as u64;
+        if let Some(last) = chunk.last() {
+            self.last_was_cr = *last == b'\r';
         }
         if !self.header_done {
             let room = MAX_HEADER_BYTES.saturating_sub(self.header.len());

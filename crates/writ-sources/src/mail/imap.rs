@@ -6,13 +6,20 @@
 //! zones) and then keeps exactly the messages whose INTERNALDATE is in the period.
 //! Keys carry the folder, its UIDVALIDITY and the UID, so a resumed collection finds
 //! the same messages, and a folder that was rebuilt since (new UIDVALIDITY) is an
-//! error rather than a silent mix-up. Messages are read with `BODY.PEEK` in pieces of
-//! at most [`CHUNK_BYTES`], so no flag changes and memory stays bounded whatever the
-//! message size.
+//! error rather than a silent mix-up. Messages are read with `BODY.PEEK`, so no flag
+//! changes.
+//!
+//! Fetches come in listing order, so a fetch reads the message asked for together with
+//! the next listed ones in one FETCH (up to `read_ahead_bytes`, 8 MiB by default;
+//! headers only when the listing wanted envelopes only), and the following fetches are
+//! answered from memory: one round trip per batch rather than per message. Only listed
+//! messages are ever read. A message bigger than that is read on its own, in pieces of
+//! the same size: memory stays bounded whatever the message size.
 //!
 //! One logged-in session per source is kept and reused (a new login when the account
 //! changes, a reconnection and one retry when the connection breaks).
 
+use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
 use std::time::Duration;
 
@@ -26,18 +33,26 @@ use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::Mutex;
 use writ_core::Timestamp;
+use writ_core::demand::Category;
 
 use super::envelope::Envelope;
-use super::{Part, folder_path, push_items, split_key, whole_seconds};
+use super::{Part, folder_path, push_items, split_key, wants_mail, whole_seconds};
 use crate::{AccountId, ItemRef, Selection, Source, SourceError};
-
-/// The most of a message read in one FETCH.
-pub const CHUNK_BYTES: u32 = 2 * 1024 * 1024;
 
 /// UIDs asked about in one FETCH while listing (keeps command lines short).
 const UIDS_PER_FETCH: usize = 1000;
 
-/// `kind = "imap"`: the server and the master login.
+/// How many bytes of messages are held at once by default: read ahead of the fetches,
+/// or one piece of a message too big for that.
+pub const DEFAULT_READ_AHEAD_BYTES: u32 = 8 * 1024 * 1024;
+
+/// The most messages read ahead in one FETCH.
+const READ_AHEAD_MESSAGES: usize = 200;
+
+/// Folders whose listing is remembered for reading ahead.
+const PLANS_KEPT: usize = 64;
+
+/// An IMAP mail store (`[sources.mail.imap]`): the server and the master login.
 ///
 /// ```toml
 /// name = "mail"                                     # default "mail"
@@ -48,6 +63,7 @@ const UIDS_PER_FETCH: usize = 1000;
 /// user = "{account}"                                # the account's IMAP user name
 /// master_separator = "*"                            # Dovecot's auth_master_user_separator
 /// timeout_seconds = 60                              # per command
+/// read_ahead_bytes = 8388608                        # the most message bytes held at once
 /// ```
 ///
 /// The master password comes either from the file (`master_password`) or, better,
@@ -72,6 +88,8 @@ pub struct ImapConfig {
     pub user: String,
     #[serde(default = "default_timeout")]
     pub timeout_seconds: u64,
+    #[serde(default = "default_read_ahead")]
+    pub read_ahead_bytes: u32,
 }
 
 /// How the connection is protected. Only plaintext (for a server on the same host or
@@ -95,6 +113,10 @@ fn default_timeout() -> u64 {
     60
 }
 
+fn default_read_ahead() -> u32 {
+    DEFAULT_READ_AHEAD_BYTES
+}
+
 impl ImapConfig {
     /// A configuration with the defaults and the password given directly.
     pub fn new(
@@ -112,6 +134,7 @@ impl ImapConfig {
             master_separator: default_separator(),
             user: default_user(),
             timeout_seconds: default_timeout(),
+            read_ahead_bytes: default_read_ahead(),
         }
     }
 
@@ -181,6 +204,12 @@ impl ImapConfig {
         if self.timeout_seconds == 0 {
             return Err(invalid("timeout_seconds must be at least 1".to_owned()));
         }
+        if !(4096..=1 << 30).contains(&self.read_ahead_bytes) {
+            return Err(invalid(format!(
+                "read_ahead_bytes must be between 4096 and 1073741824, not {}",
+                self.read_ahead_bytes
+            )));
+        }
         Ok(())
     }
 }
@@ -209,10 +238,48 @@ impl Failure {
     }
 }
 
+/// Everything behind the source's one lock: the session, what the last listings found,
+/// and the messages read ahead.
+#[derive(Default)]
+struct State {
+    conn: Option<Conn>,
+    plans: VecDeque<Plan>,
+    ahead: Option<Ahead>,
+}
+
+/// What the last listing of one folder found: the listed messages in UID order, with
+/// their sizes. Fetches come in that order, so the next ones can be read ahead in one
+/// FETCH; only listed messages ever are, so nothing outside the selection is read.
+struct Plan {
+    account: AccountId,
+    folder: String,
+    validity: u32,
+    /// Whether the listing wanted the messages (content) or only their envelopes: an
+    /// envelope-only collection reads headers, never bodies.
+    bodies: bool,
+    messages: Vec<(u32, u32)>,
+}
+
+/// Messages of one folder read ahead of the fetches that will ask for them.
+struct Ahead {
+    account: AccountId,
+    folder: String,
+    validity: u32,
+    messages: BTreeMap<u32, Fetched>,
+}
+
+struct Fetched {
+    at: Timestamp,
+    size: u64,
+    /// The whole message, or only its header.
+    data: Vec<u8>,
+    whole: bool,
+}
+
 pub struct ImapSource {
     config: ImapConfig,
     password: SecretString,
-    conn: Mutex<Option<Conn>>,
+    state: Mutex<State>,
 }
 
 impl fmt::Debug for ImapSource {
@@ -233,7 +300,7 @@ impl ImapSource {
         Ok(Self {
             config,
             password,
-            conn: Mutex::new(None),
+            state: Mutex::new(State::default()),
         })
     }
 
@@ -272,6 +339,10 @@ impl ImapSource {
             }
             _ => Failure::Connection(SourceError::unavailable(name, format!("{what}: {error}"))),
         }
+    }
+
+    fn invalid(&self, message: String) -> Failure {
+        Failure::Answer(SourceError::invalid(&self.config.name, message))
     }
 
     /// Logs in to `account`'s mailbox.
@@ -334,8 +405,7 @@ impl ImapSource {
         })
     }
 
-    /// Opens `folder` read-only (unless it already is) and returns its UIDVALIDITY and
-    /// message count.
+    /// Opens `folder` read-only and returns its UIDVALIDITY and message count.
     async fn examine(&self, conn: &mut Conn, folder: &str) -> Result<(u32, u32), Failure> {
         let mailbox = self
             .exchange(
@@ -345,41 +415,58 @@ impl ImapSource {
             .await?;
         drain(&mut conn.session);
         let validity = mailbox.uid_validity.ok_or_else(|| {
-            Failure::Answer(SourceError::invalid(
-                &self.config.name,
-                format!("the server gave no UIDVALIDITY for folder {folder:?}"),
+            self.invalid(format!(
+                "the server gave no UIDVALIDITY for folder {folder:?}"
             ))
         })?;
         conn.examined = Some((folder.to_owned(), validity));
         Ok((validity, mailbox.exists))
     }
 
+    /// Makes sure `folder` of the key is examined, and is still the generation (the
+    /// UIDVALIDITY) that was listed.
+    async fn examine_listed(
+        &self,
+        conn: &mut Conn,
+        folder: &str,
+        validity: u32,
+    ) -> Result<(), Failure> {
+        let examined = conn.examined.as_ref().map(|(f, v)| (f.as_str(), *v));
+        if examined == Some((folder, validity)) {
+            return Ok(());
+        }
+        let (now, _) = self.examine(conn, folder).await?;
+        if now != validity {
+            return Err(self.invalid(format!(
+                "folder {folder:?} of {} was rebuilt since listing (UIDVALIDITY {validity}, now {now}): list again",
+                conn.account
+            )));
+        }
+        Ok(())
+    }
+
+    /// Every item `selection` wants, and the plan of each folder for reading ahead.
     async fn list_in(
         &self,
         conn: &mut Conn,
         selection: &Selection,
-    ) -> Result<Vec<ItemRef>, Failure> {
+    ) -> Result<(Vec<ItemRef>, Vec<Plan>), Failure> {
         let account = conn.account.clone();
         let mut folders = Vec::new();
         {
+            let what = format!("LIST for {account}");
             let mut names = self
-                .exchange(
-                    &format!("LIST for {account}"),
-                    conn.session.list(Some(""), Some("*")),
-                )
+                .exchange(&what, conn.session.list(Some(""), Some("*")))
                 .await?;
             loop {
                 let next = self
-                    .exchange(&format!("LIST for {account}"), async {
-                        names.next().await.transpose()
-                    })
+                    .exchange(&what, async { names.next().await.transpose() })
                     .await?;
                 let Some(name) = next else { break };
-                let selectable = !name.attributes().iter().any(|a| {
-                    matches!(
-                        a,
-                        NameAttribute::NoSelect
-                    ) || matches!(a, NameAttribute::Extension(x) if x.eq_ignore_ascii_case("\\NonExistent"))
+                let selectable = !name.attributes().iter().any(|a| match a {
+                    NameAttribute::NoSelect => true,
+                    NameAttribute::Extension(x) => x.eq_ignore_ascii_case("\\NonExistent"),
+                    _ => false,
                 });
                 if selectable {
                     folders.push((name.name().to_owned(), name.delimiter().map(str::to_owned)));
@@ -391,7 +478,9 @@ impl ImapSource {
         folders.sort_by(|(a, _), (b, _)| (a != "INBOX", a).cmp(&(b != "INBOX", b)));
 
         let search = search_query(selection);
+        let bodies = selection.wants(Category::Content);
         let mut items = Vec::new();
+        let mut plans = Vec::new();
         for (folder, delimiter) in folders {
             let (validity, exists) = self.examine(conn, &folder).await?;
             if exists == 0 {
@@ -410,6 +499,7 @@ impl ImapSource {
                 Some(delimiter) if !delimiter.is_empty() => folder_path(folder.split(delimiter)),
                 _ => folder_path([folder.as_str()]),
             };
+            let mut listed = Vec::new();
             for chunk in uids.chunks(UIDS_PER_FETCH) {
                 let mut dated = Vec::with_capacity(chunk.len());
                 {
@@ -417,7 +507,8 @@ impl ImapSource {
                     let mut fetches = self
                         .exchange(
                             &what,
-                            conn.session.uid_fetch(uid_set(chunk), "(UID INTERNALDATE)"),
+                            conn.session
+                                .uid_fetch(uid_set(chunk), "(UID INTERNALDATE RFC822.SIZE)"),
                         )
                         .await?;
                     loop {
@@ -430,64 +521,100 @@ impl ImapSource {
                             && chunk.binary_search(&uid).is_ok()
                         {
                             let at = whole_seconds(date.timestamp()).ok_or_else(|| {
-                                Failure::Answer(SourceError::invalid(
-                                    &self.config.name,
-                                    format!("UID {uid} in {folder:?} has INTERNALDATE {date} out of range"),
+                                self.invalid(format!(
+                                    "UID {uid} in {folder:?} has INTERNALDATE {date} out of range"
                                 ))
                             })?;
-                            dated.push((uid, at));
+                            dated.push((uid, at, fetch.size.unwrap_or(u32::MAX)));
                         }
                     }
                 }
                 drain(&mut conn.session);
                 dated.sort_unstable();
-                dated.dedup_by_key(|(uid, _)| *uid);
-                for (uid, at) in dated {
+                dated.dedup_by_key(|(uid, _, _)| *uid);
+                for (uid, at, size) in dated {
+                    let before = items.len();
                     let key = format!("{folder}/{validity}/{uid}");
                     push_items(&mut items, selection, &key, &format!("{path}/{uid}"), at);
+                    if items.len() > before {
+                        listed.push((uid, size));
+                    }
                 }
             }
+            if !listed.is_empty() {
+                plans.push(Plan {
+                    account: account.clone(),
+                    folder,
+                    validity,
+                    bodies,
+                    messages: listed,
+                });
+            }
         }
-        Ok(items)
+        Ok((items, plans))
     }
 
     async fn fetch_in(
         &self,
         conn: &mut Conn,
+        plans: &VecDeque<Plan>,
+        ahead: &mut Option<Ahead>,
         item: &ItemRef,
         out: &mut (dyn AsyncWrite + Send + Unpin),
         written: &mut u64,
     ) -> Result<u64, Failure> {
-        let invalid =
-            |message: String| Failure::Answer(SourceError::invalid(&self.config.name, message));
-        let (message, part) = split_key(item).map_err(invalid)?;
-        let (folder, validity, uid) = parse_message_key(message)
-            .ok_or_else(|| invalid(format!("item key {:?} names no IMAP message", item.key)))?;
-        let examined = conn.examined.as_ref().map(|(f, v)| (f.as_str(), *v));
-        if examined != Some((folder, validity)) {
-            let (now, _) = self.examine(conn, folder).await?;
-            if now != validity {
-                return Err(invalid(format!(
-                    "folder {folder:?} of {} was rebuilt since listing (UIDVALIDITY {validity}, now {now}): list again",
-                    conn.account
-                )));
+        let (message, part) = split_key(item).map_err(|e| self.invalid(e))?;
+        let (folder, validity, uid) = parse_message_key(message).ok_or_else(|| {
+            self.invalid(format!("item key {:?} names no IMAP message", item.key))
+        })?;
+        let account = conn.account.clone();
+
+        // Read ahead already?
+        let key = (&account, folder, validity, uid);
+        if let Some(n) = serve_ahead(ahead, key, part, out, written).await? {
+            return Ok(n);
+        }
+        self.examine_listed(conn, folder, validity).await?;
+
+        // Read this message and the next listed ones in one FETCH.
+        let plan = plans
+            .iter()
+            .find(|p| p.account == account && p.folder == folder && p.validity == validity);
+        if let Some(plan) = plan
+            && let Ok(at) = plan.messages.binary_search_by_key(&uid, |(uid, _)| *uid)
+        {
+            let whole = plan.bodies || part == Part::Eml;
+            let batch = read_ahead_batch(&plan.messages[at..], whole, self.config.read_ahead_bytes);
+            if !batch.is_empty() {
+                let messages = self.read_ahead(conn, folder, &batch, whole).await?;
+                *ahead = Some(Ahead {
+                    account: account.clone(),
+                    folder: folder.to_owned(),
+                    validity,
+                    messages,
+                });
+                if let Some(n) = serve_ahead(ahead, key, part, out, written).await? {
+                    return Ok(n);
+                }
             }
         }
-        let account = conn.account.clone();
+
+        // On its own: too big to read ahead, or not listed by this source.
         let gone = || {
-            invalid(format!(
+            self.invalid(format!(
                 "UID {uid} of folder {folder:?} is no longer in {account}'s mailbox"
             ))
         };
         match part {
             Part::Eml => {
+                let piece_bytes = self.config.read_ahead_bytes;
                 let mut size = None;
                 loop {
                     // The size comes with the first piece; later pieces just continue.
                     let query = if size.is_none() {
-                        format!("(UID RFC822.SIZE BODY.PEEK[]<{written}.{CHUNK_BYTES}>)")
+                        format!("(UID RFC822.SIZE BODY.PEEK[]<{written}.{piece_bytes}>)")
                     } else {
-                        format!("(UID BODY.PEEK[]<{written}.{CHUNK_BYTES}>)")
+                        format!("(UID BODY.PEEK[]<{written}.{piece_bytes}>)")
                     };
                     let fetch = self
                         .fetch_one(conn, folder, uid, &query)
@@ -495,7 +622,7 @@ impl ImapSource {
                         .ok_or_else(gone)?;
                     if size.is_none() {
                         size = Some(u64::from(fetch.size.ok_or_else(|| {
-                            invalid(format!("no RFC822.SIZE for UID {uid} of {folder:?}"))
+                            self.invalid(format!("no RFC822.SIZE for UID {uid} of {folder:?}"))
                         })?));
                     }
                     let piece = fetch.body().unwrap_or_default();
@@ -508,7 +635,7 @@ impl ImapSource {
                         return Ok(*written);
                     }
                     if piece.is_empty() {
-                        return Err(invalid(format!(
+                        return Err(self.invalid(format!(
                             "UID {uid} of {folder:?} ended after {written} of {total} bytes"
                         )));
                     }
@@ -516,31 +643,74 @@ impl ImapSource {
             }
             Part::Envelope => {
                 let fetch = self
-                    .fetch_one(
-                        conn,
-                        folder,
-                        uid,
-                        "(UID INTERNALDATE RFC822.SIZE BODY.PEEK[HEADER])",
-                    )
+                    .fetch_one(conn, folder, uid, HEADER_QUERY)
                     .await?
                     .ok_or_else(gone)?;
-                let (Some(size), Some(date)) = (fetch.size, fetch.internal_date()) else {
-                    return Err(invalid(format!(
-                        "no size or INTERNALDATE for UID {uid} of {folder:?}"
-                    )));
-                };
-                let received_at = whole_seconds(date.timestamp()).ok_or_else(|| {
-                    invalid(format!("INTERNALDATE {date} of UID {uid} is out of range"))
+                let fetched = self.fetched(&fetch, false).ok_or_else(|| {
+                    self.invalid(format!(
+                        "no size, INTERNALDATE or header for UID {uid} of {folder:?}"
+                    ))
                 })?;
-                let header = fetch.header().unwrap_or_default();
-                let json = Envelope::from_header(header, u64::from(size), received_at).to_json();
-                out.write_all(&json)
-                    .await
-                    .map_err(|e| Failure::Answer(SourceError::Io(e)))?;
-                *written += json.len() as u64;
-                Ok(*written)
+                write_part(&fetched, part, out, written).await
             }
         }
+    }
+
+    /// Reads the messages `uids` of the examined folder, whole or their headers.
+    async fn read_ahead(
+        &self,
+        conn: &mut Conn,
+        folder: &str,
+        uids: &[u32],
+        whole: bool,
+    ) -> Result<BTreeMap<u32, Fetched>, Failure> {
+        let what = format!(
+            "UID FETCH {} messages in {folder:?} for {}",
+            uids.len(),
+            conn.account
+        );
+        let query = if whole { BODY_QUERY } else { HEADER_QUERY };
+        let mut messages = BTreeMap::new();
+        {
+            let mut fetches = self
+                .exchange(&what, conn.session.uid_fetch(uid_set(uids), query))
+                .await?;
+            loop {
+                let next = self
+                    .exchange(&what, async { fetches.next().await.transpose() })
+                    .await?;
+                let Some(fetch) = next else { break };
+                if let Some(uid) = fetch.uid
+                    && uids.binary_search(&uid).is_ok()
+                    && let Some(fetched) = self.fetched(&fetch, whole)
+                {
+                    messages.insert(uid, fetched);
+                }
+            }
+        }
+        drain(&mut conn.session);
+        Ok(messages)
+    }
+
+    /// A FETCH answer as kept: `None` when it lacks something asked for (the message
+    /// is then fetched again on its own, which names what is wrong).
+    fn fetched(&self, fetch: &async_imap::types::Fetch, whole: bool) -> Option<Fetched> {
+        let size = u64::from(fetch.size?);
+        let at = whole_seconds(fetch.internal_date()?.timestamp())?;
+        let data = if whole {
+            fetch.body()?
+        } else {
+            fetch.header()?
+        };
+        if whole && data.len() as u64 != size {
+            return None;
+        }
+        Some(Fetched {
+            at,
+            size,
+            data: data.to_vec(),
+            whole,
+        })
     }
 
     /// `UID FETCH uid query`, the answer for that UID (others are unsolicited).
@@ -571,39 +741,33 @@ impl ImapSource {
         Ok(found)
     }
 
-    /// Makes sure `folders` exist in `account`'s mailbox (for the demo's APPENDs).
+    /// Makes sure `folders` exist in `account`'s mailbox (for the demo's APPENDs); safe
+    /// to run by several writers at once.
     pub(crate) async fn create_folders(
         &self,
         account: &AccountId,
         folders: &[&str],
     ) -> Result<(), SourceError> {
-        let mut slot = self.conn.lock().await;
+        let mut state = self.state.lock().await;
         let conn = self
-            .session(&mut slot, account)
+            .session(&mut state.conn, account)
             .await
             .map_err(Failure::into_error)?;
-        let mut existing = Vec::new();
-        {
-            let mut names = self
-                .exchange(
-                    &format!("LIST for {account}"),
-                    conn.session.list(Some(""), Some("*")),
-                )
-                .await
-                .map_err(Failure::into_error)?;
-            while let Some(name) = names.next().await {
-                let name = name.map_err(|e| self.failure("LIST", e).into_error())?;
-                existing.push(name.name().to_owned());
-            }
-        }
         for folder in folders {
-            if !existing.iter().any(|name| name == folder) {
-                self.exchange(
+            let created = self
+                .exchange(
                     &format!("CREATE {folder:?} for {account}"),
                     conn.session.create(folder),
                 )
-                .await
-                .map_err(Failure::into_error)?;
+                .await;
+            // Refused because it exists (perhaps made a moment ago by another writer):
+            // that is what was wanted.
+            if let Err(Failure::Answer(error)) = created {
+                if self.examine(conn, folder).await.is_err() {
+                    return Err(error);
+                }
+            } else {
+                created.map_err(Failure::into_error)?;
             }
         }
         drain(&mut conn.session);
@@ -620,9 +784,9 @@ impl ImapSource {
         at: Timestamp,
         message: &[u8],
     ) -> Result<(), SourceError> {
-        let mut slot = self.conn.lock().await;
+        let mut state = self.state.lock().await;
         let conn = self
-            .session(&mut slot, account)
+            .session(&mut state.conn, account)
             .await
             .map_err(Failure::into_error)?;
         let date = format!("\"{}\"", imap_date_time(at));
@@ -636,10 +800,83 @@ impl ImapSource {
             .await;
         drain(&mut conn.session);
         if let Err(Failure::Connection(_)) = &result {
-            *slot = None;
+            state.conn = None;
         }
         result.map_err(Failure::into_error)
     }
+}
+
+const BODY_QUERY: &str = "(UID INTERNALDATE RFC822.SIZE BODY.PEEK[])";
+const HEADER_QUERY: &str = "(UID INTERNALDATE RFC822.SIZE BODY.PEEK[HEADER])";
+
+/// The listed messages from the one asked for on that one FETCH reads: at most
+/// [`READ_AHEAD_MESSAGES`], and whole ones only up to `budget` bytes in all
+/// (empty when the first alone is bigger: it is then read in pieces).
+fn read_ahead_batch(next: &[(u32, u32)], whole: bool, budget: u32) -> Vec<u32> {
+    let mut bytes = 0u64;
+    let mut batch = Vec::new();
+    for &(uid, size) in next.iter().take(READ_AHEAD_MESSAGES) {
+        if whole {
+            bytes += u64::from(size);
+            if bytes > u64::from(budget) {
+                break;
+            }
+        }
+        batch.push(uid);
+    }
+    batch
+}
+
+/// Writes `part` of message `uid` from what was read ahead, if it is there and has
+/// what `part` needs; `None` otherwise. Messages before it are dropped (fetches go
+/// forward), and so is the message once its envelope, which comes last, is written.
+async fn serve_ahead(
+    ahead: &mut Option<Ahead>,
+    key: (&AccountId, &str, u32, u32),
+    part: Part,
+    out: &mut (dyn AsyncWrite + Send + Unpin),
+    written: &mut u64,
+) -> Result<Option<u64>, Failure> {
+    let (account, folder, validity, uid) = key;
+    let Some(held) = ahead
+        .as_mut()
+        .filter(|a| a.account == *account && a.folder == folder && a.validity == validity)
+    else {
+        return Ok(None);
+    };
+    held.messages = held.messages.split_off(&uid);
+    let Some(fetched) = held.messages.get(&uid) else {
+        return Ok(None);
+    };
+    if part == Part::Eml && !fetched.whole {
+        return Ok(None);
+    }
+    let n = write_part(fetched, part, out, written).await?;
+    if part == Part::Envelope {
+        held.messages.remove(&uid);
+    }
+    Ok(Some(n))
+}
+
+async fn write_part(
+    fetched: &Fetched,
+    part: Part,
+    out: &mut (dyn AsyncWrite + Send + Unpin),
+    written: &mut u64,
+) -> Result<u64, Failure> {
+    let envelope;
+    let bytes = match part {
+        Part::Eml => fetched.data.as_slice(),
+        Part::Envelope => {
+            envelope = Envelope::from_header(&fetched.data, fetched.size, fetched.at).to_json();
+            envelope.as_slice()
+        }
+    };
+    out.write_all(bytes)
+        .await
+        .map_err(|e| Failure::Answer(SourceError::Io(e)))?;
+    *written += bytes.len() as u64;
+    Ok(*written)
 }
 
 #[async_trait::async_trait]
@@ -653,17 +890,31 @@ impl Source for ImapSource {
         account: &AccountId,
         selection: &Selection,
     ) -> Result<Vec<ItemRef>, SourceError> {
-        let mut slot = self.conn.lock().await;
+        if !wants_mail(selection) {
+            return Ok(Vec::new());
+        }
+        let mut state = self.state.lock().await;
+        let State { conn, plans, ahead } = &mut *state;
         let mut retried = false;
         loop {
-            let attempt = match self.session(&mut slot, account).await {
-                Ok(conn) => self.list_in(conn, selection).await,
+            let attempt = match self.session(conn, account).await {
+                Ok(open) => self.list_in(open, selection).await,
                 Err(failure) => Err(failure),
             };
             match attempt {
-                Ok(items) => return Ok(items),
+                Ok((items, new_plans)) => {
+                    // The account's listing replaces its earlier one; a few accounts'
+                    // plans are kept (a collection lists all its accounts, then fetches).
+                    plans.retain(|plan| plan.account != *account);
+                    plans.extend(new_plans);
+                    while plans.len() > PLANS_KEPT {
+                        plans.pop_front();
+                    }
+                    *ahead = None;
+                    return Ok(items);
+                }
                 Err(Failure::Connection(error)) => {
-                    *slot = None;
+                    *conn = None;
                     if retried {
                         return Err(error);
                     }
@@ -681,18 +932,23 @@ impl Source for ImapSource {
         item: &ItemRef,
         out: &mut (dyn AsyncWrite + Send + Unpin),
     ) -> Result<u64, SourceError> {
-        let mut slot = self.conn.lock().await;
+        let mut state = self.state.lock().await;
+        let State { conn, plans, ahead } = &mut *state;
         let mut retried = false;
         loop {
             let mut written = 0;
-            let attempt = match self.session(&mut slot, account).await {
-                Ok(conn) => self.fetch_in(conn, item, &mut *out, &mut written).await,
+            let attempt = match self.session(conn, account).await {
+                Ok(open) => {
+                    self.fetch_in(open, plans, ahead, item, &mut *out, &mut written)
+                        .await
+                }
                 Err(failure) => Err(failure),
             };
             match attempt {
                 Ok(n) => return Ok(n),
                 Err(Failure::Connection(error)) => {
-                    *slot = None;
+                    *conn = None;
+                    *ahead = None;
                     // Bytes already written cannot be taken back: only a clean start retries.
                     if retried || written > 0 {
                         return Err(error);
@@ -867,7 +1123,7 @@ mod tests {
 
     #[test]
     fn config_reads_from_toml_and_checks_itself() {
-        let config: ImapConfig = toml::from_str(
+        let parsed: ImapConfig = toml::from_str(
             r#"
             address = "imap.internal:143"
             master_user = "writ-master"
@@ -875,10 +1131,11 @@ mod tests {
             "#,
         )
         .unwrap();
-        assert_eq!(config.name, "mail");
-        assert_eq!(config.user, "{account}");
-        assert_eq!(config.tls, ImapTls::None);
-        let error = ImapSource::new(config).unwrap_err().to_string();
+        assert_eq!(parsed.name, "mail");
+        assert_eq!(parsed.user, "{account}");
+        assert_eq!(parsed.tls, ImapTls::None);
+        assert_eq!(parsed.read_ahead_bytes, DEFAULT_READ_AHEAD_BYTES);
+        let error = ImapSource::new(parsed).unwrap_err().to_string();
         assert!(
             error.contains("WRIT_TEST_SURELY_UNSET_VARIABLE is not set"),
             "{error}"
@@ -893,7 +1150,7 @@ mod tests {
         );
         assert!(tls.unwrap_err().to_string().contains("starttls"));
 
-        let mut no_account = config_with_password();
+        let mut no_account = config();
         no_account.user = "shared".to_owned();
         assert!(
             ImapSource::new(no_account)
@@ -901,7 +1158,7 @@ mod tests {
                 .to_string()
                 .contains("{account}")
         );
-        let mut no_port = config_with_password();
+        let mut no_port = config();
         no_port.address = "localhost".to_owned();
         assert!(
             ImapSource::new(no_port)
@@ -909,7 +1166,7 @@ mod tests {
                 .to_string()
                 .contains("host:port")
         );
-        let mut both = config_with_password();
+        let mut both = config();
         both.master_password_env = Some("X".to_owned());
         assert!(
             ImapSource::new(both)
@@ -919,8 +1176,64 @@ mod tests {
         );
     }
 
-    fn config_with_password() -> ImapConfig {
-        config()
+    #[tokio::test]
+    async fn no_mail_category_no_connection() {
+        // Nothing listens on port 1: only a selection that wants mail tries to connect.
+        let mut config = config();
+        config.address = "127.0.0.1:1".to_owned();
+        config.timeout_seconds = 5;
+        let source = ImapSource::new(config).unwrap();
+        let alice = AccountId("acc-alice".to_owned());
+        let subscriber = Selection {
+            categories: vec![Category::Subscriber, Category::IpIdentification],
+            period: None,
+        };
+        assert!(source.list(&alice, &subscriber).await.unwrap().is_empty());
+        let content = Selection {
+            categories: vec![Category::Content],
+            period: None,
+        };
+        let error = source.list(&alice, &content).await.unwrap_err();
+        assert!(
+            matches!(error, SourceError::Unavailable { .. }),
+            "{error:?}"
+        );
+        assert!(
+            error.to_string().contains("connecting to 127.0.0.1:1"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn read_ahead_stays_within_its_budget() {
+        let listed: Vec<(u32, u32)> = (1..=500).map(|uid| (uid, 1000)).collect();
+        assert_eq!(
+            read_ahead_batch(&listed, true, 10_500),
+            (1..=10).collect::<Vec<_>>()
+        );
+        assert_eq!(
+            read_ahead_batch(&listed, false, 4096).len(),
+            READ_AHEAD_MESSAGES
+        );
+        assert_eq!(read_ahead_batch(&listed[490..], true, 1 << 20).len(), 10);
+        let big_first = [(7, 5000), (8, 10)];
+        assert!(
+            read_ahead_batch(&big_first, true, 4096).is_empty(),
+            "read in pieces instead"
+        );
+        assert_eq!(
+            read_ahead_batch(&big_first, false, 4096),
+            [7, 8],
+            "headers are small"
+        );
+        let mut config = config();
+        config.read_ahead_bytes = 100;
+        assert!(
+            ImapSource::new(config)
+                .unwrap_err()
+                .to_string()
+                .contains("read_ahead_bytes")
+        );
     }
 
     #[test]

@@ -17,14 +17,14 @@ use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
-use tokio::io::{AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use writ_core::Timestamp;
 
 use super::envelope::{Envelope, HeaderScan};
-use super::{Part, folder_path, push_items, safe_name, split_key, whole_seconds};
+use super::{Part, folder_path, push_items, safe_name, split_key, wants_mail, whole_seconds};
 use crate::{AccountId, ItemRef, Selection, Source, SourceError};
 
-/// `kind = "maildir"`: where the mailboxes are.
+/// A Maildir mail store (`[sources.mail.maildir]`): where the mailboxes are.
 ///
 /// ```toml
 /// name = "mail"           # default "mail"
@@ -46,6 +46,9 @@ impl MaildirConfig {
         }
     }
 }
+
+/// How much of a message file is read at once.
+const READ_BYTES: usize = 1024 * 1024;
 
 /// The name the INBOX has in keys and paths; other folders are `.Name` directories.
 const INBOX: &str = "INBOX";
@@ -168,6 +171,9 @@ impl Source for MaildirSource {
         selection: &Selection,
     ) -> Result<Vec<ItemRef>, SourceError> {
         let mailbox = self.mailbox(account)?;
+        if !wants_mail(selection) {
+            return Ok(Vec::new());
+        }
         let selection = selection.clone();
         let listed = tokio::task::spawn_blocking(move || list_mailbox(&mailbox, &selection))
             .await
@@ -198,7 +204,12 @@ impl Source for MaildirSource {
             .await
             .map_err(|e| self.unavailable(format_args!("opening {}", path.display()), e))?;
         match part {
-            Part::Eml => Ok(tokio::io::copy(&mut file, out).await?),
+            // Big reads: each one is a trip to the blocking thread pool.
+            Part::Eml => Ok(tokio::io::copy_buf(
+                &mut BufReader::with_capacity(READ_BYTES, file),
+                out,
+            )
+            .await?),
             Part::Envelope => {
                 let metadata = file
                     .metadata()
@@ -208,7 +219,7 @@ impl Source for MaildirSource {
                     SourceError::invalid(name, format!("{} has no usable mtime", path.display()))
                 })?;
                 let mut scan = HeaderScan::new();
-                let mut buffer = vec![0; 64 * 1024];
+                let mut buffer = vec![0; READ_BYTES];
                 loop {
                     let n = file.read(&mut buffer).await.map_err(|e| {
                         self.unavailable(format_args!("reading {}", path.display()), e)

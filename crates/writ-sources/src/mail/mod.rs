@@ -66,6 +66,14 @@ impl Part {
     }
 }
 
+/// Whether `selection` wants anything mail has (content or traffic); when it does not,
+/// a source answers without touching the mailbox.
+pub(crate) fn wants_mail(selection: &Selection) -> bool {
+    Part::ALL
+        .into_iter()
+        .any(|part| selection.wants(part.category()))
+}
+
 /// Appends the items `selection` wants of one message: `{key_base}/eml` at
 /// `{path_base}.eml`, `{key_base}/envelope` at `{path_base}.envelope.json`. Nothing
 /// when the message is outside the period.
