@@ -61,6 +61,7 @@ run_browser_tests() {
   (
     cd "$root/tests/browser" &&
       WRIT_CREDENTIALS="$dir/credentials.json" WRIT_ARTIFACTS="$root/test-artifacts" \
+        WRIT_BIN="$writ" WRIT_DATA="$dir/data" \
         node --test --test-concurrency=1 ./*.test.mjs
   ) || status=$?
 

@@ -1,11 +1,17 @@
 // One demand through writ's web UI in a real browser: an authority signs in with its
 // second factor and submits a demand with the signed order; a reviewer and an
-// approver process it in the console; the authority sees the outcome.
+// approver process it in the console; the authority sees the outcome; collection seals
+// a production, a second member of staff releases it, and the authority downloads it
+// and checks it with `writ bundle verify` (WRIT_BIN, WRIT_DATA).
 //
 // Runs against `writ demo` (WRIT_CREDENTIALS names its credentials file);
 // scripts/lib/browser.sh's run_browser_tests starts one and runs this.
 
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { after, describe, test } from 'node:test';
 
 import { browserFor, demoCredentials, screenshot, signedOrderPdf, totp } from './lib.mjs';
@@ -151,7 +157,8 @@ describe('a demand through the web UI', { skip }, () => {
     await approval.goto(`${base}/console/cases/${caseId}`);
     await approval.fill('#approve-reason', 'Agreed.');
     await Promise.all([approval.waitForURL(/done=approved$/), approval.click('#decide form[action$="/approve"] button')]);
-    assert.equal((await approval.textContent('#state')).trim(), 'Approved');
+    // Collection starts at once in the background, so the case may have moved on already.
+    assert.match((await approval.textContent('#state')).trim(), /^(Approved|Collecting|Sealed)$/);
     assert.match(await approval.textContent('#approved-scope'), /subscriber information/);
     assert.doesNotMatch(await approval.textContent('#approved-scope'), /content/);
     await screenshot(approval, 'console-case-approved');
@@ -161,8 +168,44 @@ describe('a demand through the web UI', { skip }, () => {
     const listed = portal.locator('#demands tr', { hasText: reference });
     assert.match(await listed.textContent(), /Approved/);
     await portal.goto(`${base}/portal/demands/${caseId}`);
-    assert.equal((await portal.textContent('#state')).trim(), 'Approved');
+    assert.match((await portal.textContent('#state')).trim(), /^(Approved|Collecting|Sealed)$/);
     await screenshot(portal, 'portal-demand-approved');
+
+    // --- collection seals the production; the reviewer may not release it, the approver does
+    const sealed = async (page) => {
+      for (let i = 0; i < 120; i++) {
+        await page.goto(`${base}/console/cases/${caseId}`);
+        if ((await page.locator('#production-state').count()) > 0 && (await page.textContent('#production-state')).trim() === 'sealed') return;
+        await page.waitForTimeout(500);
+      }
+      assert.fail('the production was not sealed within a minute');
+    };
+    await sealed(console_);
+    assert.match(await console_.textContent('#production-progress'), /(\d+) of \1 items \(100%\)/);
+    assert.equal(await console_.locator('#release').count(), 0, 'the case\'s reviewer is not offered the release');
+    await screenshot(console_, 'console-production-sealed');
+    await approval.goto(`${base}/console/cases/${caseId}`);
+    await Promise.all([approval.waitForURL(/done=released$/), approval.click('#release')]);
+    assert.match(await approval.textContent('#done'), /released/);
+    assert.equal((await approval.textContent('#production-state')).trim(), 'released');
+
+    // --- the authority downloads it, and it verifies with the provider's key
+    await portal.goto(`${base}/portal/demands/${caseId}`);
+    await screenshot(portal, 'portal-production');
+    const [download] = await Promise.all([portal.waitForEvent('download'), portal.click('#download')]);
+    const file = join(mkdtempSync(join(tmpdir(), 'writ-download-')), download.suggestedFilename());
+    await download.saveAs(file);
+    assert.match(download.suggestedFilename(), /^production-.*\.age$/);
+    if (process.env.WRIT_BIN && process.env.WRIT_DATA) {
+      const dir = dirname(file);
+      const agencyCreds = credentials.agencies.find((a) => a.country === 'US');
+      writeFileSync(join(dir, 'identity.txt'), `${agencyCreds.age_identity}\n`);
+      // writ reads WRIT_* variables as settings: run it without this test's own.
+      const env = { PATH: process.env.PATH };
+      writeFileSync(join(dir, 'provider.pem'), execFileSync(process.env.WRIT_BIN, ['bundle', 'key', '--data', process.env.WRIT_DATA], { env }));
+      const report = execFileSync(process.env.WRIT_BIN, ['bundle', 'verify', file, '--identity', join(dir, 'identity.txt'), '--provider-key', join(dir, 'provider.pem')], { env }).toString();
+      assert.match(report, /^verified:/m);
+    }
 
     // --- on a phone, the case page still reads
     await approval.setViewportSize({ width: 390, height: 844 });

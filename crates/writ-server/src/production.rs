@@ -87,7 +87,7 @@ impl Productions {
     pub(crate) fn link(&self, id: ProductionId, now: Timestamp) -> DownloadLink {
         let expires_at = now.checked_add(self.link_ttl).unwrap_or(now);
         let expires = expires_at.unix_micros() / 1_000_000;
-        let signature = hex(&self.link_mac(id, expires));
+        let signature = hex::encode(self.link_mac(id, expires));
         DownloadLink {
             url: format!(
                 "/api/v1/productions/{id}/download?expires={expires}&signature={signature}"
@@ -103,8 +103,8 @@ impl Productions {
         signature: &str,
         now: Timestamp,
     ) -> Result<(), ApiError> {
-        let presented =
-            unhex(signature).ok_or(ApiError::Forbidden("this download link is not valid"))?;
+        let presented = hex::decode(signature)
+            .map_err(|_| ApiError::Forbidden("this download link is not valid"))?;
         let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.link_key)
             .map_err(|_| ApiError::Forbidden("this download link is not valid"))?;
         mac.update(&link_message(id, expires));
@@ -132,23 +132,6 @@ impl Productions {
 
 fn link_message(id: ProductionId, expires: i64) -> Vec<u8> {
     format!("download\n{id}\n{expires}").into_bytes()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| {
-            text.get(i..i + 2)
-                .and_then(|b| u8::from_str_radix(b, 16).ok())
-        })
-        .collect()
 }
 
 /// Why a job failed; it is retried later.
@@ -282,8 +265,19 @@ async fn collect_and_seal(desk: &SystemDesk<'_>, id: CaseId) -> Result<(), JobEr
                 })?;
             (case, production)
         }
-        // Withdrawn, or already sealed by an earlier run: nothing to do.
-        _ => return Ok(()),
+        // Withdrawn, or already sealed by an earlier run: nothing to collect, and no
+        // collection of this case will resume. A run killed after sealing but before
+        // removing its spool, or a collection cut short by a withdrawal, left the
+        // customer's data in the clear behind it; it goes now.
+        _ => {
+            for production in store.productions(id).await? {
+                let spool = productions.spool.join(production.id.to_string());
+                if remove_spool(&spool).await {
+                    tracing::info!(production = %production.id, "removed the spool a stopped run left");
+                }
+            }
+            return Ok(());
+        }
     };
     let scope: Scope = serde_json::from_value(
         case.scope
@@ -359,7 +353,7 @@ async fn collect_and_seal(desk: &SystemDesk<'_>, id: CaseId) -> Result<(), JobEr
         items,
     };
     let manifest_sha256 =
-        hex(&Sha256::digest(manifest.to_bytes().map_err(|e| {
+        hex::encode(Sha256::digest(manifest.to_bytes().map_err(|e| {
             JobError::Invalid(format!("writing the manifest: {e}"))
         })?));
 
@@ -405,13 +399,21 @@ async fn collect_and_seal(desk: &SystemDesk<'_>, id: CaseId) -> Result<(), JobEr
     ));
     store.update_case(&update).await?;
     // The spool is the customer's data in the clear: it goes as soon as it is sealed.
-    if let Err(error) = tokio::fs::remove_dir_all(&spool).await
-        && error.kind() != std::io::ErrorKind::NotFound
-    {
-        tracing::warn!(spool = %spool.display(), %error, "removing a sealed production's spool");
-    }
+    remove_spool(&spool).await;
     tracing::info!(case = %id, production = %production.id, items = manifest.items.len(), "production sealed");
     Ok(())
+}
+
+/// Removes a sealed production's spool; whether there was one to remove.
+async fn remove_spool(spool: &std::path::Path) -> bool {
+    match tokio::fs::remove_dir_all(spool).await {
+        Ok(()) => true,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => false,
+        Err(error) => {
+            tracing::warn!(spool = %spool.display(), %error, "removing a sealed production's spool");
+            false
+        }
+    }
 }
 
 async fn start(

@@ -168,7 +168,11 @@ pub enum ConfigError {
 /// `WRIT_LOG` (the log filter) and `WRIT_TEST_*` (for tests) are not settings.
 fn is_setting(key: &str) -> bool {
     let key = key.to_ascii_lowercase();
-    key != "log" && !key.starts_with("test_") && !key.starts_with("demo_")
+    // Test harnesses, the demo and scripts/test keep their own WRIT_* variables.
+    key != "log"
+        && !["test_", "demo_", "services_", "bench_"]
+            .iter()
+            .any(|prefix| key.starts_with(prefix))
 }
 
 impl Config {
@@ -254,7 +258,9 @@ mod tests {
                 .replace("\n#origin", "\norigin")
                 .replace("\n#checkpoint_every_events", "\ncheckpoint_every_events")
                 .replace("\n#checkpoint_every_seconds", "\ncheckpoint_every_seconds")
-                .replace("\n#national_security_bands", "\nnational_security_bands");
+                .replace("\n#national_security_bands", "\nnational_security_bands")
+                .replace("\n#link_ttl_hours", "\nlink_ttl_hours")
+                .replace("\n#lease_seconds", "\nlease_seconds");
             let config = load_in(jail, Some(&uncommented), &Overrides::default()).unwrap();
             assert_eq!(config.log_format, LogFormat::Text);
             assert!(config.database_url.is_some());
@@ -271,6 +277,13 @@ mod tests {
                 "rules",
                 "max_targets",
                 "directory",
+                "[production]",
+                "link_ttl_hours",
+                "lease_seconds",
+                "[sources.directory]",
+                "[sources.mail.imap]",
+                "[sources.files.s3]",
+                "[sources.records]",
             ] {
                 assert!(EXAMPLE.contains(key), "the example documents {key}");
             }

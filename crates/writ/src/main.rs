@@ -3,6 +3,7 @@
 mod audit;
 mod bundle;
 mod clock;
+mod collect;
 mod config;
 mod demand;
 mod demo;
@@ -109,6 +110,14 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// Run the collections that are due now, in the foreground with a progress bar, and
+    /// seal them; then exit.
+    Collect {
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        #[arg(long = "data", value_name = "DIR")]
+        data_dir: Option<PathBuf>,
     },
     /// Productions: the sealed files authorities receive.
     Bundle {
@@ -292,6 +301,17 @@ fn run(command: Command) -> Result<(), Failure> {
             print(&format!("{}\n", key.verifier_key()));
             Ok(())
         }
+        Command::Collect { config, data_dir } => {
+            let config = load_config(config.as_deref(), data_dir)?;
+            let policy = config
+                .policy
+                .load()
+                .map_err(|e| Failure::Invalid(format!("policy: {e}")))?;
+            telemetry::init(config.log_format, "warn");
+            let policy = serve::policy(policy);
+            runtime()?.block_on(collect::run(config, policy, Arc::new(clock::SystemClock)))?;
+            Ok(())
+        }
         Command::Bundle {
             command:
                 BundleCommand::Verify {
@@ -447,7 +467,7 @@ fn check_config(file: &Path) -> Result<(), Failure> {
     print(&format!(
         "{}: ok\n  data_dir = {}\n  listen = {}\n  database = {database}\n  metrics = {metrics}\n  \
          rules = {rules_file} ({} rows, at most {} targets)\n  directory = {directory}\n  \
-         audit = {} (key {})\n",
+         audit = {} (key {})\n  sources = {}\n  productions = {} (key {})\n",
         file.display(),
         config.data_dir.display(),
         config.listen,
@@ -455,8 +475,37 @@ fn check_config(file: &Path) -> Result<(), Failure> {
         rules.max_targets(),
         config.audit.origin,
         config.audit_key_file().display(),
+        sources_summary(&config.sources),
+        config.production_dir().display(),
+        config.production_key_file().display(),
     ));
     Ok(())
+}
+
+/// `directory, mail (imap), files, records`, or what is missing.
+fn sources_summary(sources: &writ_sources::config::SourcesConfig) -> String {
+    let mut parts = Vec::new();
+    if sources.directory.is_some() {
+        parts.push("directory".to_owned());
+    }
+    if let Some(mail) = &sources.mail {
+        parts.push(match (&mail.maildir, &mail.imap) {
+            (Some(_), None) => "mail (maildir)".to_owned(),
+            (None, Some(_)) => "mail (imap)".to_owned(),
+            _ => "mail (configure exactly one of maildir and imap)".to_owned(),
+        });
+    }
+    if sources.files.is_some() {
+        parts.push("files".to_owned());
+    }
+    if sources.records.is_some() {
+        parts.push("records".to_owned());
+    }
+    match (parts.is_empty(), sources.is_configured()) {
+        (true, _) => "none (approved cases wait for collection)".to_owned(),
+        (false, false) => format!("{} (no directory: nothing is collected)", parts.join(", ")),
+        (false, true) => parts.join(", "),
+    }
 }
 
 fn verify_audit_log(

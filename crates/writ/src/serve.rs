@@ -63,35 +63,14 @@ pub async fn run(
         .await
         .context("recording the start in the audit log")?;
 
-    let policy = Policy {
-        rules,
-        directory: directory.map(|d| Arc::new(d) as Arc<dyn Directory>),
-    };
+    let policy = policy((rules, directory));
     let mut state = AppState::new(store.clone(), clock.clone(), Arc::new(policy));
     state.report_bands = config.report.national_security_bands;
-    let production_key = bundle::load_or_create_key(&config.production_key_file())?;
-    let collector = config
-        .sources
-        .connect()
-        .await
-        .context("connecting to the provider's sources (the [sources] configuration)")?;
-    let collecting = collector.is_some();
-    if let Some(collector) = collector {
-        let directory = config.production_dir();
-        state = state.with_productions(Productions::new(
-            collector,
-            production_key,
-            directory.clone(),
-            directory.join("spool"),
-            time::Duration::hours(i64::try_from(config.production.link_ttl_hours).unwrap_or(24)),
-            time::Duration::seconds(
-                i64::try_from(config.production.lease_seconds)
-                    .unwrap_or(60)
-                    .max(1),
-            ),
-        ));
-    } else {
-        tracing::warn!("no [sources] configured: approved cases wait for collection");
+    let productions = productions(&config).await?;
+    let collecting = productions.is_some();
+    match productions {
+        Some(productions) => state = state.with_productions(productions),
+        None => tracing::warn!("no [sources] configured: approved cases wait for collection"),
     }
     let checkpointer = Checkpointer {
         store: store.clone(),
@@ -196,8 +175,42 @@ fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
     })
 }
 
+/// The policy engine's rules and directory, as the server holds them.
+pub fn policy((rules, directory): (Rules, Option<DirectoryFile>)) -> Policy {
+    Policy {
+        rules,
+        directory: directory.map(|d| Arc::new(d) as Arc<dyn Directory>),
+    }
+}
+
+/// How productions are made here: the production key (created at first start), the
+/// sources of `[sources]`, and where sealed files go. `None` without sources.
+pub async fn productions(config: &Config) -> anyhow::Result<Option<Productions>> {
+    let key = bundle::load_or_create_key(&config.production_key_file())?;
+    let collector = config
+        .sources
+        .connect()
+        .await
+        .context("connecting to the provider's sources (the [sources] configuration)")?;
+    let directory = config.production_dir();
+    let hours = i64::try_from(config.production.link_ttl_hours).unwrap_or(24);
+    let lease = i64::try_from(config.production.lease_seconds)
+        .unwrap_or(60)
+        .max(1);
+    Ok(collector.map(|collector| {
+        Productions::new(
+            collector,
+            key,
+            directory.clone(),
+            directory.join("spool"),
+            time::Duration::hours(hours),
+            time::Duration::seconds(lease),
+        )
+    }))
+}
+
 /// Tells apart workers of processes that reuse a PID (containers).
-fn uuid_suffix() -> String {
+pub fn uuid_suffix() -> String {
     let id = writ_core::CaseId::random().to_string();
     id.get(..8).unwrap_or(&id).to_owned()
 }

@@ -47,6 +47,8 @@ pub struct CaseView {
     pub messages: Vec<Message>,
     pub callbacks: Vec<Callback>,
     pub notices: Vec<Notice>,
+    /// What collection gathered and sealed, with its progress.
+    pub productions: Vec<writ_store::Production>,
 }
 
 impl AgencyUser {
@@ -256,6 +258,7 @@ impl CaseDesk<'_> {
             messages: self.store().messages(id).await?,
             callbacks: self.store().callbacks(id).await?,
             notices: self.store().notices(id).await?,
+            productions: self.store().productions(id).await?,
             case,
         };
         let viewed = AuditEntry::new(self.now(), self.caller.actor(), "case.viewed").for_case(id);

@@ -14,8 +14,8 @@ use writ_core::case::CallbackOutcome;
 use writ_core::policy::{Decision, NotifyWhen, Outcome, Recipient, Route, Severity, Verdict};
 use writ_core::review::{Recommendation, RecommendationKind, Scope, ScopeTarget, pending_gates};
 use writ_core::workflow::RecordedRecommendation;
-use writ_core::{CaseState, Category, Demand, Period, Role, TargetKind, Timestamp};
-use writ_store::{CaseRecord, Notice};
+use writ_core::{CaseState, Category, Demand, Period, ProductionId, Role, TargetKind, Timestamp};
+use writ_store::{CaseRecord, Notice, Production, ProductionState};
 
 use super::error::explain;
 use super::portal::{case_id, required};
@@ -216,6 +216,50 @@ struct NoticeRow {
     body: String,
 }
 
+/// A production as the console shows it: progress while collecting, the file once sealed.
+struct ProductionRow {
+    id: String,
+    state: &'static str,
+    progress: String,
+    percent: u64,
+    size: Option<String>,
+    sha256: Option<String>,
+    no_data: bool,
+    releasable: bool,
+    released: Option<String>,
+}
+
+fn production_row(production: &Production) -> ProductionRow {
+    let percent = match production.items_total {
+        Some(0) => 100,
+        Some(total) => production.items_done.saturating_mul(100) / total,
+        None => 0,
+    };
+    let progress = match production.items_total {
+        None => "listing the items in scope…".to_owned(),
+        Some(total) => format!(
+            "{} of {} items ({percent}%), {}",
+            production.items_done,
+            total,
+            size_label(i64::try_from(production.bytes_done).unwrap_or(i64::MAX))
+        ),
+    };
+    ProductionRow {
+        id: production.id.to_string(),
+        state: production.state.as_str(),
+        progress,
+        percent,
+        size: production
+            .sealed
+            .as_ref()
+            .map(|s| size_label(i64::try_from(s.size).unwrap_or(i64::MAX))),
+        sha256: production.sealed.as_ref().map(|s| s.sha256.clone()),
+        no_data: production.sealed.as_ref().is_some_and(|s| s.no_data),
+        releasable: production.state == ProductionState::Sealed,
+        released: production.released_at.map(when),
+    }
+}
+
 struct DocumentRow {
     id: i64,
     filename: String,
@@ -272,6 +316,10 @@ struct CasePage {
     messages: Vec<MessageRow>,
     callbacks: Vec<CallbackRow>,
     notices: Vec<NoticeRow>,
+    productions: Vec<ProductionRow>,
+    /// Staff who may release a sealed production: reviewers and approvers, never the
+    /// case's own reviewer.
+    can_release: bool,
     recommendation: Option<RecommendationView>,
     approved_scope: Option<ScopeView>,
     rejection_reason: Option<String>,
@@ -321,6 +369,7 @@ pub(crate) async fn case(
              and the authority has the letter.",
         ),
         Some("rejected") => Some("The demand was rejected; the authority will see the reason."),
+        Some("released") => Some("The production was released: the authority can download it now."),
         _ => None,
     };
     let page = case_page(&state, web.chrome, view, done, None, Drafts::default()).await?;
@@ -459,6 +508,11 @@ async fn case_page(
             })
             .collect(),
         notices: view.notices.iter().map(notice_row).collect(),
+        productions: view.productions.iter().map(production_row).collect(),
+        can_release: reviewer
+            && recommendation
+                .as_ref()
+                .is_none_or(|r| r.by_name != chrome.username),
         recommendation: recommendation.as_ref().map(|r| RecommendationView {
             by: r.by_name.clone(),
             approve: r.recommendation == RecommendationKind::Approve,
@@ -1137,4 +1191,33 @@ pub(crate) async fn document(
         content,
     )
         .into_response())
+}
+
+/// `POST /console/cases/{id}/productions/{production}/release`: a second member of staff
+/// makes the sealed production available to the authority.
+pub(crate) async fn release(
+    State(state): State<AppState>,
+    web: Web<Reviewer>,
+    Path((id, production)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    let production = ProductionId::parse(&production).map_err(|_| ApiError::NotFound)?;
+    let outcome = web.who.desk(&state).release(production).await;
+    let desk = web.who.desk(&state);
+    let outcome = match outcome {
+        Ok(released) => desk.view(released.case_id).await.map(|view| view.case),
+        Err(error) => Err(error),
+    };
+    after(
+        &state,
+        &desk,
+        web.chrome,
+        &id,
+        Attempt {
+            what: "Release",
+            done: "released",
+            drafts: Drafts::default(),
+        },
+        outcome,
+    )
+    .await
 }

@@ -64,6 +64,10 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/console/cases/{id}/callback", post(console::callback))
         .route("/console/cases/{id}/approve", post(console::approve))
         .route("/console/cases/{id}/reject", post(console::reject))
+        .route(
+            "/console/cases/{id}/productions/{production}/release",
+            post(console::release),
+        )
         .route_layer(from_fn(forms::guard::<FORM_LIMIT>));
     let uploads = Router::new()
         .route("/portal/demands", post(portal::submit))

@@ -161,6 +161,8 @@ struct DemandPage {
     rejection_reason: Option<String>,
     messages: Vec<MessageRow>,
     letter: Option<String>,
+    /// Released productions, each with its download link.
+    productions: Vec<DownloadRow>,
     /// The acknowledgement, right after submission.
     acknowledgement: Option<String>,
     done: Option<&'static str>,
@@ -169,6 +171,15 @@ struct DemandPage {
     error: Option<String>,
     message_draft: String,
     withdraw_draft: String,
+}
+
+struct DownloadRow {
+    url: String,
+    file_name: String,
+    size: String,
+    sha256: String,
+    no_data: bool,
+    expires: String,
 }
 
 #[derive(Deserialize)]
@@ -207,7 +218,9 @@ async fn demand_page(
     just_received: bool,
     done: Option<&'static str>,
 ) -> Result<DemandPage, WebError> {
-    let status = web.who.desk(state).demand(case_id(id)?).await?;
+    let desk = web.who.desk(state);
+    let status = desk.demand(case_id(id)?).await?;
+    let released = desk.released_productions(status.case.id).await?;
     let case = &status.case;
     let now = state.clock.now();
     Ok(DemandPage {
@@ -223,6 +236,20 @@ async fn demand_page(
         rejection_reason: case.rejection_reason.clone(),
         messages: messages(&status.messages, "You"),
         letter: status.letter.clone(),
+        productions: released
+            .iter()
+            .filter_map(|r| {
+                let sealed = r.production.sealed.as_ref()?;
+                Some(DownloadRow {
+                    url: r.link.url.clone(),
+                    file_name: format!("production-{}.age", r.production.id),
+                    size: format!("{} bytes", sealed.size),
+                    sha256: sealed.sha256.clone(),
+                    no_data: sealed.no_data,
+                    expires: when(r.link.expires_at),
+                })
+            })
+            .collect(),
         acknowledgement: just_received.then(|| {
             format!(
                 "Received at {} under case {}. You will be told of every change to its state.",

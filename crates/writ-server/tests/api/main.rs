@@ -3,6 +3,33 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests stop loudly
 
+/// Declares each `async fn test(backend)` twice: on SQLite, and on PostgreSQL when
+/// `WRIT_TEST_DATABASE_URL` was set at build time (ignored, saying so, otherwise).
+macro_rules! on_both_backends {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    super::$test(crate::helpers::Backend::Sqlite).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                #[cfg_attr(
+                    not(writ_postgres),
+                    ignore = "PostgreSQL: set WRIT_TEST_DATABASE_URL to run (scripts/test does)"
+                )]
+                async fn $test() {
+                    super::$test(crate::helpers::Backend::Postgres).await;
+                }
+            )*
+        }
+    };
+}
+
 mod audit;
 mod health;
 mod helpers;

@@ -14,31 +14,6 @@ use writ_store::Agency;
 
 use crate::helpers::{Backend, Person, TestApp, spawn_app_producing};
 
-macro_rules! on_both_backends {
-    ($($test:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() {
-                    super::$test(crate::helpers::Backend::Sqlite).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                #[cfg_attr(
-                    not(writ_postgres),
-                    ignore = "PostgreSQL: set WRIT_TEST_DATABASE_URL to run (scripts/test does)"
-                )]
-                async fn $test() {
-                    super::$test(crate::helpers::Backend::Postgres).await;
-                }
-            )*
-        }
-    };
-}
-
 on_both_backends!(
     an_approved_demand_is_collected_sealed_released_and_downloaded,
     nothing_found_is_a_sealed_answer_too,

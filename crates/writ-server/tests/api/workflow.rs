@@ -7,31 +7,6 @@ use writ_core::{Clock, Role};
 
 use crate::helpers::{Backend, Person, TestApp, spawn_app_with};
 
-macro_rules! on_both_backends {
-    ($($test:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() {
-                    super::$test(crate::helpers::Backend::Sqlite).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                #[cfg_attr(
-                    not(writ_postgres),
-                    ignore = "PostgreSQL: set WRIT_TEST_DATABASE_URL to run (scripts/test does)"
-                )]
-                async fn $test() {
-                    super::$test(crate::helpers::Backend::Postgres).await;
-                }
-            )*
-        }
-    };
-}
-
 on_both_backends!(
     submit_review_approve,
     a_rejection_reaches_the_authority_with_its_reason,

@@ -87,6 +87,14 @@ impl Server {
         reqwest::blocking::get(format!("{}{path}", self.address)).unwrap()
     }
 
+    /// Sends SIGKILL (no chance to shut down, as in a crash or the OOM killer) and reaps
+    /// the process.
+    pub fn kill(mut self) {
+        self.child.kill().unwrap();
+        let status = self.child.wait().unwrap();
+        assert!(!status.success(), "killed, not exited: {status}");
+    }
+
     /// Sends SIGTERM and waits for the process; returns whether it exited cleanly.
     pub fn terminate(mut self) -> bool {
         let pid = self.child.id().to_string();

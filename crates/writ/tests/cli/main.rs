@@ -3,9 +3,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests stop loudly
 
 mod audit;
+mod bundle;
 mod config;
 mod demand;
 mod demo;
 mod helpers;
+mod production;
 mod report;
 mod serve;
