@@ -360,21 +360,27 @@ async fn collect_and_seal(desk: &SystemDesk<'_>, id: CaseId) -> Result<(), JobEr
     tokio::fs::create_dir_all(&productions.directory).await?;
     let file_name = format!("{}.age", production.id);
     let target = productions.directory.join(&file_name);
-    // A file from a run that stopped before recording it is sealed again.
-    if let Err(error) = tokio::fs::remove_file(&target).await
-        && error.kind() != std::io::ErrorKind::NotFound
-    {
-        return Err(error.into());
+    // Sealed inside the spool first (a run killed while sealing leaves its partial file
+    // there, removed with the spool), then moved into place.
+    let sealing = spool.join("sealed.age");
+    tokio::fs::create_dir_all(&spool).await?;
+    for stale in [&sealing, &target] {
+        if let Err(error) = tokio::fs::remove_file(stale).await
+            && error.kind() != std::io::ErrorKind::NotFound
+        {
+            return Err(error.into());
+        }
     }
     let sealed = {
-        let (manifest, spool, target) = (manifest.clone(), spool.clone(), target.clone());
+        let (manifest, spool, sealing) = (manifest.clone(), spool.clone(), sealing.clone());
         let productions = desk.productions()?;
         tokio::task::spawn_blocking(move || {
-            writ_seal::seal_to_path(&manifest, &spool, &productions.key, &recipient, &target)
+            writ_seal::seal_to_path(&manifest, &spool, &productions.key, &recipient, &sealing)
         })
         .await
         .map_err(|e| JobError::Invalid(format!("the sealing task failed: {e}")))??
     };
+    tokio::fs::rename(&sealing, &target).await?;
 
     let mut update = desk.update(&case, "production.sealed");
     update.events = vec![CaseEvent::Seal];

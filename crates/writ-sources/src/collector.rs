@@ -151,7 +151,14 @@ impl Collector {
                 account: (*account).clone(),
                 key: item.key.clone(),
             };
-            if done.contains(&identity) {
+            // Recorded, and still in the spool (a power cut can lose a file the store
+            // had already recorded): nothing to do. Fetched again otherwise, to the same
+            // path; the log keeps its first record.
+            let in_spool =
+                tokio::fs::try_exists(spool.join(spool_path(source.name(), account, item)))
+                    .await
+                    .unwrap_or(false);
+            if done.contains(&identity) && in_spool {
                 continue;
             }
             let collected = fetch_into(spool, source.as_ref(), account, item).await?;
@@ -247,13 +254,18 @@ pub fn is_relative_path(path: &str) -> bool {
         })
 }
 
+/// Where an item goes in the production and under the spool.
+fn spool_path(source: &str, account: &AccountId, item: &ItemRef) -> String {
+    format!("items/{account}/{source}/{}", item.path)
+}
+
 async fn fetch_into(
     spool: &Path,
     source: &dyn Source,
     account: &AccountId,
     item: &ItemRef,
 ) -> Result<CollectedItem, CollectError> {
-    let path = format!("items/{account}/{}/{}", source.name(), item.path);
+    let path = spool_path(source.name(), account, item);
     let target = spool.join(&path);
     let partial = spool.join(format!("{path}.partial"));
     let spool_error = |error| CollectError::Spool {
@@ -277,6 +289,15 @@ async fn fetch_into(
     tokio::fs::rename(&partial, &target)
         .await
         .map_err(spool_error)?;
+    // The rename itself must reach the disk before the item is recorded as collected.
+    if let Some(parent) = target.parent() {
+        tokio::fs::File::open(parent)
+            .await
+            .map_err(spool_error)?
+            .sync_all()
+            .await
+            .map_err(spool_error)?;
+    }
     Ok(CollectedItem {
         source: source.name().to_owned(),
         account: account.clone(),
