@@ -36,7 +36,7 @@ fn case_id(text: &str) -> Result<CaseId, ApiError> {
     CaseId::parse(text).map_err(|_| ApiError::NotFound)
 }
 
-fn non_blank(field: &'static str, text: &str) -> Result<(), ApiError> {
+pub(crate) fn non_blank(field: &'static str, text: &str) -> Result<(), ApiError> {
     if text.trim().is_empty() {
         return Err(ApiError::BadRequest {
             field: Some(field.into()),
@@ -209,7 +209,7 @@ pub(crate) async fn demand_status(
 #[schema(as = ReasonRequest)]
 pub(crate) struct Reason {
     /// Not blank.
-    reason: String,
+    pub(crate) reason: String,
 }
 
 /// A message for the other side of the case.

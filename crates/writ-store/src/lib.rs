@@ -129,6 +129,9 @@ macro_rules! with_connection {
     };
 }
 
+mod notices;
+use notices::NoticeQueries;
+pub use notices::{Gag, GagChange, Hold, NewHold};
 mod productions;
 use productions::ProductionQueries;
 pub use productions::{Production, ProductionChange, ProductionItem, ProductionState, SealedFile};
@@ -217,6 +220,15 @@ impl Store {
             }));
         in_transaction!(self, |tx| {
             tx.insert_case(case, now).await?;
+            // Every non-disclosure order goes into the gag register as it arrives.
+            if let Some(gag) = &case.demand.instrument.nondisclosure {
+                let until = match gag.term {
+                    writ_core::demand::GagTerm::Until(until) => Some(until),
+                    writ_core::demand::GagTerm::Indefinite => None,
+                };
+                tx.insert_gag(case.id, gag.basis.as_deref(), until, now)
+                    .await?;
+            }
             for document in case.documents {
                 tx.insert_document(case.id, document, now).await?;
             }
@@ -303,6 +315,9 @@ impl Store {
             }
             for job in &update.jobs {
                 tx.insert_job(job, update.at).await?;
+            }
+            for hold in &update.holds {
+                tx.insert_hold(case.id, hold, update.at).await?;
             }
             let entry = AuditEntry::new(update.at, update.actor.clone(), update.action.clone())
                 .for_case(case.id)

@@ -1061,14 +1061,15 @@ async fn a_case_update_is_one_transaction(db: &TestDatabase) {
         outcome: CallbackOutcome::Confirmed,
         notes: "Sgt. Park confirmed".into(),
     });
-    answer.notices = vec![Notice {
-        recipient: "tenant_admin".into(),
-        address: "it@contoso.example".into(),
-        state: "pending".into(),
-        subject: "A demand about your organisation".into(),
-        body: "…".into(),
-        created_at: at("2026-03-02T11:00:00Z"),
-    }];
+    answer.notices = vec![Notice::pending(
+        "tenant_admin",
+        "it@contoso.example",
+        "A demand about your organisation".into(),
+        "…".into(),
+        "<p>…</p>".into(),
+        None,
+        at("2026-03-02T11:00:00Z"),
+    )];
     answer.rejection_reason = Some("not yet".into());
     let answered = store.update_case(&answer).await.unwrap();
     assert_eq!(answered.state, CaseState::InReview);

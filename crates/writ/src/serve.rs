@@ -75,7 +75,6 @@ pub async fn run(
         .connect()
         .await
         .context("connecting to the provider's sources (the [sources] configuration)")?;
-    let collecting = collector.is_some();
     if let Some(collector) = collector {
         let directory = config.production_dir();
         state = state.with_productions(Productions::new(
@@ -93,6 +92,14 @@ pub async fn run(
     } else {
         tracing::warn!("no [sources] configured: approved cases wait for collection");
     }
+    match config.smtp.settings() {
+        Some(settings) => {
+            let mailer = writ_server::notices::SmtpMailer::new(&settings)
+                .context("setting up the SMTP server for notices (the [smtp] configuration)")?;
+            state = state.with_mailer(Arc::new(mailer));
+        }
+        None => tracing::warn!("no [smtp] host configured: notices wait in the outbox"),
+    }
     let checkpointer = Checkpointer {
         store: store.clone(),
         key,
@@ -104,7 +111,8 @@ pub async fn run(
     };
     let (stop, stopping) = tokio::sync::watch::channel(false);
     let background = tokio::spawn(checkpointer.clone().run(until_stopping(stopping.clone())));
-    let worker = collecting.then(|| {
+    // The one job runner: collections, notices, hold expiries, by the clock.
+    let worker = {
         let name = format!("writ-{}-{}", std::process::id(), uuid_suffix());
         tokio::spawn(writ_server::production::work(
             state.clone(),
@@ -112,7 +120,7 @@ pub async fn run(
             std::time::Duration::from_secs(1),
             until_stopping(stopping.clone()),
         ))
-    });
+    };
     let signal = shutdown_signal()?;
     tokio::spawn(async move {
         signal.await;
@@ -128,9 +136,7 @@ pub async fn run(
     )
     .await?;
     let _ = background.await;
-    if let Some(worker) = worker {
-        let _ = worker.await;
-    }
+    let _ = worker.await;
 
     // Requests in flight have finished: record the stop, sign the log up to it, and let
     // SQLite checkpoint its write-ahead log.
