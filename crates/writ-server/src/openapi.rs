@@ -835,13 +835,26 @@ pub(crate) mod schema {
     /// A notice owed about a case.
     #[derive(ToSchema)]
     pub struct Notice {
+        /// What `POST /api/v1/notices/{id}/hold` takes.
+        pub id: i64,
         /// `user` or `tenant_admin`.
         pub recipient: String,
         pub address: String,
-        /// `pending`, `held` or `sent`.
+        /// `pending` (in the outbox), `held` (by staff) or `sent`.
         pub state: String,
         pub subject: String,
+        /// Plain text.
         pub body: String,
+        /// The same, as HTML (empty for a redirect letter).
+        pub body_html: String,
+        /// Not sent before then, nor while a gag on the case is in force.
+        #[schema(format = DateTime, required)]
+        pub not_before: Option<String>,
+        /// Why staff hold it.
+        #[schema(required)]
+        pub hold_reason: Option<String>,
+        #[schema(format = DateTime, required)]
+        pub sent_at: Option<String>,
         #[schema(format = DateTime)]
         pub created_at: String,
     }

@@ -7,6 +7,7 @@ mod audit;
 mod health;
 mod helpers;
 mod openapi;
+mod notices;
 mod production;
 mod transparency;
 mod web;
