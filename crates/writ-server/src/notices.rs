@@ -19,7 +19,7 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::{ExposeSecret, SecretString};
 use writ_core::policy::{Code, Decision, Recipient, Tenant};
-use writ_core::{Action, Category, CaseId, Demand, TargetValue, Timestamp};
+use writ_core::{Action, CaseId, Category, Demand, TargetValue, Timestamp};
 use writ_store::{NewHold, NewJob, Notice};
 
 use crate::access::SystemDesk;
@@ -45,7 +45,10 @@ pub struct Mail {
 #[derive(Debug, thiserror::Error)]
 pub enum MailError {
     #[error("{field}: {message}")]
-    Invalid { field: &'static str, message: String },
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
     #[error("sending through SMTP: {0}")]
     Smtp(#[from] lettre::transport::smtp::Error),
     #[error("{0}")]
@@ -218,8 +221,7 @@ pub(crate) fn plan(
     if never {
         return Ok(Vec::new());
     }
-    let recipients: Vec<(&str, String, String)> = match (decision.notification.recipient, tenant)
-    {
+    let recipients: Vec<(&str, String, String)> = match (decision.notification.recipient, tenant) {
         (Recipient::TenantAdmin, Some(tenant)) | (Recipient::None, Some(tenant)) => vec![(
             "tenant_admin",
             tenant.admin_email.to_string(),

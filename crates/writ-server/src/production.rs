@@ -184,10 +184,7 @@ pub async fn run_due_jobs(state: &AppState, worker: &str) -> Result<usize, JobEr
 /// run again later (after 2^attempts seconds, at most 10 minutes).
 pub async fn run_one(state: &AppState, worker: &str) -> Result<bool, JobError> {
     let desk = state.system_desk();
-    let lease = desk
-        .productions()
-        .map(|p| p.lease)
-        .unwrap_or(DEFAULT_LEASE);
+    let lease = desk.productions().map(|p| p.lease).unwrap_or(DEFAULT_LEASE);
     let Some(job) = desk.store().claim_job(worker, desk.now(), lease).await? else {
         return Ok(false);
     };

@@ -197,7 +197,10 @@ pub(crate) async fn lift_gag(
 ) -> Result<impl IntoResponse, ApiError> {
     let Reason { reason } = parse(&body)?;
     non_blank("reason", &reason)?;
-    let gag = approver.desk(&state).lift_gag(number(&id)?, &reason).await?;
+    let gag = approver
+        .desk(&state)
+        .lift_gag(number(&id)?, &reason)
+        .await?;
     Ok(Json(gag_json(&gag)))
 }
 

@@ -448,7 +448,9 @@ impl Store {
 
     /// The gag on a case's demand, if it has one.
     pub async fn gag_of_case(&self, case: CaseId) -> Result<Option<Gag>, StoreError> {
-        with_connection!(self, |conn| { Ok(conn.gags(None, Some(case)).await?.pop()) })
+        with_connection!(self, |conn| {
+            Ok(conn.gags(None, Some(case)).await?.pop())
+        })
     }
 
     pub async fn gag(&self, id: i64) -> Result<Gag, StoreError> {

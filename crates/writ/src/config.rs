@@ -443,8 +443,8 @@ mod tests {
             assert_eq!(settings.tls, writ_server::notices::SmtpTls::None);
             assert!(settings.password.is_some());
             assert!(!format!("{config:?}").contains("hunter2"));
-            let err = load_in(jail, Some("[smtp]\ntls = \"ssl\""), &Overrides::default())
-                .unwrap_err();
+            let err =
+                load_in(jail, Some("[smtp]\ntls = \"ssl\""), &Overrides::default()).unwrap_err();
             assert!(err.contains("tls"), "{err}");
             Ok(())
         });

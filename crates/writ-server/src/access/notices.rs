@@ -25,7 +25,10 @@ impl CaseDesk<'_> {
             .filter(|g| g.in_force(now))
             .filter(|g| match g.until {
                 None => true,
-                Some(until) => g.created_at.checked_add(ONE_YEAR).is_some_and(|y| until > y),
+                Some(until) => g
+                    .created_at
+                    .checked_add(ONE_YEAR)
+                    .is_some_and(|y| until > y),
             })
             .collect())
     }
@@ -81,7 +84,9 @@ impl ApprovalDesk<'_> {
             .hold_notice(id, reason, &self.caller.actor(), now)
             .await?
         {
-            return Err(ApiError::Conflict("only a pending notice can be held".into()));
+            return Err(ApiError::Conflict(
+                "only a pending notice can be held".into(),
+            ));
         }
         Ok(())
     }
@@ -101,12 +106,7 @@ impl ApprovalDesk<'_> {
         self.change_gag(id, GagChange::Lift, reason).await
     }
 
-    async fn change_gag(
-        &self,
-        id: i64,
-        change: GagChange,
-        reason: &str,
-    ) -> Result<Gag, ApiError> {
+    async fn change_gag(&self, id: i64, change: GagChange, reason: &str) -> Result<Gag, ApiError> {
         let now = self.now();
         let gag = self.store().gag(id).await?;
         let jobs = [crate::notices::send_job(gag.case_id, now)];
@@ -135,5 +135,4 @@ impl ApprovalDesk<'_> {
         }
         Ok(self.store().hold(id).await?)
     }
-
 }

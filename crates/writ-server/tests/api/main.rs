@@ -6,8 +6,8 @@
 mod audit;
 mod health;
 mod helpers;
-mod openapi;
 mod notices;
+mod openapi;
 mod production;
 mod transparency;
 mod web;

@@ -185,7 +185,11 @@ async fn a_gagged_notice_goes_out_once_after_the_gag_ends(backend: Backend) {
     w.after_days(0).await;
     assert_eq!(w.outbox.to(), Vec::<String>::new(), "gagged: nothing yet");
     w.after_days(182).await; // 2026-08-31
-    assert_eq!(w.outbox.to(), Vec::<String>::new(), "the day before the gag ends");
+    assert_eq!(
+        w.outbox.to(),
+        Vec::<String>::new(),
+        "the day before the gag ends"
+    );
     w.after_days(2).await; // 2026-09-02
     assert_eq!(w.outbox.to(), ["alice@example.com"]);
     w.after_days(30).await;
@@ -194,7 +198,11 @@ async fn a_gagged_notice_goes_out_once_after_the_gag_ends(backend: Backend) {
     let notices = w.notices(&case).await;
     assert_eq!(notices[0]["state"], "sent", "{notices}");
     assert_eq!(
-        w.actions().await.iter().filter(|a| *a == "notice.sent").count(),
+        w.actions()
+            .await
+            .iter()
+            .filter(|a| *a == "notice.sent")
+            .count(),
         1
     );
     let mail = w.outbox.sent.lock().unwrap()[0].clone();
@@ -205,8 +213,16 @@ async fn a_gagged_notice_goes_out_once_after_the_gag_ends(backend: Backend) {
         "subscriber, content",
         "2026-01-01",
     ] {
-        assert!(mail.text.contains(says), "the notice says {says}: {}", mail.text);
-        assert!(mail.html.contains(says), "the HTML says {says}: {}", mail.html);
+        assert!(
+            mail.text.contains(says),
+            "the notice says {says}: {}",
+            mail.text
+        );
+        assert!(
+            mail.html.contains(says),
+            "the HTML says {says}: {}",
+            mail.html
+        );
     }
     for never in ["Reyes", "areyes", "+12065550100", "Chen"] {
         assert!(
@@ -216,9 +232,7 @@ async fn a_gagged_notice_goes_out_once_after_the_gag_ends(backend: Backend) {
     }
 }
 
-async fn an_indefinite_gag_sends_nothing_until_lifted_and_is_on_the_review_list(
-    backend: Backend,
-) {
+async fn an_indefinite_gag_sends_nothing_until_lifted_and_is_on_the_review_list(backend: Backend) {
     let w = world(backend, None).await;
     let case = w
         .approved(&demand(|d| {
@@ -241,7 +255,10 @@ async fn an_indefinite_gag_sends_nothing_until_lifted_and_is_on_the_review_list(
     // A court extends it to a date, then lifts it; only approvers record that.
     let extend = format!("/api/v1/gags/{gag}/extend");
     let body = json!({"until": "2031-01-01T00:00:00Z", "reason": "order of the court"}).to_string();
-    assert_eq!(w.app.post_as(&w.reviewer.token, &extend, &body).await.0, 403);
+    assert_eq!(
+        w.app.post_as(&w.reviewer.token, &extend, &body).await.0,
+        403
+    );
     let (status, extended) = w.app.post_as(&w.approver.token, &extend, &body).await;
     assert_eq!(status, 200, "{extended}");
     assert_eq!(extended["until"], "2031-01-01T00:00:00Z");
@@ -251,13 +268,21 @@ async fn an_indefinite_gag_sends_nothing_until_lifted_and_is_on_the_review_list(
     let lift = format!("/api/v1/gags/{gag}/lift");
     let (status, lifted) = w
         .app
-        .post_as(&w.approver.token, &lift, &json!({"reason": "lifted by the court"}).to_string())
+        .post_as(
+            &w.approver.token,
+            &lift,
+            &json!({"reason": "lifted by the court"}).to_string(),
+        )
         .await;
     assert_eq!(status, 200, "{lifted}");
     assert!(lifted["lifted_at"].is_string(), "{lifted}");
     let (status, _) = w
         .app
-        .post_as(&w.approver.token, &lift, &json!({"reason": "again"}).to_string())
+        .post_as(
+            &w.approver.token,
+            &lift,
+            &json!({"reason": "again"}).to_string(),
+        )
         .await;
     assert_eq!(status, 409, "lifted once");
     let (_, review) = w.app.get_as(&w.reviewer.token, "/api/v1/gags/review").await;
@@ -268,7 +293,10 @@ async fn an_indefinite_gag_sends_nothing_until_lifted_and_is_on_the_review_list(
     assert_eq!(w.outbox.to(), ["alice@example.com"]);
     let actions = w.actions().await;
     for action in ["gag.extended", "gag.lifted", "notice.sent"] {
-        assert!(actions.iter().any(|a| a == action), "{action} in {actions:?}");
+        assert!(
+            actions.iter().any(|a| a == action),
+            "{action} in {actions:?}"
+        );
     }
 }
 
@@ -282,11 +310,21 @@ async fn an_emergency_notice_waits_for_its_delay(backend: Backend) {
             d["emergency"] = json!({"justification": "a child is missing"});
         }))
         .await;
-    let (_, overdue) = w.app.get_as(&w.reviewer.token, "/api/v1/cases/overdue").await;
+    let (_, overdue) = w
+        .app
+        .get_as(&w.reviewer.token, "/api/v1/cases/overdue")
+        .await;
     assert_eq!(overdue["cases"], json!([]), "{overdue}");
     w.after_days(2).await;
-    let (_, overdue) = w.app.get_as(&w.reviewer.token, "/api/v1/cases/overdue").await;
-    assert_eq!(overdue["cases"][0]["id"], case.as_str(), "24 hours have passed");
+    let (_, overdue) = w
+        .app
+        .get_as(&w.reviewer.token, "/api/v1/cases/overdue")
+        .await;
+    assert_eq!(
+        overdue["cases"][0]["id"],
+        case.as_str(),
+        "24 hours have passed"
+    );
     assert_eq!(overdue["cases"][0]["emergency"], true);
 
     w.after_days(86).await; // 88 days after
@@ -314,7 +352,11 @@ async fn an_enterprise_account_is_told_through_its_admin_not_the_user(backend: B
     w.after_days(0).await;
     assert_eq!(w.outbox.to(), ["it@contoso.example"]);
     w.after_days(100).await;
-    assert_eq!(w.outbox.to(), ["it@contoso.example"], "once, and never the user");
+    assert_eq!(
+        w.outbox.to(),
+        ["it@contoso.example"],
+        "once, and never the user"
+    );
 }
 
 async fn a_held_notice_is_not_sent(backend: Backend) {
@@ -323,11 +365,18 @@ async fn a_held_notice_is_not_sent(backend: Backend) {
     let notices = w.notices(&case).await;
     let id = notices[0]["id"].as_i64().unwrap();
     let hold = format!("/api/v1/notices/{id}/hold");
-    let (status, body) = w.app.post_as(&w.approver.token, &hold, &json!({"reason": ""}).to_string()).await;
+    let (status, body) = w
+        .app
+        .post_as(&w.approver.token, &hold, &json!({"reason": ""}).to_string())
+        .await;
     assert_eq!(status, 400, "a reason is required: {body}");
     let (status, body) = w
         .app
-        .post_as(&w.approver.token, &hold, &json!({"reason": "a second order is sought"}).to_string())
+        .post_as(
+            &w.approver.token,
+            &hold,
+            &json!({"reason": "a second order is sought"}).to_string(),
+        )
         .await;
     assert_eq!(status, 200, "{body}");
     w.after_days(400).await;
@@ -386,7 +435,11 @@ async fn a_preservation_hold_expires_and_is_extended_once(backend: Backend) {
     let actions = w.actions().await;
     assert_eq!(actions.iter().filter(|a| *a == "hold.expired").count(), 2);
     assert_eq!(actions.iter().filter(|a| *a == "hold.extended").count(), 1);
-    assert_eq!(w.outbox.to(), Vec::<String>::new(), "a preservation tells nobody");
+    assert_eq!(
+        w.outbox.to(),
+        Vec::<String>::new(),
+        "a preservation tells nobody"
+    );
 }
 
 /// Messages in the sink's Maildir addressed to `address`.
@@ -455,7 +508,11 @@ async fn notices_reach_a_real_smtp_server_once_each_from_two_processes(backend: 
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let closed_port = closed.local_addr().unwrap().port();
     drop(closed);
-    let down = w.app.state.clone().with_mailer(Arc::new(smtp(closed_port, "127.0.0.1")));
+    let down = w
+        .app
+        .state
+        .clone()
+        .with_mailer(Arc::new(smtp(closed_port, "127.0.0.1")));
     run_due_jobs(&down, "worker-down").await.unwrap();
     w.app.clock.advance(time::Duration::seconds(5));
     run_due_jobs(&down, "worker-down").await.unwrap();
@@ -493,7 +550,11 @@ async fn notices_reach_a_real_smtp_server_once_each_from_two_processes(backend: 
         assert_eq!(delivered_to(&maildir, user), 1, "{user} got one notice");
     }
     assert_eq!(
-        w.actions().await.iter().filter(|a| *a == "notice.sent").count(),
+        w.actions()
+            .await
+            .iter()
+            .filter(|a| *a == "notice.sent")
+            .count(),
         3
     );
 }
