@@ -29,6 +29,65 @@ use crate::production::JobError;
 pub const SEND_NOTICES: &str = "notice.send";
 /// The job kind that ends a case's preservation holds when they expire.
 pub const EXPIRE_HOLDS: &str = "hold.expire";
+/// The job kind that tells the on-call approver a case's deadline is near.
+pub const ESCALATE: &str = "deadline.escalate";
+
+/// When and whom deadlines escalate to.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Deadlines {
+    /// Fractions of the time to the deadline at which to escalate (0.5: half of it gone).
+    pub escalate_at: Vec<f64>,
+    /// The on-call approver's address; unset, escalations wait until it is configured.
+    pub on_call: Option<String>,
+}
+
+impl Default for Deadlines {
+    fn default() -> Self {
+        Self {
+            escalate_at: vec![0.5, 0.75, 0.9],
+            on_call: None,
+        }
+    }
+}
+
+impl Deadlines {
+    /// The escalation jobs a new case with a deadline gets: one per fraction, and for an
+    /// emergency a page at once.
+    pub fn jobs(
+        &self,
+        case: CaseId,
+        received: Timestamp,
+        deadline: Timestamp,
+        emergency: bool,
+    ) -> Vec<NewJob> {
+        let span = deadline.datetime() - received.datetime();
+        let mut jobs: Vec<NewJob> = self
+            .escalate_at
+            .iter()
+            .filter(|f| f.is_finite() && **f > 0.0 && **f < 1.0)
+            .filter_map(|f| {
+                let run_at = received.checked_add(span * *f)?;
+                Some(escalate_job(case, &step_name(*f), run_at))
+            })
+            .collect();
+        if emergency {
+            jobs.insert(0, escalate_job(case, "page", received));
+        }
+        jobs
+    }
+}
+
+fn step_name(fraction: f64) -> String {
+    format!("{fraction}")
+}
+
+fn escalate_job(case: CaseId, step: &str, run_at: Timestamp) -> NewJob {
+    NewJob {
+        kind: ESCALATE.to_owned(),
+        payload: serde_json::json!({"case": case, "step": step}),
+        run_at,
+    }
+}
 
 /// How long a worker may take to send one notice before another may try.
 const SENDING_LEASE: time::Duration = time::Duration::minutes(5);
@@ -333,9 +392,6 @@ pub(crate) async fn send_due(
 ) -> Result<Option<Timestamp>, JobError> {
     let case = case_of(job)?;
     let store = desk.store();
-    let mailer: Arc<dyn Mailer> = desk
-        .mailer()
-        .ok_or_else(|| JobError::Invalid("no SMTP server is configured for notices".into()))?;
     let gag = store.gag_of_case(case).await?;
     let mut next = None;
     for notice in store.notices(case).await? {
@@ -354,6 +410,9 @@ pub(crate) async fn send_due(
             next = earliest(next, not_before);
             continue;
         }
+        let mailer: Arc<dyn Mailer> = desk.mailer().ok_or_else(|| {
+            JobError::Invalid("no SMTP server is configured ([smtp] host): notices wait".into())
+        })?;
         let until = now.checked_add(SENDING_LEASE).unwrap_or(now);
         if !store.claim_notice(notice.id, now, until).await? {
             continue;
@@ -394,4 +453,81 @@ pub(crate) async fn expire_due(
         }
     }
     Ok(next)
+}
+
+/// Tells the on-call approver that a case's deadline is near (or, for an emergency,
+/// that it has arrived): once per step, whatever runs the job.
+pub(crate) async fn escalate(
+    desk: &SystemDesk<'_>,
+    job: &writ_store::Job,
+) -> Result<Option<Timestamp>, JobError> {
+    let id = case_of(job)?;
+    let step = job
+        .payload
+        .get("step")
+        .and_then(|s| s.as_str())
+        .ok_or_else(|| {
+            JobError::Invalid(format!("job {}: no step in {}", job.id.0, job.payload))
+        })?;
+    let store = desk.store();
+    let case = store.case(id).await?;
+    if !case_is_open(case.state) || store.escalations(id).await?.iter().any(|e| e.step == step) {
+        return Ok(None);
+    }
+    let on_call = desk.deadlines().on_call.clone().ok_or_else(|| {
+        JobError::Invalid("no on-call address configured (deadlines.on_call)".into())
+    })?;
+    let mailer = desk
+        .mailer()
+        .ok_or_else(|| JobError::Invalid("no SMTP server is configured for escalations".into()))?;
+    let deadline = case
+        .deadline
+        .map(|d| d.to_rfc3339())
+        .unwrap_or_else(|| "none".into());
+    let (subject, what) = if step == "page" {
+        (
+            format!("[writ] EMERGENCY {}: due {deadline}", case.reference),
+            "An emergency demand arrived and needs an approver now.".to_owned(),
+        )
+    } else {
+        (
+            format!("[writ] {} is due {deadline}", case.reference),
+            format!("{step} of the time to this case's deadline has passed."),
+        )
+    };
+    let text = format!(
+        "{what}\n\nCase: {id}\nReference: {}\nInstrument: {}\nState: {}\nDeadline: {deadline}\n",
+        case.reference, case.instrument, case.state
+    );
+    let html = format!("<p>{}</p><pre>{}</pre>", escape(&what), escape(&text));
+    let mail = Mail {
+        to: on_call.clone(),
+        subject,
+        text,
+        html,
+    };
+    mailer
+        .send(&mail)
+        .await
+        .map_err(|e| JobError::Invalid(format!("escalating case {id}: {e}")))?;
+    store
+        .record_escalation(id, step, &on_call, desk.now())
+        .await?;
+    tracing::info!(case = %id, step, "deadline escalated");
+    Ok(None)
+}
+
+/// Whether the authority is still owed an answer.
+pub(crate) fn case_is_open(state: writ_core::CaseState) -> bool {
+    use writ_core::CaseState as S;
+    !matches!(
+        state,
+        S::Delivered | S::Rejected | S::Redirected | S::Withdrawn | S::Closed
+    )
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }

@@ -258,6 +258,7 @@ async fn run_job(desk: &SystemDesk<'_>, job: &Job) -> Result<Option<Timestamp>, 
     match job.kind.as_str() {
         crate::notices::SEND_NOTICES => crate::notices::send_due(desk, job).await,
         crate::notices::EXPIRE_HOLDS => crate::notices::expire_due(desk, job).await,
+        crate::notices::ESCALATE => crate::notices::escalate(desk, job).await,
         COLLECT => {
             let case = job
                 .payload

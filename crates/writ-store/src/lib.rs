@@ -131,7 +131,7 @@ macro_rules! with_connection {
 
 mod notices;
 use notices::NoticeQueries;
-pub use notices::{Gag, GagChange, Hold, NewHold};
+pub use notices::{Escalation, Gag, GagChange, Hold, NewHold};
 mod productions;
 use productions::ProductionQueries;
 pub use productions::{Production, ProductionChange, ProductionItem, ProductionState, SealedFile};
@@ -207,6 +207,18 @@ impl Store {
         actor: &Actor,
         now: Timestamp,
     ) -> Result<CaseRecord, StoreError> {
+        self.open_case_scheduling(case, &[], actor, now).await
+    }
+
+    /// As [`open_case`](Self::open_case), queuing `jobs` (its deadline's escalations)
+    /// in the same transaction.
+    pub async fn open_case_scheduling(
+        &self,
+        case: &NewCase<'_>,
+        jobs: &[NewJob],
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<CaseRecord, StoreError> {
         let opened = AuditEntry::new(now, actor.clone(), "case.opened")
             .for_case(case.id)
             .with_details(serde_json::json!({
@@ -231,6 +243,9 @@ impl Store {
             }
             for document in case.documents {
                 tx.insert_document(case.id, document, now).await?;
+            }
+            for job in jobs {
+                tx.insert_job(job, now).await?;
             }
             tx.append_audit(&opened, &mut Known::new()).await?;
             tx.case(case.id).await?.ok_or_else(|| not_found(case.id))

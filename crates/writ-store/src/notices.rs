@@ -117,6 +117,24 @@ pub(crate) trait NoticeQueries {
         at: Timestamp,
         hold_reason: Option<&str>,
     ) -> Result<bool, StoreError>;
+    async fn insert_escalation(
+        &mut self,
+        case: CaseId,
+        step: &str,
+        notified: &str,
+        at: Timestamp,
+    ) -> Result<bool, StoreError>;
+    async fn escalations(&mut self, case: CaseId) -> Result<Vec<Escalation>, StoreError>;
+}
+
+/// A deadline escalation that was sent.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Escalation {
+    /// `page` (an emergency, at once) or the fraction of the time gone (`0.75`).
+    pub step: String,
+    /// Who was told.
+    pub notified: String,
+    pub at: Timestamp,
 }
 
 fn corrupt(what: &str, detail: impl std::fmt::Display) -> StoreError {
@@ -328,6 +346,44 @@ macro_rules! notice_queries_for {
                 Ok(done.rows_affected() == 1)
             }
 
+            async fn insert_escalation(
+                &mut self,
+                case: CaseId,
+                step: &str,
+                notified: &str,
+                at: Timestamp,
+            ) -> Result<bool, StoreError> {
+                let done = sqlx::query(
+                    "INSERT INTO escalations (case_id, step, notified, at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT DO NOTHING",
+                )
+                .bind(case.to_string())
+                .bind(step)
+                .bind(notified)
+                .bind(DbTime(at))
+                .execute(&mut *self)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn escalations(&mut self, case: CaseId) -> Result<Vec<Escalation>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT step, notified, at FROM escalations WHERE case_id = $1 ORDER BY at, step",
+                )
+                .bind(case.to_string())
+                .fetch_all(&mut *self)
+                .await?;
+                rows.into_iter()
+                    .map(|row| {
+                        Ok(Escalation {
+                            step: row.try_get("step")?,
+                            notified: row.try_get("notified")?,
+                            at: row.try_get::<DbTime, _>("at")?.0,
+                        })
+                    })
+                    .collect()
+            }
+
             async fn set_notice_state(
                 &mut self,
                 id: i64,
@@ -439,6 +495,32 @@ impl Store {
             tx.append_audit(&entry, &mut Known::new()).await?;
             Ok(true)
         })
+    }
+
+    /// Records that the on-call approver was told of a case's deadline (`step`), with
+    /// its audit event. False (nothing written) if that step was recorded before.
+    pub async fn record_escalation(
+        &self,
+        case: CaseId,
+        step: &str,
+        notified: &str,
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        in_transaction!(self, |tx| {
+            if !tx.insert_escalation(case, step, notified, at).await? {
+                return Ok(false);
+            }
+            let entry = AuditEntry::new(at, Actor::System, "case.escalated")
+                .for_case(case)
+                .with_details(serde_json::json!({"step": step, "notified": notified}));
+            tx.append_audit(&entry, &mut Known::new()).await?;
+            Ok(true)
+        })
+    }
+
+    /// The escalations sent for a case, oldest first.
+    pub async fn escalations(&self, case: CaseId) -> Result<Vec<Escalation>, StoreError> {
+        with_connection!(self, |conn| { conn.escalations(case).await })
     }
 
     /// Every gag in the register, oldest first.

@@ -84,6 +84,7 @@ conformance!(
     a_demands_gag_is_registered_extended_and_lifted_with_audit_events,
     a_notice_is_claimed_by_one_worker_sent_once_or_held,
     a_hold_is_extended_once_and_expires_once,
+    escalations_are_recorded_once_per_step_and_cases_open_with_their_jobs,
 );
 
 fn at(text: &str) -> Timestamp {
@@ -1411,7 +1412,7 @@ async fn a_demands_gag_is_registered_extended_and_lifted_with_audit_events(db: &
                 "lifted",
                 &staff,
                 at("2026-04-01T00:00:00Z"),
-                &[job.clone()]
+                std::slice::from_ref(&job)
             )
             .await
             .unwrap()
@@ -1623,4 +1624,67 @@ async fn a_hold_is_extended_once_and_expires_once(db: &TestDatabase) {
     let actions: Vec<String> = entries(store).await.into_iter().map(|e| e.action).collect();
     assert_eq!(actions.iter().filter(|a| *a == "hold.extended").count(), 1);
     assert_eq!(actions.iter().filter(|a| *a == "hold.expired").count(), 2);
+}
+
+async fn escalations_are_recorded_once_per_step_and_cases_open_with_their_jobs(db: &TestDatabase) {
+    let store = &db.store;
+    let document = demand_json("ESC-1");
+    let demand = Demand::from_json(&document).unwrap();
+    let id = CaseId::random();
+    let case = NewCase {
+        id,
+        demand: &demand,
+        document: &document,
+        received_at: at(NOW),
+        deadline: Some(at("2026-03-03T09:00:00Z")),
+        decision: None,
+        agency_id: None,
+        documents: &[],
+    };
+    let job = NewJob {
+        kind: "deadline.escalate".into(),
+        payload: json!({"case": id, "step": "0.5"}),
+        run_at: at("2026-03-02T21:00:00Z"),
+    };
+    store
+        .open_case_scheduling(&case, &[job], &Actor::Agency("spd".into()), at(NOW))
+        .await
+        .unwrap();
+    let lease = time::Duration::minutes(1);
+    assert!(
+        store
+            .claim_job("w", at(NOW), lease)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let claimed = store
+        .claim_job("w", at("2026-03-02T21:00:00Z"), lease)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(claimed.kind, "deadline.escalate");
+
+    let when = at("2026-03-02T21:00:01Z");
+    let (a, b) = tokio::join!(
+        store.record_escalation(id, "0.5", "oncall@provider.example", when),
+        store.record_escalation(id, "0.5", "oncall@provider.example", when)
+    );
+    assert_eq!([a.unwrap(), b.unwrap()].iter().filter(|x| **x).count(), 1);
+    assert!(
+        store
+            .record_escalation(id, "0.75", "oncall@provider.example", when)
+            .await
+            .unwrap()
+    );
+    let steps: Vec<String> = store
+        .escalations(id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.step)
+        .collect();
+    assert_eq!(steps, ["0.5", "0.75"]);
+    let actions: Vec<String> = entries(store).await.into_iter().map(|e| e.action).collect();
+    assert_eq!(actions.iter().filter(|a| *a == "case.escalated").count(), 2);
 }

@@ -27,6 +27,8 @@ pub struct Config {
     pub production: ProductionConfig,
     /// The SMTP server notices go out through; without `host`, notices wait in the outbox.
     pub smtp: SmtpConfig,
+    /// When a case's deadline escalates to the on-call approver.
+    pub deadlines: DeadlinesConfig,
     /// The provider's services collection reads from; none configured, approved cases
     /// wait for collection.
     pub sources: writ_sources::config::SourcesConfig,
@@ -55,6 +57,34 @@ impl Default for ProductionConfig {
             directory: None,
             link_ttl_hours: 24,
             lease_seconds: 60,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DeadlinesConfig {
+    /// Fractions of the time to a deadline at which the on-call approver is e-mailed.
+    pub escalate_at: Vec<f64>,
+    /// The on-call approver's address (emergencies page it at once).
+    pub on_call: Option<String>,
+}
+
+impl Default for DeadlinesConfig {
+    fn default() -> Self {
+        let defaults = writ_server::notices::Deadlines::default();
+        Self {
+            escalate_at: defaults.escalate_at,
+            on_call: defaults.on_call,
+        }
+    }
+}
+
+impl DeadlinesConfig {
+    pub fn deadlines(&self) -> writ_server::notices::Deadlines {
+        writ_server::notices::Deadlines {
+            escalate_at: self.escalate_at.clone(),
+            on_call: self.on_call.clone(),
         }
     }
 }
@@ -182,6 +212,7 @@ impl Default for Config {
             report: ReportConfig::default(),
             production: ProductionConfig::default(),
             smtp: SmtpConfig::default(),
+            deadlines: DeadlinesConfig::default(),
             sources: writ_sources::config::SourcesConfig::default(),
         }
     }
@@ -308,7 +339,9 @@ mod tests {
                 .replace("\n#tls", "\ntls")
                 .replace("\n#from", "\nfrom")
                 .replace("\n#username", "\nusername")
-                .replace("\n#timeout_seconds", "\ntimeout_seconds");
+                .replace("\n#timeout_seconds", "\ntimeout_seconds")
+                .replace("\n#escalate_at", "\nescalate_at")
+                .replace("\n#on_call", "\non_call");
             let config = load_in(jail, Some(&uncommented), &Overrides::default()).unwrap();
             assert_eq!(config.log_format, LogFormat::Text);
             assert!(config.database_url.is_some());
@@ -332,6 +365,9 @@ mod tests {
                 "username",
                 "WRIT_SMTP__PASSWORD",
                 "timeout_seconds",
+                "[deadlines]",
+                "escalate_at",
+                "on_call",
             ] {
                 assert!(EXAMPLE.contains(key), "the example documents {key}");
             }

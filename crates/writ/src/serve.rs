@@ -69,6 +69,10 @@ pub async fn run(
     };
     let mut state = AppState::new(store.clone(), clock.clone(), Arc::new(policy));
     state.report_bands = config.report.national_security_bands;
+    state.deadlines = config.deadlines.deadlines();
+    if state.deadlines.on_call.is_none() {
+        tracing::warn!("no [deadlines] on_call address: deadline escalations wait for one");
+    }
     let production_key = bundle::load_or_create_key(&config.production_key_file())?;
     let collector = config
         .sources

@@ -126,7 +126,18 @@ impl AgencyDesk<'_> {
             agency_id: Some(&self.user.agency),
             documents: &documents,
         };
-        Ok(self.store().open_case(&case, &self.actor(), now).await?)
+        let escalations = decision
+            .deadline
+            .map(|deadline| {
+                self.state
+                    .deadlines
+                    .jobs(case.id, now, deadline, demand.emergency.is_some())
+            })
+            .unwrap_or_default();
+        Ok(self
+            .store()
+            .open_case_scheduling(&case, &escalations, &self.actor(), now)
+            .await?)
     }
 
     /// This authority's demands, newest first.

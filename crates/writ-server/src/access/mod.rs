@@ -44,6 +44,8 @@ pub struct AppState {
     pub report_bands: writ_report::BandOption,
     /// Collection, sealing and delivery; without it, approved cases wait.
     productions: Option<Arc<crate::production::Productions>>,
+    /// When deadlines escalate, and to whom.
+    pub deadlines: crate::notices::Deadlines,
     /// Where notices go out; without it, they wait in the outbox.
     mailer: Option<Arc<dyn crate::notices::Mailer>>,
 }
@@ -57,6 +59,7 @@ impl AppState {
             report_bands: writ_report::BandOption::Band1000,
             productions: None,
             mailer: None,
+            deadlines: crate::notices::Deadlines::default(),
         }
     }
 

@@ -2,7 +2,7 @@
 //! cases; approvers (counsel's decisions) hold notices, record what a court did to a
 //! gag, and extend holds. Each change is an audit event.
 
-use writ_core::{CaseState, Timestamp};
+use writ_core::Timestamp;
 use writ_store::{CaseRecord, Gag, GagChange, Hold};
 
 use super::{ApprovalDesk, CaseDesk};
@@ -57,22 +57,9 @@ impl CaseDesk<'_> {
             .await?
             .into_iter()
             .filter(|c| c.deadline.is_some_and(|d| d < now))
-            .filter(|c| !open_ended(c.state))
+            .filter(|c| crate::notices::case_is_open(c.state))
             .collect())
     }
-}
-
-/// States in which nothing more is owed to the authority.
-fn open_ended(state: CaseState) -> bool {
-    matches!(
-        state,
-        CaseState::Delivered
-            | CaseState::Rejected
-            | CaseState::Redirected
-            | CaseState::Withdrawn
-            | CaseState::Closed
-            | CaseState::Sealed
-    )
 }
 
 impl ApprovalDesk<'_> {

@@ -148,6 +148,10 @@ impl SystemDesk<'_> {
         self.state.clock.now()
     }
 
+    pub(crate) fn deadlines(&self) -> &crate::notices::Deadlines {
+        &self.state.deadlines
+    }
+
     pub(crate) fn mailer(&self) -> Option<std::sync::Arc<dyn crate::notices::Mailer>> {
         self.state.mailer.clone()
     }

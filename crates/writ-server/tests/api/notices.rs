@@ -45,6 +45,7 @@ on_both_backends!(
     a_held_notice_is_not_sent,
     a_preservation_hold_expires_and_is_extended_once,
     notices_reach_a_real_smtp_server_once_each_from_two_processes,
+    deadlines_escalate_once_each_and_emergencies_page_at_once,
 );
 
 const EXAMPLE: &str = include_str!("../../../writ-core/tests/demands/policy-example.json");
@@ -64,12 +65,25 @@ impl Mailer for Outbox {
 }
 
 impl Outbox {
+    /// Who was sent what, but the on-call approver's escalations.
     fn to(&self) -> Vec<String> {
         self.sent
             .lock()
             .unwrap()
             .iter()
+            .filter(|m| m.to != "oncall@provider.example")
             .map(|m| m.to.clone())
+            .collect()
+    }
+
+    /// The subjects of the escalations the on-call approver got.
+    fn escalations(&self) -> Vec<String> {
+        self.sent
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|m| m.to == "oncall@provider.example")
+            .map(|m| m.subject.clone())
             .collect()
     }
 }
@@ -89,7 +103,8 @@ async fn world(backend: Backend, directory: Option<DirectoryFile>) -> World {
     app.add_agency("seattle-pd", "US", "seattle.gov", "+12065550100")
         .await;
     let outbox = Arc::new(Outbox::default());
-    let worker = app.state.clone().with_mailer(outbox.clone());
+    let mut worker = app.state.clone().with_mailer(outbox.clone());
+    worker.deadlines.on_call = Some("oncall@provider.example".into());
     World {
         spd: app
             .add_person("areyes@seattle.gov", Role::Agency, Some("seattle-pd"))
@@ -557,4 +572,51 @@ async fn notices_reach_a_real_smtp_server_once_each_from_two_processes(backend: 
             .count(),
         3
     );
+}
+
+async fn deadlines_escalate_once_each_and_emergencies_page_at_once(backend: Backend) {
+    let w = world(backend, None).await;
+    let (status, body) = w
+        .app
+        .post_as(
+            &w.spd.token,
+            "/api/v1/demands",
+            &demand(|d| {
+                d["instrument"]["type"] = json!("us.emergency");
+                d["instrument"]["issuer"]["role"] = json!("police");
+                d["instrument"]["nondisclosure"] = Value::Null;
+                d["emergency"] = json!({"justification": "a child is missing"});
+            }),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    // Due in 24 hours: paged at once, then at 12, 18 and 21.6 hours.
+    let w = &w;
+    let hours = |h: i64| async move {
+        w.app.clock.advance(time::Duration::hours(h));
+        run_due_jobs(&w.worker, "worker").await.unwrap();
+        w.outbox.escalations().len()
+    };
+    assert_eq!(hours(0).await, 1, "{:?}", w.outbox.escalations());
+    assert!(w.outbox.escalations()[0].contains("EMERGENCY"));
+    assert_eq!(hours(11).await, 1);
+    assert_eq!(hours(2).await, 2, "half the time gone");
+    assert_eq!(hours(0).await, 2, "once");
+    assert_eq!(hours(5).await, 3, "three quarters");
+    assert_eq!(hours(4).await, 4, "nine tenths");
+    assert_eq!(hours(48).await, 4, "each once");
+    let (_, overdue) = w
+        .app
+        .get_as(&w.reviewer.token, "/api/v1/cases/overdue")
+        .await;
+    assert_eq!(overdue["cases"].as_array().unwrap().len(), 1, "{overdue}");
+    assert_eq!(
+        w.actions()
+            .await
+            .iter()
+            .filter(|a| *a == "case.escalated")
+            .count(),
+        4
+    );
+    assert_eq!(w.outbox.to(), Vec::<String>::new());
 }

@@ -36,3 +36,13 @@ CREATE TABLE holds (
     UNIQUE (case_id, account, category)
 );
 CREATE INDEX holds_by_account ON holds (account, expires_at);
+
+-- Deadline escalations sent to the on-call approver: each step of each case once
+-- ('page' for an emergency at once, else the fraction of the time gone, like '0.75').
+CREATE TABLE escalations (
+    case_id  TEXT NOT NULL REFERENCES cases (id),
+    step     TEXT NOT NULL,
+    notified TEXT NOT NULL,
+    at       TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (case_id, step)
+);
