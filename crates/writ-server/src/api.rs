@@ -349,6 +349,7 @@ pub(crate) async fn list_cases(
             message: format!("state: {e}"),
         })?;
     let cases = staff.desk(&state).list(wanted).await?;
+    let now = state.clock.now();
     let cases: Vec<Value> = cases
         .iter()
         .map(|case| {
@@ -363,6 +364,8 @@ pub(crate) async fn list_cases(
                 "deadline": case.deadline,
                 "verdict": case.decision.as_ref().and_then(|d| d.get("verdict")).cloned(),
                 "route": case.decision.as_ref().and_then(|d| d.get("route")).cloned(),
+                "overdue": case.deadline.is_some_and(|d| d < now)
+                    && crate::notices::case_is_open(case.state),
             })
         })
         .collect();

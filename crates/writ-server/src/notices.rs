@@ -194,15 +194,22 @@ impl Mailer for SmtpMailer {
             field: "notice.address",
             message: format!("{:?} is not a mailbox: {e}", mail.to),
         })?;
-        let message = Message::builder()
+        let builder = Message::builder()
             .from(self.from.clone())
             .to(to)
-            .subject(mail.subject.clone())
-            .multipart(MultiPart::alternative_plain_html(
+            .subject(mail.subject.clone());
+        // A letter written as plain text only (the enterprise redirect) goes as such.
+        let message = if mail.html.is_empty() {
+            builder
+                .header(lettre::message::header::ContentType::TEXT_PLAIN)
+                .body(mail.text.clone())
+        } else {
+            builder.multipart(MultiPart::alternative_plain_html(
                 mail.text.clone(),
                 mail.html.clone(),
             ))
-            .map_err(|e| MailError::Other(format!("building the message: {e}")))?;
+        }
+        .map_err(|e| MailError::Other(format!("building the message: {e}")))?;
         self.transport.send(message).await?;
         Ok(())
     }

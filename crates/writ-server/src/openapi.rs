@@ -766,6 +766,8 @@ pub(crate) mod schema {
         /// The policy engine's route.
         #[schema(required)]
         pub route: Option<Route>,
+        /// Past its deadline and still open: highlighted in the queue.
+        pub overdue: bool,
     }
 
     /// Everything on a case.

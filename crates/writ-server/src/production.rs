@@ -1,5 +1,7 @@
-//! From an approved case to a sealed production, as background work: the job runner
-//! claims `collect` jobs (queued with the approval), collects the approved scope from
+//! writ's one job runner ([`run_one`], [`work`]), and from an approved case to a sealed
+//! production as background work. The runner claims any due job. It hands `notice.send`,
+//! `hold.expire` and `deadline.escalate` to [`crate::notices`]. A `collect` job (queued
+//! with the approval) collects the approved scope from
 //! the provider's sources into a spool, seals it to the authority's age recipient, and
 //! removes the spool. A collection that stops (a crash, a kill, a source down) is
 //! picked up again when its lease runs out and resumes where it was.

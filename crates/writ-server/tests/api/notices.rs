@@ -610,6 +610,11 @@ async fn deadlines_escalate_once_each_and_emergencies_page_at_once(backend: Back
         .get_as(&w.reviewer.token, "/api/v1/cases/overdue")
         .await;
     assert_eq!(overdue["cases"].as_array().unwrap().len(), 1, "{overdue}");
+    let (_, queue) = w.app.get_as(&w.reviewer.token, "/api/v1/cases").await;
+    assert_eq!(
+        queue["cases"][0]["overdue"], true,
+        "highlighted in the queue"
+    );
     assert_eq!(
         w.actions()
             .await
