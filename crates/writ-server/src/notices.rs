@@ -256,6 +256,7 @@ struct NoticeFields {
     country: String,
     instrument: String,
     reference: String,
+    /// The categories asked for.
     categories: String,
     period: String,
     outcome: String,
@@ -278,6 +279,7 @@ pub(crate) fn plan(
     decision: &Decision,
     disclosed: &[Category],
     tenant: Option<&Tenant>,
+    rules: &writ_core::policy::Rules,
     provider: &str,
     now: Timestamp,
 ) -> Result<Vec<Notice>, askama::Error> {
@@ -308,15 +310,27 @@ pub(crate) fn plan(
             .collect::<Vec<_>>()
             .join(", ")
     };
+    let asked = demand
+        .categories
+        .iter()
+        .map(|c| c.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
     let period = demand
         .period
         .map(|p| format!("{} to {}", p.from().to_rfc3339(), p.to().to_rfc3339()))
         .unwrap_or_else(|| "not limited to a period".to_owned());
+    // Sent when the disclosure is approved (before it, unless a gag or an emergency
+    // delays the notice): what was decided, not a claim that it has happened.
     let outcome = if disclosed.is_empty() {
-        "nothing was disclosed".to_owned()
+        "we decided to disclose nothing".to_owned()
     } else {
-        format!("we disclosed {categories} after legal review")
+        format!("after legal review, we decided to disclose: {categories}")
     };
+    let instrument = rules
+        .for_instrument(&demand.instrument.kind)
+        .map(|rule| format!("{} ({})", rule.name, rule.citation))
+        .unwrap_or_else(|| demand.instrument.kind.clone());
     let targeted: Vec<String> = demand
         .targets
         .iter()
@@ -337,9 +351,9 @@ pub(crate) fn plan(
             about,
             authority: demand.authority.name.clone(),
             country: demand.authority.country.as_str().to_owned(),
-            instrument: demand.instrument.kind.clone(),
+            instrument: instrument.clone(),
             reference: demand.reference.clone(),
-            categories: categories.clone(),
+            categories: asked.clone(),
             period: period.clone(),
             outcome: outcome.clone(),
             gagged: demand.instrument.nondisclosure.is_some(),

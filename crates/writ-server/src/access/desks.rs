@@ -501,6 +501,7 @@ impl ApprovalDesk<'_> {
                         &decision,
                         recommendation.scope.categories(),
                         tenant.as_ref(),
+                        &self.state.policy.rules,
                         PROVIDER,
                         now,
                     )

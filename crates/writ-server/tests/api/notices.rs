@@ -223,7 +223,7 @@ async fn a_gagged_notice_goes_out_once_after_the_gag_ends(backend: Backend) {
     let mail = w.outbox.sent.lock().unwrap()[0].clone();
     for says in [
         "Seattle Police Department",
-        "us.search_warrant",
+        "a search warrant",
         "SEA-2026-0412",
         "subscriber, content",
         "2026-01-01",
