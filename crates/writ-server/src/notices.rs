@@ -552,3 +552,104 @@ fn escape(text: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests stop loudly
+mod tests {
+    use super::*;
+    use writ_core::policy::Rules;
+
+    const EXAMPLE: &str = include_str!("../../writ-core/tests/demands/policy-example.json");
+
+    fn at(text: &str) -> Timestamp {
+        Timestamp::parse(text).unwrap()
+    }
+
+    fn planned(edit: impl FnOnce(&mut serde_json::Value)) -> Vec<Notice> {
+        let mut doc: serde_json::Value = serde_json::from_str(EXAMPLE).unwrap();
+        edit(&mut doc);
+        let demand = Demand::from_json(&doc.to_string()).unwrap();
+        let rules = Rules::embedded().unwrap();
+        let now = at("2026-03-02T09:00:00Z");
+        let decision = writ_core::policy::evaluate(&demand, &rules, None, now);
+        let allowed: Vec<Category> = decision.allowed_categories().collect();
+        // Nobody is told because of the rule, not because nothing was allowed.
+        assert!(
+            decision.allowed_targets().count() > 0 && !allowed.is_empty(),
+            "{decision:?}"
+        );
+        plan(
+            &demand,
+            &decision,
+            &allowed,
+            None,
+            &rules,
+            "the provider",
+            now,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn the_user_is_told_after_the_gag_at_each_email_target() {
+        let notices = planned(|_| {});
+        assert_eq!(notices.len(), 1, "the email target, not the IP");
+        assert_eq!(notices[0].address, "alice@example.com");
+        assert_eq!(notices[0].recipient, "user");
+        assert_eq!(notices[0].state, "pending");
+        assert_eq!(notices[0].not_before, Some(at("2026-09-01T00:00:00Z")));
+        assert!(notices[0].body.contains("18 U.S.C. 2703"));
+        assert!(notices[0].body_html.contains("<table>"));
+    }
+
+    #[test]
+    fn national_security_eu_and_preservations_tell_nobody() {
+        assert!(
+            planned(|d| {
+                d["instrument"]["type"] = serde_json::json!("us.nsl");
+                d["instrument"]["issuer"]["role"] = serde_json::json!("fbi");
+                d["categories"] = serde_json::json!(["subscriber"]);
+            })
+            .is_empty()
+        );
+        assert!(
+            planned(|d| {
+                d["action"] = serde_json::json!("preserve");
+            })
+            .is_empty()
+        );
+        assert!(
+            planned(|d| {
+                d["authority"]["country"] = serde_json::json!("DE");
+                d["instrument"]["type"] = serde_json::json!("eu.epoc");
+            })
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn escalations_fall_at_their_fractions_and_emergencies_page_at_once() {
+        let case = CaseId::random();
+        let received = at("2026-03-02T00:00:00Z");
+        let deadline = at("2026-03-03T00:00:00Z");
+        let jobs = Deadlines::default().jobs(case, received, deadline, true);
+        let times: Vec<(String, Timestamp)> = jobs
+            .iter()
+            .map(|j| (j.payload["step"].as_str().unwrap().to_owned(), j.run_at))
+            .collect();
+        assert_eq!(
+            times,
+            [
+                ("page".to_owned(), received),
+                ("0.5".to_owned(), at("2026-03-02T12:00:00Z")),
+                ("0.75".to_owned(), at("2026-03-02T18:00:00Z")),
+                ("0.9".to_owned(), at("2026-03-02T21:36:00Z")),
+            ]
+        );
+        let odd = Deadlines {
+            escalate_at: vec![0.0, 1.0, f64::NAN, -1.0, 0.25],
+            on_call: None,
+        };
+        assert_eq!(odd.jobs(case, received, deadline, false).len(), 1);
+    }
+}
