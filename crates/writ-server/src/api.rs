@@ -36,7 +36,7 @@ fn case_id(text: &str) -> Result<CaseId, ApiError> {
     CaseId::parse(text).map_err(|_| ApiError::NotFound)
 }
 
-fn non_blank(field: &'static str, text: &str) -> Result<(), ApiError> {
+pub(crate) fn non_blank(field: &'static str, text: &str) -> Result<(), ApiError> {
     if text.trim().is_empty() {
         return Err(ApiError::BadRequest {
             field: Some(field.into()),
@@ -209,7 +209,7 @@ pub(crate) async fn demand_status(
 #[schema(as = ReasonRequest)]
 pub(crate) struct Reason {
     /// Not blank.
-    reason: String,
+    pub(crate) reason: String,
 }
 
 /// A message for the other side of the case.
@@ -349,6 +349,7 @@ pub(crate) async fn list_cases(
             message: format!("state: {e}"),
         })?;
     let cases = staff.desk(&state).list(wanted).await?;
+    let now = state.clock.now();
     let cases: Vec<Value> = cases
         .iter()
         .map(|case| {
@@ -363,6 +364,8 @@ pub(crate) async fn list_cases(
                 "deadline": case.deadline,
                 "verdict": case.decision.as_ref().and_then(|d| d.get("verdict")).cloned(),
                 "route": case.decision.as_ref().and_then(|d| d.get("route")).cloned(),
+                "overdue": case.deadline.is_some_and(|d| d < now)
+                    && crate::notices::case_is_open(case.state),
             })
         })
         .collect();

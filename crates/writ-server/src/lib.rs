@@ -9,9 +9,11 @@ pub mod credentials;
 mod delivery;
 mod error;
 mod login;
+pub mod notices;
 mod observe;
 pub mod openapi;
 pub mod production;
+mod register;
 pub mod transparency;
 mod web;
 
@@ -51,6 +53,13 @@ pub fn router(state: AppState) -> Router {
             post(api::authority_message),
         )
         .route("/api/v1/cases", get(api::list_cases))
+        .route("/api/v1/cases/overdue", get(register::overdue))
+        .route("/api/v1/notices/{id}/hold", post(register::hold_notice))
+        .route("/api/v1/gags/review", get(register::gags_for_review))
+        .route("/api/v1/gags/{id}/extend", post(register::extend_gag))
+        .route("/api/v1/gags/{id}/lift", post(register::lift_gag))
+        .route("/api/v1/holds", get(register::holds))
+        .route("/api/v1/holds/{id}/extend", post(register::extend_hold))
         .route("/api/v1/cases/{id}", get(api::view_case))
         .route("/api/v1/cases/{id}/review", post(api::review))
         .route(

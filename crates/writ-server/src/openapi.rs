@@ -13,7 +13,7 @@ use serde_json::Value;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{api, audit, delivery};
+use crate::{api, audit, delivery, register};
 
 // The security schemes' names, as the handlers' `security(...)` attributes spell them.
 
@@ -91,6 +91,13 @@ fn sorted(value: Value) -> Value {
         delivery::case_productions,
         delivery::release,
         delivery::download,
+        register::hold_notice,
+        register::gags_for_review,
+        register::extend_gag,
+        register::lift_gag,
+        register::holds,
+        register::extend_hold,
+        register::overdue,
         audit::latest_checkpoint,
         audit::inclusion_proof,
         audit::consistency_proof,
@@ -607,6 +614,78 @@ pub(crate) mod schema {
         Released,
     }
 
+    // ------------------------------------------------------------ registers
+
+    /// A notice just held.
+    #[derive(ToSchema)]
+    pub struct Held {
+        pub id: i64,
+        /// Always `held`.
+        pub state: String,
+    }
+
+    /// A non-disclosure order in the gag register.
+    #[derive(ToSchema)]
+    pub struct Gag {
+        pub id: i64,
+        /// The case's id.
+        #[schema(format = "uuid")]
+        pub case: String,
+        #[schema(required)]
+        pub basis: Option<String>,
+        /// Its end; `null`: indefinite.
+        #[schema(format = DateTime, required)]
+        pub until: Option<String>,
+        #[schema(format = DateTime, required)]
+        pub lifted_at: Option<String>,
+        #[schema(format = DateTime)]
+        pub created_at: String,
+    }
+
+    /// Counsel's challenge list.
+    #[derive(ToSchema)]
+    pub struct GagReview {
+        /// The DOJ's 2017 policy on 18 U.S.C. 2705(b) orders.
+        pub citation: String,
+        pub gags: Vec<Gag>,
+    }
+
+    /// A preservation hold in force.
+    #[derive(ToSchema)]
+    pub struct Hold {
+        pub id: i64,
+        #[schema(format = "uuid")]
+        pub case: String,
+        pub account: String,
+        pub category: String,
+        #[schema(format = DateTime)]
+        pub expires_at: String,
+        #[schema(format = DateTime, required)]
+        pub extended_at: Option<String>,
+    }
+
+    #[derive(ToSchema)]
+    pub struct Holds {
+        pub holds: Vec<Hold>,
+    }
+
+    /// An open case past its deadline.
+    #[derive(ToSchema)]
+    pub struct OverdueCase {
+        #[schema(format = "uuid")]
+        pub id: String,
+        pub reference: String,
+        pub state: CaseState,
+        #[schema(format = DateTime, required)]
+        pub deadline: Option<String>,
+        pub emergency: bool,
+    }
+
+    #[derive(ToSchema)]
+    pub struct Overdue {
+        pub cases: Vec<OverdueCase>,
+    }
+
     /// A production as staff see it.
     #[derive(ToSchema)]
     pub struct Production {
@@ -687,6 +766,8 @@ pub(crate) mod schema {
         /// The policy engine's route.
         #[schema(required)]
         pub route: Option<Route>,
+        /// Past its deadline and still open: highlighted in the queue.
+        pub overdue: bool,
     }
 
     /// Everything on a case.
@@ -756,13 +837,26 @@ pub(crate) mod schema {
     /// A notice owed about a case.
     #[derive(ToSchema)]
     pub struct Notice {
+        /// What `POST /api/v1/notices/{id}/hold` takes.
+        pub id: i64,
         /// `user` or `tenant_admin`.
         pub recipient: String,
         pub address: String,
-        /// `pending`, `held` or `sent`.
+        /// `pending` (in the outbox), `held` (by staff) or `sent`.
         pub state: String,
         pub subject: String,
+        /// Plain text.
         pub body: String,
+        /// The same, as HTML (empty for a redirect letter).
+        pub body_html: String,
+        /// Not sent before then, nor while a gag on the case is in force.
+        #[schema(format = DateTime, required)]
+        pub not_before: Option<String>,
+        /// Why staff hold it.
+        #[schema(required)]
+        pub hold_reason: Option<String>,
+        #[schema(format = DateTime, required)]
+        pub sent_at: Option<String>,
         #[schema(format = DateTime)]
         pub created_at: String,
     }

@@ -1,5 +1,7 @@
-//! From an approved case to a sealed production, as background work: the job runner
-//! claims `collect` jobs (queued with the approval), collects the approved scope from
+//! writ's one job runner ([`run_one`], [`work`]), and from an approved case to a sealed
+//! production as background work. The runner claims any due job. It hands `notice.send`,
+//! `hold.expire` and `deadline.escalate` to [`crate::notices`]. A `collect` job (queued
+//! with the approval) collects the approved scope from
 //! the provider's sources into a spool, seals it to the authority's age recipient, and
 //! removes the spool. A collection that stops (a crash, a kill, a source down) is
 //! picked up again when its lease runs out and resumes where it was.
@@ -23,6 +25,9 @@ use writ_store::{
 
 use crate::access::SystemDesk;
 use crate::{ApiError, AppState, error_chain};
+
+/// How long a worker holds a job when no production settings say otherwise.
+const DEFAULT_LEASE: time::Duration = time::Duration::seconds(60);
 
 /// The job kind that collects and seals an approved case.
 pub const COLLECT: &str = "collect";
@@ -164,11 +169,7 @@ pub async fn run_due_jobs(state: &AppState, worker: &str) -> Result<usize, JobEr
 /// run again later (after 2^attempts seconds, at most 10 minutes).
 pub async fn run_one(state: &AppState, worker: &str) -> Result<bool, JobError> {
     let desk = state.system_desk();
-    let lease = match desk.productions() {
-        Ok(p) => p.lease,
-        // Without productions configured, collection jobs wait.
-        Err(_) => return Ok(false),
-    };
+    let lease = desk.productions().map(|p| p.lease).unwrap_or(DEFAULT_LEASE);
     let Some(job) = desk.store().claim_job(worker, desk.now(), lease).await? else {
         return Ok(false);
     };
@@ -189,8 +190,15 @@ pub async fn run_one(state: &AppState, worker: &str) -> Result<bool, JobError> {
     };
     let now = desk.now();
     match outcome {
-        Ok(()) => {
+        Ok(None) => {
             desk.store().finish_job(job.id, worker, now).await?;
+        }
+        // Waiting for its time (a gag's end, a hold's expiry): not a failure.
+        Ok(Some(at)) => {
+            let waiting = format!("waiting until {}", at.to_rfc3339());
+            desk.store()
+                .release_job(job.id, worker, Some(at), &waiting, now)
+                .await?;
         }
         Err(error) => {
             let text = error_chain(&error);
@@ -230,8 +238,12 @@ async fn renew_while_running(
     }
 }
 
-async fn run_job(desk: &SystemDesk<'_>, job: &Job) -> Result<(), JobError> {
+/// Runs one job; `Some(time)` when it has more to do at that time.
+async fn run_job(desk: &SystemDesk<'_>, job: &Job) -> Result<Option<Timestamp>, JobError> {
     match job.kind.as_str() {
+        crate::notices::SEND_NOTICES => crate::notices::send_due(desk, job).await,
+        crate::notices::EXPIRE_HOLDS => crate::notices::expire_due(desk, job).await,
+        crate::notices::ESCALATE => crate::notices::escalate(desk, job).await,
         COLLECT => {
             let case = job
                 .payload
@@ -241,7 +253,8 @@ async fn run_job(desk: &SystemDesk<'_>, job: &Job) -> Result<(), JobError> {
                 .ok_or_else(|| {
                     JobError::Invalid(format!("job {}: no case in {}", job.id.0, job.payload))
                 })?;
-            collect_and_seal(desk, case).await
+            // Without sources configured this fails, and the job is retried later.
+            collect_and_seal(desk, case).await.map(|()| None)
         }
         other => Err(JobError::Invalid(format!("unknown job kind {other:?}"))),
     }

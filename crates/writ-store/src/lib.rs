@@ -129,6 +129,9 @@ macro_rules! with_connection {
     };
 }
 
+mod notices;
+use notices::NoticeQueries;
+pub use notices::{Escalation, Gag, GagChange, Hold, NewHold};
 mod productions;
 use productions::ProductionQueries;
 pub use productions::{Production, ProductionChange, ProductionItem, ProductionState, SealedFile};
@@ -204,6 +207,18 @@ impl Store {
         actor: &Actor,
         now: Timestamp,
     ) -> Result<CaseRecord, StoreError> {
+        self.open_case_scheduling(case, &[], actor, now).await
+    }
+
+    /// As [`open_case`](Self::open_case), queuing `jobs` (its deadline's escalations)
+    /// in the same transaction.
+    pub async fn open_case_scheduling(
+        &self,
+        case: &NewCase<'_>,
+        jobs: &[NewJob],
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<CaseRecord, StoreError> {
         let opened = AuditEntry::new(now, actor.clone(), "case.opened")
             .for_case(case.id)
             .with_details(serde_json::json!({
@@ -217,8 +232,20 @@ impl Store {
             }));
         in_transaction!(self, |tx| {
             tx.insert_case(case, now).await?;
+            // Every non-disclosure order goes into the gag register as it arrives.
+            if let Some(gag) = &case.demand.instrument.nondisclosure {
+                let until = match gag.term {
+                    writ_core::demand::GagTerm::Until(until) => Some(until),
+                    writ_core::demand::GagTerm::Indefinite => None,
+                };
+                tx.insert_gag(case.id, gag.basis.as_deref(), until, now)
+                    .await?;
+            }
             for document in case.documents {
                 tx.insert_document(case.id, document, now).await?;
+            }
+            for job in jobs {
+                tx.insert_job(job, now).await?;
             }
             tx.append_audit(&opened, &mut Known::new()).await?;
             tx.case(case.id).await?.ok_or_else(|| not_found(case.id))
@@ -303,6 +330,9 @@ impl Store {
             }
             for job in &update.jobs {
                 tx.insert_job(job, update.at).await?;
+            }
+            for hold in &update.holds {
+                tx.insert_hold(case.id, hold, update.at).await?;
             }
             let entry = AuditEntry::new(update.at, update.actor.clone(), update.action.clone())
                 .for_case(case.id)
@@ -679,6 +709,12 @@ impl Store {
         now: Timestamp,
     ) -> Result<bool, StoreError> {
         in_transaction!(self, |tx| { tx.finish_job(id, worker, now).await })
+    }
+
+    /// Makes the waiting jobs of `kind` (retrying later, or not yet due) due now, unless
+    /// a worker holds them: for an operator who runs them by hand (`writ collect`).
+    pub async fn hurry_jobs(&self, kind: &str, now: Timestamp) -> Result<u64, StoreError> {
+        in_transaction!(self, |tx| { tx.hurry_jobs(kind, now).await })
     }
 
     /// Keeps a long job (a collection) claimed: its lease runs `lease` from `now` again.

@@ -139,6 +139,8 @@ pub(crate) trait Queries {
         worker: &str,
         now: Timestamp,
     ) -> Result<bool, StoreError>;
+    /// Makes the unfinished, unclaimed jobs of `kind` due at `now`; returns how many.
+    async fn hurry_jobs(&mut self, kind: &str, now: Timestamp) -> Result<u64, StoreError>;
     /// Extends a claimed job's lease to `until`; false if `worker` no longer holds it.
     async fn renew_job(
         &mut self,
@@ -205,6 +207,34 @@ pub(crate) async fn resolve<C: Queries + ?Sized, T>(
         }
     }
 }
+
+macro_rules! notice_columns {
+    () => {
+        "id, recipient, address, state, subject, body, body_html, not_before, hold_reason, \
+         sent_at, created_at"
+    };
+}
+pub(crate) use notice_columns;
+
+macro_rules! notice_from_row {
+    ($row:expr) => {{
+        let row = $row;
+        Ok::<_, StoreError>(Notice {
+            id: row.try_get("id")?,
+            recipient: row.try_get("recipient")?,
+            address: row.try_get("address")?,
+            state: row.try_get("state")?,
+            subject: row.try_get("subject")?,
+            body: row.try_get("body")?,
+            body_html: row.try_get("body_html")?,
+            not_before: row.try_get::<Option<DbTime>, _>("not_before")?.map(|t| t.0),
+            hold_reason: row.try_get("hold_reason")?,
+            sent_at: row.try_get::<Option<DbTime>, _>("sent_at")?.map(|t| t.0),
+            created_at: row.try_get::<DbTime, _>("created_at")?.0,
+        })
+    }};
+}
+pub(crate) use notice_from_row;
 
 macro_rules! queries_for {
     ($connection:ty, claim_lock = $claim_lock:literal) => {
@@ -604,8 +634,8 @@ macro_rules! queries_for {
 
             async fn insert_notice(&mut self, case: CaseId, notice: &Notice) -> Result<(), StoreError> {
                 sqlx::query(
-                    "INSERT INTO notices (case_id, recipient, address, state, subject, body, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    "INSERT INTO notices (case_id, recipient, address, state, subject, body, created_at, \
+                     body_html, not_before, hold_reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                 )
                 .bind(case.to_string())
                 .bind(&notice.recipient)
@@ -614,6 +644,9 @@ macro_rules! queries_for {
                 .bind(&notice.subject)
                 .bind(&notice.body)
                 .bind(DbTime(notice.created_at))
+                .bind(&notice.body_html)
+                .bind(notice.not_before.map(DbTime))
+                .bind(&notice.hold_reason)
                 .execute(&mut *self)
                 .await?;
                 Ok(())
@@ -663,25 +696,13 @@ macro_rules! queries_for {
             }
 
             async fn notices(&mut self, case: CaseId) -> Result<Vec<Notice>, StoreError> {
-                let rows = sqlx::query(
-                    "SELECT recipient, address, state, subject, body, created_at FROM notices \
-                     WHERE case_id = $1 ORDER BY id",
-                )
+                let rows = sqlx::query(concat!(
+                    "SELECT ", notice_columns!(), " FROM notices WHERE case_id = $1 ORDER BY id"
+                ))
                 .bind(case.to_string())
                 .fetch_all(&mut *self)
                 .await?;
-                rows.into_iter()
-                    .map(|row| {
-                        Ok(Notice {
-                            recipient: row.try_get("recipient")?,
-                            address: row.try_get("address")?,
-                            state: row.try_get("state")?,
-                            subject: row.try_get("subject")?,
-                            body: row.try_get("body")?,
-                            created_at: row.try_get::<DbTime, _>("created_at")?.0,
-                        })
-                    })
-                    .collect()
+                rows.into_iter().map(|row| notice_from_row!(row)).collect()
             }
 
             async fn insert_document(&mut self, case: CaseId, document: &NewDocument<'_>, now: Timestamp) -> Result<(), StoreError> {
@@ -820,6 +841,18 @@ macro_rules! queries_for {
                 .execute(&mut *self)
                 .await?;
                 Ok(done.rows_affected() == 1)
+            }
+
+            async fn hurry_jobs(&mut self, kind: &str, now: Timestamp) -> Result<u64, StoreError> {
+                let done = sqlx::query(
+                    "UPDATE jobs SET run_at = $1 WHERE kind = $2 AND finished_at IS NULL \
+                     AND run_at > $1 AND (locked_until IS NULL OR locked_until <= $1)",
+                )
+                .bind(DbTime(now))
+                .bind(kind)
+                .execute(&mut *self)
+                .await?;
+                Ok(done.rows_affected())
             }
 
             async fn renew_job(&mut self, id: JobId, worker: &str, until: Timestamp) -> Result<bool, StoreError> {

@@ -197,17 +197,54 @@ pub struct Callback {
     pub notes: String,
 }
 
-/// A notice owed about a case.
+/// A notice owed about a case: in the outbox (`pending`) until it may be sent.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Notice {
+    /// Given by the store; ignored when a notice is added.
+    pub id: i64,
     /// `user` or `tenant_admin`.
     pub recipient: String,
     pub address: String,
     /// `pending`, `held` or `sent`.
     pub state: String,
     pub subject: String,
+    /// Plain text.
     pub body: String,
+    /// The same, as HTML (empty for notices written before there was one).
+    pub body_html: String,
+    /// Not sent before then (nor while a gag on the case is in force).
+    pub not_before: Option<Timestamp>,
+    /// Why staff hold it, for a `held` notice.
+    pub hold_reason: Option<String>,
+    pub sent_at: Option<Timestamp>,
     pub created_at: Timestamp,
+}
+
+impl Notice {
+    /// A new notice for the outbox.
+    pub fn pending(
+        recipient: &str,
+        address: &str,
+        subject: String,
+        body: String,
+        body_html: String,
+        not_before: Option<Timestamp>,
+        created_at: Timestamp,
+    ) -> Self {
+        Self {
+            id: 0,
+            recipient: recipient.to_owned(),
+            address: address.to_owned(),
+            state: "pending".to_owned(),
+            subject,
+            body,
+            body_html,
+            not_before,
+            hold_reason: None,
+            sent_at: None,
+            created_at,
+        }
+    }
 }
 
 /// One step of the workflow on one case, written in one transaction with its audit
@@ -234,6 +271,8 @@ pub struct CaseUpdate {
     pub production: Option<crate::ProductionChange>,
     /// Background work the step starts (a collection), queued in the same transaction.
     pub jobs: Vec<NewJob>,
+    /// Preservation holds the step places (an approved preservation).
+    pub holds: Vec<crate::NewHold>,
 }
 
 impl CaseUpdate {
@@ -254,6 +293,7 @@ impl CaseUpdate {
             notices: Vec::new(),
             production: None,
             jobs: Vec::new(),
+            holds: Vec::new(),
         }
     }
 }

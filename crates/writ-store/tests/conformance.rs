@@ -18,6 +18,7 @@ use writ_store::{
     Agency, Callback, CaseRecord, CaseUpdate, NewCase, NewJob, NewUser, Notice, ProductionChange,
     ProductionItem, ProductionState, SealedFile, Store, StoreError, Transition,
 };
+use writ_store::{GagChange, NewHold};
 
 macro_rules! conformance {
     ($($test:ident),* $(,)?) => {
@@ -80,6 +81,11 @@ conformance!(
     documents_come_with_their_case,
     a_production_is_collected_once_per_item_sealed_and_released_with_audit_events,
     a_production_step_out_of_order_writes_nothing,
+    a_demands_gag_is_registered_extended_and_lifted_with_audit_events,
+    a_notice_is_claimed_by_one_worker_sent_once_or_held,
+    a_hold_is_extended_once_and_expires_once,
+    escalations_are_recorded_once_per_step_and_cases_open_with_their_jobs,
+    waiting_jobs_of_a_kind_can_be_made_due_unless_held,
 );
 
 fn at(text: &str) -> Timestamp {
@@ -1061,14 +1067,15 @@ async fn a_case_update_is_one_transaction(db: &TestDatabase) {
         outcome: CallbackOutcome::Confirmed,
         notes: "Sgt. Park confirmed".into(),
     });
-    answer.notices = vec![Notice {
-        recipient: "tenant_admin".into(),
-        address: "it@contoso.example".into(),
-        state: "pending".into(),
-        subject: "A demand about your organisation".into(),
-        body: "…".into(),
-        created_at: at("2026-03-02T11:00:00Z"),
-    }];
+    answer.notices = vec![Notice::pending(
+        "tenant_admin",
+        "it@contoso.example",
+        "A demand about your organisation".into(),
+        "…".into(),
+        "<p>…</p>".into(),
+        None,
+        at("2026-03-02T11:00:00Z"),
+    )];
     answer.rejection_reason = Some("not yet".into());
     let answered = store.update_case(&answer).await.unwrap();
     assert_eq!(answered.state, CaseState::InReview);
@@ -1331,4 +1338,404 @@ async fn a_production_step_out_of_order_writes_nothing(db: &TestDatabase) {
     again.production = Some(ProductionChange::Start(ProductionId::random()));
     assert!(store.update_case(&again).await.is_err());
     assert_eq!(store.productions(case.id).await.unwrap().len(), 1);
+}
+
+async fn open_gagged_case(store: &Store, nondisclosure: serde_json::Value) -> CaseRecord {
+    let mut document: serde_json::Value = serde_json::from_str(&demand_json("GAG-1")).unwrap();
+    document["instrument"]["nondisclosure"] = nondisclosure;
+    let document = document.to_string();
+    let demand = Demand::from_json(&document).unwrap();
+    let case = NewCase {
+        id: CaseId::random(),
+        demand: &demand,
+        document: &document,
+        received_at: at(NOW),
+        deadline: None,
+        decision: None,
+        agency_id: None,
+        documents: &[],
+    };
+    store
+        .open_case(&case, &Actor::Agency("spd".into()), at(NOW))
+        .await
+        .unwrap()
+}
+
+async fn a_demands_gag_is_registered_extended_and_lifted_with_audit_events(db: &TestDatabase) {
+    let store = &db.store;
+    let plain = open_case(store, "NO-GAG", None).await;
+    assert_eq!(store.gag_of_case(plain.id).await.unwrap(), None);
+    let case = open_gagged_case(
+        store,
+        json!({"until": "2026-09-01T00:00:00Z", "basis": "18 U.S.C. 2705(b)"}),
+    )
+    .await;
+    let gag = store.gag_of_case(case.id).await.unwrap().unwrap();
+    assert_eq!(gag.basis.as_deref(), Some("18 U.S.C. 2705(b)"));
+    assert_eq!(gag.until, Some(at("2026-09-01T00:00:00Z")));
+    assert!(gag.in_force(at("2026-08-31T23:59:59Z")));
+    assert!(!gag.in_force(at("2026-09-01T00:00:00Z")));
+    let indefinite = open_gagged_case(store, json!({"indefinite": true})).await;
+    let forever = store.gag_of_case(indefinite.id).await.unwrap().unwrap();
+    assert_eq!(forever.until, None);
+    assert!(forever.in_force(at("2099-01-01T00:00:00Z")));
+    assert_eq!(store.gags().await.unwrap().len(), 2);
+
+    let staff = Actor::Staff("alex".into());
+    let job = NewJob {
+        kind: "notice.send".into(),
+        payload: json!({"case": case.id}),
+        run_at: at("2026-04-01T00:00:00Z"),
+    };
+    let extended = GagChange::Extend(Some(at("2027-01-01T00:00:00Z")));
+    assert!(
+        store
+            .change_gag(
+                gag.id,
+                &extended,
+                "court order",
+                &staff,
+                at("2026-04-01T00:00:00Z"),
+                &[]
+            )
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.gag(gag.id).await.unwrap().until,
+        Some(at("2027-01-01T00:00:00Z"))
+    );
+    assert!(
+        store
+            .change_gag(
+                gag.id,
+                &GagChange::Lift,
+                "lifted",
+                &staff,
+                at("2026-04-01T00:00:00Z"),
+                std::slice::from_ref(&job)
+            )
+            .await
+            .unwrap()
+    );
+    let lifted = store.gag(gag.id).await.unwrap();
+    assert!(!lifted.in_force(at("2026-04-01T00:00:00Z")));
+    assert!(
+        !store
+            .change_gag(
+                gag.id,
+                &GagChange::Lift,
+                "again",
+                &staff,
+                at("2026-04-02T00:00:00Z"),
+                &[job]
+            )
+            .await
+            .unwrap(),
+        "lifted once"
+    );
+    let claimed = store
+        .claim_job("w", at("2026-04-03T00:00:00Z"), time::Duration::minutes(1))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        claimed.kind, "notice.send",
+        "the lifting queued the notices"
+    );
+    assert!(
+        store
+            .claim_job("w", at("2026-04-03T00:00:00Z"), time::Duration::minutes(1))
+            .await
+            .unwrap()
+            .is_none(),
+        "the refused change queued nothing"
+    );
+    let actions: Vec<String> = entries(store).await.into_iter().map(|e| e.action).collect();
+    assert_eq!(actions.iter().filter(|a| *a == "gag.extended").count(), 1);
+    assert_eq!(actions.iter().filter(|a| *a == "gag.lifted").count(), 1);
+    assert!(matches!(
+        store.gag(9_999).await,
+        Err(StoreError::NotFound { .. })
+    ));
+}
+
+async fn a_notice_is_claimed_by_one_worker_sent_once_or_held(db: &TestDatabase) {
+    let store = &db.store;
+    let case = open_case(store, "NOTICE-1", None).await;
+    let mut update = CaseUpdate::new(&case, "case.noted", Actor::System, at(NOW));
+    update.notices = vec![
+        Notice::pending(
+            "user",
+            "alice@example.com",
+            "s".into(),
+            "b".into(),
+            "<p>b</p>".into(),
+            Some(at("2026-06-01T00:00:00Z")),
+            at(NOW),
+        ),
+        Notice::pending(
+            "user",
+            "bob@example.com",
+            "s".into(),
+            "b".into(),
+            String::new(),
+            None,
+            at(NOW),
+        ),
+    ];
+    store.update_case(&update).await.unwrap();
+    let notices = store.notices(case.id).await.unwrap();
+    assert_eq!(notices.len(), 2);
+    assert_eq!(notices[0].not_before, Some(at("2026-06-01T00:00:00Z")));
+    assert_eq!(notices[0].body_html, "<p>b</p>");
+    let (alice, bob) = (notices[0].id, notices[1].id);
+    assert_eq!(store.notice(alice).await.unwrap().0, case.id);
+
+    let now = at("2026-03-03T00:00:00Z");
+    let lease = at("2026-03-03T00:05:00Z");
+    // Two workers race for alice's notice: one gets it.
+    let (a, b) = tokio::join!(
+        store.claim_notice(alice, now, lease),
+        store.claim_notice(alice, now, lease)
+    );
+    assert_eq!([a.unwrap(), b.unwrap()].iter().filter(|x| **x).count(), 1);
+    // The sending failed: given back, it can be taken again; a claim that ran out too.
+    store.unclaim_notice(alice, now).await.unwrap();
+    assert!(store.claim_notice(alice, now, lease).await.unwrap());
+    assert!(
+        store
+            .claim_notice(alice, lease, at("2026-03-03T00:10:00Z"))
+            .await
+            .unwrap()
+    );
+    assert!(store.notice_sent(alice, now).await.unwrap());
+    assert!(!store.notice_sent(alice, now).await.unwrap(), "sent once");
+    assert!(
+        !store.claim_notice(alice, now, lease).await.unwrap(),
+        "a sent notice is not taken"
+    );
+
+    let staff = Actor::Staff("alex".into());
+    assert!(
+        store
+            .hold_notice(bob, "order sought", &staff, now)
+            .await
+            .unwrap()
+    );
+    assert!(!store.hold_notice(bob, "again", &staff, now).await.unwrap());
+    assert!(
+        !store.claim_notice(bob, now, lease).await.unwrap(),
+        "a held notice is not sent"
+    );
+    let notices = store.notices(case.id).await.unwrap();
+    assert_eq!(notices[0].state, "sent");
+    assert_eq!(notices[0].sent_at, Some(now));
+    assert_eq!(notices[1].state, "held");
+    assert_eq!(notices[1].hold_reason.as_deref(), Some("order sought"));
+    let actions: Vec<String> = entries(store).await.into_iter().map(|e| e.action).collect();
+    assert_eq!(actions.iter().filter(|a| *a == "notice.sent").count(), 1);
+    assert_eq!(actions.iter().filter(|a| *a == "notice.held").count(), 1);
+}
+
+async fn a_hold_is_extended_once_and_expires_once(db: &TestDatabase) {
+    let store = &db.store;
+    let case = open_case(store, "HOLD-1", None).await;
+    let mut update = CaseUpdate::new(&case, "case.approved", Actor::Staff("alex".into()), at(NOW));
+    update.events = vec![CaseEvent::StartReview, CaseEvent::Approve];
+    let hold = |account: &str, days: i32| NewHold {
+        account: account.into(),
+        category: "subscriber".into(),
+        expires_at: at("2026-05-31T09:00:00Z"),
+        extension_days: days,
+    };
+    update.holds = vec![hold("alice@example.com", 90), hold("bob@example.com", 0)];
+    store.update_case(&update).await.unwrap();
+    let holds = store.holds(Some("alice@example.com")).await.unwrap();
+    assert_eq!(holds.len(), 1);
+    assert!(holds[0].active(at("2026-05-31T08:59:59Z")));
+    assert!(!holds[0].active(at("2026-05-31T09:00:00Z")));
+    assert_eq!(store.holds(None).await.unwrap().len(), 2);
+    assert_eq!(store.holds_of_case(case.id).await.unwrap().len(), 2);
+    let (alice, bob) = (
+        holds[0].id,
+        store.holds(Some("bob@example.com")).await.unwrap()[0].id,
+    );
+
+    let staff = Actor::Staff("alex".into());
+    let when = at("2026-05-01T00:00:00Z");
+    assert!(
+        store
+            .extend_hold(alice, "asked", &staff, when, &[])
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.hold(alice).await.unwrap().expires_at,
+        at("2026-08-29T09:00:00Z")
+    );
+    assert!(
+        !store
+            .extend_hold(alice, "again", &staff, when, &[])
+            .await
+            .unwrap(),
+        "once"
+    );
+    assert!(
+        !store
+            .extend_hold(bob, "asked", &staff, when, &[])
+            .await
+            .unwrap(),
+        "no extension in its rule"
+    );
+
+    assert!(
+        !store
+            .expire_hold(alice, at("2026-06-01T00:00:00Z"))
+            .await
+            .unwrap(),
+        "extended"
+    );
+    assert!(
+        store
+            .expire_hold(bob, at("2026-06-01T00:00:00Z"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .expire_hold(bob, at("2026-06-02T00:00:00Z"))
+            .await
+            .unwrap(),
+        "once"
+    );
+    assert!(
+        store
+            .expire_hold(alice, at("2026-08-29T09:00:00Z"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .extend_hold(alice, "late", &staff, at("2026-09-01T00:00:00Z"), &[])
+            .await
+            .unwrap(),
+        "an expired hold is not extended"
+    );
+    let actions: Vec<String> = entries(store).await.into_iter().map(|e| e.action).collect();
+    assert_eq!(actions.iter().filter(|a| *a == "hold.extended").count(), 1);
+    assert_eq!(actions.iter().filter(|a| *a == "hold.expired").count(), 2);
+}
+
+async fn escalations_are_recorded_once_per_step_and_cases_open_with_their_jobs(db: &TestDatabase) {
+    let store = &db.store;
+    let document = demand_json("ESC-1");
+    let demand = Demand::from_json(&document).unwrap();
+    let id = CaseId::random();
+    let case = NewCase {
+        id,
+        demand: &demand,
+        document: &document,
+        received_at: at(NOW),
+        deadline: Some(at("2026-03-03T09:00:00Z")),
+        decision: None,
+        agency_id: None,
+        documents: &[],
+    };
+    let job = NewJob {
+        kind: "deadline.escalate".into(),
+        payload: json!({"case": id, "step": "0.5"}),
+        run_at: at("2026-03-02T21:00:00Z"),
+    };
+    store
+        .open_case_scheduling(&case, &[job], &Actor::Agency("spd".into()), at(NOW))
+        .await
+        .unwrap();
+    let lease = time::Duration::minutes(1);
+    assert!(
+        store
+            .claim_job("w", at(NOW), lease)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let claimed = store
+        .claim_job("w", at("2026-03-02T21:00:00Z"), lease)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(claimed.kind, "deadline.escalate");
+
+    let when = at("2026-03-02T21:00:01Z");
+    let (a, b) = tokio::join!(
+        store.record_escalation(id, "0.5", "oncall@provider.example", when),
+        store.record_escalation(id, "0.5", "oncall@provider.example", when)
+    );
+    assert_eq!([a.unwrap(), b.unwrap()].iter().filter(|x| **x).count(), 1);
+    assert!(
+        store
+            .record_escalation(id, "0.75", "oncall@provider.example", when)
+            .await
+            .unwrap()
+    );
+    let steps: Vec<String> = store
+        .escalations(id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.step)
+        .collect();
+    assert_eq!(steps, ["0.5", "0.75"]);
+    let actions: Vec<String> = entries(store).await.into_iter().map(|e| e.action).collect();
+    assert_eq!(actions.iter().filter(|a| *a == "case.escalated").count(), 2);
+}
+
+async fn waiting_jobs_of_a_kind_can_be_made_due_unless_held(db: &TestDatabase) {
+    let store = &db.store;
+    let lease = time::Duration::minutes(5);
+    store
+        .enqueue(&job("collect", "2026-03-03T00:00:00Z"), at(NOW))
+        .await
+        .unwrap();
+    store
+        .enqueue(&job("collect", "2026-03-04T00:00:00Z"), at(NOW))
+        .await
+        .unwrap();
+    store
+        .enqueue(&job("notice.send", "2026-03-03T00:00:00Z"), at(NOW))
+        .await
+        .unwrap();
+    assert!(
+        store
+            .claim_job("w", at(NOW), lease)
+            .await
+            .unwrap()
+            .is_none(),
+        "nothing due yet"
+    );
+
+    // A worker holds one collection (claimed at its time); only the other is hurried.
+    let held = store
+        .claim_job("w", at("2026-03-03T00:00:00Z"), lease)
+        .await
+        .unwrap()
+        .unwrap();
+    let hurried = store
+        .hurry_jobs("collect", at("2026-03-03T00:01:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(hurried, 1, "the one not held");
+    // Now due: the hurried collection, and the notice job that was due anyway.
+    let mut due = Vec::new();
+    while let Some(job) = store
+        .claim_job("w2", at("2026-03-03T00:01:00Z"), lease)
+        .await
+        .unwrap()
+    {
+        due.push(job);
+    }
+    assert!(due.iter().all(|j| j.id != held.id));
+    let mut kinds: Vec<&str> = due.iter().map(|j| j.kind.as_str()).collect();
+    kinds.sort_unstable();
+    assert_eq!(kinds, ["collect", "notice.send"]);
 }

@@ -1,6 +1,7 @@
-//! `writ collect`: runs the collections that are due in the foreground, with a progress
-//! bar per production, then exits. The same work `writ serve`'s worker does, for an
-//! operator who wants to watch it (or run it where no server runs).
+//! `writ collect`: runs the work that is due in the foreground, collections (also those
+//! that waited for sources) with a progress bar, then exits. The same work `writ
+//! serve`'s worker does, for an operator who wants to watch it (or run it where no
+//! server runs).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,6 +24,10 @@ pub async fn run(config: Config, policy: Policy, clock: Arc<dyn Clock>) -> anyho
     let productions = serve::productions(&config)
         .await?
         .context("no [sources] configured: there is nothing to collect from")?;
+    // Collections that waited for sources (retrying later) run now.
+    store
+        .hurry_jobs(writ_server::production::COLLECT, clock.now())
+        .await?;
     let state = AppState::new(store.clone(), clock, Arc::new(policy)).with_productions(productions);
 
     let worker = format!(
@@ -48,7 +53,7 @@ pub async fn run(config: Config, policy: Policy, clock: Arc<dyn Clock>) -> anyho
     let ran = work.await.context("the collection task")??;
     let sealed = store.cases(Some(CaseState::Sealed)).await?.len();
     crate::print(&format!(
-        "{ran} collection job(s) run; {sealed} case(s) sealed and waiting for release\n"
+        "{ran} due job(s) run; {sealed} case(s) sealed and waiting for release\n"
     ));
     store.close().await;
     Ok(())

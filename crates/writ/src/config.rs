@@ -25,6 +25,10 @@ pub struct Config {
     pub audit: AuditConfig,
     pub report: ReportConfig,
     pub production: ProductionConfig,
+    /// The SMTP server notices go out through; without `host`, notices wait in the outbox.
+    pub smtp: SmtpConfig,
+    /// When a case's deadline escalates to the on-call approver.
+    pub deadlines: DeadlinesConfig,
     /// The provider's services collection reads from; none configured, approved cases
     /// wait for collection.
     pub sources: writ_sources::config::SourcesConfig,
@@ -54,6 +58,79 @@ impl Default for ProductionConfig {
             link_ttl_hours: 24,
             lease_seconds: 60,
         }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DeadlinesConfig {
+    /// Fractions of the time to a deadline at which the on-call approver is e-mailed.
+    pub escalate_at: Vec<f64>,
+    /// The on-call approver's address (emergencies page it at once).
+    pub on_call: Option<String>,
+}
+
+impl Default for DeadlinesConfig {
+    fn default() -> Self {
+        let defaults = writ_server::notices::Deadlines::default();
+        Self {
+            escalate_at: defaults.escalate_at,
+            on_call: defaults.on_call,
+        }
+    }
+}
+
+impl DeadlinesConfig {
+    pub fn deadlines(&self) -> writ_server::notices::Deadlines {
+        writ_server::notices::Deadlines {
+            escalate_at: self.escalate_at.clone(),
+            on_call: self.on_call.clone(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SmtpConfig {
+    /// The SMTP server; unset, no notice is sent (they wait in the outbox).
+    pub host: Option<String>,
+    pub port: u16,
+    /// `starttls` (required) or `none` (a relay on a trusted network).
+    pub tls: writ_server::notices::SmtpTls,
+    /// The sender of notices.
+    pub from: String,
+    pub username: Option<String>,
+    /// Set it in the environment (`WRIT_SMTP__PASSWORD`), not in the file.
+    pub password: Option<SecretString>,
+    pub timeout_seconds: u64,
+}
+
+impl Default for SmtpConfig {
+    fn default() -> Self {
+        Self {
+            host: None,
+            port: 587,
+            tls: writ_server::notices::SmtpTls::Starttls,
+            from: "Legal <legal@localhost>".to_owned(),
+            username: None,
+            password: None,
+            timeout_seconds: 30,
+        }
+    }
+}
+
+impl SmtpConfig {
+    /// The settings to send with, when a server is configured.
+    pub fn settings(&self) -> Option<writ_server::notices::SmtpSettings> {
+        Some(writ_server::notices::SmtpSettings {
+            host: self.host.clone()?,
+            port: self.port,
+            tls: self.tls,
+            from: self.from.clone(),
+            username: self.username.clone(),
+            password: self.password.clone(),
+            timeout: std::time::Duration::from_secs(self.timeout_seconds.max(1)),
+        })
     }
 }
 
@@ -134,6 +211,8 @@ impl Default for Config {
             audit: AuditConfig::default(),
             report: ReportConfig::default(),
             production: ProductionConfig::default(),
+            smtp: SmtpConfig::default(),
+            deadlines: DeadlinesConfig::default(),
             sources: writ_sources::config::SourcesConfig::default(),
         }
     }
@@ -260,7 +339,15 @@ mod tests {
                 .replace("\n#checkpoint_every_seconds", "\ncheckpoint_every_seconds")
                 .replace("\n#national_security_bands", "\nnational_security_bands")
                 .replace("\n#link_ttl_hours", "\nlink_ttl_hours")
-                .replace("\n#lease_seconds", "\nlease_seconds");
+                .replace("\n#lease_seconds", "\nlease_seconds")
+                .replace("\n#host", "\nhost")
+                .replace("\n#port", "\nport")
+                .replace("\n#tls", "\ntls")
+                .replace("\n#from", "\nfrom")
+                .replace("\n#username", "\nusername")
+                .replace("\n#timeout_seconds", "\ntimeout_seconds")
+                .replace("\n#escalate_at", "\nescalate_at")
+                .replace("\n#on_call", "\non_call");
             let config = load_in(jail, Some(&uncommented), &Overrides::default()).unwrap();
             assert_eq!(config.log_format, LogFormat::Text);
             assert!(config.database_url.is_some());
@@ -284,6 +371,16 @@ mod tests {
                 "[sources.mail.imap]",
                 "[sources.files.s3]",
                 "[sources.records]",
+                "[smtp]",
+                "host",
+                "tls",
+                "from",
+                "username",
+                "WRIT_SMTP__PASSWORD",
+                "timeout_seconds",
+                "[deadlines]",
+                "escalate_at",
+                "on_call",
             ] {
                 assert!(EXAMPLE.contains(key), "the example documents {key}");
             }
@@ -380,6 +477,24 @@ mod tests {
             jail.set_env("WRIT_LOG", "debug");
             jail.set_env("WRIT_TEST_DATABASE_URL", "postgres://x@y/z");
             assert!(load_in(jail, None, &Overrides::default()).is_ok());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_smtp_password_comes_from_the_environment_and_never_shows() {
+        Jail::expect_with(|jail| {
+            jail.set_env("WRIT_SMTP__PASSWORD", "hunter2");
+            let file = "[smtp]\nhost = \"mail.example\"\ntls = \"none\"\nusername = \"writ\"\n";
+            let config = load_in(jail, Some(file), &Overrides::default()).unwrap();
+            let settings = config.smtp.settings().unwrap();
+            assert_eq!(settings.host, "mail.example");
+            assert_eq!(settings.tls, writ_server::notices::SmtpTls::None);
+            assert!(settings.password.is_some());
+            assert!(!format!("{config:?}").contains("hunter2"));
+            let err =
+                load_in(jail, Some("[smtp]\ntls = \"ssl\""), &Overrides::default()).unwrap_err();
+            assert!(err.contains("tls"), "{err}");
             Ok(())
         });
     }

@@ -111,8 +111,8 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
-    /// Run the collections that are due now, in the foreground with a progress bar, and
-    /// seal them; then exit.
+    /// Run the work that is due now in the foreground, collections (also those that
+    /// waited for sources) with a progress bar, then exit.
     Collect {
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,

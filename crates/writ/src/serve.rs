@@ -66,11 +66,21 @@ pub async fn run(
     let policy = policy((rules, directory));
     let mut state = AppState::new(store.clone(), clock.clone(), Arc::new(policy));
     state.report_bands = config.report.national_security_bands;
-    let productions = productions(&config).await?;
-    let collecting = productions.is_some();
-    match productions {
+    state.deadlines = config.deadlines.deadlines();
+    if state.deadlines.on_call.is_none() {
+        tracing::warn!("no [deadlines] on_call address: deadline escalations wait for one");
+    }
+    match productions(&config).await? {
         Some(productions) => state = state.with_productions(productions),
         None => tracing::warn!("no [sources] configured: approved cases wait for collection"),
+    }
+    match config.smtp.settings() {
+        Some(settings) => {
+            let mailer = writ_server::notices::SmtpMailer::new(&settings)
+                .context("setting up the SMTP server for notices (the [smtp] configuration)")?;
+            state = state.with_mailer(Arc::new(mailer));
+        }
+        None => tracing::warn!("no [smtp] host configured: notices wait in the outbox"),
     }
     let checkpointer = Checkpointer {
         store: store.clone(),
@@ -83,7 +93,8 @@ pub async fn run(
     };
     let (stop, stopping) = tokio::sync::watch::channel(false);
     let background = tokio::spawn(checkpointer.clone().run(until_stopping(stopping.clone())));
-    let worker = collecting.then(|| {
+    // The one job runner: collections, notices, hold expiries, by the clock.
+    let worker = {
         let name = format!("writ-{}-{}", std::process::id(), uuid_suffix());
         tokio::spawn(writ_server::production::work(
             state.clone(),
@@ -91,7 +102,7 @@ pub async fn run(
             std::time::Duration::from_secs(1),
             until_stopping(stopping.clone()),
         ))
-    });
+    };
     let signal = shutdown_signal()?;
     tokio::spawn(async move {
         signal.await;
@@ -107,9 +118,7 @@ pub async fn run(
     )
     .await?;
     let _ = background.await;
-    if let Some(worker) = worker {
-        let _ = worker.await;
-    }
+    let _ = worker.await;
 
     // Requests in flight have finished: record the stop, sign the log up to it, and let
     // SQLite checkpoint its write-ahead log.

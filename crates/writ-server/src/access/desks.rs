@@ -128,7 +128,18 @@ impl AgencyDesk<'_> {
             agency_id: Some(&self.user.agency),
             documents: &documents,
         };
-        Ok(self.store().open_case(&case, &self.actor(), now).await?)
+        let escalations = decision
+            .deadline
+            .map(|deadline| {
+                self.state
+                    .deadlines
+                    .jobs(case.id, now, deadline, demand.emergency.is_some())
+            })
+            .unwrap_or_default();
+        Ok(self
+            .store()
+            .open_case_scheduling(&case, &escalations, &self.actor(), now)
+            .await?)
     }
 
     /// This authority's demands, newest first.
@@ -227,11 +238,11 @@ pub struct CaseDesk<'a> {
 }
 
 impl CaseDesk<'_> {
-    fn store(&self) -> &Store {
+    pub(super) fn store(&self) -> &Store {
         &self.state.store
     }
 
-    fn now(&self) -> Timestamp {
+    pub(super) fn now(&self) -> Timestamp {
         self.state.clock.now()
     }
 
@@ -464,28 +475,57 @@ impl ApprovalDesk<'_> {
         let mut update = CaseUpdate::new(&case, "case.approved", self.caller.actor(), now);
         update.details =
             serde_json::json!({"reason": reason, "recommended_by": recommendation.by_name});
+        let tenant = enterprise_tenant(self.state, &demand);
         if decision.route == Route::RedirectEnterprise {
             update.action = "case.redirected".into();
             update.events = vec![CaseEvent::RedirectToEnterprise];
-            if let Some(tenant) = enterprise_tenant(self.state, &demand) {
-                let gagged = demand.instrument.nondisclosure.is_some();
-                update.notices.push(Notice {
-                    recipient: "tenant_admin".into(),
-                    address: tenant.admin_email.to_string(),
-                    state: if gagged { "held" } else { "pending" }.into(),
-                    subject: format!("A government demand about {}'s accounts", tenant.name),
-                    body: redirect_letter(&demand, &decision, &tenant, PROVIDER, now),
-                    created_at: now,
-                });
+            if let Some(tenant) = &tenant {
+                // The letter waits in the outbox while a gag on the demand is in force.
+                update.notices.push(Notice::pending(
+                    "tenant_admin",
+                    tenant.admin_email.as_str(),
+                    format!("A government demand about {}'s accounts", tenant.name),
+                    redirect_letter(&demand, &decision, tenant, PROVIDER, now),
+                    String::new(),
+                    None,
+                    now,
+                ));
             }
         } else {
             update.events = vec![CaseEvent::Approve];
             update.scope =
                 Some(serde_json::to_value(&recommendation.scope).map_err(ApiError::internal)?);
             // Disclosure starts now, in the background; it waits if no sources are set up.
-            if demand.action == Action::Disclose {
-                update.jobs = vec![Productions::job(id, now)];
+            match demand.action {
+                Action::Disclose => {
+                    update.jobs = vec![Productions::job(id, now)];
+                    update.notices = crate::notices::plan(
+                        &demand,
+                        &decision,
+                        recommendation.scope.categories(),
+                        tenant.as_ref(),
+                        &self.state.policy.rules,
+                        PROVIDER,
+                        now,
+                    )
+                    .map_err(ApiError::internal)?;
+                }
+                Action::Preserve => {
+                    let extension = self
+                        .state
+                        .policy
+                        .rules
+                        .for_instrument(&demand.instrument.kind)
+                        .and_then(|rule| rule.preserve_extension_days);
+                    update.holds = crate::notices::holds(&decision, extension);
+                    if let Some(until) = decision.preserve_until {
+                        update.jobs.push(crate::notices::expire_job(id, until));
+                    }
+                }
             }
+        }
+        if !update.notices.is_empty() {
+            update.jobs.push(crate::notices::send_job(id, now));
         }
         Ok(self.store().update_case(&update).await?)
     }

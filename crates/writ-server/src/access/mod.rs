@@ -19,6 +19,7 @@ use crate::credentials::{SecretToken, TokenHash, verify_csrf};
 use crate::{ApiError, Policy};
 
 mod desks;
+mod notices;
 mod productions;
 
 pub use desks::{
@@ -43,6 +44,10 @@ pub struct AppState {
     pub report_bands: writ_report::BandOption,
     /// Collection, sealing and delivery; without it, approved cases wait.
     productions: Option<Arc<crate::production::Productions>>,
+    /// When deadlines escalate, and to whom.
+    pub deadlines: crate::notices::Deadlines,
+    /// Where notices go out; without it, they wait in the outbox.
+    mailer: Option<Arc<dyn crate::notices::Mailer>>,
 }
 
 impl AppState {
@@ -53,11 +58,18 @@ impl AppState {
             policy,
             report_bands: writ_report::BandOption::Band1000,
             productions: None,
+            mailer: None,
+            deadlines: crate::notices::Deadlines::default(),
         }
     }
 
     pub fn with_productions(mut self, productions: crate::production::Productions) -> Self {
         self.productions = Some(Arc::new(productions));
+        self
+    }
+
+    pub fn with_mailer(mut self, mailer: Arc<dyn crate::notices::Mailer>) -> Self {
+        self.mailer = Some(mailer);
         self
     }
 

@@ -148,6 +148,14 @@ impl SystemDesk<'_> {
         self.state.clock.now()
     }
 
+    pub(crate) fn deadlines(&self) -> &crate::notices::Deadlines {
+        &self.state.deadlines
+    }
+
+    pub(crate) fn mailer(&self) -> Option<std::sync::Arc<dyn crate::notices::Mailer>> {
+        self.state.mailer.clone()
+    }
+
     pub(crate) fn productions(&self) -> Result<std::sync::Arc<Productions>, ApiError> {
         self.state.productions.clone().ok_or(ApiError::NotFound)
     }

@@ -33,6 +33,7 @@ macro_rules! on_both_backends {
 mod audit;
 mod health;
 mod helpers;
+mod notices;
 mod openapi;
 mod production;
 mod transparency;

@@ -813,6 +813,168 @@ async fn the_document_describes_what_the_server_answers() {
             .is_empty()
     );
 
+    // The registers: a notice held, the gag register, preservation holds, overdue cases.
+    let notice = view(&mut t, &a).await["notices"][0]["id"].as_i64().unwrap();
+    let hold_notice = "/api/v1/notices/{id}/hold";
+    let path = format!("/api/v1/notices/{notice}/hold");
+    for (token, body, expected) in [
+        (alex_tok, r#"{"reason": ""}"#, 400),
+        (rita_tok, r#"{"reason": "an order is sought"}"#, 403),
+        (alex_tok, r#"{"reason": "an order is sought"}"#, 200),
+        (alex_tok, r#"{"reason": "an order is sought"}"#, 409),
+    ] {
+        let (status, answer, _) = t
+            .call("POST", hold_notice, &path, Auth::Token(token), Some(body))
+            .await;
+        assert_eq!(status, expected, "{answer}");
+    }
+    let (status, _, _) = t
+        .call(
+            "POST",
+            hold_notice,
+            "/api/v1/notices/999999/hold",
+            Auth::Token(alex_tok),
+            Some(r#"{"reason": "x"}"#),
+        )
+        .await;
+    assert_eq!(status, 404);
+
+    submit(
+        &mut t,
+        &demand(&|d| {
+            d["instrument"]["nondisclosure"] =
+                json!({"indefinite": true, "basis": "18 U.S.C. 2705(b)"})
+        }),
+    )
+    .await;
+    let review_list = "/api/v1/gags/review";
+    let (status, _, _) = t
+        .call("GET", review_list, review_list, Auth::Token(spd_tok), None)
+        .await;
+    assert_eq!(status, 403);
+    let (status, gags, _) = t
+        .call("GET", review_list, review_list, Auth::Token(rita_tok), None)
+        .await;
+    assert_eq!(status, 200, "{gags}");
+    let gag = gags["gags"][0]["id"].as_i64().unwrap();
+    let (extend_gag, lift_gag) = ("/api/v1/gags/{id}/extend", "/api/v1/gags/{id}/lift");
+    let (extend_path, lift_path) = (
+        format!("/api/v1/gags/{gag}/extend"),
+        format!("/api/v1/gags/{gag}/lift"),
+    );
+    let extension = r#"{"until": "2027-03-01T00:00:00Z", "reason": "extended by the court"}"#;
+    for (template, path, token, body, expected) in [
+        (extend_gag, extend_path.as_str(), rita_tok, extension, 403),
+        (
+            extend_gag,
+            extend_path.as_str(),
+            alex_tok,
+            r#"{"until": null, "reason": " "}"#,
+            400,
+        ),
+        (
+            extend_gag,
+            "/api/v1/gags/999999/extend",
+            alex_tok,
+            extension,
+            404,
+        ),
+        (extend_gag, extend_path.as_str(), alex_tok, extension, 200),
+        (lift_gag, lift_path.as_str(), alex_tok, r#"{}"#, 400),
+        (
+            lift_gag,
+            lift_path.as_str(),
+            rita_tok,
+            r#"{"reason": "lifted"}"#,
+            403,
+        ),
+        (
+            lift_gag,
+            "/api/v1/gags/999999/lift",
+            alex_tok,
+            r#"{"reason": "lifted"}"#,
+            404,
+        ),
+        (
+            lift_gag,
+            lift_path.as_str(),
+            alex_tok,
+            r#"{"reason": "lifted"}"#,
+            200,
+        ),
+        (
+            lift_gag,
+            lift_path.as_str(),
+            alex_tok,
+            r#"{"reason": "lifted"}"#,
+            409,
+        ),
+        (extend_gag, extend_path.as_str(), alex_tok, extension, 409),
+    ] {
+        let (status, answer, _) = t
+            .call("POST", template, path, Auth::Token(token), Some(body))
+            .await;
+        assert_eq!(status, expected, "{path}: {answer}");
+    }
+
+    let p = submit(
+        &mut t,
+        &demand(&|d| {
+            d["instrument"]["type"] = json!("us.preservation_2703f");
+            d["instrument"]["issuer"]["role"] = json!("police");
+            d["instrument"]
+                .as_object_mut()
+                .unwrap()
+                .remove("nondisclosure");
+            d["action"] = json!("preserve");
+            d["targets"] = json!([{"type": "email", "value": "dave@example.com"}]);
+        }),
+    )
+    .await;
+    let go = json!({"recommendation": "approve", "reason": "preserve"});
+    assert_eq!(review(&mut t, &p, rita_tok, go).await, 200);
+    assert_eq!(decide(&mut t, &p, "approve", alex_tok, "").await, 200);
+    let holds = "/api/v1/holds";
+    let (status, _, _) = t
+        .call("GET", holds, holds, Auth::Token(spd_tok), None)
+        .await;
+    assert_eq!(status, 403);
+    let (status, held, _) = t
+        .call(
+            "GET",
+            holds,
+            "/api/v1/holds?account=dave@example.com",
+            Auth::Token(rita_tok),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{held}");
+    let hold = held["holds"][0]["id"].as_i64().unwrap();
+    let extend_hold = "/api/v1/holds/{id}/extend";
+    let path = format!("/api/v1/holds/{hold}/extend");
+    let reason = r#"{"reason": "2703(f)(2)"}"#;
+    for (path, token, body, expected) in [
+        (path.as_str(), rita_tok, reason, 403),
+        (path.as_str(), alex_tok, r#"{"reason": ""}"#, 400),
+        ("/api/v1/holds/999999/extend", alex_tok, reason, 404),
+        (path.as_str(), alex_tok, reason, 200),
+        (path.as_str(), alex_tok, reason, 409),
+    ] {
+        let (status, answer, _) = t
+            .call("POST", extend_hold, path, Auth::Token(token), Some(body))
+            .await;
+        assert_eq!(status, expected, "{answer}");
+    }
+    let overdue = "/api/v1/cases/overdue";
+    let (status, _, _) = t
+        .call("GET", overdue, overdue, Auth::Token(spd_tok), None)
+        .await;
+    assert_eq!(status, 403);
+    let (status, late, _) = t
+        .call("GET", overdue, overdue, Auth::Token(rita_tok), None)
+        .await;
+    assert_eq!(status, 200, "{late}");
+
     // The admin's routes.
     let agencies = "/api/v1/admin/agencies";
     let bka = json!({"id": "bka", "name": "Bundeskriminalamt", "country": "DE", "email_domains": ["bka.bund.de"], "callback_phone": "+4961155000"});

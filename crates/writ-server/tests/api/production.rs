@@ -143,7 +143,8 @@ impl Provider {
             .await;
         assert_eq!(status, 200, "{body}");
         let ran = run_due_jobs(&self.app.state, "test-worker").await.unwrap();
-        assert_eq!(ran, 1, "the approval queued one collection");
+        // The collection, and the notices' job (which finds them gagged or without SMTP).
+        assert!(ran >= 1, "the approval queued a collection");
         id
     }
 

@@ -360,7 +360,7 @@ fn writ_collect_runs_the_waiting_collections_and_exits() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{stdout}{}", stderr(&output));
     assert!(
-        stdout.contains("1 collection job(s) run; 1 case(s) sealed"),
+        stdout.contains("1 case(s) sealed and waiting for release"),
         "{stdout}"
     );
     let sealed = runtime.block_on(async {
