@@ -421,6 +421,7 @@ pub(crate) async fn view_case(
         "messages": messages_json(&view.messages),
         "callbacks": view.callbacks,
         "notices": view.notices,
+        "preservations": view.preservations.iter().map(crate::register::hold_json).collect::<Vec<_>>(),
     })))
 }
 

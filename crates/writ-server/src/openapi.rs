@@ -808,6 +808,9 @@ pub(crate) mod schema {
         pub callbacks: Vec<Callback>,
         /// The notices owed about the case.
         pub notices: Vec<Notice>,
+        /// Preservation holds in force from earlier cases on this case's targets (a
+        /// preservation request, then the demand for disclosure it preserved for).
+        pub preservations: Vec<Hold>,
     }
 
     /// One emergency call-back, to the number writ holds for the agency.

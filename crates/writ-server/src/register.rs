@@ -36,7 +36,7 @@ fn gag_json(gag: &Gag) -> Value {
     })
 }
 
-fn hold_json(hold: &Hold) -> Value {
+pub(crate) fn hold_json(hold: &Hold) -> Value {
     json!({
         "id": hold.id,
         "case": hold.case_id,

@@ -49,6 +49,9 @@ pub struct CaseView {
     pub notices: Vec<Notice>,
     /// What collection gathered and sealed, with its progress.
     pub productions: Vec<writ_store::Production>,
+    /// Preservation holds in force, from other cases, on this case's targets: what a
+    /// demand for disclosure finds preserved for it.
+    pub preservations: Vec<writ_store::Hold>,
 }
 
 impl AgencyUser {
@@ -259,8 +262,9 @@ impl CaseDesk<'_> {
     /// A case with everything gathered on it.
     pub async fn view(&self, id: CaseId) -> Result<CaseView, ApiError> {
         let case = self.store().case(id).await?;
+        let document = self.store().demand_document(id).await?;
         let view = CaseView {
-            document: self.store().demand_document(id).await?,
+            document: document.clone(),
             documents: self.store().documents(id).await?,
             agency: match &case.agency_id {
                 Some(agency) => Some(self.store().agency(agency).await?),
@@ -270,11 +274,33 @@ impl CaseDesk<'_> {
             callbacks: self.store().callbacks(id).await?,
             notices: self.store().notices(id).await?,
             productions: self.store().productions(id).await?,
+            preservations: self.preservations(&case, &document).await?,
             case,
         };
         let viewed = AuditEntry::new(self.now(), self.caller.actor(), "case.viewed").for_case(id);
         self.store().record(&viewed).await?;
         Ok(view)
+    }
+
+    /// Holds in force from other cases on the targets `document` names, as written.
+    async fn preservations(
+        &self,
+        case: &CaseRecord,
+        document: &str,
+    ) -> Result<Vec<writ_store::Hold>, ApiError> {
+        let Ok(demand) = Demand::from_json(document) else {
+            return Ok(Vec::new());
+        };
+        let now = self.now();
+        let mut found = Vec::new();
+        for target in &demand.targets {
+            for hold in self.store().holds(Some(&target.raw)).await? {
+                if hold.case_id != case.id && hold.active(now) && !found.contains(&hold) {
+                    found.push(hold);
+                }
+            }
+        }
+        Ok(found)
     }
 
     /// A document that came with the demand (the signed order), its reading audited.

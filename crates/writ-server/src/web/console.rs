@@ -260,6 +260,13 @@ fn production_row(production: &Production) -> ProductionRow {
     }
 }
 
+struct PreservationRow {
+    case: String,
+    account: String,
+    category: String,
+    expires: String,
+}
+
 struct DocumentRow {
     id: i64,
     filename: String,
@@ -317,6 +324,8 @@ struct CasePage {
     callbacks: Vec<CallbackRow>,
     notices: Vec<NoticeRow>,
     productions: Vec<ProductionRow>,
+    /// Holds in force from earlier preservation requests on this case's targets.
+    preservations: Vec<PreservationRow>,
     /// Staff who may release a sealed production: reviewers and approvers, never the
     /// case's own reviewer.
     can_release: bool,
@@ -509,6 +518,16 @@ async fn case_page(
             .collect(),
         notices: view.notices.iter().map(notice_row).collect(),
         productions: view.productions.iter().map(production_row).collect(),
+        preservations: view
+            .preservations
+            .iter()
+            .map(|h| PreservationRow {
+                case: h.case_id.to_string(),
+                account: h.account.clone(),
+                category: h.category.clone(),
+                expires: when(h.expires_at),
+            })
+            .collect(),
         can_release: reviewer
             && recommendation
                 .as_ref()

@@ -404,15 +404,16 @@ async fn a_held_notice_is_not_sent(backend: Backend) {
 
 async fn a_preservation_hold_expires_and_is_extended_once(backend: Backend) {
     let w = world(backend, None).await;
-    w.approved(&demand(|d| {
-        d["instrument"]["type"] = json!("us.preservation_2703f");
-        d["instrument"]["issuer"]["role"] = json!("police");
-        d["instrument"]["nondisclosure"] = Value::Null;
-        d["action"] = json!("preserve");
-        d["categories"] = json!(["subscriber", "content"]);
-        d["targets"] = json!([{"type": "email", "value": "alice@example.com"}]);
-    }))
-    .await;
+    let preserved = w
+        .approved(&demand(|d| {
+            d["instrument"]["type"] = json!("us.preservation_2703f");
+            d["instrument"]["issuer"]["role"] = json!("police");
+            d["instrument"]["nondisclosure"] = Value::Null;
+            d["action"] = json!("preserve");
+            d["categories"] = json!(["subscriber", "content"]);
+            d["targets"] = json!([{"type": "email", "value": "alice@example.com"}]);
+        }))
+        .await;
     let holds_of = |account: &'static str| {
         let app = &w.app;
         let token = w.reviewer.token.clone();
@@ -428,6 +429,36 @@ async fn a_preservation_hold_expires_and_is_extended_once(backend: Backend) {
     assert_eq!(holds.len(), 2, "{holds:?}");
     assert_eq!(holds[0]["expires_at"], "2026-05-31T09:00:00Z", "90 days");
     assert!(holds_of("bob@example.com").await.is_empty());
+
+    // The demand for disclosure that follows finds the preservation made for it.
+    let (status, body) = w
+        .app
+        .post_as(&w.spd.token, "/api/v1/demands", &demand(|_| {}))
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let (_, later) = w
+        .app
+        .get_as(
+            &w.reviewer.token,
+            &format!("/api/v1/cases/{}", body["id"].as_str().unwrap()),
+        )
+        .await;
+    let preservations = later["preservations"].as_array().unwrap();
+    assert_eq!(preservations.len(), 2, "{later}");
+    assert!(
+        preservations
+            .iter()
+            .all(|h| h["case"] == preserved.as_str())
+    );
+    let (_, own) = w
+        .app
+        .get_as(&w.reviewer.token, &format!("/api/v1/cases/{preserved}"))
+        .await;
+    assert_eq!(
+        own["preservations"],
+        json!([]),
+        "a case is not its own preservation"
+    );
 
     // The authority asks to extend the content hold: once, by 90 days.
     let content = holds.iter().find(|h| h["category"] == "content").unwrap();
