@@ -166,7 +166,7 @@ describe('a demand through the web UI', { skip }, () => {
     // --- the authority sees the new state
     await portal.goto(`${base}/portal`);
     const listed = portal.locator('#demands tr', { hasText: reference });
-    assert.match(await listed.textContent(), /Approved/);
+    assert.match(await listed.textContent(), /Approved|Collecting|Sealed/);
     await portal.goto(`${base}/portal/demands/${caseId}`);
     assert.match((await portal.textContent('#state')).trim(), /^(Approved|Collecting|Sealed)$/);
     await screenshot(portal, 'portal-demand-approved');
