@@ -209,7 +209,16 @@ pub(crate) async fn demand_status(
 #[schema(as = ReasonRequest)]
 pub(crate) struct Reason {
     /// Not blank.
-    pub(crate) reason: String,
+    reason: String,
+}
+
+impl Reason {
+    /// The reason in a `{"reason"}` body, refused when blank.
+    pub(crate) fn from_body(body: &[u8]) -> Result<String, ApiError> {
+        let Reason { reason } = parse(body)?;
+        non_blank("reason", &reason)?;
+        Ok(reason)
+    }
 }
 
 /// A message for the other side of the case.
@@ -254,8 +263,7 @@ pub(crate) async fn withdraw(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
-    let Reason { reason } = parse(&body)?;
-    non_blank("reason", &reason)?;
+    let reason = Reason::from_body(&body)?;
     let case = agency.desk(&state).withdraw(case_id(&id)?, &reason).await?;
     Ok(Json(state_json(&case)))
 }
@@ -678,8 +686,7 @@ pub(crate) async fn reject(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
-    let Reason { reason } = parse(&body)?;
-    non_blank("reason", &reason)?;
+    let reason = Reason::from_body(&body)?;
     let case = approver.desk(&state).reject(case_id(&id)?, &reason).await?;
     Ok(Json(state_json(&case)))
 }

@@ -477,7 +477,7 @@ pub struct TokenHash(String);
 impl TokenHash {
     /// The hash of a token's text.
     pub fn of(token: &str) -> Self {
-        Self(hex(&Sha256::digest(token.as_bytes())))
+        Self(hex::encode(Sha256::digest(token.as_bytes())))
     }
 
     /// Reads a hash back from the store.
@@ -523,16 +523,6 @@ pub fn new_token(prefix: &str) -> Result<(SecretToken, TokenHash), CredentialErr
     let token = SecretToken(format!("{prefix}{}", URL_SAFE_NO_PAD.encode(bytes)));
     let hash = token.hash();
     Ok((token, hash))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for byte in bytes {
-        out.push(char::from(DIGITS[usize::from(byte >> 4)]));
-        out.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
-    }
-    out
 }
 
 // ---------------------------------------------------------------------------------------

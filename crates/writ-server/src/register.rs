@@ -78,8 +78,7 @@ pub(crate) async fn hold_notice(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
-    let Reason { reason } = parse(&body)?;
-    non_blank("reason", &reason)?;
+    let reason = Reason::from_body(&body)?;
     let id = number(&id)?;
     approver.desk(&state).hold_notice(id, &reason).await?;
     Ok(Json(json!({"id": id, "state": "held"})))
@@ -195,8 +194,7 @@ pub(crate) async fn lift_gag(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
-    let Reason { reason } = parse(&body)?;
-    non_blank("reason", &reason)?;
+    let reason = Reason::from_body(&body)?;
     let gag = approver
         .desk(&state)
         .lift_gag(number(&id)?, &reason)
@@ -278,8 +276,7 @@ pub(crate) async fn extend_hold(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
-    let Reason { reason } = parse(&body)?;
-    non_blank("reason", &reason)?;
+    let reason = Reason::from_body(&body)?;
     let hold = approver
         .desk(&state)
         .extend_hold(number(&id)?, &reason)

@@ -1220,12 +1220,16 @@ pub(crate) async fn release(
     Path((id, production)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
     let production = ProductionId::parse(&production).map_err(|_| ApiError::NotFound)?;
-    let outcome = web.who.desk(&state).release(production).await;
-    let desk = web.who.desk(&state);
-    let outcome = match outcome {
-        Ok(released) => desk.view(released.case_id).await.map(|view| view.case),
+    let outcome = match web.who.desk(&state).release(production).await {
+        Ok(released) => {
+            let case = released.case_id;
+            return Ok(
+                Redirect::to(&format!("/console/cases/{case}?done=released")).into_response(),
+            );
+        }
         Err(error) => Err(error),
     };
+    let desk = web.who.desk(&state);
     after(
         &state,
         &desk,
