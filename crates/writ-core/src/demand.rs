@@ -140,7 +140,9 @@ pub enum Action {
     Preserve,
 }
 
-/// The four canonical categories of data.
+/// What a demand may ask for: the four canonical categories of data, and the three
+/// things no order can get (`docs/policy.md` §5), which are read and refused rather
+/// than rejected as malformed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Category {
@@ -148,14 +150,39 @@ pub enum Category {
     IpIdentification,
     Traffic,
     Content,
+    /// Keys, passwords or certificates that protect customers' data or connections.
+    EncryptionKeys,
+    /// Standing or self-service access to systems or data.
+    DirectAccess,
+    /// Building, changing or keeping a capability to access or decrypt.
+    TechnicalCapability,
 }
 
 impl Category {
-    pub const ALL: [Category; 4] = [
+    /// Every category, in canonical order.
+    pub const ALL: [Category; 7] = [
         Self::Subscriber,
         Self::IpIdentification,
         Self::Traffic,
         Self::Content,
+        Self::EncryptionKeys,
+        Self::DirectAccess,
+        Self::TechnicalCapability,
+    ];
+
+    /// The categories of data a provider can hold and disclose, in canonical order.
+    pub const DATA: [Category; 4] = [
+        Self::Subscriber,
+        Self::IpIdentification,
+        Self::Traffic,
+        Self::Content,
+    ];
+
+    /// The provider's red lines: never compellable, whatever the instrument.
+    pub const RED_LINES: [Category; 3] = [
+        Self::EncryptionKeys,
+        Self::DirectAccess,
+        Self::TechnicalCapability,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -164,7 +191,28 @@ impl Category {
             Self::IpIdentification => "ip_identification",
             Self::Traffic => "traffic",
             Self::Content => "content",
+            Self::EncryptionKeys => "encryption_keys",
+            Self::DirectAccess => "direct_access",
+            Self::TechnicalCapability => "technical_capability",
         }
+    }
+
+    /// How prose names it ("subscriber information").
+    pub fn phrase(self) -> &'static str {
+        match self {
+            Self::Subscriber => "subscriber information",
+            Self::IpIdentification => "IP address identification data",
+            Self::Traffic => "traffic records",
+            Self::Content => "content",
+            Self::EncryptionKeys => "encryption keys",
+            Self::DirectAccess => "direct access to systems or data",
+            Self::TechnicalCapability => "a technical capability to access or decrypt",
+        }
+    }
+
+    /// One of the things no order can get: keys, direct access, technical capability.
+    pub fn is_red_line(self) -> bool {
+        Self::RED_LINES.contains(&self)
     }
 }
 

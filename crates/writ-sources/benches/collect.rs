@@ -652,7 +652,7 @@ async fn store(work: &Path, count: usize, days: i64) -> Store {
     Store {
         count,
         collector,
-        scope: scope(&target.email, &Category::ALL, week),
+        scope: scope(&target.email, &Category::DATA, week),
         times: Vec::new(),
         took: (0, 0, 0),
     }

@@ -39,7 +39,7 @@ fn february() -> Period {
 }
 
 fn all() -> Vec<Category> {
-    Category::ALL.to_vec()
+    Category::DATA.to_vec()
 }
 
 fn selection(categories: &[Category], period: Option<Period>) -> Selection {

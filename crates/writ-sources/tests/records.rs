@@ -573,7 +573,7 @@ mod random {
     fn selections() -> impl Strategy<Value = (Vec<Category>, Option<(End, End)>)> {
         let end = || (any::<bool>(), 0..SPAN_MINUTES);
         (
-            prop::sample::subsequence(Category::ALL.to_vec(), 0..=4),
+            prop::sample::subsequence(Category::DATA.to_vec(), 0..=4),
             prop::option::weighted(0.85, (end(), end())),
         )
     }
@@ -791,7 +791,7 @@ async fn the_generator_and_the_source_scale_to_ten_thousand_accounts() {
     let items = source
         .list(
             &AccountId("acc-u05000".into()),
-            &selection(&Category::ALL, Some(spec.period)),
+            &selection(&Category::DATA, Some(spec.period)),
         )
         .await
         .unwrap();

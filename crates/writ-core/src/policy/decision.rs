@@ -78,6 +78,9 @@ pub enum Route {
     Mlat,
     /// Out of writ's scope: counsel handles it by hand.
     Manual,
+    /// An assistance order asking for keys, access or capability: counsel decides
+    /// whether and how to challenge it, outside the approval path.
+    Counsel,
     /// Rejected: nothing to route.
     None,
 }
@@ -155,6 +158,8 @@ pub enum Code {
     IpWithoutTimestamp,
     NoSpecificTarget,
     BulkRequest,
+    KeysOrAccessRefused,
+    AssistanceOrderChallenge,
     InstrumentInsufficient,
     ContentRequiresMlat,
     OffenceThresholdNotMet,
@@ -167,7 +172,7 @@ pub enum Code {
 }
 
 impl Code {
-    pub const ALL: [Code; 21] = [
+    pub const ALL: [Code; 23] = [
         Self::UnknownInstrument,
         Self::NoLegalProcess,
         Self::RealtimeOutOfScope,
@@ -180,6 +185,8 @@ impl Code {
         Self::IpWithoutTimestamp,
         Self::NoSpecificTarget,
         Self::BulkRequest,
+        Self::KeysOrAccessRefused,
+        Self::AssistanceOrderChallenge,
         Self::InstrumentInsufficient,
         Self::ContentRequiresMlat,
         Self::OffenceThresholdNotMet,
@@ -205,6 +212,8 @@ impl Code {
             Self::IpWithoutTimestamp => "IP_WITHOUT_TIMESTAMP",
             Self::NoSpecificTarget => "NO_SPECIFIC_TARGET",
             Self::BulkRequest => "BULK_REQUEST",
+            Self::KeysOrAccessRefused => "KEYS_OR_ACCESS_REFUSED",
+            Self::AssistanceOrderChallenge => "ASSISTANCE_ORDER_CHALLENGE",
             Self::InstrumentInsufficient => "INSTRUMENT_INSUFFICIENT",
             Self::ContentRequiresMlat => "CONTENT_REQUIRES_MLAT",
             Self::OffenceThresholdNotMet => "OFFENCE_THRESHOLD_NOT_MET",

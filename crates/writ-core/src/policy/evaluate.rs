@@ -42,6 +42,14 @@
 //!   `EU-2`, about the other categories `EU-1`; demand-level findings carry the
 //!   decision's rule. `EU-2` shares `EU-1`'s citation, as in the table.
 //! - **Validity** (`issued_at`, `expires_at`) is judged at `now`, not at receipt.
+//! - **Red lines** (§5): a red-line category carries `KEYS_OR_ACCESS_REFUSED` alone,
+//!   whatever else is wrong with the demand (an unknown instrument included), with
+//!   the provider's rule id and citation from `[policy.red_lines]`.
+//! - **Assistance orders**: `ASSISTANCE_ORDER_CHALLENGE` is one finding per demand
+//!   (category `null`); their targets are kept as given (the specificity rules do not
+//!   apply, but an `ip` still needs its `at`). Route `counsel` needs both an
+//!   assistance order and a red-line category; an assistance order asking only for
+//!   data is rejected like any insufficient instrument.
 
 use time::Duration;
 
@@ -163,6 +171,11 @@ impl<'a> Evaluation<'a> {
             category,
             target: target.map(str::to_owned),
         });
+    }
+
+    /// An assistance order: it names no accounts and asks for no data.
+    fn assistance(&self) -> bool {
+        self.row.is_some_and(|r| r.assistance)
     }
 
     // ------------------------------------------------------- step 1: instrument
@@ -374,10 +387,11 @@ impl<'a> Evaluation<'a> {
 
     fn targets(&mut self) -> Vec<TargetDecision> {
         let demand = self.demand;
+        let assistance = self.assistance();
         let mut decisions = Vec::with_capacity(demand.targets.len());
         for target in &demand.targets {
             let mut codes = Vec::new();
-            if let TargetValue::NotSpecific(why) = &target.value {
+            if let (TargetValue::NotSpecific(why), false) = (&target.value, assistance) {
                 codes.push(Code::NotSpecific);
                 self.push(
                     Code::NotSpecific,
@@ -419,6 +433,11 @@ impl<'a> Evaluation<'a> {
             });
         }
 
+        if assistance {
+            // An assistance order compels help, not an account's data: the rules
+            // about naming specific accounts do not apply (§5).
+            return decisions;
+        }
         let left = decisions
             .iter()
             .filter(|t| t.decision == Outcome::Allow)
@@ -460,6 +479,7 @@ impl<'a> Evaluation<'a> {
         let mut decisions = Vec::with_capacity(demand.categories.len());
         for &category in &demand.categories {
             let codes = match (self.row, self.unusable) {
+                _ if category.is_red_line() => self.red_line(category),
                 (Some(row), None) => self.category(row, category),
                 (_, unusable) => vec![unusable.unwrap_or(Code::UnknownInstrument)],
             };
@@ -473,14 +493,48 @@ impl<'a> Evaluation<'a> {
                 codes,
             });
         }
+        if let Some(row) = self.row.filter(|r| r.assistance) {
+            self.push(
+                Code::AssistanceOrderChallenge,
+                Severity::Warn,
+                format!(
+                    "{} ({}) compels help, not data: the provider does not comply pending \
+                     counsel's review, and counsel decides whether and how to challenge it.",
+                    row.title(),
+                    row.citation
+                ),
+                None,
+                None,
+            );
+        }
         decisions
+    }
+
+    /// A red line (§5): refused whatever the instrument, under the provider's own rule.
+    fn red_line(&mut self, category: Category) -> Vec<Code> {
+        let red_lines = &self.rules.settings().red_lines;
+        self.findings.push(Finding {
+            code: Code::KeysOrAccessRefused,
+            severity: Severity::Refuse,
+            message: format!(
+                "No order can get {}: the provider never gives any government direct or \
+                 unfettered access to customer data, its encryption keys, or the ability to \
+                 break its encryption. It pulls the data a valid order names and hands it over.",
+                category.phrase()
+            ),
+            rule: Some(red_lines.rule.clone()),
+            citation: Some(red_lines.citation.clone()),
+            category: Some(category),
+            target: None,
+        });
+        vec![Code::KeysOrAccessRefused]
     }
 
     /// The codes that refuse `category` under `row` (none: allowed).
     fn category(&mut self, row: &Rule, category: Category) -> Vec<Code> {
         let demand = self.demand;
         let preserve = demand.action == Action::Preserve;
-        let what = category_phrase(category);
+        let what = category.phrase();
         let mut codes = Vec::new();
 
         if row.preservation_only {
@@ -500,6 +554,28 @@ impl<'a> Evaluation<'a> {
                     None,
                 );
             }
+            return codes;
+        }
+
+        if row.assistance {
+            let instead = self
+                .rules
+                .ordinary_instrument_for(row.jurisdiction, category)
+                .map(|better| format!(", such as {} ({})", better.name, better.id_for(category)))
+                .unwrap_or_default();
+            codes.push(Code::InstrumentInsufficient);
+            self.push(
+                Code::InstrumentInsufficient,
+                Severity::Refuse,
+                format!(
+                    "{} ({}) is an assistance order and compels no disclosure: {what} needs a \
+                     disclosure instrument{instead}.",
+                    row.title(),
+                    row.citation,
+                ),
+                Some(category),
+                None,
+            );
             return codes;
         }
 
@@ -622,7 +698,7 @@ impl<'a> Evaluation<'a> {
 
     /// "; content needs a search warrant (US-3)", or nothing when no row would do.
     fn instead(&self, row: &Rule, category: Category) -> String {
-        let what = category_phrase(category);
+        let what = category.phrase();
         self.rules
             .ordinary_instrument_for(row.jurisdiction, category)
             .filter(|better| better.id != row.id)
@@ -653,11 +729,7 @@ impl<'a> Evaluation<'a> {
                         .any(|d| d.decision == Outcome::Allow && c.categories.contains(&d.category))
                 });
             if let (Some(condition), false) = (notify, both_local) {
-                let names: Vec<&str> = condition
-                    .categories
-                    .iter()
-                    .map(|c| category_phrase(*c))
-                    .collect();
+                let names: Vec<&str> = condition.categories.iter().map(|c| c.phrase()).collect();
                 let emergency = if self.emergency {
                     " In an emergency the notification does not suspend production."
                 } else {
@@ -802,6 +874,9 @@ impl<'a> Evaluation<'a> {
     // ------------------------------------------------------ route, times, notice
 
     fn route(&self, verdict: Verdict, categories: &[CategoryDecision], enterprise: bool) -> Route {
+        if self.assistance() && categories.iter().any(|c| c.category.is_red_line()) {
+            return Route::Counsel;
+        }
         if verdict == Verdict::Reject {
             if self.unusable == Some(Code::RealtimeOutOfScope) {
                 return Route::Manual;
@@ -944,7 +1019,8 @@ impl Evaluation<'_> {
         self.rules
             .rules()
             .iter()
-            .filter(|r| namespace(&r.instrument) == wanted)
+            // An assistance order's secrecy is its own, not its namespace's.
+            .filter(|r| namespace(&r.instrument) == wanted && !r.assistance)
             .find_map(|r| r.no_user_notice.as_deref())
     }
 }
@@ -952,16 +1028,6 @@ impl Evaluation<'_> {
 /// `eu` for `eu.epoc`; empty for an id without a dot (`mlat`).
 fn namespace(instrument: &str) -> &str {
     instrument.split_once('.').map_or("", |(space, _)| space)
-}
-
-/// How messages name a category.
-fn category_phrase(category: Category) -> &'static str {
-    match category {
-        Category::Subscriber => "subscriber information",
-        Category::IpIdentification => "IP identification data",
-        Category::Traffic => "traffic records",
-        Category::Content => "content",
-    }
 }
 
 fn capitalise_first(text: String) -> String {

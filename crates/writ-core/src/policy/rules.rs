@@ -41,6 +41,30 @@ pub struct Settings {
     pub emergency_notice_after_days: u32,
     /// A non-disclosure order running longer than this after issue is `NDO_OVERLONG`.
     pub nondisclosure_max_days: u32,
+    /// The provider's own rule against keys, direct access and technical capability
+    /// (`KEYS_OR_ACCESS_REFUSED`); a file that leaves it out gets the default.
+    #[serde(default)]
+    pub red_lines: RedLines,
+}
+
+/// The provider's red lines (`docs/policy.md` §5): the rule id and the words its
+/// refusals cite. Which categories they cover is fixed ([`Category::is_red_line`]).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedLines {
+    pub rule: String,
+    pub citation: String,
+}
+
+impl Default for RedLines {
+    fn default() -> Self {
+        Self {
+            rule: "P-1".to_owned(),
+            citation: "provider policy: no direct access, no keys, no capability to break \
+                       encryption"
+                .to_owned(),
+        }
+    }
 }
 
 /// One row of the rules table: what an instrument may compel, from whom, and by when.
@@ -78,6 +102,10 @@ pub struct Rule {
     /// Real-time interception: out of writ's scope.
     #[serde(default)]
     pub realtime: bool,
+    /// An assistance order: it compels help, never stored data, names no accounts, and
+    /// is not complied with pending counsel's review.
+    #[serde(default)]
+    pub assistance: bool,
     /// Not legal process at all (X-3).
     #[serde(default)]
     pub no_legal_process: bool,
@@ -132,6 +160,8 @@ pub enum Jurisdiction {
     EEvidence,
     /// The United Kingdom.
     Gb,
+    /// Australia.
+    Au,
     /// Any country but the United States.
     #[serde(alias = "not_us")]
     Foreign,
@@ -144,6 +174,7 @@ impl Jurisdiction {
             Self::Us => country.is_us(),
             Self::EEvidence => country.is_e_evidence_state(),
             Self::Gb => country.as_str() == "GB",
+            Self::Au => country.as_str() == "AU",
             Self::Foreign => !country.is_us(),
             Self::Any => true,
         }
@@ -157,6 +188,7 @@ impl Jurisdiction {
                 "an authority of an EU member state bound by Reg. (EU) 2023/1543 (not Denmark)"
             }
             Self::Gb => "a United Kingdom authority",
+            Self::Au => "an Australian authority",
             Self::Foreign => "an authority outside the United States",
             Self::Any => "any authority",
         }
@@ -390,6 +422,7 @@ impl Rules {
             r.jurisdiction == jurisdiction
                 && r.compels.contains(&category)
                 && !(r.preservation_only
+                    || r.assistance
                     || r.emergency
                     || r.national_security
                     || r.realtime
@@ -413,6 +446,8 @@ impl Rules {
                 format!("{dup} is listed twice"),
             ));
         }
+        blank_field("policy", "red_lines.rule", &settings.red_lines.rule)?;
+        blank_field("policy", "red_lines.citation", &settings.red_lines.citation)?;
         if file.rule.is_empty() {
             return Err(RulesError::new("document", "rule", "no rules"));
         }
@@ -465,6 +500,14 @@ impl Rules {
             rows: file.rule,
             by_instrument,
         })
+    }
+}
+
+fn blank_field(row: &str, field: &str, text: &str) -> Result<(), RulesError> {
+    if text.trim().is_empty() {
+        Err(RulesError::new(row, field, "must not be empty"))
+    } else {
+        Ok(())
     }
 }
 
@@ -530,6 +573,12 @@ fn check_row(row: &Rule) -> Result<(), (&'static str, String)> {
         if value == Some(0) {
             return Err((field, "must be at least 1".to_owned()));
         }
+    }
+    if row.assistance && !row.compels.is_empty() {
+        return Err((
+            "compels",
+            "an assistance order compels help, never data; leave `compels` out".to_owned(),
+        ));
     }
     if row.no_legal_process && !row.compels.is_empty() {
         return Err((

@@ -186,15 +186,7 @@ fn role_names(role: IssuerRole) -> (&'static str, &'static str) {
 }
 
 fn categories(categories: &[Category]) -> Vec<&'static str> {
-    categories
-        .iter()
-        .map(|c| match c {
-            Category::Subscriber => "subscriber information",
-            Category::IpIdentification => "IP address identification data",
-            Category::Traffic => "traffic records",
-            Category::Content => "content",
-        })
-        .collect()
+    categories.iter().map(|c| c.phrase()).collect()
 }
 
 /// `a`, `a and b`, `a, b and c`.

@@ -445,7 +445,7 @@ async fn case_page(
                 .iter()
                 .map(|c| Choice {
                     value: c.as_str().to_owned(),
-                    label: category_label(*c).to_owned(),
+                    label: Category::phrase(*c).to_owned(),
                     checked: drafts
                         .categories
                         .as_ref()
@@ -586,7 +586,7 @@ fn decision_view(decision: &Decision) -> DecisionView {
             .categories
             .iter()
             .map(|c| OutcomeRow {
-                name: category_label(c.category).to_owned(),
+                name: Category::phrase(c.category).to_owned(),
                 allowed: c.decision == Outcome::Allow,
                 codes: codes(&c.codes),
             })
@@ -610,7 +610,7 @@ fn decision_view(decision: &Decision) -> DecisionView {
                 rule: f.rule.clone().unwrap_or_default(),
                 citation: f.citation.clone().unwrap_or_default(),
                 about: match (&f.category, &f.target) {
-                    (Some(category), _) => category_label(*category).to_owned(),
+                    (Some(category), _) => Category::phrase(*category).to_owned(),
                     (None, Some(target)) => target.clone(),
                     (None, None) => String::new(),
                 },
@@ -724,7 +724,7 @@ fn demand_facts(demand: &Demand) -> DemandFacts {
         categories: demand
             .categories
             .iter()
-            .map(|c| category_label(*c))
+            .map(|c| Category::phrase(*c))
             .collect::<Vec<_>>()
             .join(", "),
         period: period_label(demand.period),
@@ -753,7 +753,7 @@ fn scope_view(scope: &Scope) -> ScopeView {
             scope
                 .categories()
                 .iter()
-                .map(|c| category_label(*c))
+                .map(|c| Category::phrase(*c))
                 .collect::<Vec<_>>()
                 .join(", ")
         },
@@ -803,15 +803,6 @@ fn notice_row(notice: &Notice) -> NoticeRow {
         state: notice.state.clone(),
         subject: notice.subject.clone(),
         body: notice.body.clone(),
-    }
-}
-
-fn category_label(category: Category) -> &'static str {
-    match category {
-        Category::Subscriber => "subscriber information",
-        Category::IpIdentification => "IP identification",
-        Category::Traffic => "traffic records",
-        Category::Content => "content",
     }
 }
 

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use super::*;
-use crate::Category::{Content, IpIdentification, Subscriber, Traffic};
+use crate::Category::{Content, EncryptionKeys, IpIdentification, Subscriber, Traffic};
 
 /// One case: a demand, and the finding it must produce.
 struct Case {
@@ -130,6 +130,11 @@ fn cases() -> Vec<Case> {
         case("only blanket targets", edited(|d| d["targets"] = json!([{"type": "email", "value": "all"}, {"type": "ip", "value": "10.0.0.0/8", "at": "2026-02-01T00:00:00Z"}])), NoSpecificTarget, Block, "US-3"),
         case("no targets at all", edited(|d| d["targets"] = json!([])), NoSpecificTarget, Block, "US-3"),
         case("101 targets", edited(|d| d["targets"] = many_targets(101)), BulkRequest, Block, "US-3"),
+        case("warrant for keys", edited(|d| d["categories"] = json!(["subscriber", "encryption_keys"])), KeysOrAccessRefused, Refuse, "P-1").about_category(EncryptionKeys),
+        case("All Writs order", edited(|d| {
+            *d = valid_for("us.all_writs");
+            d["categories"] = json!(["technical_capability"]);
+        }), AssistanceOrderChallenge, Warn, "P-2"),
         case("subpoena for content", edited(|d| d["instrument"]["type"] = json!("us.subpoena")), InstrumentInsufficient, Refuse, "US-1").about_category(Content),
         case("2703(d) for content", edited(|d| d["instrument"]["type"] = json!("us.court_order_2703d")), InstrumentInsufficient, Refuse, "US-2").about_category(Content),
         case("NSL for ip_identification", edited(|d| {
@@ -223,6 +228,10 @@ fn every_code_is_made_when_the_spec_says() {
                     assert!(d.codes.contains(&case.code), "{name}");
                 }
                 assert_ne!(decision.verdict, Verdict::Accept, "{name}");
+            }
+            // An assistance order compels nothing, so its warning comes with a rejection.
+            Severity::Warn if case.code == Code::AssistanceOrderChallenge => {
+                assert_eq!(decision.verdict, Verdict::Reject, "{name}");
             }
             Severity::Gate | Severity::Warn | Severity::Info => {
                 assert_eq!(decision.verdict, Verdict::Accept, "{name}: {decision:#?}");

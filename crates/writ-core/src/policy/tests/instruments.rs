@@ -33,7 +33,7 @@ const JUDGES: &[&str] = &["judge", "magistrate", "court"];
 
 /// `docs/policy.md` §2, row by row (US-12 and US-13 compel nothing: out of scope).
 #[rustfmt::skip]
-pub(super) const SPEC: [SpecRow; 16] = [
+pub(super) const SPEC: [SpecRow; 19] = [
     SpecRow { instrument: "us.subpoena", rule: "US-1", cells: [Y, Y, N, N], issuers: None, deadline_hours: None, emergency_deadline_hours: None, preserve_days: None, extension_days: None, citation: "18 U.S.C. 2703(c)(2)" },
     SpecRow { instrument: "us.court_order_2703d", rule: "US-2", cells: [Y, Y, Y, N], issuers: Some(JUDGES), deadline_hours: None, emergency_deadline_hours: None, preserve_days: None, extension_days: None, citation: "18 U.S.C. 2703(c)(1)(B), (d)" },
     SpecRow { instrument: "us.search_warrant", rule: "US-3", cells: [Y, Y, Y, Y], issuers: Some(JUDGES), deadline_hours: None, emergency_deadline_hours: None, preserve_days: None, extension_days: None, citation: "18 U.S.C. 2703(a), (b)(1)(A), (c)(1)(A)" },
@@ -49,6 +49,9 @@ pub(super) const SPEC: [SpecRow; 16] = [
     SpecRow { instrument: "uk.copo", rule: "UK-1", cells: [Y, Y, Y, Y], issuers: Some(&["judge"]), deadline_hours: Some(168), emergency_deadline_hours: None, preserve_days: None, extension_days: None, citation: "Crime (Overseas Production Orders) Act 2019; US–UK agreement (18 U.S.C. 2523)" },
     SpecRow { instrument: "foreign.legal_process", rule: "X-2", cells: [Y, Y, Y, M], issuers: None, deadline_hours: None, emergency_deadline_hours: None, preserve_days: None, extension_days: None, citation: "18 U.S.C. 2702(c)(6); provider policy" },
     SpecRow { instrument: "mlat", rule: "X-1", cells: [Y, Y, Y, Y], issuers: Some(JUDGES), deadline_hours: None, emergency_deadline_hours: None, preserve_days: None, extension_days: None, citation: "18 U.S.C. 3512; treaty" },
+    SpecRow { instrument: "us.all_writs", rule: "P-2", cells: [N, N, N, N], issuers: Some(JUDGES), deadline_hours: None, emergency_deadline_hours: None, preserve_days: None, extension_days: None, citation: "28 U.S.C. 1651 (assistance orders)" },
+    SpecRow { instrument: "uk.technical_capability_notice", rule: "P-3", cells: [N, N, N, N], issuers: None, deadline_hours: Some(672), emergency_deadline_hours: None, preserve_days: None, extension_days: None, citation: "Investigatory Powers Act 2016 ss. 253–258" },
+    SpecRow { instrument: "au.technical_capability_notice", rule: "P-4", cells: [N, N, N, N], issuers: None, deadline_hours: None, emergency_deadline_hours: None, preserve_days: None, extension_days: None, citation: "Telecommunications Act 1997 Part 15, ss. 317T–317ZH (Assistance and Access Act 2018)" },
     SpecRow { instrument: "informal", rule: "X-3", cells: [N, N, N, N], issuers: None, deadline_hours: None, emergency_deadline_hours: None, preserve_days: None, extension_days: None, citation: "no legal process" },
 ];
 
@@ -145,7 +148,7 @@ fn the_rules_file_has_exactly_the_rows_of_the_spec() {
 fn each_instrument_allows_exactly_the_categories_it_may_compel() {
     for spec in SPEC
         .iter()
-        .filter(|s| !matches!(s.rule, "US-12" | "US-13" | "X-3"))
+        .filter(|s| !matches!(s.rule, "US-12" | "US-13" | "X-3" | "P-2" | "P-3" | "P-4"))
     {
         let decision = decide(&valid_for(spec.instrument));
         let at = spec.instrument;
@@ -222,7 +225,7 @@ fn a_category_refusal_names_the_instrument_that_would_do() {
 fn only_the_listed_issuers_may_issue_each_instrument() {
     for spec in SPEC
         .iter()
-        .filter(|s| !matches!(s.rule, "US-12" | "US-13" | "X-3"))
+        .filter(|s| !matches!(s.rule, "US-12" | "US-13" | "X-3" | "P-2" | "P-3" | "P-4"))
     {
         for role in ROLES {
             let decision = decide(&edited(|d| {

@@ -12,6 +12,7 @@ mod findings;
 mod instruments;
 mod outcomes;
 mod properties;
+mod red_lines;
 mod rules;
 
 pub(super) const EXAMPLE: &str = include_str!("../../../tests/demands/policy-example.json");
@@ -94,6 +95,10 @@ pub(super) fn valid_for(instrument: &str) -> Value {
             "uk.copo" => ("GB", "Crown Court at Southwark", "judge"),
             "foreign.legal_process" => ("BR", "Polícia Federal", "police"),
             "mlat" => ("FR", "Tribunal judiciaire de Paris", "court"),
+            "uk.technical_capability_notice" => ("GB", "Home Office", "other"),
+            "au.technical_capability_notice" => {
+                ("AU", "Attorney-General's Department", "attorney_general")
+            }
             _ => ("US", "Seattle Police Department", "judge"),
         };
         d["authority"]["country"] = json!(country);

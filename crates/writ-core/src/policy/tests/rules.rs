@@ -21,7 +21,7 @@ fn the_embedded_rules_parse_and_name_every_rule_id() {
         ids,
         [
             "US-1", "US-2", "US-3", "US-4", "US-7", "US-8", "US-9", "US-10", "US-12", "US-13",
-            "EU-1", "EU-3", "UK-1", "X-2", "X-1", "X-3"
+            "EU-1", "EU-3", "UK-1", "X-2", "X-1", "X-3", "P-2", "P-3", "P-4"
         ]
     );
     assert_eq!(rules.by_id("EU-2").unwrap().instrument, "eu.epoc");
@@ -68,8 +68,8 @@ fn type_errors_name_the_row_and_the_field() {
     assert!(err.problem.contains("colour"), "{err}");
 
     let err = refused(&default_with(
-        "jurisdiction = \"gb\"",
-        "jurisdiction = \"uk\"",
+        "jurisdiction = \"gb\"\nissuers = [\"judge\"]",
+        "jurisdiction = \"uk\"\nissuers = [\"judge\"]",
     ));
     assert_eq!(
         (err.row.as_str(), err.field.as_str()),
