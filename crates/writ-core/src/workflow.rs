@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::case::CallbackOutcome;
 use crate::people::UserId;
-use crate::policy::{Code, Decision, Verdict};
+use crate::policy::{Code, Decision, Route, Verdict};
 use crate::review::{RecommendationKind, Scope, pending_gates};
 use crate::time::Timestamp;
 
@@ -32,6 +32,13 @@ pub enum Refusal {
     RecommendedRejection,
     #[error("the policy engine rejected this demand: nothing can be approved")]
     NothingAllowed,
+    #[error(
+        "an assistance order asking for keys, access or capability is for counsel: it is \
+         never approved"
+    )]
+    ForCounsel,
+    #[error("only an assistance order routed to counsel takes counsel's decision")]
+    NotForCounsel,
     #[error("{requirement}")]
     GateOpen { code: Code, requirement: String },
 }
@@ -51,6 +58,9 @@ pub fn check_approval(
     decision: &Decision,
     callbacks: &[CallbackOutcome],
 ) -> Result<(), Refusal> {
+    if decision.route == Route::Counsel {
+        return Err(Refusal::ForCounsel);
+    }
     let recommendation = recommendation.ok_or(Refusal::NotReviewed)?;
     if recommendation.by == approver {
         return Err(Refusal::OwnRecommendation);
@@ -85,5 +95,93 @@ pub fn check_rejection(
     match recommendation {
         Some(r) if r.by == approver => Err(Refusal::OwnRecommendation),
         _ => Ok(()),
+    }
+}
+
+/// What the provider does about an assistance order that asks for keys, access or
+/// capability (`docs/policy.md` §5): challenge it, or refuse it outright.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CounselAction {
+    /// Seek review or set it aside (IPA s. 257, Part 15 consultation, a motion to vacate).
+    Challenge,
+    /// Decline to comply: the case ends rejected.
+    Refuse,
+}
+
+/// Counsel's decision as kept with the case.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CounselDecision {
+    pub decision: CounselAction,
+    pub reason: String,
+    /// When the challenge must be filed, if counsel sets a date.
+    pub deadline: Option<Timestamp>,
+    pub by: UserId,
+    pub by_name: String,
+    pub at: Timestamp,
+}
+
+/// May counsel decide on this case? Only on one the engine routed to counsel.
+pub fn check_counsel(decision: &Decision) -> Result<(), Refusal> {
+    if decision.route == Route::Counsel {
+        Ok(())
+    } else {
+        Err(Refusal::NotForCounsel)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Demand;
+    use crate::policy::{Rules, evaluate};
+    use crate::review::RecommendationKind;
+
+    fn decided(edit: impl FnOnce(&mut serde_json::Value)) -> (Demand, Decision) {
+        let mut doc: serde_json::Value =
+            serde_json::from_str(include_str!("../tests/demands/policy-example.json")).unwrap();
+        edit(&mut doc);
+        let demand = Demand::from_json(&doc.to_string()).unwrap();
+        let now = Timestamp::parse("2026-03-02T10:00:00Z").unwrap();
+        let decision = evaluate(&demand, &Rules::embedded().unwrap(), None, now);
+        (demand, decision)
+    }
+
+    fn decision(edit: impl FnOnce(&mut serde_json::Value)) -> Decision {
+        decided(edit).1
+    }
+
+    fn tcn() -> Decision {
+        decision(|d| {
+            d["instrument"]["type"] = serde_json::json!("uk.technical_capability_notice");
+            d["authority"]["country"] = serde_json::json!("GB");
+            d["categories"] = serde_json::json!(["technical_capability"]);
+        })
+    }
+
+    #[test]
+    fn a_case_for_counsel_is_never_approved_and_takes_counsel_decisions() {
+        let reviewer = UserId::random();
+        let recommendation = RecordedRecommendation {
+            by: reviewer,
+            by_name: "rita".into(),
+            recommendation: RecommendationKind::Approve,
+            reason: "looks fine".into(),
+            scope: {
+                let (demand, decision) = decided(|_| {});
+                Scope::allowed_by(&demand, &decision)
+            },
+            at: Timestamp::parse("2026-03-02T10:00:00Z").unwrap(),
+        };
+        let tcn = tcn();
+        assert_eq!(
+            check_approval(UserId::random(), Some(&recommendation), &tcn, &[]),
+            Err(Refusal::ForCounsel)
+        );
+        assert_eq!(check_counsel(&tcn), Ok(()));
+        // A warrant that also asks for keys proceeds for the rest: not counsel's.
+        let warrant =
+            decision(|d| d["categories"] = serde_json::json!(["subscriber", "encryption_keys"]));
+        assert_eq!(check_counsel(&warrant), Err(Refusal::NotForCounsel));
     }
 }

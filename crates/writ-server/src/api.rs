@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use writ_core::case::CallbackOutcome;
 use writ_core::review::Recommendation;
+use writ_core::workflow::CounselAction;
 use writ_core::{CaseId, CaseState, Timestamp};
 use writ_store::{CaseRecord, Message};
 
@@ -197,6 +198,7 @@ pub(crate) async fn demand_status(
         "received_at": case.received_at,
         "deadline": case.deadline,
         "rejection_reason": case.rejection_reason,
+        "refused": status.refused,
         "messages": messages_json(&status.messages),
         "redirect_letter": status.letter,
         "productions": released.iter().map(crate::delivery::released_json).collect::<Vec<_>>(),
@@ -425,6 +427,7 @@ pub(crate) async fn view_case(
         "recommendation": case.recommendation,
         "scope": case.scope,
         "rejection_reason": case.rejection_reason,
+        "counsel": case.counsel,
         "demand": demand,
         "messages": messages_json(&view.messages),
         "callbacks": view.callbacks,
@@ -688,5 +691,71 @@ pub(crate) async fn reject(
 ) -> Result<impl IntoResponse, ApiError> {
     let reason = Reason::from_body(&body)?;
     let case = approver.desk(&state).reject(case_id(&id)?, &reason).await?;
+    Ok(Json(state_json(&case)))
+}
+
+/// What counsel decided about an assistance order.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = CounselRequest)]
+pub(crate) struct CounselRecord {
+    /// `challenge` keeps the case open for the challenge; `refuse` rejects it.
+    #[schema(value_type = schema::CounselAction)]
+    decision: CounselAction,
+    /// Not blank. A refusal's reason is what the authority is told.
+    reason: String,
+    /// When the challenge must be filed (IPA s. 257: 28 days), if counsel sets a date.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    deadline: Option<Timestamp>,
+}
+
+/// Counsel's decision
+///
+/// `POST /api/v1/cases/{id}/counsel`: `{"decision": "challenge" | "refuse", "reason",
+/// "deadline"?}` on an assistance order that asks for keys, direct access or a
+/// technical capability (route `counsel`). Such a case is never approved: counsel
+/// challenges it or refuses it. Audited as `case.counsel_decided`. For approvers.
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/counsel",
+    tag = "staff",
+    params(("id" = String, Path, format = "uuid", description = "The case's id (the `id` the demand's receipt gave).")),
+    request_body(content = CounselRecord,
+        example = json!({"decision": "challenge", "reason": "Refer the notice for review under IPA s. 257.", "deadline": "2026-03-30T09:00:00Z"})),
+    responses(
+        (status = 200, description = "Recorded: a challenge leaves the case in review, a refusal rejects it.", body = schema::CaseStateChange,
+            example = json!({"id": "0b7e3c52-9a41-4d8e-b1f0-5c2d7a9e4f13", "state": "in_review"})),
+        (status = 400, description = "Not a counsel decision: a field missing, unknown or malformed, or a blank reason.", body = schema::Error,
+            example = json!({"error": "decision: unknown variant `comply`, expected `challenge` or `refuse` at line 1 column 21", "field": "decision"})),
+        (status = 401, description = "No credentials, or ones writ does not know: no or an unknown API token, no or an ended session.", body = schema::Error,
+            example = json!({"error": "this API token is not valid"})),
+        (status = 403, description = "Not an approver; or a session without its CSRF token.", body = schema::Error,
+            example = json!({"error": "this needs the approver role"})),
+        (status = 404, description = "No such case; a malformed id is not found either.", body = schema::Error,
+            example = json!({"error": "not found"})),
+        (status = 409, description = "The case was not routed to counsel, is no longer open, or changed meanwhile.", body = schema::Error,
+            example = json!({"error": "only an assistance order routed to counsel takes counsel's decision"})),
+        (status = 500, description = "writ failed; the cause is logged under `operation_id`.", body = schema::InternalError,
+            example = json!({"error": "internal error; quote the operation id when reporting it", "operation_id": "6f1c2e0a-3b5d-4e7f-9a1b-2c3d4e5f6a7b"})),
+    ),
+    security(("api_token" = []), ("session" = [], "csrf" = [])),
+)]
+pub(crate) async fn counsel(
+    State(state): State<AppState>,
+    approver: Approver,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<impl IntoResponse, ApiError> {
+    let CounselRecord {
+        decision,
+        reason,
+        deadline,
+    } = parse(&body)?;
+    non_blank("reason", &reason)?;
+    let case = approver
+        .desk(&state)
+        .counsel(case_id(&id)?, decision, &reason, deadline)
+        .await?;
     Ok(Json(state_json(&case)))
 }

@@ -69,6 +69,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/cases/{id}/callback", post(api::record_callback))
         .route("/api/v1/cases/{id}/approve", post(api::approve))
         .route("/api/v1/cases/{id}/reject", post(api::reject))
+        .route("/api/v1/cases/{id}/counsel", post(api::counsel))
         .route(
             "/api/v1/cases/{id}/productions",
             get(delivery::case_productions),

@@ -88,6 +88,7 @@ fn sorted(value: Value) -> Value {
         api::record_callback,
         api::approve,
         api::reject,
+        api::counsel,
         delivery::case_productions,
         delivery::release,
         delivery::download,
@@ -333,6 +334,12 @@ pub(crate) mod schema {
         IpIdentification,
         Traffic,
         Content,
+        /// Never compellable (policy §5): refused with `KEYS_OR_ACCESS_REFUSED`.
+        EncryptionKeys,
+        /// Never compellable (policy §5).
+        DirectAccess,
+        /// Never compellable (policy §5).
+        TechnicalCapability,
     }
 
     /// The kind of a target identifier.
@@ -575,6 +582,10 @@ pub(crate) mod schema {
         /// Why it was rejected, once it is.
         #[schema(required)]
         pub rejection_reason: Option<String>,
+        /// What the policy engine refused of what was asked, each with its reason, rule
+        /// and citation: keys, access or capability are refused under the provider's
+        /// own policy (`KEYS_OR_ACCESS_REFUSED`, rule P-1); the rest proceeds.
+        pub refused: Vec<Finding>,
         /// The case's thread, oldest first.
         pub messages: Vec<Message>,
         /// For a demand redirected to an enterprise customer: the letter saying so.
@@ -800,6 +811,9 @@ pub(crate) mod schema {
         pub scope: Option<Scope>,
         #[schema(required)]
         pub rejection_reason: Option<String>,
+        /// Counsel's latest decision on an assistance order (route `counsel`).
+        #[schema(required)]
+        pub counsel: Option<CounselDecision>,
         /// The demand as the authority submitted it.
         pub demand: Demand,
         /// The case's thread, oldest first.
@@ -824,6 +838,30 @@ pub(crate) mod schema {
         pub called_at: String,
         pub outcome: CallbackOutcome,
         pub notes: String,
+    }
+
+    /// What the provider does about an assistance order routed to counsel.
+    #[derive(ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum CounselAction {
+        /// Seek review or set it aside; the case stays open.
+        Challenge,
+        /// Decline to comply; the case is rejected.
+        Refuse,
+    }
+
+    /// Counsel's decision as kept with the case.
+    #[derive(ToSchema)]
+    pub struct CounselDecision {
+        pub decision: CounselAction,
+        pub reason: String,
+        #[schema(format = DateTime, required)]
+        pub deadline: Option<String>,
+        #[schema(format = "uuid")]
+        pub by: String,
+        pub by_name: String,
+        #[schema(format = DateTime)]
+        pub at: String,
     }
 
     /// How an emergency call-back to the authority went.
@@ -961,6 +999,8 @@ pub(crate) mod schema {
         RedirectEnterprise,
         Mlat,
         Manual,
+        /// An assistance order asking for keys, access or capability: counsel's.
+        Counsel,
         None,
     }
 
@@ -1037,6 +1077,8 @@ pub(crate) mod schema {
         IpWithoutTimestamp,
         NoSpecificTarget,
         BulkRequest,
+        KeysOrAccessRefused,
+        AssistanceOrderChallenge,
         InstrumentInsufficient,
         ContentRequiresMlat,
         OffenceThresholdNotMet,

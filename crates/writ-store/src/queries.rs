@@ -161,7 +161,8 @@ pub(crate) trait Queries {
 macro_rules! case_columns {
     () => {
         "id, state, reference, authority_country, instrument, emergency, received_at, deadline, \
-         decision, opened_at, updated_at, version, agency_id, recommendation, scope, rejection_reason"
+         decision, opened_at, updated_at, version, agency_id, recommendation, scope, rejection_reason, \
+         counsel"
     };
 }
 
@@ -590,13 +591,14 @@ macro_rules! queries_for {
             async fn set_case_fields(&mut self, update: &CaseUpdate) -> Result<(), StoreError> {
                 sqlx::query(
                     "UPDATE cases SET recommendation = COALESCE($1, recommendation), \
-                     scope = COALESCE($2, scope), rejection_reason = COALESCE($3, rejection_reason) \
-                     WHERE id = $4",
+                     scope = COALESCE($2, scope), rejection_reason = COALESCE($3, rejection_reason), \
+                     counsel = COALESCE($5, counsel) WHERE id = $4",
                 )
                 .bind(update.recommendation.as_ref().map(|v| v.to_string()))
                 .bind(update.scope.as_ref().map(|v| v.to_string()))
                 .bind(update.rejection_reason.as_deref())
                 .bind(update.case_id.to_string())
+                .bind(update.counsel.as_ref().map(|v| v.to_string()))
                 .execute(&mut *self)
                 .await?;
                 Ok(())
@@ -923,6 +925,7 @@ macro_rules! case_from_row {
             recommendation: json_column(row.try_get("recommendation")?, "cases.recommendation")?,
             scope: json_column(row.try_get("scope")?, "cases.scope")?,
             rejection_reason: row.try_get("rejection_reason")?,
+            counsel: json_column(row.try_get("counsel")?, "cases.counsel")?,
         })
     }};
 }

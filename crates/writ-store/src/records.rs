@@ -66,6 +66,8 @@ pub struct CaseRecord {
     /// What was approved for disclosure, as JSON.
     pub scope: Option<serde_json::Value>,
     pub rejection_reason: Option<String>,
+    /// Counsel's latest decision on an assistance order (route `counsel`), as JSON.
+    pub counsel: Option<serde_json::Value>,
 }
 
 /// A step in a case's life, by someone, at some time.
@@ -264,6 +266,8 @@ pub struct CaseUpdate {
     pub recommendation: Option<serde_json::Value>,
     pub scope: Option<serde_json::Value>,
     pub rejection_reason: Option<String>,
+    /// Counsel's decision on an assistance order, replacing any earlier one.
+    pub counsel: Option<serde_json::Value>,
     pub message: Option<String>,
     pub callback: Option<Callback>,
     pub notices: Vec<Notice>,
@@ -288,6 +292,7 @@ impl CaseUpdate {
             recommendation: None,
             scope: None,
             rejection_reason: None,
+            counsel: None,
             message: None,
             callback: None,
             notices: Vec::new(),

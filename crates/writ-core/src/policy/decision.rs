@@ -48,6 +48,14 @@ impl Decision {
         self.findings.iter().any(|f| f.code == code)
     }
 
+    /// Why each refused category was refused: what the authority is told, with the
+    /// rule and citation (a red line cites the provider's own policy).
+    pub fn category_refusals(&self) -> impl Iterator<Item = &Finding> + '_ {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == Severity::Refuse && f.category.is_some())
+    }
+
     /// Findings that hold the demand until a person acts (`gate`), such as the
     /// emergency call-back.
     pub fn gates(&self) -> impl Iterator<Item = &Finding> + '_ {

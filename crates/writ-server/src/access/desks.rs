@@ -2,9 +2,12 @@
 //! to staff, or changes a case, writes its audit event.
 
 use writ_core::case::CallbackOutcome;
-use writ_core::policy::{Decision, Route};
+use writ_core::policy::{Decision, Finding, Route};
 use writ_core::review::{Recommendation, Scope, redirect_letter};
-use writ_core::workflow::{RecordedRecommendation, check_approval, check_rejection};
+use writ_core::workflow::{
+    CounselAction, CounselDecision, RecordedRecommendation, Refusal, check_approval, check_counsel,
+    check_rejection,
+};
 use writ_core::{
     Action, Actor, AuditEntry, CaseEvent, CaseId, CaseState, Demand, TargetValue, Timestamp,
 };
@@ -34,6 +37,8 @@ pub struct DemandStatus {
     pub messages: Vec<Message>,
     /// For a demand redirected to an enterprise customer: the letter saying so.
     pub letter: Option<String>,
+    /// What the engine refused of what was asked, and why (with rule and citation).
+    pub refused: Vec<Finding>,
 }
 
 /// A case as staff see it.
@@ -168,10 +173,22 @@ impl AgencyDesk<'_> {
         } else {
             None
         };
+        let decision: Option<Decision> = case
+            .decision
+            .clone()
+            .map(serde_json::from_value)
+            .transpose()
+            .map_err(ApiError::internal)?;
+        let refused = decision
+            .iter()
+            .flat_map(Decision::category_refusals)
+            .cloned()
+            .collect();
         Ok(DemandStatus {
             case,
             messages,
             letter,
+            refused,
         })
     }
 
@@ -414,6 +431,9 @@ impl ReviewDesk<'_> {
         let case = self.store().case(id).await?;
         let document = self.store().demand_document(id).await?;
         let (demand, decision) = self.read(&case, &document)?;
+        if decision.route == Route::Counsel {
+            return Err(refused(Refusal::ForCounsel));
+        }
         let allowed = Scope::allowed_by(&demand, &decision);
         let scope = match recommendation {
             Recommendation::Approve {
@@ -572,6 +592,46 @@ impl ApprovalDesk<'_> {
     }
 }
 
+impl ApprovalDesk<'_> {
+    /// Records what the provider does about an assistance order routed to counsel:
+    /// a challenge keeps the case open (in review, with counsel's deadline), a refusal
+    /// rejects it. Never an approval: nothing can produce keys or grant access.
+    pub async fn counsel(
+        &self,
+        id: CaseId,
+        action: CounselAction,
+        reason: &str,
+        deadline: Option<Timestamp>,
+    ) -> Result<CaseRecord, ApiError> {
+        let case = self.store().case(id).await?;
+        let document = self.store().demand_document(id).await?;
+        let (_, decision) = self.read(&case, &document)?;
+        check_counsel(&decision).map_err(refused)?;
+        let now = self.now();
+        let recorded = CounselDecision {
+            decision: action,
+            reason: reason.to_owned(),
+            deadline,
+            by: self.caller.user.id,
+            by_name: self.caller.user.username.to_string(),
+            at: now,
+        };
+        let mut update = CaseUpdate::new(&case, "case.counsel_decided", self.caller.actor(), now);
+        update.events = CaseDesk::into_review(&case)?;
+        if action == CounselAction::Refuse {
+            update.events.push(CaseEvent::Reject);
+            update.rejection_reason = Some(reason.to_owned());
+        }
+        update.counsel = Some(serde_json::to_value(&recorded).map_err(ApiError::internal)?);
+        update.details = serde_json::json!({
+            "decision": action,
+            "reason": reason,
+            "deadline": deadline,
+        });
+        Ok(self.store().update_case(&update).await?)
+    }
+}
+
 fn check_order(order: &SignedOrder) -> Result<(), ApiError> {
     let bad = |message: String| ApiError::BadRequest {
         field: Some("order".into()),
@@ -606,7 +666,7 @@ fn hex_sha256(bytes: &[u8]) -> String {
         .collect()
 }
 
-fn refused(refusal: writ_core::workflow::Refusal) -> ApiError {
+fn refused(refusal: Refusal) -> ApiError {
     if refusal.is_about_the_person() {
         ApiError::ForbiddenBecause(refusal.to_string())
     } else {

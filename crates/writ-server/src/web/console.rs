@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use writ_core::case::CallbackOutcome;
 use writ_core::policy::{Decision, NotifyWhen, Outcome, Recipient, Route, Severity, Verdict};
 use writ_core::review::{Recommendation, RecommendationKind, Scope, ScopeTarget, pending_gates};
-use writ_core::workflow::RecordedRecommendation;
+use writ_core::workflow::{CounselAction, CounselDecision, RecordedRecommendation};
 use writ_core::{CaseState, Category, Demand, Period, ProductionId, Role, TargetKind, Timestamp};
 use writ_store::{CaseRecord, Notice, Production, ProductionState};
 
@@ -291,6 +291,8 @@ struct AgencyView {
 /// What was typed into the page's forms, kept when one is refused.
 #[derive(Default)]
 struct Drafts {
+    counsel_decision: String,
+    counsel_deadline: String,
     recommendation: String,
     reason: String,
     categories: Option<Vec<String>>,
@@ -300,6 +302,16 @@ struct Drafts {
     callback_at: String,
     callback_notes: String,
     decision_reason: String,
+}
+
+/// Counsel's decision on an assistance order, for the page.
+struct CounselView {
+    challenge: bool,
+    decision: &'static str,
+    reason: String,
+    deadline: Option<String>,
+    by: String,
+    at: String,
 }
 
 #[derive(Template)]
@@ -332,6 +344,10 @@ struct CasePage {
     recommendation: Option<RecommendationView>,
     approved_scope: Option<ScopeView>,
     rejection_reason: Option<String>,
+    /// The case is an assistance order asking for keys, access or capability.
+    for_counsel: bool,
+    counsel: Option<CounselView>,
+    can_counsel: bool,
     can_review: bool,
     can_callback: bool,
     can_decide: bool,
@@ -373,6 +389,7 @@ pub(crate) async fn case(
         Some("asked") => Some("Your question was sent to the authority."),
         Some("called") => Some("The call-back was recorded."),
         Some("approved") => Some("The demand was approved."),
+        Some("counselled") => Some("Counsel's decision was recorded."),
         Some("redirected") => Some(
             "The account is an enterprise customer's: the demand was redirected to the customer, \
              and the authority has the letter.",
@@ -432,10 +449,21 @@ async fn case_page(
         && recommendation
             .as_ref()
             .is_some_and(|r| r.by_name == chrome.username);
+    // An assistance order for keys, access or capability is counsel's: it is never
+    // recommended or approved, only challenged or refused.
+    let for_counsel = decision.as_ref().is_some_and(|d| d.route == Route::Counsel);
     let can_decide = chrome.role == Role::Approver
         && case.state == CaseState::InReview
         && recommendation.is_some()
-        && !own_recommendation;
+        && !own_recommendation
+        && !for_counsel;
+    let can_counsel = chrome.role == Role::Approver && for_counsel && in_review;
+    let counsel: Option<CounselDecision> = case
+        .counsel
+        .clone()
+        .map(serde_json::from_value)
+        .transpose()
+        .map_err(ApiError::internal)?;
 
     let categories = allowed
         .as_ref()
@@ -541,7 +569,20 @@ async fn case_page(
         }),
         approved_scope: approved.as_ref().map(scope_view),
         rejection_reason: case.rejection_reason.clone(),
-        can_review: reviewer && in_review,
+        for_counsel,
+        counsel: counsel.map(|c| CounselView {
+            challenge: c.decision == CounselAction::Challenge,
+            decision: match c.decision {
+                CounselAction::Challenge => "challenge",
+                CounselAction::Refuse => "refuse",
+            },
+            reason: c.reason,
+            deadline: c.deadline.map(when),
+            by: c.by_name,
+            at: when(c.at),
+        }),
+        can_counsel,
+        can_review: reviewer && in_review && !for_counsel,
         can_callback: reviewer
             && (case.emergency || has_gate)
             && matches!(
@@ -823,6 +864,7 @@ fn route_label(route: Route) -> &'static str {
         Route::RedirectEnterprise => "redirect to the enterprise customer",
         Route::Mlat => "mutual legal assistance (MLAT)",
         Route::Manual => "manual handling by counsel",
+        Route::Counsel => "counsel: an assistance order asking for keys, access or capability",
         Route::None => "none",
     }
 }
@@ -1104,6 +1146,62 @@ fn callback_of(drafts: &Drafts) -> Result<(Timestamp, CallbackOutcome), ApiError
         )
     })?;
     Ok((called_at, outcome))
+}
+
+/// `POST /console/cases/{id}/counsel` (`decision`: challenge or refuse, `reason`,
+/// `deadline`, optional, UTC).
+pub(crate) async fn counsel(
+    State(state): State<AppState>,
+    web: Web<Approver>,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Result<Response, WebError> {
+    let drafts = Drafts {
+        counsel_decision: form.get("decision").to_owned(),
+        counsel_deadline: form.get("deadline").trim().to_owned(),
+        decision_reason: form.get("reason").trim().to_owned(),
+        ..Drafts::default()
+    };
+    let outcome = match counsel_of(&drafts) {
+        Ok((action, deadline)) => {
+            web.who
+                .desk(&state)
+                .counsel(case_id(&id)?, action, &drafts.decision_reason, deadline)
+                .await
+        }
+        Err(error) => Err(error),
+    };
+    let desk = web.who.desk(&state);
+    after(
+        &state,
+        &desk,
+        web.chrome,
+        &id,
+        Attempt {
+            what: "Counsel's decision",
+            done: "counselled",
+            drafts,
+        },
+        outcome,
+    )
+    .await
+}
+
+fn counsel_of(drafts: &Drafts) -> Result<(CounselAction, Option<Timestamp>), ApiError> {
+    let action: CounselAction =
+        serde_json::from_value(Value::String(drafts.counsel_decision.clone()))
+            .map_err(|_| bad_request("decision", "decision: choose challenge or refuse".into()))?;
+    required("reason", &drafts.decision_reason)?;
+    let deadline = match drafts.counsel_deadline.as_str() {
+        "" => None,
+        text => Some(parse_datetime_local(text).ok_or_else(|| {
+            bad_request(
+                "deadline",
+                "deadline: give the date and time (UTC), like 2026-03-30T09:00".into(),
+            )
+        })?),
+    };
+    Ok((action, deadline))
 }
 
 /// `POST /console/cases/{id}/approve` (`reason`, optional).

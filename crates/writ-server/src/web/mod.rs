@@ -64,6 +64,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/console/cases/{id}/callback", post(console::callback))
         .route("/console/cases/{id}/approve", post(console::approve))
         .route("/console/cases/{id}/reject", post(console::reject))
+        .route("/console/cases/{id}/counsel", post(console::counsel))
         .route(
             "/console/cases/{id}/productions/{production}/release",
             post(console::release),

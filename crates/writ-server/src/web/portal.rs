@@ -7,7 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use writ_core::{CaseId, CaseState};
+use writ_core::{CaseId, CaseState, Category};
 use writ_store::CaseRecord;
 
 use super::error::{explain, human_size};
@@ -159,6 +159,8 @@ struct DemandPage {
     received: String,
     deadline: Option<String>,
     rejection_reason: Option<String>,
+    /// What was refused of what was asked, each with its reason and citation.
+    refused: Vec<RefusedRow>,
     messages: Vec<MessageRow>,
     letter: Option<String>,
     /// Released productions, each with its download link.
@@ -171,6 +173,12 @@ struct DemandPage {
     error: Option<String>,
     message_draft: String,
     withdraw_draft: String,
+}
+
+struct RefusedRow {
+    what: &'static str,
+    reason: String,
+    cited: String,
 }
 
 struct DownloadRow {
@@ -234,6 +242,19 @@ async fn demand_page(
             .filter(|_| is_open(case.state))
             .map(|d| format!("{} ({})", when(d), due(d, now))),
         rejection_reason: case.rejection_reason.clone(),
+        refused: status
+            .refused
+            .iter()
+            .map(|f| RefusedRow {
+                what: f.category.map_or("", Category::phrase),
+                reason: f.message.clone(),
+                cited: [f.rule.as_deref(), f.citation.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(" · "),
+            })
+            .collect(),
         messages: messages(&status.messages, "You"),
         letter: status.letter.clone(),
         productions: released

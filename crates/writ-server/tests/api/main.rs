@@ -36,6 +36,7 @@ mod helpers;
 mod notices;
 mod openapi;
 mod production;
+mod red_lines;
 mod transparency;
 mod web;
 mod workflow;

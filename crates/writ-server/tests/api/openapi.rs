@@ -713,6 +713,50 @@ async fn the_document_describes_what_the_server_answers() {
         .await;
     assert!(seen["rejection_reason"].is_string());
 
+    // An assistance order for a capability: counsel's, never approved.
+    let p = submit(
+        &mut t,
+        &demand(&|d| {
+            d["instrument"]["type"] = json!("us.all_writs");
+            d["categories"] = json!(["technical_capability", "content"]);
+            d["targets"] = json!([]);
+        }),
+    )
+    .await;
+    let counsel_path = "/api/v1/cases/{id}/counsel";
+    for (case, body, expected) in [
+        (&p, json!({"decision": "comply", "reason": "x"}), 400),
+        (&b, json!({"decision": "refuse", "reason": "x"}), 409),
+        (
+            &p,
+            json!({"decision": "challenge", "reason": "Move to vacate.", "deadline": "2026-03-20T00:00:00Z"}),
+            200,
+        ),
+    ] {
+        let (status, _, _) = t
+            .call(
+                "POST",
+                counsel_path,
+                &format!("/api/v1/cases/{case}/counsel"),
+                Auth::Token(alex_tok),
+                Some(&body.to_string()),
+            )
+            .await;
+        assert_eq!(status, expected);
+    }
+    let counselled = view(&mut t, &p).await;
+    assert_eq!(counselled["counsel"]["decision"], "challenge");
+    let (_, seen, _) = t
+        .call(
+            "GET",
+            one,
+            &format!("/api/v1/demands/{p}"),
+            Auth::Token(spd_tok),
+            None,
+        )
+        .await;
+    assert_eq!(seen["refused"].as_array().map(Vec::len), Some(2));
+
     // Withdrawal.
     let c = submit(&mut t, &plain).await;
     let withdraw = "/api/v1/demands/{id}/withdraw";

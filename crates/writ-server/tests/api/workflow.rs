@@ -25,15 +25,15 @@ on_both_backends!(
 
 const EXAMPLE: &str = include_str!("../../../writ-core/tests/demands/policy-example.json");
 
-struct World {
-    app: TestApp,
-    spd: Person,
+pub(crate) struct World {
+    pub(crate) app: TestApp,
+    pub(crate) spd: Person,
     bka: Person,
-    reviewer: Person,
-    approver: Person,
+    pub(crate) reviewer: Person,
+    pub(crate) approver: Person,
 }
 
-async fn world(backend: Backend, directory: Option<DirectoryFile>) -> World {
+pub(crate) async fn world(backend: Backend, directory: Option<DirectoryFile>) -> World {
     let app = spawn_app_with(backend, directory).await;
     app.add_agency("seattle-pd", "US", "seattle.gov", "+12065550100")
         .await;
@@ -52,14 +52,14 @@ async fn world(backend: Backend, directory: Option<DirectoryFile>) -> World {
     }
 }
 
-fn demand(edit: impl FnOnce(&mut Value)) -> String {
+pub(crate) fn demand(edit: impl FnOnce(&mut Value)) -> String {
     let mut doc: Value = serde_json::from_str(EXAMPLE).unwrap();
     edit(&mut doc);
     doc.to_string()
 }
 
 impl World {
-    async fn submit(&self, document: &str) -> String {
+    pub(crate) async fn submit(&self, document: &str) -> String {
         let (status, body) = self
             .app
             .post_as(&self.spd.token, "/api/v1/demands", document)
@@ -68,7 +68,7 @@ impl World {
         body["id"].as_str().unwrap().to_owned()
     }
 
-    async fn state_for_authority(&self, id: &str) -> Value {
+    pub(crate) async fn state_for_authority(&self, id: &str) -> Value {
         let (status, body) = self
             .app
             .get_as(&self.spd.token, &format!("/api/v1/demands/{id}"))
@@ -77,7 +77,7 @@ impl World {
         body
     }
 
-    async fn review(&self, who: &Person, id: &str, body: Value) -> (u16, Value) {
+    pub(crate) async fn review(&self, who: &Person, id: &str, body: Value) -> (u16, Value) {
         self.app
             .post_as(
                 &who.token,
@@ -87,7 +87,13 @@ impl World {
             .await
     }
 
-    async fn decide(&self, who: &Person, id: &str, decision: &str, body: Value) -> (u16, Value) {
+    pub(crate) async fn decide(
+        &self,
+        who: &Person,
+        id: &str,
+        decision: &str,
+        body: Value,
+    ) -> (u16, Value) {
         self.app
             .post_as(
                 &who.token,
@@ -97,7 +103,7 @@ impl World {
             .await
     }
 
-    async fn actions(&self) -> Vec<String> {
+    pub(crate) async fn actions(&self) -> Vec<String> {
         let events = self.app.db.store.audit_events(0, 1000).await.unwrap();
         events
             .iter()
