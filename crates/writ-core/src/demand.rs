@@ -64,6 +64,35 @@ pub struct Instrument {
     pub offence: Option<Offence>,
     pub offence_in_issuing_state: bool,
     pub target_resides_in_issuing_state: bool,
+    /// For an MLAT order: the US order it was obtained as (`None`: a 2703(d) order).
+    pub us_order: Option<UsOrder>,
+    /// For an order under a CLOUD Act agreement: it states that it targets no US person
+    /// or person in the United States and concerns a serious crime.
+    pub agreement_attestation: Option<bool>,
+}
+
+/// The US form of an order obtained for a foreign authority (18 U.S.C. 3512): it
+/// compels what that form compels (18 U.S.C. 2711(3)(A)(iii)).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum UsOrder {
+    #[serde(rename = "search_warrant")]
+    SearchWarrant,
+    #[default]
+    #[serde(rename = "court_order_2703d")]
+    CourtOrder2703d,
+    #[serde(rename = "subpoena")]
+    Subpoena,
+}
+
+impl UsOrder {
+    /// The instrument id of the same US order (`us.search_warrant`).
+    pub fn instrument(self) -> &'static str {
+        match self {
+            Self::SearchWarrant => "us.search_warrant",
+            Self::CourtOrder2703d => "us.court_order_2703d",
+            Self::Subpoena => "us.subpoena",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -351,6 +380,10 @@ mod wire {
         offence_in_issuing_state: bool,
         #[serde(default)]
         target_resides_in_issuing_state: bool,
+        #[serde(default)]
+        us_order: Option<UsOrder>,
+        #[serde(default)]
+        agreement_attestation: Option<bool>,
     }
 
     #[derive(Deserialize)]
@@ -509,6 +542,8 @@ mod wire {
                 offence: self.offence,
                 offence_in_issuing_state: self.offence_in_issuing_state,
                 target_resides_in_issuing_state: self.target_resides_in_issuing_state,
+                us_order: self.us_order,
+                agreement_attestation: self.agreement_attestation,
             })
         }
     }

@@ -15,7 +15,7 @@ pub mod workflow;
 pub use audit::{Actor, AuditEntry};
 pub use case::{CaseEvent, CaseId, CaseState, IllegalTransition, ProductionId};
 pub use country::CountryCode;
-pub use demand::{Action, Category, Demand, DemandError, Period, Target};
+pub use demand::{Action, Category, Demand, DemandError, Period, Target, UsOrder};
 pub use identifier::{Identifier, TargetKind, TargetValue};
 pub use people::{AgencyId, Role, UserId, Username};
 pub use time::{Clock, ManualClock, Timestamp};

@@ -41,7 +41,13 @@
 //! - **Rule ids**: a finding about `traffic` or `content` under `eu.epoc` carries
 //!   `EU-2`, about the other categories `EU-1`; demand-level findings carry the
 //!   decision's rule. `EU-2` shares `EU-1`'s citation, as in the table.
-//! - **Validity** (`issued_at`, `expires_at`) is judged at `now`, not at receipt.
+//! - **Validity** (`issued_at`, `expires_at`, a row's `valid_from`) is judged at
+//!   `received_at` (§6.1), so `now` matters only as `received_at`'s default.
+//! - **Gates of §6** (`CONFLICTING_OBLIGATION`, `VALIDATION_REQUIRED_48H`): the conflict
+//!   is about its category (listed in that allowed category's codes, citing the law in
+//!   conflict); the validation is about the demand.
+//! - **An informal emergency from abroad** is judged under US-7 (no
+//!   `JURISDICTION_MISMATCH`), with content refused for mutual legal assistance.
 //! - **Red lines** (§5): a red-line category carries `KEYS_OR_ACCESS_REFUSED` alone,
 //!   whatever else is wrong with the demand (an unknown instrument included), with
 //!   the provider's rule id and citation from `[policy.red_lines]`.
@@ -88,6 +94,11 @@ struct Evaluation<'a> {
     rule_id: Option<&'a str>,
     /// An emergency is claimed, by the `emergency` object or by the instrument itself.
     emergency: bool,
+    /// An informal emergency from outside the stand-in's jurisdiction: these categories
+    /// go through mutual legal assistance instead (§6.3).
+    emergency_abroad_mlat_for: &'a [Category],
+    /// Issued in an emergency without prior validation (§6.7).
+    awaiting_validation: bool,
     findings: Vec<Finding>,
 }
 
@@ -102,6 +113,8 @@ impl<'a> Evaluation<'a> {
             unusable: None,
             rule_id: None,
             emergency: demand.emergency.is_some(),
+            emergency_abroad_mlat_for: &[],
+            awaiting_validation: false,
             findings: Vec::new(),
         }
     }
@@ -162,14 +175,36 @@ impl<'a> Evaluation<'a> {
             (Some(row), Some(category)) => Some(row.id_for(category)),
             _ => self.rule_id,
         };
+        let citation = self.row.map(|r| r.citation.clone());
         self.findings.push(Finding {
             code,
             severity,
             message,
             rule: rule.map(str::to_owned),
-            citation: self.row.map(|r| r.citation.clone()),
+            citation,
             category,
             target: target.map(str::to_owned),
+        });
+    }
+
+    /// A finding that cites its own law rather than the row's (a red line, a conflict).
+    fn push_cited(
+        &mut self,
+        code: Code,
+        severity: Severity,
+        message: String,
+        category: Category,
+        rule: &str,
+        citation: &str,
+    ) {
+        self.findings.push(Finding {
+            code,
+            severity,
+            message,
+            rule: Some(rule.to_owned()),
+            citation: Some(citation.to_owned()),
+            category: Some(category),
+            target: None,
         });
     }
 
@@ -211,11 +246,18 @@ impl<'a> Evaluation<'a> {
                 .emergency_as
                 .as_deref()
                 .and_then(|instrument| rules.for_instrument(instrument))
-                .filter(|stand_in| self.emergency && stand_in.jurisdiction.admits(country));
+                .filter(|stand_in| {
+                    self.emergency
+                        && (stand_in.jurisdiction.admits(country)
+                            || !given.emergency_abroad_mlat_for.is_empty())
+                });
             if let Some(stand_in) = stand_in {
-                // An informal emergency request from an authority that may make one is
-                // an emergency disclosure request (US-7), and is judged as one.
+                // An informal emergency request is an emergency disclosure request (US-7),
+                // and is judged as one; from abroad, without what needs an MLAT.
                 self.set_row(stand_in);
+                if !stand_in.jurisdiction.admits(country) {
+                    self.emergency_abroad_mlat_for = &given.emergency_abroad_mlat_for;
+                }
             } else {
                 self.set_row(given);
                 self.unusable = Some(Code::NoLegalProcess);
@@ -252,6 +294,21 @@ impl<'a> Evaluation<'a> {
         }
 
         let Some(row) = self.row else { return };
+        if let Some(from) = row.valid_from.filter(|from| self.received_at < *from) {
+            self.push(
+                Code::NotYetApplicable,
+                Severity::Block,
+                format!(
+                    "{} ({}) applies to demands received from {from}; this one was received at \
+                     {}, before the law applied.",
+                    row.title(),
+                    row.citation,
+                    self.received_at
+                ),
+                None,
+                None,
+            );
+        }
         if row.realtime {
             self.unusable = Some(Code::RealtimeOutOfScope);
             self.push(
@@ -267,7 +324,8 @@ impl<'a> Evaluation<'a> {
                 None,
             );
         }
-        if !row.jurisdiction.admits(country) {
+        // An emergency from abroad is judged under the stand-in on purpose (§6.3).
+        if !row.jurisdiction.admits(country) && self.emergency_abroad_mlat_for.is_empty() {
             self.push(
                 Code::JurisdictionMismatch,
                 Severity::Block,
@@ -294,27 +352,30 @@ impl<'a> Evaluation<'a> {
     // --------------------------------------------------------- step 2: validity
 
     fn validity(&mut self) {
+        // Judged when the demand was served: a warrant served within its execution
+        // window may be produced after it (Fed. R. Crim. P. 41(e)(2)).
         let instrument = &self.demand.instrument;
-        if instrument.issued_at > self.now {
+        let served = self.received_at;
+        if instrument.issued_at > served {
             self.push(
                 Code::InstrumentNotYetValid,
                 Severity::Block,
                 format!(
-                    "The instrument is dated {}, later than now ({}): it is not yet valid.",
-                    instrument.issued_at, self.now
+                    "The instrument is dated {}, later than it was served ({served}): it was \
+                     not yet valid.",
+                    instrument.issued_at
                 ),
                 None,
                 None,
             );
         }
-        if let Some(expires_at) = instrument.expires_at.filter(|at| *at <= self.now) {
+        if let Some(expires_at) = instrument.expires_at.filter(|at| *at <= served) {
             self.push(
                 Code::InstrumentExpired,
                 Severity::Block,
                 format!(
-                    "The instrument expired at {expires_at} (now is {}); ask the authority for \
-                     a new one.",
-                    self.now
+                    "The instrument expired at {expires_at}, before it was served ({served}); \
+                     ask the authority for a new one."
                 ),
                 None,
                 None,
@@ -322,7 +383,15 @@ impl<'a> Evaluation<'a> {
         }
         if let (Some(row), None) = (self.row, self.unusable) {
             let role = self.issuer_role(row);
-            if !row.issuers.admits(role) {
+            let unvalidated = self.emergency
+                && instrument.validated_by.is_none()
+                && row
+                    .unvalidated_emergency_issuers
+                    .as_ref()
+                    .is_some_and(|issuers| issuers.admits(role));
+            if unvalidated && !row.issuers.admits(role) {
+                self.awaiting_validation = true;
+            } else if !row.issuers.admits(role) {
                 let message = format!(
                     "{} ({}) must be issued by {}; this one {}.",
                     row.title(),
@@ -338,6 +407,23 @@ impl<'a> Evaluation<'a> {
                     None,
                 );
             }
+        }
+        if let Some(row) = self.row.filter(|r| r.agreement)
+            && instrument.agreement_attestation != Some(true)
+        {
+            self.push(
+                Code::AgreementAttestationMissing,
+                Severity::Block,
+                format!(
+                    "{} ({}) must state that it does not target a US person or a person in the \
+                     United States and concerns a serious crime \
+                     (`instrument.agreement_attestation`); this one does not.",
+                    row.title(),
+                    row.citation
+                ),
+                None,
+                None,
+            );
         }
         if self.emergency {
             let justified = self
@@ -483,13 +569,18 @@ impl<'a> Evaluation<'a> {
                 (Some(row), None) => self.category(row, category),
                 (_, unusable) => vec![unusable.unwrap_or(Code::UnknownInstrument)],
             };
+            let decision = if codes.is_empty() {
+                Outcome::Allow
+            } else {
+                Outcome::Refuse
+            };
+            let mut codes = codes;
+            if decision == Outcome::Allow && self.conflicts(category) {
+                codes.push(Code::ConflictingObligation);
+            }
             decisions.push(CategoryDecision {
                 category,
-                decision: if codes.is_empty() {
-                    Outcome::Allow
-                } else {
-                    Outcome::Refuse
-                },
+                decision,
                 codes,
             });
         }
@@ -510,23 +601,53 @@ impl<'a> Evaluation<'a> {
         decisions
     }
 
+    /// Whether disclosing `category` would break the provider's own law (§6.8): a gate
+    /// for counsel, made here.
+    fn conflicts(&mut self, category: Category) -> bool {
+        let Some(row) = self.row else { return false };
+        let Some(conflict) = row.conflict.as_ref() else {
+            return false;
+        };
+        if self.demand.action != Action::Disclose || !conflict.categories.contains(&category) {
+            return false;
+        }
+        let rule = row.id_for(category);
+        self.push_cited(
+            Code::ConflictingObligation,
+            Severity::Gate,
+            format!(
+                "Disclosing {} under {} would conflict with the provider's obligations under \
+                 the law of the country where it is headquartered ({}): counsel files a reasoned \
+                 objection within {} days of receipt, or clears this with a reason, before \
+                 anything is disclosed.",
+                category.phrase(),
+                row.name,
+                conflict.citation,
+                conflict.objection_days,
+            ),
+            category,
+            rule,
+            &conflict.citation,
+        );
+        true
+    }
+
     /// A red line (§5): refused whatever the instrument, under the provider's own rule.
     fn red_line(&mut self, category: Category) -> Vec<Code> {
         let red_lines = &self.rules.settings().red_lines;
-        self.findings.push(Finding {
-            code: Code::KeysOrAccessRefused,
-            severity: Severity::Refuse,
-            message: format!(
+        self.push_cited(
+            Code::KeysOrAccessRefused,
+            Severity::Refuse,
+            format!(
                 "No order can get {}: the provider never gives any government direct or \
                  unfettered access to customer data, its encryption keys, or the ability to \
                  break its encryption. It pulls the data a valid order names and hands it over.",
                 category.phrase()
             ),
-            rule: Some(red_lines.rule.clone()),
-            citation: Some(red_lines.citation.clone()),
-            category: Some(category),
-            target: None,
-        });
+            category,
+            &red_lines.rule,
+            &red_lines.citation,
+        );
         vec![Code::KeysOrAccessRefused]
     }
 
@@ -555,6 +676,59 @@ impl<'a> Evaluation<'a> {
                 );
             }
             return codes;
+        }
+
+        if preserve && row.preserve_pending_mlat {
+            // Kept, content included, while mutual legal assistance is sought.
+            return codes;
+        }
+
+        if self.emergency_abroad_mlat_for.contains(&category) {
+            codes.push(Code::ContentRequiresMlat);
+            self.push(
+                Code::ContentRequiresMlat,
+                Severity::Refuse,
+                format!(
+                    "A foreign authority's emergency request may obtain non-content under 18 \
+                     U.S.C. 2702(c)(6), but not {what}: 2702(b)(8) serves US governmental \
+                     entities only, so {what} goes through mutual legal assistance."
+                ),
+                Some(category),
+                None,
+            );
+            return codes;
+        }
+
+        if row.as_us_order {
+            let form = demand.instrument.us_order.unwrap_or_default();
+            let compels = self
+                .rules
+                .for_instrument(form.instrument())
+                .is_some_and(|us| us.compels.contains(&category));
+            if !compels {
+                let warrant = self
+                    .rules
+                    .ordinary_instrument_for(super::rules::Jurisdiction::Us, category)
+                    .map(|r| format!("{} (`instrument.us_order`: `{}`)", r.name, us_order_name(r)))
+                    .unwrap_or_else(|| "another US order".to_owned());
+                codes.push(Code::InstrumentInsufficient);
+                self.push(
+                    Code::InstrumentInsufficient,
+                    Severity::Refuse,
+                    format!(
+                        "{} ({}) compels what its US form compels (18 U.S.C. 2711(3)(A)(iii)); \
+                         obtained as {}, it cannot compel {what}, which needs {warrant}.",
+                        row.title(),
+                        row.citation,
+                        self.rules
+                            .for_instrument(form.instrument())
+                            .map_or("that order", |us| us.name.as_str()),
+                    ),
+                    Some(category),
+                    None,
+                );
+                return codes;
+            }
         }
 
         if row.assistance {
@@ -752,6 +926,27 @@ impl<'a> Evaluation<'a> {
             }
         }
 
+        if self.awaiting_validation {
+            self.push(
+                Code::ValidationRequired48h,
+                Severity::Gate,
+                format!(
+                    "The order was issued in an emergency by {} without prior validation \
+                     (Reg. (EU) 2023/1543 Art. 4(5)): validation by a judge, court or prosecutor \
+                     must follow within 48 hours of issue (by {}); nothing is disclosed until it \
+                     is recorded.",
+                    super::rules::role_name(demand.instrument.issuer.role),
+                    demand
+                        .instrument
+                        .issued_at
+                        .checked_add(Duration::hours(48))
+                        .map_or_else(|| "48 hours after issue".to_owned(), |t| t.to_string()),
+                ),
+                None,
+                None,
+            );
+        }
+
         if self.emergency {
             self.push(
                 Code::EmergencyVerificationRequired,
@@ -794,6 +989,37 @@ impl<'a> Evaluation<'a> {
                         "The non-disclosure order{basis} {how}: \
                          DOJ policy (19 Oct 2017) is to seek at most one year barring \
                          exceptional circumstances; consider a challenge."
+                    ),
+                    None,
+                    None,
+                );
+            }
+        }
+
+        if let (Some(row), None) = (self.row, self.unusable) {
+            if row.voluntary && demand.action == Action::Disclose {
+                self.push(
+                    Code::VoluntaryDisclosure,
+                    Severity::Info,
+                    format!(
+                        "{} ({}) permits disclosure but compels none: the provider decides \
+                         whether to disclose.",
+                        row.title(),
+                        row.citation
+                    ),
+                    None,
+                    None,
+                );
+            }
+            if row.preserve_pending_mlat && demand.action == Action::Preserve {
+                let days = row.preserve_days.unwrap_or_default();
+                self.push(
+                    Code::PreservePendingMlat,
+                    Severity::Info,
+                    format!(
+                        "Every category asked for, content included, is preserved for {days} \
+                         days pending a request for mutual legal assistance (Budapest Convention \
+                         Art. 29); disclosure needs that request."
                     ),
                     None,
                     None,
@@ -1023,6 +1249,14 @@ impl Evaluation<'_> {
             .filter(|r| namespace(&r.instrument) == wanted && !r.assistance)
             .find_map(|r| r.no_user_notice.as_deref())
     }
+}
+
+/// The `instrument.us_order` value naming a US row (`search_warrant` for
+/// `us.search_warrant`).
+fn us_order_name(row: &Rule) -> &str {
+    row.instrument
+        .strip_prefix("us.")
+        .unwrap_or(&row.instrument)
 }
 
 /// `eu` for `eu.epoc`; empty for an id without a dot (`mlat`).

@@ -31,8 +31,8 @@ pub use decision::{
 pub use directory::{Account, Directory, DirectoryError, DirectoryFile, Tenant};
 pub use evaluate::evaluate;
 pub use rules::{
-    Condition, DEFAULT_RULES_TOML, Issuers, Jurisdiction, RedLines, Rule, Rules, RulesError,
-    Settings,
+    Condition, Conflict, DEFAULT_RULES_TOML, Issuers, Jurisdiction, RedLines, Rule, Rules,
+    RulesError, Settings,
 };
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::country::CountryCode;
 use crate::demand::{Category, IssuerRole};
+use crate::time::Timestamp;
 
 /// The default rules (`rules/default.toml`).
 pub const DEFAULT_RULES_TOML: &str = include_str!("../../rules/default.toml");
@@ -106,6 +107,40 @@ pub struct Rule {
     /// is not complied with pending counsel's review.
     #[serde(default)]
     pub assistance: bool,
+    /// The law applies to demands received from this time on (`NOT_YET_APPLICABLE`
+    /// before it).
+    #[serde(default)]
+    pub valid_from: Option<Timestamp>,
+    /// The provider discloses under a permission, not compulsion, and so decides
+    /// (`VOLUNTARY_DISCLOSURE`).
+    #[serde(default)]
+    pub voluntary: bool,
+    /// Asked to preserve, it keeps every category (content included) for
+    /// `preserve_days` pending mutual legal assistance (`PRESERVE_PENDING_MLAT`).
+    #[serde(default)]
+    pub preserve_pending_mlat: bool,
+    /// A US order obtained for a foreign authority: it compels what its US form
+    /// (`instrument.us_order`, a 2703(d) order when absent) compels.
+    #[serde(default)]
+    pub as_us_order: bool,
+    /// An order under a CLOUD Act agreement: it must attest that it targets no US person
+    /// (`instrument.agreement_attestation`, else `AGREEMENT_ATTESTATION_MISSING`).
+    #[serde(default)]
+    pub agreement: bool,
+    /// In an emergency, these issuers may order without prior validation, which must
+    /// follow within 48 hours (`VALIDATION_REQUIRED_48H`); the conditions' own issuers
+    /// still apply to their categories.
+    #[serde(default)]
+    pub unvalidated_emergency_issuers: Option<Issuers>,
+    /// An emergency claimed by an authority outside `emergency_as`'s jurisdiction is
+    /// still judged under it, with these categories refused for mutual legal assistance
+    /// (`CONTENT_REQUIRES_MLAT`).
+    #[serde(default)]
+    pub emergency_abroad_mlat_for: Vec<Category>,
+    /// Allowing these categories conflicts with the provider's obligations under
+    /// another country's law (`CONFLICTING_OBLIGATION`).
+    #[serde(default)]
+    pub conflict: Option<Conflict>,
     /// Not legal process at all.
     #[serde(default)]
     pub no_legal_process: bool,
@@ -125,6 +160,18 @@ pub struct Rule {
     /// Stricter terms for some categories (EU-2 within an `eu.epoc`).
     #[serde(default)]
     pub conditions: Vec<Condition>,
+}
+
+/// A conflict of laws that allowing some categories runs into: counsel objects or
+/// clears it.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Conflict {
+    pub categories: Vec<Category>,
+    /// The law the provider would break, and the procedure for objecting.
+    pub citation: String,
+    /// The time counsel has to object, from receipt.
+    pub objection_days: u32,
 }
 
 /// Stricter terms for some of a row's categories.
@@ -585,6 +632,31 @@ fn check_row(row: &Rule) -> Result<(), (&'static str, String)> {
             "compels",
             "an instrument that is not legal process compels nothing".to_owned(),
         ));
+    }
+    if !row.emergency_abroad_mlat_for.is_empty() && row.emergency_as.is_none() {
+        return Err((
+            "emergency_abroad_mlat_for",
+            "only a row that stands in for an emergency instrument (`emergency_as`) can".to_owned(),
+        ));
+    }
+    if row.preserve_pending_mlat && row.preserve_days.is_none() {
+        return Err((
+            "preserve_days",
+            "preserving pending mutual legal assistance needs a preservation period".to_owned(),
+        ));
+    }
+    if let Some(conflict) = &row.conflict {
+        blank("conflict", &conflict.citation)?;
+        if let Some(category) = conflict
+            .categories
+            .iter()
+            .find(|c| !row.compels.contains(c))
+        {
+            return Err((
+                "conflict",
+                format!("names {category}, which the row does not compel"),
+            ));
+        }
     }
     if row.emergency_as.is_some() && !row.no_legal_process {
         return Err((

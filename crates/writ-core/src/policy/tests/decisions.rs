@@ -185,7 +185,7 @@ fn a_european_emergency_order_for_a_person_abroad() {
                     "target": null
                 }
             ],
-            "deadline": "2026-03-02T17:00:00Z",
+            "deadline": "2026-09-02T17:00:00Z",
             "preserve_until": null,
             "notification": {
                 "recipient": "none",

@@ -87,10 +87,19 @@ fn cases() -> Vec<Case> {
     vec![
         case("unknown type", edited(|d| d["instrument"]["type"] = json!("us.warrant")), UnknownInstrument, Block, "").without_rule(),
         case("informal, no emergency", edited(|d| d["instrument"]["type"] = json!("informal")), NoLegalProcess, Block, "X-3"),
-        case("informal emergency from abroad", edited(|d| {
-            *d = valid_for("informal");
-            d["authority"]["country"] = json!("DE");
-        }), NoLegalProcess, Block, "X-3"),
+        case("EPOC received before 18 August 2026", edited(|d| {
+            *d = valid_for("eu.epoc");
+            d["received_at"] = json!("2026-08-17T23:59:59Z");
+            d["instrument"]["issued_at"] = json!("2026-08-17T12:00:00Z");
+        }), NotYetApplicable, Block, "EU-2"),
+        case("COPO without the agreement's attestation", edited(|d| {
+            *d = valid_for("uk.copo");
+            d["instrument"].as_object_mut().unwrap().remove("agreement_attestation");
+        }), AgreementAttestationMissing, Block, "UK-1"),
+        case("IPO attesting false", edited(|d| {
+            *d = valid_for("au.ipo");
+            d["instrument"]["agreement_attestation"] = json!(false);
+        }), AgreementAttestationMissing, Block, "AU-1"),
         case("pen register", edited(|d| d["instrument"]["type"] = json!("us.pen_register")), RealtimeOutOfScope, Block, "US-12"),
         case("wiretap", edited(|d| d["instrument"]["type"] = json!("us.wiretap")), RealtimeOutOfScope, Block, "US-13"),
         case("US warrant from Germany", edited(|d| d["authority"]["country"] = json!("DE")), JurisdictionMismatch, Block, "US-3"),
@@ -103,8 +112,8 @@ fn cases() -> Vec<Case> {
             d["authority"]["country"] = json!("US");
         }), JurisdictionMismatch, Block, "X-2"),
         case("issued tomorrow", edited(|d| d["instrument"]["issued_at"] = json!("2026-03-03T00:00:00Z")), InstrumentNotYetValid, Block, "US-3"),
-        case("expired", edited(|d| d["instrument"]["expires_at"] = json!("2026-03-02T09:59:59Z")), InstrumentExpired, Block, "US-3"),
-        case("expires now", edited(|d| d["instrument"]["expires_at"] = json!(NOW)), InstrumentExpired, Block, "US-3"),
+        case("expired before it was served", edited(|d| d["instrument"]["expires_at"] = json!("2026-03-02T08:59:59Z")), InstrumentExpired, Block, "US-3"),
+        case("expires as it is served", edited(|d| d["instrument"]["expires_at"] = json!("2026-03-02T09:00:00Z")), InstrumentExpired, Block, "US-3"),
         case("warrant by police", edited(|d| d["instrument"]["issuer"]["role"] = json!("police")), IssuerNotCompetent, Block, "US-3"),
         case("NSL not from the FBI", edited(|d| {
             *d = valid_for("us.nsl");
@@ -170,6 +179,22 @@ fn cases() -> Vec<Case> {
             *d = valid_for("eu.epoc");
             emergency(d);
         }), EmergencyVerificationRequired, Gate, "EU-2"),
+        case("EPOC for content", valid_for("eu.epoc"), ConflictingObligation, Gate, "EU-2").about_category(Content),
+        case("EPOC emergency by the police, unvalidated", edited(|d| {
+            *d = valid_for("eu.epoc");
+            d["categories"] = json!(["subscriber", "ip_identification"]);
+            d["instrument"]["issuer"]["role"] = json!("police");
+            emergency(d);
+        }), ValidationRequired48h, Gate, "EU-1"),
+        case("US emergency", valid_for("us.emergency"), VoluntaryDisclosure, Info, "US-7"),
+        case("foreign process", edited(|d| {
+            *d = valid_for("foreign.legal_process");
+            d["categories"] = json!(["subscriber"]);
+        }), VoluntaryDisclosure, Info, "X-2"),
+        case("foreign preservation", edited(|d| {
+            *d = valid_for("foreign.legal_process");
+            d["action"] = json!("preserve");
+        }), PreservePendingMlat, Info, "X-2"),
         case("indefinite gag", edited(|d| d["instrument"]["nondisclosure"] = json!({"indefinite": true, "basis": "18 U.S.C. 2705(b)"})), NdoOverlong, Warn, "US-3"),
         case("gag of 366 days", edited(|d| d["instrument"]["nondisclosure"] = json!({"until": "2027-03-02T16:00:00Z"})), NdoOverlong, Warn, "US-3"),
         case("NSL", edited(|d| {
@@ -247,17 +272,19 @@ fn every_code_is_made_when_the_spec_says() {
 fn a_valid_demand_makes_no_finding() {
     let decision = decide(&example());
     assert_eq!(decision.findings, []);
-    // On the edges: issued exactly now, a gag of exactly 365 days, a 3-year offence,
-    // exactly 100 targets.
+    // On the edges: issued exactly when served, a gag of exactly 365 days, a 3-year
+    // offence, exactly 100 targets.
     let decision = decide(&edited(|d| {
-        d["instrument"]["issued_at"] = json!(NOW);
-        d["instrument"]["nondisclosure"] = json!({"until": "2027-03-02T10:00:00Z"});
+        d["instrument"]["issued_at"] = json!("2026-03-02T09:00:00Z");
+        d["instrument"]["nondisclosure"] = json!({"until": "2027-03-02T09:00:00Z"});
         d["targets"] = many_targets(100);
     }));
     assert_eq!(decision.findings, [], "{decision:#?}");
     assert_eq!(decision.verdict, Verdict::Accept);
+    // Traffic (content would meet the conflict of laws).
     let decision = decide(&edited(|d| {
         *d = valid_for("eu.epoc");
+        d["categories"] = json!(["subscriber", "traffic"]);
         d["instrument"]["offence"]["max_penalty_years"] = json!(3);
     }));
     assert_eq!(decision.findings, [], "{decision:#?}");
@@ -436,14 +463,31 @@ fn bulk_counts_specific_targets_and_the_limit_is_configurable() {
 }
 
 #[test]
-fn validity_is_judged_at_now_not_at_receipt() {
-    // Received while valid, evaluated after expiry.
+fn validity_is_judged_when_the_demand_was_served() {
+    // Served while valid, decided after expiry (Fed. R. Crim. P. 41(e)(2)): valid.
     let decision = decide_at(&example(), "2026-03-15T00:00:00Z");
-    assert!(decision.has(Code::InstrumentExpired));
-    let decision = decide_at(&example(), "2026-03-14T23:59:59Z");
-    assert!(!decision.has(Code::InstrumentExpired));
-    let decision = decide_at(&example(), "2026-03-01T15:59:59Z");
-    assert!(decision.has(Code::InstrumentNotYetValid));
+    assert!(!decision.has(Code::InstrumentExpired), "{decision:#?}");
+    assert_eq!(decision.verdict, Verdict::Accept);
+    let served = |at: &str| edited(|d| d["received_at"] = json!(at));
+    // Served at or after expiry: expired, whenever it is decided.
+    assert!(
+        decide_at(&served("2026-03-15T00:00:00Z"), "2026-03-15T00:00:00Z")
+            .has(Code::InstrumentExpired)
+    );
+    assert!(
+        decide_at(&served("2026-03-15T00:00:00Z"), "2026-03-01T00:00:00Z")
+            .has(Code::InstrumentExpired)
+    );
+    assert!(!decide(&served("2026-03-14T23:59:59Z")).has(Code::InstrumentExpired));
+    // Served before it was issued: not yet valid.
+    assert!(decide(&served("2026-03-01T15:59:59Z")).has(Code::InstrumentNotYetValid));
+    assert!(!decide(&served("2026-03-01T16:00:00Z")).has(Code::InstrumentNotYetValid));
+    // Without `received_at`, "now" stands in for it.
+    let unstamped = edited(|d| {
+        d.as_object_mut().unwrap().remove("received_at");
+    });
+    assert!(decide_at(&unstamped, "2026-03-15T00:00:00Z").has(Code::InstrumentExpired));
+    assert!(!decide_at(&unstamped, "2026-03-14T00:00:00Z").has(Code::InstrumentExpired));
 }
 
 #[test]

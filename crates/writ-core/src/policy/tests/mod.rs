@@ -11,6 +11,7 @@ mod directory;
 mod findings;
 mod instruments;
 mod outcomes;
+mod policy_v2;
 mod properties;
 mod red_lines;
 mod rules;
@@ -77,6 +78,18 @@ pub(super) fn category(decision: &Decision, category: crate::Category) -> &Categ
         .unwrap_or_else(|| panic!("{category} not in {decision:#?}"))
 }
 
+/// When an EU order is received, so that e-Evidence applies (from 18 August 2026).
+pub(super) const EU_RECEIVED: &str = "2026-09-02T09:00:00Z";
+
+/// The example's dates moved past the day the e-Evidence Regulation applies from:
+/// received [`EU_RECEIVED`], issued the day before, valid for two weeks.
+pub(super) fn in_force_for_e_evidence(d: &mut Value) {
+    d["received_at"] = json!(EU_RECEIVED);
+    d["instrument"]["issued_at"] = json!("2026-09-01T16:00:00Z");
+    d["instrument"]["expires_at"] = json!("2026-09-15T00:00:00Z");
+    d["instrument"]["nondisclosure"]["until"] = json!("2027-03-01T00:00:00Z");
+}
+
 /// The example, turned into a demand that `instrument` grants in full: the
 /// authority, issuer and action it needs, and all four categories asked.
 pub(super) fn valid_for(instrument: &str) -> Value {
@@ -93,6 +106,7 @@ pub(super) fn valid_for(instrument: &str) -> Value {
             "eu.epoc" => ("DE", "Amtsgericht Berlin-Tiergarten", "judge"),
             "eu.epoc_pr" => ("DE", "Staatsanwaltschaft Berlin", "prosecutor"),
             "uk.copo" => ("GB", "Crown Court at Southwark", "judge"),
+            "au.ipo" => ("AU", "Federal Circuit Court of Australia", "judge"),
             "foreign.legal_process" => ("BR", "Polícia Federal", "police"),
             "mlat" => ("FR", "Tribunal judiciaire de Paris", "court"),
             "uk.technical_capability_notice" => ("GB", "Home Office", "other"),
@@ -104,6 +118,15 @@ pub(super) fn valid_for(instrument: &str) -> Value {
         d["authority"]["country"] = json!(country);
         d["authority"]["name"] = json!(authority);
         d["instrument"]["issuer"]["role"] = json!(role);
+        if instrument.starts_with("eu.") {
+            in_force_for_e_evidence(d);
+        }
+        if instrument == "mlat" {
+            d["instrument"]["us_order"] = json!("search_warrant");
+        }
+        if matches!(instrument, "uk.copo" | "au.ipo") {
+            d["instrument"]["agreement_attestation"] = json!(true);
+        }
         if matches!(instrument, "us.preservation_2703f" | "eu.epoc_pr") {
             d["action"] = json!("preserve");
         }

@@ -169,13 +169,13 @@ fn deadlines_run_from_receipt() {
         (valid_for("eu.epoc_pr"), None),
         // 24 hours, 10 days, 8 hours in an emergency, 7 days.
         (valid_for("us.emergency"), Some("2026-03-03T09:00:00Z")),
-        (valid_for("eu.epoc"), Some("2026-03-12T09:00:00Z")),
+        (valid_for("eu.epoc"), Some("2026-09-12T09:00:00Z")),
         (
             edited(|d| {
                 *d = valid_for("eu.epoc");
                 d["emergency"] = json!({"justification": "Imminent terrorist attack."});
             }),
-            Some("2026-03-02T17:00:00Z"),
+            Some("2026-09-02T17:00:00Z"),
         ),
         (valid_for("uk.copo"), Some("2026-03-09T09:00:00Z")),
         // The emergency deadline is the table's: a warrant claiming one has none.
@@ -189,7 +189,7 @@ fn deadlines_run_from_receipt() {
                 *d = valid_for("eu.epoc");
                 d["authority"]["country"] = json!("DK");
             }),
-            Some("2026-03-12T09:00:00Z"),
+            Some("2026-09-12T09:00:00Z"),
         ),
         (edited(|d| d["instrument"]["type"] = json!("bogus")), None),
     ] {
@@ -228,7 +228,7 @@ fn preservation_periods() {
         ),
         (
             valid_for("eu.epoc_pr"),
-            Some("2026-05-01T09:00:00Z"),
+            Some("2026-11-01T09:00:00Z"),
             Verdict::Accept,
         ),
         // Disclosure: no preservation.

@@ -21,7 +21,7 @@ fn the_embedded_rules_parse_and_name_every_rule_id() {
         ids,
         [
             "US-1", "US-2", "US-3", "US-4", "US-7", "US-8", "US-9", "US-10", "US-12", "US-13",
-            "EU-1", "EU-3", "UK-1", "X-2", "X-1", "X-3", "P-2", "P-3", "P-4"
+            "EU-1", "EU-3", "UK-1", "AU-1", "X-2", "X-1", "X-3", "P-2", "P-3", "P-4"
         ]
     );
     assert_eq!(rules.by_id("EU-2").unwrap().instrument, "eu.epoc");
@@ -117,11 +117,11 @@ fn semantic_errors_name_the_row_and_the_field() {
         ("rule = \"EU-2\"", "rule = \"US-3\"", "rule[10] (EU-1)", "id"),
         ("citation = \"18 U.S.C. 2709\"", "citation = \"  \"", "rule[5] (US-8)", "citation"),
         ("compels = [\"subscriber\"]\n", "compels = [\"subscriber\", \"subscriber\"]\n", "rule[5] (US-8)", "compels"),
-        ("preserve_days = 90\n", "", "rule[3] (US-4)", "preserve_days"),
+        ("preserve_days = 90\npreserve_extension_days = 90\n", "", "rule[3] (US-4)", "preserve_days"),
         ("deadline_hours = 24\n", "deadline_hours = 0\n", "rule[4] (US-7)", "deadline_hours"),
-        ("mlat_for = [\"content\"]", "mlat_for = [\"traffic\"]", "rule[13] (X-2)", "mlat_for"),
-        ("emergency_as = \"us.emergency\"", "emergency_as = \"us.wiretap\"", "rule[15] (X-3)", "emergency_as"),
-        ("emergency_as = \"us.emergency\"", "emergency_as = \"us.nothing\"", "rule[15] (X-3)", "emergency_as"),
+        ("\nmlat_for = [\"content\"]", "\nmlat_for = [\"traffic\"]", "rule[14] (X-2)", "mlat_for"),
+        ("emergency_as = \"us.emergency\"", "emergency_as = \"us.wiretap\"", "rule[16] (X-3)", "emergency_as"),
+        ("emergency_as = \"us.emergency\"", "emergency_as = \"us.nothing\"", "rule[16] (X-3)", "emergency_as"),
         ("issuers = [\"judge\", \"court\", \"investigating_judge\"]", "issuers = [\"judge\", \"police\"]", "rule[10] (EU-1)", "conditions"),
         ("max_targets = 100", "max_targets = 0", "policy", "max_targets"),
     ] {
