@@ -83,8 +83,8 @@ pub fn evaluate(
 struct Evaluation<'a> {
     demand: &'a Demand,
     rules: &'a Rules,
-    now: Timestamp,
-    /// `received_at`, or `now` when the demand does not say.
+    /// `received_at`, or `now` when the demand does not say: the only time a decision
+    /// depends on.
     received_at: Timestamp,
     /// The row applied (for `informal` with an emergency from the US: `us.emergency`).
     row: Option<&'a Rule>,
@@ -107,7 +107,6 @@ impl<'a> Evaluation<'a> {
         Self {
             demand,
             rules,
-            now,
             received_at: demand.received_at.unwrap_or(now),
             row: None,
             unusable: None,
