@@ -39,6 +39,10 @@ pub enum Refusal {
     ForCounsel,
     #[error("only an assistance order routed to counsel takes counsel's decision")]
     NotForCounsel,
+    #[error("the policy engine set no {0} gate on this case")]
+    NoSuchGate(Code),
+    #[error("the emergency call-back is cleared by recording a confirmed call, not by a reason")]
+    ClearedByCallback,
     #[error("{requirement}")]
     GateOpen { code: Code, requirement: String },
 }
@@ -50,13 +54,14 @@ impl Refusal {
     }
 }
 
-/// May `approver` approve, given the recommendation, the engine's decision and the
-/// call-backs recorded so far?
+/// May `approver` approve, given the recommendation, the engine's decision, the
+/// call-backs recorded so far and the gates people cleared?
 pub fn check_approval(
     approver: UserId,
     recommendation: Option<&RecordedRecommendation>,
     decision: &Decision,
     callbacks: &[CallbackOutcome],
+    cleared: &[Code],
 ) -> Result<(), Refusal> {
     if decision.route == Route::Counsel {
         return Err(Refusal::ForCounsel);
@@ -71,18 +76,45 @@ pub fn check_approval(
     if recommendation.recommendation == RecommendationKind::Reject {
         return Err(Refusal::RecommendedRejection);
     }
+    check_gates(decision, callbacks, cleared, "approve")
+}
+
+/// Every gate of the decision is cleared: the emergency call-back by a confirmed call,
+/// the others by a person's recorded clearance. Nothing is approved, and nothing is
+/// released, while one is open.
+pub fn check_gates(
+    decision: &Decision,
+    callbacks: &[CallbackOutcome],
+    cleared: &[Code],
+    step: &str,
+) -> Result<(), Refusal> {
     for code in pending_gates(decision) {
-        let cleared = code == Code::EmergencyVerificationRequired
-            && callbacks.contains(&CallbackOutcome::Confirmed);
-        if !cleared {
+        let done = if code == Code::EmergencyVerificationRequired {
+            callbacks.contains(&CallbackOutcome::Confirmed)
+        } else {
+            cleared.contains(&code)
+        };
+        if !done {
             return Err(Refusal::GateOpen {
                 code,
                 requirement: format!(
-                    "cannot approve until {}",
+                    "cannot {step} until {}",
                     crate::review::gate_requirement(code)
                 ),
             });
         }
+    }
+    Ok(())
+}
+
+/// May a person clear `code` on this decision? Only a gate the decision has, and not
+/// the call-back, which only a confirmed call clears.
+pub fn check_gate_clearance(decision: &Decision, code: Code) -> Result<(), Refusal> {
+    if !pending_gates(decision).contains(&code) {
+        return Err(Refusal::NoSuchGate(code));
+    }
+    if code == Code::EmergencyVerificationRequired {
+        return Err(Refusal::ClearedByCallback);
     }
     Ok(())
 }
@@ -175,7 +207,7 @@ mod tests {
         };
         let tcn = tcn();
         assert_eq!(
-            check_approval(UserId::random(), Some(&recommendation), &tcn, &[]),
+            check_approval(UserId::random(), Some(&recommendation), &tcn, &[], &[]),
             Err(Refusal::ForCounsel)
         );
         assert_eq!(check_counsel(&tcn), Ok(()));
@@ -183,5 +215,74 @@ mod tests {
         let warrant =
             decision(|d| d["categories"] = serde_json::json!(["subscriber", "encryption_keys"]));
         assert_eq!(check_counsel(&warrant), Err(Refusal::NotForCounsel));
+    }
+
+    mod gates {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        /// Demands whose decisions carry every kind of gate, alone and together.
+        fn gated() -> impl Strategy<Value = Decision> {
+            (any::<bool>(), any::<bool>(), any::<bool>()).prop_map(|(eu, emergency, police)| {
+                decision(|d| {
+                    if eu {
+                        d["received_at"] = serde_json::json!("2026-09-02T09:00:00Z");
+                        d["authority"]["country"] = serde_json::json!("DE");
+                        d["instrument"]["type"] = serde_json::json!("eu.epoc");
+                        d["instrument"]["issued_at"] = serde_json::json!("2026-09-01T16:00:00Z");
+                        d["instrument"]["expires_at"] = serde_json::json!("2026-09-15T00:00:00Z");
+                        if police {
+                            d["instrument"]["issuer"]["role"] = serde_json::json!("police");
+                        }
+                    }
+                    if emergency {
+                        d["emergency"] = serde_json::json!({"justification": "A life is at risk."});
+                    }
+                })
+            })
+        }
+
+        fn gate_codes() -> impl Strategy<Value = Vec<Code>> {
+            proptest::sample::subsequence(
+                vec![
+                    Code::ConflictingObligation,
+                    Code::ValidationRequired48h,
+                    Code::EmergencyVerificationRequired,
+                ],
+                0..=3,
+            )
+        }
+
+        fn callbacks() -> impl Strategy<Value = Vec<CallbackOutcome>> {
+            proptest::collection::vec(
+                proptest::sample::select(vec![
+                    CallbackOutcome::Confirmed,
+                    CallbackOutcome::NotConfirmed,
+                    CallbackOutcome::NoAnswer,
+                ]),
+                0..3,
+            )
+        }
+
+        proptest! {
+            /// No gate ever lets anything be approved or released before it is cleared:
+            /// the call-back by a confirmed call, the others by a recorded clearance.
+            #[test]
+            fn no_gate_lets_data_out_before_it_is_cleared(
+                decision in gated(),
+                cleared in gate_codes(),
+                calls in callbacks(),
+            ) {
+                let passed = check_gates(&decision, &calls, &cleared, "release").is_ok();
+                let all_cleared = pending_gates(&decision).iter().all(|code| match code {
+                    Code::EmergencyVerificationRequired => calls.contains(&CallbackOutcome::Confirmed),
+                    other => cleared.contains(other),
+                });
+                prop_assert_eq!(passed, all_cleared);
+                // A reason never clears the call-back.
+                prop_assert!(check_gate_clearance(&decision, Code::EmergencyVerificationRequired).is_err());
+            }
+        }
     }
 }

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use writ_core::case::CallbackOutcome;
+use writ_core::policy::Code;
 use writ_core::review::Recommendation;
 use writ_core::workflow::CounselAction;
 use writ_core::{CaseId, CaseState, Timestamp};
@@ -431,6 +432,7 @@ pub(crate) async fn view_case(
         "demand": demand,
         "messages": messages_json(&view.messages),
         "callbacks": view.callbacks,
+        "gate_clearances": view.gate_clearances,
         "notices": view.notices,
         "preservations": view.preservations.iter().map(crate::register::hold_json).collect::<Vec<_>>(),
     })))
@@ -756,6 +758,59 @@ pub(crate) async fn counsel(
     let case = approver
         .desk(&state)
         .counsel(case_id(&id)?, decision, &reason, deadline)
+        .await?;
+    Ok(Json(state_json(&case)))
+}
+
+/// Clear a gate
+///
+/// `POST /api/v1/cases/{id}/gates/{code}/clear`: `{"reason"}`. Records that a gate a
+/// person clears is cleared: `CONFLICTING_OBLIGATION` (counsel filed the Art. 17
+/// reasoned objection, or decided the conflict does not bar disclosure) or
+/// `VALIDATION_REQUIRED_48H` (the EU emergency order was validated). Nothing is approved
+/// or released while a gate is open. Audited as `case.gate_cleared`. For approvers.
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/gates/{code}/clear",
+    tag = "staff",
+    params(
+        ("id" = String, Path, format = "uuid", description = "The case's id (the `id` the demand's receipt gave)."),
+        ("code" = schema::Code, Path, description = "The gate's finding code."),
+    ),
+    request_body(content = Reason, example = json!({"reason": "Reasoned objection filed with the enforcing authority on 2 Sep 2026."})),
+    responses(
+        (status = 200, description = "Cleared.", body = schema::CaseStateChange,
+            example = json!({"id": "0b7e3c52-9a41-4d8e-b1f0-5c2d7a9e4f13", "state": "in_review"})),
+        (status = 400, description = "Not a finding code, no reason, a blank one, or a body that is not `{\"reason\"}`.", body = schema::Error,
+            example = json!({"error": "reason: must not be empty", "field": "reason"})),
+        (status = 401, description = "No credentials, or ones writ does not know: no or an unknown API token, no or an ended session.", body = schema::Error,
+            example = json!({"error": "this API token is not valid"})),
+        (status = 403, description = "Not an approver; or a session without its CSRF token.", body = schema::Error,
+            example = json!({"error": "this needs the approver role"})),
+        (status = 404, description = "No such case; a malformed id is not found either.", body = schema::Error,
+            example = json!({"error": "not found"})),
+        (status = 409, description = "The case has no such gate, it is the call-back (cleared by a confirmed call), it is already cleared, or the case is past review.", body = schema::Error,
+            example = json!({"error": "the policy engine set no CONFLICTING_OBLIGATION gate on this case"})),
+        (status = 500, description = "writ failed; the cause is logged under `operation_id`.", body = schema::InternalError,
+            example = json!({"error": "internal error; quote the operation id when reporting it", "operation_id": "6f1c2e0a-3b5d-4e7f-9a1b-2c3d4e5f6a7b"})),
+    ),
+    security(("api_token" = []), ("session" = [], "csrf" = [])),
+)]
+pub(crate) async fn clear_gate(
+    State(state): State<AppState>,
+    approver: Approver,
+    Path((id, code)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<impl IntoResponse, ApiError> {
+    let code: Code =
+        serde_json::from_value(Value::String(code.clone())).map_err(|_| ApiError::BadRequest {
+            field: Some("code".into()),
+            message: format!("code: {code:?} is not a finding code"),
+        })?;
+    let reason = Reason::from_body(&body)?;
+    let case = approver
+        .desk(&state)
+        .clear_gate(case_id(&id)?, code, &reason)
         .await?;
     Ok(Json(state_json(&case)))
 }

@@ -71,6 +71,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/cases/{id}/reject", post(api::reject))
         .route("/api/v1/cases/{id}/counsel", post(api::counsel))
         .route(
+            "/api/v1/cases/{id}/gates/{code}/clear",
+            post(api::clear_gate),
+        )
+        .route(
             "/api/v1/cases/{id}/productions",
             get(delivery::case_productions),
         )

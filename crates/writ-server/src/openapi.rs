@@ -89,6 +89,7 @@ fn sorted(value: Value) -> Value {
         api::approve,
         api::reject,
         api::counsel,
+        api::clear_gate,
         delivery::case_productions,
         delivery::release,
         delivery::download,
@@ -820,6 +821,8 @@ pub(crate) mod schema {
         pub messages: Vec<Message>,
         /// The emergency call-backs made, oldest first.
         pub callbacks: Vec<Callback>,
+        /// The gates people cleared, with their reasons, in the order they were cleared.
+        pub gate_clearances: Vec<GateClearance>,
         /// The notices owed about the case.
         pub notices: Vec<Notice>,
         /// Preservation holds in force from earlier cases on this case's targets (a
@@ -862,6 +865,17 @@ pub(crate) mod schema {
         pub by_name: String,
         #[schema(format = DateTime)]
         pub at: String,
+    }
+
+    /// A gate a person cleared.
+    #[derive(ToSchema)]
+    pub struct GateClearance {
+        pub code: Code,
+        pub reason: String,
+        /// Who cleared it (`user:<id>`).
+        pub cleared_by: String,
+        #[schema(format = DateTime)]
+        pub cleared_at: String,
     }
 
     /// How an emergency call-back to the authority went.
@@ -1069,9 +1083,11 @@ pub(crate) mod schema {
         NoLegalProcess,
         RealtimeOutOfScope,
         JurisdictionMismatch,
+        NotYetApplicable,
         InstrumentNotYetValid,
         InstrumentExpired,
         IssuerNotCompetent,
+        AgreementAttestationMissing,
         EmergencyNoFactualBasis,
         NotSpecific,
         IpWithoutTimestamp,
@@ -1084,9 +1100,14 @@ pub(crate) mod schema {
         OffenceThresholdNotMet,
         PeriodRequired,
         EnforcingAuthorityNotification,
+        ConflictingObligation,
         EmergencyVerificationRequired,
+        #[serde(rename = "VALIDATION_REQUIRED_48H")]
+        ValidationRequired48h,
         NdoOverlong,
         NationalSecurity,
+        VoluntaryDisclosure,
+        PreservePendingMlat,
         EnterpriseRedirect,
     }
 

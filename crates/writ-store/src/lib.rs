@@ -28,8 +28,8 @@ use writ_core::{
 pub use location::DatabaseLocation;
 use queries::{Queries, resolve};
 pub use records::{
-    Agency, Callback, CaseRecord, CaseUpdate, DocumentInfo, Job, JobId, Message, NewCase,
-    NewDocument, NewJob, NewUser, Notice, StoredCheckpoint, StoredEvent, Transition, User,
+    Agency, Callback, CaseRecord, CaseUpdate, DocumentInfo, GateClearance, Job, JobId, Message,
+    NewCase, NewDocument, NewJob, NewUser, Notice, StoredCheckpoint, StoredEvent, Transition, User,
 };
 pub use verify::Verification;
 use writ_ledger::{Hash, Known, SignedCheckpoint};
@@ -322,6 +322,9 @@ impl Store {
             if let Some(callback) = &update.callback {
                 tx.insert_callback(case.id, callback).await?;
             }
+            if let Some(clearance) = &update.gate_clearance {
+                tx.insert_gate_clearance(case.id, clearance).await?;
+            }
             for notice in &update.notices {
                 tx.insert_notice(case.id, notice).await?;
             }
@@ -369,6 +372,11 @@ impl Store {
 
     pub async fn callbacks(&self, case: CaseId) -> Result<Vec<Callback>, StoreError> {
         with_connection!(self, |conn| { conn.callbacks(case).await })
+    }
+
+    /// The gates people cleared on a case, in the order they were cleared.
+    pub async fn gate_clearances(&self, case: CaseId) -> Result<Vec<GateClearance>, StoreError> {
+        with_connection!(self, |conn| { conn.gate_clearances(case).await })
     }
 
     pub async fn notices(&self, case: CaseId) -> Result<Vec<Notice>, StoreError> {

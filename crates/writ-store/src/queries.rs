@@ -17,8 +17,8 @@ use crate::db_time::DbTime;
 use writ_ledger::{Hash, Known, LedgerError, Needs, SignedCheckpoint};
 
 use crate::records::{
-    Agency, Callback, CaseRecord, CaseUpdate, DocumentInfo, Job, JobId, Message, NewCase,
-    NewDocument, NewJob, NewUser, Notice, StoredCheckpoint, StoredEvent, User,
+    Agency, Callback, CaseRecord, CaseUpdate, DocumentInfo, GateClearance, Job, JobId, Message,
+    NewCase, NewDocument, NewJob, NewUser, Notice, StoredCheckpoint, StoredEvent, User,
 };
 
 pub(crate) trait Queries {
@@ -96,6 +96,12 @@ pub(crate) trait Queries {
         callback: &Callback,
     ) -> Result<(), StoreError>;
     async fn insert_notice(&mut self, case: CaseId, notice: &Notice) -> Result<(), StoreError>;
+    async fn insert_gate_clearance(
+        &mut self,
+        case: CaseId,
+        clearance: &GateClearance,
+    ) -> Result<(), StoreError>;
+    async fn gate_clearances(&mut self, case: CaseId) -> Result<Vec<GateClearance>, StoreError>;
     async fn messages(&mut self, case: CaseId) -> Result<Vec<Message>, StoreError>;
     async fn callbacks(&mut self, case: CaseId) -> Result<Vec<Callback>, StoreError>;
     async fn notices(&mut self, case: CaseId) -> Result<Vec<Notice>, StoreError>;
@@ -652,6 +658,47 @@ macro_rules! queries_for {
                 .execute(&mut *self)
                 .await?;
                 Ok(())
+            }
+
+            async fn insert_gate_clearance(&mut self, case: CaseId, clearance: &GateClearance) -> Result<(), StoreError> {
+                let done = sqlx::query(
+                    "INSERT INTO gate_clearances (case_id, code, reason, cleared_by, cleared_at) \
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (case_id, code) DO NOTHING",
+                )
+                .bind(case.to_string())
+                .bind(clearance.code.as_str())
+                .bind(&clearance.reason)
+                .bind(clearance.cleared_by.to_string())
+                .bind(DbTime(clearance.cleared_at))
+                .execute(&mut *self)
+                .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::Conflict(case));
+                }
+                Ok(())
+            }
+
+            async fn gate_clearances(&mut self, case: CaseId) -> Result<Vec<GateClearance>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT code, reason, cleared_by, cleared_at FROM gate_clearances \
+                     WHERE case_id = $1 ORDER BY cleared_at, code",
+                )
+                .bind(case.to_string())
+                .fetch_all(&mut *self)
+                .await?;
+                rows.into_iter()
+                    .map(|row| {
+                        let code: String = row.try_get("code")?;
+                        let by: String = row.try_get("cleared_by")?;
+                        Ok(GateClearance {
+                            code: serde_json::from_value(serde_json::Value::String(code.clone()))
+                                .map_err(|_| corrupt("gate_clearances.code", &code))?,
+                            reason: row.try_get("reason")?,
+                            cleared_by: actor_column(&by, "gate_clearances.cleared_by")?,
+                            cleared_at: row.try_get::<DbTime, _>("cleared_at")?.0,
+                        })
+                    })
+                    .collect()
             }
 
             async fn messages(&mut self, case: CaseId) -> Result<Vec<Message>, StoreError> {

@@ -2,6 +2,7 @@
 
 use writ_core::case::CallbackOutcome;
 use writ_core::identifier::PhoneNumber;
+use writ_core::policy::Code;
 use writ_core::{
     Actor, AgencyId, CaseEvent, CaseId, CaseState, CountryCode, Demand, Role, Timestamp, UserId,
     Username,
@@ -199,6 +200,15 @@ pub struct Callback {
     pub notes: String,
 }
 
+/// A gate a person cleared, with the reason (policy §6).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct GateClearance {
+    pub code: Code,
+    pub reason: String,
+    pub cleared_by: Actor,
+    pub cleared_at: Timestamp,
+}
+
 /// A notice owed about a case: in the outbox (`pending`) until it may be sent.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Notice {
@@ -270,6 +280,7 @@ pub struct CaseUpdate {
     pub counsel: Option<serde_json::Value>,
     pub message: Option<String>,
     pub callback: Option<Callback>,
+    pub gate_clearance: Option<GateClearance>,
     pub notices: Vec<Notice>,
     /// What the step does to the case's production.
     pub production: Option<crate::ProductionChange>,
@@ -295,6 +306,7 @@ impl CaseUpdate {
             counsel: None,
             message: None,
             callback: None,
+            gate_clearance: None,
             notices: Vec::new(),
             production: None,
             jobs: Vec::new(),

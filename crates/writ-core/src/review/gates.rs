@@ -23,6 +23,13 @@ pub fn gate_requirement(code: Code) -> &'static str {
             "a call-back to the requesting authority, on a number known independently of \
              the demand, is recorded"
         }
+        Code::ConflictingObligation => {
+            "counsel has filed the reasoned objection (Reg. (EU) 2023/1543 Art. 17) or cleared \
+             the conflict with a reason"
+        }
+        Code::ValidationRequired48h => {
+            "the order's validation by a judge, court or prosecutor is recorded as cleared"
+        }
         _ => "the check this finding asks for is recorded",
     }
 }

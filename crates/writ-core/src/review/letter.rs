@@ -241,3 +241,76 @@ fn wrap(paragraph: &str) -> String {
     }
     out
 }
+
+/// The reasoned objection of Reg. (EU) 2023/1543 Art. 17 (Annex III, conflicting
+/// obligations) for an order whose content the provider may not disclose under the law
+/// of the country it is headquartered in (`CONFLICTING_OBLIGATION`), drafted from the
+/// decision's facts for counsel to check, sign and file by `due`.
+pub fn reasoned_objection(
+    demand: &Demand,
+    decision: &Decision,
+    provider: &str,
+    today: Timestamp,
+    due: Timestamp,
+) -> String {
+    let conflict = decision
+        .findings
+        .iter()
+        .find(|f| f.code == Code::ConflictingObligation);
+    let conflicting: Vec<&str> = decision
+        .findings
+        .iter()
+        .filter(|f| f.code == Code::ConflictingObligation)
+        .filter_map(|f| f.category.map(Category::phrase))
+        .collect();
+    let law = conflict
+        .and_then(|f| f.citation.as_deref())
+        .unwrap_or("the law of the provider's home country");
+
+    let mut letter = String::new();
+    let mut line = |text: &str| {
+        letter.push_str(text);
+        letter.push('\n');
+    };
+    line(provider);
+    line("Law enforcement response");
+    line("");
+    line(&long_date(today));
+    line("");
+    line(&format!("To: {}", demand.authority.name));
+    line("");
+    line(&field("Your reference", &demand.reference));
+    line(&field("Instrument", &instrument(demand)));
+    line(&field(
+        "Data requested",
+        &join_and(&categories(&demand.categories)),
+    ));
+    line(&field("Objection due", &date_time(due)));
+    line("");
+    line("Re: reasoned objection, conflicting obligations (Reg. (EU) 2023/1543 Art. 17)");
+    line("");
+    line("Dear Sir or Madam,");
+    line("");
+    line(&wrap(&format!(
+        "{provider} has received the European Production Order above. Complying with it \
+         for {} would conflict with the law of a third country that applies to \
+         {provider}: {law}. That law bars a provider in the United States from disclosing \
+         the contents of communications to a foreign government except under an agreement \
+         under 18 U.S.C. 2523, and the United States has no such agreement with the \
+         European Union.",
+        join_and(&conflicting),
+    )));
+    line("");
+    line(&wrap(&format!(
+        "We therefore object to the order for {} under Article 17 of the Regulation, and \
+         ask that the issuing authority review it. The other data the order asks for is \
+         not affected by this objection and is handled separately. We have disclosed no \
+         content in answer to the order.",
+        join_and(&conflicting),
+    )));
+    line("");
+    line("Yours faithfully,");
+    line("");
+    line(provider);
+    letter
+}

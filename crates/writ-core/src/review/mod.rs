@@ -40,7 +40,7 @@ mod recommendation;
 mod scope;
 
 pub use gates::{gate_requirement, pending_gates};
-pub use letter::redirect_letter;
+pub use letter::{reasoned_objection, redirect_letter};
 pub use recommendation::{Recommendation, RecommendationKind};
 pub use scope::{Scope, ScopeRequest, ScopeTarget};
 

@@ -2,17 +2,18 @@
 //! to staff, or changes a case, writes its audit event.
 
 use writ_core::case::CallbackOutcome;
-use writ_core::policy::{Decision, Finding, Route};
+use writ_core::policy::{Code, Decision, Finding, Route};
 use writ_core::review::{Recommendation, Scope, redirect_letter};
 use writ_core::workflow::{
     CounselAction, CounselDecision, RecordedRecommendation, Refusal, check_approval, check_counsel,
-    check_rejection,
+    check_gate_clearance, check_gates, check_rejection,
 };
 use writ_core::{
     Action, Actor, AuditEntry, CaseEvent, CaseId, CaseState, Demand, TargetValue, Timestamp,
 };
 use writ_store::{
-    Callback, CaseRecord, CaseUpdate, DocumentInfo, Message, NewCase, NewDocument, Notice, Store,
+    Callback, CaseRecord, CaseUpdate, DocumentInfo, GateClearance, Message, NewCase, NewDocument,
+    Notice, Store,
 };
 
 use super::{Admin, AgencyUser, AppState, Approver, Caller, Reviewer, Staff};
@@ -20,7 +21,7 @@ use crate::ApiError;
 use crate::production::Productions;
 
 /// The provider's name in letters and acknowledgements.
-const PROVIDER: &str = "the provider";
+pub(crate) const PROVIDER: &str = "the provider";
 
 /// The signed order uploaded with a demand: a PDF.
 pub struct SignedOrder {
@@ -51,6 +52,8 @@ pub struct CaseView {
     pub agency: Option<writ_store::Agency>,
     pub messages: Vec<Message>,
     pub callbacks: Vec<Callback>,
+    /// The gates people cleared, with their reasons.
+    pub gate_clearances: Vec<GateClearance>,
     pub notices: Vec<Notice>,
     /// What collection gathered and sealed, with its progress.
     pub productions: Vec<writ_store::Production>,
@@ -289,6 +292,7 @@ impl CaseDesk<'_> {
             },
             messages: self.store().messages(id).await?,
             callbacks: self.store().callbacks(id).await?,
+            gate_clearances: self.store().gate_clearances(id).await?,
             notices: self.store().notices(id).await?,
             productions: self.store().productions(id).await?,
             preservations: self.preservations(&case, &document).await?,
@@ -363,6 +367,32 @@ impl CaseDesk<'_> {
             .map(serde_json::from_value)
             .transpose()
             .map_err(ApiError::internal)
+    }
+
+    /// The gates people have cleared on a case.
+    pub(super) async fn cleared_gates(&self, id: CaseId) -> Result<Vec<Code>, ApiError> {
+        Ok(self
+            .store()
+            .gate_clearances(id)
+            .await?
+            .into_iter()
+            .map(|c| c.code)
+            .collect())
+    }
+
+    /// Whether every gate on the case is cleared, before anything is disclosed.
+    pub(super) async fn check_gates(&self, case: &CaseRecord, step: &str) -> Result<(), ApiError> {
+        let document = self.store().demand_document(case.id).await?;
+        let (_, decision) = self.read(case, &document)?;
+        let callbacks: Vec<CallbackOutcome> = self
+            .store()
+            .callbacks(case.id)
+            .await?
+            .iter()
+            .map(|c| c.outcome)
+            .collect();
+        let cleared = self.cleared_gates(case.id).await?;
+        check_gates(&decision, &callbacks, &cleared, step).map_err(refused)
     }
 
     /// The steps that bring a case into review, if it is not there yet.
@@ -507,11 +537,13 @@ impl ApprovalDesk<'_> {
             .iter()
             .map(|c| c.outcome)
             .collect();
+        let cleared = self.cleared_gates(id).await?;
         check_approval(
             self.caller.user.id,
             recommendation.as_ref(),
             &decision,
             &callbacks,
+            &cleared,
         )
         .map_err(refused)?;
         let recommendation =
@@ -593,6 +625,44 @@ impl ApprovalDesk<'_> {
 }
 
 impl ApprovalDesk<'_> {
+    /// Records that a gate a person clears (the conflict of laws, an EU emergency
+    /// order's validation) is cleared, and why. Each gate is cleared once.
+    pub async fn clear_gate(
+        &self,
+        id: CaseId,
+        code: Code,
+        reason: &str,
+    ) -> Result<CaseRecord, ApiError> {
+        let case = self.store().case(id).await?;
+        let document = self.store().demand_document(id).await?;
+        let (_, decision) = self.read(&case, &document)?;
+        check_gate_clearance(&decision, code).map_err(refused)?;
+        if !matches!(
+            case.state,
+            CaseState::Received | CaseState::InReview | CaseState::AwaitingClarification
+        ) {
+            return Err(ApiError::Conflict(format!(
+                "the case is {}: there is nothing left to clear",
+                case.state
+            )));
+        }
+        if self.cleared_gates(id).await?.contains(&code) {
+            return Err(ApiError::Conflict(format!(
+                "the {code} gate is already cleared"
+            )));
+        }
+        let now = self.now();
+        let mut update = CaseUpdate::new(&case, "case.gate_cleared", self.caller.actor(), now);
+        update.gate_clearance = Some(GateClearance {
+            code,
+            reason: reason.to_owned(),
+            cleared_by: self.caller.actor(),
+            cleared_at: now,
+        });
+        update.details = serde_json::json!({"gate": code, "reason": reason});
+        Ok(self.store().update_case(&update).await?)
+    }
+
     /// Records what the provider does about an assistance order routed to counsel:
     /// a challenge keeps the case open (in review, with counsel's deadline), a refusal
     /// rejects it. Never an approval: nothing can produce keys or grant access.

@@ -22,6 +22,7 @@ mod desks;
 mod notices;
 mod productions;
 
+pub(crate) use desks::PROVIDER;
 pub use desks::{
     AdminDesk, AgencyDesk, ApprovalDesk, CaseDesk, CaseView, DemandStatus, MAX_ORDER_BYTES,
     NewPerson, ReviewDesk, SignedOrder,

@@ -118,6 +118,9 @@ impl ReviewDesk<'_> {
                 production.state.as_str()
             )));
         }
+        // Approval already needed every gate cleared; release checks again, so that no
+        // gate ever lets data out before it is cleared.
+        self.check_gates(&case, "release").await?;
         let now = self.state.clock.now();
         let mut update = CaseUpdate::new(&case, "production.released", self.caller.actor(), now);
         update.production = Some(ProductionChange::Release(id, self.caller.user.id));

@@ -11,9 +11,14 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use writ_core::case::CallbackOutcome;
-use writ_core::policy::{Decision, NotifyWhen, Outcome, Recipient, Route, Severity, Verdict};
-use writ_core::review::{Recommendation, RecommendationKind, Scope, ScopeTarget, pending_gates};
-use writ_core::workflow::{CounselAction, CounselDecision, RecordedRecommendation};
+use writ_core::policy::{Code, Decision, NotifyWhen, Outcome, Recipient, Route, Severity, Verdict};
+use writ_core::review::{
+    Recommendation, RecommendationKind, Scope, ScopeTarget, gate_requirement, pending_gates,
+    reasoned_objection,
+};
+use writ_core::workflow::{
+    CounselAction, CounselDecision, RecordedRecommendation, check_gate_clearance,
+};
 use writ_core::{CaseState, Category, Demand, Period, ProductionId, Role, TargetKind, Timestamp};
 use writ_store::{CaseRecord, Notice, Production, ProductionState};
 
@@ -304,6 +309,23 @@ struct Drafts {
     decision_reason: String,
 }
 
+struct ClearanceRow {
+    code: String,
+    reason: String,
+    by: String,
+    at: String,
+}
+
+struct GateForm {
+    code: String,
+    requirement: &'static str,
+}
+
+struct Objection {
+    due: String,
+    letter: String,
+}
+
 /// Counsel's decision on an assistance order, for the page.
 struct CounselView {
     challenge: bool,
@@ -344,6 +366,11 @@ struct CasePage {
     recommendation: Option<RecommendationView>,
     approved_scope: Option<ScopeView>,
     rejection_reason: Option<String>,
+    /// Gates people cleared, and the ones an approver may clear now.
+    clearances: Vec<ClearanceRow>,
+    gate_forms: Vec<GateForm>,
+    /// The Art. 17 reasoned objection, drafted, for an EPOC's content.
+    objection: Option<Objection>,
     /// The case is an assistance order asking for keys, access or capability.
     for_counsel: bool,
     counsel: Option<CounselView>,
@@ -390,6 +417,7 @@ pub(crate) async fn case(
         Some("called") => Some("The call-back was recorded."),
         Some("approved") => Some("The demand was approved."),
         Some("counselled") => Some("Counsel's decision was recorded."),
+        Some("cleared") => Some("The gate was cleared."),
         Some("redirected") => Some(
             "The account is an enterprise customer's: the demand was redirected to the customer, \
              and the authority has the letter.",
@@ -458,6 +486,38 @@ async fn case_page(
         && !own_recommendation
         && !for_counsel;
     let can_counsel = chrome.role == Role::Approver && for_counsel && in_review;
+    let cleared: Vec<Code> = view.gate_clearances.iter().map(|c| c.code).collect();
+    let gate_forms = match &decision {
+        Some(d) if chrome.role == Role::Approver && in_review => pending_gates(d)
+            .into_iter()
+            .filter(|code| !cleared.contains(code) && check_gate_clearance(d, *code).is_ok())
+            .map(|code| GateForm {
+                code: code.to_string(),
+                requirement: gate_requirement(code),
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let objection = match (&demand, &decision) {
+        (Some(demand), Some(decision))
+            if decision.has(Code::ConflictingObligation)
+                && !cleared.contains(&Code::ConflictingObligation) =>
+        {
+            let days = state
+                .policy
+                .rules
+                .for_instrument(&demand.instrument.kind)
+                .and_then(|r| r.conflict.as_ref())
+                .map_or(10, |c| c.objection_days);
+            case.received_at
+                .checked_add(time::Duration::days(i64::from(days)))
+                .map(|by| Objection {
+                    due: format!("{} ({})", when(by), due(by, now)),
+                    letter: reasoned_objection(demand, decision, crate::access::PROVIDER, now, by),
+                })
+        }
+        _ => None,
+    };
     let counsel: Option<CounselDecision> = case
         .counsel
         .clone()
@@ -569,6 +629,18 @@ async fn case_page(
         }),
         approved_scope: approved.as_ref().map(scope_view),
         rejection_reason: case.rejection_reason.clone(),
+        clearances: view
+            .gate_clearances
+            .iter()
+            .map(|c| ClearanceRow {
+                code: c.code.to_string(),
+                reason: c.reason.clone(),
+                by: actor_name(&c.cleared_by),
+                at: when(c.cleared_at),
+            })
+            .collect(),
+        gate_forms,
+        objection,
         for_counsel,
         counsel: counsel.map(|c| CounselView {
             challenge: c.decision == CounselAction::Challenge,
@@ -1202,6 +1274,47 @@ fn counsel_of(drafts: &Drafts) -> Result<(CounselAction, Option<Timestamp>), Api
         })?),
     };
     Ok((action, deadline))
+}
+
+/// `POST /console/cases/{id}/gates/{code}/clear` (`reason`).
+pub(crate) async fn clear_gate(
+    State(state): State<AppState>,
+    web: Web<Approver>,
+    Path((id, code)): Path<(String, String)>,
+    form: FormData,
+) -> Result<Response, WebError> {
+    let reason = form.get("reason").trim().to_owned();
+    let outcome = match (
+        required("reason", &reason),
+        serde_json::from_value::<Code>(Value::String(code)),
+    ) {
+        (Ok(()), Ok(code)) => {
+            web.who
+                .desk(&state)
+                .clear_gate(case_id(&id)?, code, &reason)
+                .await
+        }
+        (Err(error), _) => Err(error),
+        (_, Err(_)) => Err(bad_request("code", "code: not a gate".into())),
+    };
+    let drafts = Drafts {
+        decision_reason: reason,
+        ..Drafts::default()
+    };
+    let desk = web.who.desk(&state);
+    after(
+        &state,
+        &desk,
+        web.chrome,
+        &id,
+        Attempt {
+            what: "Clearing the gate",
+            done: "cleared",
+            drafts,
+        },
+        outcome,
+    )
+    .await
 }
 
 /// `POST /console/cases/{id}/approve` (`reason`, optional).

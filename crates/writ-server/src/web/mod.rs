@@ -66,6 +66,10 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/console/cases/{id}/reject", post(console::reject))
         .route("/console/cases/{id}/counsel", post(console::counsel))
         .route(
+            "/console/cases/{id}/gates/{code}/clear",
+            post(console::clear_gate),
+        )
+        .route(
             "/console/cases/{id}/productions/{production}/release",
             post(console::release),
         )

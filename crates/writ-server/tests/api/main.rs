@@ -31,6 +31,7 @@ macro_rules! on_both_backends {
 }
 
 mod audit;
+mod gates;
 mod health;
 mod helpers;
 mod notices;

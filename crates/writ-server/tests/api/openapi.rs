@@ -744,6 +744,19 @@ async fn the_document_describes_what_the_server_answers() {
             .await;
         assert_eq!(status, expected);
     }
+    let gate_path = "/api/v1/cases/{id}/gates/{code}/clear";
+    for (code, expected) in [("NOT_A_CODE", 400), ("CONFLICTING_OBLIGATION", 409)] {
+        let (status, _, _) = t
+            .call(
+                "POST",
+                gate_path,
+                &format!("/api/v1/cases/{b}/gates/{code}/clear"),
+                Auth::Token(alex_tok),
+                Some(r#"{"reason": "objection filed"}"#),
+            )
+            .await;
+        assert_eq!(status, expected);
+    }
     let counselled = view(&mut t, &p).await;
     assert_eq!(counselled["counsel"]["decision"], "challenge");
     let (_, seen, _) = t

@@ -103,6 +103,10 @@ impl World {
             .await
     }
 
+    pub(crate) fn bka(&self) -> &Person {
+        &self.bka
+    }
+
     pub(crate) async fn actions(&self) -> Vec<String> {
         let events = self.app.db.store.audit_events(0, 1000).await.unwrap();
         events

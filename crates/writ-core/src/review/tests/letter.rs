@@ -185,3 +185,34 @@ fn a_gate_is_listed_once() {
         [Code::EmergencyVerificationRequired]
     );
 }
+
+#[test]
+fn the_reasoned_objection_names_the_order_the_conflict_and_the_due_date() {
+    let mut doc: Value = serde_json::from_str(EXAMPLE).unwrap();
+    doc["reference"] = json!("EPOC-2026-77");
+    doc["received_at"] = json!("2026-09-02T09:00:00Z");
+    doc["authority"] = json!({"name": "Amtsgericht Berlin-Tiergarten", "country": "DE"});
+    doc["instrument"]["type"] = json!("eu.epoc");
+    doc["instrument"]["issued_at"] = json!("2026-09-01T16:00:00Z");
+    doc["instrument"]["expires_at"] = json!("2026-09-15T00:00:00Z");
+    let demand = demand(&doc);
+    let decision = evaluate(&demand, &Rules::embedded().unwrap(), None, ts(NOW));
+    assert!(decision.has(Code::ConflictingObligation));
+    let letter = crate::review::reasoned_objection(
+        &demand,
+        &decision,
+        "Example Mail",
+        ts("2026-09-02T10:00:00Z"),
+        ts("2026-09-12T09:00:00Z"),
+    );
+    for needle in [
+        "To: Amtsgericht Berlin-Tiergarten",
+        "Your reference: EPOC-2026-77",
+        "Objection due:  12 September 2026 09:00:00 UTC",
+        "18 U.S.C. 2702(a); Reg. (EU) 2023/1543 Art. 17",
+        "We therefore object to the order for content under Article 17",
+    ] {
+        assert!(letter.contains(needle), "{needle:?} in\n{letter}");
+    }
+    assert!(letter.lines().all(|l| l.chars().count() <= 80), "{letter}");
+}
