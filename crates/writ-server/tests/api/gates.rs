@@ -3,7 +3,7 @@
 //! before they are cleared.
 
 use serde_json::{Value, json};
-use writ_core::{Clock, Timestamp};
+use writ_core::Timestamp;
 
 use crate::helpers::Backend;
 use crate::workflow::{World, demand, world};
