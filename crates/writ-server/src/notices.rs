@@ -270,15 +270,40 @@ fn render(f: &NoticeFields, provider: &str) -> Result<(String, String), askama::
     Ok((text, html))
 }
 
+/// A person a notice is owed to: an account the demand names, and where its holder is
+/// told (`None`: the provider knows no address, and the notice is undeliverable).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Addressee {
+    pub account: String,
+    pub address: Option<String>,
+}
+
+impl Addressee {
+    /// Without a directory to resolve them, the e-mail addresses the demand targeted.
+    pub(crate) fn from_email_targets(decision: &Decision) -> Vec<Addressee> {
+        decision
+            .allowed_targets()
+            .filter(|t| t.kind == writ_core::identifier::TargetKind::Email)
+            .map(|t| Addressee {
+                account: t.value.clone(),
+                address: Some(t.value.clone()),
+            })
+            .collect()
+    }
+}
+
 /// The notices an approval owes, per the decision's notification plan (policy.md §4):
 /// none for national-security and EU instruments and for preservations; otherwise to
-/// the enterprise tenant's admin, or to each e-mail address the demand targeted. A
+/// the enterprise tenant's admin, or to each account's holder, once per account. A
 /// notice under an indefinite gag is written too: it waits until a court lifts the gag.
+/// An account with no address gets an `undeliverable` notice, shown on the case.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn plan(
     demand: &Demand,
     decision: &Decision,
     disclosed: &[Category],
     tenant: Option<&Tenant>,
+    addressees: &[Addressee],
     rules: &writ_core::policy::Rules,
     provider: &str,
     now: Timestamp,
@@ -289,18 +314,27 @@ pub(crate) fn plan(
     if never {
         return Ok(Vec::new());
     }
-    let recipients: Vec<(&str, String, String)> = match (decision.notification.recipient, tenant) {
-        (Recipient::TenantAdmin, Some(tenant)) | (Recipient::None, Some(tenant)) => vec![(
-            "tenant_admin",
-            tenant.admin_email.to_string(),
-            format!("administrator of {}", tenant.name),
-        )],
-        _ => decision
-            .allowed_targets()
-            .filter(|t| t.kind == writ_core::identifier::TargetKind::Email)
-            .map(|t| ("user", t.value.clone(), t.value.clone()))
-            .collect(),
-    };
+    // (recipient, address, greeting, what the demand was about)
+    let recipients: Vec<(&str, Option<String>, String, String)> =
+        match (decision.notification.recipient, tenant) {
+            (Recipient::TenantAdmin, Some(tenant)) | (Recipient::None, Some(tenant)) => vec![(
+                "tenant_admin",
+                Some(tenant.admin_email.to_string()),
+                format!("administrator of {}", tenant.name),
+                String::new(),
+            )],
+            _ => addressees
+                .iter()
+                .map(|a| {
+                    let greeting = a.address.clone().unwrap_or_else(|| a.account.clone());
+                    let about = match &a.address {
+                        Some(address) if *address == a.account => format!("your account {address}"),
+                        _ => format!("your account {}", a.account),
+                    };
+                    ("user", a.address.clone(), greeting, about)
+                })
+                .collect(),
+        };
     let categories = if disclosed.is_empty() {
         "none".to_owned()
     } else {
@@ -340,11 +374,11 @@ pub(crate) fn plan(
         })
         .collect();
     let mut notices = Vec::new();
-    for (recipient, address, greeting) in recipients {
+    for (recipient, address, greeting, about) in recipients {
         let about = if recipient == "tenant_admin" {
             format!("accounts of your organisation ({})", targeted.join(", "))
         } else {
-            format!("your account {address}")
+            about
         };
         let fields = NoticeFields {
             greeting,
@@ -359,32 +393,42 @@ pub(crate) fn plan(
             gagged: demand.instrument.nondisclosure.is_some(),
         };
         let (text, html) = render(&fields, provider)?;
-        notices.push(Notice::pending(
+        let mut notice = Notice::pending(
             recipient,
-            &address,
+            address.as_deref().unwrap_or_default(),
             format!("A government demand for data about {}", fields.about),
             text,
             html,
             decision.notification.not_before,
             now,
-        ));
+        );
+        if address.is_none() {
+            // Written all the same, so the case shows who could not be told.
+            notice.state = "undeliverable".to_owned();
+        }
+        notices.push(notice);
     }
     Ok(notices)
 }
 
-/// The holds an approved preservation places: each allowed target, each allowed
+/// The holds an approved preservation places: each account (the account a target
+/// resolves to, or the identifier as written when it resolves to none), each allowed
 /// category, until the decision's `preserve_until`, extendable once by the rule's
 /// extension.
-pub(crate) fn holds(decision: &Decision, extension_days: Option<u32>) -> Vec<NewHold> {
+pub(crate) fn holds(
+    accounts: &[String],
+    decision: &Decision,
+    extension_days: Option<u32>,
+) -> Vec<NewHold> {
     let Some(until) = decision.preserve_until else {
         return Vec::new();
     };
     let extension = i32::try_from(extension_days.unwrap_or(0)).unwrap_or(0);
-    decision
-        .allowed_targets()
-        .flat_map(|target| {
+    accounts
+        .iter()
+        .flat_map(|account| {
             decision.allowed_categories().map(move |category| NewHold {
-                account: target.value.clone(),
+                account: account.clone(),
                 category: category.as_str().to_owned(),
                 expires_at: until,
                 extension_days: extension,
@@ -583,6 +627,7 @@ mod tests {
             &decision,
             &allowed,
             None,
+            &Addressee::from_email_targets(&decision),
             &rules,
             "the provider",
             now,

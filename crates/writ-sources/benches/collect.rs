@@ -125,6 +125,7 @@ impl AccountDirectory for OneAccount {
     ) -> Result<Option<AccountEntry>, SourceError> {
         Ok(
             (identifier.to_string() == self.email).then(|| AccountEntry {
+                contact: None,
                 id: AccountId(self.id.clone()),
                 tenant: None,
             }),

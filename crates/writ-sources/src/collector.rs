@@ -101,6 +101,11 @@ pub enum CollectError {
 }
 
 impl Collector {
+    /// The provider's account directory the collector resolves targets with.
+    pub fn directory(&self) -> &Arc<dyn AccountDirectory> {
+        &self.directory
+    }
+
     pub fn new(directory: Arc<dyn AccountDirectory>, sources: Vec<Arc<dyn Source>>) -> Self {
         Self { directory, sources }
     }

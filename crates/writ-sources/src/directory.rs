@@ -57,6 +57,9 @@ pub struct DirectoryQueries {
     /// `$1`: an account id. Returns one row: account id, tenant id, tenant name, seats,
     /// tenant admin e-mail (the tenant columns NULL for a consumer account).
     pub entry: Option<String>,
+    /// `$1`: an account id. Returns the address the account's holder is notified at
+    /// (NULL, or no row, when there is none: the notice is then undeliverable).
+    pub contact: Option<String>,
 }
 
 pub const DEFAULT_EMAIL_QUERY: &str = "SELECT id FROM accounts WHERE email = $1";
@@ -67,6 +70,7 @@ pub const DEFAULT_DEVICE_ID_QUERY: &str = "SELECT account_id FROM devices WHERE 
 /// The session whose `[started_at, ended_at]` covers the time.
 pub const DEFAULT_IP_QUERY: &str = "SELECT DISTINCT account_id FROM ip_sessions \
      WHERE ip = $1 AND started_at <= $2 AND ended_at >= $2";
+pub const DEFAULT_CONTACT_QUERY: &str = "SELECT email FROM accounts WHERE id = $1";
 pub const DEFAULT_ENTRY_QUERY: &str = "SELECT a.id, t.id, t.name, t.seats, t.admin_email \
      FROM accounts a LEFT JOIN tenants t ON t.id = a.tenant_id WHERE a.id = $1";
 
@@ -87,6 +91,7 @@ pub struct SqlDirectory {
     /// One prepared query per entry of [`KINDS`], in that order.
     by_kind: Vec<Prepared>,
     entry: Prepared,
+    contact: Prepared,
 }
 
 impl SqlDirectory {
@@ -97,7 +102,12 @@ impl SqlDirectory {
             .await
             .map_err(|e| SourceError::unavailable(SOURCE, e))?;
         match Self::prepare_all(&db, &config.queries).await {
-            Ok((by_kind, entry)) => Ok(Self { db, by_kind, entry }),
+            Ok((by_kind, entry, contact)) => Ok(Self {
+                db,
+                by_kind,
+                entry,
+                contact,
+            }),
             Err(e) => {
                 db.close().await;
                 Err(e)
@@ -108,7 +118,7 @@ impl SqlDirectory {
     async fn prepare_all(
         db: &Db,
         queries: &DirectoryQueries,
-    ) -> Result<(Vec<Prepared>, Prepared), SourceError> {
+    ) -> Result<(Vec<Prepared>, Prepared, Prepared), SourceError> {
         let q = queries;
         let texts = [
             (&q.email, DEFAULT_EMAIL_QUERY),
@@ -134,7 +144,16 @@ impl SqlDirectory {
             "account id, tenant id, tenant name, seats, tenant admin e-mail",
         )
         .await?;
-        Ok((by_kind, entry))
+        let contact = prepare(
+            db,
+            "contact",
+            q.contact.as_deref().unwrap_or(DEFAULT_CONTACT_QUERY),
+            1,
+            1,
+            "the account's contact e-mail address",
+        )
+        .await?;
+        Ok((by_kind, entry, contact))
     }
 
     /// Closes the connections.
@@ -214,10 +233,30 @@ impl SqlDirectory {
                 })
             }
         };
+        let contact = self.contact(&id).await?;
         Ok(AccountEntry {
             id: AccountId(id),
             tenant,
+            contact,
         })
+    }
+
+    /// The account's contact address, if the contact query gives one.
+    async fn contact(&self, id: &str) -> Result<Option<String>, SourceError> {
+        let mut rows = self.db.fetch(&self.contact, &[Param::Text(id)]);
+        let Some(row) = rows.next().await else {
+            return Ok(None);
+        };
+        let row = row.map_err(|e| query_failed("contact", e))?;
+        match row.first() {
+            None | Some(Cell::Null) => Ok(None),
+            Some(cell) => cell.identifier().map(Some).ok_or_else(|| {
+                SourceError::invalid(
+                    SOURCE,
+                    format!("the contact query returned {cell:?} as the address of account {id}"),
+                )
+            }),
+        }
     }
 }
 

@@ -39,6 +39,8 @@ pub struct AccountEntry {
     pub id: AccountId,
     /// The enterprise tenant the account belongs to, if any.
     pub tenant: Option<TenantEntry>,
+    /// Where the account's holder is told of a demand about it, if the provider knows.
+    pub contact: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

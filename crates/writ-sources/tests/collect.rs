@@ -46,6 +46,7 @@ impl AccountDirectory for Directory {
     ) -> Result<Option<AccountEntry>, SourceError> {
         let found = (0..ACCOUNTS).find(|a| identifier.to_string() == email(*a));
         Ok(found.map(|a| AccountEntry {
+            contact: None,
             id: AccountId(format!("acc-{a}")),
             tenant: None,
         }))

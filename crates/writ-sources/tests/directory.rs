@@ -307,6 +307,42 @@ async fn custom_queries_replace_the_defaults(db: &TestDb) {
     dir.close().await;
 }
 
+async fn an_account_comes_with_its_contact_address(db: &TestDb) {
+    provider(db).await;
+    let dir = directory(db, DirectoryQueries::default()).await.unwrap();
+    let bruno = dir
+        .resolve(&id(TargetKind::Phone, "+4930555012"), None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(bruno.id.0, "acc-bruno");
+    let contact = bruno.contact.unwrap();
+    assert!(contact.contains('@'), "{contact}");
+    dir.close().await;
+    // A provider that knows no address for an account says NULL.
+    let queries = DirectoryQueries {
+        contact: Some(
+            "SELECT CASE WHEN id = 'acc-bruno' THEN NULL ELSE email END FROM accounts WHERE id = $1"
+                .into(),
+        ),
+        ..DirectoryQueries::default()
+    };
+    let dir = directory(db, queries).await.unwrap();
+    let bruno = dir
+        .resolve(&id(TargetKind::Phone, "+4930555012"), None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(bruno.contact, None);
+    let alice = dir
+        .resolve(&id(TargetKind::Username, "alice"), None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(alice.contact.is_some());
+    dir.close().await;
+}
+
 async fn bad_queries_are_refused_at_start_by_name(db: &TestDb) {
     provider(db).await;
     let cases = [
@@ -337,6 +373,13 @@ async fn bad_queries_are_refused_at_start_by_name(db: &TestDb) {
                 ..DirectoryQueries::default()
             },
             "the entry query returns 1 columns",
+        ),
+        (
+            DirectoryQueries {
+                contact: Some("SELECT email, phone FROM accounts WHERE id = $1".into()),
+                ..DirectoryQueries::default()
+            },
+            "the contact query returns 2 columns",
         ),
     ];
     for (queries, expected) in cases {
@@ -376,6 +419,7 @@ on_both_backends!(
     an_address_shared_at_that_time_is_an_error_not_a_guess,
     an_enterprise_account_comes_with_its_tenant,
     custom_queries_replace_the_defaults,
+    an_account_comes_with_its_contact_address,
     bad_queries_are_refused_at_start_by_name,
     the_directory_cannot_write,
 );

@@ -18,7 +18,9 @@ use writ_store::{
 
 use super::{Admin, AgencyUser, AppState, Approver, Caller, Reviewer, Staff};
 use crate::ApiError;
+use crate::notices::Addressee;
 use crate::production::Productions;
+use writ_sources::{AccountDirectory, AccountEntry};
 
 /// The provider's name in letters and acknowledgements.
 pub(crate) const PROVIDER: &str = "the provider";
@@ -303,7 +305,9 @@ impl CaseDesk<'_> {
         Ok(view)
     }
 
-    /// Holds in force from other cases on the targets `document` names, as written.
+    /// Holds in force from other cases on the accounts `document` names: by the
+    /// account a target resolves to (a hold made on a phone number protects the account
+    /// an e-mail address names too), and by the identifier as written.
     async fn preservations(
         &self,
         case: &CaseRecord,
@@ -312,16 +316,68 @@ impl CaseDesk<'_> {
         let Ok(demand) = Demand::from_json(document) else {
             return Ok(Vec::new());
         };
+        let mut keys: Vec<String> = demand.targets.iter().map(|t| t.raw.clone()).collect();
+        if let Some(directory) = self.directory() {
+            for target in &demand.targets {
+                if let TargetValue::Specific(identifier) = &target.value
+                    && let Ok(Some(account)) = directory.resolve(identifier, target.at).await
+                {
+                    keys.push(account.id.0);
+                }
+            }
+        }
         let now = self.now();
         let mut found = Vec::new();
-        for target in &demand.targets {
-            for hold in self.store().holds(Some(&target.raw)).await? {
+        for key in &keys {
+            for hold in self.store().holds(Some(key)).await? {
                 if hold.case_id != case.id && hold.active(now) && !found.contains(&hold) {
                     found.push(hold);
                 }
             }
         }
         Ok(found)
+    }
+
+    /// The provider's account directory, when writ is connected to the provider's
+    /// services.
+    fn directory(&self) -> Option<&std::sync::Arc<dyn AccountDirectory>> {
+        self.state
+            .productions
+            .as_deref()
+            .map(|p| p.collector.directory())
+    }
+
+    /// The accounts the demand's allowed, specific targets name, once each (`None`
+    /// without a directory). A target the provider has no account for names none.
+    async fn accounts(
+        &self,
+        demand: &Demand,
+        decision: &Decision,
+    ) -> Result<Option<Vec<(String, Option<AccountEntry>)>>, ApiError> {
+        let Some(directory) = self.directory() else {
+            return Ok(None);
+        };
+        let mut found: Vec<(String, Option<AccountEntry>)> = Vec::new();
+        for (target, verdict) in demand.targets.iter().zip(&decision.targets) {
+            let TargetValue::Specific(identifier) = &target.value else {
+                continue;
+            };
+            if verdict.decision != writ_core::policy::Outcome::Allow {
+                continue;
+            }
+            let entry = directory
+                .resolve(identifier, target.at)
+                .await
+                .map_err(ApiError::internal)?;
+            let seen = found.iter().any(|(_, known)| match (known, &entry) {
+                (Some(known), Some(entry)) => known.id == entry.id,
+                _ => false,
+            });
+            if !seen {
+                found.push((target.raw.clone(), entry));
+            }
+        }
+        Ok(Some(found))
     }
 
     /// A document that came with the demand (the signed order), its reading audited.
@@ -577,11 +633,23 @@ impl ApprovalDesk<'_> {
             match demand.action {
                 Action::Disclose => {
                     update.jobs = vec![Productions::job(id, now)];
+                    let addressees = match self.accounts(&demand, &decision).await? {
+                        Some(accounts) => accounts
+                            .into_iter()
+                            .filter_map(|(_, entry)| entry)
+                            .map(|entry| Addressee {
+                                account: entry.id.0,
+                                address: entry.contact,
+                            })
+                            .collect(),
+                        None => Addressee::from_email_targets(&decision),
+                    };
                     update.notices = crate::notices::plan(
                         &demand,
                         &decision,
                         recommendation.scope.categories(),
                         tenant.as_ref(),
+                        &addressees,
                         &self.state.policy.rules,
                         PROVIDER,
                         now,
@@ -595,17 +663,35 @@ impl ApprovalDesk<'_> {
                         .rules
                         .for_instrument(&demand.instrument.kind)
                         .and_then(|rule| rule.preserve_extension_days);
-                    update.holds = crate::notices::holds(&decision, extension);
+                    let accounts: Vec<String> = match self.accounts(&demand, &decision).await? {
+                        Some(accounts) => accounts
+                            .into_iter()
+                            .map(|(raw, entry)| entry.map_or(raw, |e| e.id.0))
+                            .collect(),
+                        None => decision
+                            .allowed_targets()
+                            .map(|t| t.value.clone())
+                            .collect(),
+                    };
+                    update.holds = crate::notices::holds(&accounts, &decision, extension);
                     if let Some(until) = decision.preserve_until {
                         update.jobs.push(crate::notices::expire_job(id, until));
                     }
                 }
             }
         }
+        let undeliverable = update
+            .notices
+            .iter()
+            .filter(|n| n.state == "undeliverable")
+            .count();
         if !update.notices.is_empty() {
             update.jobs.push(crate::notices::send_job(id, now));
         }
-        Ok(self.store().update_case(&update).await?)
+        let case = self.store().update_case(&update).await?;
+        // Counted, so that an operator sees how many people the provider cannot reach.
+        metrics::counter!("writ_notices_undeliverable_total").increment(undeliverable as u64);
+        Ok(case)
     }
 
     /// Rejects the demand; the authority is told why.

@@ -912,7 +912,11 @@ fn notice_row(notice: &Notice) -> NoticeRow {
             "user" => "The user".into(),
             other => other.to_owned(),
         },
-        address: notice.address.clone(),
+        address: if notice.address.is_empty() {
+            "no address on file".to_owned()
+        } else {
+            notice.address.clone()
+        },
         state: notice.state.clone(),
         subject: notice.subject.clone(),
         body: notice.body.clone(),

@@ -17,6 +17,9 @@ use crate::helpers::{Backend, Person, TestApp, spawn_app_producing};
 on_both_backends!(
     an_approved_demand_is_collected_sealed_released_and_downloaded,
     nothing_found_is_a_sealed_answer_too,
+    every_account_named_is_told_once_at_its_contact_address,
+    an_account_without_an_address_makes_an_undeliverable_notice,
+    a_hold_on_a_phone_number_protects_the_account_its_email_names,
 );
 
 const EXAMPLE: &str = include_str!("../../../writ-core/tests/demands/policy-example.json");
@@ -34,6 +37,11 @@ struct Provider {
 /// The demo provider's data over the year before the test clock, with mail in Dovecot
 /// when `WRIT_TEST_IMAP_ADDR` names one, else in Maildir.
 async fn provider(backend: Backend) -> Provider {
+    provider_with_contacts(backend, None).await
+}
+
+/// The demo provider, with the directory's contact query replaced by `contact`.
+async fn provider_with_contacts(backend: Backend, contact: Option<&str>) -> Provider {
     let dir = tempfile::tempdir().unwrap();
     let (accounts, tenants) = named_accounts();
     let spec = DemoSpec {
@@ -59,6 +67,10 @@ async fn provider(backend: Backend) -> Provider {
     let sources = write_provider(&dir.path().join("provider"), &spec, &volume, imap.as_ref())
         .await
         .unwrap();
+    let mut sources = sources;
+    if let Some(directory) = sources.directory.as_mut() {
+        directory.queries.contact = contact.map(str::to_owned);
+    }
     let collector = sources.connect().await.unwrap().unwrap();
     let key = ProductionKey::generate();
     let provider_key = key.provider_key().to_pem();
@@ -118,6 +130,15 @@ impl Provider {
     /// Submits `demand`, has rita recommend it as it is and alex approve it, and runs
     /// the collection; returns the case id.
     async fn approve_and_collect(&self, demand: &Value) -> String {
+        let id = self.approve(demand).await;
+        let ran = run_due_jobs(&self.app.state, "test-worker").await.unwrap();
+        // The collection, and the notices' job (which finds them gagged or without SMTP).
+        assert!(ran >= 1, "the approval queued a collection");
+        id
+    }
+
+    /// Submits `demand`, has rita recommend it as it is and alex approve it.
+    async fn approve(&self, demand: &Value) -> String {
         let (status, body) = self
             .app
             .post_as(&self.spd.token, "/api/v1/demands", &demand.to_string())
@@ -142,9 +163,6 @@ impl Provider {
             )
             .await;
         assert_eq!(status, 200, "{body}");
-        let ran = run_due_jobs(&self.app.state, "test-worker").await.unwrap();
-        // The collection, and the notices' job (which finds them gagged or without SMTP).
-        assert!(ran >= 1, "the approval queued a collection");
         id
     }
 
@@ -398,4 +416,121 @@ async fn nothing_found_is_a_sealed_answer_too(backend: Backend) {
     let manifest = checked.manifest.unwrap();
     assert!(manifest.no_data && manifest.items.is_empty());
     assert_eq!(manifest.not_found, ["nobody@example.com"]);
+}
+
+fn ungagged(targets: Value) -> Value {
+    let mut doc = demand(json!(["subscriber"]), targets);
+    doc["instrument"]
+        .as_object_mut()
+        .unwrap()
+        .remove("nondisclosure");
+    doc
+}
+
+async fn notices_of(p: &Provider, case: &str) -> Vec<Value> {
+    let (_, body) = p
+        .app
+        .get_as(&p.reviewer.token, &format!("/api/v1/cases/{case}"))
+        .await;
+    body["notices"].as_array().unwrap().clone()
+}
+
+async fn every_account_named_is_told_once_at_its_contact_address(backend: Backend) {
+    let p = provider(backend).await;
+    // Alice by e-mail and by username, Bruno by phone number only.
+    let case = p
+        .approve_and_collect(&ungagged(json!([
+            {"type": "email", "value": "alice@example.com"},
+            {"type": "username", "value": "alice"},
+            {"type": "phone", "value": "+4930555012"},
+        ])))
+        .await;
+    let notices = notices_of(&p, &case).await;
+    let mut addresses: Vec<&str> = notices
+        .iter()
+        .map(|n| n["address"].as_str().unwrap())
+        .collect();
+    addresses.sort_unstable();
+    assert_eq!(
+        addresses,
+        ["alice@example.com", "bruno@example.de"],
+        "{notices:?}"
+    );
+    assert!(
+        notices
+            .iter()
+            .all(|n| n["recipient"] == "user" && n["state"] != "undeliverable")
+    );
+}
+
+async fn an_account_without_an_address_makes_an_undeliverable_notice(backend: Backend) {
+    let p = provider_with_contacts(
+        backend,
+        Some("SELECT CASE WHEN id = 'acc-bruno' THEN NULL ELSE email END FROM accounts WHERE id = $1"),
+    )
+    .await;
+    let case = p
+        .approve_and_collect(&ungagged(json!([
+            {"type": "phone", "value": "+4930555012"},
+            {"type": "email", "value": "alice@example.com"},
+        ])))
+        .await;
+    let notices = notices_of(&p, &case).await;
+    assert_eq!(notices.len(), 2, "{notices:?}");
+    let bruno = notices
+        .iter()
+        .find(|n| n["state"] == "undeliverable")
+        .expect("Bruno's notice is undeliverable");
+    assert_eq!(bruno["address"], "");
+    assert!(bruno["subject"].as_str().unwrap().contains("acc-bruno"));
+    // Running the jobs again never sends it.
+    run_due_jobs(&p.app.state, "test-worker").await.unwrap();
+    let again = notices_of(&p, &case).await;
+    assert!(again.iter().any(|n| n["state"] == "undeliverable"));
+}
+
+async fn a_hold_on_a_phone_number_protects_the_account_its_email_names(backend: Backend) {
+    let p = provider(backend).await;
+    let mut preserve = demand(
+        json!(["subscriber", "content"]),
+        json!([{"type": "phone", "value": "+4930555012"}]),
+    );
+    preserve["instrument"]["type"] = json!("us.preservation_2703f");
+    preserve["instrument"]["issuer"]["role"] = json!("police");
+    preserve["action"] = json!("preserve");
+    let held = p.approve(&preserve).await;
+    let (status, holds) = p
+        .app
+        .get_as(&p.reviewer.token, "/api/v1/holds?account=acc-bruno")
+        .await;
+    assert_eq!(status, 200, "{holds}");
+    assert_eq!(holds["holds"].as_array().map(Vec::len), Some(2), "{holds}");
+
+    // A later warrant for Bruno's e-mail finds the hold made on his phone number.
+    let (status, body) = p
+        .app
+        .post_as(
+            &p.spd.token,
+            "/api/v1/demands",
+            &demand(
+                json!(["content"]),
+                json!([{"type": "email", "value": "bruno@example.de"}]),
+            )
+            .to_string(),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let (_, case) = p
+        .app
+        .get_as(
+            &p.reviewer.token,
+            &format!("/api/v1/cases/{}", body["id"].as_str().unwrap()),
+        )
+        .await;
+    let preservations = case["preservations"].as_array().unwrap();
+    assert_eq!(preservations.len(), 2, "{case}");
+    assert!(
+        preservations.iter().all(|h| h["case"] == held.as_str()),
+        "{preservations:?}"
+    );
 }
