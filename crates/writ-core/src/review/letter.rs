@@ -39,34 +39,11 @@ pub fn redirect_letter(
         .map(|t| format!("{} {}", t.kind, t.value))
         .collect();
 
-    let mut letter = String::new();
+    let mut letter = heading(demand, provider, today);
     let mut line = |text: &str| {
         letter.push_str(text);
         letter.push('\n');
     };
-
-    line(provider);
-    line("Law enforcement response");
-    line("");
-    line(&long_date(today));
-    line("");
-    line(&format!("To: {}", demand.authority.name));
-    if let Some(contact) = &demand.authority.contact {
-        let who: Vec<&str> = [contact.name.as_deref(), contact.email.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect();
-        if !who.is_empty() {
-            line(&format!("Attention: {}", who.join(", ")));
-        }
-    }
-    line("");
-    line(&field("Your reference", &demand.reference));
-    line(&field("Instrument", &instrument(demand)));
-    line(&field(
-        "Data requested",
-        &join_and(&categories(&demand.categories)),
-    ));
     let period = demand.period.map_or_else(
         || "none given".to_owned(),
         |p| format!("{} to {}", date_time(p.from()), date_time(p.to())),
@@ -189,6 +166,39 @@ fn categories(categories: &[Category]) -> Vec<&'static str> {
     categories.iter().map(|c| c.phrase()).collect()
 }
 
+/// A letter's heading: the provider, the date, the authority (and who to attend to),
+/// and what the authority asked, under which reference and instrument.
+fn heading(demand: &Demand, provider: &str, today: Timestamp) -> String {
+    let mut letter = String::new();
+    let mut line = |text: &str| {
+        letter.push_str(text);
+        letter.push('\n');
+    };
+    line(provider);
+    line("Law enforcement response");
+    line("");
+    line(&long_date(today));
+    line("");
+    line(&format!("To: {}", demand.authority.name));
+    if let Some(contact) = &demand.authority.contact {
+        let who: Vec<&str> = [contact.name.as_deref(), contact.email.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect();
+        if !who.is_empty() {
+            line(&format!("Attention: {}", who.join(", ")));
+        }
+    }
+    line("");
+    line(&field("Your reference", &demand.reference));
+    line(&field("Instrument", &instrument(demand)));
+    line(&field(
+        "Data requested",
+        &join_and(&categories(&demand.categories)),
+    ));
+    letter
+}
+
 /// `a`, `a and b`, `a, b and c`.
 fn join_and(items: &[&str]) -> String {
     match items {
@@ -267,24 +277,11 @@ pub fn reasoned_objection(
         .and_then(|f| f.citation.as_deref())
         .unwrap_or("the law of the provider's home country");
 
-    let mut letter = String::new();
+    let mut letter = heading(demand, provider, today);
     let mut line = |text: &str| {
         letter.push_str(text);
         letter.push('\n');
     };
-    line(provider);
-    line("Law enforcement response");
-    line("");
-    line(&long_date(today));
-    line("");
-    line(&format!("To: {}", demand.authority.name));
-    line("");
-    line(&field("Your reference", &demand.reference));
-    line(&field("Instrument", &instrument(demand)));
-    line(&field(
-        "Data requested",
-        &join_and(&categories(&demand.categories)),
-    ));
     line(&field("Objection due", &date_time(due)));
     line("");
     line("Re: reasoned objection, conflicting obligations (Reg. (EU) 2023/1543 Art. 17)");

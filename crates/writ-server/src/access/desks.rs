@@ -425,29 +425,22 @@ impl CaseDesk<'_> {
             .map_err(ApiError::internal)
     }
 
-    /// The gates people have cleared on a case.
-    pub(super) async fn cleared_gates(&self, id: CaseId) -> Result<Vec<Code>, ApiError> {
-        Ok(self
-            .store()
-            .gate_clearances(id)
-            .await?
-            .into_iter()
-            .map(|c| c.code)
-            .collect())
+    /// What clears a case's gates so far: the call-backs' outcomes, and the gates people
+    /// cleared.
+    async fn gate_checks(&self, id: CaseId) -> Result<(Vec<CallbackOutcome>, Vec<Code>), ApiError> {
+        let callbacks = self.store().callbacks(id).await?;
+        let cleared = self.store().gate_clearances(id).await?;
+        Ok((
+            callbacks.iter().map(|c| c.outcome).collect(),
+            cleared.iter().map(|c| c.code).collect(),
+        ))
     }
 
     /// Whether every gate on the case is cleared, before anything is disclosed.
     pub(super) async fn check_gates(&self, case: &CaseRecord, step: &str) -> Result<(), ApiError> {
         let document = self.store().demand_document(case.id).await?;
         let (_, decision) = self.read(case, &document)?;
-        let callbacks: Vec<CallbackOutcome> = self
-            .store()
-            .callbacks(case.id)
-            .await?
-            .iter()
-            .map(|c| c.outcome)
-            .collect();
-        let cleared = self.cleared_gates(case.id).await?;
+        let (callbacks, cleared) = self.gate_checks(case.id).await?;
         check_gates(&decision, &callbacks, &cleared, step).map_err(refused)
     }
 
@@ -586,14 +579,7 @@ impl ApprovalDesk<'_> {
         let document = self.store().demand_document(id).await?;
         let (demand, decision) = self.read(&case, &document)?;
         let recommendation = CaseDesk::recommendation(&case)?;
-        let callbacks: Vec<CallbackOutcome> = self
-            .store()
-            .callbacks(id)
-            .await?
-            .iter()
-            .map(|c| c.outcome)
-            .collect();
-        let cleared = self.cleared_gates(id).await?;
+        let (callbacks, cleared) = self.gate_checks(id).await?;
         check_approval(
             self.caller.user.id,
             recommendation.as_ref(),
@@ -732,7 +718,7 @@ impl ApprovalDesk<'_> {
                 case.state
             )));
         }
-        if self.cleared_gates(id).await?.contains(&code) {
+        if self.gate_checks(id).await?.1.contains(&code) {
             return Err(ApiError::Conflict(format!(
                 "the {code} gate is already cleared"
             )));
