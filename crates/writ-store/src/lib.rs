@@ -135,6 +135,10 @@ pub use notices::{Escalation, Gag, GagChange, Hold, NewHold};
 mod productions;
 use productions::ProductionQueries;
 pub use productions::{Production, ProductionChange, ProductionItem, ProductionState, SealedFile};
+mod summaries;
+use summaries::SummaryQueries;
+mod history;
+pub use history::PastCase;
 
 impl Store {
     /// Opens (and for writ's own data directory, creates) the database, and brings its
@@ -174,7 +178,9 @@ impl Store {
             }
         };
         tracing::info!(database = %location, "store open");
-        Ok(Self { pool })
+        let store = Self { pool };
+        store.summarise_older_cases().await?;
+        Ok(store)
     }
 
     pub fn backend(&self) -> Backend {
@@ -248,7 +254,10 @@ impl Store {
                 tx.insert_job(job, now).await?;
             }
             tx.append_audit(&opened, &mut Known::new()).await?;
-            tx.case(case.id).await?.ok_or_else(|| not_found(case.id))
+            let record = tx.case(case.id).await?.ok_or_else(|| not_found(case.id))?;
+            tx.insert_summary(&summaries::summarise(&record, case.demand)?)
+                .await?;
+            Ok(record)
         })
     }
 
@@ -342,7 +351,9 @@ impl Store {
                     "details": update.details,
                 }));
             tx.append_audit(&entry, &mut Known::new()).await?;
-            tx.case(case.id).await?.ok_or_else(|| not_found(case.id))
+            let record = tx.case(case.id).await?.ok_or_else(|| not_found(case.id))?;
+            tx.refresh_summary(&record).await?;
+            Ok(record)
         })
     }
 
@@ -768,7 +779,7 @@ fn within_log(size: u64, log_size: u64, name: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn not_found(id: CaseId) -> StoreError {
+pub(crate) fn not_found(id: CaseId) -> StoreError {
     StoreError::NotFound {
         what: "case",
         id: id.to_string(),

@@ -7,18 +7,23 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use proptest::prelude::*;
 use serde_json::json;
 use writ_core::ProductionId;
 use writ_core::case::CallbackOutcome;
 use writ_core::identifier::PhoneNumber;
 use writ_core::{Actor, AuditEntry, CaseEvent, CaseId, CaseState, Demand, Timestamp};
 use writ_core::{AgencyId, CountryCode, Role, UserId, Username};
+use writ_report::{
+    Anchor, BandOption, CaseSummary, Customer, Half, HalfYear, NsOptions, Outcome, Report,
+    ReportOptions, ReportSpan, Section,
+};
 use writ_store::testing::TestDatabase;
 use writ_store::{
     Agency, Callback, CaseRecord, CaseUpdate, NewCase, NewJob, NewUser, Notice, ProductionChange,
     ProductionItem, ProductionState, SealedFile, Store, StoreError, Transition,
 };
-use writ_store::{GagChange, NewHold};
+use writ_store::{GagChange, NewHold, PastCase};
 
 macro_rules! conformance {
     ($($test:ident),* $(,)?) => {
@@ -86,6 +91,8 @@ conformance!(
     a_hold_is_extended_once_and_expires_once,
     escalations_are_recorded_once_per_step_and_cases_open_with_their_jobs,
     waiting_jobs_of_a_kind_can_be_made_due_unless_held,
+    a_cases_summary_follows_every_change_to_it,
+    the_sql_aggregation_equals_the_reports_own_build,
 );
 
 fn at(text: &str) -> Timestamp {
@@ -1738,4 +1745,256 @@ async fn waiting_jobs_of_a_kind_can_be_made_due_unless_held(db: &TestDatabase) {
     let mut kinds: Vec<&str> = due.iter().map(|j| j.kind.as_str()).collect();
     kinds.sort_unstable();
     assert_eq!(kinds, ["collect", "notice.send"]);
+}
+
+async fn exported(store: &Store) -> Vec<CaseSummary> {
+    let mut all = Vec::new();
+    store
+        .export_summaries(|s| {
+            all.push(s.clone());
+            Ok::<_, ()>(())
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    all
+}
+
+async fn summary_of(store: &Store, id: CaseId) -> CaseSummary {
+    exported(store)
+        .await
+        .into_iter()
+        .find(|s| s.id == id)
+        .unwrap()
+}
+
+async fn a_cases_summary_follows_every_change_to_it(db: &TestDatabase) {
+    let store = &db.store;
+    let rejected = open_case(store, "SUM-1", None).await;
+    let opened = summary_of(store, rejected.id).await;
+    assert_eq!(
+        (
+            opened.section,
+            opened.customer,
+            opened.outcome,
+            opened.accounts
+        ),
+        (Section::Criminal, Customer::Consumer, Outcome::Pending, 1)
+    );
+    assert_eq!(opened.received_at, at(NOW));
+    assert_eq!(opened.instrument, "us.search_warrant");
+    assert!(!opened.customer_notified);
+
+    let reviewing = store
+        .transition(&step(&rejected, CaseEvent::StartReview, "rita"))
+        .await
+        .unwrap();
+    let mut reject = CaseUpdate::new(
+        &reviewing,
+        "case.reject",
+        Actor::Staff("rita".into()),
+        at(NOW),
+    );
+    reject.events = vec![CaseEvent::Reject];
+    reject.rejection_reason = Some("overbroad".into());
+    store.update_case(&reject).await.unwrap();
+    assert_eq!(
+        summary_of(store, rejected.id).await.outcome,
+        Outcome::Rejected
+    );
+
+    // Approved for content, and its enterprise admin told: content, notified.
+    let approved = approved_case(store).await;
+    let mut scope = CaseUpdate::new(&approved, "case.noted", Actor::System, at(NOW));
+    scope.scope = Some(json!({"categories": ["content"]}));
+    scope.notices = vec![Notice::pending(
+        "tenant_admin",
+        "admin@example.com",
+        "s".into(),
+        "b".into(),
+        String::new(),
+        None,
+        at(NOW),
+    )];
+    store.update_case(&scope).await.unwrap();
+    let summary = summary_of(store, approved.id).await;
+    assert_eq!(summary.outcome, Outcome::Content);
+    assert!(!summary.customer_notified, "not before the notice goes out");
+    let notice = store.notices(approved.id).await.unwrap()[0].id;
+    assert!(store.notice_sent(notice, at(NOW)).await.unwrap());
+    assert!(summary_of(store, approved.id).await.customer_notified);
+
+    // A store that held cases before summaries were kept summarises them as it opens.
+    let before = exported(store).await;
+    db.execute_raw("DELETE FROM case_summaries").await.unwrap();
+    let again = Store::open(db.location()).await.unwrap();
+    let mut after = exported(&again).await;
+    after.sort_by_key(|s| s.id);
+    let mut before = before;
+    before.sort_by_key(|s| s.id);
+    assert_eq!(after, before);
+    again.close().await;
+}
+
+fn arbitrary_summary() -> impl Strategy<Value = CaseSummary> {
+    let sections = prop_oneof![
+        4 => Just(Section::Criminal),
+        2 => Just(Section::Emergency),
+        1 => Just(Section::NationalSecurity),
+        1 => Just(Section::Preservation),
+    ];
+    let outcomes = prop::sample::select(vec![
+        Outcome::Content,
+        Outcome::NonContent,
+        Outcome::NoData,
+        Outcome::Rejected,
+        Outcome::Redirected,
+        Outcome::Withdrawn,
+        Outcome::Pending,
+    ]);
+    (
+        sections,
+        prop::sample::select(vec!["US", "DE", "FR", "GB", "BR"]),
+        prop::sample::select(vec![
+            "us.search_warrant",
+            "us.subpoena",
+            "foreign.legal_process",
+            "us.nsl",
+            "us.fisa.content",
+            "us.fisa.non_content",
+        ]),
+        any::<bool>(),
+        outcomes,
+        0u64..4,
+        any::<bool>(),
+        any::<bool>(),
+        // 2024-01-01 to 2027-12-31, by the second.
+        1_704_067_200i64..1_830_297_600,
+    )
+        .prop_map(
+            |(
+                section,
+                country,
+                instrument,
+                enterprise,
+                outcome,
+                accounts,
+                abroad,
+                notified,
+                secs,
+            )| {
+                CaseSummary {
+                    id: CaseId::random(),
+                    received_at: Timestamp::from_datetime(
+                        time::OffsetDateTime::from_unix_timestamp(secs).unwrap(),
+                    ),
+                    authority_country: CountryCode::parse(country).unwrap(),
+                    instrument: instrument.to_owned(),
+                    section,
+                    customer: if enterprise {
+                        Customer::Enterprise
+                    } else {
+                        Customer::Consumer
+                    },
+                    accounts,
+                    outcome,
+                    data_stored_abroad: abroad,
+                    customer_notified: notified,
+                }
+            },
+        )
+}
+
+/// A past case for `summary`: the store keeps the summary it is given.
+fn past_case(summary: &CaseSummary, demand: &Arc<Demand>) -> PastCase {
+    let received = summary.received_at;
+    PastCase {
+        case: CaseRecord {
+            id: summary.id,
+            state: CaseState::Closed,
+            reference: format!("PAST-{}", summary.id),
+            authority_country: summary.authority_country,
+            instrument: summary.instrument.clone(),
+            emergency: summary.section == Section::Emergency,
+            received_at: received,
+            deadline: None,
+            decision: None,
+            opened_at: received,
+            updated_at: received,
+            version: 1,
+            agency_id: None,
+            recommendation: None,
+            scope: None,
+            rejection_reason: None,
+        },
+        document: demand_json("PAST"),
+        demand: Arc::clone(demand),
+        events: vec![
+            AuditEntry::new(received, Actor::System, "case.opened").for_case(summary.id),
+            AuditEntry::new(received, Actor::System, "case.close").for_case(summary.id),
+        ],
+    }
+}
+
+async fn the_sql_aggregation_equals_the_reports_own_build(db: &TestDatabase) {
+    let store = &db.store;
+    let demand = Arc::new(Demand::from_json(&demand_json("PAST")).unwrap());
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
+        cases: 12,
+        ..ProptestConfig::default()
+    });
+    let history = (
+        prop::collection::vec(arbitrary_summary(), 0..60),
+        2024i32..2028,
+        any::<bool>(),
+        prop::sample::select(BandOption::ALL.to_vec()),
+    );
+    // Each round adds its random cases to those of the rounds before.
+    runner
+        .run(&history, |(summaries, year, second_half, bands)| {
+            tokio::task::block_in_place(|| {
+                tokio::runtime::Handle::current().block_on(async {
+                    let cases: Vec<PastCase> =
+                        summaries.iter().map(|s| past_case(s, &demand)).collect();
+                    store.import_summarised(&cases, &summaries).await.unwrap();
+                    let all = exported(store).await;
+                    let half = if second_half { Half::H2 } else { Half::H1 };
+                    let period = HalfYear::new(year, half).unwrap();
+                    let options =
+                        ReportOptions::new(NsOptions::new(bands), at("2027-06-01T00:00:00Z"));
+                    let anchor = Anchor {
+                        size: 0,
+                        root: String::new(),
+                        note: String::new(),
+                    };
+                    let span = ReportSpan::new(period, &options);
+                    let counts = store.case_counts(span.periods[0], period).await.unwrap();
+                    let (from, to) = span.national_security;
+                    let national_security =
+                        store.national_security_summaries(from, to).await.unwrap();
+                    let from_sql = Report::from_counts(
+                        &counts,
+                        &national_security,
+                        period,
+                        anchor.clone(),
+                        &options,
+                    );
+                    let built = Report::build(&all, period, anchor, &options).unwrap();
+                    prop_assert_eq!(from_sql, built);
+                    Ok(())
+                })
+            })
+        })
+        .unwrap();
+    // The batched append wrote the same tree the one-at-a-time append would have.
+    let (key, _) = writ_ledger::LogKey::generate("test.example/audit").unwrap();
+    let (size, root) = store.tree_head().await.unwrap();
+    store
+        .save_checkpoint(&key.sign_checkpoint(size, root).unwrap(), at(NOW))
+        .await
+        .unwrap();
+    record_events(store, 3).await;
+    let verification = store.verify_audit_log(&key.verifier_key()).await.unwrap();
+    assert_eq!(verification.problems, Vec::<String>::new());
+    assert_eq!(verification.events, size + 3);
 }

@@ -349,14 +349,19 @@ fn run(command: Command) -> Result<(), Failure> {
                 return Err(Failure::Invalid(format!("--format {format}: only jsonl")));
             }
             let config = load_config(config.as_deref(), data_dir)?;
-            let summaries = runtime()?.block_on(async {
+            runtime()?.block_on(async {
+                use std::io::Write;
                 let store = Store::open(&config.database()?).await?;
-                let summaries = writ_server::transparency::case_summaries(&store).await;
+                // A page of summaries at a time, straight out: memory stays flat.
+                let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+                let written = store
+                    .export_summaries(|s| writeln!(out, "{}", s.to_json_line()))
+                    .await;
                 store.close().await;
-                anyhow::Ok(summaries?)
+                written??;
+                out.flush()?;
+                anyhow::Ok(())
             })?;
-            let lines: String = summaries.iter().map(|s| s.to_json_line() + "\n").collect();
-            print(&lines);
             Ok(())
         }
         Command::Report {
