@@ -27,6 +27,8 @@ pub struct PastCase {
     pub document: String,
     /// The same, parsed (cases made from one template may share it).
     pub demand: Arc<Demand>,
+    /// The identifiers it names, as intake normalised them (search finds it by them).
+    pub targets: Vec<String>,
     /// Its audit events, oldest first, each naming the case.
     pub events: Vec<AuditEntry>,
 }
@@ -57,7 +59,8 @@ macro_rules! history_queries_for {
                     let mut insert = QueryBuilder::new(
                         "INSERT INTO cases (id, state, reference, authority_country, instrument, \
                          emergency, received_at, deadline, decision, opened_at, updated_at, version, \
-                         agency_id, recommendation, scope, rejection_reason) ",
+                         agency_id, recommendation, scope, rejection_reason, queue_key, \
+                         reference_key) ",
                     );
                     insert.push_values(chunk, |mut row, past| {
                         let case = &past.case;
@@ -76,7 +79,14 @@ macro_rules! history_queries_for {
                             .push_bind(case.agency_id.as_ref().map(|a| a.as_str().to_owned()))
                             .push_bind(case.recommendation.as_ref().map(|v| v.to_string()))
                             .push_bind(case.scope.as_ref().map(|v| v.to_string()))
-                            .push_bind(case.rejection_reason.clone());
+                            .push_bind(case.rejection_reason.clone())
+                            .push_bind(crate::queue::queue_key(
+                                case.emergency,
+                                case.deadline,
+                                case.received_at,
+                                case.id,
+                            ))
+                            .push_bind(case.reference.to_lowercase());
                     });
                     insert.build().execute(&mut *self).await?;
 
@@ -89,6 +99,21 @@ macro_rules! history_queries_for {
                             .push_bind(past.document.clone());
                     });
                     insert.build().execute(&mut *self).await?;
+
+                    let targets: Vec<(&str, String)> = chunk
+                        .iter()
+                        .flat_map(|past| {
+                            past.targets.iter().map(|t| (t.as_str(), past.case.id.to_string()))
+                        })
+                        .collect();
+                    if !targets.is_empty() {
+                        let mut insert =
+                            QueryBuilder::new("INSERT INTO case_targets (value, case_id) ");
+                        insert.push_values(&targets, |mut row, (value, id)| {
+                            row.push_bind(value.to_string()).push_bind(id.clone());
+                        });
+                        insert.build().execute(&mut *self).await?;
+                    }
                 }
                 for chunk in summaries.chunks(ROWS_PER_STATEMENT) {
                     let mut insert = QueryBuilder::new(

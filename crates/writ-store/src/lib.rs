@@ -139,6 +139,9 @@ mod summaries;
 use summaries::SummaryQueries;
 mod history;
 pub use history::PastCase;
+mod queue;
+use queue::QueueQueries;
+pub use queue::{CasePage, CaseQuery, MAX_PAGE};
 
 impl Store {
     /// Opens (and for writ's own data directory, creates) the database, and brings its
@@ -238,6 +241,8 @@ impl Store {
             }));
         in_transaction!(self, |tx| {
             tx.insert_case(case, now).await?;
+            tx.insert_targets(case.id, &queue::target_values(case.demand))
+                .await?;
             // Every non-disclosure order goes into the gag register as it arrives.
             if let Some(gag) = &case.demand.instrument.nondisclosure {
                 let until = match gag.term {

@@ -164,8 +164,9 @@ macro_rules! case_columns {
          decision, opened_at, updated_at, version, agency_id, recommendation, scope, rejection_reason"
     };
 }
+pub(crate) use case_columns;
 
-fn corrupt(what: &str, detail: impl std::fmt::Display) -> StoreError {
+pub(crate) fn corrupt(what: &str, detail: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("{what}: {detail}"))
 }
 
@@ -279,7 +280,8 @@ macro_rules! queries_for {
                 sqlx::query(
                     "INSERT INTO cases (id, state, reference, authority_country, instrument, \
                      emergency, received_at, deadline, decision, opened_at, updated_at, version, \
-                     agency_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, 0, $11)",
+                     agency_id, queue_key, reference_key) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, 0, $11, $12, $13)",
                 )
                 .bind(&id)
                 .bind(CaseState::Received.as_str())
@@ -292,6 +294,8 @@ macro_rules! queries_for {
                 .bind(case.decision.map(|d| d.to_string()))
                 .bind(DbTime(now))
                 .bind(case.agency_id.map(AgencyId::as_str))
+                .bind(crate::queue::queue_key(demand.is_emergency(), case.deadline, case.received_at, case.id))
+                .bind(demand.reference.to_lowercase())
                 .execute(&mut *self)
                 .await?;
                 sqlx::query("INSERT INTO demands (case_id, submitted_at, document) VALUES ($1, $2, $3)")
@@ -926,6 +930,7 @@ macro_rules! case_from_row {
         })
     }};
 }
+pub(crate) use case_from_row;
 
 macro_rules! user_columns {
     () => {
@@ -981,7 +986,10 @@ macro_rules! agency_from_row {
     }};
 }
 
-fn json_column(text: Option<String>, what: &str) -> Result<Option<serde_json::Value>, StoreError> {
+pub(crate) fn json_column(
+    text: Option<String>,
+    what: &str,
+) -> Result<Option<serde_json::Value>, StoreError> {
     text.map(|t| serde_json::from_str(&t))
         .transpose()
         .map_err(|e| corrupt(what, e))

@@ -23,7 +23,7 @@ use writ_store::{
     Agency, Callback, CaseRecord, CaseUpdate, NewCase, NewJob, NewUser, Notice, ProductionChange,
     ProductionItem, ProductionState, SealedFile, Store, StoreError, Transition,
 };
-use writ_store::{GagChange, NewHold, PastCase};
+use writ_store::{CaseQuery, GagChange, NewHold, PastCase};
 
 macro_rules! conformance {
     ($($test:ident),* $(,)?) => {
@@ -93,6 +93,8 @@ conformance!(
     waiting_jobs_of_a_kind_can_be_made_due_unless_held,
     a_cases_summary_follows_every_change_to_it,
     the_sql_aggregation_equals_the_reports_own_build,
+    the_queue_pages_filters_and_searches,
+    pages_fetched_while_cases_arrive_show_each_earlier_case_once,
 );
 
 fn at(text: &str) -> Timestamp {
@@ -1929,6 +1931,7 @@ fn past_case(summary: &CaseSummary, demand: &Arc<Demand>) -> PastCase {
         },
         document: demand_json("PAST"),
         demand: Arc::clone(demand),
+        targets: vec![format!("{}@example.com", summary.id)],
         events: vec![
             AuditEntry::new(received, Actor::System, "case.opened").for_case(summary.id),
             AuditEntry::new(received, Actor::System, "case.close").for_case(summary.id),
@@ -1997,4 +2000,298 @@ async fn the_sql_aggregation_equals_the_reports_own_build(db: &TestDatabase) {
     let verification = store.verify_audit_log(&key.verifier_key()).await.unwrap();
     assert_eq!(verification.problems, Vec::<String>::new());
     assert_eq!(verification.events, size + 3);
+}
+
+/// Opens a case from `demand` (a JSON document), received at `received`.
+async fn open_from(
+    store: &Store,
+    demand: serde_json::Value,
+    received: &str,
+    deadline: Option<&str>,
+) -> CaseRecord {
+    let document = demand.to_string();
+    let demand = Demand::from_json(&document).unwrap();
+    let case = NewCase {
+        id: CaseId::random(),
+        demand: &demand,
+        document: &document,
+        received_at: at(received),
+        deadline: deadline.map(at),
+        decision: None,
+        agency_id: None,
+        documents: &[],
+    };
+    store
+        .open_case(&case, &Actor::System, at(received))
+        .await
+        .unwrap()
+}
+
+fn demand_from(reference: &str, country: &str, target: &str, emergency: bool) -> serde_json::Value {
+    let mut demand: serde_json::Value = serde_json::from_str(&demand_json(reference)).unwrap();
+    demand["authority"]["country"] = json!(country);
+    demand["targets"][0]["value"] = json!(target);
+    if emergency {
+        demand["emergency"] = json!({"justification": "a threat to life"});
+    }
+    demand
+}
+
+async fn references(store: &Store, query: &CaseQuery) -> Vec<String> {
+    let page = store.queue(query).await.unwrap();
+    page.cases.into_iter().map(|c| c.reference).collect()
+}
+
+async fn the_queue_pages_filters_and_searches(db: &TestDatabase) {
+    let store = &db.store;
+    let late = open_from(
+        store,
+        demand_from("SEA-Late", "US", "alice@example.com", false),
+        "2026-01-05T00:00:00Z",
+        Some("2026-04-01T00:00:00Z"),
+    )
+    .await;
+    let soon = open_from(
+        store,
+        demand_from("BER-1", "DE", "bruno@example.de", false),
+        "2026-02-01T00:00:00Z",
+        Some("2026-03-01T00:00:00Z"),
+    )
+    .await;
+    open_from(
+        store,
+        demand_from("SEA-None", "US", "carol@example.com", false),
+        "2026-02-10T00:00:00Z",
+        None,
+    )
+    .await;
+    let urgent = open_from(
+        store,
+        demand_from("PAR-E", "FR", "dan@example.fr", true),
+        "2026-02-20T00:00:00Z",
+        Some("2026-03-05T00:00:00Z"),
+    )
+    .await;
+    let done = open_from(
+        store,
+        demand_from("SEA-Done", "US", "alice@example.com", false),
+        "2025-12-01T00:00:00Z",
+        Some("2026-01-01T00:00:00Z"),
+    )
+    .await;
+    let reviewing = store
+        .transition(&step(&done, CaseEvent::StartReview, "rita"))
+        .await
+        .unwrap();
+    store
+        .transition(&step(&reviewing, CaseEvent::Withdraw, "rita"))
+        .await
+        .unwrap();
+    store
+        .record_escalation(soon.id, "0.75", "oncall", at(NOW))
+        .await
+        .unwrap();
+
+    let query = |f: &dyn Fn(&mut CaseQuery)| {
+        let mut q = CaseQuery {
+            limit: 50,
+            ..CaseQuery::default()
+        };
+        f(&mut q);
+        q
+    };
+    // Open cases only; emergencies first, then by deadline, none last.
+    assert_eq!(
+        references(store, &query(&|_| {})).await,
+        ["PAR-E", "BER-1", "SEA-Late", "SEA-None"]
+    );
+    assert_eq!(
+        references(store, &query(&|q| q.states = Some(vec![]))).await,
+        ["PAR-E", "SEA-Done", "BER-1", "SEA-Late", "SEA-None"]
+    );
+    assert_eq!(
+        references(
+            store,
+            &query(&|q| q.states = Some(vec![CaseState::Withdrawn]))
+        )
+        .await,
+        ["SEA-Done"]
+    );
+    assert_eq!(
+        references(
+            store,
+            &query(&|q| q.country = Some(CountryCode::parse("US").unwrap()))
+        )
+        .await,
+        ["SEA-Late", "SEA-None"]
+    );
+    assert_eq!(
+        references(
+            store,
+            &query(&|q| q.instrument = Some("us.subpoena".into()))
+        )
+        .await,
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        references(
+            store,
+            &query(&|q| {
+                q.received_from = Some(at("2026-02-01T00:00:00Z"));
+                q.received_to = Some(at("2026-02-20T00:00:00Z"));
+            })
+        )
+        .await,
+        ["BER-1", "SEA-None"]
+    );
+    assert_eq!(
+        references(
+            store,
+            &query(&|q| q.overdue_at = Some(at("2026-03-02T00:00:00Z")))
+        )
+        .await,
+        ["BER-1"]
+    );
+    assert_eq!(
+        references(store, &query(&|q| q.escalated = true)).await,
+        ["BER-1"]
+    );
+
+    // Search: a reference exactly or by its start, in any case; an identifier as intake
+    // normalises it; a case id.
+    let search = |text: &str| {
+        query(&|q| {
+            q.search = Some(text.to_owned());
+            q.states = Some(vec![]);
+        })
+    };
+    assert_eq!(references(store, &search("sea-late")).await, ["SEA-Late"]);
+    assert_eq!(
+        references(store, &search("sea-")).await,
+        ["SEA-Done", "SEA-Late", "SEA-None"]
+    );
+    assert_eq!(
+        references(store, &search("ALICE@Example.com")).await,
+        ["SEA-Done", "SEA-Late"]
+    );
+    assert_eq!(
+        references(store, &search(&urgent.id.to_string())).await,
+        ["PAR-E"]
+    );
+    assert_eq!(
+        references(store, &search("nobody@example.com")).await,
+        Vec::<String>::new()
+    );
+
+    // Pages of two, each after the last key of the one before.
+    let mut seen = Vec::new();
+    let mut q = query(&|q| {
+        q.states = Some(vec![]);
+        q.limit = 2;
+    });
+    loop {
+        let page = store.queue(&q).await.unwrap();
+        assert!(page.cases.len() <= 2);
+        seen.extend(page.cases.iter().map(|c| c.reference.clone()));
+        match page.next {
+            Some(next) => q.after = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(seen, ["PAR-E", "SEA-Done", "BER-1", "SEA-Late", "SEA-None"]);
+    assert_eq!(
+        store
+            .queue(&query(&|q| q.search = Some(late.id.to_string())))
+            .await
+            .unwrap()
+            .cases,
+        vec![store.case(late.id).await.unwrap()]
+    );
+}
+
+async fn pages_fetched_while_cases_arrive_show_each_earlier_case_once(db: &TestDatabase) {
+    let store = &db.store;
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
+        cases: 8,
+        ..ProptestConfig::default()
+    });
+    // Cases: (emergency, deadline in days or none); arrivals between pages likewise;
+    // the page size.
+    let case = (any::<bool>(), prop::option::of(0i64..40));
+    let plan = (
+        prop::collection::vec(case.clone(), 1..25),
+        prop::collection::vec(prop::collection::vec(case, 0..4), 0..12),
+        1u32..6,
+    );
+    let round = std::sync::atomic::AtomicUsize::new(0);
+    runner
+        .run(&plan, |(before, arrivals, limit)| {
+            tokio::task::block_in_place(|| {
+                tokio::runtime::Handle::current().block_on(async {
+                    // Each round has its own country, so rounds do not see each other.
+                    let countries = [
+                        "AT", "BE", "CH", "CZ", "DK", "EE", "ES", "FI", "GR", "HU", "IE", "IT",
+                        "LT", "LU",
+                    ];
+                    let country = countries
+                        [round.fetch_add(1, std::sync::atomic::Ordering::SeqCst) % countries.len()];
+                    let open = |(emergency, days): (bool, Option<i64>), n: usize| {
+                        let deadline = days.map(|d| {
+                            at(NOW)
+                                .checked_add(time::Duration::days(d))
+                                .unwrap()
+                                .to_string()
+                        });
+                        async move {
+                            open_from(
+                                store,
+                                demand_from(
+                                    &format!("P-{n}"),
+                                    country,
+                                    "alice@example.com",
+                                    emergency,
+                                ),
+                                NOW,
+                                deadline.as_deref(),
+                            )
+                            .await
+                            .id
+                        }
+                    };
+                    let mut existing = BTreeSet::new();
+                    for (n, c) in before.into_iter().enumerate() {
+                        existing.insert(open(c, n).await);
+                    }
+                    let mut q = CaseQuery {
+                        limit,
+                        states: Some(vec![]),
+                        country: Some(CountryCode::parse(country).unwrap()),
+                        ..CaseQuery::default()
+                    };
+                    let mut arrivals = arrivals.into_iter();
+                    let mut seen = Vec::new();
+                    loop {
+                        let page = store.queue(&q).await.unwrap();
+                        seen.extend(page.cases.iter().map(|c| c.id));
+                        for c in arrivals.next().unwrap_or_default() {
+                            open(c, 1000).await;
+                        }
+                        match page.next {
+                            Some(next) => q.after = Some(next),
+                            None => break,
+                        }
+                    }
+                    let shown: Vec<CaseId> = seen
+                        .iter()
+                        .copied()
+                        .filter(|id| existing.contains(id))
+                        .collect();
+                    let once: BTreeSet<CaseId> = shown.iter().copied().collect();
+                    prop_assert_eq!(shown.len(), once.len(), "a case shown twice");
+                    prop_assert_eq!(once, existing);
+                    Ok(())
+                })
+            })
+        })
+        .unwrap();
 }
