@@ -59,10 +59,10 @@ pub struct OutcomeRow {
 }
 
 impl OutcomeRow {
-    fn add(&mut self, summary: &CaseSummary) {
-        self.requests += 1;
-        self.accounts = self.accounts.saturating_add(summary.accounts);
-        *match summary.outcome {
+    fn add(&mut self, count: &CaseCount) {
+        self.requests += count.cases;
+        self.accounts = self.accounts.saturating_add(count.accounts);
+        *match count.outcome {
             Outcome::Content => &mut self.content,
             Outcome::NonContent => &mut self.non_content,
             Outcome::NoData => &mut self.no_data,
@@ -70,7 +70,7 @@ impl OutcomeRow {
             Outcome::Redirected => &mut self.redirected,
             Outcome::Withdrawn => &mut self.withdrawn,
             Outcome::Pending => &mut self.pending,
-        } += 1;
+        } += count.cases;
     }
 
     fn merge(&mut self, other: &Self) {
@@ -106,13 +106,13 @@ pub struct EnterpriseRow {
 }
 
 impl EnterpriseRow {
-    fn add(&mut self, summary: &CaseSummary) {
-        self.requests += 1;
-        self.accounts = self.accounts.saturating_add(summary.accounts);
-        if summary.customer_notified {
-            self.customer_notified += 1;
+    fn add(&mut self, count: &CaseCount) {
+        self.requests += count.cases;
+        self.accounts = self.accounts.saturating_add(count.accounts);
+        if count.customer_notified {
+            self.customer_notified += count.cases;
         }
-        *match summary.outcome {
+        *match count.outcome {
             Outcome::Content => &mut self.content,
             Outcome::NonContent => &mut self.non_content,
             Outcome::NoData => &mut self.no_data,
@@ -120,7 +120,7 @@ impl EnterpriseRow {
             Outcome::Redirected => &mut self.redirected,
             Outcome::Withdrawn => &mut self.withdrawn,
             Outcome::Pending => &mut self.pending,
-        } += 1;
+        } += count.cases;
     }
 
     fn merge(&mut self, other: &Self) {
@@ -220,7 +220,73 @@ pub struct Report {
     pub national_security: NationalSecurity,
 }
 
+/// Cases of one half-year that the report cannot tell apart, counted together: one row
+/// of a store's `GROUP BY` over its case summaries, or one case ([`CaseCount::of`]).
+/// National-security cases are never counted this way: their figures need each case
+/// (its instrument, and whether it is a new platform's order), and their exact counts
+/// stay inside this crate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CaseCount {
+    pub period: HalfYear,
+    pub section: Section,
+    pub authority_country: CountryCode,
+    pub instrument: String,
+    pub customer: Customer,
+    pub outcome: Outcome,
+    pub data_stored_abroad: bool,
+    pub customer_notified: bool,
+    /// How many cases.
+    pub cases: u64,
+    /// The accounts they name, summed.
+    pub accounts: u64,
+}
+
+impl CaseCount {
+    /// One case, counted alone; `None` for a time no half-year holds.
+    pub fn of(summary: &CaseSummary) -> Option<Self> {
+        Some(Self {
+            period: HalfYear::containing(summary.received_at)?,
+            section: summary.section,
+            authority_country: summary.authority_country,
+            instrument: summary.instrument.clone(),
+            customer: summary.customer,
+            outcome: summary.outcome,
+            data_stored_abroad: summary.data_stored_abroad,
+            customer_notified: summary.customer_notified,
+            cases: 1,
+            accounts: summary.accounts,
+        })
+    }
+}
+
+/// What a report on `period` counts: the half-years of its trend, oldest first and
+/// ending with `period`, and the span its national-security figures cover. A store
+/// that aggregates for [`Report::from_counts`] reads exactly these.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReportSpan {
+    pub periods: Vec<HalfYear>,
+    pub national_security: (Timestamp, Timestamp),
+}
+
+impl ReportSpan {
+    pub fn new(period: HalfYear, options: &ReportOptions) -> Self {
+        let mut periods = vec![period];
+        while periods.len() < options.trend_periods.max(1) {
+            match periods.last().and_then(HalfYear::previous) {
+                Some(previous) => periods.push(previous),
+                None => break,
+            }
+        }
+        periods.reverse();
+        Self {
+            periods,
+            national_security: covered_span(period, options.national_security.option),
+        }
+    }
+}
+
 impl Report {
+    /// The report from every case's summary (each case once).
     pub fn build(
         summaries: &[CaseSummary],
         period: HalfYear,
@@ -228,23 +294,46 @@ impl Report {
         options: &ReportOptions,
     ) -> Result<Self, ReportError> {
         check_unique(summaries)?;
+        let (national_security, others): (Vec<&CaseSummary>, Vec<&CaseSummary>) = summaries
+            .iter()
+            .partition(|s| s.section == Section::NationalSecurity);
+        let counts: Vec<CaseCount> = others.into_iter().filter_map(CaseCount::of).collect();
+        let national_security: Vec<CaseSummary> = national_security.into_iter().cloned().collect();
+        Ok(Self::from_counts(
+            &counts,
+            &national_security,
+            period,
+            checkpoint,
+            options,
+        ))
+    }
+
+    /// The report from counts of cases (what a store's `GROUP BY` gives for the
+    /// half-years of [`ReportSpan::periods`]) and the national-security cases of
+    /// [`ReportSpan::national_security`]. Counts of other half-years and
+    /// national-security counts are ignored; so are cases outside the span.
+    pub fn from_counts(
+        counts: &[CaseCount],
+        national_security: &[CaseSummary],
+        period: HalfYear,
+        checkpoint: Anchor,
+        options: &ReportOptions,
+    ) -> Self {
         let now = options.now;
         let ns_options = &options.national_security;
-        let (ns_start, ns_end) = covered_span(period, ns_options.option);
-
-        let mut trend_periods = vec![period];
-        while trend_periods.len() < options.trend_periods.max(1) {
-            match trend_periods.last().and_then(HalfYear::previous) {
-                Some(previous) => trend_periods.push(previous),
-                None => break,
-            }
-        }
-        trend_periods.reverse();
-        let trend_start = trend_periods
-            .first()
-            .map_or(period.start(), HalfYear::start);
+        let span = ReportSpan::new(period, options);
+        let (ns_start, ns_end) = span.national_security;
+        let trend_periods = span.periods;
         let mut trend: Vec<(OutcomeRow, OutcomeRow)> =
             vec![Default::default(); trend_periods.len()];
+
+        let mut tally = NsTally::default();
+        for summary in national_security {
+            let at = summary.received_at;
+            if summary.section == Section::NationalSecurity && ns_start <= at && at < ns_end {
+                tally.add(summary, ns_options, now);
+            }
+        }
 
         let mut case_summaries = 0;
         let mut criminal = BTreeMap::<CountryCode, OutcomeRow>::new();
@@ -253,41 +342,33 @@ impl Report {
         let mut enterprise = BTreeMap::<CountryCode, EnterpriseRow>::new();
         let mut legal_process = BTreeMap::<CountryCode, BTreeMap<String, ProcessRow>>::new();
         let mut stored_abroad = StoredAbroad::default();
-        let mut tally = NsTally::default();
 
-        for summary in summaries {
-            let at = summary.received_at;
-            if summary.section == Section::NationalSecurity {
-                if ns_start <= at && at < ns_end {
-                    tally.add(summary, ns_options, now);
-                }
+        for count in counts {
+            if count.section == Section::NationalSecurity {
                 continue;
             }
-            if trend_start <= at
-                && at < period.end()
-                && let Some(index) = trend_periods.iter().position(|p| p.contains(at))
-            {
+            if let Some(index) = trend_periods.iter().position(|p| *p == count.period) {
                 let (c, e) = &mut trend[index];
-                match summary.section {
-                    Section::Criminal => c.add(summary),
-                    Section::Emergency => e.add(summary),
+                match count.section {
+                    Section::Criminal => c.add(count),
+                    Section::Emergency => e.add(count),
                     _ => {}
                 }
             }
-            if !period.contains(at) {
+            if count.period != period {
                 continue;
             }
-            case_summaries += 1;
-            let country = summary.authority_country;
-            let table = match summary.section {
+            case_summaries += count.cases;
+            let country = count.authority_country;
+            let table = match count.section {
                 Section::Criminal => &mut criminal,
                 Section::Emergency => &mut emergency,
                 _ => &mut preservation,
             };
-            table.entry(country).or_default().add(summary);
+            table.entry(country).or_default().add(count);
 
-            let process = match summary.section {
-                Section::Criminal => summary.instrument.as_str(),
+            let process = match count.section {
+                Section::Criminal => count.instrument.as_str(),
                 Section::Emergency => EMERGENCY_PROCESS,
                 _ => PRESERVATION_PROCESS,
             };
@@ -296,25 +377,24 @@ impl Report {
                 Some(row) => row,
                 None => processes.entry(process.to_owned()).or_default(),
             };
-            row.requests += 1;
-            row.accounts = row.accounts.saturating_add(summary.accounts);
-            if summary.outcome.disclosed() && summary.section != Section::Preservation {
-                row.disclosed += 1;
+            row.requests += count.cases;
+            row.accounts = row.accounts.saturating_add(count.accounts);
+            if count.outcome.disclosed() && count.section != Section::Preservation {
+                row.disclosed += count.cases;
             }
 
-            if summary.customer == Customer::Enterprise
-                && matches!(summary.section, Section::Criminal | Section::Emergency)
+            if count.customer == Customer::Enterprise
+                && matches!(count.section, Section::Criminal | Section::Emergency)
             {
-                enterprise.entry(country).or_default().add(summary);
+                enterprise.entry(country).or_default().add(count);
             }
-            if summary.section == Section::Criminal && summary.data_stored_abroad && country.is_us()
-            {
-                match summary.customer {
-                    Customer::Consumer if summary.instrument == "us.search_warrant" => {
-                        stored_abroad.us_warrants_consumer_data_abroad += 1;
+            if count.section == Section::Criminal && count.data_stored_abroad && country.is_us() {
+                match count.customer {
+                    Customer::Consumer if count.instrument == "us.search_warrant" => {
+                        stored_abroad.us_warrants_consumer_data_abroad += count.cases;
                     }
-                    Customer::Enterprise if summary.outcome == Outcome::Content => {
-                        stored_abroad.us_enterprise_content_disclosed_abroad += 1;
+                    Customer::Enterprise if count.outcome == Outcome::Content => {
+                        stored_abroad.us_enterprise_content_disclosed_abroad += count.cases;
                     }
                     _ => {}
                 }
@@ -336,7 +416,7 @@ impl Report {
             })
             .collect();
 
-        Ok(Self {
+        Self {
             period,
             generated_at: now,
             complete: now >= period.end(),
@@ -350,7 +430,7 @@ impl Report {
             stored_abroad,
             trend,
             national_security: NationalSecurity::publish(tally, period, ns_options, now),
-        })
+        }
     }
 
     pub fn criminal_total(&self) -> OutcomeRow {

@@ -13,7 +13,7 @@ use writ_core::case::CallbackOutcome;
 use writ_core::policy::Code;
 use writ_core::review::Recommendation;
 use writ_core::workflow::CounselAction;
-use writ_core::{CaseId, CaseState, Timestamp};
+use writ_core::{CaseId, Timestamp};
 use writ_store::{CaseRecord, Message};
 
 use crate::ApiError;
@@ -319,23 +319,51 @@ fn state_json(case: &CaseRecord) -> Value {
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
-pub(crate) struct StateFilter {
-    /// Only the cases in this state.
-    #[param(value_type = Option<schema::CaseState>)]
+#[allow(dead_code)] // Describes the query string for OpenAPI; `queue::parse` reads it.
+pub(crate) struct QueueParams {
+    /// Cases per page, 1 to 500 [default: 50].
+    limit: Option<u32>,
+    /// The page after the one whose `next` gave this cursor.
+    cursor: Option<String>,
+    /// Only cases in this state; may be repeated; `any` for every state [default:
+    /// the open states, not delivered, rejected, redirected, withdrawn or closed].
     state: Option<String>,
+    /// A reference (exact or its start, any case), a target's identifier (exact, as
+    /// intake normalises it) or a case id.
+    q: Option<String>,
+    /// The submitting authority's id.
+    agency: Option<String>,
+    /// The authority's country (ISO 3166-1 alpha-2).
+    country: Option<String>,
+    /// The instrument id (`us.search_warrant`).
+    instrument: Option<String>,
+    /// Received at or after (a date, midnight UTC, or an RFC 3339 time).
+    received_from: Option<String>,
+    /// Received before.
+    received_to: Option<String>,
+    /// `true`: only open cases past their deadline.
+    overdue: Option<bool>,
+    /// `true`: only cases escalated to the on-call approver.
+    escalated: Option<bool>,
+    /// Only cases the policy engine routed so; `counsel` is the counsel view
+    /// (assistance orders asking for keys, access or capability).
+    route: Option<String>,
 }
 
 /// The queue
 ///
-/// `GET /api/v1/cases?state=`: the queue, emergencies first, then by deadline. For staff.
+/// `GET /api/v1/cases`: a page of the queue, open cases by default, emergencies first,
+/// then by deadline. `next` (also a `Link: <…>; rel="next"` header) is the next page's
+/// URL, or null on the last page. For staff.
 #[utoipa::path(
     get,
     path = "/api/v1/cases",
     tag = "staff",
-    params(StateFilter),
+    params(QueueParams),
     responses(
-        (status = 200, description = "The cases.", body = schema::CaseList),
-        (status = 400, description = "`state` is not a case state.", body = schema::Error,
+        (status = 200, description = "A page of cases.", body = schema::CaseList,
+            headers(("Link" = String, description = "`<next page URL>; rel=\"next\"`, unless this is the last page."))),
+        (status = 400, description = "A filter is not valid; `field` names it.", body = schema::Error,
             example = json!({"error": "state: \"pending\" is not a case state", "field": "state"})),
         (status = 401, description = "No credentials, or ones writ does not know: no or an unknown API token, no or an ended session.", body = schema::Error,
             example = json!({"error": "this API token is not valid"})),
@@ -349,19 +377,13 @@ pub(crate) struct StateFilter {
 pub(crate) async fn list_cases(
     State(state): State<AppState>,
     staff: Staff,
-    Query(filter): Query<StateFilter>,
+    Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let wanted = filter
-        .state
-        .map(|s| s.parse::<CaseState>())
-        .transpose()
-        .map_err(|e| ApiError::BadRequest {
-            field: Some("state".into()),
-            message: format!("state: {e}"),
-        })?;
-    let cases = staff.desk(&state).list(wanted).await?;
     let now = state.clock.now();
-    let cases: Vec<Value> = cases
+    let query = crate::queue::parse(&pairs, now)?;
+    let page = staff.desk(&state).list(&query).await?;
+    let cases: Vec<Value> = page
+        .cases
         .iter()
         .map(|case| {
             json!({
@@ -380,7 +402,17 @@ pub(crate) async fn list_cases(
             })
         })
         .collect();
-    Ok(Json(json!({"cases": cases})))
+    let next = page
+        .next
+        .as_deref()
+        .map(|key| crate::queue::next_url("/api/v1/cases", &pairs, key));
+    let mut headers = axum::http::HeaderMap::new();
+    if let Some(url) = &next
+        && let Ok(value) = axum::http::HeaderValue::from_str(&format!("<{url}>; rel=\"next\""))
+    {
+        headers.insert(axum::http::header::LINK, value);
+    }
+    Ok((headers, Json(json!({"cases": cases, "next": next}))))
 }
 
 /// A case in full

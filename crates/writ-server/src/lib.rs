@@ -13,6 +13,7 @@ pub mod notices;
 mod observe;
 pub mod openapi;
 pub mod production;
+pub mod queue;
 mod register;
 pub mod transparency;
 mod web;

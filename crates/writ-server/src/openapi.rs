@@ -755,6 +755,8 @@ pub(crate) mod schema {
     pub struct CaseList {
         /// Emergencies first, then by deadline.
         pub cases: Vec<CaseSummary>,
+        /// The next page's URL (the same filters, a cursor); null on the last page.
+        pub next: Option<String>,
     }
 
     /// A case as the queue shows it.

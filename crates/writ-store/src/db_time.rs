@@ -60,3 +60,11 @@ impl<'r> Decode<'r, Postgres> for DbTime {
         Ok(Self(Timestamp::from_datetime(at)))
     }
 }
+
+impl DbTime {
+    /// The time as SQLite stores it (fixed width, so text order is time order); the
+    /// queue's key uses it on both backends.
+    pub(crate) fn sortable(self) -> String {
+        self.0.datetime().format(SQLITE_FORMAT).unwrap_or_default()
+    }
+}

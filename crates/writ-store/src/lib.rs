@@ -135,6 +135,13 @@ pub use notices::{Escalation, Gag, GagChange, Hold, NewHold};
 mod productions;
 use productions::ProductionQueries;
 pub use productions::{Production, ProductionChange, ProductionItem, ProductionState, SealedFile};
+mod summaries;
+use summaries::SummaryQueries;
+mod history;
+pub use history::PastCase;
+mod queue;
+use queue::QueueQueries;
+pub use queue::{CasePage, CaseQuery, MAX_PAGE};
 
 impl Store {
     /// Opens (and for writ's own data directory, creates) the database, and brings its
@@ -174,7 +181,9 @@ impl Store {
             }
         };
         tracing::info!(database = %location, "store open");
-        Ok(Self { pool })
+        let store = Self { pool };
+        store.summarise_older_cases().await?;
+        Ok(store)
     }
 
     pub fn backend(&self) -> Backend {
@@ -232,6 +241,8 @@ impl Store {
             }));
         in_transaction!(self, |tx| {
             tx.insert_case(case, now).await?;
+            tx.insert_targets(case.id, &queue::target_values(case.demand))
+                .await?;
             // Every non-disclosure order goes into the gag register as it arrives.
             if let Some(gag) = &case.demand.instrument.nondisclosure {
                 let until = match gag.term {
@@ -248,7 +259,10 @@ impl Store {
                 tx.insert_job(job, now).await?;
             }
             tx.append_audit(&opened, &mut Known::new()).await?;
-            tx.case(case.id).await?.ok_or_else(|| not_found(case.id))
+            let record = tx.case(case.id).await?.ok_or_else(|| not_found(case.id))?;
+            tx.insert_summary(&summaries::summarise(&record, case.demand)?)
+                .await?;
+            Ok(record)
         })
     }
 
@@ -345,7 +359,9 @@ impl Store {
                     "details": update.details,
                 }));
             tx.append_audit(&entry, &mut Known::new()).await?;
-            tx.case(case.id).await?.ok_or_else(|| not_found(case.id))
+            let record = tx.case(case.id).await?.ok_or_else(|| not_found(case.id))?;
+            tx.refresh_summary(&record).await?;
+            Ok(record)
         })
     }
 
@@ -776,7 +792,7 @@ fn within_log(size: u64, log_size: u64, name: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn not_found(id: CaseId) -> StoreError {
+pub(crate) fn not_found(id: CaseId) -> StoreError {
     StoreError::NotFound {
         what: "case",
         id: id.to_string(),

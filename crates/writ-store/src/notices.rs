@@ -10,6 +10,7 @@ use writ_ledger::Known;
 use crate::db_time::DbTime;
 use crate::queries::{Queries, notice_columns, notice_from_row};
 use crate::records::{NewJob, Notice};
+use crate::summaries::SummaryQueries;
 use crate::{Pool, Store, StoreError};
 
 /// A non-disclosure order on a case's demand.
@@ -453,6 +454,9 @@ impl Store {
             };
             if !tx.set_notice_state(id, "pending", "sent", at, None).await? {
                 return Ok(false);
+            }
+            if notice.recipient == "tenant_admin" {
+                tx.set_customer_notified(case).await?;
             }
             let entry = AuditEntry::new(at, Actor::System, "notice.sent")
                 .for_case(case)

@@ -171,8 +171,9 @@ macro_rules! case_columns {
          counsel"
     };
 }
+pub(crate) use case_columns;
 
-fn corrupt(what: &str, detail: impl std::fmt::Display) -> StoreError {
+pub(crate) fn corrupt(what: &str, detail: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("{what}: {detail}"))
 }
 
@@ -286,7 +287,8 @@ macro_rules! queries_for {
                 sqlx::query(
                     "INSERT INTO cases (id, state, reference, authority_country, instrument, \
                      emergency, received_at, deadline, decision, opened_at, updated_at, version, \
-                     agency_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, 0, $11)",
+                     agency_id, queue_key, reference_key, route) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, 0, $11, $12, $13, $14)",
                 )
                 .bind(&id)
                 .bind(CaseState::Received.as_str())
@@ -299,6 +301,9 @@ macro_rules! queries_for {
                 .bind(case.decision.map(|d| d.to_string()))
                 .bind(DbTime(now))
                 .bind(case.agency_id.map(AgencyId::as_str))
+                .bind(crate::queue::queue_key(demand.is_emergency(), case.deadline, case.received_at, case.id))
+                .bind(demand.reference.to_lowercase())
+                .bind(crate::queue::route_of(case.decision))
                 .execute(&mut *self)
                 .await?;
                 sqlx::query("INSERT INTO demands (case_id, submitted_at, document) VALUES ($1, $2, $3)")
@@ -976,6 +981,7 @@ macro_rules! case_from_row {
         })
     }};
 }
+pub(crate) use case_from_row;
 
 macro_rules! user_columns {
     () => {
@@ -1031,7 +1037,10 @@ macro_rules! agency_from_row {
     }};
 }
 
-fn json_column(text: Option<String>, what: &str) -> Result<Option<serde_json::Value>, StoreError> {
+pub(crate) fn json_column(
+    text: Option<String>,
+    what: &str,
+) -> Result<Option<serde_json::Value>, StoreError> {
     text.map(|t| serde_json::from_str(&t))
         .transpose()
         .map_err(|e| corrupt(what, e))

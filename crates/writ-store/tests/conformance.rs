@@ -7,18 +7,23 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use proptest::prelude::*;
 use serde_json::json;
 use writ_core::ProductionId;
 use writ_core::case::CallbackOutcome;
 use writ_core::identifier::PhoneNumber;
 use writ_core::{Actor, AuditEntry, CaseEvent, CaseId, CaseState, Demand, Timestamp};
 use writ_core::{AgencyId, CountryCode, Role, UserId, Username};
+use writ_report::{
+    Anchor, BandOption, CaseSummary, Customer, Half, HalfYear, NsOptions, Outcome, Report,
+    ReportOptions, ReportSpan, Section,
+};
 use writ_store::testing::TestDatabase;
 use writ_store::{
     Agency, Callback, CaseRecord, CaseUpdate, NewCase, NewJob, NewUser, Notice, ProductionChange,
     ProductionItem, ProductionState, SealedFile, Store, StoreError, Transition,
 };
-use writ_store::{GagChange, NewHold};
+use writ_store::{CaseQuery, GagChange, NewHold, PastCase};
 
 macro_rules! conformance {
     ($($test:ident),* $(,)?) => {
@@ -86,6 +91,10 @@ conformance!(
     a_hold_is_extended_once_and_expires_once,
     escalations_are_recorded_once_per_step_and_cases_open_with_their_jobs,
     waiting_jobs_of_a_kind_can_be_made_due_unless_held,
+    a_cases_summary_follows_every_change_to_it,
+    the_sql_aggregation_equals_the_reports_own_build,
+    the_queue_pages_filters_and_searches,
+    pages_fetched_while_cases_arrive_show_each_earlier_case_once,
 );
 
 fn at(text: &str) -> Timestamp {
@@ -1738,4 +1747,551 @@ async fn waiting_jobs_of_a_kind_can_be_made_due_unless_held(db: &TestDatabase) {
     let mut kinds: Vec<&str> = due.iter().map(|j| j.kind.as_str()).collect();
     kinds.sort_unstable();
     assert_eq!(kinds, ["collect", "notice.send"]);
+}
+
+async fn exported(store: &Store) -> Vec<CaseSummary> {
+    let mut all = Vec::new();
+    store
+        .export_summaries(|s| {
+            all.push(s.clone());
+            Ok::<_, ()>(())
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    all
+}
+
+async fn summary_of(store: &Store, id: CaseId) -> CaseSummary {
+    exported(store)
+        .await
+        .into_iter()
+        .find(|s| s.id == id)
+        .unwrap()
+}
+
+async fn a_cases_summary_follows_every_change_to_it(db: &TestDatabase) {
+    let store = &db.store;
+    let rejected = open_case(store, "SUM-1", None).await;
+    let opened = summary_of(store, rejected.id).await;
+    assert_eq!(
+        (
+            opened.section,
+            opened.customer,
+            opened.outcome,
+            opened.accounts
+        ),
+        (Section::Criminal, Customer::Consumer, Outcome::Pending, 1)
+    );
+    assert_eq!(opened.received_at, at(NOW));
+    assert_eq!(opened.instrument, "us.search_warrant");
+    assert!(!opened.customer_notified);
+
+    let reviewing = store
+        .transition(&step(&rejected, CaseEvent::StartReview, "rita"))
+        .await
+        .unwrap();
+    let mut reject = CaseUpdate::new(
+        &reviewing,
+        "case.reject",
+        Actor::Staff("rita".into()),
+        at(NOW),
+    );
+    reject.events = vec![CaseEvent::Reject];
+    reject.rejection_reason = Some("overbroad".into());
+    store.update_case(&reject).await.unwrap();
+    assert_eq!(
+        summary_of(store, rejected.id).await.outcome,
+        Outcome::Rejected
+    );
+
+    // Approved for content, and its enterprise admin told: content, notified.
+    let approved = approved_case(store).await;
+    let mut scope = CaseUpdate::new(&approved, "case.noted", Actor::System, at(NOW));
+    scope.scope = Some(json!({"categories": ["content"]}));
+    scope.notices = vec![Notice::pending(
+        "tenant_admin",
+        "admin@example.com",
+        "s".into(),
+        "b".into(),
+        String::new(),
+        None,
+        at(NOW),
+    )];
+    store.update_case(&scope).await.unwrap();
+    let summary = summary_of(store, approved.id).await;
+    assert_eq!(summary.outcome, Outcome::Content);
+    assert!(!summary.customer_notified, "not before the notice goes out");
+    let notice = store.notices(approved.id).await.unwrap()[0].id;
+    assert!(store.notice_sent(notice, at(NOW)).await.unwrap());
+    assert!(summary_of(store, approved.id).await.customer_notified);
+
+    // A store that held cases before summaries were kept summarises them as it opens.
+    let before = exported(store).await;
+    db.execute_raw("DELETE FROM case_summaries").await.unwrap();
+    let again = Store::open(db.location()).await.unwrap();
+    let mut after = exported(&again).await;
+    after.sort_by_key(|s| s.id);
+    let mut before = before;
+    before.sort_by_key(|s| s.id);
+    assert_eq!(after, before);
+    again.close().await;
+}
+
+fn arbitrary_summary() -> impl Strategy<Value = CaseSummary> {
+    let sections = prop_oneof![
+        4 => Just(Section::Criminal),
+        2 => Just(Section::Emergency),
+        1 => Just(Section::NationalSecurity),
+        1 => Just(Section::Preservation),
+    ];
+    let outcomes = prop::sample::select(vec![
+        Outcome::Content,
+        Outcome::NonContent,
+        Outcome::NoData,
+        Outcome::Rejected,
+        Outcome::Redirected,
+        Outcome::Withdrawn,
+        Outcome::Pending,
+    ]);
+    (
+        sections,
+        prop::sample::select(vec!["US", "DE", "FR", "GB", "BR"]),
+        prop::sample::select(vec![
+            "us.search_warrant",
+            "us.subpoena",
+            "foreign.legal_process",
+            "us.nsl",
+            "us.fisa.content",
+            "us.fisa.non_content",
+        ]),
+        any::<bool>(),
+        outcomes,
+        0u64..4,
+        any::<bool>(),
+        any::<bool>(),
+        // 2024-01-01 to 2027-12-31, by the second.
+        1_704_067_200i64..1_830_297_600,
+    )
+        .prop_map(
+            |(
+                section,
+                country,
+                instrument,
+                enterprise,
+                outcome,
+                accounts,
+                abroad,
+                notified,
+                secs,
+            )| {
+                CaseSummary {
+                    id: CaseId::random(),
+                    received_at: Timestamp::from_datetime(
+                        time::OffsetDateTime::from_unix_timestamp(secs).unwrap(),
+                    ),
+                    authority_country: CountryCode::parse(country).unwrap(),
+                    instrument: instrument.to_owned(),
+                    section,
+                    customer: if enterprise {
+                        Customer::Enterprise
+                    } else {
+                        Customer::Consumer
+                    },
+                    accounts,
+                    outcome,
+                    data_stored_abroad: abroad,
+                    customer_notified: notified,
+                }
+            },
+        )
+}
+
+/// A past case for `summary`: the store keeps the summary it is given.
+fn past_case(summary: &CaseSummary, demand: &Arc<Demand>) -> PastCase {
+    let received = summary.received_at;
+    PastCase {
+        case: CaseRecord {
+            id: summary.id,
+            state: CaseState::Closed,
+            reference: format!("PAST-{}", summary.id),
+            authority_country: summary.authority_country,
+            instrument: summary.instrument.clone(),
+            emergency: summary.section == Section::Emergency,
+            received_at: received,
+            deadline: None,
+            decision: None,
+            opened_at: received,
+            updated_at: received,
+            version: 1,
+            agency_id: None,
+            recommendation: None,
+            scope: None,
+            rejection_reason: None,
+        },
+        document: demand_json("PAST"),
+        demand: Arc::clone(demand),
+        targets: vec![format!("{}@example.com", summary.id)],
+        events: vec![
+            AuditEntry::new(received, Actor::System, "case.opened").for_case(summary.id),
+            AuditEntry::new(received, Actor::System, "case.close").for_case(summary.id),
+        ],
+    }
+}
+
+async fn the_sql_aggregation_equals_the_reports_own_build(db: &TestDatabase) {
+    let store = &db.store;
+    let demand = Arc::new(Demand::from_json(&demand_json("PAST")).unwrap());
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
+        cases: 12,
+        ..ProptestConfig::default()
+    });
+    let history = (
+        prop::collection::vec(arbitrary_summary(), 0..60),
+        2024i32..2028,
+        any::<bool>(),
+        prop::sample::select(BandOption::ALL.to_vec()),
+    );
+    // Each round adds its random cases to those of the rounds before.
+    runner
+        .run(&history, |(summaries, year, second_half, bands)| {
+            tokio::task::block_in_place(|| {
+                tokio::runtime::Handle::current().block_on(async {
+                    let cases: Vec<PastCase> =
+                        summaries.iter().map(|s| past_case(s, &demand)).collect();
+                    store.import_summarised(&cases, &summaries).await.unwrap();
+                    let all = exported(store).await;
+                    let half = if second_half { Half::H2 } else { Half::H1 };
+                    let period = HalfYear::new(year, half).unwrap();
+                    let options =
+                        ReportOptions::new(NsOptions::new(bands), at("2027-06-01T00:00:00Z"));
+                    let anchor = Anchor {
+                        size: 0,
+                        root: String::new(),
+                        note: String::new(),
+                    };
+                    let span = ReportSpan::new(period, &options);
+                    let counts = store.case_counts(span.periods[0], period).await.unwrap();
+                    let (from, to) = span.national_security;
+                    let national_security =
+                        store.national_security_summaries(from, to).await.unwrap();
+                    let from_sql = Report::from_counts(
+                        &counts,
+                        &national_security,
+                        period,
+                        anchor.clone(),
+                        &options,
+                    );
+                    let built = Report::build(&all, period, anchor, &options).unwrap();
+                    prop_assert_eq!(from_sql, built);
+                    Ok(())
+                })
+            })
+        })
+        .unwrap();
+    // The batched append wrote the same tree the one-at-a-time append would have.
+    let (key, _) = writ_ledger::LogKey::generate("test.example/audit").unwrap();
+    let (size, root) = store.tree_head().await.unwrap();
+    store
+        .save_checkpoint(&key.sign_checkpoint(size, root).unwrap(), at(NOW))
+        .await
+        .unwrap();
+    record_events(store, 3).await;
+    let verification = store.verify_audit_log(&key.verifier_key()).await.unwrap();
+    assert_eq!(verification.problems, Vec::<String>::new());
+    assert_eq!(verification.events, size + 3);
+}
+
+/// Opens a case from `demand` (a JSON document), received at `received`.
+async fn open_from(
+    store: &Store,
+    demand: serde_json::Value,
+    received: &str,
+    deadline: Option<&str>,
+) -> CaseRecord {
+    let document = demand.to_string();
+    let demand = Demand::from_json(&document).unwrap();
+    let case = NewCase {
+        id: CaseId::random(),
+        demand: &demand,
+        document: &document,
+        received_at: at(received),
+        deadline: deadline.map(at),
+        decision: None,
+        agency_id: None,
+        documents: &[],
+    };
+    store
+        .open_case(&case, &Actor::System, at(received))
+        .await
+        .unwrap()
+}
+
+fn demand_from(reference: &str, country: &str, target: &str, emergency: bool) -> serde_json::Value {
+    let mut demand: serde_json::Value = serde_json::from_str(&demand_json(reference)).unwrap();
+    demand["authority"]["country"] = json!(country);
+    demand["targets"][0]["value"] = json!(target);
+    if emergency {
+        demand["emergency"] = json!({"justification": "a threat to life"});
+    }
+    demand
+}
+
+async fn references(store: &Store, query: &CaseQuery) -> Vec<String> {
+    let page = store.queue(query).await.unwrap();
+    page.cases.into_iter().map(|c| c.reference).collect()
+}
+
+async fn the_queue_pages_filters_and_searches(db: &TestDatabase) {
+    let store = &db.store;
+    let late = open_from(
+        store,
+        demand_from("SEA-Late", "US", "alice@example.com", false),
+        "2026-01-05T00:00:00Z",
+        Some("2026-04-01T00:00:00Z"),
+    )
+    .await;
+    let soon = open_from(
+        store,
+        demand_from("BER-1", "DE", "bruno@example.de", false),
+        "2026-02-01T00:00:00Z",
+        Some("2026-03-01T00:00:00Z"),
+    )
+    .await;
+    open_from(
+        store,
+        demand_from("SEA-None", "US", "carol@example.com", false),
+        "2026-02-10T00:00:00Z",
+        None,
+    )
+    .await;
+    let urgent = open_from(
+        store,
+        demand_from("PAR-E", "FR", "dan@example.fr", true),
+        "2026-02-20T00:00:00Z",
+        Some("2026-03-05T00:00:00Z"),
+    )
+    .await;
+    let done = open_from(
+        store,
+        demand_from("SEA-Done", "US", "alice@example.com", false),
+        "2025-12-01T00:00:00Z",
+        Some("2026-01-01T00:00:00Z"),
+    )
+    .await;
+    let reviewing = store
+        .transition(&step(&done, CaseEvent::StartReview, "rita"))
+        .await
+        .unwrap();
+    store
+        .transition(&step(&reviewing, CaseEvent::Withdraw, "rita"))
+        .await
+        .unwrap();
+    store
+        .record_escalation(soon.id, "0.75", "oncall", at(NOW))
+        .await
+        .unwrap();
+
+    let query = |f: &dyn Fn(&mut CaseQuery)| {
+        let mut q = CaseQuery {
+            limit: 50,
+            ..CaseQuery::default()
+        };
+        f(&mut q);
+        q
+    };
+    // Open cases only; emergencies first, then by deadline, none last.
+    assert_eq!(
+        references(store, &query(&|_| {})).await,
+        ["PAR-E", "BER-1", "SEA-Late", "SEA-None"]
+    );
+    assert_eq!(
+        references(store, &query(&|q| q.states = Some(vec![]))).await,
+        ["PAR-E", "SEA-Done", "BER-1", "SEA-Late", "SEA-None"]
+    );
+    assert_eq!(
+        references(
+            store,
+            &query(&|q| q.states = Some(vec![CaseState::Withdrawn]))
+        )
+        .await,
+        ["SEA-Done"]
+    );
+    assert_eq!(
+        references(
+            store,
+            &query(&|q| q.country = Some(CountryCode::parse("US").unwrap()))
+        )
+        .await,
+        ["SEA-Late", "SEA-None"]
+    );
+    assert_eq!(
+        references(
+            store,
+            &query(&|q| q.instrument = Some("us.subpoena".into()))
+        )
+        .await,
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        references(
+            store,
+            &query(&|q| {
+                q.received_from = Some(at("2026-02-01T00:00:00Z"));
+                q.received_to = Some(at("2026-02-20T00:00:00Z"));
+            })
+        )
+        .await,
+        ["BER-1", "SEA-None"]
+    );
+    assert_eq!(
+        references(
+            store,
+            &query(&|q| q.overdue_at = Some(at("2026-03-02T00:00:00Z")))
+        )
+        .await,
+        ["BER-1"]
+    );
+    assert_eq!(
+        references(store, &query(&|q| q.escalated = true)).await,
+        ["BER-1"]
+    );
+
+    // Search: a reference exactly or by its start, in any case; an identifier as intake
+    // normalises it; a case id.
+    let search = |text: &str| {
+        query(&|q| {
+            q.search = Some(text.to_owned());
+            q.states = Some(vec![]);
+        })
+    };
+    assert_eq!(references(store, &search("sea-late")).await, ["SEA-Late"]);
+    assert_eq!(
+        references(store, &search("sea-")).await,
+        ["SEA-Done", "SEA-Late", "SEA-None"]
+    );
+    assert_eq!(
+        references(store, &search("ALICE@Example.com")).await,
+        ["SEA-Done", "SEA-Late"]
+    );
+    assert_eq!(
+        references(store, &search(&urgent.id.to_string())).await,
+        ["PAR-E"]
+    );
+    assert_eq!(
+        references(store, &search("nobody@example.com")).await,
+        Vec::<String>::new()
+    );
+
+    // Pages of two, each after the last key of the one before.
+    let mut seen = Vec::new();
+    let mut q = query(&|q| {
+        q.states = Some(vec![]);
+        q.limit = 2;
+    });
+    loop {
+        let page = store.queue(&q).await.unwrap();
+        assert!(page.cases.len() <= 2);
+        seen.extend(page.cases.iter().map(|c| c.reference.clone()));
+        match page.next {
+            Some(next) => q.after = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(seen, ["PAR-E", "SEA-Done", "BER-1", "SEA-Late", "SEA-None"]);
+    assert_eq!(
+        store
+            .queue(&query(&|q| q.search = Some(late.id.to_string())))
+            .await
+            .unwrap()
+            .cases,
+        vec![store.case(late.id).await.unwrap()]
+    );
+}
+
+async fn pages_fetched_while_cases_arrive_show_each_earlier_case_once(db: &TestDatabase) {
+    let store = &db.store;
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
+        cases: 8,
+        ..ProptestConfig::default()
+    });
+    // Cases: (emergency, deadline in days or none); arrivals between pages likewise;
+    // the page size.
+    let case = (any::<bool>(), prop::option::of(0i64..40));
+    let plan = (
+        prop::collection::vec(case.clone(), 1..25),
+        prop::collection::vec(prop::collection::vec(case, 0..4), 0..12),
+        1u32..6,
+    );
+    let round = std::sync::atomic::AtomicUsize::new(0);
+    runner
+        .run(&plan, |(before, arrivals, limit)| {
+            tokio::task::block_in_place(|| {
+                tokio::runtime::Handle::current().block_on(async {
+                    // Each round has its own country, so rounds do not see each other.
+                    let countries = [
+                        "AT", "BE", "CH", "CZ", "DK", "EE", "ES", "FI", "GR", "HU", "IE", "IT",
+                        "LT", "LU",
+                    ];
+                    let country = countries
+                        [round.fetch_add(1, std::sync::atomic::Ordering::SeqCst) % countries.len()];
+                    let open = |(emergency, days): (bool, Option<i64>), n: usize| {
+                        let deadline = days.map(|d| {
+                            at(NOW)
+                                .checked_add(time::Duration::days(d))
+                                .unwrap()
+                                .to_string()
+                        });
+                        async move {
+                            open_from(
+                                store,
+                                demand_from(
+                                    &format!("P-{n}"),
+                                    country,
+                                    "alice@example.com",
+                                    emergency,
+                                ),
+                                NOW,
+                                deadline.as_deref(),
+                            )
+                            .await
+                            .id
+                        }
+                    };
+                    let mut existing = BTreeSet::new();
+                    for (n, c) in before.into_iter().enumerate() {
+                        existing.insert(open(c, n).await);
+                    }
+                    let mut q = CaseQuery {
+                        limit,
+                        states: Some(vec![]),
+                        country: Some(CountryCode::parse(country).unwrap()),
+                        ..CaseQuery::default()
+                    };
+                    let mut arrivals = arrivals.into_iter();
+                    let mut seen = Vec::new();
+                    loop {
+                        let page = store.queue(&q).await.unwrap();
+                        seen.extend(page.cases.iter().map(|c| c.id));
+                        for c in arrivals.next().unwrap_or_default() {
+                            open(c, 1000).await;
+                        }
+                        match page.next {
+                            Some(next) => q.after = Some(next),
+                            None => break,
+                        }
+                    }
+                    let shown: Vec<CaseId> = seen
+                        .iter()
+                        .copied()
+                        .filter(|id| existing.contains(id))
+                        .collect();
+                    let once: BTreeSet<CaseId> = shown.iter().copied().collect();
+                    prop_assert_eq!(shown.len(), once.len(), "a case shown twice");
+                    prop_assert_eq!(once, existing);
+                    Ok(())
+                })
+            })
+        })
+        .unwrap();
 }

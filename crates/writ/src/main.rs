@@ -7,6 +7,7 @@ mod collect;
 mod config;
 mod demand;
 mod demo;
+mod history;
 mod policy;
 mod report;
 mod serve;
@@ -63,6 +64,10 @@ enum Command {
             default_value = "./writ-demo-credentials.json"
         )]
         credentials: PathBuf,
+        /// Seed this many past cases (three years of them, mostly finished) before
+        /// serving, to try writ at a provider's scale.
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        history: u64,
     },
     /// Write or check configuration files.
     Config {
@@ -267,7 +272,8 @@ fn run(command: Command) -> Result<(), Failure> {
             data_dir,
             listen,
             credentials,
-        } => demo(data_dir, listen, credentials),
+            history,
+        } => demo(data_dir, listen, credentials, history),
         Command::Config {
             command: ConfigCommand::Example,
         } => {
@@ -349,14 +355,19 @@ fn run(command: Command) -> Result<(), Failure> {
                 return Err(Failure::Invalid(format!("--format {format}: only jsonl")));
             }
             let config = load_config(config.as_deref(), data_dir)?;
-            let summaries = runtime()?.block_on(async {
+            runtime()?.block_on(async {
+                use std::io::Write;
                 let store = Store::open(&config.database()?).await?;
-                let summaries = writ_server::transparency::case_summaries(&store).await;
+                // A page of summaries at a time, straight out: memory stays flat.
+                let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+                let written = store
+                    .export_summaries(|s| writeln!(out, "{}", s.to_json_line()))
+                    .await;
                 store.close().await;
-                anyhow::Ok(summaries?)
+                written??;
+                out.flush()?;
+                anyhow::Ok(())
             })?;
-            let lines: String = summaries.iter().map(|s| s.to_json_line() + "\n").collect();
-            print(&lines);
             Ok(())
         }
         Command::Report {
@@ -413,6 +424,7 @@ fn demo(
     data_dir: PathBuf,
     listen: Option<SocketAddr>,
     credentials: PathBuf,
+    history: u64,
 ) -> Result<(), Failure> {
     let overrides = Overrides {
         data_dir: Some(data_dir),
@@ -428,7 +440,16 @@ fn demo(
         config.sources = demo::write_provider(&config.data_dir, clock.now()).await?;
         let policy = config.policy.load().map_err(anyhow::Error::msg)?;
         let store = Store::open(&config.database()?).await?;
-        let seeded = demo::seed(&store, clock.as_ref(), &config.data_dir).await;
+        let mut seeded = demo::seed(&store, clock.as_ref(), &config.data_dir).await;
+        if seeded.is_ok() && history > 0 {
+            let (rules, directory) = &policy;
+            let directory = directory
+                .as_ref()
+                .map(|d| d as &dyn writ_core::policy::Directory);
+            if let Err(e) = history::seed(&store, rules, directory, clock.now(), history).await {
+                seeded = Err(e);
+            }
+        }
         store.close().await;
         let seeded = seeded?;
         let path = credentials.clone();

@@ -12,8 +12,8 @@ use writ_core::{
     Action, Actor, AuditEntry, CaseEvent, CaseId, CaseState, Demand, TargetValue, Timestamp,
 };
 use writ_store::{
-    Callback, CaseRecord, CaseUpdate, DocumentInfo, GateClearance, Message, NewCase, NewDocument,
-    Notice, Store,
+    Callback, CasePage, CaseQuery, CaseRecord, CaseUpdate, DocumentInfo, GateClearance, Message,
+    NewCase, NewDocument, Notice, Store,
 };
 
 use super::{Admin, AgencyUser, AppState, Approver, Caller, Reviewer, Staff};
@@ -271,14 +271,18 @@ impl CaseDesk<'_> {
         self.state.clock.now()
     }
 
-    /// The queue: emergencies first, then by deadline.
-    pub async fn list(&self, state: Option<CaseState>) -> Result<Vec<CaseRecord>, ApiError> {
-        let mut cases = self.store().cases(state).await?;
-        cases.sort_by_key(|case| !case.emergency);
-        let viewed = AuditEntry::new(self.now(), self.caller.actor(), "cases.listed")
-            .with_details(serde_json::json!({"state": state, "count": cases.len()}));
+    /// A page of the queue: open cases by default, emergencies first, then by deadline.
+    pub async fn list(&self, query: &CaseQuery) -> Result<CasePage, ApiError> {
+        let page = self.store().queue(query).await?;
+        let viewed = AuditEntry::new(self.now(), self.caller.actor(), "cases.listed").with_details(
+            serde_json::json!({
+                "states": query.states,
+                "search": query.search,
+                "count": page.cases.len(),
+            }),
+        );
         self.store().record(&viewed).await?;
-        Ok(cases)
+        Ok(page)
     }
 
     /// A case with everything gathered on it.

@@ -58,33 +58,34 @@ struct QueuePage {
     chrome: Chrome,
     cases: Vec<QueueRow>,
     states: Vec<StateOption>,
+    /// `state=any`: every state.
+    any_state: bool,
     filtered: bool,
+    search: String,
+    country: String,
+    instrument: String,
+    received_from: String,
+    received_to: String,
+    overdue: bool,
+    escalated: bool,
+    /// The counsel view: only cases routed to counsel.
+    counsel: bool,
+    /// The next page's URL, if there is one.
+    next: Option<String>,
 }
 
-#[derive(Deserialize)]
-pub(crate) struct QueueQuery {
-    state: Option<String>,
-}
-
-/// `GET /console?state=`: emergencies first, then by deadline.
+/// `GET /console?state=&q=&…`: a page of the queue, open cases unless asked,
+/// emergencies first, then by deadline (the API's filters, `crate::queue`).
 pub(crate) async fn queue(
     State(state): State<AppState>,
     web: Web<Staff>,
-    Query(query): Query<QueueQuery>,
+    Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
-    let wanted = match query.state.as_deref().filter(|s| !s.is_empty()) {
-        None => None,
-        Some(text) => Some(
-            text.parse::<CaseState>()
-                .map_err(|e| ApiError::BadRequest {
-                    field: Some("state".into()),
-                    message: format!("state: {e}"),
-                })?,
-        ),
-    };
     let now = state.clock.now();
-    let cases = web.who.desk(&state).list(wanted).await?;
-    let cases = cases
+    let query = crate::queue::parse(&pairs, now)?;
+    let page = web.who.desk(&state).list(&query).await?;
+    let cases = page
+        .cases
         .iter()
         .map(|case| QueueRow {
             id: case.id.to_string(),
@@ -102,19 +103,42 @@ pub(crate) async fn queue(
                 .map(|d| VerdictBadge::of(d.verdict)),
         })
         .collect();
+    let chosen = query.states.clone().unwrap_or_default();
     let states = CaseState::ALL
         .iter()
         .map(|s| StateOption {
             value: s.as_str(),
             label: super::view::state_label(*s),
-            selected: wanted == Some(*s),
+            selected: chosen.contains(s),
         })
         .collect();
+    let value = |key: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.trim().to_owned())
+            .unwrap_or_default()
+    };
     let page = QueuePage {
         chrome: web.chrome,
         cases,
         states,
-        filtered: wanted.is_some(),
+        any_state: query.states.as_ref().is_some_and(Vec::is_empty),
+        filtered: pairs.iter().any(|(k, v)| {
+            !matches!(k.as_str(), "cursor" | "limit" | "route") && !v.trim().is_empty()
+        }),
+        search: value("q"),
+        country: value("country"),
+        instrument: value("instrument"),
+        received_from: value("received_from"),
+        received_to: value("received_to"),
+        overdue: query.overdue_at.is_some(),
+        escalated: query.escalated,
+        counsel: query.route == Some(Route::Counsel),
+        next: page
+            .next
+            .as_deref()
+            .map(|key| crate::queue::next_url("/console", &pairs, key)),
     };
     Ok(render(&page)?.into_response())
 }

@@ -116,6 +116,32 @@ async fn a_technical_capability_notice_goes_to_counsel(backend: Backend) {
     // 28 days to refer it for review.
     assert_eq!(case["deadline"], "2026-03-30T09:00:00Z");
 
+    // It is in the counsel view, and only it is.
+    let warrant = w.submit(&demand(|_| {})).await;
+    let (status, view) = w
+        .app
+        .get_as(&w.reviewer.token, "/api/v1/cases?route=counsel")
+        .await;
+    assert_eq!(status, 200, "{view}");
+    let ids: Vec<&str> = view["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [id.as_str()]);
+    let (_, queue) = w.app.get_as(&w.reviewer.token, "/api/v1/cases").await;
+    assert_eq!(
+        queue["cases"].as_array().unwrap().len(),
+        2,
+        "{queue} has {warrant} too"
+    );
+    let (status, body) = w
+        .app
+        .get_as(&w.reviewer.token, "/api/v1/cases?route=lawyer")
+        .await;
+    assert_eq!((status, body["field"].as_str()), (400, Some("route")));
+
     // Never in the approval path: neither a recommendation nor an approval is taken.
     let (status, body) = w
         .review(

@@ -21,6 +21,7 @@ on_both_backends!(
     bad_input_is_named_and_nothing_is_written,
     admins_register_authorities_and_people_within_their_domains,
     repeated_failed_logins_lock_the_account_for_a_while,
+    the_queue_pages_with_next_links_and_filters,
 );
 
 const EXAMPLE: &str = include_str!("../../../writ-core/tests/demands/policy-example.json");
@@ -736,4 +737,67 @@ async fn repeated_failed_logins_lock_the_account_for_a_while(backend: Backend) {
         200,
         "unlocked after 15 minutes"
     );
+}
+
+async fn the_queue_pages_with_next_links_and_filters(backend: Backend) {
+    let w = world(backend, None).await;
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        ids.push(
+            w.submit(&demand(|d| d["reference"] = json!(format!("Q-{n}"))))
+                .await,
+        );
+    }
+    let get = |path: String| {
+        let client = w.app.client.clone();
+        let url = format!("{}{path}", w.app.address);
+        let token = w.reviewer.token.clone();
+        async move {
+            let response = client.get(url).bearer_auth(token).send().await.unwrap();
+            let status = response.status().as_u16();
+            let link = response
+                .headers()
+                .get("link")
+                .map(|v| v.to_str().unwrap().to_owned());
+            (status, link, response.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, link, first) = get("/api/v1/cases?limit=2".into()).await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(first["cases"].as_array().unwrap().len(), 2);
+    let next = first["next"].as_str().unwrap().to_owned();
+    assert!(next.starts_with("/api/v1/cases?limit=2&cursor="), "{next}");
+    assert_eq!(link, Some(format!("<{next}>; rel=\"next\"")));
+    let (_, link, second) = get(next).await;
+    assert_eq!(second["cases"].as_array().unwrap().len(), 1);
+    assert_eq!(second["next"], Value::Null);
+    assert_eq!(link, None);
+    let mut seen: Vec<String> = first["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(second["cases"].as_array().unwrap())
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect();
+    seen.sort();
+    ids.sort();
+    assert_eq!(seen, ids);
+
+    let (_, _, found) = get("/api/v1/cases?q=q-1&state=any".into()).await;
+    assert_eq!(found["cases"].as_array().unwrap().len(), 1, "{found}");
+    assert_eq!(found["cases"][0]["reference"], "Q-1");
+    let (_, _, none) = get("/api/v1/cases?country=DE".into()).await;
+    assert_eq!(none["cases"], json!([]));
+    for (query, field) in [
+        ("limit=501", "limit"),
+        ("cursor=xyz", "cursor"),
+        ("colour=red", "colour"),
+    ] {
+        let (status, _, body) = get(format!("/api/v1/cases?{query}")).await;
+        assert_eq!(
+            (status, body["field"].as_str()),
+            (400, Some(field)),
+            "{query}: {body}"
+        );
+    }
 }

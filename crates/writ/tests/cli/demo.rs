@@ -118,3 +118,73 @@ fn the_demo_serves_with_fresh_credentials_every_time() {
     assert_eq!(get(&server.address, fresh, "/api/v1/cases").status(), 200);
     assert!(server.terminate());
 }
+
+#[test]
+fn a_demo_history_is_paged_counted_and_verified() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, credentials) = (dir.path().join("demo"), dir.path().join("credentials.json"));
+    let credentials_arg = credentials.clone();
+    let server = Server::start_command(&data, "demo", move |command| {
+        command
+            .arg("--credentials")
+            .arg(&credentials_arg)
+            .args(["--history", "700"]);
+    });
+    let mut seeded = None;
+    for _ in 0..300 {
+        if let Ok(text) = std::fs::read_to_string(&credentials) {
+            seeded = Some(serde_json::from_str::<Value>(&text).unwrap());
+            break;
+        }
+        #[allow(clippy::disallowed_methods)] // a blocking test polls with a short sleep
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let seeded = seeded.expect("writ demo --history wrote its credentials");
+    let reviewer = seeded["staff"][0]["token"].as_str().unwrap();
+
+    // Every case, a page of 500 at a time; the open ones (about 2 %) by default.
+    let mut path = "/api/v1/cases?state=any&limit=500".to_owned();
+    let mut all = 0;
+    loop {
+        let page: Value = get(&server.address, reviewer, &path).json().unwrap();
+        all += page["cases"].as_array().unwrap().len();
+        match page["next"].as_str() {
+            Some(next) => path = next.to_owned(),
+            None => break,
+        }
+    }
+    assert_eq!(all, 700);
+    let open: Value = get(&server.address, reviewer, "/api/v1/cases?limit=500")
+        .json()
+        .unwrap();
+    let open = open["cases"].as_array().unwrap().len();
+    assert!((1..50).contains(&open), "{open} open cases of 700");
+    assert!(server.terminate());
+
+    let export = crate::helpers::run(
+        crate::helpers::writ()
+            .args(["cases", "export", "--data"])
+            .arg(&data),
+    );
+    assert!(
+        export.status.success(),
+        "{}",
+        crate::helpers::stderr(&export)
+    );
+    let lines = String::from_utf8(export.stdout).unwrap();
+    assert_eq!(lines.lines().count(), 700);
+    assert!(
+        lines.contains(r#""section":"emergency""#) && lines.contains(r#""customer":"enterprise""#)
+    );
+
+    let verified = crate::helpers::run(
+        crate::helpers::writ()
+            .args(["audit", "verify", "--data"])
+            .arg(&data),
+    );
+    assert!(
+        verified.status.success(),
+        "{}",
+        crate::helpers::stderr(&verified)
+    );
+}
