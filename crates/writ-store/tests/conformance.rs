@@ -1928,6 +1928,7 @@ fn past_case(summary: &CaseSummary, demand: &Arc<Demand>) -> PastCase {
             recommendation: None,
             scope: None,
             rejection_reason: None,
+            counsel: None,
         },
         document: demand_json("PAST"),
         demand: Arc::clone(demand),

@@ -413,6 +413,7 @@ impl Generator<'_> {
                 recommendation: None,
                 scope,
                 rejection_reason: rejection.map(str::to_owned),
+                counsel: None,
             },
             document: text,
             demand,
