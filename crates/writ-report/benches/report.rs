@@ -99,6 +99,7 @@ fn generate(count: usize, period: HalfYear) -> Vec<CaseSummary> {
                 outcome,
                 data_stored_abroad: rng.next(100) == 0,
                 customer_notified: false,
+                red_line: false,
             }
         })
         .collect()

@@ -25,6 +25,8 @@ pub const MICROSOFT_COLUMNS: &str = "country_code,country,total_requests,account
 pub const EMERGENCY_COLUMNS: &str = "country_code,country,requests,accounts,disclosed_content,disclosed_only_noncontent,no_data_found,rejected";
 pub const ENTERPRISE_COLUMNS: &str = "country_code,country,requests,accounts,redirected_to_customer,customer_notified,disclosed_content,disclosed_only_noncontent,rejected";
 pub const PRESERVATION_COLUMNS: &str = "country_code,country,requests,accounts";
+/// Demands for keys, direct access or a technical capability: all refused.
+pub const RED_LINES_COLUMNS: &str = "country_code,country,requests,refused";
 pub const GOOGLE_COLUMNS: &str =
     "country_code,country,legal_process,requests,accounts,percent_disclosed";
 pub const NATIONAL_SECURITY_COLUMNS: &str =
@@ -124,6 +126,15 @@ fn microsoft(report: &Report, out: &mut String) {
     section(out, "preservation", PRESERVATION_COLUMNS);
     for (code, row) in &report.preservation {
         let _ = writeln!(out, "{},{},{}", country(*code), row.requests, row.accounts);
+    }
+
+    section(out, "red_lines", RED_LINES_COLUMNS);
+    for (code, row) in &report.red_lines {
+        let _ = writeln!(out, "{},{},{}", country(*code), row.requests, row.refused);
+    }
+    if let Some(band) = report.assistance_orders {
+        section(out, "assistance_orders", "requests_lo,requests_hi");
+        let _ = writeln!(out, "{},{}", band.lo(), band.hi());
     }
 
     section(out, "stored_abroad", "metric,value");

@@ -99,6 +99,7 @@ pub fn render_html(report: &Report) -> String {
     outcome_table(&mut out, &report.emergency, report.emergency_total(), false);
     enterprise_table(&mut out, report);
     preservation_table(&mut out, report);
+    red_lines_table(&mut out, report);
     national_security_table(&mut out, report);
 
     let _ = writeln!(
@@ -402,6 +403,34 @@ fn preservation_table(out: &mut String, report: &Report) {
         cells(out, name, &[count(row.requests), count(row.accounts)]);
     }
     table_close(out);
+}
+
+fn red_lines_table(out: &mut String, report: &Report) {
+    out.push_str(
+        "<h3 id=\"red-lines\">Demands for keys, direct access or technical capability</h3>\n\
+         <p>No government gets the provider's encryption keys, direct access to its systems or \
+         customers' data, or the ability to break its encryption. Every such demand is \
+         refused; the rest of the demand, if any, is decided on its own.</p>\n",
+    );
+    table_open(out, &["Country", "Demands", "Refused"]);
+    let rows = report
+        .red_lines
+        .iter()
+        .map(|(code, row)| (code.name(), *row))
+        .chain([("Total", report.red_lines_total())]);
+    for (name, row) in rows {
+        cells(out, name, &[count(row.requests), count(row.refused)]);
+    }
+    table_close(out);
+    if let Some(band) = report.assistance_orders {
+        let _ = writeln!(
+            out,
+            "<p>Assistance orders (All Writs Act orders, technical capability notices), secret \
+             by statute: {}–{}, in the bands used for national-security process.</p>",
+            count(band.lo()),
+            count(band.hi())
+        );
+    }
 }
 
 fn national_security_table(out: &mut String, report: &Report) {

@@ -74,6 +74,11 @@ pub fn render_json(report: &Report) -> String {
         },
         "legal_process": legal_process,
         "stored_abroad": report.stored_abroad,
+        "red_lines": {
+            "totals": report.red_lines_total(),
+            "countries": report.red_lines.iter().map(|(code, row)| with_country(*code, row)).collect::<Vec<_>>(),
+        },
+        "assistance_orders": report.assistance_orders.map(|band| band.to_string()),
         "trend": report.trend,
         "national_security": report.national_security,
         "notes": NOTES,

@@ -28,7 +28,7 @@ pub use crate::national_security::{
 };
 pub use crate::period::{Half, HalfYear, PeriodError};
 pub use crate::report::{
-    Anchor, CaseCount, EnterpriseRow, OutcomeRow, ProcessRow, Report, ReportError, ReportOptions,
-    ReportSpan, StoredAbroad, TrendPoint,
+    Anchor, AssistanceOption, CaseCount, EnterpriseRow, OutcomeRow, ProcessRow, RedLineRow, Report,
+    ReportError, ReportOptions, ReportSpan, StoredAbroad, TrendPoint,
 };
 pub use crate::summary::{CaseSummary, Customer, Outcome, Section, SummaryError, read_json_lines};

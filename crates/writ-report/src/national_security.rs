@@ -113,7 +113,9 @@ pub struct Band {
 }
 
 impl Band {
-    fn of(count: u64, option: BandOption) -> Self {
+    /// Only in the bands the statute allows: for national-security process here, and
+    /// for assistance orders, which are published in the same bands.
+    pub(crate) fn of(count: u64, option: BandOption) -> Self {
         let (lo, hi) = band(count, option.width());
         Self { lo, hi }
     }

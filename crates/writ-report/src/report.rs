@@ -30,7 +30,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use writ_core::{CaseId, CountryCode, Timestamp};
 
-use crate::national_security::{NationalSecurity, NsOptions, NsTally, covered_span};
+use crate::national_security::{Band, NationalSecurity, NsOptions, NsTally, covered_span};
 use crate::period::HalfYear;
 use crate::summary::{CaseSummary, Customer, Outcome, Section};
 
@@ -165,6 +165,27 @@ pub struct StoredAbroad {
     pub us_enterprise_content_disclosed_abroad: u64,
 }
 
+/// Demands for keys, direct access or a technical capability from one country: every
+/// one is refused, whatever else the demand asked for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct RedLineRow {
+    pub requests: u64,
+    pub refused: u64,
+}
+
+/// Whether assistance orders, secret by statute, are published.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum AssistanceOption {
+    /// Left out of every table (the default).
+    #[default]
+    Omit,
+    /// Published as one figure, in the national-security bands.
+    Bands,
+}
+
 /// One half-year of the charts' history.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct TrendPoint {
@@ -176,6 +197,7 @@ pub struct TrendPoint {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReportOptions {
     pub national_security: NsOptions,
+    pub assistance_orders: AssistanceOption,
     /// Publication delays are measured to this instant (time is a parameter).
     pub now: Timestamp,
     /// Half-years in the trend, the report's own included (at least 1).
@@ -186,6 +208,7 @@ impl ReportOptions {
     pub fn new(national_security: NsOptions, now: Timestamp) -> Self {
         Self {
             national_security,
+            assistance_orders: AssistanceOption::default(),
             now,
             trend_periods: 8,
         }
@@ -214,6 +237,12 @@ pub struct Report {
     pub enterprise: BTreeMap<CountryCode, EnterpriseRow>,
     pub legal_process: BTreeMap<CountryCode, BTreeMap<String, ProcessRow>>,
     pub stored_abroad: StoredAbroad,
+    /// Demands for keys, direct access or a technical capability, per country (not
+    /// counting assistance orders, which are secret): all refused.
+    pub red_lines: BTreeMap<CountryCode, RedLineRow>,
+    /// Assistance orders received in the period, in the national-security bands, when
+    /// the provider publishes them (`AssistanceOption::Bands`).
+    pub assistance_orders: Option<Band>,
     /// Oldest first, ending with the report's period; half-years with no cases are kept
     /// once an earlier one had some.
     pub trend: Vec<TrendPoint>,
@@ -235,6 +264,7 @@ pub struct CaseCount {
     pub outcome: Outcome,
     pub data_stored_abroad: bool,
     pub customer_notified: bool,
+    pub red_line: bool,
     /// How many cases.
     pub cases: u64,
     /// The accounts they name, summed.
@@ -253,6 +283,7 @@ impl CaseCount {
             outcome: summary.outcome,
             data_stored_abroad: summary.data_stored_abroad,
             customer_notified: summary.customer_notified,
+            red_line: summary.red_line,
             cases: 1,
             accounts: summary.accounts,
         })
@@ -342,9 +373,18 @@ impl Report {
         let mut enterprise = BTreeMap::<CountryCode, EnterpriseRow>::new();
         let mut legal_process = BTreeMap::<CountryCode, BTreeMap<String, ProcessRow>>::new();
         let mut stored_abroad = StoredAbroad::default();
+        let mut red_lines = BTreeMap::<CountryCode, RedLineRow>::new();
+        let mut assistance = 0;
 
         for count in counts {
             if count.section == Section::NationalSecurity {
+                continue;
+            }
+            if count.section == Section::Assistance {
+                // Secret by statute: never in a table, at most one banded figure.
+                if count.period == period {
+                    assistance += count.cases;
+                }
                 continue;
             }
             if let Some(index) = trend_periods.iter().position(|p| *p == count.period) {
@@ -360,6 +400,11 @@ impl Report {
             }
             case_summaries += count.cases;
             let country = count.authority_country;
+            if count.red_line {
+                let row = red_lines.entry(country).or_default();
+                row.requests += count.cases;
+                row.refused += count.cases;
+            }
             let table = match count.section {
                 Section::Criminal => &mut criminal,
                 Section::Emergency => &mut emergency,
@@ -428,6 +473,9 @@ impl Report {
             enterprise,
             legal_process,
             stored_abroad,
+            red_lines,
+            assistance_orders: (options.assistance_orders == AssistanceOption::Bands)
+                .then(|| Band::of(assistance, ns_options.option)),
             trend,
             national_security: NationalSecurity::publish(tally, period, ns_options, now),
         }
@@ -443,6 +491,15 @@ impl Report {
 
     pub fn preservation_total(&self) -> OutcomeRow {
         total(self.preservation.values())
+    }
+
+    pub fn red_lines_total(&self) -> RedLineRow {
+        let mut sum = RedLineRow::default();
+        for row in self.red_lines.values() {
+            sum.requests += row.requests;
+            sum.refused += row.refused;
+        }
+        sum
     }
 
     pub fn enterprise_total(&self) -> EnterpriseRow {

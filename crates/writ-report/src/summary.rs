@@ -15,6 +15,9 @@ pub enum Section {
     Emergency,
     NationalSecurity,
     Preservation,
+    /// Assistance orders (the All Writs Act, technical capability notices): secret by
+    /// statute, left out unless published in bands.
+    Assistance,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -67,6 +70,10 @@ pub struct CaseSummary {
     pub data_stored_abroad: bool,
     #[serde(default, skip_serializing_if = "is_false")]
     pub customer_notified: bool,
+    /// The demand asked for encryption keys, direct access or a technical capability,
+    /// which the provider refuses whatever the instrument (absent means `false`).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub red_line: bool,
 }
 
 fn is_false(value: &bool) -> bool {

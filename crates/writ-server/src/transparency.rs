@@ -3,7 +3,9 @@
 //! log's latest signed checkpoint.
 
 use writ_core::Timestamp;
-use writ_report::{Anchor, BandOption, HalfYear, NsOptions, Report, ReportOptions, ReportSpan};
+use writ_report::{
+    Anchor, AssistanceOption, BandOption, HalfYear, NsOptions, Report, ReportOptions, ReportSpan,
+};
 use writ_store::{Store, StoreError};
 
 /// The report for `period`, from the store, at its latest signed checkpoint.
@@ -11,10 +13,14 @@ pub async fn report(
     store: &Store,
     period: HalfYear,
     bands: BandOption,
+    assistance_orders: AssistanceOption,
     now: Timestamp,
 ) -> Result<Report, StoreError> {
     let anchor = anchor(store).await?;
-    let options = ReportOptions::new(NsOptions::new(bands), now);
+    let options = ReportOptions {
+        assistance_orders,
+        ..ReportOptions::new(NsOptions::new(bands), now)
+    };
     let span = ReportSpan::new(period, &options);
     let first = span.periods.first().copied().unwrap_or(period);
     let counts = store.case_counts(first, period).await?;

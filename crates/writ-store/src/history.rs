@@ -120,7 +120,7 @@ macro_rules! history_queries_for {
                     let mut insert = QueryBuilder::new(
                         "INSERT INTO case_summaries (half_year, case_id, received_at, \
                          authority_country, instrument, section, customer, accounts, outcome, \
-                         data_stored_abroad, customer_notified) ",
+                         data_stored_abroad, customer_notified, red_line) ",
                     );
                     let mut bad = None;
                     insert.push_values(chunk, |mut row, summary| {
@@ -138,7 +138,8 @@ macro_rules! history_queries_for {
                             .push_bind(i64::try_from(summary.accounts).unwrap_or(i64::MAX))
                             .push_bind(enum_text(summary.outcome))
                             .push_bind(summary.data_stored_abroad)
-                            .push_bind(summary.customer_notified);
+                            .push_bind(summary.customer_notified)
+                            .push_bind(summary.red_line);
                     });
                     if let Some(id) = bad {
                         return Err(StoreError::OutOfRange(format!("case {id}: received_at")));

@@ -21,6 +21,8 @@ use crate::{Pool, Store, StoreError};
 pub(crate) fn summarise(case: &CaseRecord, demand: &Demand) -> Result<CaseSummary, StoreError> {
     let section = if case.instrument == "us.nsl" || case.instrument.starts_with("us.fisa") {
         Section::NationalSecurity
+    } else if has_code(case, Code::AssistanceOrderChallenge)? {
+        Section::Assistance
     } else if demand.action == Action::Preserve {
         Section::Preservation
     } else if case.emergency {
@@ -45,7 +47,20 @@ pub(crate) fn summarise(case: &CaseRecord, demand: &Demand) -> Result<CaseSummar
         // Where data is stored is known once collection reaches the sources.
         data_stored_abroad: false,
         customer_notified: false,
+        red_line: demand.categories.iter().any(|c| c.is_red_line()),
     })
+}
+
+/// Whether the stored decision has a finding with `code` (read by its serde name, so a
+/// decision written by an older writ still counts).
+fn has_code(case: &CaseRecord, code: Code) -> Result<bool, StoreError> {
+    let code = serde_json::to_value(code).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    Ok(case
+        .decision
+        .as_ref()
+        .and_then(|d| d.get("findings"))
+        .and_then(|f| f.as_array())
+        .is_some_and(|findings| findings.iter().any(|f| f.get("code") == Some(&code))))
 }
 
 /// What changes with the case's steps: whose data it is (an enterprise's, redirected to
@@ -53,18 +68,7 @@ pub(crate) fn summarise(case: &CaseRecord, demand: &Demand) -> Result<CaseSummar
 pub(crate) fn standing(case: &CaseRecord) -> Result<(Customer, Outcome), StoreError> {
     // Only the two facts the report needs are read from the stored JSON, by their serde
     // names, so a decision or scope written by an older writ still counts.
-    let enterprise_redirect = serde_json::to_value(Code::EnterpriseRedirect)
-        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let enterprise = case
-        .decision
-        .as_ref()
-        .and_then(|d| d.get("findings"))
-        .and_then(|f| f.as_array())
-        .is_some_and(|findings| {
-            findings
-                .iter()
-                .any(|f| f.get("code") == Some(&enterprise_redirect))
-        });
+    let enterprise = has_code(case, Code::EnterpriseRedirect)?;
     let content =
         serde_json::to_value(Category::Content).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let scope = case.scope.as_ref();
@@ -123,7 +127,7 @@ fn count_column(value: i64, what: &str) -> Result<u64, StoreError> {
 macro_rules! summary_columns {
     () => {
         "case_id, received_at, authority_country, instrument, section, customer, accounts, \
-         outcome, data_stored_abroad, customer_notified"
+         outcome, data_stored_abroad, customer_notified, red_line"
     };
 }
 
@@ -146,6 +150,7 @@ macro_rules! summary_from_row {
             outcome: enum_column(row.try_get("outcome")?, "case_summaries.outcome")?,
             data_stored_abroad: row.try_get("data_stored_abroad")?,
             customer_notified: row.try_get("customer_notified")?,
+            red_line: row.try_get("red_line")?,
         })
     }};
 }
@@ -186,7 +191,7 @@ macro_rules! summary_queries_for {
                 sqlx::query(concat!(
                     "INSERT INTO case_summaries (half_year, ",
                     summary_columns!(),
-                    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+                    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
                 ))
                 .bind(half_year_of(summary)?)
                 .bind(summary.id.to_string())
@@ -199,6 +204,7 @@ macro_rules! summary_queries_for {
                 .bind(enum_text(summary.outcome))
                 .bind(summary.data_stored_abroad)
                 .bind(summary.customer_notified)
+                .bind(summary.red_line)
                 .execute(&mut *self)
                 .await?;
                 Ok(())
@@ -250,12 +256,12 @@ macro_rules! summary_queries_for {
             ) -> Result<Vec<CaseCount>, StoreError> {
                 let rows = sqlx::query(
                     "SELECT half_year, section, authority_country, instrument, customer, outcome, \
-                     data_stored_abroad, customer_notified, COUNT(*) AS cases, \
+                     data_stored_abroad, customer_notified, red_line, COUNT(*) AS cases, \
                      CAST(SUM(accounts) AS BIGINT) AS accounts \
                      FROM case_summaries \
                      WHERE half_year >= $1 AND half_year <= $2 AND section <> $3 \
                      GROUP BY half_year, section, authority_country, instrument, customer, \
-                     outcome, data_stored_abroad, customer_notified",
+                     outcome, data_stored_abroad, customer_notified, red_line",
                 )
                 .bind(first.to_string())
                 .bind(last.to_string())
@@ -279,6 +285,7 @@ macro_rules! summary_queries_for {
                             outcome: enum_column(row.try_get("outcome")?, "case_summaries.outcome")?,
                             data_stored_abroad: row.try_get("data_stored_abroad")?,
                             customer_notified: row.try_get("customer_notified")?,
+                            red_line: row.try_get("red_line")?,
                             cases: count_column(row.try_get("cases")?, "COUNT(*)")?,
                             accounts: count_column(row.try_get("accounts")?, "SUM(accounts)")?,
                         })

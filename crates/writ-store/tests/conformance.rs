@@ -1844,6 +1844,7 @@ fn arbitrary_summary() -> impl Strategy<Value = CaseSummary> {
         2 => Just(Section::Emergency),
         1 => Just(Section::NationalSecurity),
         1 => Just(Section::Preservation),
+        1 => Just(Section::Assistance),
     ];
     let outcomes = prop::sample::select(vec![
         Outcome::Content,
@@ -1872,6 +1873,7 @@ fn arbitrary_summary() -> impl Strategy<Value = CaseSummary> {
         any::<bool>(),
         // 2024-01-01 to 2027-12-31, by the second.
         1_704_067_200i64..1_830_297_600,
+        prop::bool::weighted(0.2),
     )
         .prop_map(
             |(
@@ -1884,6 +1886,7 @@ fn arbitrary_summary() -> impl Strategy<Value = CaseSummary> {
                 abroad,
                 notified,
                 secs,
+                red_line,
             )| {
                 CaseSummary {
                     id: CaseId::random(),
@@ -1902,6 +1905,7 @@ fn arbitrary_summary() -> impl Strategy<Value = CaseSummary> {
                     outcome,
                     data_stored_abroad: abroad,
                     customer_notified: notified,
+                    red_line,
                 }
             },
         )

@@ -139,12 +139,16 @@ impl SmtpConfig {
 pub struct ReportConfig {
     /// The 50 U.S.C. 1874 option for national-security figures.
     pub national_security_bands: writ_report::BandOption,
+    /// Assistance orders (All Writs Act orders, technical capability notices) are
+    /// secret by statute: `omit` them, or publish them in the same `bands`.
+    pub assistance_orders: writ_report::AssistanceOption,
 }
 
 impl Default for ReportConfig {
     fn default() -> Self {
         Self {
             national_security_bands: writ_report::BandOption::Band1000,
+            assistance_orders: writ_report::AssistanceOption::Omit,
         }
     }
 }
@@ -338,6 +342,7 @@ mod tests {
                 .replace("\n#checkpoint_every_events", "\ncheckpoint_every_events")
                 .replace("\n#checkpoint_every_seconds", "\ncheckpoint_every_seconds")
                 .replace("\n#national_security_bands", "\nnational_security_bands")
+                .replace("\n#assistance_orders", "\nassistance_orders")
                 .replace("\n#link_ttl_hours", "\nlink_ttl_hours")
                 .replace("\n#lease_seconds", "\nlease_seconds")
                 .replace("\n#host", "\nhost")

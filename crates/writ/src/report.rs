@@ -43,6 +43,7 @@ pub fn run(request: Request) -> Result<(), Failure> {
         return Err(invalid("--format", &"csv, json or html"));
     }
     let now = clock::SystemClock.now();
+    let assistance_orders = request.config.report.assistance_orders;
     let report = match &request.input {
         Some(path) => {
             let file =
@@ -58,12 +59,17 @@ pub fn run(request: Request) -> Result<(), Failure> {
                     path.display()
                 ),
             };
-            let options = ReportOptions::new(NsOptions::new(bands), now);
+            let options = ReportOptions {
+                assistance_orders,
+                ..ReportOptions::new(NsOptions::new(bands), now)
+            };
             Report::build(&summaries, period, anchor, &options).map_err(|e| invalid("input", &e))?
         }
         None => runtime()?.block_on(async {
             let store = Store::open(&request.config.database()?).await?;
-            let report = writ_server::transparency::report(&store, period, bands, now).await;
+            let report =
+                writ_server::transparency::report(&store, period, bands, assistance_orders, now)
+                    .await;
             store.close().await;
             anyhow::Ok(report?)
         })?,

@@ -66,6 +66,7 @@ pub async fn run(
     let policy = policy((rules, directory));
     let mut state = AppState::new(store.clone(), clock.clone(), Arc::new(policy));
     state.report_bands = config.report.national_security_bands;
+    state.report_assistance = config.report.assistance_orders;
     state.deadlines = config.deadlines.deadlines();
     if state.deadlines.on_call.is_none() {
         tracing::warn!("no [deadlines] on_call address: deadline escalations wait for one");

@@ -35,6 +35,7 @@ pub fn summary(
         outcome,
         data_stored_abroad: false,
         customer_notified: false,
+        red_line: false,
     }
 }
 

@@ -43,6 +43,8 @@ pub struct AppState {
     pub policy: Arc<Policy>,
     /// The 50 U.S.C. 1874 option the public report's national-security figures use.
     pub report_bands: writ_report::BandOption,
+    /// Whether assistance orders are published in bands (`report.assistance_orders`).
+    pub report_assistance: writ_report::AssistanceOption,
     /// Collection, sealing and delivery; without it, approved cases wait.
     productions: Option<Arc<crate::production::Productions>>,
     /// When deadlines escalate, and to whom.
@@ -58,6 +60,7 @@ impl AppState {
             clock,
             policy,
             report_bands: writ_report::BandOption::Band1000,
+            report_assistance: writ_report::AssistanceOption::Omit,
             productions: None,
             mailer: None,
             deadlines: crate::notices::Deadlines::default(),

@@ -37,7 +37,14 @@ async fn report(state: &AppState, period: Option<&str>) -> Result<Report, ApiErr
         })?,
         None => HalfYear::containing(now).ok_or(ApiError::NotFound)?,
     };
-    Ok(crate::transparency::report(state.unsafe_store(), period, state.report_bands, now).await?)
+    Ok(crate::transparency::report(
+        state.unsafe_store(),
+        period,
+        state.report_bands,
+        state.report_assistance,
+        now,
+    )
+    .await?)
 }
 
 /// `GET /transparency?period=2026-H2`

@@ -211,6 +211,24 @@ async fn a_technical_capability_notice_goes_to_counsel(backend: Backend) {
         "The provider builds no capability to break its encryption."
     );
     assert_eq!(seen["refused"][0]["code"], "KEYS_OR_ACCESS_REFUSED");
+    // The report counts it apart: an assistance order, asking for a red line.
+    let mut summaries = Vec::new();
+    w.app
+        .db
+        .store
+        .export_summaries(|s| {
+            summaries.push(s.clone());
+            Ok::<(), ()>(())
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    let tcn = summaries.iter().find(|s| s.id.to_string() == id).unwrap();
+    assert_eq!(tcn.section, writ_report::Section::Assistance);
+    assert!(tcn.red_line);
+    let plain = summaries.iter().find(|s| s.id.to_string() == warrant).unwrap();
+    assert!(!plain.red_line);
+
     let decided = w
         .actions()
         .await
