@@ -2,7 +2,12 @@
 //! refused) and assistance orders, which are secret by statute: left out unless the
 //! provider publishes them in the national-security bands.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::too_many_arguments
+)]
 
 mod common;
 

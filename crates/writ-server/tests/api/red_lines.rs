@@ -226,7 +226,10 @@ async fn a_technical_capability_notice_goes_to_counsel(backend: Backend) {
     let tcn = summaries.iter().find(|s| s.id.to_string() == id).unwrap();
     assert_eq!(tcn.section, writ_report::Section::Assistance);
     assert!(tcn.red_line);
-    let plain = summaries.iter().find(|s| s.id.to_string() == warrant).unwrap();
+    let plain = summaries
+        .iter()
+        .find(|s| s.id.to_string() == warrant)
+        .unwrap();
     assert!(!plain.red_line);
 
     let decided = w
