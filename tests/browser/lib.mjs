@@ -1,7 +1,7 @@
 // What the browser tests share: the demo's credentials, TOTP codes, and Chromium.
 
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,6 +50,31 @@ export function totp(secret, atMs = Date.now()) {
   const offset = mac[mac.length - 1] & 0x0f;
   const binary = mac.readUInt32BE(offset) & 0x7fffffff;
   return String(binary % 1_000_000).padStart(6, '0');
+}
+
+/**
+ * A code for `person` that no earlier sign-in has used: writ refuses a code twice (a
+ * replay), and the test files sign the same people in, so the steps used are kept in a
+ * file beside the credentials; when this step is taken, it waits for the next one.
+ */
+export async function freshTotp(person) {
+  const ledger = `${process.env.WRIT_CREDENTIALS}.totp-steps.json`;
+  let used = {};
+  try {
+    used = JSON.parse(readFileSync(ledger, 'utf8'));
+  } catch {
+    used = {};
+  }
+  const stepMs = 30_000;
+  let step = Math.floor(Date.now() / stepMs);
+  const last = used[person.username] ?? -1;
+  if (step <= last) {
+    step = last + 1;
+    await new Promise((done) => setTimeout(done, step * stepMs - Date.now() + 50));
+  }
+  used[person.username] = step;
+  writeFileSync(ledger, JSON.stringify(used));
+  return totp(person.totp_secret, step * stepMs);
 }
 
 /**
