@@ -13,7 +13,7 @@ use writ_core::{AgencyId, CountryCode, Role, Username};
 
 use crate::ApiError;
 use crate::access::{Admin, AppState};
-use crate::api::parse;
+use crate::api::{one_line, parse};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -41,6 +41,10 @@ pub(crate) async fn add_agency(
     };
     if new.name.trim().is_empty() {
         return Err(bad("name", "must not be empty"));
+    }
+    one_line("name", &new.name, writ_core::text::NAME_MAX)?;
+    for domain in &new.email_domains {
+        one_line("email_domains", domain, writ_core::text::LINE_MAX)?;
     }
     if new.email_domains.is_empty()
         || new

@@ -36,6 +36,7 @@ fn case_id(text: &str) -> Result<CaseId, ApiError> {
     CaseId::parse(text).map_err(|_| ApiError::NotFound)
 }
 
+/// Free text that must say something: not blank, and within [`free_text`]'s limits.
 pub(crate) fn non_blank(field: &'static str, text: &str) -> Result<(), ApiError> {
     if text.trim().is_empty() {
         return Err(ApiError::BadRequest {
@@ -43,7 +44,24 @@ pub(crate) fn non_blank(field: &'static str, text: &str) -> Result<(), ApiError>
             message: format!("{field}: must not be empty"),
         });
     }
-    Ok(())
+    free_text(field, text)
+}
+
+/// Multi-line text (a message, a reason, notes): at most 10,000 characters, no NUL.
+pub(crate) fn free_text(field: &str, text: &str) -> Result<(), ApiError> {
+    writ_core::text::multi_line(text).map_err(|e| ApiError::BadRequest {
+        field: Some(field.into()),
+        message: format!("{field}: {e}"),
+    })
+}
+
+/// A single-line value (a name, a domain): at most `max` characters, no control
+/// characters.
+pub(crate) fn one_line(field: &str, text: &str, max: usize) -> Result<(), ApiError> {
+    writ_core::text::single_line(text, max).map_err(|e| ApiError::BadRequest {
+        field: Some(field.into()),
+        message: format!("{field}: {e}"),
+    })
 }
 
 fn messages_json(messages: &[Message]) -> Vec<Value> {
@@ -577,6 +595,7 @@ pub(crate) async fn record_callback(
     body: Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
     let record: CallbackRecord = parse(&body)?;
+    free_text("notes", &record.notes)?;
     let case = reviewer
         .desk(&state)
         .record_callback(
@@ -643,6 +662,7 @@ pub(crate) async fn approve(
     } else {
         parse(&body)?
     };
+    free_text("reason", &reason)?;
     let case = approver
         .desk(&state)
         .approve(case_id(&id)?, &reason)

@@ -376,7 +376,7 @@ async fn collect_and_seal(desk: &SystemDesk<'_>, id: CaseId) -> Result<(), JobEr
     // Sealed inside the spool first (a run killed while sealing leaves its partial file
     // there, removed with the spool), then moved into place.
     let sealing = spool.join("sealed.age");
-    tokio::fs::create_dir_all(&spool).await?;
+    writ_sources::collector::private_dir(&spool).await?;
     for stale in [&sealing, &target] {
         if let Err(error) = tokio::fs::remove_file(stale).await
             && error.kind() != std::io::ErrorKind::NotFound

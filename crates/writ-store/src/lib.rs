@@ -587,6 +587,12 @@ impl Store {
         with_connection!(self, |conn| { conn.audit_size().await })
     }
 
+    /// Everyone who did `action` (`case.recommended`) on a case, as audit actors
+    /// (`staff:rita`), each once: the audit log keeps who a later step superseded.
+    pub async fn case_actors(&self, case: CaseId, action: &str) -> Result<Vec<String>, StoreError> {
+        with_connection!(self, |conn| { conn.case_actors(case, action).await })
+    }
+
     /// Up to `limit` audit events from leaf index `from` on, in index order.
     pub async fn audit_events(
         &self,

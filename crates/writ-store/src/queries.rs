@@ -43,6 +43,8 @@ pub(crate) trait Queries {
         at: Timestamp,
     ) -> Result<bool, StoreError>;
     async fn audit_size(&mut self) -> Result<u64, StoreError>;
+    /// Who (`staff:rita`) did `action` on a case, each once.
+    async fn case_actors(&mut self, case: CaseId, action: &str) -> Result<Vec<String>, StoreError>;
     async fn audit_events(&mut self, from: u64, limit: u64)
     -> Result<Vec<StoredEvent>, StoreError>;
     /// The stored Merkle-tree hash at stored-hash index `index`.
@@ -371,6 +373,16 @@ macro_rules! queries_for {
                     .fetch_one(&mut *self)
                     .await?;
                 u64::try_from(size).map_err(|_| corrupt("audit_head.size", size))
+            }
+
+            async fn case_actors(&mut self, case: CaseId, action: &str) -> Result<Vec<String>, StoreError> {
+                Ok(sqlx::query_scalar(
+                    "SELECT DISTINCT actor FROM audit_events WHERE case_id = $1 AND action = $2",
+                )
+                .bind(case.to_string())
+                .bind(action)
+                .fetch_all(&mut *self)
+                .await?)
             }
 
             async fn audit_events(&mut self, from: u64, limit: u64) -> Result<Vec<StoredEvent>, StoreError> {

@@ -31,6 +31,7 @@ macro_rules! on_both_backends {
 }
 
 mod audit;
+mod hardening;
 mod health;
 mod helpers;
 mod notices;

@@ -1,0 +1,103 @@
+//! What a security review found, kept fixed: documents that are not objects, free text
+//! without bounds or with control characters.
+
+use serde_json::{Value, json};
+use writ_core::Role;
+
+use crate::helpers::{Backend, spawn_app_with};
+
+on_both_backends!(
+    a_demand_must_be_an_object_and_its_text_bounded,
+    messages_and_reasons_are_bounded_and_have_no_nul,
+);
+
+const EXAMPLE: &str = include_str!("../../../writ-core/tests/demands/policy-example.json");
+
+async fn a_demand_must_be_an_object_and_its_text_bounded(backend: Backend) {
+    let app = spawn_app_with(backend, None).await;
+    app.add_agency("seattle-pd", "US", "seattle.gov", "+12065550100")
+        .await;
+    let spd = app
+        .add_person("areyes@seattle.gov", Role::Agency, Some("seattle-pd"))
+        .await;
+    let doc: Value = serde_json::from_str(EXAMPLE).unwrap();
+    let as_array = json!([
+        doc["reference"],
+        doc["received_at"],
+        doc["authority"],
+        doc["instrument"],
+        null,
+        doc["action"],
+        doc["categories"],
+        doc["period"],
+        doc["targets"]
+    ]);
+    let refusals = [
+        (as_array.to_string(), "."),
+        (
+            edit(&doc, |d| d["reference"] = json!("R".repeat(129))),
+            "reference",
+        ),
+        (
+            edit(&doc, |d| {
+                d["reference"] = json!("SEA\r\nBcc: x@example.com\r\n\r\nfake body");
+            }),
+            "reference",
+        ),
+        (
+            edit(&doc, |d| d["authority"]["name"] = json!("A".repeat(257))),
+            "authority.name",
+        ),
+    ];
+    for (document, field) in refusals {
+        let (status, body) = app.post_as(&spd.token, "/api/v1/demands", &document).await;
+        assert_eq!(status, 400, "{field}: {body}");
+        assert_eq!(body["field"], field, "{body}");
+    }
+    assert!(app.db.store.cases(None).await.unwrap().is_empty());
+}
+
+async fn messages_and_reasons_are_bounded_and_have_no_nul(backend: Backend) {
+    let app = spawn_app_with(backend, None).await;
+    app.add_agency("seattle-pd", "US", "seattle.gov", "+12065550100")
+        .await;
+    let spd = app
+        .add_person("areyes@seattle.gov", Role::Agency, Some("seattle-pd"))
+        .await;
+    let rita = app.add_person("rita", Role::Reviewer, None).await;
+    let (status, body) = app.post_as(&spd.token, "/api/v1/demands", EXAMPLE).await;
+    assert_eq!(status, 201, "{body}");
+    let id = body["id"].as_str().unwrap();
+    let question = format!("/api/v1/cases/{id}/clarification");
+    for text in ["a\0b".to_owned(), "q".repeat(10_001)] {
+        let (status, body) = app
+            .post_as(&rita.token, &question, &json!({"body": text}).to_string())
+            .await;
+        assert_eq!(status, 400, "{body}");
+        assert_eq!(body["field"], "body", "{body}");
+    }
+    let (status, body) = app
+        .post_as(
+            &rita.token,
+            &question,
+            &json!({"body": "Which\ntime zone?"}).to_string(),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let withdraw = format!("/api/v1/demands/{id}/withdraw");
+    let (status, body) = app
+        .post_as(
+            &spd.token,
+            &withdraw,
+            &json!({"reason": "x".repeat(10_001)}).to_string(),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["field"], "reason", "{body}");
+}
+
+fn edit(doc: &Value, change: impl FnOnce(&mut Value)) -> String {
+    let mut doc = doc.clone();
+    change(&mut doc);
+    doc.to_string()
+}
