@@ -419,6 +419,11 @@ pub(crate) async fn send_due(
 ) -> Result<Option<Timestamp>, JobError> {
     let case = case_of(job)?;
     let store = desk.store();
+    // A withdrawn demand's notices were cancelled with it; none goes out, whatever
+    // state a notice is found in.
+    if store.case(case).await?.state == writ_core::CaseState::Withdrawn {
+        return Ok(None);
+    }
     let gag = store.gag_of_case(case).await?;
     let mut next = None;
     for notice in store.notices(case).await? {

@@ -612,6 +612,8 @@ pub(crate) mod schema {
         Collecting,
         Sealed,
         Released,
+        /// The demand was withdrawn while it was collected; nothing was sealed.
+        Cancelled,
     }
 
     // ------------------------------------------------------------ registers
@@ -845,7 +847,8 @@ pub(crate) mod schema {
         /// `user` or `tenant_admin`.
         pub recipient: String,
         pub address: String,
-        /// `pending` (in the outbox), `held` (by staff) or `sent`.
+        /// `pending` (in the outbox), `held` (by staff), `sent`, or `cancelled` (the
+        /// demand was withdrawn before it went out).
         pub state: String,
         pub subject: String,
         /// Plain text.

@@ -342,6 +342,33 @@ impl Store {
                     "details": update.details,
                 }));
             tx.append_audit(&entry, &mut Known::new()).await?;
+            if update.cancel_notices {
+                for notice in tx.notices(case.id).await? {
+                    let unsent = matches!(notice.state.as_str(), "pending" | "held");
+                    if unsent
+                        && tx
+                            .set_notice_state(
+                                notice.id,
+                                &notice.state,
+                                "cancelled",
+                                update.at,
+                                None,
+                            )
+                            .await?
+                    {
+                        let entry =
+                            AuditEntry::new(update.at, update.actor.clone(), "notice.cancelled")
+                                .for_case(case.id)
+                                .with_details(serde_json::json!({
+                                    "notice": notice.id,
+                                    "was": notice.state,
+                                    "recipient": notice.recipient,
+                                    "address": notice.address,
+                                }));
+                        tx.append_audit(&entry, &mut Known::new()).await?;
+                    }
+                }
+            }
             tx.case(case.id).await?.ok_or_else(|| not_found(case.id))
         })
     }

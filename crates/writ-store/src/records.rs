@@ -205,7 +205,7 @@ pub struct Notice {
     /// `user` or `tenant_admin`.
     pub recipient: String,
     pub address: String,
-    /// `pending`, `held` or `sent`.
+    /// `pending`, `held`, `sent` or `cancelled`.
     pub state: String,
     pub subject: String,
     /// Plain text.
@@ -273,6 +273,9 @@ pub struct CaseUpdate {
     pub jobs: Vec<NewJob>,
     /// Preservation holds the step places (an approved preservation).
     pub holds: Vec<crate::NewHold>,
+    /// The step ends the notices not yet sent (`pending` or `held`) as `cancelled`,
+    /// each with its `notice.cancelled` event: a withdrawal.
+    pub cancel_notices: bool,
 }
 
 impl CaseUpdate {
@@ -294,6 +297,7 @@ impl CaseUpdate {
             production: None,
             jobs: Vec::new(),
             holds: Vec::new(),
+            cancel_notices: false,
         }
     }
 }

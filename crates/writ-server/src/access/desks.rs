@@ -184,6 +184,8 @@ impl AgencyDesk<'_> {
             self.state.clock.now(),
         );
         update.events = vec![CaseEvent::Withdraw];
+        // Nobody is told of a demand that no longer stands.
+        update.cancel_notices = true;
         update.message = Some(format!("Withdrawn: {reason}"));
         update.details = serde_json::json!({"reason": reason});
         Ok(self.store().update_case(&update).await?)

@@ -39,4 +39,5 @@ mod openapi;
 mod production;
 mod transparency;
 mod web;
+mod withdrawal;
 mod workflow;
