@@ -52,6 +52,36 @@ fn within(text: &str, max: usize) -> Result<(), TextError> {
     Ok(())
 }
 
+/// A Unicode format character (general category Cf): invisible, and some (the
+/// bidirectional overrides, U+202E) make a name read as another (`fdp.exe` shown as
+/// `exe.pdf`).
+pub fn is_format_character(c: char) -> bool {
+    matches!(
+        c,
+        '\u{ad}'
+            | '\u{600}'..='\u{605}'
+            | '\u{61c}'
+            | '\u{6dd}'
+            | '\u{70f}'
+            | '\u{890}'..='\u{891}'
+            | '\u{8e2}'
+            | '\u{180e}'
+            | '\u{200b}'..='\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206f}'
+            | '\u{feff}'
+            | '\u{fff9}'..='\u{fffb}'
+            | '\u{110bd}'
+            | '\u{110cd}'
+            | '\u{13430}'..='\u{1343f}'
+            | '\u{1bca0}'..='\u{1bca3}'
+            | '\u{1d173}'..='\u{1d17a}'
+            | '\u{e0001}'
+            | '\u{e0020}'..='\u{e007f}'
+    )
+}
+
 /// `text` with every control character written as an escape (`\n`, `\u{1b}`), so a
 /// value from outside stays on its line wherever it is shown or logged.
 pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {

@@ -83,6 +83,8 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/audit/proof/consistency",
             get(audit::consistency_proof),
         )
+        // The API's answers carry case data: no cache, shared or private, keeps them.
+        .layer(axum::middleware::map_response(no_store))
         .merge(web::router())
         .fallback(|| async { ApiError::NotFound })
         .with_state(state);
@@ -90,6 +92,18 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(observe::record_metrics))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+/// `Cache-Control: no-store`, unless the route said otherwise.
+async fn no_store(mut response: axum::response::Response) -> axum::response::Response {
+    let headers = response.headers_mut();
+    if !headers.contains_key(axum::http::header::CACHE_CONTROL) {
+        headers.insert(
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("no-store"),
+        );
+    }
+    response
 }
 
 /// Serves `app` until `shutdown` resolves, then lets requests in flight finish.

@@ -132,7 +132,14 @@ async fn second_factor(
     let secret = TotpSecret::parse(&user.totp_secret).map_err(ApiError::internal)?;
     let last = user.totp_last_step.and_then(|s| u64::try_from(s).ok());
     let Some(step) = secret.verify_once(code, now, last) else {
-        return Ok(Some(Refusal::WrongCode));
+        // Right, but for a time step already spent: say so, so the person waits for
+        // the next code instead of doubting the one they have.
+        let replayed = last.is_some() && secret.verify_once(code, now, None).is_some();
+        return Ok(Some(if replayed {
+            Refusal::CodeUsed
+        } else {
+            Refusal::WrongCode
+        }));
     };
     let Ok(step) = i64::try_from(step) else {
         return Ok(Some(Refusal::WrongCode));

@@ -588,13 +588,20 @@ fn check_order(order: &SignedOrder) -> Result<(), ApiError> {
     if !order.bytes.starts_with(b"%PDF-") {
         return Err(bad("order: the signed order must be a PDF".into()));
     }
-    let name_ok = !order.filename.trim().is_empty()
-        && order.filename.len() <= 200
-        && !order.filename.contains(['/', '\\'])
-        && !order.filename.chars().any(char::is_control);
+    let name = order.filename.as_str();
+    // A plain name: no path, no `.` or `..`, nothing invisible or that reorders how
+    // it reads (a bidirectional override shows `fdp.exe` as `exe.pdf`).
+    let name_ok = !name.trim().is_empty()
+        && name.len() <= 200
+        && !matches!(name.trim(), "." | "..")
+        && !name.contains(['/', '\\'])
+        && !name
+            .chars()
+            .any(|c| c.is_control() || writ_core::text::is_format_character(c));
     if !name_ok {
         return Err(bad(
-            "order: the file name must be a plain name, without a path".into(),
+            "order: the file name must be a plain name, without a path or invisible characters"
+                .into(),
         ));
     }
     Ok(())
@@ -767,5 +774,40 @@ impl AdminDesk<'_> {
             totp,
             token,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn order(filename: &str) -> SignedOrder {
+        SignedOrder {
+            filename: filename.into(),
+            bytes: b"%PDF-1.7 signed".to_vec(),
+        }
+    }
+
+    #[test]
+    fn order_names_are_plain_names() {
+        assert!(check_order(&order("warrant 2026-0412.pdf")).is_ok());
+        assert!(check_order(&order("Durchsuchungsbeschluss ä.pdf")).is_ok());
+        for bad in [
+            ".",
+            "..",
+            " .. ",
+            "a/b.pdf",
+            "a\\b.pdf",
+            "warrant\u{202e}fdp.exe",
+            "warrant\u{2066}.pdf",
+            "zero\u{200b}width.pdf",
+            "line\nbreak.pdf",
+        ] {
+            let refused = check_order(&order(bad));
+            assert!(
+                matches!(&refused, Err(ApiError::BadRequest { field: Some(f), .. }) if f == "order"),
+                "{bad:?}"
+            );
+        }
     }
 }

@@ -9,6 +9,7 @@ use crate::helpers::{Backend, spawn_app_with};
 on_both_backends!(
     a_demand_must_be_an_object_and_its_text_bounded,
     messages_and_reasons_are_bounded_and_have_no_nul,
+    answers_with_case_data_are_not_cached,
 );
 
 const EXAMPLE: &str = include_str!("../../../writ-core/tests/demands/policy-example.json");
@@ -100,4 +101,32 @@ fn edit(doc: &Value, change: impl FnOnce(&mut Value)) -> String {
     let mut doc = doc.clone();
     change(&mut doc);
     doc.to_string()
+}
+
+async fn answers_with_case_data_are_not_cached(backend: Backend) {
+    let app = spawn_app_with(backend, None).await;
+    app.add_agency("seattle-pd", "US", "seattle.gov", "+12065550100")
+        .await;
+    let spd = app
+        .add_person("areyes@seattle.gov", Role::Agency, Some("seattle-pd"))
+        .await;
+    let rita = app.add_person("rita", Role::Reviewer, None).await;
+    let (status, body) = app.post_as(&spd.token, "/api/v1/demands", EXAMPLE).await;
+    assert_eq!(status, 201, "{body}");
+    let id = body["id"].as_str().unwrap();
+    for (token, path) in [
+        (&spd.token, format!("/api/v1/demands/{id}")),
+        (&rita.token, format!("/api/v1/cases/{id}")),
+        (&rita.token, "/api/v1/cases".to_owned()),
+    ] {
+        let response = app
+            .client
+            .get(format!("{}{path}", app.address))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        assert_eq!(response.headers()["cache-control"], "no-store", "{path}");
+    }
 }
