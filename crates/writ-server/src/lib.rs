@@ -77,6 +77,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/productions/{id}/download", get(delivery::download))
         .route("/api/v1/admin/agencies", post(admin::add_agency))
         .route("/api/v1/admin/users", post(admin::add_user))
+        .route(
+            "/api/v1/admin/changes/{id}/confirm",
+            post(admin::confirm_change),
+        )
         .route("/api/v1/audit/checkpoint", get(audit::latest_checkpoint))
         .route("/api/v1/audit/proof/inclusion", get(audit::inclusion_proof))
         .route(

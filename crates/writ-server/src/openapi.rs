@@ -103,6 +103,7 @@ fn sorted(value: Value) -> Value {
         audit::consistency_proof,
         add_agency,
         add_user,
+        confirm_change,
     ),
     modifiers(&SecuritySchemes, &OptionalBodies),
     tags(
@@ -257,6 +258,34 @@ fn add_agency() {}
 )]
 #[allow(dead_code)] // Describes `admin::add_user`.
 fn add_user() {}
+
+/// Confirm a change
+///
+/// `POST /api/v1/admin/changes/{id}/confirm`: a second admin confirms what another asked
+/// for (a reviewer, approver or admin account, which until then cannot sign in and whose
+/// token is refused). Never the admin who asked. No body. For admins.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/changes/{id}/confirm",
+    tag = "admin",
+    params(("id" = i64, Path, description = "The change's id (`awaiting_confirmation` in the answer that created the account).")),
+    responses(
+        (status = 200, description = "Confirmed; the account may sign in.", body = schema::ChangeConfirmed),
+        (status = 401, description = "No credentials, or ones writ does not know.", body = schema::Error,
+            example = json!({"error": "this API token is not valid"})),
+        (status = 403, description = "Not an admin; the admin who asked (four eyes); or a session without its CSRF token.", body = schema::Error,
+            example = json!({"error": "you asked for this change; a second admin must confirm it (four eyes)"})),
+        (status = 404, description = "No such change; a malformed id is not found either.", body = schema::Error,
+            example = json!({"error": "not found"})),
+        (status = 409, description = "Confirmed already.", body = schema::Error,
+            example = json!({"error": "change 7 is confirmed already"})),
+        (status = 500, description = "writ failed; the cause is logged under `operation_id`.", body = schema::InternalError,
+            example = json!({"error": "internal error; quote the operation id when reporting it", "operation_id": "6f1c2e0a-3b5d-4e7f-9a1b-2c3d4e5f6a7b"})),
+    ),
+    security(("api_token" = []), ("session" = [], "csrf" = [])),
+)]
+#[allow(dead_code)] // Describes `admin::confirm_change`.
+fn confirm_change() {}
 
 /// The shapes of the JSON the API reads and writes. Never built: the handlers write
 /// their answers with `json!`, and the tests check those answers against these.
@@ -922,6 +951,25 @@ pub(crate) mod schema {
         pub totp_uri: String,
         /// An API token (`writ_at_…`).
         pub token: String,
+        /// For a reviewer, approver or admin: the change a second admin must confirm
+        /// (`POST /api/v1/admin/changes/{id}/confirm`) before the account works.
+        #[schema(required)]
+        pub awaiting_confirmation: Option<i64>,
+    }
+
+    /// A change a second admin confirmed.
+    #[derive(ToSchema)]
+    pub struct ChangeConfirmed {
+        pub id: i64,
+        /// `user.added`.
+        pub kind: String,
+        /// The account it was about.
+        #[schema(format = "uuid")]
+        pub user: String,
+        #[schema(format = "uuid")]
+        pub confirmed_by: String,
+        #[schema(format = DateTime)]
+        pub confirmed_at: String,
     }
 
     // ------------------------------------------------------------ the decision

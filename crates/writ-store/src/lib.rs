@@ -28,8 +28,8 @@ use writ_core::{
 pub use location::DatabaseLocation;
 use queries::{Queries, resolve};
 pub use records::{
-    Agency, Callback, CaseRecord, CaseUpdate, DocumentInfo, Job, JobId, Message, NewCase,
-    NewDocument, NewJob, NewUser, Notice, StoredCheckpoint, StoredEvent, Transition, User,
+    AdminChange, Agency, Callback, CaseRecord, CaseUpdate, DocumentInfo, Job, JobId, Message,
+    NewCase, NewDocument, NewJob, NewUser, Notice, StoredCheckpoint, StoredEvent, Transition, User,
 };
 pub use verify::Verification;
 use writ_ledger::{Hash, Known, SignedCheckpoint};
@@ -452,6 +452,64 @@ impl Store {
             tx.insert_user(user, now).await?;
             tx.append_audit(&entry, &mut Known::new()).await?;
             Ok(())
+        })
+    }
+
+    /// Adds a person who waits for a second admin's confirmation (`admin` asked), with
+    /// the `user.added` event naming the change; the change's id.
+    pub async fn add_user_awaiting_confirmation(
+        &self,
+        user: &NewUser<'_>,
+        admin: UserId,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<i64, StoreError> {
+        in_transaction!(self, |tx| {
+            tx.insert_user(user, now).await?;
+            let change = tx
+                .insert_admin_change("user.added", user.id, admin, now)
+                .await?;
+            let entry =
+                AuditEntry::new(now, actor.clone(), "user.added").with_details(serde_json::json!({
+                    "user": user.id,
+                    "username": user.username,
+                    "role": user.role,
+                    "agency": user.agency_id,
+                    "awaiting_change": change,
+                }));
+            tx.append_audit(&entry, &mut Known::new()).await?;
+            Ok(change)
+        })
+    }
+
+    pub async fn admin_change(&self, id: i64) -> Result<AdminChange, StoreError> {
+        with_connection!(self, |conn| {
+            conn.admin_change(id)
+                .await?
+                .ok_or_else(|| StoreError::NotFound {
+                    what: "admin change",
+                    id: id.to_string(),
+                })
+        })
+    }
+
+    /// A second admin (`by`) confirms a change, with its `admin_change.confirmed`
+    /// event; false (and nothing written) if it was confirmed already.
+    pub async fn confirm_admin_change(
+        &self,
+        id: i64,
+        by: UserId,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let entry = AuditEntry::new(now, actor.clone(), "admin_change.confirmed")
+            .with_details(serde_json::json!({"change": id}));
+        in_transaction!(self, |tx| {
+            if !tx.confirm_admin_change(id, by, now).await? {
+                return Ok(false);
+            }
+            tx.append_audit(&entry, &mut Known::new()).await?;
+            Ok(true)
         })
     }
 

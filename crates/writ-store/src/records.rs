@@ -165,6 +165,23 @@ pub struct User {
     pub failed_logins: i32,
     /// Signed-in refused until then, after too many failures.
     pub locked_until: Option<Timestamp>,
+    /// The admin change (a second admin's confirmation) this account waits for: until
+    /// then it cannot sign in and its tokens are refused.
+    pub awaiting_change: Option<i64>,
+}
+
+/// A change one admin asked for and a second must confirm (four eyes).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct AdminChange {
+    pub id: i64,
+    /// `user.added`.
+    pub kind: String,
+    /// The user it is about.
+    pub subject: UserId,
+    pub requested_by: UserId,
+    pub requested_at: Timestamp,
+    pub confirmed_by: Option<UserId>,
+    pub confirmed_at: Option<Timestamp>,
 }
 
 impl std::fmt::Debug for User {

@@ -53,6 +53,7 @@ macro_rules! conformance {
 }
 
 conformance!(
+    an_account_awaiting_confirmation_has_no_token_until_a_second_admin_confirms,
     opening_a_case_stores_it_with_its_audit_event,
     transitions_follow_the_state_machine_and_are_audited,
     an_illegal_transition_writes_nothing,
@@ -1738,4 +1739,65 @@ async fn waiting_jobs_of_a_kind_can_be_made_due_unless_held(db: &TestDatabase) {
     let mut kinds: Vec<&str> = due.iter().map(|j| j.kind.as_str()).collect();
     kinds.sort_unstable();
     assert_eq!(kinds, ["collect", "notice.send"]);
+}
+
+async fn an_account_awaiting_confirmation_has_no_token_until_a_second_admin_confirms(
+    db: &TestDatabase,
+) {
+    let store = &db.store;
+    let ada = add_user(store, "ada", Role::Admin, None).await;
+    let bo = add_user(store, "bea", Role::Admin, None).await;
+    let username = Username::parse("mallory").unwrap();
+    let new = NewUser {
+        id: UserId::random(),
+        username: &username,
+        role: Role::Approver,
+        agency_id: None,
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo",
+        totp_secret: "JBSWY3DPEHPK3PXP",
+    };
+    let change = store
+        .add_user_awaiting_confirmation(&new, ada, &Actor::Staff("ada".into()), at(NOW))
+        .await
+        .unwrap();
+    let user = store.user_by_name(&username).await.unwrap().unwrap();
+    assert_eq!(user.awaiting_change, Some(change));
+    store
+        .issue_token("mallory-token", &user, "initial", &Actor::Operator, at(NOW))
+        .await
+        .unwrap();
+    assert!(
+        store
+            .user_by_token("mallory-token")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let asked = store.admin_change(change).await.unwrap();
+    assert_eq!((asked.requested_by, asked.confirmed_by), (ada, None));
+
+    let actor = Actor::Staff("bea".into());
+    assert!(
+        store
+            .confirm_admin_change(change, bo, &actor, at(NOW))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .confirm_admin_change(change, bo, &actor, at(NOW))
+            .await
+            .unwrap(),
+        "confirmed once"
+    );
+    let confirmed = store.user_by_token("mallory-token").await.unwrap().unwrap();
+    assert_eq!((confirmed.id, confirmed.awaiting_change), (user.id, None));
+    assert_eq!(
+        store.admin_change(change).await.unwrap().confirmed_by,
+        Some(bo)
+    );
+    assert!(matches!(
+        store.admin_change(change + 1000).await,
+        Err(StoreError::NotFound { .. })
+    ));
 }

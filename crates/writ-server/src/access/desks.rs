@@ -675,12 +675,47 @@ pub struct NewPerson {
 }
 
 impl AdminDesk<'_> {
+    /// A second admin confirms a change another asked for (a privileged account).
+    pub async fn confirm_change(&self, id: i64) -> Result<writ_store::AdminChange, ApiError> {
+        let store = &self.state.store;
+        let change = store.admin_change(id).await?;
+        if change.requested_by == self.caller.user.id {
+            return Err(ApiError::Forbidden(
+                "you asked for this change; a second admin must confirm it (four eyes)",
+            ));
+        }
+        let now = self.state.clock.now();
+        if !store
+            .confirm_admin_change(id, self.caller.user.id, &self.caller.actor(), now)
+            .await?
+        {
+            return Err(ApiError::Conflict(format!(
+                "change {id} is confirmed already"
+            )));
+        }
+        Ok(store.admin_change(id).await?)
+    }
+
     pub async fn add_agency(&self, agency: &writ_store::Agency) -> Result<(), ApiError> {
         if self.state.store.agency(&agency.id).await.is_ok() {
             return Err(ApiError::Conflict(format!(
                 "agency {} already exists",
                 agency.id
             )));
+        }
+        // An e-mail domain names one authority: a second claim would let its accounts
+        // pass for the first's.
+        for other in self.state.store.agencies().await? {
+            if let Some(domain) = agency
+                .email_domains
+                .iter()
+                .find(|d| other.email_domains.contains(d))
+            {
+                return Err(ApiError::Conflict(format!(
+                    "the e-mail domain {domain} belongs to agency {}",
+                    other.id
+                )));
+            }
         }
         Ok(self
             .state
@@ -753,7 +788,24 @@ impl AdminDesk<'_> {
             totp_secret: &secret,
         };
         let store = &self.state.store;
-        store.add_user(&new, &self.caller.actor(), now).await?;
+        // Four eyes on the accounts that decide and disclose: one admin alone cannot
+        // make the reviewer and the approver of a disclosure, nor another admin.
+        let privileged = matches!(
+            role,
+            writ_core::Role::Reviewer | writ_core::Role::Approver | writ_core::Role::Admin
+        );
+        if privileged {
+            store
+                .add_user_awaiting_confirmation(
+                    &new,
+                    self.caller.user.id,
+                    &self.caller.actor(),
+                    now,
+                )
+                .await?;
+        } else {
+            store.add_user(&new, &self.caller.actor(), now).await?;
+        }
         let user = store
             .user_by_name(username)
             .await?

@@ -2,7 +2,7 @@
 //! without bounds or with control characters.
 
 use serde_json::{Value, json};
-use writ_core::Role;
+use writ_core::{Clock, Role};
 
 use crate::helpers::{Backend, spawn_app_with};
 
@@ -10,6 +10,8 @@ on_both_backends!(
     a_demand_must_be_an_object_and_its_text_bounded,
     messages_and_reasons_are_bounded_and_have_no_nul,
     answers_with_case_data_are_not_cached,
+    a_privileged_account_waits_for_a_second_admin,
+    an_email_domain_belongs_to_one_agency,
 );
 
 const EXAMPLE: &str = include_str!("../../../writ-core/tests/demands/policy-example.json");
@@ -129,4 +131,85 @@ async fn answers_with_case_data_are_not_cached(backend: Backend) {
         assert_eq!(response.status(), 200, "{path}");
         assert_eq!(response.headers()["cache-control"], "no-store", "{path}");
     }
+}
+
+/// One admin alone cannot make the reviewer of a disclosure: the account cannot sign
+/// in nor use its token until a second admin (never the first) confirms it.
+async fn a_privileged_account_waits_for_a_second_admin(backend: Backend) {
+    let app = spawn_app_with(backend, None).await;
+    let ada = app.add_person("ada", Role::Admin, None).await;
+    let bea = app.add_person("bea", Role::Admin, None).await;
+    let (status, person) = app
+        .post_as(
+            &ada.token,
+            "/api/v1/admin/users",
+            &json!({"username": "mallory", "role": "approver"}).to_string(),
+        )
+        .await;
+    assert_eq!(status, 201, "{person}");
+    let change = person["awaiting_confirmation"]
+        .as_i64()
+        .expect("a change to confirm");
+    let token = person["token"].as_str().unwrap();
+    let (status, _) = app.get_as(token, "/api/v1/cases").await;
+    assert_eq!(status, 401, "an unconfirmed account's token is refused");
+
+    // It cannot sign in either, even with the right password and code.
+    let secret =
+        writ_server::credentials::TotpSecret::parse(person["totp_secret"].as_str().unwrap())
+            .unwrap();
+    let login = json!({
+        "username": "mallory",
+        "password": person["password"],
+        "totp": secret.code_at(app.clock.now()),
+    });
+    let (status, body) = app.post_as("", "/api/v1/session", &login.to_string()).await;
+    assert_eq!(status, 401, "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("second admin"),
+        "{body}"
+    );
+
+    let confirm = format!("/api/v1/admin/changes/{change}/confirm");
+    let (status, body) = app.post_as(&ada.token, &confirm, "").await;
+    assert_eq!(status, 403, "not the admin who asked: {body}");
+    let (status, _) = app.get_as(token, "/api/v1/cases").await;
+    assert_eq!(status, 401);
+    let (status, body) = app.post_as(&bea.token, &confirm, "").await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = app.post_as(&bea.token, &confirm, "").await;
+    assert_eq!(status, 409, "{body}");
+    let (status, body) = app.get_as(token, "/api/v1/cases").await;
+    assert_eq!(status, 200, "confirmed: {body}");
+
+    // An authority's account needs no second admin.
+    app.add_agency("seattle-pd", "US", "seattle.gov", "+12065550100")
+        .await;
+    let (status, person) = app
+        .post_as(
+            &ada.token,
+            "/api/v1/admin/users",
+            &json!({"username": "jdoe@seattle.gov", "role": "agency", "agency": "seattle-pd"})
+                .to_string(),
+        )
+        .await;
+    assert_eq!(status, 201, "{person}");
+    assert!(person["awaiting_confirmation"].is_null(), "{person}");
+}
+
+async fn an_email_domain_belongs_to_one_agency(backend: Backend) {
+    let app = spawn_app_with(backend, None).await;
+    let ada = app.add_person("ada", Role::Admin, None).await;
+    app.add_agency("seattle-pd", "US", "seattle.gov", "+12065550100")
+        .await;
+    let claim = json!({"id": "fake-pd", "name": "Not Seattle", "country": "US",
+        "email_domains": ["example.org", "seattle.gov"], "callback_phone": "+12065550199"});
+    let (status, body) = app
+        .post_as(&ada.token, "/api/v1/admin/agencies", &claim.to_string())
+        .await;
+    assert_eq!(status, 409, "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("seattle.gov"),
+        "{body}"
+    );
 }

@@ -400,6 +400,7 @@ async fn the_document_describes_what_the_server_answers() {
     let rita = app.add_person("rita", Role::Reviewer, None).await;
     let alex = app.add_person("alex", Role::Approver, None).await;
     let root = app.add_person("root", Role::Admin, None).await;
+    let second = app.add_person("second", Role::Admin, None).await;
     let mut t = Tour {
         app: &app,
         doc: &doc,
@@ -994,6 +995,7 @@ async fn the_document_describes_what_the_server_answers() {
     }
     let users = "/api/v1/admin/users";
     let kmueller = json!({"username": "kmueller@bka.bund.de", "role": "agency", "agency": "bka"});
+    let mut change = None;
     for (body, expected) in [
         (
             json!({"username": "sam", "role": "reviewer", "agency": "bka"}),
@@ -1008,7 +1010,26 @@ async fn the_document_describes_what_the_server_answers() {
             .call("POST", users, users, Auth::Token(root_tok), Some(&body))
             .await;
         assert_eq!(status, expected, "{answer}");
+        change = change.or(answer["awaiting_confirmation"].as_i64());
     }
+    let confirm = format!("/api/v1/admin/changes/{}/confirm", change.unwrap());
+    let template = "/api/v1/admin/changes/{id}/confirm";
+    for (token, expected) in [(root_tok, 403), (&second.token, 200), (&second.token, 409)] {
+        let (status, answer, _) = t
+            .call("POST", template, &confirm, Auth::Token(token), None)
+            .await;
+        assert_eq!(status, expected, "{answer}");
+    }
+    let (status, _, _) = t
+        .call(
+            "POST",
+            template,
+            "/api/v1/admin/changes/999999/confirm",
+            Auth::Token(&second.token),
+            None,
+        )
+        .await;
+    assert_eq!(status, 404);
 
     // The audit log, once a checkpoint is signed.
     let (key, _) = LogKey::generate("writ.test/audit").unwrap();
