@@ -76,6 +76,7 @@ fn sorted(value: Value) -> Value {
     ),
     paths(
         healthz,
+        openapi_document,
         api::log_in,
         api::submit_demand,
         api::demand_status,
@@ -197,6 +198,25 @@ impl Modify for OptionalBodies {
 )]
 #[allow(dead_code)] // Describes `healthz` in lib.rs, which carries no annotations.
 fn healthz() {}
+
+/// This document
+///
+/// `GET /api/v1/openapi.json`: the OpenAPI document the server is built from, for
+/// clients and test generators.
+#[utoipa::path(
+    get,
+    path = "/api/v1/openapi.json",
+    tag = "operations",
+    responses(
+        (status = 200, description = "The OpenAPI 3.1 document.", body = Object, content_type = "application/json"),
+    ),
+)]
+pub(crate) async fn openapi_document() -> impl axum::response::IntoResponse {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        openapi_json(),
+    )
+}
 
 // The admin's routes are described here until `admin.rs` carries its own annotations.
 

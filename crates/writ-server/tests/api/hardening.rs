@@ -12,6 +12,7 @@ on_both_backends!(
     answers_with_case_data_are_not_cached,
     a_privileged_account_waits_for_a_second_admin,
     an_email_domain_belongs_to_one_agency,
+    axums_own_refusals_are_json_too,
 );
 
 const EXAMPLE: &str = include_str!("../../../writ-core/tests/demands/policy-example.json");
@@ -212,4 +213,52 @@ async fn an_email_domain_belongs_to_one_agency(backend: Backend) {
         body["error"].as_str().unwrap().contains("seattle.gov"),
         "{body}"
     );
+}
+
+/// A bad query string, a method the route does not take, a body too large: each is
+/// `{"error": …}` like every other refusal.
+async fn axums_own_refusals_are_json_too(backend: Backend) {
+    let app = spawn_app_with(backend, None).await;
+    let rita = app.add_person("rita", Role::Reviewer, None).await;
+    app.add_agency("seattle-pd", "US", "seattle.gov", "+12065550100")
+        .await;
+    let spd = app
+        .add_person("areyes@seattle.gov", Role::Agency, Some("seattle-pd"))
+        .await;
+    let url = |path: &str| format!("{}{path}", app.address);
+    let requests = [
+        (
+            app.client
+                .get(url("/api/v1/holds?account=a&unknown=1"))
+                .bearer_auth(&rita.token),
+            400,
+        ),
+        (
+            app.client
+                .get(url("/api/v1/audit/proof/inclusion?index=x&size=1")),
+            400,
+        ),
+        (
+            app.client
+                .put(url("/api/v1/demands"))
+                .bearer_auth(&spd.token),
+            405,
+        ),
+        (
+            app.client
+                .post(url("/api/v1/demands"))
+                .bearer_auth(&spd.token)
+                .body(vec![b' '; 3 * 1024 * 1024]),
+            413,
+        ),
+    ];
+    for (request, status) in requests {
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status().as_u16(), status);
+        let body: serde_json::Value = response.json().await.expect("a JSON body");
+        assert!(
+            body["error"].as_str().is_some_and(|e| !e.is_empty()),
+            "{body}"
+        );
+    }
 }

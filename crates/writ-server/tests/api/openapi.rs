@@ -167,6 +167,25 @@ fn is_api(path: &str) -> bool {
     path.starts_with("/api/") || path == "/healthz"
 }
 
+/// A parameter `in: path` is a `{name}` of its path; the rest are query parameters.
+#[test]
+fn path_parameters_are_in_the_path() {
+    let doc = document();
+    let mut wrong = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                let name = parameter["name"].as_str().unwrap();
+                let in_path = path.contains(&format!("{{{name}}}"));
+                if (parameter["in"] == "path") != in_path {
+                    wrong.push(format!("{method} {path}: {name} in {}", parameter["in"]));
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:?}");
+}
+
 #[test]
 fn every_api_route_in_the_router_is_documented() {
     let routes: BTreeSet<_> = routes_in_source()
@@ -417,6 +436,10 @@ async fn the_document_describes_what_the_server_answers() {
 
     t.call("GET", "/healthz", "/healthz", Auth::None, None)
         .await;
+    let served = "/api/v1/openapi.json";
+    let (status, served_doc, _) = t.call("GET", served, served, Auth::None, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(served_doc, doc, "the served document is the committed one");
     let checkpoint = "/api/v1/audit/checkpoint";
     let (status, _, _) = t
         .call("GET", checkpoint, checkpoint, Auth::None, None)
