@@ -31,6 +31,21 @@ pub(crate) fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     })
 }
 
+/// The header a client sends to make a retried submission safe.
+const IDEMPOTENCY_KEY: &str = "idempotency-key";
+
+/// An `Idempotency-Key`: 1 to 255 visible ASCII characters.
+fn idempotency_key(value: &axum::http::HeaderValue) -> Result<&str, ApiError> {
+    value
+        .to_str()
+        .ok()
+        .filter(|key| (1..=255).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic()))
+        .ok_or_else(|| ApiError::BadRequest {
+            field: Some("Idempotency-Key".into()),
+            message: "Idempotency-Key: 1 to 255 visible ASCII characters, such as a UUID".into(),
+        })
+}
+
 fn case_id(text: &str) -> Result<CaseId, ApiError> {
     // A malformed id names no case: not found, like any other that does not exist.
     CaseId::parse(text).map_err(|_| ApiError::NotFound)
@@ -136,6 +151,8 @@ pub(crate) async fn log_in(
     post,
     path = "/api/v1/demands",
     tag = "authorities",
+    params(("Idempotency-Key" = Option<String>, Header, max_length = 255, min_length = 1,
+        description = "Makes a retry safe: the same key with the same body, within 24 hours, answers as the first request did and opens no second case; with another body, 422.")),
     request_body(content = schema::Demand, description = "The demand, in writ's native JSON (`docs/policy.md` §1).",
         example = json!(crate::openapi::demand_example())),
     responses(
@@ -148,6 +165,8 @@ pub(crate) async fn log_in(
             example = json!({"error": "this API token is not valid"})),
         (status = 403, description = "Not a requesting authority's account; or a session without its CSRF token.", body = schema::Error,
             example = json!({"error": "this is for requesting authorities"})),
+        (status = 422, description = "The `Idempotency-Key` was used in the last 24 hours for another body; nothing was written.", body = schema::Error,
+            example = json!({"error": "Idempotency-Key: this key was used for another demand; use a new key for a new demand", "field": "Idempotency-Key"})),
         (status = 500, description = "writ failed; the cause is logged under `operation_id`.", body = schema::InternalError,
             example = json!({"error": "internal error; quote the operation id when reporting it", "operation_id": "6f1c2e0a-3b5d-4e7f-9a1b-2c3d4e5f6a7b"})),
     ),
@@ -156,13 +175,18 @@ pub(crate) async fn log_in(
 pub(crate) async fn submit_demand(
     State(state): State<AppState>,
     agency: AgencyUser,
+    headers: axum::http::HeaderMap,
     body: Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
     let document = std::str::from_utf8(&body).map_err(|_| ApiError::BadRequest {
         field: None,
         message: "the demand must be UTF-8 JSON".into(),
     })?;
-    let case = agency.desk(&state).submit(document).await?;
+    let desk = agency.desk(&state);
+    let case = match headers.get(IDEMPOTENCY_KEY) {
+        None => desk.submit(document).await?,
+        Some(key) => desk.submit_once(document, idempotency_key(key)?).await?,
+    };
     Ok((
         StatusCode::CREATED,
         Json(json!({

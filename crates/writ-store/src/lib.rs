@@ -32,6 +32,27 @@ pub use records::{
     NewCase, NewDocument, NewJob, NewUser, Notice, StoredCheckpoint, StoredEvent, Transition, User,
 };
 pub use verify::Verification;
+
+/// How long an idempotency key finds its case.
+pub const IDEMPOTENCY_HOURS: i64 = 24;
+
+/// A client's `Idempotency-Key` and the SHA-256 (hex) of the body it came with.
+#[derive(Clone, Copy, Debug)]
+pub struct IdempotencyKey<'a> {
+    pub key: &'a str,
+    pub body_sha256: &'a str,
+}
+
+/// What [`Store::open_case_once`] did.
+#[derive(Clone, Debug)]
+pub enum Opened {
+    /// Opened the case.
+    New(CaseRecord),
+    /// The key opened this case before, from the same body.
+    Before(CaseRecord),
+    /// The key opened a case before, from another body.
+    KeyReused,
+}
 use writ_ledger::{Hash, Known, SignedCheckpoint};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -219,6 +240,28 @@ impl Store {
         actor: &Actor,
         now: Timestamp,
     ) -> Result<CaseRecord, StoreError> {
+        match self.open_case_once(case, jobs, None, actor, now).await? {
+            Opened::New(case) | Opened::Before(case) => Ok(case),
+            Opened::KeyReused => Err(StoreError::Conflict(case.id)),
+        }
+    }
+
+    /// As [`open_case_scheduling`](Self::open_case_scheduling), once per idempotency
+    /// key: the same key (from the same agency, within 24 hours) with the same body
+    /// finds the case the first request opened; with another body, nothing is written.
+    /// The key is recorded in the case's transaction, so a request that committed is
+    /// found by its retry.
+    pub async fn open_case_once(
+        &self,
+        case: &NewCase<'_>,
+        jobs: &[NewJob],
+        key: Option<&IdempotencyKey<'_>>,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<Opened, StoreError> {
+        let since = now
+            .checked_add(time::Duration::hours(-IDEMPOTENCY_HOURS))
+            .unwrap_or(now);
         let opened = AuditEntry::new(now, actor.clone(), "case.opened")
             .for_case(case.id)
             .with_details(serde_json::json!({
@@ -231,6 +274,15 @@ impl Store {
                     .collect::<Vec<_>>(),
             }));
         in_transaction!(self, |tx| {
+            if let (Some(key), Some(agency)) = (key, case.agency_id)
+                && let Some((sha256, earlier)) = tx.idempotent_case(agency, key.key, since).await?
+            {
+                if sha256 != key.body_sha256 {
+                    return Ok(Opened::KeyReused);
+                }
+                let earlier = tx.case(earlier).await?.ok_or_else(|| not_found(earlier))?;
+                return Ok(Opened::Before(earlier));
+            }
             tx.insert_case(case, now).await?;
             // Every non-disclosure order goes into the gag register as it arrives.
             if let Some(gag) = &case.demand.instrument.nondisclosure {
@@ -247,8 +299,13 @@ impl Store {
             for job in jobs {
                 tx.insert_job(job, now).await?;
             }
+            if let (Some(key), Some(agency)) = (key, case.agency_id) {
+                tx.insert_idempotency_key(agency, key.key, key.body_sha256, case.id, since, now)
+                    .await?;
+            }
             tx.append_audit(&opened, &mut Known::new()).await?;
-            tx.case(case.id).await?.ok_or_else(|| not_found(case.id))
+            let opened = tx.case(case.id).await?.ok_or_else(|| not_found(case.id))?;
+            Ok(Opened::New(opened))
         })
     }
 

@@ -77,6 +77,23 @@ pub(crate) trait Queries {
         now: Timestamp,
     ) -> Result<i64, StoreError>;
     async fn admin_change(&mut self, id: i64) -> Result<Option<AdminChange>, StoreError>;
+    /// The body hash and case an agency's idempotency key opened since `since`.
+    async fn idempotent_case(
+        &mut self,
+        agency: &AgencyId,
+        key: &str,
+        since: Timestamp,
+    ) -> Result<Option<(String, CaseId)>, StoreError>;
+    /// Records an idempotency key, replacing one of the agency's older than `since`.
+    async fn insert_idempotency_key(
+        &mut self,
+        agency: &AgencyId,
+        key: &str,
+        body_sha256: &str,
+        case: CaseId,
+        since: Timestamp,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
     /// Confirms a change not yet confirmed and frees the user waiting for it; false if
     /// it was confirmed already.
     async fn confirm_admin_change(
@@ -566,6 +583,60 @@ macro_rules! queries_for {
                     .execute(&mut *self)
                     .await?;
                 Ok(id)
+            }
+
+            async fn idempotent_case(
+                &mut self,
+                agency: &AgencyId,
+                key: &str,
+                since: Timestamp,
+            ) -> Result<Option<(String, CaseId)>, StoreError> {
+                let row = sqlx::query(
+                    "SELECT body_sha256, case_id FROM idempotency_keys \
+                     WHERE agency_id = $1 AND key = $2 AND created_at > $3",
+                )
+                .bind(agency.as_str())
+                .bind(key)
+                .bind(DbTime(since))
+                .fetch_optional(&mut *self)
+                .await?;
+                row.map(|row| {
+                    let case: String = row.try_get("case_id")?;
+                    let case = CaseId::parse(&case).map_err(|_| corrupt("idempotency_keys.case_id", &case))?;
+                    Ok((row.try_get("body_sha256")?, case))
+                })
+                .transpose()
+            }
+
+            async fn insert_idempotency_key(
+                &mut self,
+                agency: &AgencyId,
+                key: &str,
+                body_sha256: &str,
+                case: CaseId,
+                since: Timestamp,
+                now: Timestamp,
+            ) -> Result<(), StoreError> {
+                sqlx::query(
+                    "DELETE FROM idempotency_keys WHERE agency_id = $1 AND key = $2 AND created_at <= $3",
+                )
+                .bind(agency.as_str())
+                .bind(key)
+                .bind(DbTime(since))
+                .execute(&mut *self)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO idempotency_keys (agency_id, key, body_sha256, case_id, created_at) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(agency.as_str())
+                .bind(key)
+                .bind(body_sha256)
+                .bind(case.to_string())
+                .bind(DbTime(now))
+                .execute(&mut *self)
+                .await?;
+                Ok(())
             }
 
             async fn admin_change(&mut self, id: i64) -> Result<Option<AdminChange>, StoreError> {

@@ -53,6 +53,7 @@ macro_rules! conformance {
 }
 
 conformance!(
+    an_idempotency_key_opens_one_case,
     an_account_awaiting_confirmation_has_no_token_until_a_second_admin_confirms,
     opening_a_case_stores_it_with_its_audit_event,
     transitions_follow_the_state_machine_and_are_audited,
@@ -1800,4 +1801,60 @@ async fn an_account_awaiting_confirmation_has_no_token_until_a_second_admin_conf
         store.admin_change(change + 1000).await,
         Err(StoreError::NotFound { .. })
     ));
+}
+
+async fn an_idempotency_key_opens_one_case(db: &TestDatabase) {
+    let store = &db.store;
+    store.add_agency(&agency(), &Actor::Operator).await.unwrap();
+    let spd = agency().id;
+    let document = demand_json("SEA-IDEM");
+    let demand = Demand::from_json(&document).unwrap();
+    let new_case = || NewCase {
+        id: CaseId::random(),
+        demand: &demand,
+        document: &document,
+        received_at: at(NOW),
+        deadline: None,
+        decision: None,
+        agency_id: Some(&spd),
+        documents: &[],
+    };
+    let key = |sha: &'static str| writ_store::IdempotencyKey {
+        key: "retry-1",
+        body_sha256: sha,
+    };
+    let actor = Actor::Agency("seattle-pd".into());
+    let first = match store
+        .open_case_once(&new_case(), &[], Some(&key("aa")), &actor, at(NOW))
+        .await
+        .unwrap()
+    {
+        writ_store::Opened::New(case) => case,
+        other => panic!("{other:?}"),
+    };
+    match store
+        .open_case_once(&new_case(), &[], Some(&key("aa")), &actor, at(NOW))
+        .await
+        .unwrap()
+    {
+        writ_store::Opened::Before(case) => assert_eq!(case.id, first.id),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        store
+            .open_case_once(&new_case(), &[], Some(&key("bb")), &actor, at(NOW))
+            .await
+            .unwrap(),
+        writ_store::Opened::KeyReused
+    ));
+    assert_eq!(store.cases(None).await.unwrap().len(), 1);
+    let later = at("2026-03-03T09:00:01Z");
+    assert!(matches!(
+        store
+            .open_case_once(&new_case(), &[], Some(&key("bb")), &actor, later)
+            .await
+            .unwrap(),
+        writ_store::Opened::New(_)
+    ));
+    assert_eq!(store.cases(None).await.unwrap().len(), 2);
 }

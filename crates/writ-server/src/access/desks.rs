@@ -80,11 +80,32 @@ impl AgencyDesk<'_> {
         self.submit_with_order(document, None).await
     }
 
+    /// As [`submit`](Self::submit), once per `Idempotency-Key`: a retry with the same
+    /// key and body finds the case the first request opened (within 24 hours); the
+    /// same key with another body is refused (422) and nothing is written.
+    pub async fn submit_once(&self, document: &str, key: &str) -> Result<CaseRecord, ApiError> {
+        let body_sha256 = hex_sha256(document.as_bytes());
+        let key = writ_store::IdempotencyKey {
+            key,
+            body_sha256: &body_sha256,
+        };
+        self.open(document, None, Some(&key)).await
+    }
+
     /// As [`submit`](Self::submit), with the signed order (a PDF of at most 10 MB).
     pub async fn submit_with_order(
         &self,
         document: &str,
         order: Option<SignedOrder>,
+    ) -> Result<CaseRecord, ApiError> {
+        self.open(document, order, None).await
+    }
+
+    async fn open(
+        &self,
+        document: &str,
+        order: Option<SignedOrder>,
+        key: Option<&writ_store::IdempotencyKey<'_>>,
     ) -> Result<CaseRecord, ApiError> {
         if let Some(order) = &order {
             check_order(order)?;
@@ -139,10 +160,17 @@ impl AgencyDesk<'_> {
                     .jobs(case.id, now, deadline, demand.emergency.is_some())
             })
             .unwrap_or_default();
-        Ok(self
+        match self
             .store()
-            .open_case_scheduling(&case, &escalations, &self.actor(), now)
-            .await?)
+            .open_case_once(&case, &escalations, key, &self.actor(), now)
+            .await?
+        {
+            writ_store::Opened::New(case) | writ_store::Opened::Before(case) => Ok(case),
+            writ_store::Opened::KeyReused => Err(ApiError::Unprocessable(
+                "Idempotency-Key: this key was used for another demand; use a new key for a new demand"
+                    .into(),
+            )),
+        }
     }
 
     /// This authority's demands, newest first.

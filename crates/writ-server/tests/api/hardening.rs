@@ -13,6 +13,7 @@ on_both_backends!(
     a_privileged_account_waits_for_a_second_admin,
     an_email_domain_belongs_to_one_agency,
     axums_own_refusals_are_json_too,
+    a_retried_submission_finds_its_first_case,
 );
 
 const EXAMPLE: &str = include_str!("../../../writ-core/tests/demands/policy-example.json");
@@ -261,4 +262,51 @@ async fn axums_own_refusals_are_json_too(backend: Backend) {
             "{body}"
         );
     }
+}
+
+/// A client that retries after a timeout sends the same `Idempotency-Key`: the same
+/// body gets the first answer (no second case), another body 422; keys last 24 hours.
+async fn a_retried_submission_finds_its_first_case(backend: Backend) {
+    let app = spawn_app_with(backend, None).await;
+    app.add_agency("seattle-pd", "US", "seattle.gov", "+12065550100")
+        .await;
+    let spd = app
+        .add_person("areyes@seattle.gov", Role::Agency, Some("seattle-pd"))
+        .await;
+    let submit = |key: &'static str, body: String| {
+        let request = app
+            .client
+            .post(format!("{}/api/v1/demands", app.address))
+            .bearer_auth(&spd.token)
+            .header("idempotency-key", key)
+            .body(body);
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, first) = submit("key-1", EXAMPLE.to_owned()).await;
+    assert_eq!(status, 201, "{first}");
+    let (status, again) = submit("key-1", EXAMPLE.to_owned()).await;
+    assert_eq!((status, &again), (201, &first), "the first answer");
+    assert_eq!(app.db.store.cases(None).await.unwrap().len(), 1);
+
+    let doc: Value = serde_json::from_str(EXAMPLE).unwrap();
+    let other = edit(&doc, |d| d["reference"] = json!("SEA-2026-0413"));
+    let (status, body) = submit("key-1", other.clone()).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["field"], "Idempotency-Key", "{body}");
+    assert_eq!(app.db.store.cases(None).await.unwrap().len(), 1);
+    let (status, body) = submit("key-2", other.clone()).await;
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = submit("", other.clone()).await;
+    assert_eq!(status, 400, "{body}");
+
+    // A day later the key is free again.
+    app.clock.advance(time::Duration::hours(25));
+    let (status, later) = submit("key-1", other).await;
+    assert_eq!(status, 201, "{later}");
+    assert_ne!(later["id"], first["id"]);
+    assert_eq!(app.db.store.cases(None).await.unwrap().len(), 3);
 }
