@@ -250,7 +250,8 @@ pub(crate) async fn demand_status(
 #[serde(deny_unknown_fields)]
 #[schema(as = ReasonRequest)]
 pub(crate) struct Reason {
-    /// Not blank.
+    /// Not blank; at most 10,000 characters, no NUL.
+    #[schema(min_length = 1, max_length = 10000, pattern = r"^[^\x00]*\S[^\x00]*$")]
     reason: String,
 }
 
@@ -268,7 +269,8 @@ impl Reason {
 #[serde(deny_unknown_fields)]
 #[schema(as = MessageRequest)]
 pub(crate) struct Body {
-    /// Not blank.
+    /// Not blank; at most 10,000 characters, no NUL.
+    #[schema(min_length = 1, max_length = 10000, pattern = r"^[^\x00]*\S[^\x00]*$")]
     body: String,
 }
 

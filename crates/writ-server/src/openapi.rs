@@ -451,7 +451,12 @@ pub(crate) mod schema {
     #[derive(ToSchema)]
     #[serde(deny_unknown_fields)]
     pub struct Demand {
-        /// The authority's own case or warrant number.
+        /// The authority's own case or warrant number: one line, at most 128 characters.
+        #[schema(
+            max_length = 128,
+            min_length = 1,
+            pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+        )]
         pub reference: String,
         /// When the provider received it; now if left out.
         #[schema(format = DateTime)]
@@ -474,6 +479,12 @@ pub(crate) mod schema {
     #[derive(ToSchema)]
     #[serde(deny_unknown_fields)]
     pub struct Authority {
+        /// One line, at most 256 characters.
+        #[schema(
+            max_length = 256,
+            min_length = 1,
+            pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+        )]
         pub name: String,
         /// ISO 3166-1 alpha-2, upper case (`US`, `DE`).
         #[schema(pattern = "^[A-Z]{2}$")]
@@ -487,11 +498,23 @@ pub(crate) mod schema {
     #[derive(ToSchema)]
     #[serde(deny_unknown_fields)]
     pub struct Contact {
-        #[schema(nullable = false)]
+        #[schema(
+            nullable = false,
+            max_length = 256,
+            pattern = r"^[^\x00-\x1F\x7F-\x9F]*$"
+        )]
         pub name: Option<String>,
-        #[schema(nullable = false)]
+        #[schema(
+            nullable = false,
+            max_length = 256,
+            pattern = r"^[^\x00-\x1F\x7F-\x9F]*$"
+        )]
         pub email: Option<String>,
-        #[schema(nullable = false)]
+        #[schema(
+            nullable = false,
+            max_length = 256,
+            pattern = r"^[^\x00-\x1F\x7F-\x9F]*$"
+        )]
         pub phone: Option<String>,
     }
 
@@ -501,6 +524,11 @@ pub(crate) mod schema {
     pub struct Instrument {
         /// An instrument id of `docs/policy.md` §2 (`us.search_warrant`, `eu.epoc`).
         #[serde(rename = "type")]
+        #[schema(
+            max_length = 256,
+            min_length = 1,
+            pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+        )]
         pub kind: String,
         pub issuer: Issuer,
         #[schema(format = DateTime)]
@@ -525,7 +553,11 @@ pub(crate) mod schema {
     #[derive(ToSchema)]
     #[serde(deny_unknown_fields)]
     pub struct Issuer {
-        #[schema(nullable = false)]
+        #[schema(
+            nullable = false,
+            max_length = 256,
+            pattern = r"^[^\x00-\x1F\x7F-\x9F]*$"
+        )]
         pub name: Option<String>,
         pub role: IssuerRole,
     }
