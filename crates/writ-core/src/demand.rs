@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::country::CountryCode;
 use crate::identifier::{EmailAddress, PhoneNumber, TargetKind, TargetValue};
+use crate::text;
 use crate::time::Timestamp;
 
 /// A demand as submitted by an authority.
@@ -317,6 +318,8 @@ impl DemandError {
         let field = match (named, path.as_str()) {
             (Some(name), "." | "") => name,
             (Some(name), parent) => format!("{parent}.{name}"),
+            // An unknown key may be empty (`{"": 1}`): the field is then the document.
+            (None, "") => ".".to_owned(),
             (None, path) => path.to_owned(),
         };
         Self::new(field, problem)
@@ -326,6 +329,12 @@ impl DemandError {
 impl Demand {
     /// Parses the native demand JSON.
     pub fn from_json(text: &str) -> Result<Self, DemandError> {
+        // serde reads a struct from an array too (`[reference, null, …]`): a demand
+        // and each of its parts must be objects. What is not JSON at all is left to
+        // the typed reading below, which says where.
+        if let Ok(document) = serde_json::from_str::<serde_json::Value>(text) {
+            objects_where_expected(&document)?;
+        }
         let deserializer = &mut serde_json::Deserializer::from_str(text);
         let wire: wire::Demand =
             serde_path_to_error::deserialize(deserializer).map_err(DemandError::from_json)?;
@@ -335,6 +344,39 @@ impl Demand {
     pub fn is_emergency(&self) -> bool {
         self.emergency.is_some()
     }
+}
+
+/// Refuses an array or other non-object where the demand has an object: the document
+/// itself and its nested parts (`authority`, `instrument.issuer`, `targets[i]`, …).
+fn objects_where_expected(document: &serde_json::Value) -> Result<(), DemandError> {
+    use serde_json::Value;
+    fn object(value: Option<&Value>, field: &str) -> Result<(), DemandError> {
+        match value {
+            None | Some(Value::Null | Value::Object(_)) => Ok(()),
+            Some(_) => Err(DemandError::new(field, "must be a JSON object")),
+        }
+    }
+    if !document.is_object() {
+        return Err(DemandError::new(".", "a demand must be a JSON object"));
+    }
+    let at = |path: &str| document.pointer(path);
+    object(at("/authority"), "authority")?;
+    object(at("/authority/contact"), "authority.contact")?;
+    object(at("/instrument"), "instrument")?;
+    for part in ["issuer", "validated_by", "nondisclosure", "offence"] {
+        object(
+            at(&format!("/instrument/{part}")),
+            &format!("instrument.{part}"),
+        )?;
+    }
+    object(at("/emergency"), "emergency")?;
+    object(at("/period"), "period")?;
+    if let Some(Value::Array(targets)) = at("/targets") {
+        for (i, target) in targets.iter().enumerate() {
+            object(Some(target), &format!("targets[{i}]"))?;
+        }
+    }
+    Ok(())
 }
 
 /// The document as written; converted into [`Demand`] by checking what serde cannot.
@@ -416,18 +458,42 @@ mod wire {
         at: Option<Timestamp>,
     }
 
-    fn non_blank(field: &str, text: String) -> Result<String, DemandError> {
+    fn non_blank(field: &str, text: String, max: usize) -> Result<String, DemandError> {
         if text.trim().is_empty() {
-            Err(DemandError::new(field, "must not be empty"))
-        } else {
-            Ok(text)
+            return Err(DemandError::new(field, "must not be empty"));
         }
+        line(field, &text, max)?;
+        Ok(text)
+    }
+
+    /// A single-line value: bounded, no control characters (they would forge lines
+    /// in notices and headers).
+    fn line(field: &str, text: &str, max: usize) -> Result<(), DemandError> {
+        text::single_line(text, max).map_err(|e| DemandError::new(field, e.to_string()))
+    }
+
+    fn optional_line(field: &str, text: Option<&String>, max: usize) -> Result<(), DemandError> {
+        text.map_or(Ok(()), |text| line(field, text, max))
+    }
+
+    /// Free text (a basis, a description, a justification): bounded, no NUL.
+    fn optional_text(field: &str, text: Option<&String>) -> Result<(), DemandError> {
+        text.map_or(Ok(()), |text| {
+            text::multi_line(text).map_err(|e| DemandError::new(field, e.to_string()))
+        })
+    }
+
+    fn check_issuer(field: &str, issuer: &Issuer) -> Result<(), DemandError> {
+        optional_line(field, issuer.name.as_ref(), text::NAME_MAX)
     }
 
     impl Demand {
         pub(super) fn into_demand(self) -> Result<super::Demand, DemandError> {
-            let reference = non_blank("reference", self.reference)?;
+            let reference = non_blank("reference", self.reference, text::REFERENCE_MAX)?;
             let authority = check_authority(self.authority)?;
+            if let Some(emergency) = &self.emergency {
+                optional_text("emergency.justification", emergency.justification.as_ref())?;
+            }
             let instrument = self.instrument.into_instrument()?;
 
             if self.categories.is_empty() {
@@ -481,8 +547,23 @@ mod wire {
     }
 
     fn check_authority(authority: Authority) -> Result<Authority, DemandError> {
-        let name = non_blank("authority.name", authority.name)?;
+        let name = non_blank("authority.name", authority.name, text::NAME_MAX)?;
         if let Some(contact) = &authority.contact {
+            optional_line(
+                "authority.contact.name",
+                contact.name.as_ref(),
+                text::NAME_MAX,
+            )?;
+            optional_line(
+                "authority.contact.email",
+                contact.email.as_ref(),
+                text::LINE_MAX,
+            )?;
+            optional_line(
+                "authority.contact.phone",
+                contact.phone.as_ref(),
+                text::LINE_MAX,
+            )?;
             if let Some(email) = &contact.email {
                 EmailAddress::parse(email)
                     .map_err(|e| DemandError::new("authority.contact.email", e.problem))?;
@@ -497,7 +578,20 @@ mod wire {
 
     impl Instrument {
         fn into_instrument(self) -> Result<super::Instrument, DemandError> {
-            let kind = non_blank("instrument.type", self.kind)?;
+            let kind = non_blank("instrument.type", self.kind, text::LINE_MAX)?;
+            check_issuer("instrument.issuer.name", &self.issuer)?;
+            if let Some(validator) = &self.validated_by {
+                check_issuer("instrument.validated_by.name", validator)?;
+            }
+            if let Some(n) = &self.nondisclosure {
+                optional_text("instrument.nondisclosure.basis", n.basis.as_ref())?;
+            }
+            if let Some(offence) = &self.offence {
+                optional_text(
+                    "instrument.offence.description",
+                    offence.description.as_ref(),
+                )?;
+            }
             let nondisclosure = match self.nondisclosure {
                 None => None,
                 Some(n) => {
@@ -551,6 +645,7 @@ mod wire {
     impl Target {
         fn into_target(self, index: usize) -> Result<super::Target, DemandError> {
             let field = |name: &str| format!("targets[{index}].{name}");
+            line(&field("value"), &self.value, text::LINE_MAX)?;
             let value = TargetValue::parse(self.kind, &self.value)
                 .map_err(|e| DemandError::new(field("value"), e.to_string()))?;
             if self.kind != TargetKind::Ip {

@@ -9,6 +9,7 @@ pub mod identifier;
 pub mod people;
 pub mod policy;
 pub mod review;
+pub mod text;
 pub mod time;
 pub mod workflow;
 

@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde::Deserialize;
@@ -13,7 +13,7 @@ use writ_core::{AgencyId, CountryCode, Role, Username};
 
 use crate::ApiError;
 use crate::access::{Admin, AppState};
-use crate::api::parse;
+use crate::api::{one_line, parse};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -41,6 +41,10 @@ pub(crate) async fn add_agency(
     };
     if new.name.trim().is_empty() {
         return Err(bad("name", "must not be empty"));
+    }
+    one_line("name", &new.name, writ_core::text::NAME_MAX)?;
+    for domain in &new.email_domains {
+        one_line("email_domains", domain, writ_core::text::LINE_MAX)?;
     }
     if new.email_domains.is_empty()
         || new
@@ -115,6 +119,27 @@ pub(crate) async fn add_user(
             "totp_secret": person.totp.expose_base32(),
             "totp_uri": uri,
             "token": person.token.expose(),
+            // A reviewer, approver or admin waits for a second admin:
+            // `POST /api/v1/admin/changes/{id}/confirm`.
+            "awaiting_confirmation": person.user.awaiting_change,
         })),
     ))
+}
+
+/// `POST /api/v1/admin/changes/{id}/confirm`: a second admin, never the one who asked,
+/// confirms a change (a reviewer, approver or admin account, which may then sign in).
+pub(crate) async fn confirm_change(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    let id: i64 = id.parse().map_err(|_| ApiError::NotFound)?;
+    let change = admin.desk(&state).confirm_change(id).await?;
+    Ok(Json(json!({
+        "id": change.id,
+        "kind": change.kind,
+        "user": change.subject,
+        "confirmed_by": change.confirmed_by,
+        "confirmed_at": change.confirmed_at,
+    })))
 }

@@ -33,11 +33,27 @@ pub(crate) fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     })
 }
 
+/// The header a client sends to make a retried submission safe.
+const IDEMPOTENCY_KEY: &str = "idempotency-key";
+
+/// An `Idempotency-Key`: 1 to 255 visible ASCII characters.
+fn idempotency_key(value: &axum::http::HeaderValue) -> Result<&str, ApiError> {
+    value
+        .to_str()
+        .ok()
+        .filter(|key| (1..=255).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic()))
+        .ok_or_else(|| ApiError::BadRequest {
+            field: Some("Idempotency-Key".into()),
+            message: "Idempotency-Key: 1 to 255 visible ASCII characters, such as a UUID".into(),
+        })
+}
+
 fn case_id(text: &str) -> Result<CaseId, ApiError> {
     // A malformed id names no case: not found, like any other that does not exist.
     CaseId::parse(text).map_err(|_| ApiError::NotFound)
 }
 
+/// Free text that must say something: not blank, and within [`free_text`]'s limits.
 pub(crate) fn non_blank(field: &'static str, text: &str) -> Result<(), ApiError> {
     if text.trim().is_empty() {
         return Err(ApiError::BadRequest {
@@ -45,7 +61,24 @@ pub(crate) fn non_blank(field: &'static str, text: &str) -> Result<(), ApiError>
             message: format!("{field}: must not be empty"),
         });
     }
-    Ok(())
+    free_text(field, text)
+}
+
+/// Multi-line text (a message, a reason, notes): at most 10,000 characters, no NUL.
+pub(crate) fn free_text(field: &str, text: &str) -> Result<(), ApiError> {
+    writ_core::text::multi_line(text).map_err(|e| ApiError::BadRequest {
+        field: Some(field.into()),
+        message: format!("{field}: {e}"),
+    })
+}
+
+/// A single-line value (a name, a domain): at most `max` characters, no control
+/// characters.
+pub(crate) fn one_line(field: &str, text: &str, max: usize) -> Result<(), ApiError> {
+    writ_core::text::single_line(text, max).map_err(|e| ApiError::BadRequest {
+        field: Some(field.into()),
+        message: format!("{field}: {e}"),
+    })
 }
 
 fn messages_json(messages: &[Message]) -> Vec<Value> {
@@ -120,6 +153,8 @@ pub(crate) async fn log_in(
     post,
     path = "/api/v1/demands",
     tag = "authorities",
+    params(("Idempotency-Key" = Option<String>, Header, max_length = 255, min_length = 1,
+        description = "Makes a retry safe: the same key with the same body, within 24 hours, answers as the first request did and opens no second case; with another body, 422.")),
     request_body(content = schema::Demand, description = "The demand, in writ's native JSON (`docs/policy.md` §1).",
         example = json!(crate::openapi::demand_example())),
     responses(
@@ -132,6 +167,8 @@ pub(crate) async fn log_in(
             example = json!({"error": "this API token is not valid"})),
         (status = 403, description = "Not a requesting authority's account; or a session without its CSRF token.", body = schema::Error,
             example = json!({"error": "this is for requesting authorities"})),
+        (status = 422, description = "The `Idempotency-Key` was used in the last 24 hours for another body; nothing was written.", body = schema::Error,
+            example = json!({"error": "Idempotency-Key: this key was used for another demand; use a new key for a new demand", "field": "Idempotency-Key"})),
         (status = 500, description = "writ failed; the cause is logged under `operation_id`.", body = schema::InternalError,
             example = json!({"error": "internal error; quote the operation id when reporting it", "operation_id": "6f1c2e0a-3b5d-4e7f-9a1b-2c3d4e5f6a7b"})),
     ),
@@ -140,13 +177,18 @@ pub(crate) async fn log_in(
 pub(crate) async fn submit_demand(
     State(state): State<AppState>,
     agency: AgencyUser,
+    headers: axum::http::HeaderMap,
     body: Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
     let document = std::str::from_utf8(&body).map_err(|_| ApiError::BadRequest {
         field: None,
         message: "the demand must be UTF-8 JSON".into(),
     })?;
-    let case = agency.desk(&state).submit(document).await?;
+    let desk = agency.desk(&state);
+    let case = match headers.get(IDEMPOTENCY_KEY) {
+        None => desk.submit(document).await?,
+        Some(key) => desk.submit_once(document, idempotency_key(key)?).await?,
+    };
     Ok((
         StatusCode::CREATED,
         Json(json!({
@@ -211,7 +253,8 @@ pub(crate) async fn demand_status(
 #[serde(deny_unknown_fields)]
 #[schema(as = ReasonRequest)]
 pub(crate) struct Reason {
-    /// Not blank.
+    /// Not blank; at most 10,000 characters, no NUL.
+    #[schema(min_length = 1, max_length = 10000, pattern = r"^[^\x00]*\S[^\x00]*$")]
     reason: String,
 }
 
@@ -229,7 +272,8 @@ impl Reason {
 #[serde(deny_unknown_fields)]
 #[schema(as = MessageRequest)]
 pub(crate) struct Body {
-    /// Not blank.
+    /// Not blank; at most 10,000 characters, no NUL.
+    #[schema(min_length = 1, max_length = 10000, pattern = r"^[^\x00]*\S[^\x00]*$")]
     body: String,
 }
 
@@ -614,6 +658,7 @@ pub(crate) async fn record_callback(
     body: Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
     let record: CallbackRecord = parse(&body)?;
+    free_text("notes", &record.notes)?;
     let case = reviewer
         .desk(&state)
         .record_callback(
@@ -680,6 +725,7 @@ pub(crate) async fn approve(
     } else {
         parse(&body)?
     };
+    free_text("reason", &reason)?;
     let case = approver
         .desk(&state)
         .approve(case_id(&id)?, &reason)

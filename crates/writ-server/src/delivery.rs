@@ -122,6 +122,7 @@ pub(crate) async fn release(
 /// The signed part of a download link.
 #[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct Link {
     /// When the link expires, in seconds since 1970.
     expires: i64,

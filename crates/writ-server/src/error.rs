@@ -30,6 +30,10 @@ pub enum ApiError {
     },
     #[error("{0}")]
     Conflict(String),
+    /// Well-formed, but it contradicts an earlier request (an idempotency key reused
+    /// with another body): 422.
+    #[error("{0}")]
+    Unprocessable(String),
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -100,6 +104,12 @@ impl IntoResponse for ApiError {
                 None,
             ),
             Self::Conflict(message) => (StatusCode::CONFLICT, message.clone(), None, None),
+            Self::Unprocessable(message) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                message.clone(),
+                Some("Idempotency-Key"),
+                None,
+            ),
             Self::Internal(cause) => {
                 let operation_id = Uuid::new_v4().to_string();
                 tracing::error!(%operation_id, error = %error_chain(cause.as_ref()), "request failed");

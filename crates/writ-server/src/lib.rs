@@ -45,6 +45,7 @@ pub struct Policy {
 pub fn router(state: AppState) -> Router {
     let routes = Router::new()
         .route("/healthz", get(healthz))
+        .route("/api/v1/openapi.json", get(openapi::openapi_document))
         .route("/api/v1/session", post(api::log_in))
         .route("/api/v1/demands", post(api::submit_demand))
         .route("/api/v1/demands/{id}", get(api::demand_status))
@@ -83,12 +84,19 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/productions/{id}/download", get(delivery::download))
         .route("/api/v1/admin/agencies", post(admin::add_agency))
         .route("/api/v1/admin/users", post(admin::add_user))
+        .route(
+            "/api/v1/admin/changes/{id}/confirm",
+            post(admin::confirm_change),
+        )
         .route("/api/v1/audit/checkpoint", get(audit::latest_checkpoint))
         .route("/api/v1/audit/proof/inclusion", get(audit::inclusion_proof))
         .route(
             "/api/v1/audit/proof/consistency",
             get(audit::consistency_proof),
         )
+        // The API's answers carry case data: no cache, shared or private, keeps them.
+        .layer(axum::middleware::map_response(no_store))
+        .layer(axum::middleware::map_response(json_errors))
         .merge(web::router())
         .fallback(|| async { ApiError::NotFound })
         .with_state(state);
@@ -96,6 +104,53 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(observe::record_metrics))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+/// axum's own refusals (a bad query string, a method the route does not take, a body
+/// too large) are plain text or empty; the API answers every error as `{"error": …}`.
+async fn json_errors(response: axum::response::Response) -> axum::response::Response {
+    use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if is_json || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .map(|bytes| String::from_utf8_lossy(&bytes).trim().to_owned())
+        .unwrap_or_default();
+    let message = if text.is_empty() {
+        status
+            .canonical_reason()
+            .unwrap_or("refused")
+            .to_lowercase()
+    } else {
+        text
+    };
+    let mut answer = (status, axum::Json(serde_json::json!({"error": message}))).into_response();
+    // What else the refusal said (`Allow` on a 405) stays.
+    for (name, value) in parts.headers.iter() {
+        if name != CONTENT_TYPE && name != CONTENT_LENGTH {
+            answer.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    answer
+}
+
+/// `Cache-Control: no-store`, unless the route said otherwise.
+async fn no_store(mut response: axum::response::Response) -> axum::response::Response {
+    let headers = response.headers_mut();
+    if !headers.contains_key(axum::http::header::CACHE_CONTROL) {
+        headers.insert(
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("no-store"),
+        );
+    }
+    response
 }
 
 /// Serves `app` until `shutdown` resolves, then lets requests in flight finish.

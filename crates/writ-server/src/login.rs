@@ -26,6 +26,7 @@ pub(crate) enum Refusal {
     WrongCode,
     CodeUsed,
     Locked,
+    AwaitingConfirmation,
 }
 
 impl Refusal {
@@ -42,6 +43,9 @@ impl Refusal {
                 "That code is not right, or has expired: enter the code your authenticator app shows now."
             }
             Self::CodeUsed => "That code was already used: wait for the next one.",
+            Self::AwaitingConfirmation => {
+                "This account waits for a second admin's confirmation before it can sign in."
+            }
             Self::Locked => {
                 "Too many failed sign-ins: this account is locked for 15 minutes. Ask an admin if it was not you."
             }
@@ -50,7 +54,9 @@ impl Refusal {
 
     pub(crate) fn field(&self) -> &'static str {
         match self {
-            Self::Incomplete | Self::Credentials | Self::Locked => "username",
+            Self::Incomplete | Self::Credentials | Self::Locked | Self::AwaitingConfirmation => {
+                "username"
+            }
             Self::NoSecondFactor | Self::WrongCode | Self::CodeUsed => "totp",
         }
     }
@@ -90,6 +96,11 @@ pub(crate) async fn authenticate(
     if user.locked_until.is_some_and(|until| until > now) {
         tracing::warn!(target: "writ::security", %username, "login refused: locked out");
         return Ok(Err(Refusal::Locked));
+    }
+    // Said only to whoever knows the password: it is not a guess's business.
+    if password_ok && user.awaiting_change.is_some() {
+        tracing::warn!(target: "writ::security", %username, "login refused: awaiting a second admin's confirmation");
+        return Ok(Err(Refusal::AwaitingConfirmation));
     }
     let refusal = if password_ok {
         second_factor(state, &user, code.trim(), now).await?
@@ -132,7 +143,14 @@ async fn second_factor(
     let secret = TotpSecret::parse(&user.totp_secret).map_err(ApiError::internal)?;
     let last = user.totp_last_step.and_then(|s| u64::try_from(s).ok());
     let Some(step) = secret.verify_once(code, now, last) else {
-        return Ok(Some(Refusal::WrongCode));
+        // Right, but for a time step already spent: say so, so the person waits for
+        // the next code instead of doubting the one they have.
+        let replayed = last.is_some() && secret.verify_once(code, now, None).is_some();
+        return Ok(Some(if replayed {
+            Refusal::CodeUsed
+        } else {
+            Refusal::WrongCode
+        }));
     };
     let Ok(step) = i64::try_from(step) else {
         return Ok(Some(Refusal::WrongCode));

@@ -328,8 +328,10 @@ pub(crate) fn plan(
                 .map(|a| {
                     let greeting = a.address.clone().unwrap_or_else(|| a.account.clone());
                     let about = match &a.address {
-                        Some(address) if *address == a.account => format!("your account {address}"),
-                        _ => format!("your account {}", a.account),
+                        Some(address) if *address == a.account => {
+                            format!("your account {}", quoted(address))
+                        }
+                        _ => format!("your account {}", quoted(&a.account)),
                     };
                     ("user", a.address.clone(), greeting, about)
                 })
@@ -364,12 +366,12 @@ pub(crate) fn plan(
     let instrument = rules
         .for_instrument(&demand.instrument.kind)
         .map(|rule| format!("{} ({})", rule.name, rule.citation))
-        .unwrap_or_else(|| demand.instrument.kind.clone());
+        .unwrap_or_else(|| quoted(&demand.instrument.kind));
     let targeted: Vec<String> = demand
         .targets
         .iter()
         .filter_map(|t| match &t.value {
-            TargetValue::Specific(_) => Some(t.raw.clone()),
+            TargetValue::Specific(_) => Some(quoted(&t.raw)),
             TargetValue::NotSpecific(_) => None,
         })
         .collect();
@@ -383,10 +385,10 @@ pub(crate) fn plan(
         let fields = NoticeFields {
             greeting,
             about,
-            authority: demand.authority.name.clone(),
+            authority: quoted(&demand.authority.name),
             country: demand.authority.country.as_str().to_owned(),
             instrument: instrument.clone(),
-            reference: demand.reference.clone(),
+            reference: quoted(&demand.reference),
             categories: asked.clone(),
             period: period.clone(),
             outcome: outcome.clone(),
@@ -409,6 +411,12 @@ pub(crate) fn plan(
         notices.push(notice);
     }
     Ok(notices)
+}
+
+/// A value the authority wrote, shown as quoted data (`"SEA-2026-0412"`), escapes and
+/// all, so that nothing it contains reads as the provider's own words.
+fn quoted(value: &str) -> String {
+    format!("{value:?}")
 }
 
 /// The holds an approved preservation places: each account (the account a target
@@ -457,6 +465,11 @@ pub(crate) async fn send_due(
 ) -> Result<Option<Timestamp>, JobError> {
     let case = case_of(job)?;
     let store = desk.store();
+    // A withdrawn demand's notices were cancelled with it; none goes out, whatever
+    // state a notice is found in.
+    if store.case(case).await?.state == writ_core::CaseState::Withdrawn {
+        return Ok(None);
+    }
     let gag = store.gag_of_case(case).await?;
     let mut next = None;
     for notice in store.notices(case).await? {
@@ -645,6 +658,26 @@ mod tests {
         assert_eq!(notices[0].not_before, Some(at("2026-09-01T00:00:00Z")));
         assert!(notices[0].body.contains("18 U.S.C. 2703"));
         assert!(notices[0].body_html.contains("<table>"));
+    }
+
+    #[test]
+    fn what_the_authority_wrote_is_quoted_in_the_notice() {
+        let notices = planned(|d| {
+            d["reference"] = serde_json::json!("SEA \"2026\" Bcc: x");
+        });
+        let body = &notices[0].body;
+        assert!(
+            body.contains(r#"Reference:       "SEA \"2026\" Bcc: x""#),
+            "{body}"
+        );
+        assert!(
+            body.contains(r#"Who asked:       "Seattle Police Department" (US)"#),
+            "{body}"
+        );
+        assert!(
+            body.contains(r#"your account "alice@example.com""#),
+            "{body}"
+        );
     }
 
     #[test]

@@ -76,6 +76,7 @@ fn sorted(value: Value) -> Value {
     ),
     paths(
         healthz,
+        openapi_document,
         api::log_in,
         api::submit_demand,
         api::demand_status,
@@ -105,6 +106,7 @@ fn sorted(value: Value) -> Value {
         audit::consistency_proof,
         add_agency,
         add_user,
+        confirm_change,
     ),
     modifiers(&SecuritySchemes, &OptionalBodies),
     tags(
@@ -199,6 +201,25 @@ impl Modify for OptionalBodies {
 #[allow(dead_code)] // Describes `healthz` in lib.rs, which carries no annotations.
 fn healthz() {}
 
+/// This document
+///
+/// `GET /api/v1/openapi.json`: the OpenAPI document the server is built from, for
+/// clients and test generators.
+#[utoipa::path(
+    get,
+    path = "/api/v1/openapi.json",
+    tag = "operations",
+    responses(
+        (status = 200, description = "The OpenAPI 3.1 document.", body = Object, content_type = "application/json"),
+    ),
+)]
+pub(crate) async fn openapi_document() -> impl axum::response::IntoResponse {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        openapi_json(),
+    )
+}
+
 // The admin's routes are described here until `admin.rs` carries its own annotations.
 
 /// Register a requesting authority
@@ -259,6 +280,34 @@ fn add_agency() {}
 )]
 #[allow(dead_code)] // Describes `admin::add_user`.
 fn add_user() {}
+
+/// Confirm a change
+///
+/// `POST /api/v1/admin/changes/{id}/confirm`: a second admin confirms what another asked
+/// for (a reviewer, approver or admin account, which until then cannot sign in and whose
+/// token is refused). Never the admin who asked. No body. For admins.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/changes/{id}/confirm",
+    tag = "admin",
+    params(("id" = i64, Path, description = "The change's id (`awaiting_confirmation` in the answer that created the account).")),
+    responses(
+        (status = 200, description = "Confirmed; the account may sign in.", body = schema::ChangeConfirmed),
+        (status = 401, description = "No credentials, or ones writ does not know.", body = schema::Error,
+            example = json!({"error": "this API token is not valid"})),
+        (status = 403, description = "Not an admin; the admin who asked (four eyes); or a session without its CSRF token.", body = schema::Error,
+            example = json!({"error": "you asked for this change; a second admin must confirm it (four eyes)"})),
+        (status = 404, description = "No such change; a malformed id is not found either.", body = schema::Error,
+            example = json!({"error": "not found"})),
+        (status = 409, description = "Confirmed already.", body = schema::Error,
+            example = json!({"error": "change 7 is confirmed already"})),
+        (status = 500, description = "writ failed; the cause is logged under `operation_id`.", body = schema::InternalError,
+            example = json!({"error": "internal error; quote the operation id when reporting it", "operation_id": "6f1c2e0a-3b5d-4e7f-9a1b-2c3d4e5f6a7b"})),
+    ),
+    security(("api_token" = []), ("session" = [], "csrf" = [])),
+)]
+#[allow(dead_code)] // Describes `admin::confirm_change`.
+fn confirm_change() {}
 
 /// The shapes of the JSON the API reads and writes. Never built: the handlers write
 /// their answers with `json!`, and the tests check those answers against these.
@@ -410,7 +459,12 @@ pub(crate) mod schema {
     #[derive(ToSchema)]
     #[serde(deny_unknown_fields)]
     pub struct Demand {
-        /// The authority's own case or warrant number.
+        /// The authority's own case or warrant number: one line, at most 128 characters.
+        #[schema(
+            max_length = 128,
+            min_length = 1,
+            pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+        )]
         pub reference: String,
         /// When the provider received it; now if left out.
         #[schema(format = DateTime)]
@@ -433,6 +487,12 @@ pub(crate) mod schema {
     #[derive(ToSchema)]
     #[serde(deny_unknown_fields)]
     pub struct Authority {
+        /// One line, at most 256 characters.
+        #[schema(
+            max_length = 256,
+            min_length = 1,
+            pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+        )]
         pub name: String,
         /// ISO 3166-1 alpha-2, upper case (`US`, `DE`).
         #[schema(pattern = "^[A-Z]{2}$")]
@@ -446,11 +506,23 @@ pub(crate) mod schema {
     #[derive(ToSchema)]
     #[serde(deny_unknown_fields)]
     pub struct Contact {
-        #[schema(nullable = false)]
+        #[schema(
+            nullable = false,
+            max_length = 256,
+            pattern = r"^[^\x00-\x1F\x7F-\x9F]*$"
+        )]
         pub name: Option<String>,
-        #[schema(nullable = false)]
+        #[schema(
+            nullable = false,
+            max_length = 256,
+            pattern = r"^[^\x00-\x1F\x7F-\x9F]*$"
+        )]
         pub email: Option<String>,
-        #[schema(nullable = false)]
+        #[schema(
+            nullable = false,
+            max_length = 256,
+            pattern = r"^[^\x00-\x1F\x7F-\x9F]*$"
+        )]
         pub phone: Option<String>,
     }
 
@@ -460,6 +532,11 @@ pub(crate) mod schema {
     pub struct Instrument {
         /// An instrument id of `docs/policy.md` §2 (`us.search_warrant`, `eu.epoc`).
         #[serde(rename = "type")]
+        #[schema(
+            max_length = 256,
+            min_length = 1,
+            pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+        )]
         pub kind: String,
         pub issuer: Issuer,
         #[schema(format = DateTime)]
@@ -484,7 +561,11 @@ pub(crate) mod schema {
     #[derive(ToSchema)]
     #[serde(deny_unknown_fields)]
     pub struct Issuer {
-        #[schema(nullable = false)]
+        #[schema(
+            nullable = false,
+            max_length = 256,
+            pattern = r"^[^\x00-\x1F\x7F-\x9F]*$"
+        )]
         pub name: Option<String>,
         pub role: IssuerRole,
     }
@@ -624,6 +705,8 @@ pub(crate) mod schema {
         Collecting,
         Sealed,
         Released,
+        /// The demand was withdrawn while it was collected; nothing was sealed.
+        Cancelled,
     }
 
     // ------------------------------------------------------------ registers
@@ -899,7 +982,8 @@ pub(crate) mod schema {
         /// `user` or `tenant_admin`.
         pub recipient: String,
         pub address: String,
-        /// `pending` (in the outbox), `held` (by staff) or `sent`.
+        /// `pending` (in the outbox), `held` (by staff), `sent`, or `cancelled` (the
+        /// demand was withdrawn before it went out).
         pub state: String,
         pub subject: String,
         /// Plain text.
@@ -973,6 +1057,25 @@ pub(crate) mod schema {
         pub totp_uri: String,
         /// An API token (`writ_at_…`).
         pub token: String,
+        /// For a reviewer, approver or admin: the change a second admin must confirm
+        /// (`POST /api/v1/admin/changes/{id}/confirm`) before the account works.
+        #[schema(required)]
+        pub awaiting_confirmation: Option<i64>,
+    }
+
+    /// A change a second admin confirmed.
+    #[derive(ToSchema)]
+    pub struct ChangeConfirmed {
+        pub id: i64,
+        /// `user.added`.
+        pub kind: String,
+        /// The account it was about.
+        #[schema(format = "uuid")]
+        pub user: String,
+        #[schema(format = "uuid")]
+        pub confirmed_by: String,
+        #[schema(format = DateTime)]
+        pub confirmed_at: String,
     }
 
     // ------------------------------------------------------------ the decision

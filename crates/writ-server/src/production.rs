@@ -17,7 +17,9 @@ use sha2::{Digest, Sha256};
 use writ_core::review::Scope;
 use writ_core::{CaseEvent, CaseId, CaseState, Demand, ProductionId, Timestamp};
 use writ_seal::{Authority, FORMAT, Manifest, ManifestItem, ProductionKey};
-use writ_sources::collector::{CollectedItem, CollectionLog, Collector, ItemIdentity, LogError};
+use writ_sources::collector::{
+    CollectError, CollectedItem, CollectionLog, Collector, ItemIdentity, LogError,
+};
 use writ_store::{
     CaseRecord, Job, NewJob, Production, ProductionChange, ProductionItem, ProductionState,
     SealedFile, Store,
@@ -285,7 +287,11 @@ async fn collect_and_seal(desk: &SystemDesk<'_>, id: CaseId) -> Result<(), JobEr
         _ => {
             for production in store.productions(id).await? {
                 let spool = productions.spool.join(production.id.to_string());
-                if remove_spool(&spool).await {
+                if case.state == CaseState::Withdrawn
+                    && production.state == ProductionState::Collecting
+                {
+                    cancel(desk, id, &production, &spool).await?;
+                } else if remove_spool(&spool).await {
                     tracing::info!(production = %production.id, "removed the spool a stopped run left");
                 }
             }
@@ -307,8 +313,12 @@ async fn collect_and_seal(desk: &SystemDesk<'_>, id: CaseId) -> Result<(), JobEr
     let log = StoreLog {
         store: store.clone(),
         production: production.id,
+        case: id,
     };
-    let collected = productions.collector.collect(&scope, &spool, &log).await?;
+    let collected = match productions.collector.collect(&scope, &spool, &log).await {
+        Err(CollectError::Stopped) => return cancel(desk, id, &production, &spool).await,
+        collected => collected?,
+    };
 
     let demand = Demand::from_json(&store.demand_document(id).await?).map_err(|e| {
         JobError::Invalid(format!(
@@ -376,7 +386,7 @@ async fn collect_and_seal(desk: &SystemDesk<'_>, id: CaseId) -> Result<(), JobEr
     // Sealed inside the spool first (a run killed while sealing leaves its partial file
     // there, removed with the spool), then moved into place.
     let sealing = spool.join("sealed.age");
-    tokio::fs::create_dir_all(&spool).await?;
+    writ_sources::collector::private_dir(&spool).await?;
     for stale in [&sealing, &target] {
         if let Err(error) = tokio::fs::remove_file(stale).await
             && error.kind() != std::io::ErrorKind::NotFound
@@ -420,6 +430,31 @@ async fn collect_and_seal(desk: &SystemDesk<'_>, id: CaseId) -> Result<(), JobEr
     // The spool is the customer's data in the clear: it goes as soon as it is sealed.
     remove_spool(&spool).await;
     tracing::info!(case = %id, production = %production.id, items = manifest.items.len(), "production sealed");
+    Ok(())
+}
+
+/// A withdrawal stopped the collection: the spool (the customer's data in the clear,
+/// for nobody now) goes, and the production ends `cancelled` with its audit event.
+async fn cancel(
+    desk: &SystemDesk<'_>,
+    id: CaseId,
+    production: &Production,
+    spool: &std::path::Path,
+) -> Result<(), JobError> {
+    let store = desk.store();
+    let removed = remove_spool(spool).await;
+    let items = store.production_items(production.id).await?.len();
+    let case = store.case(id).await?;
+    let mut update = desk.update(&case, "production.cancelled");
+    update.production = Some(ProductionChange::Cancel(production.id));
+    update.details = serde_json::json!({
+        "production": production.id,
+        "reason": "the demand was withdrawn",
+        "items_collected": items,
+        "spool_removed": removed,
+    });
+    store.update_case(&update).await?;
+    tracing::info!(case = %id, production = %production.id, items, "collection stopped: the demand was withdrawn");
     Ok(())
 }
 
@@ -471,6 +506,7 @@ fn manifest_item(item: ProductionItem) -> Result<ManifestItem, JobError> {
 struct StoreLog {
     store: Store,
     production: ProductionId,
+    case: CaseId,
 }
 
 #[async_trait::async_trait]
@@ -507,6 +543,11 @@ impl CollectionLog for StoreLog {
         };
         self.store.record_item(self.production, &item).await?;
         Ok(())
+    }
+
+    /// A withdrawn demand's collection stops at the next item.
+    async fn stopped(&self) -> Result<bool, LogError> {
+        Ok(self.store.case(self.case).await?.state == CaseState::Withdrawn)
     }
 }
 

@@ -205,6 +205,7 @@ pub(crate) async fn lift_gag(
 /// Which account's holds.
 #[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct AccountFilter {
     /// The account (as the demand named it, e.g. an e-mail address); unset, every account.
     account: Option<String>,

@@ -10,6 +10,7 @@
 
 use std::collections::BTreeSet;
 use std::io;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Arc;
@@ -86,12 +87,20 @@ pub trait CollectionLog: Send + Sync {
     async fn planned(&self, total: u64) -> Result<(), LogError>;
     /// One more item is in the spool. Called once per item, after its file is in place.
     async fn record(&self, item: &CollectedItem) -> Result<(), LogError>;
+    /// Whether the collection must stop (its demand was withdrawn). Asked before each
+    /// item, so a stop takes effect at the next one.
+    async fn stopped(&self) -> Result<bool, LogError> {
+        Ok(false)
+    }
 }
 
 pub type LogError = Box<dyn std::error::Error + Send + Sync>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CollectError {
+    /// The log said to stop: what is in the spool is all there will be.
+    #[error("the collection was stopped")]
+    Stopped,
     #[error(transparent)]
     Source(#[from] SourceError),
     #[error("recording the collection's progress: {0}")]
@@ -122,6 +131,12 @@ impl Collector {
             period: scope.period(),
         };
         let (accounts, not_found) = self.resolve(scope).await?;
+        private_dir(spool)
+            .await
+            .map_err(|error| CollectError::Spool {
+                path: spool.to_owned(),
+                error,
+            })?;
 
         let mut plan: Vec<(&Arc<dyn Source>, &AccountId, ItemRef)> = Vec::new();
         let mut seen = BTreeSet::new();
@@ -165,6 +180,9 @@ impl Collector {
                     .unwrap_or(false);
             if done.contains(&identity) && in_spool {
                 continue;
+            }
+            if log.stopped().await.map_err(CollectError::Log)? {
+                return Err(CollectError::Stopped);
             }
             let collected = fetch_into(spool, source.as_ref(), account, item).await?;
             log.record(&collected).await.map_err(CollectError::Log)?;
@@ -259,6 +277,16 @@ pub fn is_relative_path(path: &str) -> bool {
         })
 }
 
+/// Creates `path` and its missing parents readable by writ alone (0700, whatever the
+/// umask), and makes `path` itself so if it was there: the spool holds the customer's
+/// data in the clear, wherever the configuration puts it.
+pub async fn private_dir(path: &Path) -> io::Result<()> {
+    let mut builder = tokio::fs::DirBuilder::new();
+    builder.recursive(true).mode(0o700);
+    builder.create(path).await?;
+    tokio::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700)).await
+}
+
 /// Where an item goes in the production and under the spool.
 fn spool_path(source: &str, account: &AccountId, item: &ItemRef) -> String {
     format!("items/{account}/{source}/{}", item.path)
@@ -278,11 +306,14 @@ async fn fetch_into(
         error,
     };
     if let Some(parent) = target.parent() {
-        tokio::fs::create_dir_all(parent)
-            .await
-            .map_err(spool_error)?;
+        private_dir(parent).await.map_err(spool_error)?;
     }
-    let file = tokio::fs::File::create(&partial)
+    let file = tokio::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&partial)
         .await
         .map_err(spool_error)?;
     let mut out = HashingWriter::new(file);

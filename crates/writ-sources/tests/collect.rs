@@ -109,6 +109,8 @@ impl Source for Memory {
 struct Log {
     items: Mutex<BTreeMap<ItemIdentity, CollectedItem>>,
     recorded: Mutex<usize>,
+    /// Says "stop" once this many items are recorded.
+    stop_after: Option<usize>,
 }
 
 #[async_trait::async_trait]
@@ -128,6 +130,12 @@ impl CollectionLog for Log {
             .unwrap()
             .insert(item.identity(), item.clone());
         Ok(())
+    }
+
+    async fn stopped(&self) -> Result<bool, LogError> {
+        Ok(self
+            .stop_after
+            .is_some_and(|n| *self.recorded.lock().unwrap() >= n))
     }
 }
 
@@ -299,4 +307,70 @@ fn a_source_listing_outside_the_scope_is_refused() {
         "{error}"
     );
     assert!(spool_files(spool.path()).is_empty());
+}
+
+fn everything() -> Vec<Datum> {
+    (0..12)
+        .map(|i| Datum {
+            account: i % 2,
+            category: Category::ALL[i % 4],
+            day: i as i64,
+        })
+        .collect()
+}
+
+/// The spool is the customer's data in the clear: 0700 directories and 0600 files,
+/// whatever the umask and wherever it is, the spool directory itself included.
+#[test]
+fn the_spool_is_readable_by_writ_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    let root = tempfile::tempdir().unwrap();
+    let spool = root.path().join("outside/spool");
+    std::fs::create_dir_all(&spool).unwrap();
+    std::fs::set_permissions(&spool, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let source = Arc::new(Memory {
+        data: everything(),
+        fetches_left: Mutex::new(None),
+    });
+    let collector = Collector::new(Arc::new(Directory), vec![source as Arc<dyn Source>]);
+    let log = Log::default();
+    run(collector.collect(&scope(&Category::ALL, &[0, 1], (0, 60)), &spool, &log)).unwrap();
+    assert_eq!(*log.recorded.lock().unwrap(), 12);
+    fn check(path: &std::path::Path) {
+        let mode = std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        if path.is_dir() {
+            assert_eq!(mode, 0o700, "{}", path.display());
+            for entry in std::fs::read_dir(path).unwrap() {
+                check(&entry.unwrap().path());
+            }
+        } else {
+            assert_eq!(mode, 0o600, "{}", path.display());
+        }
+    }
+    check(&spool);
+}
+
+/// A log that says stop (the demand was withdrawn) ends the collection at the next
+/// item: nothing more is fetched.
+#[test]
+fn a_stop_ends_the_collection_at_the_next_item() {
+    let spool = tempfile::tempdir().unwrap();
+    let source = Arc::new(Memory {
+        data: everything(),
+        fetches_left: Mutex::new(None),
+    });
+    let collector = Collector::new(Arc::new(Directory), vec![source as Arc<dyn Source>]);
+    let log = Log {
+        stop_after: Some(3),
+        ..Log::default()
+    };
+    let error =
+        run(collector.collect(&scope(&Category::ALL, &[0, 1], (0, 60)), spool.path(), &log))
+            .unwrap_err();
+    assert!(
+        matches!(error, writ_sources::collector::CollectError::Stopped),
+        "{error}"
+    );
+    assert_eq!(*log.recorded.lock().unwrap(), 3);
+    assert_eq!(spool_files(spool.path()).len(), 3);
 }

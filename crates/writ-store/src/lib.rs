@@ -28,10 +28,32 @@ use writ_core::{
 pub use location::DatabaseLocation;
 use queries::{Queries, resolve};
 pub use records::{
-    Agency, Callback, CaseRecord, CaseUpdate, DocumentInfo, GateClearance, Job, JobId, Message,
-    NewCase, NewDocument, NewJob, NewUser, Notice, StoredCheckpoint, StoredEvent, Transition, User,
+    AdminChange, Agency, Callback, CaseRecord, CaseUpdate, DocumentInfo, GateClearance, Job, JobId,
+    Message, NewCase, NewDocument, NewJob, NewUser, Notice, StoredCheckpoint, StoredEvent,
+    Transition, User,
 };
 pub use verify::Verification;
+
+/// How long an idempotency key finds its case.
+pub const IDEMPOTENCY_HOURS: i64 = 24;
+
+/// A client's `Idempotency-Key` and the SHA-256 (hex) of the body it came with.
+#[derive(Clone, Copy, Debug)]
+pub struct IdempotencyKey<'a> {
+    pub key: &'a str,
+    pub body_sha256: &'a str,
+}
+
+/// What [`Store::open_case_once`] did.
+#[derive(Clone, Debug)]
+pub enum Opened {
+    /// Opened the case.
+    New(CaseRecord),
+    /// The key opened this case before, from the same body.
+    Before(CaseRecord),
+    /// The key opened a case before, from another body.
+    KeyReused,
+}
 use writ_ledger::{Hash, Known, SignedCheckpoint};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -228,6 +250,28 @@ impl Store {
         actor: &Actor,
         now: Timestamp,
     ) -> Result<CaseRecord, StoreError> {
+        match self.open_case_once(case, jobs, None, actor, now).await? {
+            Opened::New(case) | Opened::Before(case) => Ok(case),
+            Opened::KeyReused => Err(StoreError::Conflict(case.id)),
+        }
+    }
+
+    /// As [`open_case_scheduling`](Self::open_case_scheduling), once per idempotency
+    /// key: the same key (from the same agency, within 24 hours) with the same body
+    /// finds the case the first request opened; with another body, nothing is written.
+    /// The key is recorded in the case's transaction, so a request that committed is
+    /// found by its retry.
+    pub async fn open_case_once(
+        &self,
+        case: &NewCase<'_>,
+        jobs: &[NewJob],
+        key: Option<&IdempotencyKey<'_>>,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<Opened, StoreError> {
+        let since = now
+            .checked_add(time::Duration::hours(-IDEMPOTENCY_HOURS))
+            .unwrap_or(now);
         let opened = AuditEntry::new(now, actor.clone(), "case.opened")
             .for_case(case.id)
             .with_details(serde_json::json!({
@@ -240,6 +284,15 @@ impl Store {
                     .collect::<Vec<_>>(),
             }));
         in_transaction!(self, |tx| {
+            if let (Some(key), Some(agency)) = (key, case.agency_id)
+                && let Some((sha256, earlier)) = tx.idempotent_case(agency, key.key, since).await?
+            {
+                if sha256 != key.body_sha256 {
+                    return Ok(Opened::KeyReused);
+                }
+                let earlier = tx.case(earlier).await?.ok_or_else(|| not_found(earlier))?;
+                return Ok(Opened::Before(earlier));
+            }
             tx.insert_case(case, now).await?;
             tx.insert_targets(case.id, &queue::target_values(case.demand))
                 .await?;
@@ -258,11 +311,15 @@ impl Store {
             for job in jobs {
                 tx.insert_job(job, now).await?;
             }
+            if let (Some(key), Some(agency)) = (key, case.agency_id) {
+                tx.insert_idempotency_key(agency, key.key, key.body_sha256, case.id, since, now)
+                    .await?;
+            }
             tx.append_audit(&opened, &mut Known::new()).await?;
             let record = tx.case(case.id).await?.ok_or_else(|| not_found(case.id))?;
             tx.insert_summary(&summaries::summarise(&record, case.demand)?)
                 .await?;
-            Ok(record)
+            Ok(Opened::New(record))
         })
     }
 
@@ -359,6 +416,33 @@ impl Store {
                     "details": update.details,
                 }));
             tx.append_audit(&entry, &mut Known::new()).await?;
+            if update.cancel_notices {
+                for notice in tx.notices(case.id).await? {
+                    let unsent = matches!(notice.state.as_str(), "pending" | "held");
+                    if unsent
+                        && tx
+                            .set_notice_state(
+                                notice.id,
+                                &notice.state,
+                                "cancelled",
+                                update.at,
+                                None,
+                            )
+                            .await?
+                    {
+                        let entry =
+                            AuditEntry::new(update.at, update.actor.clone(), "notice.cancelled")
+                                .for_case(case.id)
+                                .with_details(serde_json::json!({
+                                    "notice": notice.id,
+                                    "was": notice.state,
+                                    "recipient": notice.recipient,
+                                    "address": notice.address,
+                                }));
+                        tx.append_audit(&entry, &mut Known::new()).await?;
+                    }
+                }
+            }
             let record = tx.case(case.id).await?.ok_or_else(|| not_found(case.id))?;
             tx.refresh_summary(&record).await?;
             Ok(record)
@@ -449,6 +533,64 @@ impl Store {
             tx.insert_user(user, now).await?;
             tx.append_audit(&entry, &mut Known::new()).await?;
             Ok(())
+        })
+    }
+
+    /// Adds a person who waits for a second admin's confirmation (`admin` asked), with
+    /// the `user.added` event naming the change; the change's id.
+    pub async fn add_user_awaiting_confirmation(
+        &self,
+        user: &NewUser<'_>,
+        admin: UserId,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<i64, StoreError> {
+        in_transaction!(self, |tx| {
+            tx.insert_user(user, now).await?;
+            let change = tx
+                .insert_admin_change("user.added", user.id, admin, now)
+                .await?;
+            let entry =
+                AuditEntry::new(now, actor.clone(), "user.added").with_details(serde_json::json!({
+                    "user": user.id,
+                    "username": user.username,
+                    "role": user.role,
+                    "agency": user.agency_id,
+                    "awaiting_change": change,
+                }));
+            tx.append_audit(&entry, &mut Known::new()).await?;
+            Ok(change)
+        })
+    }
+
+    pub async fn admin_change(&self, id: i64) -> Result<AdminChange, StoreError> {
+        with_connection!(self, |conn| {
+            conn.admin_change(id)
+                .await?
+                .ok_or_else(|| StoreError::NotFound {
+                    what: "admin change",
+                    id: id.to_string(),
+                })
+        })
+    }
+
+    /// A second admin (`by`) confirms a change, with its `admin_change.confirmed`
+    /// event; false (and nothing written) if it was confirmed already.
+    pub async fn confirm_admin_change(
+        &self,
+        id: i64,
+        by: UserId,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let entry = AuditEntry::new(now, actor.clone(), "admin_change.confirmed")
+            .with_details(serde_json::json!({"change": id}));
+        in_transaction!(self, |tx| {
+            if !tx.confirm_admin_change(id, by, now).await? {
+                return Ok(false);
+            }
+            tx.append_audit(&entry, &mut Known::new()).await?;
+            Ok(true)
         })
     }
 
@@ -609,6 +751,12 @@ impl Store {
     /// How many audit events there are.
     pub async fn audit_size(&self) -> Result<u64, StoreError> {
         with_connection!(self, |conn| { conn.audit_size().await })
+    }
+
+    /// Everyone who did `action` (`case.recommended`) on a case, as audit actors
+    /// (`staff:rita`), each once: the audit log keeps who a later step superseded.
+    pub async fn case_actors(&self, case: CaseId, action: &str) -> Result<Vec<String>, StoreError> {
+        with_connection!(self, |conn| { conn.case_actors(case, action).await })
     }
 
     /// Up to `limit` audit events from leaf index `from` on, in index order.

@@ -31,6 +31,9 @@ pub enum ProductionState {
     Collecting,
     Sealed,
     Released,
+    /// The demand was withdrawn while it was collected: its spool is gone, and nothing
+    /// will be sealed.
+    Cancelled,
 }
 
 impl ProductionState {
@@ -39,13 +42,19 @@ impl ProductionState {
             Self::Collecting => "collecting",
             Self::Sealed => "sealed",
             Self::Released => "released",
+            Self::Cancelled => "cancelled",
         }
     }
 
     fn parse(text: &str) -> Option<Self> {
-        [Self::Collecting, Self::Sealed, Self::Released]
-            .into_iter()
-            .find(|s| s.as_str() == text)
+        [
+            Self::Collecting,
+            Self::Sealed,
+            Self::Released,
+            Self::Cancelled,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
     }
 }
 
@@ -85,6 +94,8 @@ pub enum ProductionChange {
     Seal(ProductionId, SealedFile),
     /// A second staff member releases it to the authority.
     Release(ProductionId, UserId),
+    /// A collection stopped by a withdrawal ends.
+    Cancel(ProductionId),
 }
 
 pub(crate) trait ProductionQueries {
@@ -219,12 +230,21 @@ macro_rules! production_queries_for {
                     .bind(case.to_string())
                     .execute(&mut *self)
                     .await?,
+                    ProductionChange::Cancel(id) => sqlx::query(
+                        "UPDATE productions SET state = 'cancelled' \
+                         WHERE id = $1 AND case_id = $2 AND state = 'collecting'",
+                    )
+                    .bind(id.to_string())
+                    .bind(case.to_string())
+                    .execute(&mut *self)
+                    .await?,
                 };
                 if changed.rows_affected() != 1 {
                     let id = match change {
                         ProductionChange::Start(id)
                         | ProductionChange::Seal(id, _)
-                        | ProductionChange::Release(id, _) => id,
+                        | ProductionChange::Release(id, _)
+                        | ProductionChange::Cancel(id) => id,
                     };
                     return Err(StoreError::NotFound {
                         what: "production in the state this step needs",

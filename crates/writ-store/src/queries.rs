@@ -17,8 +17,8 @@ use crate::db_time::DbTime;
 use writ_ledger::{Hash, Known, LedgerError, Needs, SignedCheckpoint};
 
 use crate::records::{
-    Agency, Callback, CaseRecord, CaseUpdate, DocumentInfo, GateClearance, Job, JobId, Message,
-    NewCase, NewDocument, NewJob, NewUser, Notice, StoredCheckpoint, StoredEvent, User,
+    AdminChange, Agency, Callback, CaseRecord, CaseUpdate, DocumentInfo, GateClearance, Job, JobId,
+    Message, NewCase, NewDocument, NewJob, NewUser, Notice, StoredCheckpoint, StoredEvent, User,
 };
 
 pub(crate) trait Queries {
@@ -43,6 +43,8 @@ pub(crate) trait Queries {
         at: Timestamp,
     ) -> Result<bool, StoreError>;
     async fn audit_size(&mut self) -> Result<u64, StoreError>;
+    /// Who (`staff:rita`) did `action` on a case, each once.
+    async fn case_actors(&mut self, case: CaseId, action: &str) -> Result<Vec<String>, StoreError>;
     async fn audit_events(&mut self, from: u64, limit: u64)
     -> Result<Vec<StoredEvent>, StoreError>;
     /// The stored Merkle-tree hash at stored-hash index `index`.
@@ -65,6 +67,41 @@ pub(crate) trait Queries {
     async fn agencies(&mut self) -> Result<Vec<Agency>, StoreError>;
     async fn insert_user(&mut self, user: &NewUser<'_>, now: Timestamp) -> Result<(), StoreError>;
     async fn user_by_name(&mut self, username: &Username) -> Result<Option<User>, StoreError>;
+    /// Records a change that waits for a second admin, and makes `subject` (a user)
+    /// wait for it; the change's id.
+    async fn insert_admin_change(
+        &mut self,
+        kind: &str,
+        subject: UserId,
+        requested_by: UserId,
+        now: Timestamp,
+    ) -> Result<i64, StoreError>;
+    async fn admin_change(&mut self, id: i64) -> Result<Option<AdminChange>, StoreError>;
+    /// The body hash and case an agency's idempotency key opened since `since`.
+    async fn idempotent_case(
+        &mut self,
+        agency: &AgencyId,
+        key: &str,
+        since: Timestamp,
+    ) -> Result<Option<(String, CaseId)>, StoreError>;
+    /// Records an idempotency key, replacing one of the agency's older than `since`.
+    async fn insert_idempotency_key(
+        &mut self,
+        agency: &AgencyId,
+        key: &str,
+        body_sha256: &str,
+        case: CaseId,
+        since: Timestamp,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+    /// Confirms a change not yet confirmed and frees the user waiting for it; false if
+    /// it was confirmed already.
+    async fn confirm_admin_change(
+        &mut self,
+        id: i64,
+        by: UserId,
+        now: Timestamp,
+    ) -> Result<bool, StoreError>;
     async fn user_by_token(&mut self, token_hash: &str) -> Result<Option<User>, StoreError>;
     async fn user_by_session(
         &mut self,
@@ -385,6 +422,16 @@ macro_rules! queries_for {
                 u64::try_from(size).map_err(|_| corrupt("audit_head.size", size))
             }
 
+            async fn case_actors(&mut self, case: CaseId, action: &str) -> Result<Vec<String>, StoreError> {
+                Ok(sqlx::query_scalar(
+                    "SELECT DISTINCT actor FROM audit_events WHERE case_id = $1 AND action = $2",
+                )
+                .bind(case.to_string())
+                .bind(action)
+                .fetch_all(&mut *self)
+                .await?)
+            }
+
             async fn audit_events(&mut self, from: u64, limit: u64) -> Result<Vec<StoredEvent>, StoreError> {
                 let from = i64::try_from(from).unwrap_or(i64::MAX);
                 let limit = i64::try_from(limit).unwrap_or(i64::MAX);
@@ -525,6 +572,134 @@ macro_rules! queries_for {
                 Ok(())
             }
 
+            async fn insert_admin_change(
+                &mut self,
+                kind: &str,
+                subject: UserId,
+                requested_by: UserId,
+                now: Timestamp,
+            ) -> Result<i64, StoreError> {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO admin_changes (kind, subject, requested_by, requested_at) \
+                     VALUES ($1, $2, $3, $4) RETURNING id",
+                )
+                .bind(kind)
+                .bind(subject.to_string())
+                .bind(requested_by.to_string())
+                .bind(DbTime(now))
+                .fetch_one(&mut *self)
+                .await?;
+                sqlx::query("UPDATE users SET awaiting_change = $1 WHERE id = $2")
+                    .bind(id)
+                    .bind(subject.to_string())
+                    .execute(&mut *self)
+                    .await?;
+                Ok(id)
+            }
+
+            async fn idempotent_case(
+                &mut self,
+                agency: &AgencyId,
+                key: &str,
+                since: Timestamp,
+            ) -> Result<Option<(String, CaseId)>, StoreError> {
+                let row = sqlx::query(
+                    "SELECT body_sha256, case_id FROM idempotency_keys \
+                     WHERE agency_id = $1 AND key = $2 AND created_at > $3",
+                )
+                .bind(agency.as_str())
+                .bind(key)
+                .bind(DbTime(since))
+                .fetch_optional(&mut *self)
+                .await?;
+                row.map(|row| {
+                    let case: String = row.try_get("case_id")?;
+                    let case = CaseId::parse(&case).map_err(|_| corrupt("idempotency_keys.case_id", &case))?;
+                    Ok((row.try_get("body_sha256")?, case))
+                })
+                .transpose()
+            }
+
+            async fn insert_idempotency_key(
+                &mut self,
+                agency: &AgencyId,
+                key: &str,
+                body_sha256: &str,
+                case: CaseId,
+                since: Timestamp,
+                now: Timestamp,
+            ) -> Result<(), StoreError> {
+                sqlx::query(
+                    "DELETE FROM idempotency_keys WHERE agency_id = $1 AND key = $2 AND created_at <= $3",
+                )
+                .bind(agency.as_str())
+                .bind(key)
+                .bind(DbTime(since))
+                .execute(&mut *self)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO idempotency_keys (agency_id, key, body_sha256, case_id, created_at) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(agency.as_str())
+                .bind(key)
+                .bind(body_sha256)
+                .bind(case.to_string())
+                .bind(DbTime(now))
+                .execute(&mut *self)
+                .await?;
+                Ok(())
+            }
+
+            async fn admin_change(&mut self, id: i64) -> Result<Option<AdminChange>, StoreError> {
+                let row = sqlx::query(
+                    "SELECT id, kind, subject, requested_by, requested_at, confirmed_by, confirmed_at \
+                     FROM admin_changes WHERE id = $1",
+                )
+                .bind(id)
+                .fetch_optional(&mut *self)
+                .await?;
+                row.map(|row| {
+                    let user = |column: &'static str| -> Result<UserId, StoreError> {
+                        let text: String = row.try_get(column)?;
+                        UserId::parse(&text).ok_or_else(|| corrupt(column, &text))
+                    };
+                    let confirmed_by: Option<String> = row.try_get("confirmed_by")?;
+                    Ok(AdminChange {
+                        id: row.try_get("id")?,
+                        kind: row.try_get("kind")?,
+                        subject: user("subject")?,
+                        requested_by: user("requested_by")?,
+                        requested_at: row.try_get::<DbTime, _>("requested_at")?.0,
+                        confirmed_by: confirmed_by
+                            .map(|t| UserId::parse(&t).ok_or_else(|| corrupt("confirmed_by", &t)))
+                            .transpose()?,
+                        confirmed_at: row.try_get::<Option<DbTime>, _>("confirmed_at")?.map(|t| t.0),
+                    })
+                })
+                .transpose()
+            }
+
+            async fn confirm_admin_change(&mut self, id: i64, by: UserId, now: Timestamp) -> Result<bool, StoreError> {
+                let done = sqlx::query(
+                    "UPDATE admin_changes SET confirmed_by = $1, confirmed_at = $2 \
+                     WHERE id = $3 AND confirmed_at IS NULL",
+                )
+                .bind(by.to_string())
+                .bind(DbTime(now))
+                .bind(id)
+                .execute(&mut *self)
+                .await?;
+                if done.rows_affected() != 1 {
+                    return Ok(false);
+                }
+                sqlx::query("UPDATE users SET awaiting_change = NULL WHERE awaiting_change = $1")
+                    .bind(id)
+                    .execute(&mut *self)
+                    .await?;
+                Ok(true)
+            }
+
             async fn user_by_name(&mut self, username: &Username) -> Result<Option<User>, StoreError> {
                 let row = sqlx::query(concat!("SELECT ", user_columns!(), " FROM users u WHERE u.username = $1"))
                     .bind(username.as_str())
@@ -536,7 +711,8 @@ macro_rules! queries_for {
             async fn user_by_token(&mut self, token_hash: &str) -> Result<Option<User>, StoreError> {
                 let row = sqlx::query(concat!(
                     "SELECT ", user_columns!(),
-                    " FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1"
+                    " FROM api_tokens t JOIN users u ON u.id = t.user_id \
+                      WHERE t.token_hash = $1 AND u.awaiting_change IS NULL"
                 ))
                 .bind(token_hash)
                 .fetch_optional(&mut *self)
@@ -548,7 +724,7 @@ macro_rules! queries_for {
                 let row = sqlx::query(concat!(
                     "SELECT ", user_columns!(),
                     " FROM sessions s JOIN users u ON u.id = s.user_id \
-                      WHERE s.token_hash = $1 AND s.expires_at > $2"
+                      WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.awaiting_change IS NULL"
                 ))
                 .bind(token_hash)
                 .bind(DbTime(now))
@@ -986,7 +1162,7 @@ pub(crate) use case_from_row;
 macro_rules! user_columns {
     () => {
         "u.id, u.username, u.role, u.agency_id, u.password_hash, u.totp_secret, u.totp_last_step, \
-         u.created_at, u.failed_logins, u.locked_until"
+         u.created_at, u.failed_logins, u.locked_until, u.awaiting_change"
     };
 }
 
@@ -1012,6 +1188,7 @@ macro_rules! user_from_row {
             locked_until: row
                 .try_get::<Option<DbTime>, _>("locked_until")?
                 .map(|t| t.0),
+            awaiting_change: row.try_get("awaiting_change")?,
         })
     }};
 }

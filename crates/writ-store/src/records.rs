@@ -168,6 +168,23 @@ pub struct User {
     pub failed_logins: i32,
     /// Signed-in refused until then, after too many failures.
     pub locked_until: Option<Timestamp>,
+    /// The admin change (a second admin's confirmation) this account waits for: until
+    /// then it cannot sign in and its tokens are refused.
+    pub awaiting_change: Option<i64>,
+}
+
+/// A change one admin asked for and a second must confirm (four eyes).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct AdminChange {
+    pub id: i64,
+    /// `user.added`.
+    pub kind: String,
+    /// The user it is about.
+    pub subject: UserId,
+    pub requested_by: UserId,
+    pub requested_at: Timestamp,
+    pub confirmed_by: Option<UserId>,
+    pub confirmed_at: Option<Timestamp>,
 }
 
 impl std::fmt::Debug for User {
@@ -217,7 +234,7 @@ pub struct Notice {
     /// `user` or `tenant_admin`.
     pub recipient: String,
     pub address: String,
-    /// `pending`, `held` or `sent`.
+    /// `pending`, `held`, `sent` or `cancelled`.
     pub state: String,
     pub subject: String,
     /// Plain text.
@@ -288,6 +305,9 @@ pub struct CaseUpdate {
     pub jobs: Vec<NewJob>,
     /// Preservation holds the step places (an approved preservation).
     pub holds: Vec<crate::NewHold>,
+    /// The step ends the notices not yet sent (`pending` or `held`) as `cancelled`,
+    /// each with its `notice.cancelled` event: a withdrawal.
+    pub cancel_notices: bool,
 }
 
 impl CaseUpdate {
@@ -311,6 +331,7 @@ impl CaseUpdate {
             production: None,
             jobs: Vec::new(),
             holds: Vec::new(),
+            cancel_notices: false,
         }
     }
 }

@@ -58,6 +58,8 @@ macro_rules! conformance {
 }
 
 conformance!(
+    an_idempotency_key_opens_one_case,
+    an_account_awaiting_confirmation_has_no_token_until_a_second_admin_confirms,
     opening_a_case_stores_it_with_its_audit_event,
     transitions_follow_the_state_machine_and_are_audited,
     an_illegal_transition_writes_nothing,
@@ -2299,4 +2301,121 @@ async fn pages_fetched_while_cases_arrive_show_each_earlier_case_once(db: &TestD
             })
         })
         .unwrap();
+}
+
+async fn an_account_awaiting_confirmation_has_no_token_until_a_second_admin_confirms(
+    db: &TestDatabase,
+) {
+    let store = &db.store;
+    let ada = add_user(store, "ada", Role::Admin, None).await;
+    let bo = add_user(store, "bea", Role::Admin, None).await;
+    let username = Username::parse("mallory").unwrap();
+    let new = NewUser {
+        id: UserId::random(),
+        username: &username,
+        role: Role::Approver,
+        agency_id: None,
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo",
+        totp_secret: "JBSWY3DPEHPK3PXP",
+    };
+    let change = store
+        .add_user_awaiting_confirmation(&new, ada, &Actor::Staff("ada".into()), at(NOW))
+        .await
+        .unwrap();
+    let user = store.user_by_name(&username).await.unwrap().unwrap();
+    assert_eq!(user.awaiting_change, Some(change));
+    store
+        .issue_token("mallory-token", &user, "initial", &Actor::Operator, at(NOW))
+        .await
+        .unwrap();
+    assert!(
+        store
+            .user_by_token("mallory-token")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let asked = store.admin_change(change).await.unwrap();
+    assert_eq!((asked.requested_by, asked.confirmed_by), (ada, None));
+
+    let actor = Actor::Staff("bea".into());
+    assert!(
+        store
+            .confirm_admin_change(change, bo, &actor, at(NOW))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .confirm_admin_change(change, bo, &actor, at(NOW))
+            .await
+            .unwrap(),
+        "confirmed once"
+    );
+    let confirmed = store.user_by_token("mallory-token").await.unwrap().unwrap();
+    assert_eq!((confirmed.id, confirmed.awaiting_change), (user.id, None));
+    assert_eq!(
+        store.admin_change(change).await.unwrap().confirmed_by,
+        Some(bo)
+    );
+    assert!(matches!(
+        store.admin_change(change + 1000).await,
+        Err(StoreError::NotFound { .. })
+    ));
+}
+
+async fn an_idempotency_key_opens_one_case(db: &TestDatabase) {
+    let store = &db.store;
+    store.add_agency(&agency(), &Actor::Operator).await.unwrap();
+    let spd = agency().id;
+    let document = demand_json("SEA-IDEM");
+    let demand = Demand::from_json(&document).unwrap();
+    let new_case = || NewCase {
+        id: CaseId::random(),
+        demand: &demand,
+        document: &document,
+        received_at: at(NOW),
+        deadline: None,
+        decision: None,
+        agency_id: Some(&spd),
+        documents: &[],
+    };
+    let key = |sha: &'static str| writ_store::IdempotencyKey {
+        key: "retry-1",
+        body_sha256: sha,
+    };
+    let actor = Actor::Agency("seattle-pd".into());
+    let first = match store
+        .open_case_once(&new_case(), &[], Some(&key("aa")), &actor, at(NOW))
+        .await
+        .unwrap()
+    {
+        writ_store::Opened::New(case) => case,
+        other => panic!("{other:?}"),
+    };
+    match store
+        .open_case_once(&new_case(), &[], Some(&key("aa")), &actor, at(NOW))
+        .await
+        .unwrap()
+    {
+        writ_store::Opened::Before(case) => assert_eq!(case.id, first.id),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        store
+            .open_case_once(&new_case(), &[], Some(&key("bb")), &actor, at(NOW))
+            .await
+            .unwrap(),
+        writ_store::Opened::KeyReused
+    ));
+    assert_eq!(store.cases(None).await.unwrap().len(), 1);
+    let later = at("2026-03-03T09:00:01Z");
+    assert!(matches!(
+        store
+            .open_case_once(&new_case(), &[], Some(&key("bb")), &actor, later)
+            .await
+            .unwrap(),
+        writ_store::Opened::New(_)
+    ));
+    assert_eq!(store.cases(None).await.unwrap().len(), 2);
 }

@@ -47,11 +47,14 @@ const AGENCIES: [DemoAgency; 2] = [
     },
 ];
 
-const STAFF: [(&str, Role); 4] = [
+/// Two admins: a reviewer, approver or admin account one admin creates waits for the
+/// other's confirmation. Listed last, so the others keep their places.
+const STAFF: [(&str, Role); 5] = [
     ("rita.reviewer", Role::Reviewer),
     ("alex.approver", Role::Approver),
     ("ada.admin", Role::Admin),
     ("otto.auditor", Role::Auditor),
+    ("bo.admin", Role::Admin),
 ];
 
 /// The accounts the demo directory knows; an authority can name these in demands.

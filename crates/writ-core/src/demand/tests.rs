@@ -285,3 +285,160 @@ fn what_is_for_the_rules_to_decide_is_not_an_input_error() {
     doc["targets"] = json!([]);
     assert!(Demand::from_json(&doc.to_string()).is_ok());
 }
+
+#[test]
+fn a_demand_and_its_parts_must_be_objects() {
+    // Every field in order, as an array: serde alone would read it as the struct.
+    let doc = example();
+    let fields = [
+        "reference",
+        "received_at",
+        "authority",
+        "instrument",
+        "emergency",
+        "action",
+        "categories",
+        "period",
+        "targets",
+    ];
+    let as_array: Vec<Value> = fields
+        .iter()
+        .map(|f| doc.get(*f).cloned().unwrap_or(Value::Null))
+        .collect();
+    let err = Demand::from_json(&Value::Array(as_array).to_string()).unwrap_err();
+    assert_eq!(err.field, ".", "{err}");
+    assert!(err.problem.contains("JSON object"), "{err}");
+
+    error_at(
+        |d| d["authority"] = json!(["Seattle Police Department", "US"]),
+        "authority",
+    );
+    error_at(
+        |d| d["instrument"]["issuer"] = json!(["Hon. M. Chen", "judge"]),
+        "instrument.issuer",
+    );
+    error_at(
+        |d| d["period"] = json!(["2026-01-01T00:00:00Z", "2026-02-28T23:59:59Z"]),
+        "period",
+    );
+    error_at(
+        |d| d["targets"][1] = json!(["email", "bob@example.com"]),
+        "targets[1]",
+    );
+}
+
+#[test]
+fn single_line_fields_are_bounded_and_refuse_control_characters() {
+    error_at(|d| d["reference"] = json!("R".repeat(129)), "reference");
+    let mut doc = example();
+    doc["reference"] = json!("R".repeat(128));
+    assert!(Demand::from_json(&doc.to_string()).is_ok());
+    error_at(
+        |d| d["reference"] = json!("SEA\r\nBcc: victim@example.com\r\n\r\nfake body"),
+        "reference",
+    );
+    error_at(
+        |d| d["authority"]["name"] = json!("A".repeat(257)),
+        "authority.name",
+    );
+    error_at(
+        |d| d["authority"]["contact"]["name"] = json!("Det.\u{1b}[2J Reyes"),
+        "authority.contact.name",
+    );
+    error_at(
+        |d| d["instrument"]["issuer"]["name"] = json!("Hon.\nM. Chen"),
+        "instrument.issuer.name",
+    );
+    error_at(
+        |d| d["instrument"]["type"] = json!("us.\tx"),
+        "instrument.type",
+    );
+    error_at(
+        |d| d["targets"][0]["value"] = json!(format!("{}@example.com", "a".repeat(300))),
+        "targets[0].value",
+    );
+}
+
+#[test]
+fn free_text_fields_take_lines_but_not_nul_or_novels() {
+    let mut doc = example();
+    doc["instrument"]["offence"]["description"] = json!("wire fraud\nand more\r\n");
+    assert!(Demand::from_json(&doc.to_string()).is_ok());
+    error_at(
+        |d| d["instrument"]["offence"]["description"] = json!("a\0b"),
+        "instrument.offence.description",
+    );
+    error_at(
+        |d| d["instrument"]["nondisclosure"]["basis"] = json!("b".repeat(10_001)),
+        "instrument.nondisclosure.basis",
+    );
+    error_at(
+        |d| d["emergency"] = json!({"justification": "x\0"}),
+        "emergency.justification",
+    );
+}
+
+mod arbitrary_input {
+    use proptest::prelude::*;
+    use serde_json::Value;
+
+    use super::{Demand, example};
+
+    /// Any JSON value, a few levels deep.
+    fn any_json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>().prop_map(Value::from),
+            ".{0,20}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 32, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                prop::collection::btree_map(".{0,12}", inner, 0..6)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    const FIELDS: [&str; 9] = [
+        "reference",
+        "received_at",
+        "authority",
+        "instrument",
+        "emergency",
+        "action",
+        "categories",
+        "period",
+        "targets",
+    ];
+
+    proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic_and_refusals_name_a_field(bytes in prop::collection::vec(any::<u8>(), 0..256)) {
+            let text = String::from_utf8_lossy(&bytes);
+            if let Err(err) = Demand::from_json(&text) {
+                prop_assert!(!err.field.is_empty(), "{}", err);
+            }
+        }
+
+        #[test]
+        fn arbitrary_json_never_panics_and_refusals_name_a_field(value in any_json()) {
+            if let Err(err) = Demand::from_json(&value.to_string()) {
+                prop_assert!(!err.field.is_empty(), "{}", err);
+            }
+        }
+
+        /// The example with one part replaced by anything: refused with a field, or
+        /// accepted only when the replacement is an object where one is expected.
+        #[test]
+        fn the_example_with_any_part_replaced(index in 0..FIELDS.len(), value in any_json()) {
+            let mut doc = example();
+            doc[FIELDS[index]] = value;
+            if let Err(err) = Demand::from_json(&doc.to_string()) {
+                prop_assert!(!err.field.is_empty(), "{}", err);
+            }
+        }
+    }
+}

@@ -87,6 +87,8 @@ mod wire {
                     "must say why; the reason is kept with the case",
                 ));
             }
+            crate::text::multi_line(&self.reason)
+                .map_err(|e| ReviewError::new("reason", e.to_string()))?;
             let scope = self
                 .scope
                 .map(|scope| scope.into_request("scope"))

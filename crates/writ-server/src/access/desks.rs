@@ -90,11 +90,32 @@ impl AgencyDesk<'_> {
         self.submit_with_order(document, None).await
     }
 
+    /// As [`submit`](Self::submit), once per `Idempotency-Key`: a retry with the same
+    /// key and body finds the case the first request opened (within 24 hours); the
+    /// same key with another body is refused (422) and nothing is written.
+    pub async fn submit_once(&self, document: &str, key: &str) -> Result<CaseRecord, ApiError> {
+        let body_sha256 = hex_sha256(document.as_bytes());
+        let key = writ_store::IdempotencyKey {
+            key,
+            body_sha256: &body_sha256,
+        };
+        self.open(document, None, Some(&key)).await
+    }
+
     /// As [`submit`](Self::submit), with the signed order (a PDF of at most 10 MB).
     pub async fn submit_with_order(
         &self,
         document: &str,
         order: Option<SignedOrder>,
+    ) -> Result<CaseRecord, ApiError> {
+        self.open(document, order, None).await
+    }
+
+    async fn open(
+        &self,
+        document: &str,
+        order: Option<SignedOrder>,
+        key: Option<&writ_store::IdempotencyKey<'_>>,
     ) -> Result<CaseRecord, ApiError> {
         if let Some(order) = &order {
             check_order(order)?;
@@ -149,10 +170,17 @@ impl AgencyDesk<'_> {
                     .jobs(case.id, now, deadline, demand.emergency.is_some())
             })
             .unwrap_or_default();
-        Ok(self
+        match self
             .store()
-            .open_case_scheduling(&case, &escalations, &self.actor(), now)
-            .await?)
+            .open_case_once(&case, &escalations, key, &self.actor(), now)
+            .await?
+        {
+            writ_store::Opened::New(case) | writ_store::Opened::Before(case) => Ok(case),
+            writ_store::Opened::KeyReused => Err(ApiError::Unprocessable(
+                "Idempotency-Key: this key was used for another demand; use a new key for a new demand"
+                    .into(),
+            )),
+        }
     }
 
     /// This authority's demands, newest first.
@@ -206,6 +234,8 @@ impl AgencyDesk<'_> {
             self.state.clock.now(),
         );
         update.events = vec![CaseEvent::Withdraw];
+        // Nobody is told of a demand that no longer stands.
+        update.cancel_notices = true;
         update.message = Some(format!("Withdrawn: {reason}"));
         update.details = serde_json::json!({"reason": reason});
         Ok(self.store().update_case(&update).await?)
@@ -792,13 +822,20 @@ fn check_order(order: &SignedOrder) -> Result<(), ApiError> {
     if !order.bytes.starts_with(b"%PDF-") {
         return Err(bad("order: the signed order must be a PDF".into()));
     }
-    let name_ok = !order.filename.trim().is_empty()
-        && order.filename.len() <= 200
-        && !order.filename.contains(['/', '\\'])
-        && !order.filename.chars().any(char::is_control);
+    let name = order.filename.as_str();
+    // A plain name: no path, no `.` or `..`, nothing invisible or that reorders how
+    // it reads (a bidirectional override shows `fdp.exe` as `exe.pdf`).
+    let name_ok = !name.trim().is_empty()
+        && name.len() <= 200
+        && !matches!(name.trim(), "." | "..")
+        && !name.contains(['/', '\\'])
+        && !name
+            .chars()
+            .any(|c| c.is_control() || writ_core::text::is_format_character(c));
     if !name_ok {
         return Err(bad(
-            "order: the file name must be a plain name, without a path".into(),
+            "order: the file name must be a plain name, without a path or invisible characters"
+                .into(),
         ));
     }
     Ok(())
@@ -872,12 +909,47 @@ pub struct NewPerson {
 }
 
 impl AdminDesk<'_> {
+    /// A second admin confirms a change another asked for (a privileged account).
+    pub async fn confirm_change(&self, id: i64) -> Result<writ_store::AdminChange, ApiError> {
+        let store = &self.state.store;
+        let change = store.admin_change(id).await?;
+        if change.requested_by == self.caller.user.id {
+            return Err(ApiError::Forbidden(
+                "you asked for this change; a second admin must confirm it (four eyes)",
+            ));
+        }
+        let now = self.state.clock.now();
+        if !store
+            .confirm_admin_change(id, self.caller.user.id, &self.caller.actor(), now)
+            .await?
+        {
+            return Err(ApiError::Conflict(format!(
+                "change {id} is confirmed already"
+            )));
+        }
+        Ok(store.admin_change(id).await?)
+    }
+
     pub async fn add_agency(&self, agency: &writ_store::Agency) -> Result<(), ApiError> {
         if self.state.store.agency(&agency.id).await.is_ok() {
             return Err(ApiError::Conflict(format!(
                 "agency {} already exists",
                 agency.id
             )));
+        }
+        // An e-mail domain names one authority: a second claim would let its accounts
+        // pass for the first's.
+        for other in self.state.store.agencies().await? {
+            if let Some(domain) = agency
+                .email_domains
+                .iter()
+                .find(|d| other.email_domains.contains(d))
+            {
+                return Err(ApiError::Conflict(format!(
+                    "the e-mail domain {domain} belongs to agency {}",
+                    other.id
+                )));
+            }
         }
         Ok(self
             .state
@@ -950,7 +1022,24 @@ impl AdminDesk<'_> {
             totp_secret: &secret,
         };
         let store = &self.state.store;
-        store.add_user(&new, &self.caller.actor(), now).await?;
+        // Four eyes on the accounts that decide and disclose: one admin alone cannot
+        // make the reviewer and the approver of a disclosure, nor another admin.
+        let privileged = matches!(
+            role,
+            writ_core::Role::Reviewer | writ_core::Role::Approver | writ_core::Role::Admin
+        );
+        if privileged {
+            store
+                .add_user_awaiting_confirmation(
+                    &new,
+                    self.caller.user.id,
+                    &self.caller.actor(),
+                    now,
+                )
+                .await?;
+        } else {
+            store.add_user(&new, &self.caller.actor(), now).await?;
+        }
         let user = store
             .user_by_name(username)
             .await?
@@ -971,5 +1060,40 @@ impl AdminDesk<'_> {
             totp,
             token,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn order(filename: &str) -> SignedOrder {
+        SignedOrder {
+            filename: filename.into(),
+            bytes: b"%PDF-1.7 signed".to_vec(),
+        }
+    }
+
+    #[test]
+    fn order_names_are_plain_names() {
+        assert!(check_order(&order("warrant 2026-0412.pdf")).is_ok());
+        assert!(check_order(&order("Durchsuchungsbeschluss ä.pdf")).is_ok());
+        for bad in [
+            ".",
+            "..",
+            " .. ",
+            "a/b.pdf",
+            "a\\b.pdf",
+            "warrant\u{202e}fdp.exe",
+            "warrant\u{2066}.pdf",
+            "zero\u{200b}width.pdf",
+            "line\nbreak.pdf",
+        ] {
+            let refused = check_order(&order(bad));
+            assert!(
+                matches!(&refused, Err(ApiError::BadRequest { field: Some(f), .. }) if f == "order"),
+                "{bad:?}"
+            );
+        }
     }
 }

@@ -100,14 +100,20 @@ impl CaseDesk<'_> {
 }
 
 impl ReviewDesk<'_> {
-    /// Releases a sealed production to the authority. A second pair of eyes: the
-    /// case's reviewer may not release it.
+    /// Releases a sealed production to the authority. A second pair of eyes: no one
+    /// who recommended on the case (the latest reviewer or one they superseded) may
+    /// release it.
     pub async fn release(&self, id: ProductionId) -> Result<Production, ApiError> {
         let store = &self.state.store;
         let production = store.production(id).await?;
         let case = store.case(production.case_id).await?;
         let reviewer = CaseDesk::recommendation(&case)?.map(|r| r.by);
-        if reviewer == Some(self.caller.user.id) {
+        let me = self.caller.actor().to_string();
+        let recommended = store
+            .case_actors(case.id, "case.recommended")
+            .await?
+            .contains(&me);
+        if recommended || reviewer == Some(self.caller.user.id) {
             return Err(ApiError::Forbidden(
                 "the case's reviewer may not also release its production; another member of staff must",
             ));

@@ -376,12 +376,7 @@ pub(crate) fn case_id(text: &str) -> Result<CaseId, ApiError> {
     CaseId::parse(text).map_err(|_| ApiError::NotFound)
 }
 
+/// Free text a form must fill in: the API's rules (not blank, bounded, no NUL).
 pub(crate) fn required(field: &'static str, text: &str) -> Result<(), ApiError> {
-    if text.trim().is_empty() {
-        return Err(ApiError::BadRequest {
-            field: Some(field.into()),
-            message: format!("{field}: must not be empty"),
-        });
-    }
-    Ok(())
+    crate::api::non_blank(field, text)
 }

@@ -32,6 +32,7 @@ macro_rules! on_both_backends {
 
 mod audit;
 mod gates;
+mod hardening;
 mod health;
 mod helpers;
 mod notices;
@@ -40,4 +41,5 @@ mod production;
 mod red_lines;
 mod transparency;
 mod web;
+mod withdrawal;
 mod workflow;

@@ -167,6 +167,25 @@ fn is_api(path: &str) -> bool {
     path.starts_with("/api/") || path == "/healthz"
 }
 
+/// A parameter `in: path` is a `{name}` of its path; the rest are query parameters.
+#[test]
+fn path_parameters_are_in_the_path() {
+    let doc = document();
+    let mut wrong = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                let name = parameter["name"].as_str().unwrap();
+                let in_path = path.contains(&format!("{{{name}}}"));
+                if (parameter["in"] == "path") != in_path {
+                    wrong.push(format!("{method} {path}: {name} in {}", parameter["in"]));
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:?}");
+}
+
 #[test]
 fn every_api_route_in_the_router_is_documented() {
     let routes: BTreeSet<_> = routes_in_source()
@@ -400,6 +419,7 @@ async fn the_document_describes_what_the_server_answers() {
     let rita = app.add_person("rita", Role::Reviewer, None).await;
     let alex = app.add_person("alex", Role::Approver, None).await;
     let root = app.add_person("root", Role::Admin, None).await;
+    let second = app.add_person("second", Role::Admin, None).await;
     let mut t = Tour {
         app: &app,
         doc: &doc,
@@ -416,6 +436,10 @@ async fn the_document_describes_what_the_server_answers() {
 
     t.call("GET", "/healthz", "/healthz", Auth::None, None)
         .await;
+    let served = "/api/v1/openapi.json";
+    let (status, served_doc, _) = t.call("GET", served, served, Auth::None, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(served_doc, doc, "the served document is the committed one");
     let checkpoint = "/api/v1/audit/checkpoint";
     let (status, _, _) = t
         .call("GET", checkpoint, checkpoint, Auth::None, None)
@@ -1051,6 +1075,7 @@ async fn the_document_describes_what_the_server_answers() {
     }
     let users = "/api/v1/admin/users";
     let kmueller = json!({"username": "kmueller@bka.bund.de", "role": "agency", "agency": "bka"});
+    let mut change = None;
     for (body, expected) in [
         (
             json!({"username": "sam", "role": "reviewer", "agency": "bka"}),
@@ -1065,7 +1090,26 @@ async fn the_document_describes_what_the_server_answers() {
             .call("POST", users, users, Auth::Token(root_tok), Some(&body))
             .await;
         assert_eq!(status, expected, "{answer}");
+        change = change.or(answer["awaiting_confirmation"].as_i64());
     }
+    let confirm = format!("/api/v1/admin/changes/{}/confirm", change.unwrap());
+    let template = "/api/v1/admin/changes/{id}/confirm";
+    for (token, expected) in [(root_tok, 403), (&second.token, 200), (&second.token, 409)] {
+        let (status, answer, _) = t
+            .call("POST", template, &confirm, Auth::Token(token), None)
+            .await;
+        assert_eq!(status, expected, "{answer}");
+    }
+    let (status, _, _) = t
+        .call(
+            "POST",
+            template,
+            "/api/v1/admin/changes/999999/confirm",
+            Auth::Token(&second.token),
+            None,
+        )
+        .await;
+    assert_eq!(status, 404);
 
     // The audit log, once a checkpoint is signed.
     let (key, _) = LogKey::generate("writ.test/audit").unwrap();

@@ -20,6 +20,7 @@ on_both_backends!(
     every_account_named_is_told_once_at_its_contact_address,
     an_account_without_an_address_makes_an_undeliverable_notice,
     a_hold_on_a_phone_number_protects_the_account_its_email_names,
+    no_one_who_recommended_may_release,
 );
 
 const EXAMPLE: &str = include_str!("../../../writ-core/tests/demands/policy-example.json");
@@ -533,4 +534,55 @@ async fn a_hold_on_a_phone_number_protects_the_account_its_email_names(backend: 
         preservations.iter().all(|h| h["case"] == held.as_str()),
         "{preservations:?}"
     );
+}
+
+/// rita recommends, ruth recommends again (superseding her), alex approves: rita
+/// recommended on the case, so she may not release it any more than ruth may.
+async fn no_one_who_recommended_may_release(backend: Backend) {
+    let p = provider(backend).await;
+    let ruth = p.app.add_person("ruth", Role::Reviewer, None).await;
+    let other = p.app.add_person("olga", Role::Reviewer, None).await;
+    let document = demand(
+        json!(["subscriber"]),
+        json!([{"type": "email", "value": "nobody@example.com"}]),
+    );
+    let (status, body) = p
+        .app
+        .post_as(&p.spd.token, "/api/v1/demands", &document.to_string())
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let id = body["id"].as_str().unwrap().to_owned();
+    let recommend = json!({"recommendation": "approve", "reason": "in order"}).to_string();
+    for who in [&p.reviewer, &ruth] {
+        let (status, body) = p
+            .app
+            .post_as(
+                &who.token,
+                &format!("/api/v1/cases/{id}/review"),
+                &recommend,
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let (status, body) = p
+        .app
+        .post_as(
+            &p.approver.token,
+            &format!("/api/v1/cases/{id}/approve"),
+            "",
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    run_due_jobs(&p.app.state, "test-worker").await.unwrap();
+    let production = p.production_of(&id).await;
+    let release = format!(
+        "/api/v1/productions/{}/release",
+        production["id"].as_str().unwrap()
+    );
+    for who in [&p.reviewer, &ruth] {
+        let (code, body) = p.app.post_as(&who.token, &release, "").await;
+        assert_eq!(code, 403, "{}: {body}", who.username);
+    }
+    let (code, body) = p.app.post_as(&other.token, &release, "").await;
+    assert_eq!(code, 200, "{body}");
 }

@@ -490,10 +490,12 @@ async fn a_login_needs_both_factors_and_a_session_needs_its_csrf_token(backend: 
     let session = cookie.split(';').next().unwrap().to_owned();
     let body: Value = response.json().await.unwrap();
     let csrf = body["csrf_token"].as_str().unwrap().to_owned();
-    assert_eq!(
-        login(&w.spd.password, Some(code)).await.unwrap().status(),
-        401,
-        "a code is good once"
+    let replayed = login(&w.spd.password, Some(code)).await.unwrap();
+    assert_eq!(replayed.status(), 401, "a code is good once");
+    let refusal: Value = replayed.json().await.unwrap();
+    assert!(
+        refusal["error"].as_str().unwrap().contains("already used"),
+        "a replayed code says so: {refusal}"
     );
 
     let submit = |with_csrf: bool| {

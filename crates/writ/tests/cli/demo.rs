@@ -49,7 +49,7 @@ fn the_demo_serves_with_fresh_credentials_every_time() {
         .iter()
         .map(|s| s["role"].as_str().unwrap())
         .collect();
-    assert_eq!(roles, ["reviewer", "approver", "admin", "auditor"]);
+    assert_eq!(roles, ["reviewer", "approver", "admin", "auditor", "admin"]);
     let countries: Vec<_> = first["agencies"]
         .as_array()
         .unwrap()
