@@ -48,6 +48,8 @@ pub struct AppState {
     pub deadlines: crate::notices::Deadlines,
     /// Where notices go out; without it, they wait in the outbox.
     mailer: Option<Arc<dyn crate::notices::Mailer>>,
+    /// Transparency reports already counted, per period, bands and checkpoint.
+    pub reports: Arc<crate::transparency::ReportCache>,
 }
 
 impl AppState {
@@ -60,6 +62,7 @@ impl AppState {
             productions: None,
             mailer: None,
             deadlines: crate::notices::Deadlines::default(),
+            reports: Arc::default(),
         }
     }
 
