@@ -165,14 +165,26 @@ pub async fn serve(
 }
 
 /// Alive, and the database answers.
+/// How long `/healthz` waits for the database: a health check that queues behind heavy
+/// reads for its answer tells a load balancer nothing in time.
+const HEALTH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
+
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
-    match state.unsafe_store().ping().await {
-        Ok(()) => (StatusCode::OK, Json(serde_json::json!({"status": "ok"}))),
-        Err(error) => {
+    let answer = tokio::time::timeout(HEALTH_TIMEOUT, state.unsafe_store().ping()).await;
+    match answer {
+        Ok(Ok(())) => (StatusCode::OK, Json(serde_json::json!({"status": "ok"}))),
+        Ok(Err(error)) => {
             tracing::warn!(error = %error_chain(&error), "health check: database unavailable");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
                 Json(serde_json::json!({"status": "unavailable", "database": "unavailable"})),
+            )
+        }
+        Err(_) => {
+            tracing::warn!(timeout = ?HEALTH_TIMEOUT, "health check: the database did not answer in time");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(serde_json::json!({"status": "unavailable", "database": "timeout"})),
             )
         }
     }

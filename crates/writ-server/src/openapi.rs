@@ -193,7 +193,7 @@ impl Modify for OptionalBodies {
     responses(
         (status = 200, description = "Alive, and the database answers.",
             body = schema::Health, example = json!({"status": "ok"})),
-        (status = 503, description = "The database does not answer.",
+        (status = 503, description = "The database does not answer, or not within a second.",
             body = schema::Health,
             example = json!({"status": "unavailable", "database": "unavailable"})),
     ),
@@ -343,7 +343,8 @@ pub(crate) mod schema {
     pub struct Health {
         /// `ok` or `unavailable`.
         pub status: String,
-        /// `unavailable` when the database does not answer.
+        /// `unavailable` when the database does not answer, `timeout` when it does not
+        /// answer within a second.
         #[schema(nullable = false)]
         pub database: Option<String>,
     }

@@ -2,24 +2,110 @@
 //! aggregated in SQL for the report's half-years, and the report anchored to the audit
 //! log's latest signed checkpoint.
 
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::OnceCell;
 use writ_core::Timestamp;
 use writ_report::{
     Anchor, AssistanceOption, BandOption, HalfYear, NsOptions, Report, ReportOptions, ReportSpan,
 };
 use writ_store::{Store, StoreError};
 
+/// Values computed once per key: while one caller computes a key, the others wait for
+/// it rather than computing it again. A failed computation is not kept.
+pub struct SingleFlight<K, V> {
+    cells: Mutex<BTreeMap<K, Arc<OnceCell<V>>>>,
+}
+
+impl<K, V> Default for SingleFlight<K, V> {
+    fn default() -> Self {
+        Self {
+            cells: Mutex::new(BTreeMap::new()),
+        }
+    }
+}
+
+impl<K: Ord + Clone, V: Clone> SingleFlight<K, V> {
+    /// The value for `key`, computing it with `compute` unless it is known or being
+    /// computed. Keys `stale` says are out of date are dropped first.
+    pub async fn get<E, F>(
+        &self,
+        key: K,
+        stale: impl Fn(&K) -> bool,
+        compute: impl FnOnce() -> F,
+    ) -> Result<V, E>
+    where
+        F: Future<Output = Result<V, E>>,
+    {
+        let cell = {
+            // A panic elsewhere while holding the lock leaves a map that is still whole.
+            let mut cells = self.cells.lock().unwrap_or_else(|e| e.into_inner());
+            cells.retain(|k, _| !stale(k));
+            Arc::clone(cells.entry(key).or_default())
+        };
+        cell.get_or_try_init(compute).await.cloned()
+    }
+}
+
+/// What the provider publishes (configuration): the national-security option, and
+/// whether assistance orders appear in the same bands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Publication {
+    pub bands: BandOption,
+    pub assistance_orders: AssistanceOption,
+}
+
+/// Reports per (period, publication, audit checkpoint size). A report is counted again
+/// only when a newer checkpoint is signed.
+pub type ReportCache = SingleFlight<(HalfYear, Publication, u64), Arc<Report>>;
+
+/// The report for `period` at the latest signed checkpoint, from `cache` if it was
+/// computed at that checkpoint before.
+pub async fn cached_report(
+    cache: &ReportCache,
+    store: &Store,
+    period: HalfYear,
+    publication: Publication,
+    now: Timestamp,
+) -> Result<Arc<Report>, StoreError> {
+    let anchor = anchor(store).await?;
+    let size = anchor.size;
+    cache
+        .get(
+            (period, publication, size),
+            |key| key.2 < size,
+            || async {
+                report_at(store, period, publication, now, anchor)
+                    .await
+                    .map(Arc::new)
+            },
+        )
+        .await
+}
+
 /// The report for `period`, from the store, at its latest signed checkpoint.
 pub async fn report(
     store: &Store,
     period: HalfYear,
-    bands: BandOption,
-    assistance_orders: AssistanceOption,
+    publication: Publication,
     now: Timestamp,
 ) -> Result<Report, StoreError> {
     let anchor = anchor(store).await?;
+    report_at(store, period, publication, now, anchor).await
+}
+
+async fn report_at(
+    store: &Store,
+    period: HalfYear,
+    publication: Publication,
+    now: Timestamp,
+    anchor: Anchor,
+) -> Result<Report, StoreError> {
     let options = ReportOptions {
-        assistance_orders,
-        ..ReportOptions::new(NsOptions::new(bands), now)
+        assistance_orders: publication.assistance_orders,
+        ..ReportOptions::new(NsOptions::new(publication.bands), now)
     };
     let span = ReportSpan::new(period, &options);
     let first = span.periods.first().copied().unwrap_or(period);
@@ -49,4 +135,57 @@ pub async fn anchor(store: &Store) -> Result<Anchor, StoreError> {
             note: String::new(),
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_callers_of_one_key_wait_for_the_first() {
+        let flight = Arc::new(SingleFlight::<u64, u64>::default());
+        let computed = Arc::new(AtomicUsize::new(0));
+        let callers: Vec<_> = (0..8)
+            .map(|_| {
+                let (flight, computed) = (Arc::clone(&flight), Arc::clone(&computed));
+                tokio::spawn(async move {
+                    flight
+                        .get(
+                            1,
+                            |_| false,
+                            || async {
+                                computed.fetch_add(1, Ordering::SeqCst);
+                                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                                Ok::<_, ()>(42)
+                            },
+                        )
+                        .await
+                })
+            })
+            .collect();
+        for caller in callers {
+            assert_eq!(caller.await.unwrap(), Ok(42));
+        }
+        assert_eq!(computed.load(Ordering::SeqCst), 1);
+
+        // A failure is not kept; a stale key is dropped and computed again.
+        let failed = flight
+            .get(2, |_| false, || async { Err::<u64, _>("no") })
+            .await;
+        assert_eq!(failed, Err("no"));
+        assert_eq!(
+            flight
+                .get(2, |_| false, || async { Ok::<_, &str>(7) })
+                .await,
+            Ok(7)
+        );
+        assert_eq!(
+            flight
+                .get(1, |k| *k == 1, || async { Ok::<_, ()>(43) })
+                .await,
+            Ok(43)
+        );
+    }
 }

@@ -100,11 +100,19 @@ pub enum Backend {
     Postgres,
 }
 
-/// The store. Cheap to clone: clones share the connection pool.
+/// The store. Cheap to clone: clones share the connection pools.
 #[derive(Clone, Debug)]
 pub struct Store {
+    /// Writes, and reads inside a write's transaction.
     pool: Pool,
+    /// Reads on their own connections, so a long read never holds a writer's: on
+    /// SQLite read-only connections beside the writer, on PostgreSQL a pool whose
+    /// statements time out.
+    reads: Pool,
 }
+
+/// The longest a read may run on PostgreSQL before it is cancelled.
+const READ_TIMEOUT: &str = "30s";
 
 #[derive(Clone, Debug)]
 enum Pool {
@@ -135,10 +143,10 @@ macro_rules! in_transaction {
     };
 }
 
-/// Runs `$body` with `$conn`, a pooled connection, for reads.
+/// Runs `$body` with `$conn`, a connection of the read pool.
 macro_rules! with_connection {
     ($store:expr, |$conn:ident| $body:block) => {
-        match &$store.pool {
+        match &$store.reads {
             Pool::Sqlite(pool) => {
                 let mut $conn = pool.acquire().await?;
                 $body
@@ -169,7 +177,7 @@ impl Store {
     /// Opens (and for writ's own data directory, creates) the database, and brings its
     /// schema up to date. A database written by a newer writ is refused.
     pub async fn open(location: &DatabaseLocation) -> Result<Self, StoreError> {
-        let pool = match location {
+        let (pool, reads) = match location {
             DatabaseLocation::Sqlite { path, create } => {
                 if !path.exists() {
                     if !create {
@@ -185,25 +193,34 @@ impl Store {
                     .synchronous(SqliteSynchronous::Full)
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(10));
+                // SQLite has one writer at a time; more connections only wait for it.
                 let pool = SqlitePoolOptions::new()
-                    .max_connections(4)
-                    .connect_with(options)
+                    .max_connections(2)
+                    .connect_with(options.clone())
                     .await?;
                 SQLITE_MIGRATIONS.run(&pool).await?;
-                Pool::Sqlite(pool)
+                let reads = SqlitePoolOptions::new()
+                    .max_connections(4)
+                    .connect_with(options.read_only(true))
+                    .await?;
+                (Pool::Sqlite(pool), Pool::Sqlite(reads))
             }
             DatabaseLocation::Postgres(url) => {
                 let options = PgConnectOptions::from_str(url)?;
                 let pool = PgPoolOptions::new()
-                    .max_connections(16)
-                    .connect_with(options)
+                    .max_connections(12)
+                    .connect_with(options.clone())
                     .await?;
                 POSTGRES_MIGRATIONS.run(&pool).await?;
-                Pool::Postgres(pool)
+                let reads = PgPoolOptions::new()
+                    .max_connections(8)
+                    .connect_with(options.options([("statement_timeout", READ_TIMEOUT)]))
+                    .await?;
+                (Pool::Postgres(pool), Pool::Postgres(reads))
             }
         };
         tracing::info!(database = %location, "store open");
-        let store = Self { pool };
+        let store = Self { pool, reads };
         store.summarise_older_cases().await?;
         Ok(store)
     }
@@ -217,9 +234,11 @@ impl Store {
 
     /// Waits for open connections to finish and closes them (SQLite checkpoints its WAL).
     pub async fn close(&self) {
-        match &self.pool {
-            Pool::Sqlite(pool) => pool.close().await,
-            Pool::Postgres(pool) => pool.close().await,
+        for pool in [&self.reads, &self.pool] {
+            match pool {
+                Pool::Sqlite(pool) => pool.close().await,
+                Pool::Postgres(pool) => pool.close().await,
+            }
         }
     }
 

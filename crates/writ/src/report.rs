@@ -67,9 +67,16 @@ pub fn run(request: Request) -> Result<(), Failure> {
         }
         None => runtime()?.block_on(async {
             let store = Store::open(&request.config.database()?).await?;
-            let report =
-                writ_server::transparency::report(&store, period, bands, assistance_orders, now)
-                    .await;
+            let report = writ_server::transparency::report(
+                &store,
+                period,
+                writ_server::transparency::Publication {
+                    bands,
+                    assistance_orders,
+                },
+                now,
+            )
+            .await;
             store.close().await;
             anyhow::Ok(report?)
         })?,

@@ -51,9 +51,19 @@ pub struct AppState {
     pub deadlines: crate::notices::Deadlines,
     /// Where notices go out; without it, they wait in the outbox.
     mailer: Option<Arc<dyn crate::notices::Mailer>>,
+    /// Transparency reports already counted, per period, bands and checkpoint.
+    pub reports: Arc<crate::transparency::ReportCache>,
 }
 
 impl AppState {
+    /// What the transparency report publishes, as configured.
+    pub fn publication(&self) -> crate::transparency::Publication {
+        crate::transparency::Publication {
+            bands: self.report_bands,
+            assistance_orders: self.report_assistance,
+        }
+    }
+
     pub fn new(store: Store, clock: Arc<dyn Clock>, policy: Arc<Policy>) -> Self {
         Self {
             store,
@@ -64,6 +74,7 @@ impl AppState {
             productions: None,
             mailer: None,
             deadlines: crate::notices::Deadlines::default(),
+            reports: Arc::default(),
         }
     }
 

@@ -1,5 +1,7 @@
 //! `/transparency`: the public report (no sign-in), with its CSV and JSON beside it.
 
+use std::sync::Arc;
+
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::header;
@@ -28,7 +30,7 @@ struct TransparencyPage {
 
 /// The report for the period asked for, or the one in progress. Counts only: the
 /// store is read without a desk because nothing about any one case leaves it.
-async fn report(state: &AppState, period: Option<&str>) -> Result<Report, ApiError> {
+async fn report(state: &AppState, period: Option<&str>) -> Result<Arc<Report>, ApiError> {
     let now = state.clock.now();
     let period = match period {
         Some(text) => text.parse::<HalfYear>().map_err(|e| ApiError::BadRequest {
@@ -37,11 +39,11 @@ async fn report(state: &AppState, period: Option<&str>) -> Result<Report, ApiErr
         })?,
         None => HalfYear::containing(now).ok_or(ApiError::NotFound)?,
     };
-    Ok(crate::transparency::report(
+    Ok(crate::transparency::cached_report(
+        &state.reports,
         state.unsafe_store(),
         period,
-        state.report_bands,
-        state.report_assistance,
+        state.publication(),
         now,
     )
     .await?)
