@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 
-import { browserFor, demoCredentials, freshTotp, screenshot, signedOrderPdf } from './lib.mjs';
+import { browserFor, demoCredentials, screenshot, signedOrderPdf, signIn } from './lib.mjs';
 
 const credentials = demoCredentials();
 const skip = credentials
@@ -30,13 +30,6 @@ function allWritsOrder(reference) {
   };
 }
 
-async function signIn(page, base, person) {
-  await page.goto(`${base}/login`);
-  await page.fill('#username', person.username);
-  await page.fill('#password', person.password);
-  await page.fill('#totp', await freshTotp(person));
-  await Promise.all([page.waitForURL(/\/(portal|console)$/), page.click('button[type=submit]')]);
-}
 
 describe('an assistance order for a capability goes to counsel', { skip }, () => {
   const browsers = [];

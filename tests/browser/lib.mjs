@@ -77,6 +77,15 @@ export async function freshTotp(person) {
   return totp(person.totp_secret, step * stepMs);
 }
 
+/** Signs `person` in through the form; the page lands on their home. */
+export async function signIn(page, base, person) {
+  await page.goto(`${base}/login`);
+  await page.fill('#username', person.username);
+  await page.fill('#password', person.password);
+  await page.fill('#totp', await freshTotp(person));
+  await Promise.all([page.waitForURL(/\/(portal|console)$/), page.click('button[type=submit]')]);
+}
+
 /**
  * A browser for one person: Debian's Chromium under Playwright, in a persistent context
  * on a fresh profile of its own (so people do not share cookies); `close()` ends it

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, describe, test } from 'node:test';
 
-import { browserFor, demoCredentials, freshTotp, screenshot, signedOrderPdf, totp } from './lib.mjs';
+import { browserFor, demoCredentials, screenshot, signedOrderPdf, signIn, totp } from './lib.mjs';
 
 const CSP =
   "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; " +
@@ -55,14 +55,6 @@ function demandFor(identifier, reference) {
   };
 }
 
-/** Signs `person` in through the form; the page lands on their home. */
-async function signIn(page, base, person) {
-  await page.goto(`${base}/login`);
-  await page.fill('#username', person.username);
-  await page.fill('#password', person.password);
-  await page.fill('#totp', await freshTotp(person));
-  await Promise.all([page.waitForURL(/\/(portal|console)$/), page.click('button[type=submit]')]);
-}
 
 describe('a demand through the web UI', { skip }, () => {
   const browsers = [];

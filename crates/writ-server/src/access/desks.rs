@@ -206,12 +206,7 @@ impl AgencyDesk<'_> {
         } else {
             None
         };
-        let decision: Option<Decision> = case
-            .decision
-            .clone()
-            .map(serde_json::from_value)
-            .transpose()
-            .map_err(ApiError::internal)?;
+        let decision: Option<Decision> = super::stored(&case.decision)?;
         let refused = decision
             .iter()
             .flat_map(Decision::category_refusals)
@@ -452,11 +447,7 @@ impl CaseDesk<'_> {
     pub(super) fn recommendation(
         case: &CaseRecord,
     ) -> Result<Option<RecordedRecommendation>, ApiError> {
-        case.recommendation
-            .clone()
-            .map(serde_json::from_value)
-            .transpose()
-            .map_err(ApiError::internal)
+        super::stored(&case.recommendation)
     }
 
     /// What clears a case's gates so far: the call-backs' outcomes, and the gates people

@@ -542,12 +542,7 @@ async fn case_page(
         }
         _ => None,
     };
-    let counsel: Option<CounselDecision> = case
-        .counsel
-        .clone()
-        .map(serde_json::from_value)
-        .transpose()
-        .map_err(ApiError::internal)?;
+    let counsel: Option<CounselDecision> = crate::access::stored(&case.counsel)?;
 
     let categories = allowed
         .as_ref()
@@ -700,11 +695,7 @@ async fn case_page(
 
 /// The engine's decision stored with the case, if it has one.
 fn stored_decision(case: &CaseRecord) -> Result<Option<Decision>, ApiError> {
-    case.decision
-        .clone()
-        .map(serde_json::from_value::<Decision>)
-        .transpose()
-        .map_err(ApiError::internal)
+    crate::access::stored(&case.decision)
 }
 
 fn decision_view(decision: &Decision) -> DecisionView {
