@@ -34,7 +34,7 @@ impl AccountDirectory for OneAccount {
     ) -> Result<Option<AccountEntry>, SourceError> {
         Ok(
             (identifier.to_string() == "alice@example.com").then(|| AccountEntry {
-                contact: None,
+                contact: Some("alice@example.com".to_owned()),
                 id: AccountId("alice".into()),
                 tenant: None,
             }),
