@@ -1215,6 +1215,9 @@ pub(crate) mod schema {
         VoluntaryDisclosure,
         PreservePendingMlat,
         EnterpriseRedirect,
+        /// Added at intake, not by the engine: the authority used the reference for
+        /// another case in the last 30 days.
+        DuplicateReference,
     }
 
     /// What writ will do to tell the affected person.

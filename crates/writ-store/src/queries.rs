@@ -34,6 +34,13 @@ pub(crate) trait Queries {
     async fn cases(&mut self, state: Option<CaseState>) -> Result<Vec<CaseRecord>, StoreError>;
     async fn cases_of_agency(&mut self, agency: &AgencyId) -> Result<Vec<CaseRecord>, StoreError>;
     async fn demand_document(&mut self, id: CaseId) -> Result<Option<String>, StoreError>;
+    /// The latest case `agency` opened with `reference` (case aside) received after `since`.
+    async fn case_with_reference(
+        &mut self,
+        agency: &AgencyId,
+        reference: &str,
+        since: Timestamp,
+    ) -> Result<Option<CaseId>, StoreError>;
     /// Moves a case to `state` if it is still at `version`; false if it was not.
     async fn set_state(
         &mut self,
@@ -108,6 +115,15 @@ pub(crate) trait Queries {
         token_hash: &str,
         now: Timestamp,
     ) -> Result<Option<User>, StoreError>;
+    /// Every user's stored TOTP secret, sealed or not.
+    async fn totp_secrets(&mut self) -> Result<Vec<(UserId, String)>, StoreError>;
+    /// Replaces a user's stored TOTP secret if it is still `old`; false if not.
+    async fn replace_totp_secret(
+        &mut self,
+        user: UserId,
+        old: &str,
+        new: &str,
+    ) -> Result<bool, StoreError>;
     /// Records `step` as the last TOTP step used, if it is later than the last; false if not.
     async fn advance_totp_step(&mut self, user: UserId, step: i64) -> Result<bool, StoreError>;
     async fn insert_token(
@@ -393,6 +409,25 @@ macro_rules! queries_for {
                 .bind(id.to_string())
                 .fetch_optional(&mut *self)
                 .await?)
+            }
+
+            async fn case_with_reference(
+                &mut self,
+                agency: &AgencyId,
+                reference: &str,
+                since: Timestamp,
+            ) -> Result<Option<CaseId>, StoreError> {
+                let id: Option<String> = sqlx::query_scalar(
+                    "SELECT id FROM cases WHERE agency_id = $1 AND reference_key = $2 \
+                     AND received_at > $3 ORDER BY received_at DESC, id LIMIT 1",
+                )
+                .bind(agency.as_str())
+                .bind(reference.to_lowercase())
+                .bind(DbTime(since))
+                .fetch_optional(&mut *self)
+                .await?;
+                id.map(|id| CaseId::parse(&id).map_err(|e| corrupt("cases.id", e)))
+                    .transpose()
             }
 
             async fn set_state(
@@ -731,6 +766,29 @@ macro_rules! queries_for {
                 .fetch_optional(&mut *self)
                 .await?;
                 row.map(|row| user_from_row!(row)).transpose()
+            }
+
+            async fn totp_secrets(&mut self) -> Result<Vec<(UserId, String)>, StoreError> {
+                let rows = sqlx::query("SELECT id, totp_secret FROM users ORDER BY id")
+                    .fetch_all(&mut *self)
+                    .await?;
+                rows.into_iter()
+                    .map(|row| {
+                        let id: String = row.try_get("id")?;
+                        let user = UserId::parse(&id).ok_or_else(|| corrupt("users.id", &id))?;
+                        Ok((user, row.try_get("totp_secret")?))
+                    })
+                    .collect()
+            }
+
+            async fn replace_totp_secret(&mut self, user: UserId, old: &str, new: &str) -> Result<bool, StoreError> {
+                let done = sqlx::query("UPDATE users SET totp_secret = $1 WHERE id = $2 AND totp_secret = $3")
+                    .bind(new)
+                    .bind(user.to_string())
+                    .bind(old)
+                    .execute(&mut *self)
+                    .await?;
+                Ok(done.rows_affected() == 1)
             }
 
             async fn advance_totp_step(&mut self, user: UserId, step: i64) -> Result<bool, StoreError> {
