@@ -766,26 +766,25 @@ impl Store {
         self.with_opened_secret(user)
     }
 
-    /// Counts a failed sign-in for `user`; the `lock_after`th in a row locks them out
-    /// until `lock_until`, with a `user.locked` audit event.
+    /// Counts a failed sign-in for `user`, who may not try again before
+    /// `until(failures in a row)`; the `audit_after`th failure in a row writes a
+    /// `user.throttled` audit event. Returns when the next sign-in may be tried.
     pub async fn count_login_failure(
         &self,
         user: &User,
-        lock_after: i32,
+        audit_after: i32,
         now: Timestamp,
-        lock_until: Timestamp,
-    ) -> Result<(), StoreError> {
+        until: &(dyn Fn(i32) -> Timestamp + Sync),
+    ) -> Result<Timestamp, StoreError> {
         in_transaction!(self, |tx| {
-            let failures = tx
-                .count_login_failure(user.id, lock_after, lock_until)
-                .await?;
-            if failures == lock_after {
-                let entry = AuditEntry::new(now, Actor::System, "user.locked").with_details(
-                    serde_json::json!({"user": user.id, "username": user.username, "failed_logins": failures, "until": lock_until}),
+            let failures = tx.count_login_failure(user.id, until).await?;
+            if failures == audit_after {
+                let entry = AuditEntry::new(now, Actor::System, "user.throttled").with_details(
+                    serde_json::json!({"user": user.id, "username": user.username, "failed_logins": failures, "until": until(failures)}),
                 );
                 tx.append_audit(&entry, &mut Known::new()).await?;
             }
-            Ok(())
+            Ok(until(failures))
         })
     }
 

@@ -176,13 +176,12 @@ pub(crate) trait Queries {
         password_hash: &str,
         totp_secret: &str,
     ) -> Result<bool, StoreError>;
-    /// Counts a failed sign-in; at `lock_after` in a row, locks until `lock_until`.
-    /// Returns the failures so far.
+    /// Counts a failed sign-in, and holds the next one off until `until(failures in a
+    /// row)`; returns the failures in a row.
     async fn count_login_failure(
         &mut self,
         user: UserId,
-        lock_after: i32,
-        lock_until: Timestamp,
+        until: &(dyn Fn(i32) -> Timestamp + Sync),
     ) -> Result<i32, StoreError>;
     async fn clear_login_failures(&mut self, user: UserId) -> Result<(), StoreError>;
     async fn insert_job(&mut self, job: &NewJob, now: Timestamp) -> Result<JobId, StoreError>;
@@ -1053,17 +1052,18 @@ macro_rules! queries_for {
                 Ok(done.rows_affected() == 1)
             }
 
-            async fn count_login_failure(&mut self, user: UserId, lock_after: i32, lock_until: Timestamp) -> Result<i32, StoreError> {
+            async fn count_login_failure(&mut self, user: UserId, until: &(dyn Fn(i32) -> Timestamp + Sync)) -> Result<i32, StoreError> {
                 let failures: i32 = sqlx::query_scalar(
-                    "UPDATE users SET failed_logins = failed_logins + 1, \
-                     locked_until = CASE WHEN failed_logins + 1 >= $1 THEN $2 ELSE locked_until END \
-                     WHERE id = $3 RETURNING failed_logins",
+                    "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins",
                 )
-                .bind(lock_after)
-                .bind(DbTime(lock_until))
                 .bind(user.to_string())
                 .fetch_one(&mut *self)
                 .await?;
+                sqlx::query("UPDATE users SET locked_until = $1 WHERE id = $2")
+                    .bind(DbTime(until(failures)))
+                    .bind(user.to_string())
+                    .execute(&mut *self)
+                    .await?;
                 Ok(failures)
             }
 

@@ -84,6 +84,7 @@ conformance!(
     agencies_and_people_are_kept_with_their_audit_events,
     tokens_sessions_and_totp_steps,
     totp_secrets_are_sealed_at_rest_and_old_plaintext_ones_at_start,
+    each_failed_sign_in_sets_the_next_wait_and_the_fifth_is_audited,
     a_case_update_is_one_transaction,
     a_stale_or_illegal_case_update_writes_nothing,
     documents_come_with_their_case,
@@ -902,6 +903,39 @@ async fn totp_secrets_are_sealed_at_rest_and_old_plaintext_ones_at_start(db: &Te
     );
     wrong_key.close().await;
     restarted.close().await;
+}
+
+async fn each_failed_sign_in_sets_the_next_wait_and_the_fifth_is_audited(db: &TestDatabase) {
+    let store = &db.store;
+    add_user(store, "rita", Role::Reviewer, None).await;
+    let name = Username::parse("rita").unwrap();
+    let user = store.user_by_name(&name).await.unwrap().unwrap();
+    let until = |failures: i32| {
+        at(NOW)
+            .checked_add(time::Duration::seconds(i64::from(failures) * 10))
+            .unwrap()
+    };
+    for failures in 1..=6 {
+        let next = store
+            .count_login_failure(&user, 5, at(NOW), &until)
+            .await
+            .unwrap();
+        assert_eq!(next, until(failures));
+        let now = store.user_by_name(&name).await.unwrap().unwrap();
+        assert_eq!(
+            (now.failed_logins, now.locked_until),
+            (failures, Some(until(failures)))
+        );
+    }
+    let throttled = entries(store)
+        .await
+        .iter()
+        .filter(|e| e.action == "user.throttled")
+        .count();
+    assert_eq!(throttled, 1, "once, at the fifth failure in a row");
+    store.clear_login_failures(&user).await.unwrap();
+    let now = store.user_by_name(&name).await.unwrap().unwrap();
+    assert_eq!((now.failed_logins, now.locked_until), (0, None));
 }
 
 async fn agencies_and_people_are_kept_with_their_audit_events(db: &TestDatabase) {
