@@ -15,6 +15,7 @@ on_both_backends!(
     axums_own_refusals_are_json_too,
     a_retried_submission_finds_its_first_case,
     a_repeated_reference_opens_a_case_with_a_finding,
+    a_body_is_read_as_json_whatever_its_content_type,
 );
 
 const EXAMPLE: &str = include_str!("../../../writ-core/tests/demands/policy-example.json");
@@ -370,4 +371,43 @@ async fn a_retried_submission_finds_its_first_case(backend: Backend) {
     assert_eq!(status, 201, "{later}");
     assert_ne!(later["id"], first["id"]);
     assert_eq!(app.db.store.cases(None).await.unwrap().len(), 3);
+}
+
+/// As the OpenAPI document says: no 415, the body is JSON whatever the header claims.
+async fn a_body_is_read_as_json_whatever_its_content_type(backend: Backend) {
+    let app = spawn_app_with(backend, None).await;
+    app.add_agency("seattle-pd", "US", "seattle.gov", "+12065550100")
+        .await;
+    let spd = app
+        .add_person("areyes@seattle.gov", Role::Agency, Some("seattle-pd"))
+        .await;
+    for (n, content_type) in [Some("text/plain"), Some("application/xml"), None]
+        .into_iter()
+        .enumerate()
+    {
+        let mut request = app
+            .client
+            .post(format!("{}/api/v1/demands", app.address))
+            .bearer_auth(&spd.token)
+            .body(EXAMPLE.replace("SEA-2026-0412", &format!("SEA-CT-{n}")));
+        if let Some(content_type) = content_type {
+            request = request.header("content-type", content_type);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 201, "{content_type:?}");
+    }
+    let garbage = app
+        .client
+        .post(format!("{}/api/v1/demands", app.address))
+        .bearer_auth(&spd.token)
+        .header("content-type", "application/xml")
+        .body("<demand/>")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        garbage.status(),
+        400,
+        "not JSON is a 400 naming the problem"
+    );
 }
