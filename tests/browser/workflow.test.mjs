@@ -99,6 +99,8 @@ describe('a demand through the web UI', { skip }, () => {
     await portal.click('button[type=submit]');
     await portal.waitForSelector('#login-error');
     assert.match(await portal.textContent('#login-error'), /code is not right/);
+    // A failed sign-in makes the next one wait a second (then two, four, …).
+    await new Promise((resolve) => setTimeout(resolve, 1100));
     await signIn(portal, base, agency);
     assert.match(await portal.textContent('#who'), new RegExp(agency.username.replace('.', '\\.')));
 

@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -123,21 +123,35 @@ pub(crate) struct Login {
             example = json!({"error": ".: missing field `password` at line 1 column 17", "field": "."})),
         (status = 401, description = "Wrong username, password or code; no code; or a code already used.", body = schema::Error,
             example = json!({"error": "wrong username, password or code"})),
+        (status = 429, description = "Too many failed sign-ins for this account or from this address: try again after `Retry-After` seconds (each failure doubles the wait, from 1 s to a minute).", body = schema::Error,
+            headers(("retry-after" = u64, description = "Seconds to wait before trying again.")),
+            example = json!({"error": "Too many failed sign-ins: wait a little before trying again (each failure doubles the wait, up to a minute)."})),
         (status = 500, description = "writ failed; the cause is logged under `operation_id`.", body = schema::InternalError,
             example = json!({"error": "internal error; quote the operation id when reporting it", "operation_id": "6f1c2e0a-3b5d-4e7f-9a1b-2c3d4e5f6a7b"})),
     ),
 )]
 pub(crate) async fn log_in(
     State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<std::net::SocketAddr>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let login: Login = parse(&body)?;
     let code = login.totp.unwrap_or_default();
-    let user =
-        match crate::login::authenticate(&state, &login.username, &login.password, &code).await? {
-            Ok(user) => user,
-            Err(refusal) => return Err(ApiError::Unauthorized(refusal.message())),
-        };
+    let signed_in =
+        crate::login::authenticate(&state, client.ip(), &login.username, &login.password, &code)
+            .await?;
+    let user = match signed_in {
+        Ok(user) => user,
+        Err(refusal) => {
+            return Err(match refusal.retry_after(state.clock.now()) {
+                Some(retry_after) => ApiError::TooManyRequests {
+                    message: refusal.message(),
+                    retry_after,
+                },
+                None => ApiError::Unauthorized(refusal.message()),
+            });
+        }
+    };
     let (caller, token, cookie) = crate::login::open_session(&state, user).await?;
     let body = json!({"role": caller.user.role, "csrf_token": csrf_token(&token), "csrf_header": CSRF_HEADER});
     Ok(([(header::SET_COOKIE, cookie)], Json(body)).into_response())

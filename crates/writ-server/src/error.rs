@@ -34,6 +34,12 @@ pub enum ApiError {
     /// with another body): 422.
     #[error("{0}")]
     Unprocessable(String),
+    /// Too many failed tries: 429, with `Retry-After` in seconds.
+    #[error("{message}")]
+    TooManyRequests {
+        message: &'static str,
+        retry_after: u64,
+    },
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -90,6 +96,23 @@ impl From<StoreError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        if let Self::TooManyRequests {
+            message,
+            retry_after,
+        } = &self
+        {
+            let body = ErrorBody {
+                error: message,
+                field: None,
+                operation_id: None,
+            };
+            return (
+                StatusCode::TOO_MANY_REQUESTS,
+                [(axum::http::header::RETRY_AFTER, retry_after.to_string())],
+                Json(body),
+            )
+                .into_response();
+        }
         let (status, message, field, operation_id) = match &self {
             Self::NotFound => (StatusCode::NOT_FOUND, "not found".to_owned(), None, None),
             Self::Unauthorized(message) => {
@@ -108,6 +131,12 @@ impl IntoResponse for ApiError {
                 StatusCode::UNPROCESSABLE_ENTITY,
                 message.clone(),
                 Some("Idempotency-Key"),
+                None,
+            ),
+            Self::TooManyRequests { message, .. } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                (*message).to_owned(),
+                None,
                 None,
             ),
             Self::Internal(cause) => {

@@ -1,8 +1,18 @@
 //! Signing in, for the API and the web alike: username, password and a TOTP code, all
 //! required. Argon2id runs off the async threads and costs the same for an unknown
 //! user; each TOTP step is good once; every refusal goes to the security log.
+//!
+//! Failed sign-ins are throttled, not punished with a lock a stranger could set off
+//! (NIST SP 800-63B §5.2.2): after each failure, per account and per source address,
+//! the next try must wait twice as long as the last (1 s, 2 s, 4 s, … at most a
+//! minute). The wait is an answer (429 with `Retry-After`), never a sleep that holds
+//! the server.
 
-use writ_core::Username;
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::sync::Mutex;
+
+use writ_core::{Timestamp, Username};
 use writ_store::User;
 
 use crate::ApiError;
@@ -13,10 +23,68 @@ use crate::credentials::{
 
 /// How long a session lasts.
 pub(crate) const SESSION_HOURS: i64 = 8;
-/// Failed sign-ins in a row that lock a person out (passwords and codes alike)...
-const LOCK_AFTER_FAILURES: i32 = 5;
-/// ...for this long.
-const LOCK_MINUTES: i64 = 15;
+/// The longest wait after failed sign-ins, in seconds.
+const MAX_DELAY_SECONDS: i64 = 60;
+/// Failed sign-ins in a row (passwords and codes alike) that write a `user.throttled`
+/// audit event.
+const AUDIT_AFTER_FAILURES: i32 = 5;
+/// Source addresses remembered at most; the oldest waits are forgotten first.
+const MAX_ADDRESSES: usize = 10_000;
+
+/// How long the next sign-in waits after `failures` in a row: 1 s, doubling, capped.
+pub(crate) fn delay_after(failures: i32) -> time::Duration {
+    let doublings = u32::try_from(failures.saturating_sub(1))
+        .unwrap_or(0)
+        .min(16);
+    time::Duration::seconds((1i64 << doublings).min(MAX_DELAY_SECONDS))
+}
+
+/// Failed sign-ins per source address, in memory (each process throttles the
+/// addresses it sees; a proxy in front of writ is one address).
+#[derive(Debug, Default)]
+pub struct AddressThrottle(Mutex<BTreeMap<IpAddr, (i32, Timestamp)>>);
+
+impl AddressThrottle {
+    /// Until when `address` must wait, if it must.
+    fn waits_until(&self, address: IpAddr, now: Timestamp) -> Option<Timestamp> {
+        let map = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        map.get(&address)
+            .map(|(_, until)| *until)
+            .filter(|until| *until > now)
+    }
+
+    /// Counts a failure from `address`; until when it must wait.
+    fn failed(&self, address: IpAddr, now: Timestamp) -> Timestamp {
+        let mut map = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if map.len() >= MAX_ADDRESSES
+            && !map.contains_key(&address)
+            && let Some(oldest) = map
+                .iter()
+                .min_by_key(|(_, (_, until))| *until)
+                .map(|(a, _)| *a)
+        {
+            map.remove(&oldest);
+        }
+        let failures = map.get(&address).map_or(0, |(n, _)| *n).saturating_add(1);
+        let until = now.checked_add(delay_after(failures)).unwrap_or(now);
+        map.insert(address, (failures, until));
+        until
+    }
+
+    fn succeeded(&self, address: IpAddr) {
+        let mut map = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        map.remove(&address);
+    }
+}
 
 /// Why a sign-in was refused, as the person reads it.
 pub(crate) enum Refusal {
@@ -25,7 +93,8 @@ pub(crate) enum Refusal {
     NoSecondFactor,
     WrongCode,
     CodeUsed,
-    Locked,
+    /// Too many failures: not before then.
+    Throttled(Timestamp),
     AwaitingConfirmation,
 }
 
@@ -46,17 +115,30 @@ impl Refusal {
             Self::AwaitingConfirmation => {
                 "This account waits for a second admin's confirmation before it can sign in."
             }
-            Self::Locked => {
-                "Too many failed sign-ins: this account is locked for 15 minutes. Ask an admin if it was not you."
+            Self::Throttled(_) => {
+                "Too many failed sign-ins: wait a little before trying again (each failure doubles the wait, up to a minute)."
             }
+        }
+    }
+
+    /// Whole seconds to wait before trying again, for a throttled sign-in.
+    pub(crate) fn retry_after(&self, now: Timestamp) -> Option<u64> {
+        match self {
+            Self::Throttled(until) => {
+                let micros = until.unix_micros().saturating_sub(now.unix_micros());
+                let seconds = micros.saturating_add(999_999) / 1_000_000;
+                Some(u64::try_from(seconds).unwrap_or(1).max(1))
+            }
+            _ => None,
         }
     }
 
     pub(crate) fn field(&self) -> &'static str {
         match self {
-            Self::Incomplete | Self::Credentials | Self::Locked | Self::AwaitingConfirmation => {
-                "username"
-            }
+            Self::Incomplete
+            | Self::Credentials
+            | Self::Throttled(_)
+            | Self::AwaitingConfirmation => "username",
             Self::NoSecondFactor | Self::WrongCode | Self::CodeUsed => "totp",
         }
     }
@@ -65,12 +147,18 @@ impl Refusal {
 /// The person, if the password and the code are right (the code is then spent).
 pub(crate) async fn authenticate(
     state: &AppState,
+    address: IpAddr,
     username: &str,
     password: &str,
     code: &str,
 ) -> Result<Result<User, Refusal>, ApiError> {
     if username.is_empty() || password.is_empty() {
         return Ok(Err(Refusal::Incomplete));
+    }
+    // Before Argon2: a throttled address costs the server nothing.
+    if let Some(until) = state.login_throttle.waits_until(address, state.clock.now()) {
+        tracing::warn!(target: "writ::security", %username, %address, "login refused: the address is throttled");
+        return Ok(Err(Refusal::Throttled(until)));
     }
     let store = state.unsafe_store();
     let user = match Username::parse(username) {
@@ -90,12 +178,13 @@ pub(crate) async fn authenticate(
     .map_err(ApiError::internal)?;
     let now = state.clock.now();
     let Some(user) = user else {
-        tracing::warn!(target: "writ::security", %username, "login refused: no such user");
+        tracing::warn!(target: "writ::security", %username, %address, "login refused: no such user");
+        state.login_throttle.failed(address, now);
         return Ok(Err(Refusal::Credentials));
     };
-    if user.locked_until.is_some_and(|until| until > now) {
-        tracing::warn!(target: "writ::security", %username, "login refused: locked out");
-        return Ok(Err(Refusal::Locked));
+    if let Some(until) = user.locked_until.filter(|until| *until > now) {
+        tracing::warn!(target: "writ::security", %username, "login refused: the account is throttled");
+        return Ok(Err(Refusal::Throttled(until)));
     }
     // Said only to whoever knows the password: it is not a guess's business.
     if password_ok && user.awaiting_change.is_some() {
@@ -112,18 +201,18 @@ pub(crate) async fn authenticate(
             if user.failed_logins > 0 {
                 store.clear_login_failures(&user).await?;
             }
+            state.login_throttle.succeeded(address);
             Ok(Ok(user))
         }
         Some(refusal) => {
             tracing::warn!(target: "writ::security", %username, reason = refusal.message(), "login refused");
             // Passwords and codes alike: both can be guessed, so both count.
             if !matches!(refusal, Refusal::NoSecondFactor) {
-                let until = now
-                    .checked_add(time::Duration::minutes(LOCK_MINUTES))
-                    .unwrap_or(now);
+                let until = |failures| now.checked_add(delay_after(failures)).unwrap_or(now);
                 store
-                    .count_login_failure(&user, LOCK_AFTER_FAILURES, now, until)
+                    .count_login_failure(&user, AUDIT_AFTER_FAILURES, now, &until)
                     .await?;
+                state.login_throttle.failed(address, now);
             }
             Ok(Err(refusal))
         }
@@ -182,4 +271,16 @@ pub(crate) async fn open_session(
         SESSION_HOURS * 3600
     );
     Ok((caller, token, cookie))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_failure_doubles_the_wait_from_a_second_to_a_minute() {
+        let waits: Vec<i64> = (0..=8).map(|n| delay_after(n).whole_seconds()).collect();
+        assert_eq!(waits, [1, 1, 2, 4, 8, 16, 32, 60, 60]);
+        assert_eq!(delay_after(i32::MAX).whole_seconds(), 60);
+    }
 }

@@ -71,7 +71,10 @@ fn sorted(value: Value) -> Value {
             /api/v1/session` sets; a session must also send its CSRF token in the \
             `x-csrf-token` header on every request that changes something. Errors are \
             JSON: `{\"error\"}`, with `field` naming the offending field on a 400, and a \
-            5xx says nothing of its cause but carries an `operation_id` to quote.",
+            5xx says nothing of its cause but carries an `operation_id` to quote.\n\n\
+            Request bodies are JSON whatever `Content-Type` says: writ reads the body as \
+            JSON and names what is wrong in a 400, so a client that sends no \
+            `Content-Type`, or another one, is never refused with a 415.",
         license(name = "AGPL-3.0-or-later", identifier = "AGPL-3.0-or-later"),
     ),
     paths(
@@ -1215,6 +1218,9 @@ pub(crate) mod schema {
         VoluntaryDisclosure,
         PreservePendingMlat,
         EnterpriseRedirect,
+        /// Added at intake, not by the engine: the authority used the reference for
+        /// another case in the last 30 days.
+        DuplicateReference,
     }
 
     /// What writ will do to tell the affected person.

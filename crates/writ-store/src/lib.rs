@@ -11,6 +11,7 @@ mod db_time;
 mod location;
 mod queries;
 mod records;
+mod secrets;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod verify;
@@ -32,6 +33,7 @@ pub use records::{
     Message, NewCase, NewDocument, NewJob, NewUser, Notice, StoredCheckpoint, StoredEvent,
     Transition, User,
 };
+pub use secrets::SecretsKey;
 pub use verify::Verification;
 
 /// How long an idempotency key finds its case.
@@ -86,6 +88,8 @@ pub enum StoreError {
     Ledger(#[from] writ_ledger::LedgerError),
     #[error("a background task failed: {0}")]
     Task(String),
+    #[error("TOTP secrets: {0}")]
+    Secrets(String),
 }
 
 impl StoreError {
@@ -109,6 +113,10 @@ pub struct Store {
     /// SQLite read-only connections beside the writer, on PostgreSQL a pool whose
     /// statements time out.
     reads: Pool,
+    /// What TOTP secrets are sealed with ([`Store::with_secrets_key`]). Without it (a
+    /// tool that never signs anyone in) secrets are stored as given, and `writ serve`
+    /// seals them when it next starts.
+    secrets: Option<SecretsKey>,
 }
 
 /// The longest a read may run on PostgreSQL before it is cancelled.
@@ -220,9 +228,83 @@ impl Store {
             }
         };
         tracing::info!(database = %location, "store open");
-        let store = Self { pool, reads };
+        let store = Self {
+            pool,
+            reads,
+            secrets: None,
+        };
         store.summarise_older_cases().await?;
         Ok(store)
+    }
+
+    /// The store, sealing TOTP secrets with `key` from now on and opening them when it
+    /// reads a user. Call [`Store::seal_plaintext_secrets`] next, at start.
+    pub fn with_secrets_key(mut self, key: SecretsKey) -> Self {
+        self.secrets = Some(key);
+        self
+    }
+
+    /// Seals, with the store's key, every TOTP secret stored in plaintext (by a writ
+    /// before secrets were sealed, or a tool without the key), with one
+    /// `system.totp_secrets_sealed` audit event in the same transaction; how many it
+    /// sealed. It also opens every secret already sealed, so a key file that does not
+    /// belong to this database stops writ at start, not at someone's sign-in.
+    pub async fn seal_plaintext_secrets(&self, now: Timestamp) -> Result<usize, StoreError> {
+        let key = self.secrets.as_ref().ok_or_else(|| {
+            StoreError::Secrets("the store was opened without the key to seal them".into())
+        })?;
+        in_transaction!(self, |tx| {
+            let mut sealed = 0;
+            for (user, stored) in tx.totp_secrets().await? {
+                if secrets::is_sealed(&stored) {
+                    key.open(user, &stored)?;
+                } else if tx
+                    .replace_totp_secret(user, &stored, &key.seal(user, &stored)?)
+                    .await?
+                {
+                    sealed += 1;
+                }
+            }
+            if sealed > 0 {
+                let entry = AuditEntry::new(now, Actor::System, "system.totp_secrets_sealed")
+                    .with_details(serde_json::json!({"users": sealed}));
+                tx.append_audit(&entry, &mut Known::new()).await?;
+                tracing::info!(users = sealed, "sealed TOTP secrets stored in plaintext");
+            }
+            Ok(sealed)
+        })
+    }
+
+    /// A TOTP secret as the store keeps it: sealed for `user`, when the store has a key.
+    fn sealed_secret(&self, user: UserId, secret: &str) -> Result<String, StoreError> {
+        match &self.secrets {
+            Some(key) => key.seal(user, secret),
+            None => Ok(secret.to_owned()),
+        }
+    }
+
+    /// A user as read, with their TOTP secret opened. A keyed store refuses a secret in
+    /// plaintext: writ sealed them all at start, so someone wrote it around writ.
+    fn with_opened_secret(&self, user: Option<User>) -> Result<Option<User>, StoreError> {
+        let Some(mut user) = user else {
+            return Ok(None);
+        };
+        match (&self.secrets, secrets::is_sealed(&user.totp_secret)) {
+            (Some(key), true) => user.totp_secret = key.open(user.id, &user.totp_secret)?,
+            (None, false) => {}
+            (Some(_), false) => {
+                return Err(StoreError::Secrets(format!(
+                    "the TOTP secret of {} is stored in plaintext; restart writ to seal it",
+                    user.username
+                )));
+            }
+            (None, true) => {
+                return Err(StoreError::Secrets(
+                    "they are sealed, and this store was opened without their key".into(),
+                ));
+            }
+        }
+        Ok(Some(user))
     }
 
     pub fn backend(&self) -> Backend {
@@ -356,6 +438,19 @@ impl Store {
     /// The cases an authority submitted, newest first.
     pub async fn cases_of_agency(&self, agency: &AgencyId) -> Result<Vec<CaseRecord>, StoreError> {
         with_connection!(self, |conn| { conn.cases_of_agency(agency).await })
+    }
+
+    /// The latest case `agency` opened with `reference` (upper or lower case alike),
+    /// received after `since`: an earlier case a new demand may repeat.
+    pub async fn case_with_reference(
+        &self,
+        agency: &AgencyId,
+        reference: &str,
+        since: Timestamp,
+    ) -> Result<Option<CaseId>, StoreError> {
+        with_connection!(self, |conn| {
+            conn.case_with_reference(agency, reference, since).await
+        })
     }
 
     /// The latest demand document of a case, exactly as submitted.
@@ -548,6 +643,11 @@ impl Store {
                 "role": user.role,
                 "agency": user.agency_id,
             }));
+        let secret = self.sealed_secret(user.id, user.totp_secret)?;
+        let user = &NewUser {
+            totp_secret: &secret,
+            ..user.clone()
+        };
         in_transaction!(self, |tx| {
             tx.insert_user(user, now).await?;
             tx.append_audit(&entry, &mut Known::new()).await?;
@@ -564,6 +664,11 @@ impl Store {
         actor: &Actor,
         now: Timestamp,
     ) -> Result<i64, StoreError> {
+        let secret = self.sealed_secret(user.id, user.totp_secret)?;
+        let user = &NewUser {
+            totp_secret: &secret,
+            ..user.clone()
+        };
         in_transaction!(self, |tx| {
             tx.insert_user(user, now).await?;
             let change = tx
@@ -624,6 +729,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let entry = AuditEntry::new(now, actor.clone(), "user.credentials_reset")
             .with_details(serde_json::json!({"user": user.id, "username": user.username}));
+        let totp_secret = &self.sealed_secret(user.id, totp_secret)?;
         in_transaction!(self, |tx| {
             if !tx
                 .set_credentials(user.id, password_hash, totp_secret)
@@ -640,12 +746,14 @@ impl Store {
     }
 
     pub async fn user_by_name(&self, username: &Username) -> Result<Option<User>, StoreError> {
-        with_connection!(self, |conn| { conn.user_by_name(username).await })
+        let user = with_connection!(self, |conn| { conn.user_by_name(username).await })?;
+        self.with_opened_secret(user)
     }
 
     /// The holder of an API token, by the token's hash.
     pub async fn user_by_token(&self, token_hash: &str) -> Result<Option<User>, StoreError> {
-        with_connection!(self, |conn| { conn.user_by_token(token_hash).await })
+        let user = with_connection!(self, |conn| { conn.user_by_token(token_hash).await })?;
+        self.with_opened_secret(user)
     }
 
     /// The user of a live session, by the session token's hash.
@@ -654,29 +762,29 @@ impl Store {
         token_hash: &str,
         now: Timestamp,
     ) -> Result<Option<User>, StoreError> {
-        with_connection!(self, |conn| { conn.user_by_session(token_hash, now).await })
+        let user = with_connection!(self, |conn| { conn.user_by_session(token_hash, now).await })?;
+        self.with_opened_secret(user)
     }
 
-    /// Counts a failed sign-in for `user`; the `lock_after`th in a row locks them out
-    /// until `lock_until`, with a `user.locked` audit event.
+    /// Counts a failed sign-in for `user`, who may not try again before
+    /// `until(failures in a row)`; the `audit_after`th failure in a row writes a
+    /// `user.throttled` audit event. Returns when the next sign-in may be tried.
     pub async fn count_login_failure(
         &self,
         user: &User,
-        lock_after: i32,
+        audit_after: i32,
         now: Timestamp,
-        lock_until: Timestamp,
-    ) -> Result<(), StoreError> {
+        until: &(dyn Fn(i32) -> Timestamp + Sync),
+    ) -> Result<Timestamp, StoreError> {
         in_transaction!(self, |tx| {
-            let failures = tx
-                .count_login_failure(user.id, lock_after, lock_until)
-                .await?;
-            if failures == lock_after {
-                let entry = AuditEntry::new(now, Actor::System, "user.locked").with_details(
-                    serde_json::json!({"user": user.id, "username": user.username, "failed_logins": failures, "until": lock_until}),
+            let failures = tx.count_login_failure(user.id, until).await?;
+            if failures == audit_after {
+                let entry = AuditEntry::new(now, Actor::System, "user.throttled").with_details(
+                    serde_json::json!({"user": user.id, "username": user.username, "failed_logins": failures, "until": until(failures)}),
                 );
                 tx.append_audit(&entry, &mut Known::new()).await?;
             }
-            Ok(())
+            Ok(until(failures))
         })
     }
 

@@ -34,6 +34,13 @@ pub(crate) trait Queries {
     async fn cases(&mut self, state: Option<CaseState>) -> Result<Vec<CaseRecord>, StoreError>;
     async fn cases_of_agency(&mut self, agency: &AgencyId) -> Result<Vec<CaseRecord>, StoreError>;
     async fn demand_document(&mut self, id: CaseId) -> Result<Option<String>, StoreError>;
+    /// The latest case `agency` opened with `reference` (case aside) received after `since`.
+    async fn case_with_reference(
+        &mut self,
+        agency: &AgencyId,
+        reference: &str,
+        since: Timestamp,
+    ) -> Result<Option<CaseId>, StoreError>;
     /// Moves a case to `state` if it is still at `version`; false if it was not.
     async fn set_state(
         &mut self,
@@ -108,6 +115,15 @@ pub(crate) trait Queries {
         token_hash: &str,
         now: Timestamp,
     ) -> Result<Option<User>, StoreError>;
+    /// Every user's stored TOTP secret, sealed or not.
+    async fn totp_secrets(&mut self) -> Result<Vec<(UserId, String)>, StoreError>;
+    /// Replaces a user's stored TOTP secret if it is still `old`; false if not.
+    async fn replace_totp_secret(
+        &mut self,
+        user: UserId,
+        old: &str,
+        new: &str,
+    ) -> Result<bool, StoreError>;
     /// Records `step` as the last TOTP step used, if it is later than the last; false if not.
     async fn advance_totp_step(&mut self, user: UserId, step: i64) -> Result<bool, StoreError>;
     async fn insert_token(
@@ -160,13 +176,12 @@ pub(crate) trait Queries {
         password_hash: &str,
         totp_secret: &str,
     ) -> Result<bool, StoreError>;
-    /// Counts a failed sign-in; at `lock_after` in a row, locks until `lock_until`.
-    /// Returns the failures so far.
+    /// Counts a failed sign-in, and holds the next one off until `until(failures in a
+    /// row)`; returns the failures in a row.
     async fn count_login_failure(
         &mut self,
         user: UserId,
-        lock_after: i32,
-        lock_until: Timestamp,
+        until: &(dyn Fn(i32) -> Timestamp + Sync),
     ) -> Result<i32, StoreError>;
     async fn clear_login_failures(&mut self, user: UserId) -> Result<(), StoreError>;
     async fn insert_job(&mut self, job: &NewJob, now: Timestamp) -> Result<JobId, StoreError>;
@@ -393,6 +408,25 @@ macro_rules! queries_for {
                 .bind(id.to_string())
                 .fetch_optional(&mut *self)
                 .await?)
+            }
+
+            async fn case_with_reference(
+                &mut self,
+                agency: &AgencyId,
+                reference: &str,
+                since: Timestamp,
+            ) -> Result<Option<CaseId>, StoreError> {
+                let id: Option<String> = sqlx::query_scalar(
+                    "SELECT id FROM cases WHERE agency_id = $1 AND reference_key = $2 \
+                     AND received_at > $3 ORDER BY received_at DESC, id LIMIT 1",
+                )
+                .bind(agency.as_str())
+                .bind(reference.to_lowercase())
+                .bind(DbTime(since))
+                .fetch_optional(&mut *self)
+                .await?;
+                id.map(|id| CaseId::parse(&id).map_err(|e| corrupt("cases.id", e)))
+                    .transpose()
             }
 
             async fn set_state(
@@ -733,6 +767,29 @@ macro_rules! queries_for {
                 row.map(|row| user_from_row!(row)).transpose()
             }
 
+            async fn totp_secrets(&mut self) -> Result<Vec<(UserId, String)>, StoreError> {
+                let rows = sqlx::query("SELECT id, totp_secret FROM users ORDER BY id")
+                    .fetch_all(&mut *self)
+                    .await?;
+                rows.into_iter()
+                    .map(|row| {
+                        let id: String = row.try_get("id")?;
+                        let user = UserId::parse(&id).ok_or_else(|| corrupt("users.id", &id))?;
+                        Ok((user, row.try_get("totp_secret")?))
+                    })
+                    .collect()
+            }
+
+            async fn replace_totp_secret(&mut self, user: UserId, old: &str, new: &str) -> Result<bool, StoreError> {
+                let done = sqlx::query("UPDATE users SET totp_secret = $1 WHERE id = $2 AND totp_secret = $3")
+                    .bind(new)
+                    .bind(user.to_string())
+                    .bind(old)
+                    .execute(&mut *self)
+                    .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
             async fn advance_totp_step(&mut self, user: UserId, step: i64) -> Result<bool, StoreError> {
                 let done = sqlx::query(
                     "UPDATE users SET totp_last_step = $1 \
@@ -995,17 +1052,18 @@ macro_rules! queries_for {
                 Ok(done.rows_affected() == 1)
             }
 
-            async fn count_login_failure(&mut self, user: UserId, lock_after: i32, lock_until: Timestamp) -> Result<i32, StoreError> {
+            async fn count_login_failure(&mut self, user: UserId, until: &(dyn Fn(i32) -> Timestamp + Sync)) -> Result<i32, StoreError> {
                 let failures: i32 = sqlx::query_scalar(
-                    "UPDATE users SET failed_logins = failed_logins + 1, \
-                     locked_until = CASE WHEN failed_logins + 1 >= $1 THEN $2 ELSE locked_until END \
-                     WHERE id = $3 RETURNING failed_logins",
+                    "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins",
                 )
-                .bind(lock_after)
-                .bind(DbTime(lock_until))
                 .bind(user.to_string())
                 .fetch_one(&mut *self)
                 .await?;
+                sqlx::query("UPDATE users SET locked_until = $1 WHERE id = $2")
+                    .bind(DbTime(until(failures)))
+                    .bind(user.to_string())
+                    .execute(&mut *self)
+                    .await?;
                 Ok(failures)
             }
 

@@ -3,18 +3,20 @@
 
 use sqlx::Connection;
 
-use crate::{DatabaseLocation, Store, StoreError};
+use crate::{DatabaseLocation, SecretsKey, Store, StoreError};
 
 /// The variable that names a PostgreSQL server for tests (`scripts/test` sets it).
 pub const POSTGRES_URL_VAR: &str = "WRIT_TEST_DATABASE_URL";
 
 /// A fresh, empty, migrated database that is removed by [`TestDatabase::remove`]
-/// (SQLite's directory also goes when the value is dropped).
+/// (SQLite's directory also goes when the value is dropped). Its store seals TOTP
+/// secrets with a key of its own, as `writ serve` does.
 pub struct TestDatabase {
     pub store: Store,
     location: DatabaseLocation,
     url: String,
     cleanup: Cleanup,
+    secrets_key: Option<SecretsKey>,
 }
 
 enum Cleanup {
@@ -32,11 +34,13 @@ impl TestDatabase {
         let dir = tempfile::tempdir().map_err(|e| StoreError::InvalidUrl(e.to_string()))?;
         let location = DatabaseLocation::in_data_dir(dir.path());
         let url = format!("sqlite:{}", dir.path().join("writ.db").display());
+        let key = SecretsKey::generate()?;
         Ok(Self {
-            store: Store::open(&location).await?,
+            store: Store::open(&location).await?.with_secrets_key(key.clone()),
             location,
             url,
             cleanup: Cleanup::Sqlite(dir),
+            secrets_key: Some(key),
         })
     }
 
@@ -47,6 +51,7 @@ impl TestDatabase {
             url: location.to_string(),
             location,
             cleanup: Cleanup::Keep,
+            secrets_key: None,
         })
     }
 
@@ -67,17 +72,25 @@ impl TestDatabase {
         let separator = if server.contains('?') { '&' } else { '?' };
         let url = format!("{server}{separator}options=-csearch_path%3D{schema}");
         let location = DatabaseLocation::parse(&url)?;
+        let key = SecretsKey::generate()?;
         Ok(Some(Self {
-            store: Store::open(&location).await?,
+            store: Store::open(&location).await?.with_secrets_key(key.clone()),
             location,
             url,
             cleanup: Cleanup::Postgres { server, schema },
+            secrets_key: Some(key),
         }))
     }
 
     /// Where the database is, to open it again (as a restarted process would).
     pub fn location(&self) -> &DatabaseLocation {
         &self.location
+    }
+
+    /// The key the store seals TOTP secrets with (none for an [`existing`](Self::existing)
+    /// database), to open the database again as a restarted process would.
+    pub fn secrets_key(&self) -> Option<&SecretsKey> {
+        self.secrets_key.as_ref()
     }
 
     /// The database URL, password and all, to hand to a `writ` process under test.

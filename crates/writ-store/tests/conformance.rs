@@ -21,7 +21,7 @@ use writ_report::{
 use writ_store::testing::TestDatabase;
 use writ_store::{
     Agency, Callback, CaseRecord, CaseUpdate, NewCase, NewJob, NewUser, Notice, ProductionChange,
-    ProductionItem, ProductionState, SealedFile, Store, StoreError, Transition,
+    ProductionItem, ProductionState, SealedFile, SecretsKey, Store, StoreError, Transition,
 };
 use writ_store::{CaseQuery, GagChange, NewHold, PastCase};
 
@@ -83,6 +83,8 @@ conformance!(
     a_replaced_checkpoint_signature_is_found,
     agencies_and_people_are_kept_with_their_audit_events,
     tokens_sessions_and_totp_steps,
+    totp_secrets_are_sealed_at_rest_and_old_plaintext_ones_at_start,
+    each_failed_sign_in_sets_the_next_wait_and_the_fifth_is_audited,
     a_case_update_is_one_transaction,
     a_stale_or_illegal_case_update_writes_nothing,
     documents_come_with_their_case,
@@ -837,6 +839,103 @@ async fn add_user(store: &Store, name: &str, role: Role, agency: Option<&AgencyI
         .await
         .unwrap();
     id
+}
+
+/// A TOTP secret is stored sealed with the store's key; one an older writ left in
+/// plaintext is sealed at start (with its audit event), and a key that is not the
+/// database's stops writ there.
+async fn totp_secrets_are_sealed_at_rest_and_old_plaintext_ones_at_start(db: &TestDatabase) {
+    let store = &db.store;
+    let rita = add_user(store, "rita", Role::Reviewer, None).await;
+    let name = Username::parse("rita").unwrap();
+    let plain = "JBSWY3DPEHPK3PXP";
+    // Counts the rows an UPDATE matches: 1 only if the secret is there in plaintext.
+    let in_plaintext =
+        format!("UPDATE users SET role = role WHERE id = '{rita}' AND totp_secret = '{plain}'");
+    assert_eq!(db.execute_raw(&in_plaintext).await.unwrap(), 0, "sealed");
+    let user = store.user_by_name(&name).await.unwrap().unwrap();
+    assert_eq!(user.totp_secret, plain, "opened when read");
+
+    // The row as a writ before sealing left it.
+    db.execute_raw(&format!(
+        "UPDATE users SET totp_secret = '{plain}' WHERE id = '{rita}'"
+    ))
+    .await
+    .unwrap();
+    assert_eq!(db.execute_raw(&in_plaintext).await.unwrap(), 1);
+    assert!(
+        matches!(store.user_by_name(&name).await, Err(StoreError::Secrets(_))),
+        "a keyed store refuses a secret in plaintext"
+    );
+    let key = db.secrets_key().unwrap().clone();
+    let restarted = Store::open(db.location())
+        .await
+        .unwrap()
+        .with_secrets_key(key);
+    let before = restarted.audit_size().await.unwrap();
+    assert_eq!(restarted.seal_plaintext_secrets(at(NOW)).await.unwrap(), 1);
+    assert_eq!(
+        db.execute_raw(&in_plaintext).await.unwrap(),
+        0,
+        "sealed now"
+    );
+    let user = restarted.user_by_name(&name).await.unwrap().unwrap();
+    assert_eq!(user.totp_secret, plain);
+    assert_eq!(
+        entries(&restarted).await.pop().unwrap().action,
+        "system.totp_secrets_sealed"
+    );
+    assert_eq!(restarted.seal_plaintext_secrets(at(NOW)).await.unwrap(), 0);
+    assert_eq!(
+        restarted.audit_size().await.unwrap(),
+        before + 1,
+        "sealed once"
+    );
+
+    let wrong_key = Store::open(db.location())
+        .await
+        .unwrap()
+        .with_secrets_key(SecretsKey::generate().unwrap());
+    let refused = wrong_key.seal_plaintext_secrets(at(NOW)).await;
+    assert!(
+        matches!(refused, Err(StoreError::Secrets(_))),
+        "{refused:?}"
+    );
+    wrong_key.close().await;
+    restarted.close().await;
+}
+
+async fn each_failed_sign_in_sets_the_next_wait_and_the_fifth_is_audited(db: &TestDatabase) {
+    let store = &db.store;
+    add_user(store, "rita", Role::Reviewer, None).await;
+    let name = Username::parse("rita").unwrap();
+    let user = store.user_by_name(&name).await.unwrap().unwrap();
+    let until = |failures: i32| {
+        at(NOW)
+            .checked_add(time::Duration::seconds(i64::from(failures) * 10))
+            .unwrap()
+    };
+    for failures in 1..=6 {
+        let next = store
+            .count_login_failure(&user, 5, at(NOW), &until)
+            .await
+            .unwrap();
+        assert_eq!(next, until(failures));
+        let now = store.user_by_name(&name).await.unwrap().unwrap();
+        assert_eq!(
+            (now.failed_logins, now.locked_until),
+            (failures, Some(until(failures)))
+        );
+    }
+    let throttled = entries(store)
+        .await
+        .iter()
+        .filter(|e| e.action == "user.throttled")
+        .count();
+    assert_eq!(throttled, 1, "once, at the fifth failure in a row");
+    store.clear_login_failures(&user).await.unwrap();
+    let now = store.user_by_name(&name).await.unwrap().unwrap();
+    assert_eq!((now.failed_logins, now.locked_until), (0, None));
 }
 
 async fn agencies_and_people_are_kept_with_their_audit_events(db: &TestDatabase) {

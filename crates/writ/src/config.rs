@@ -293,6 +293,11 @@ impl Config {
             .unwrap_or_else(|| self.data_dir.join("production.key"))
     }
 
+    /// The key TOTP secrets are sealed with in the database.
+    pub fn totp_key_file(&self) -> PathBuf {
+        self.data_dir.join("totp-secrets.key")
+    }
+
     /// Where sealed productions are kept (collections in progress in `spool` under it).
     pub fn production_dir(&self) -> PathBuf {
         self.production

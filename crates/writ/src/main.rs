@@ -10,6 +10,7 @@ mod demo;
 mod history;
 mod policy;
 mod report;
+mod secrets;
 mod serve;
 mod telemetry;
 
@@ -439,7 +440,7 @@ fn demo(
         demo::write_example_demand(&config.data_dir, clock.now())?;
         config.sources = demo::write_provider(&config.data_dir, clock.now()).await?;
         let policy = config.policy.load().map_err(anyhow::Error::msg)?;
-        let store = Store::open(&config.database()?).await?;
+        let store = serve::open_store(&config, clock.now()).await?;
         let mut seeded = demo::seed(&store, clock.as_ref(), &config.data_dir).await;
         if seeded.is_ok() && history > 0 {
             let (rules, directory) = &policy;

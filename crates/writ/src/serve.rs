@@ -13,7 +13,7 @@ use writ_server::{AppState, Policy};
 use writ_store::Store;
 
 use crate::config::Config;
-use crate::{audit, bundle};
+use crate::{audit, bundle, secrets};
 use writ_server::production::Productions;
 
 /// Serves until SIGTERM or Ctrl-C. `on_listening` runs once the API listens (the demo
@@ -30,9 +30,7 @@ pub async fn run(
         &config.audit.origin,
     )?);
     let database = config.database()?;
-    let store = Store::open(&database)
-        .await
-        .with_context(|| format!("opening the database {database}"))?;
+    let store = open_store(&config, clock.now()).await?;
 
     let listener = TcpListener::bind(config.listen)
         .await
@@ -135,6 +133,24 @@ pub async fn run(
     store.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Opens the database with the key its TOTP secrets are sealed with (created at first
+/// start), sealing those an older writ stored in plaintext.
+pub async fn open_store(config: &Config, now: writ_core::Timestamp) -> anyhow::Result<Store> {
+    let database = config.database()?;
+    let store = Store::open(&database)
+        .await
+        .with_context(|| format!("opening the database {database}"))?;
+    let key_file = config.totp_key_file();
+    let store = store.with_secrets_key(secrets::load_or_create_key(&key_file)?);
+    store.seal_plaintext_secrets(now).await.with_context(|| {
+        format!(
+            "sealing TOTP secrets with the key {} (is it this database's?)",
+            key_file.display()
+        )
+    })?;
+    Ok(store)
 }
 
 /// Creates the data directory on first start, readable only by writ's user. Its parent

@@ -184,10 +184,13 @@ pub enum Code {
     VoluntaryDisclosure,
     PreservePendingMlat,
     EnterpriseRedirect,
+    /// The same authority used the demand's reference for another case in the last 30
+    /// days. Never made by `evaluate` (it sees one demand): intake adds it.
+    DuplicateReference,
 }
 
 impl Code {
-    pub const ALL: [Code; 29] = [
+    pub const ALL: [Code; 30] = [
         Self::UnknownInstrument,
         Self::NoLegalProcess,
         Self::RealtimeOutOfScope,
@@ -217,6 +220,7 @@ impl Code {
         Self::VoluntaryDisclosure,
         Self::PreservePendingMlat,
         Self::EnterpriseRedirect,
+        Self::DuplicateReference,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -250,6 +254,7 @@ impl Code {
             Self::VoluntaryDisclosure => "VOLUNTARY_DISCLOSURE",
             Self::PreservePendingMlat => "PRESERVE_PENDING_MLAT",
             Self::EnterpriseRedirect => "ENTERPRISE_REDIRECT",
+            Self::DuplicateReference => "DUPLICATE_REFERENCE",
         }
     }
 }

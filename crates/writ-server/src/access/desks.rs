@@ -136,8 +136,22 @@ impl AgencyDesk<'_> {
         // sender wrote into it.
         demand.received_at = Some(now);
         let policy = &self.state.policy;
-        let decision =
+        let mut decision =
             writ_core::policy::evaluate(&demand, &policy.rules, policy.directory.as_deref(), now);
+        // The engine reads one demand; whether this one repeats an earlier case is
+        // intake's to say, before the case is stored.
+        let since = now
+            .checked_add(time::Duration::days(-DUPLICATE_REFERENCE_DAYS))
+            .unwrap_or(now);
+        if let Some(earlier) = self
+            .store()
+            .case_with_reference(&self.user.agency, &demand.reference, since)
+            .await?
+        {
+            decision
+                .findings
+                .push(duplicate_reference(&demand.reference, earlier));
+        }
         let decision_json = serde_json::to_value(&decision).map_err(ApiError::internal)?;
         let sha256 = order
             .as_ref()
@@ -830,6 +844,25 @@ fn check_order(order: &SignedOrder) -> Result<(), ApiError> {
         ));
     }
     Ok(())
+}
+
+/// How far back a demand's reference is compared with the authority's earlier cases.
+const DUPLICATE_REFERENCE_DAYS: i64 = 30;
+
+/// The finding that a demand repeats the reference of the authority's case `earlier`.
+fn duplicate_reference(reference: &str, earlier: CaseId) -> Finding {
+    Finding {
+        code: Code::DuplicateReference,
+        severity: writ_core::policy::Severity::Info,
+        message: format!(
+            "This authority used the reference {reference:?} for case {earlier} in the last \
+             {DUPLICATE_REFERENCE_DAYS} days: check this is not the same demand sent twice."
+        ),
+        rule: None,
+        citation: None,
+        category: None,
+        target: None,
+    }
 }
 
 fn hex_sha256(bytes: &[u8]) -> String {

@@ -53,6 +53,8 @@ pub struct AppState {
     mailer: Option<Arc<dyn crate::notices::Mailer>>,
     /// Transparency reports already counted, per period, bands and checkpoint.
     pub reports: Arc<crate::transparency::ReportCache>,
+    /// Failed sign-ins per source address.
+    pub(crate) login_throttle: Arc<crate::login::AddressThrottle>,
 }
 
 impl AppState {
@@ -75,6 +77,7 @@ impl AppState {
             mailer: None,
             deadlines: crate::notices::Deadlines::default(),
             reports: Arc::default(),
+            login_throttle: Arc::default(),
         }
     }
 

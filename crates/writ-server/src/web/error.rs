@@ -42,6 +42,9 @@ pub(crate) fn explain(error: &ApiError) -> Option<(StatusCode, String)> {
         ApiError::BadRequest { message, .. } => (StatusCode::BAD_REQUEST, message.clone()),
         ApiError::Conflict(message) => (StatusCode::CONFLICT, capital(message)),
         ApiError::Unprocessable(message) => (StatusCode::UNPROCESSABLE_ENTITY, message.clone()),
+        ApiError::TooManyRequests { message, .. } => {
+            (StatusCode::TOO_MANY_REQUESTS, capital(message))
+        }
         ApiError::Internal(_) => return None,
     };
     Some(explained)

@@ -12,7 +12,7 @@
 
 use askama::Template;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{AppendHeaders, Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -100,6 +100,7 @@ fn login_form(
 /// `POST /login` (username, password, totp, csrf).
 pub(crate) async fn log_in(
     State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<std::net::SocketAddr>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, WebError> {
@@ -118,16 +119,30 @@ pub(crate) async fn log_in(
             "username",
         );
     }
-    match login::authenticate(&state, &username, form.get("password"), form.get("totp")).await? {
+    let signed_in = login::authenticate(
+        &state,
+        client.ip(),
+        &username,
+        form.get("password"),
+        form.get("totp"),
+    )
+    .await?;
+    match signed_in {
         Ok(user) => start_session(&state, user).await,
-        Err(refusal) => login_form(
-            &headers,
-            StatusCode::UNAUTHORIZED,
-            username,
-            Some(refusal.message().into()),
-            None,
-            refusal.field(),
-        ),
+        Err(refusal) => {
+            let status = match refusal.retry_after(state.clock.now()) {
+                Some(_) => StatusCode::TOO_MANY_REQUESTS,
+                None => StatusCode::UNAUTHORIZED,
+            };
+            login_form(
+                &headers,
+                status,
+                username,
+                Some(refusal.message().into()),
+                None,
+                refusal.field(),
+            )
+        }
     }
 }
 

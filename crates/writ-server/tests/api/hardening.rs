@@ -14,6 +14,8 @@ on_both_backends!(
     an_email_domain_belongs_to_one_agency,
     axums_own_refusals_are_json_too,
     a_retried_submission_finds_its_first_case,
+    a_repeated_reference_opens_a_case_with_a_finding,
+    a_body_is_read_as_json_whatever_its_content_type,
 );
 
 const EXAMPLE: &str = include_str!("../../../writ-core/tests/demands/policy-example.json");
@@ -264,6 +266,66 @@ async fn axums_own_refusals_are_json_too(backend: Backend) {
     }
 }
 
+/// A second demand with a reference the authority used in the last 30 days opens its
+/// case, with an info finding naming the earlier case for the reviewer.
+async fn a_repeated_reference_opens_a_case_with_a_finding(backend: Backend) {
+    let app = spawn_app_with(backend, None).await;
+    app.add_agency("seattle-pd", "US", "seattle.gov", "+12065550100")
+        .await;
+    app.add_agency("king-county", "US", "kingcounty.gov", "+12065550111")
+        .await;
+    let spd = app
+        .add_person("areyes@seattle.gov", Role::Agency, Some("seattle-pd"))
+        .await;
+    let kc = app
+        .add_person("jdoe@kingcounty.gov", Role::Agency, Some("king-county"))
+        .await;
+    let rita = app.add_person("rita", Role::Reviewer, None).await;
+    let duplicates = |case: Value| {
+        let app = &app;
+        let token = rita.token.clone();
+        async move {
+            let (status, body) = app
+                .get_as(
+                    &token,
+                    &format!("/api/v1/cases/{}", case["id"].as_str().unwrap()),
+                )
+                .await;
+            assert_eq!(status, 200, "{body}");
+            body["decision"]["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|f| f["code"] == "DUPLICATE_REFERENCE")
+                .cloned()
+                .collect::<Vec<Value>>()
+        }
+    };
+    let (status, first) = app.post_as(&spd.token, "/api/v1/demands", EXAMPLE).await;
+    assert_eq!(status, 201, "{first}");
+    assert_eq!(duplicates(first.clone()).await, Vec::<Value>::new());
+
+    let (status, second) = app.post_as(&spd.token, "/api/v1/demands", EXAMPLE).await;
+    assert_eq!(status, 201, "{second}");
+    assert_ne!(second["id"], first["id"], "a case of its own");
+    let found = duplicates(second.clone()).await;
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["severity"], "info");
+    let message = found[0]["message"].as_str().unwrap();
+    assert!(message.contains(first["id"].as_str().unwrap()), "{message}");
+
+    // Another authority's reference is its own.
+    let (status, other) = app.post_as(&kc.token, "/api/v1/demands", EXAMPLE).await;
+    assert_eq!(status, 201, "{other}");
+    assert_eq!(duplicates(other).await, Vec::<Value>::new());
+
+    // Thirty days on, the reference is free again.
+    app.clock.advance(time::Duration::days(31));
+    let (status, later) = app.post_as(&spd.token, "/api/v1/demands", EXAMPLE).await;
+    assert_eq!(status, 201, "{later}");
+    assert_eq!(duplicates(later).await, Vec::<Value>::new());
+}
+
 /// A client that retries after a timeout sends the same `Idempotency-Key`: the same
 /// body gets the first answer (no second case), another body 422; keys last 24 hours.
 async fn a_retried_submission_finds_its_first_case(backend: Backend) {
@@ -309,4 +371,43 @@ async fn a_retried_submission_finds_its_first_case(backend: Backend) {
     assert_eq!(status, 201, "{later}");
     assert_ne!(later["id"], first["id"]);
     assert_eq!(app.db.store.cases(None).await.unwrap().len(), 3);
+}
+
+/// As the OpenAPI document says: no 415, the body is JSON whatever the header claims.
+async fn a_body_is_read_as_json_whatever_its_content_type(backend: Backend) {
+    let app = spawn_app_with(backend, None).await;
+    app.add_agency("seattle-pd", "US", "seattle.gov", "+12065550100")
+        .await;
+    let spd = app
+        .add_person("areyes@seattle.gov", Role::Agency, Some("seattle-pd"))
+        .await;
+    for (n, content_type) in [Some("text/plain"), Some("application/xml"), None]
+        .into_iter()
+        .enumerate()
+    {
+        let mut request = app
+            .client
+            .post(format!("{}/api/v1/demands", app.address))
+            .bearer_auth(&spd.token)
+            .body(EXAMPLE.replace("SEA-2026-0412", &format!("SEA-CT-{n}")));
+        if let Some(content_type) = content_type {
+            request = request.header("content-type", content_type);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 201, "{content_type:?}");
+    }
+    let garbage = app
+        .client
+        .post(format!("{}/api/v1/demands", app.address))
+        .bearer_auth(&spd.token)
+        .header("content-type", "application/xml")
+        .body("<demand/>")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        garbage.status(),
+        400,
+        "not JSON is a 400 naming the problem"
+    );
 }

@@ -472,6 +472,19 @@ async fn the_document_describes_what_the_server_answers() {
         )
         .await;
     assert_eq!(status, 401);
+    // A failure makes the next try wait a second, even with the right password.
+    let (status, _, headers) = t
+        .call(
+            "POST",
+            session,
+            session,
+            Auth::None,
+            Some(&login(&code, &spd.password)),
+        )
+        .await;
+    assert_eq!(status, 429);
+    assert_eq!(headers["retry-after"], "1");
+    app.clock.advance(time::Duration::seconds(1));
     let (status, body, headers) = t
         .call(
             "POST",

@@ -258,11 +258,17 @@ async fn signing_in_needs_the_password_and_the_second_factor() {
         page.status
     );
 
+    // Each failure makes the next try wait: a second, then two.
+    let page = browser.log_in_with(&w.spd, &right).await;
+    assert_eq!(page.status, 429, "{}", page.body);
+    assert!(page.body.contains("wait a little"), "{}", page.body);
+    w.app.clock.advance(time::Duration::seconds(1));
     let mut wrong_password = clone_person(&w.spd);
     wrong_password.password = "not the password at all".into();
     let page = browser.log_in_with(&wrong_password, &right).await;
     assert_eq!(page.status, 401);
     assert!(page.body.contains("Wrong username or password"));
+    w.app.clock.advance(time::Duration::seconds(2));
 
     let page = browser.log_in_with(&w.spd, &right).await;
     assert_eq!(page.status, 303, "{}", page.body);
@@ -285,6 +291,7 @@ async fn signing_in_needs_the_password_and_the_second_factor() {
     let mut again = Browser::new(&w.app);
     let page = again.log_in_with(&w.spd, &right).await;
     assert_eq!(page.status, 401);
+    w.app.clock.advance(time::Duration::seconds(1));
 
     // Staff land in the console.
     let mut staff = Browser::new(&w.app);

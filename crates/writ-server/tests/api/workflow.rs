@@ -20,7 +20,7 @@ on_both_backends!(
     a_login_needs_both_factors_and_a_session_needs_its_csrf_token,
     bad_input_is_named_and_nothing_is_written,
     admins_register_authorities_and_people_within_their_domains,
-    repeated_failed_logins_lock_the_account_for_a_while,
+    failed_logins_make_each_next_try_wait_twice_as_long,
     the_queue_pages_with_next_links_and_filters,
 );
 
@@ -467,6 +467,7 @@ async fn a_login_needs_both_factors_and_a_session_needs_its_csrf_token(backend: 
             .status(),
         401
     );
+    w.app.clock.advance(time::Duration::seconds(1));
     assert_eq!(
         login(&w.spd.password, Some("000000".into()))
             .await
@@ -475,6 +476,7 @@ async fn a_login_needs_both_factors_and_a_session_needs_its_csrf_token(backend: 
         401
     );
 
+    w.app.clock.advance(time::Duration::seconds(2));
     let response = login(&w.spd.password, Some(code.clone())).await.unwrap();
     assert_eq!(response.status(), 200);
     let cookie = response.headers()["set-cookie"]
@@ -693,52 +695,69 @@ async fn admins_register_authorities_and_people_within_their_domains(backend: Ba
     assert_eq!(w.app.post_as(token, "/api/v1/demands", &copo).await.0, 201);
 }
 
-async fn repeated_failed_logins_lock_the_account_for_a_while(backend: Backend) {
+/// Failed sign-ins are throttled, not locked (NIST SP 800-63B §5.2.2): each failure
+/// doubles the wait before the next try, per account and per source address; the
+/// wait is a 429 with `Retry-After`, and after it the right password and code work.
+async fn failed_logins_make_each_next_try_wait_twice_as_long(backend: Backend) {
     let w = world(backend, None).await;
-    let login = |password: String, code: String| {
-        let body = json!({"username": w.reviewer.username, "password": password, "totp": code});
+    let login = |username: &str, password: &str, code: String| {
+        let body = json!({"username": username, "password": password, "totp": code});
         w.app
             .client
             .post(format!("{}/api/v1/session", w.app.address))
             .json(&body)
             .send()
     };
-    let status = |response: reqwest::Response| response.status().as_u16();
-    for _ in 0..4 {
-        let code = w.reviewer.totp.code_at(w.app.clock.now());
-        assert_eq!(
-            status(login("not the password".into(), code).await.unwrap()),
-            401
-        );
+    let rita = &w.reviewer;
+    let right_code = || rita.totp.code_at(w.app.clock.now());
+    for (failure, wait) in [1, 2, 4, 8, 16].into_iter().enumerate() {
+        // Wrong passwords, then a wrong code: both can be guessed, so both count.
+        let (password, code) = if failure < 4 {
+            ("not the password", right_code())
+        } else {
+            (rita.password.as_str(), "000000".to_owned())
+        };
+        let refused = login(&rita.username, password, code).await.unwrap();
+        assert_eq!(refused.status(), 401, "failure {failure}");
+        let early = login(&rita.username, &rita.password, right_code())
+            .await
+            .unwrap();
+        assert_eq!(early.status(), 429, "the right password must wait too");
+        assert_eq!(early.headers()["retry-after"], wait.to_string());
+        let body: Value = early.json().await.unwrap();
+        assert!(body["error"].as_str().unwrap().contains("wait"), "{body}");
+        w.app.clock.advance(time::Duration::seconds(wait));
     }
-    // A wrong code counts as a failure too: the fifth locks the account.
-    assert_eq!(
-        status(
-            login(w.reviewer.password.clone(), "000000".into())
-                .await
-                .unwrap()
-        ),
-        401
-    );
-    let code = w.reviewer.totp.code_at(w.app.clock.now());
-    let locked = login(w.reviewer.password.clone(), code).await.unwrap();
-    assert_eq!(locked.status(), 401);
-    let body: Value = locked.json().await.unwrap();
-    assert!(body["error"].as_str().unwrap().contains("locked"), "{body}");
     let actions = w.actions().await;
     assert_eq!(
-        actions.iter().filter(|a| *a == "user.locked").count(),
+        actions.iter().filter(|a| *a == "user.throttled").count(),
         1,
         "{actions:?}"
     );
-
-    w.app.clock.advance(time::Duration::minutes(16));
-    let code = w.reviewer.totp.code_at(w.app.clock.now());
+    let signed_in = login(&rita.username, &rita.password, right_code())
+        .await
+        .unwrap();
     assert_eq!(
-        status(login(w.reviewer.password.clone(), code).await.unwrap()),
+        signed_in.status(),
         200,
-        "unlocked after 15 minutes"
+        "after the wait, the right code works"
     );
+
+    // Guesses at accounts that do not exist slow their source address down too.
+    w.app.clock.advance(time::Duration::seconds(30));
+    let guess = login("nobody-here", "a guess at a password", "123456".into())
+        .await
+        .unwrap();
+    assert_eq!(guess.status(), 401);
+    let spd = login(
+        &w.spd.username,
+        &w.spd.password,
+        w.spd.totp.code_at(w.app.clock.now()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(spd.status(), 429, "the same address waits");
+    assert_eq!(spd.headers()["retry-after"], "1");
 }
 
 async fn the_queue_pages_with_next_links_and_filters(backend: Backend) {

@@ -264,7 +264,12 @@ fn every_code_is_made_when_the_spec_says() {
         }
         seen.insert(case.code);
     }
-    let all: BTreeSet<Code> = Code::ALL.into_iter().collect();
+    // DUPLICATE_REFERENCE compares a demand with earlier cases, which `evaluate` never
+    // sees: intake (the agency desk) adds it, and the server's tests hold it to that.
+    let all: BTreeSet<Code> = Code::ALL
+        .into_iter()
+        .filter(|code| *code != Code::DuplicateReference)
+        .collect();
     assert_eq!(seen, all, "a code has no case");
 }
 
