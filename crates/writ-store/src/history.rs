@@ -17,7 +17,7 @@ use crate::db_time::DbTime;
 use crate::queries::resolve;
 use crate::records::CaseRecord;
 use crate::summaries::enum_text;
-use crate::{Pool, Store, StoreError};
+use crate::{Backend, Pool, Store, StoreError};
 
 /// A case as it stands after its history, with what it was made of.
 #[derive(Clone, Debug)]
@@ -32,6 +32,11 @@ pub struct PastCase {
     /// Its audit events, oldest first, each naming the case.
     pub events: Vec<AuditEntry>,
 }
+
+/// The tables a history fills: their secondary indexes are dropped for a bulk load and
+/// built again after it (one sort each, instead of a random insert per row).
+const LOADED_TABLES: &str =
+    "('cases', 'demands', 'audit_events', 'case_summaries', 'case_targets')";
 
 /// Rows per multi-row INSERT: well under SQLite's 32,766 parameters and PostgreSQL's
 /// 65,535 for the widest row (16 columns).
@@ -55,6 +60,11 @@ macro_rules! history_queries_for {
                 cases: &[PastCase],
                 summaries: &[CaseSummary],
             ) -> Result<(), StoreError> {
+                // In id order, each statement walks the primary keys' B-trees once.
+                let mut cases: Vec<&PastCase> = cases.iter().collect();
+                cases.sort_by_cached_key(|past| past.case.id.to_string());
+                let mut summaries: Vec<&CaseSummary> = summaries.iter().collect();
+                summaries.sort_by_cached_key(|summary| summary.id.to_string());
                 for chunk in cases.chunks(ROWS_PER_STATEMENT) {
                     let mut insert = QueryBuilder::new(
                         "INSERT INTO cases (id, state, reference, authority_country, instrument, \
@@ -232,6 +242,69 @@ impl Store {
         self.import_summarised(cases, &summaries).await
     }
 
+    /// Drops the secondary indexes of the tables a history fills, before loading many
+    /// cases: each is built again, in one sort, by
+    /// [`end_bulk_load`](Self::end_bulk_load). They are recorded in the same
+    /// transaction, and [`open`](Self::open) builds again any a load left dropped.
+    /// Unique indexes stay (they are constraints). Reads stay correct meanwhile, only
+    /// slower.
+    pub async fn begin_bulk_load(&self) -> Result<(), StoreError> {
+        let list = match self.backend() {
+            Backend::Sqlite => {
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL \
+                 AND sql NOT LIKE 'CREATE UNIQUE%' AND tbl_name IN "
+            }
+            Backend::Postgres => {
+                "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() \
+                 AND indexdef NOT LIKE 'CREATE UNIQUE%' AND tablename IN "
+            }
+        };
+        // The names and definitions come from the database's own catalogue.
+        let list = sqlx::AssertSqlSafe(format!("{list}{LOADED_TABLES}"));
+        in_transaction!(self, |tx| {
+            let indexes: Vec<(String, String)> = sqlx::query_as(list).fetch_all(&mut *tx).await?;
+            for (name, definition) in &indexes {
+                sqlx::query("INSERT INTO bulk_load_indexes (name, definition) VALUES ($1, $2)")
+                    .bind(name)
+                    .bind(definition)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(sqlx::AssertSqlSafe(format!("DROP INDEX {name}")))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            Ok::<(), StoreError>(())
+        })?;
+        Ok(())
+    }
+
+    /// Builds again the indexes [`begin_bulk_load`](Self::begin_bulk_load) dropped (none:
+    /// nothing to do).
+    pub async fn end_bulk_load(&self) -> Result<(), StoreError> {
+        in_transaction!(self, |tx| {
+            let indexes: Vec<(String, String)> =
+                sqlx::query_as("SELECT name, definition FROM bulk_load_indexes ORDER BY name")
+                    .fetch_all(&mut *tx)
+                    .await?;
+            if !indexes.is_empty() {
+                tracing::info!(
+                    indexes = indexes.len(),
+                    "building the indexes a bulk load dropped"
+                );
+            }
+            for (_, definition) in &indexes {
+                sqlx::query(sqlx::AssertSqlSafe(definition.clone()))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            sqlx::query("DELETE FROM bulk_load_indexes")
+                .execute(&mut *tx)
+                .await?;
+            Ok::<(), StoreError>(())
+        })?;
+        Ok(())
+    }
+
     /// As [`import_history`](Self::import_history), with each case's summary given
     /// (a test's random history, where the summary is the point).
     pub async fn import_summarised(
@@ -241,6 +314,12 @@ impl Store {
     ) -> Result<(), StoreError> {
         let events: Vec<&AuditEntry> = cases.iter().flat_map(|c| c.events.iter()).collect();
         in_transaction!(self, |tx| {
+            if self.backend() == Backend::Sqlite {
+                // The primary keys' B-trees (random case ids) stay in memory across batches.
+                sqlx::query("PRAGMA cache_size = -262144")
+                    .execute(&mut *tx)
+                    .await?;
+            }
             tx.insert_past_cases(cases, summaries).await?;
             tx.append_audit_batch(&events).await?;
             Ok::<(), StoreError>(())

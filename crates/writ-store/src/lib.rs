@@ -36,6 +36,17 @@ pub use records::{
 pub use secrets::SecretsKey;
 pub use verify::Verification;
 
+/// The key of an authority's list after `received_at` and `id` (its last case).
+fn agency_cursor(received_at: Timestamp, id: CaseId) -> String {
+    format!("{received_at}|{id}")
+}
+
+/// Reads back a key [`Store::cases_of_agency`] gave as its page's `next`.
+pub fn parse_agency_cursor(text: &str) -> Option<(Timestamp, CaseId)> {
+    let (received, id) = text.split_once('|')?;
+    Some((Timestamp::parse(received).ok()?, CaseId::parse(id).ok()?))
+}
+
 /// How long an idempotency key finds its case.
 pub const IDEMPOTENCY_HOURS: i64 = 24;
 
@@ -121,6 +132,9 @@ pub struct Store {
 
 /// The longest a read may run on PostgreSQL before it is cancelled.
 const READ_TIMEOUT: &str = "30s";
+/// The same bound for SQLite's heavy reads (the report's aggregation), which it
+/// interrupts (SQLite has no statement timeout).
+const SQLITE_READ_LIMIT: Duration = Duration::from_secs(30);
 
 #[derive(Clone, Debug)]
 enum Pool {
@@ -233,6 +247,7 @@ impl Store {
             reads,
             secrets: None,
         };
+        store.end_bulk_load().await?;
         store.summarise_older_cases().await?;
         Ok(store)
     }
@@ -435,9 +450,17 @@ impl Store {
         with_connection!(self, |conn| { conn.cases(state).await })
     }
 
-    /// The cases an authority submitted, newest first.
-    pub async fn cases_of_agency(&self, agency: &AgencyId) -> Result<Vec<CaseRecord>, StoreError> {
-        with_connection!(self, |conn| { conn.cases_of_agency(agency).await })
+    /// A page of the cases an authority submitted, newest first, after the key of the
+    /// page before (see [`parse_agency_cursor`]).
+    pub async fn cases_of_agency(
+        &self,
+        agency: &AgencyId,
+        after: Option<(Timestamp, CaseId)>,
+        limit: u32,
+    ) -> Result<CasePage, StoreError> {
+        with_connection!(self, |conn| {
+            conn.cases_of_agency(agency, after, limit).await
+        })
     }
 
     /// The latest case `agency` opened with `reference` (upper or lower case alike),

@@ -32,7 +32,12 @@ pub(crate) trait Queries {
     async fn insert_case(&mut self, case: &NewCase<'_>, now: Timestamp) -> Result<(), StoreError>;
     async fn case(&mut self, id: CaseId) -> Result<Option<CaseRecord>, StoreError>;
     async fn cases(&mut self, state: Option<CaseState>) -> Result<Vec<CaseRecord>, StoreError>;
-    async fn cases_of_agency(&mut self, agency: &AgencyId) -> Result<Vec<CaseRecord>, StoreError>;
+    async fn cases_of_agency(
+        &mut self,
+        agency: &AgencyId,
+        after: Option<(Timestamp, CaseId)>,
+        limit: u32,
+    ) -> Result<crate::CasePage, StoreError>;
     async fn demand_document(&mut self, id: CaseId) -> Result<Option<String>, StoreError>;
     /// The latest case `agency` opened with `reference` (case aside) received after `since`.
     async fn case_with_reference(
@@ -389,16 +394,49 @@ macro_rules! queries_for {
                 rows.into_iter().map(|row| case_from_row!(row)).collect()
             }
 
-            async fn cases_of_agency(&mut self, agency: &AgencyId) -> Result<Vec<CaseRecord>, StoreError> {
-                let rows = sqlx::query(concat!(
-                    "SELECT ",
-                    case_columns!(),
-                    " FROM cases WHERE agency_id = $1 ORDER BY received_at DESC, id"
-                ))
-                .bind(agency.as_str())
-                .fetch_all(&mut *self)
-                .await?;
-                rows.into_iter().map(|row| case_from_row!(row)).collect()
+            async fn cases_of_agency(
+                &mut self,
+                agency: &AgencyId,
+                after: Option<(Timestamp, CaseId)>,
+                limit: u32,
+            ) -> Result<crate::CasePage, StoreError> {
+                let limit = limit.clamp(1, crate::MAX_PAGE);
+                // Newest first, a range of `cases_by_agency` (agency, received, id).
+                let rows = match after {
+                    None => sqlx::query(concat!(
+                        "SELECT ",
+                        case_columns!(),
+                        " FROM cases WHERE agency_id = $1 ORDER BY received_at DESC, id DESC LIMIT $2"
+                    ))
+                    .bind(agency.as_str())
+                    .bind(i64::from(limit))
+                    .fetch_all(&mut *self)
+                    .await?,
+                    Some((received, id)) => sqlx::query(concat!(
+                        "SELECT ",
+                        case_columns!(),
+                        " FROM cases WHERE agency_id = $1 \
+                         AND (received_at < $2 OR (received_at = $2 AND id < $3)) \
+                         ORDER BY received_at DESC, id DESC LIMIT $4"
+                    ))
+                    .bind(agency.as_str())
+                    .bind(DbTime(received))
+                    .bind(id.to_string())
+                    .bind(i64::from(limit))
+                    .fetch_all(&mut *self)
+                    .await?,
+                };
+                let cases = rows
+                    .into_iter()
+                    .map(|row| case_from_row!(row))
+                    .collect::<Result<Vec<_>, StoreError>>()?;
+                let next = match cases.last() {
+                    Some(last) if cases.len() == limit as usize => {
+                        Some(crate::agency_cursor(last.received_at, last.id))
+                    }
+                    _ => None,
+                };
+                Ok(crate::CasePage { cases, next })
             }
 
             async fn demand_document(&mut self, id: CaseId) -> Result<Option<String>, StoreError> {

@@ -5,6 +5,9 @@
 //! every later change to the case (`update_case`, and a notice to the customer going out),
 //! so a report is a `GROUP BY` over one half-year's rows and never reads a demand.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sqlx::{PgConnection, Row, SqliteConnection};
@@ -367,7 +370,32 @@ impl Store {
         first: HalfYear,
         last: HalfYear,
     ) -> Result<Vec<CaseCount>, StoreError> {
-        with_connection!(self, |conn| { conn.case_counts(first, last).await })
+        match &self.reads {
+            Pool::Sqlite(pool) => {
+                // SQLite has no statement timeout: a progress handler interrupts the
+                // statement once a timer says the read has run too long. The connection
+                // is closed afterwards, so no handler outlives this read.
+                let mut conn = pool.acquire().await?;
+                conn.close_on_drop();
+                let expired = Arc::new(AtomicBool::new(false));
+                let flag = Arc::clone(&expired);
+                conn.lock_handle()
+                    .await?
+                    .set_progress_handler(10_000, move || !flag.load(Ordering::Relaxed));
+                let timer = tokio::spawn(async move {
+                    tokio::time::sleep(crate::SQLITE_READ_LIMIT).await;
+                    expired.store(true, Ordering::Relaxed);
+                });
+                let counts = conn.case_counts(first, last).await;
+                timer.abort();
+                counts
+            }
+            Pool::Postgres(pool) => {
+                // The read pool's statement_timeout bounds it.
+                let mut conn = pool.acquire().await?;
+                conn.case_counts(first, last).await
+            }
+        }
     }
 
     /// The national-security cases received in `[from, to)`, for the report's bands.

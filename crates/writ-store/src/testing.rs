@@ -166,3 +166,27 @@ impl TestDatabase {
         }
     }
 }
+
+impl TestDatabase {
+    /// The names of the indexes the database has (constraints' own indexes included on
+    /// PostgreSQL), sorted.
+    pub async fn index_names(&self) -> Result<Vec<String>, StoreError> {
+        let names =
+            match &self.store.pool {
+                crate::Pool::Sqlite(pool) => {
+                    sqlx::query_scalar(
+                        "SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY name",
+                    )
+                    .fetch_all(pool)
+                    .await?
+                }
+                crate::Pool::Postgres(pool) => sqlx::query_scalar(
+                    "SELECT indexname::text FROM pg_indexes WHERE schemaname = current_schema() \
+                 ORDER BY indexname",
+                )
+                .fetch_all(pool)
+                .await?,
+            };
+        Ok(names)
+    }
+}

@@ -97,6 +97,7 @@ conformance!(
     waiting_jobs_of_a_kind_can_be_made_due_unless_held,
     a_cases_summary_follows_every_change_to_it,
     the_sql_aggregation_equals_the_reports_own_build,
+    a_bulk_load_builds_again_the_indexes_it_dropped,
     the_queue_pages_filters_and_searches,
     pages_fetched_while_cases_arrive_show_each_earlier_case_once,
 );
@@ -1023,7 +1024,11 @@ async fn agencies_and_people_are_kept_with_their_audit_events(db: &TestDatabase)
         .await
         .unwrap();
     open_case(store, "NOBODYS", None).await;
-    let found = store.cases_of_agency(&agency().id).await.unwrap();
+    let found = store
+        .cases_of_agency(&agency().id, None, 50)
+        .await
+        .unwrap()
+        .cases;
     assert_eq!(
         found
             .iter()
@@ -1031,6 +1036,49 @@ async fn agencies_and_people_are_kept_with_their_audit_events(db: &TestDatabase)
             .collect::<Vec<_>>(),
         ["BY-AGENCY"]
     );
+
+    // Its list pages newest first, by key: cases received at the same time (ties on
+    // the time, ordered by id) and later ones, each shown once across pages of two.
+    let mut opened = vec![(at(NOW), theirs.id)];
+    for (n, received) in [
+        "2026-03-03T00:00:00Z",
+        NOW,
+        NOW,
+        "2026-03-01T00:00:00Z",
+        NOW,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let document = demand_json(&format!("BY-AGENCY-{n}"));
+        let demand = Demand::from_json(&document).unwrap();
+        let case = NewCase {
+            id: CaseId::random(),
+            received_at: at(received),
+            demand: &demand,
+            document: &document,
+            ..theirs
+        };
+        store
+            .open_case(&case, &Actor::System, at(NOW))
+            .await
+            .unwrap();
+        opened.push((at(received), case.id));
+    }
+    opened.sort();
+    opened.reverse();
+    let mut listed = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store.cases_of_agency(&agency().id, after, 2).await.unwrap();
+        assert!(page.cases.len() <= 2);
+        listed.extend(page.cases.iter().map(|c| (c.received_at, c.id)));
+        match page.next {
+            Some(next) => after = Some(writ_store::parse_agency_cursor(&next).unwrap()),
+            None => break,
+        }
+    }
+    assert_eq!(listed, opened);
 
     let actions: Vec<_> = entries(store)
         .await
@@ -2043,6 +2091,47 @@ fn past_case(summary: &CaseSummary, demand: &Arc<Demand>) -> PastCase {
             AuditEntry::new(received, Actor::System, "case.close").for_case(summary.id),
         ],
     }
+}
+
+async fn a_bulk_load_builds_again_the_indexes_it_dropped(db: &TestDatabase) {
+    let store = &db.store;
+    let indexes = db.index_names().await.unwrap();
+    assert!(indexes.iter().any(|name| name == "cases_queue"));
+    // A load that never finishes: the store opened again builds what it dropped.
+    store.begin_bulk_load().await.unwrap();
+    let during = db.index_names().await.unwrap();
+    assert!(!during.iter().any(|name| name == "cases_queue"));
+    assert!(!during.iter().any(|name| name == "audit_events_by_case"));
+    assert!(during.len() < indexes.len());
+    let reopened = Store::open(db.location()).await.unwrap();
+    reopened.close().await;
+    assert_eq!(db.index_names().await.unwrap(), indexes);
+
+    // A whole load: the cases are there, found through the indexes built again.
+    store.begin_bulk_load().await.unwrap();
+    use proptest::strategy::ValueTree;
+    let demand = Arc::new(Demand::from_json(&demand_json("PAST")).unwrap());
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let summaries: Vec<CaseSummary> = (0..30)
+        .map(|_| arbitrary_summary().new_tree(&mut runner).unwrap().current())
+        .collect();
+    let cases: Vec<PastCase> = summaries.iter().map(|s| past_case(s, &demand)).collect();
+    store.import_summarised(&cases, &summaries).await.unwrap();
+    store.end_bulk_load().await.unwrap();
+    assert_eq!(db.index_names().await.unwrap(), indexes);
+    let wanted = &cases[17];
+    let found = store
+        .queue(&CaseQuery {
+            states: Some(vec![]),
+            search: Some(wanted.targets[0].clone()),
+            limit: 50,
+            ..CaseQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(found.cases.len(), 1);
+    assert_eq!(found.cases[0].id, wanted.case.id);
+    assert_eq!(store.audit_size().await.unwrap(), 60);
 }
 
 async fn the_sql_aggregation_equals_the_reports_own_build(db: &TestDatabase) {

@@ -435,8 +435,9 @@ pub async fn seed(
     now: Timestamp,
     count: u64,
 ) -> anyhow::Result<()> {
+    store.begin_bulk_load().await?;
     let handle = tokio::runtime::Handle::current();
-    tokio::task::block_in_place(|| {
+    let loaded = tokio::task::block_in_place(|| {
         std::thread::scope(|scope| {
             let (batches, received) =
                 std::sync::mpsc::sync_channel::<anyhow::Result<Vec<PastCase>>>(2);
@@ -469,7 +470,11 @@ pub async fn seed(
                 written += batch.len();
                 tracing::info!(written, of = count, "history");
             }
-            Ok(())
+            Ok::<(), anyhow::Error>(())
         })
-    })
+    });
+    // Built again even after a failed load (`Store::open` would otherwise do it).
+    store.end_bulk_load().await?;
+    tracing::info!("history indexed");
+    loaded
 }

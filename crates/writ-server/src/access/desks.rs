@@ -197,9 +197,27 @@ impl AgencyDesk<'_> {
         }
     }
 
-    /// This authority's demands, newest first.
-    pub async fn list(&self) -> Result<Vec<CaseRecord>, ApiError> {
-        Ok(self.store().cases_of_agency(&self.user.agency).await?)
+    /// A page of this authority's demands, newest first, after the page whose `next`
+    /// was `cursor`.
+    pub async fn list(
+        &self,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<writ_store::CasePage, ApiError> {
+        let after =
+            match cursor {
+                None => None,
+                Some(text) => Some(writ_store::parse_agency_cursor(text).ok_or_else(|| {
+                    ApiError::BadRequest {
+                        field: Some("cursor".into()),
+                        message: "cursor: not a cursor writ gave".into(),
+                    }
+                })?),
+            };
+        Ok(self
+            .store()
+            .cases_of_agency(&self.user.agency, after, limit)
+            .await?)
     }
 
     /// One of this authority's demands; another authority's is not found.

@@ -16,6 +16,9 @@ use super::{Chrome, FormData, Web, WebError, render};
 use crate::ApiError;
 use crate::access::{AgencyUser, AppState, MAX_ORDER_BYTES, SignedOrder};
 
+/// Demands per page of the authority's list.
+const PORTAL_PAGE: u32 = 50;
+
 /// One of the authority's demands in its list.
 struct DemandRow {
     id: String,
@@ -31,6 +34,10 @@ struct DemandRow {
 struct PortalPage {
     chrome: Chrome,
     demands: Vec<DemandRow>,
+    /// The next (older) page's URL, if any.
+    next: Option<String>,
+    /// Whether this is a later page than the first.
+    later: bool,
     /// What is in the demand textarea (kept when a submission is refused).
     draft: String,
     error: Option<String>,
@@ -46,12 +53,20 @@ impl PortalPage {
     }
 }
 
+/// `GET /portal?cursor=`: a page of the authority's demands.
+#[derive(Deserialize)]
+pub(crate) struct ListQuery {
+    cursor: Option<String>,
+}
+
 /// `GET /portal`
 pub(crate) async fn home(
     State(state): State<AppState>,
     web: Web<AgencyUser>,
+    Query(list): Query<ListQuery>,
 ) -> Result<Response, WebError> {
-    portal_page(&state, web, StatusCode::OK, String::new(), None).await
+    let cursor = list.cursor.filter(|c| !c.is_empty());
+    portal_page(&state, web, StatusCode::OK, String::new(), None, cursor).await
 }
 
 async fn portal_page(
@@ -60,10 +75,22 @@ async fn portal_page(
     status: StatusCode,
     draft: String,
     error: Option<(String, String)>,
+    cursor: Option<String>,
 ) -> Result<Response, WebError> {
     let now = state.clock.now();
-    let demands = own_demands(state, &web.who)
-        .await?
+    let page = web
+        .who
+        .desk(state)
+        .list(cursor.as_deref(), PORTAL_PAGE)
+        .await?;
+    let next = page.next.map(|next| {
+        let query: String = form_urlencoded::Serializer::new(String::new())
+            .append_pair("cursor", &next)
+            .finish();
+        format!("/portal?{query}#demands")
+    });
+    let demands = page
+        .cases
         .iter()
         .map(|case| DemandRow {
             id: case.id.to_string(),
@@ -85,17 +112,14 @@ async fn portal_page(
     let page = PortalPage {
         chrome: web.chrome,
         demands,
+        next,
+        later: cursor.is_some(),
         draft,
         error,
         bad_field,
         max_order: human_size(MAX_ORDER_BYTES),
     };
     Ok((status, render(&page)?).into_response())
-}
-
-/// The authority's own demands, newest first.
-async fn own_demands(state: &AppState, agency: &AgencyUser) -> Result<Vec<CaseRecord>, ApiError> {
-    agency.desk(state).list().await
 }
 
 fn is_open(state: CaseState) -> bool {
@@ -115,11 +139,11 @@ pub(crate) async fn submit(
     let refused = |message: &str, field: &str| Some((message.to_owned(), field.to_owned()));
     if document.trim().is_empty() {
         let error = refused("demand: paste the demand's JSON", "demand");
-        return portal_page(&state, web, StatusCode::BAD_REQUEST, document, error).await;
+        return portal_page(&state, web, StatusCode::BAD_REQUEST, document, error, None).await;
     }
     let Some(upload) = form.file("order") else {
         let error = refused("order: attach the signed order, as a PDF file", "order");
-        return portal_page(&state, web, StatusCode::BAD_REQUEST, document, error).await;
+        return portal_page(&state, web, StatusCode::BAD_REQUEST, document, error, None).await;
     };
     // The desk checks the order (a PDF, at most 10 MB, a plain file name).
     let order = SignedOrder {
@@ -143,7 +167,7 @@ pub(crate) async fn submit(
             let Some((status, message)) = explain(&error) else {
                 return Err(error.into());
             };
-            portal_page(&state, web, status, document, Some((message, field))).await
+            portal_page(&state, web, status, document, Some((message, field)), None).await
         }
     }
 }
