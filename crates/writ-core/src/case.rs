@@ -68,6 +68,7 @@ uuid_id!(
 
 /// Where a case stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CaseState {
     Received,
@@ -232,6 +233,7 @@ impl fmt::Display for CaseEvent {
 
 /// How an emergency call-back to the authority went.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CallbackOutcome {
     /// The authority, reached on its known number, confirmed the request.

@@ -31,23 +31,64 @@ pub struct Demand {
     pub targets: Vec<Target>,
 }
 
+/// Who asks.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Authority {
+    /// One line, at most 256 characters.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 256,
+            min_length = 1,
+            pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+        )
+    )]
     pub name: String,
+    /// ISO 3166-1 alpha-2, upper case (`US`, `DE`).
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^[A-Z]{2}$"))]
     pub country: CountryCode,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub contact: Option<Contact>,
 }
 
+/// A person at the authority. writ never calls `phone`: an emergency call-back
+/// goes to the number writ holds for the agency.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Contact {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            nullable = false,
+            max_length = 256,
+            pattern = r"^[^\x00-\x1F\x7F-\x9F]*$"
+        )
+    )]
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            nullable = false,
+            max_length = 256,
+            pattern = r"^[^\x00-\x1F\x7F-\x9F]*$"
+        )
+    )]
     pub email: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            nullable = false,
+            max_length = 256,
+            pattern = r"^[^\x00-\x1F\x7F-\x9F]*$"
+        )
+    )]
     pub phone: Option<String>,
 }
 
@@ -75,6 +116,7 @@ pub struct Instrument {
 /// The US form of an order obtained for a foreign authority (18 U.S.C. 3512): it
 /// compels what that form compels (18 U.S.C. 2711(3)(A)(iii)).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum UsOrder {
     #[serde(rename = "search_warrant")]
     SearchWarrant,
@@ -96,15 +138,26 @@ impl UsOrder {
     }
 }
 
+/// Who issued (or validated) the instrument.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Issuer {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            nullable = false,
+            max_length = 256,
+            pattern = r"^[^\x00-\x1F\x7F-\x9F]*$"
+        )
+    )]
     pub name: Option<String>,
     pub role: IssuerRole,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum IssuerRole {
     Judge,
@@ -132,18 +185,23 @@ pub enum GagTerm {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Offence {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub description: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub max_penalty_years: Option<f64>,
+    /// `none` if left out.
     #[serde(default)]
     pub listed: ListedOffence,
 }
 
 /// Offences the e-Evidence Regulation lets through whatever their penalty.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ListedOffence {
     #[default]
@@ -154,15 +212,20 @@ pub enum ListedOffence {
     Terrorism,
 }
 
+/// An emergency claimed; the justification is weighed, not refused when blank.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Emergency {
     /// May be missing or blank: that is decided (`EMERGENCY_NO_FACTUAL_BASIS`), not refused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub justification: Option<String>,
 }
 
+/// `disclose` (the default) or `preserve`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     #[default]
@@ -174,6 +237,7 @@ pub enum Action {
 /// things no order can get (`docs/policy.md` §5), which are read and refused rather
 /// than rejected as malformed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Category {
     Subscriber,
@@ -379,82 +443,143 @@ fn objects_where_expected(document: &serde_json::Value) -> Result<(), DemandErro
     Ok(())
 }
 
+#[cfg(feature = "openapi")]
+schema_of_wire!(Demand => wire::Demand);
+
 /// The document as written; converted into [`Demand`] by checking what serde cannot.
 mod wire {
     use super::*;
 
+    /// A demand for user data, in writ's native JSON (`docs/policy.md` §1). Unknown
+    /// fields, wrong types, malformed times or identifiers and a `period` whose `from`
+    /// is after its `to` are refused (400, naming the field); an unknown
+    /// `instrument.type` is not: the policy engine decides it.
     #[derive(Deserialize)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     #[serde(deny_unknown_fields)]
     pub(super) struct Demand {
+        /// The authority's own case or warrant number: one line, at most 128 characters.
+        #[cfg_attr(
+            feature = "openapi",
+            schema(
+                max_length = 128,
+                min_length = 1,
+                pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+            )
+        )]
         reference: String,
+        /// When the provider received it; now if left out.
         #[serde(default)]
+        #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
         received_at: Option<Timestamp>,
         authority: Authority,
         instrument: Instrument,
+        /// Present when an emergency is claimed.
         #[serde(default)]
         emergency: Option<Emergency>,
+        /// `disclose` if left out.
         #[serde(default)]
         action: Action,
+        /// The data asked for: not empty, no repeats.
         categories: Vec<Category>,
+        /// Required by some rules.
         #[serde(default)]
         period: Option<Period>,
         targets: Vec<Target>,
     }
 
+    /// The legal instrument (warrant, subpoena, order).
     #[derive(Deserialize)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     #[serde(deny_unknown_fields)]
     struct Instrument {
+        /// An instrument id of `docs/policy.md` §2 (`us.search_warrant`, `eu.epoc`).
         #[serde(rename = "type")]
+        #[cfg_attr(
+            feature = "openapi",
+            schema(
+                max_length = 256,
+                min_length = 1,
+                pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+            )
+        )]
         kind: String,
         issuer: Issuer,
+        #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
         issued_at: Timestamp,
         #[serde(default)]
+        #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
         expires_at: Option<Timestamp>,
         #[serde(default)]
         signed: Option<bool>,
+        /// For an EU order issued by another authority: who validated it.
         #[serde(default)]
         validated_by: Option<Issuer>,
         #[serde(default)]
         nondisclosure: Option<Nondisclosure>,
+        /// EU instruments: the offence.
         #[serde(default)]
         offence: Option<Offence>,
+        /// EU instruments; false if left out.
         #[serde(default)]
         offence_in_issuing_state: bool,
+        /// EU instruments; false if left out.
         #[serde(default)]
         target_resides_in_issuing_state: bool,
+        /// For an MLAT order: the US order it was obtained as (a 2703(d) order if left
+        /// out).
         #[serde(default)]
         us_order: Option<UsOrder>,
+        /// For an order under a CLOUD Act agreement: it states that it targets no US
+        /// person or person in the United States and concerns a serious crime.
         #[serde(default)]
         agreement_attestation: Option<bool>,
     }
 
+    /// A non-disclosure ("gag") order: `until` a time, or `indefinite`.
     #[derive(Deserialize)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     #[serde(deny_unknown_fields)]
     struct Nondisclosure {
         #[serde(default)]
+        #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
         until: Option<Timestamp>,
         #[serde(default)]
         indefinite: bool,
+        /// The law it rests on (`18 U.S.C. 2705(b)`).
         #[serde(default)]
         basis: Option<String>,
     }
 
+    /// A closed interval of time, `from` ≤ `to`.
     #[derive(Deserialize)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     #[serde(deny_unknown_fields)]
     struct Period {
+        #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
         from: Timestamp,
+        #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
         to: Timestamp,
     }
 
+    /// One identifier: `{"type": "email", "value": "alice@example.com"}`; an `ip` has
+    /// `at` (when the address was observed) and may have `port`.
     #[derive(Deserialize)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     #[serde(deny_unknown_fields)]
     struct Target {
         #[serde(rename = "type")]
         kind: TargetKind,
+        /// As written (E.164 for a phone).
         value: String,
         #[serde(default)]
+        #[cfg_attr(
+            feature = "openapi",
+            schema(nullable = false, minimum = 0, maximum = 65535)
+        )]
         port: Option<u16>,
         #[serde(default)]
+        #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime, nullable = false))]
         at: Option<Timestamp>,
     }
 

@@ -1,6 +1,34 @@
 //! writ's domain: the values a demand is made of, parsed so that what exists is valid,
 //! and the life of a case. No IO and no clock here: time is a parameter.
 
+/// `impl utoipa::ToSchema for $public` with the schema of `$wire`, the private type it
+/// is read from or written as: a parsed type's JSON is its wire shape's.
+#[cfg(feature = "openapi")]
+macro_rules! schema_of_wire {
+    ($public:ty => $wire:ty) => {
+        impl utoipa::PartialSchema for $public {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                <$wire as utoipa::PartialSchema>::schema()
+            }
+        }
+
+        impl utoipa::ToSchema for $public {
+            fn name() -> std::borrow::Cow<'static, str> {
+                <$wire as utoipa::ToSchema>::name()
+            }
+
+            fn schemas(
+                schemas: &mut Vec<(
+                    String,
+                    utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+                )>,
+            ) {
+                <$wire as utoipa::ToSchema>::schemas(schemas);
+            }
+        }
+    };
+}
+
 pub mod audit;
 pub mod case;
 pub mod country;

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 /// What someone may do. Staff roles are separate so that no one person can both
 /// recommend and approve a disclosure.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Reads the queue, narrows scope, asks for clarification, recommends.

@@ -11,13 +11,18 @@ use crate::time::Timestamp;
 
 /// A reviewer's recommendation as kept with the case.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RecordedRecommendation {
+    /// The reviewer's user id.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = "uuid"))]
     pub by: UserId,
+    /// The reviewer's username.
     pub by_name: String,
     pub recommendation: RecommendationKind,
     pub reason: String,
     /// The scope recommended for disclosure (within what the engine allowed).
     pub scope: Scope,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub at: Timestamp,
 }
 
@@ -133,6 +138,7 @@ pub fn check_rejection(
 /// What the provider does about an assistance order that asks for keys, access or
 /// capability (`docs/policy.md` §5): challenge it, or refuse it outright.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CounselAction {
     /// Seek review or set it aside (IPA s. 257, Part 15 consultation, a motion to vacate).
@@ -143,13 +149,17 @@ pub enum CounselAction {
 
 /// Counsel's decision as kept with the case.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CounselDecision {
     pub decision: CounselAction,
     pub reason: String,
     /// When the challenge must be filed, if counsel sets a date.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime, required))]
     pub deadline: Option<Timestamp>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = "uuid"))]
     pub by: UserId,
     pub by_name: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub at: Timestamp,
 }
 

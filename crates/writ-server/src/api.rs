@@ -538,7 +538,7 @@ pub(crate) async fn view_case(
     path = "/api/v1/cases/{id}/review",
     tag = "staff",
     params(("id" = String, Path, format = "uuid", description = "The case's id (the `id` the demand's receipt gave).")),
-    request_body(content = schema::RecommendationRequest,
+    request_body(content = schema::Recommendation,
         example = json!({"recommendation": "approve", "reason": "warrant is in order", "scope": {"categories": ["content"]}})),
     responses(
         (status = 200, description = "Recommended; the case is in review.", body = schema::Recommended),
@@ -628,7 +628,6 @@ pub(crate) struct CallbackRecord {
     /// When the call was made.
     #[schema(value_type = String, format = DateTime)]
     called_at: Timestamp,
-    #[schema(value_type = schema::CallbackOutcome)]
     outcome: CallbackOutcome,
     /// Who answered, what they said.
     #[serde(default)]
@@ -794,7 +793,6 @@ pub(crate) async fn reject(
 #[schema(as = CounselRequest)]
 pub(crate) struct CounselRecord {
     /// `challenge` keeps the case open for the challenge; `refuse` rejects it.
-    #[schema(value_type = schema::CounselAction)]
     decision: CounselAction,
     /// Not blank. A refusal's reason is what the authority is told.
     reason: String,

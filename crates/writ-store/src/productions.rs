@@ -25,14 +25,16 @@ pub struct Production {
     pub created_at: Timestamp,
 }
 
+/// Where a production stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ProductionState {
     Collecting,
     Sealed,
     Released,
-    /// The demand was withdrawn while it was collected: its spool is gone, and nothing
-    /// will be sealed.
+    /// The demand was withdrawn while it was collected; nothing was sealed.
+    // Its spool is gone, and nothing will be sealed.
     Cancelled,
 }
 

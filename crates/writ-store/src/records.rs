@@ -207,11 +207,16 @@ pub struct Message {
     pub at: Timestamp,
 }
 
-/// One emergency call-back.
+/// One emergency call-back, to the number writ holds for the agency.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Callback {
+    /// Who called (`staff:NAME`).
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub caller: Actor,
+    /// The number called: the agency's number on file, never the demand's.
     pub number: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub called_at: Timestamp,
     pub outcome: CallbackOutcome,
     pub notes: String,
@@ -219,22 +224,29 @@ pub struct Callback {
 
 /// A gate a person cleared, with the reason (policy §6).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GateClearance {
     pub code: Code,
     pub reason: String,
+    /// Who cleared it (`user:<id>`).
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub cleared_by: Actor,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub cleared_at: Timestamp,
 }
 
 /// A notice owed about a case: in the outbox (`pending`) until it may be sent.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Notice {
-    /// Given by the store; ignored when a notice is added.
+    /// Given by the store (ignored when a notice is added); what
+    /// `POST /api/v1/notices/{id}/hold` takes.
     pub id: i64,
     /// `user` or `tenant_admin`.
     pub recipient: String,
     pub address: String,
-    /// `pending`, `held`, `sent` or `cancelled`.
+    /// `pending` (in the outbox), `held` (by staff), `sent`, or `cancelled` (the
+    /// demand was withdrawn before it went out).
     pub state: String,
     pub subject: String,
     /// Plain text.
@@ -242,10 +254,14 @@ pub struct Notice {
     /// The same, as HTML (empty for notices written before there was one).
     pub body_html: String,
     /// Not sent before then (nor while a gag on the case is in force).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime, required))]
     pub not_before: Option<Timestamp>,
     /// Why staff hold it, for a `held` notice.
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub hold_reason: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime, required))]
     pub sent_at: Option<Timestamp>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: Timestamp,
 }
 

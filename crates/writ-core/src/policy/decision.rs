@@ -14,18 +14,24 @@ use crate::demand::Category;
 use crate::identifier::TargetKind;
 use crate::time::Timestamp;
 
+/// What the policy engine decided, as specified in `docs/policy.md` §4 (the
+/// decision `writ demand check` prints).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Decision {
     pub verdict: Verdict,
     pub route: Route,
     /// The id of the row applied (`US-3`); `null` for an unknown instrument.
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub rule: Option<String>,
     pub categories: Vec<CategoryDecision>,
     pub targets: Vec<TargetDecision>,
     pub findings: Vec<Finding>,
     /// When the response is due: `received_at` plus the row's deadline.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime, required))]
     pub deadline: Option<Timestamp>,
     /// For `action: preserve`: until when the data is kept.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime, required))]
     pub preserve_until: Option<Timestamp>,
     pub notification: Notification,
 }
@@ -65,7 +71,10 @@ impl Decision {
     }
 }
 
+/// `reject` if anything blocks or nothing is allowed; `partial` if something asked
+/// is refused; else `accept`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// Everything asked may be processed.
@@ -77,6 +86,7 @@ pub enum Verdict {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Route {
     Process,
@@ -94,6 +104,7 @@ pub enum Route {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     Allow,
@@ -101,6 +112,7 @@ pub enum Outcome {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CategoryDecision {
     pub category: Category,
     pub decision: Outcome,
@@ -109,6 +121,7 @@ pub struct CategoryDecision {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TargetDecision {
     #[serde(rename = "type")]
     pub kind: TargetKind,
@@ -119,23 +132,30 @@ pub struct TargetDecision {
     pub codes: Vec<Code>,
 }
 
+/// One thing the engine found (`docs/policy.md` §3).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Finding {
     pub code: Code,
     pub severity: Severity,
     /// What a reviewer needs to know, in a sentence or two.
     pub message: String,
     /// The rule id of the row the finding comes from; `null` only for an unknown instrument.
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub rule: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub citation: Option<String>,
     /// The category the finding is about, if it is about one.
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub category: Option<Category>,
     /// The target the finding is about (its value as given), if it is about one.
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub target: Option<String>,
 }
 
 /// How much a finding weighs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// The demand is rejected.
@@ -152,6 +172,7 @@ pub enum Severity {
 
 /// Every finding the engine can make, in the order of `docs/policy.md` §3.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Code {
     UnknownInstrument,
@@ -267,15 +288,18 @@ impl fmt::Display for Code {
 
 /// What writ will do to tell the affected person.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Notification {
     pub recipient: Recipient,
     pub when: NotifyWhen,
     /// The earliest time a notice may go out (`after` only).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime, required))]
     pub not_before: Option<Timestamp>,
     pub reason: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Recipient {
     User,
@@ -285,6 +309,7 @@ pub enum Recipient {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum NotifyWhen {
     /// Tell the person before anything is disclosed, so they can object.

@@ -22,6 +22,7 @@ pub enum Recommendation {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RecommendationKind {
     Approve,
@@ -67,15 +68,24 @@ impl Recommendation {
     }
 }
 
+#[cfg(feature = "openapi")]
+schema_of_wire!(Recommendation => wire::In);
+
 mod wire {
     use super::*;
 
+    /// A reviewer's recommendation. Only an approval carries a `scope`, and without
+    /// one it approves all the engine allowed.
     #[derive(Deserialize)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    #[cfg_attr(feature = "openapi", schema(as = RecommendationRequest))]
     #[serde(deny_unknown_fields)]
     pub(super) struct In {
         recommendation: RecommendationKind,
+        /// Why; not blank.
         reason: String,
         #[serde(default)]
+        #[cfg_attr(feature = "openapi", schema(nullable = false))]
         scope: Option<scope_wire::ScopeRequest>,
     }
 

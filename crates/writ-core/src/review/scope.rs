@@ -30,6 +30,9 @@ pub struct Scope {
     period: Option<Period>,
 }
 
+#[cfg(feature = "openapi")]
+schema_of_wire!(Scope => wire::Scope);
+
 /// One specific identifier in a scope or a scope request.
 ///
 /// In a [`Scope`], `at` and `port` are those of the demand's `ip` target (when the
@@ -393,10 +396,14 @@ impl fmt::Display for Describe<'_> {
 pub(super) mod wire {
     use super::*;
 
+    /// A closed interval of time, `from` ≤ `to`.
     #[derive(Serialize, Deserialize)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     #[serde(deny_unknown_fields)]
     pub(in crate::review) struct Period {
+        #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
         from: Timestamp,
+        #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
         to: Timestamp,
     }
 
@@ -424,15 +431,24 @@ pub(super) mod wire {
         }
     }
 
+    /// One identifier: `{"type": "email", "value": "alice@example.com"}`; an `ip` has
+    /// `at` (when the address was observed) and may have `port`.
     #[derive(Serialize, Deserialize)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     #[serde(deny_unknown_fields)]
     pub(in crate::review) struct Target {
         #[serde(rename = "type")]
         kind: TargetKind,
+        /// As written (E.164 for a phone).
         value: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime, nullable = false))]
         at: Option<Timestamp>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(
+            feature = "openapi",
+            schema(nullable = false, minimum = 0, maximum = 65535)
+        )]
         port: Option<u16>,
     }
 
@@ -461,15 +477,18 @@ pub(super) mod wire {
         }
     }
 
-    /// A stored scope. Checked on the way back in (identifiers specific, no repeats,
-    /// `from` ≤ `to`), because a collector trusts it.
+    /// What may be disclosed: categories, targets and period.
+    // A stored scope is checked on the way back in (identifiers specific, no repeats,
+    // `from` ≤ `to`), because a collector trusts it.
     #[derive(Serialize, Deserialize)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     #[serde(deny_unknown_fields)]
     pub(in crate::review) struct Scope {
         categories: Vec<Category>,
         targets: Vec<Target>,
-        /// Required, if `null`: a scope read without its period would be unlimited in time.
+        // Required, if `null`: a scope read without its period would be unlimited in time.
         #[serde(deserialize_with = "nullable")]
+        #[cfg_attr(feature = "openapi", schema(required))]
         period: Option<Period>,
     }
 
@@ -513,14 +532,20 @@ pub(super) mod wire {
         }
     }
 
+    /// A narrowing of what the engine allowed. A part left out keeps what was allowed;
+    /// a part given may not be `null` or empty, nor widen anything.
     #[derive(Deserialize)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     #[serde(deny_unknown_fields)]
     pub(in crate::review) struct ScopeRequest {
         #[serde(default, deserialize_with = "present")]
+        #[cfg_attr(feature = "openapi", schema(nullable = false, min_items = 1))]
         categories: Option<Vec<Category>>,
         #[serde(default, deserialize_with = "present")]
+        #[cfg_attr(feature = "openapi", schema(nullable = false, min_items = 1))]
         targets: Option<Vec<Target>>,
         #[serde(default, deserialize_with = "present")]
+        #[cfg_attr(feature = "openapi", schema(nullable = false))]
         period: Option<Period>,
     }
 
