@@ -2,28 +2,37 @@
 //! people. Each answer that creates a person carries their credentials, once.
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde::Deserialize;
-use serde_json::json;
+use utoipa::ToSchema;
 use writ_core::identifier::PhoneNumber;
 use writ_core::{AgencyId, CountryCode, Role, Username};
 
 use crate::ApiError;
 use crate::access::{Admin, AppState};
-use crate::api::{one_line, parse};
+use crate::extract::{JsonBody, number, one_line};
+use crate::wire;
 
-#[derive(Deserialize)]
+/// A requesting authority to register.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewAgency {
+    /// A short slug: 2 to 40 lower-case letters, digits and hyphens.
+    #[schema(value_type = String, pattern = "^[a-z0-9-]{2,40}$")]
     id: AgencyId,
     name: String,
+    /// ISO 3166-1 alpha-2, upper case.
+    #[schema(value_type = String, pattern = "^[A-Z]{2}$")]
     country: CountryCode,
+    /// The domains of its people's e-mail addresses (`seattle.gov`).
+    #[schema(min_items = 1)]
     email_domains: Vec<String>,
+    /// The number an emergency call-back goes to, E.164 (`+12065550100`).
     callback_phone: String,
-    /// The age recipient (`age1…`) the authority's productions are encrypted to.
+    /// The age recipient (`age1…`) its productions are encrypted to; without one,
+    /// nothing can be sealed for it.
     #[serde(default)]
     age_recipient: Option<String>,
 }
@@ -32,9 +41,8 @@ pub(crate) struct NewAgency {
 pub(crate) async fn add_agency(
     State(state): State<AppState>,
     admin: Admin,
-    body: Bytes,
+    JsonBody(new): JsonBody<NewAgency>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let new: NewAgency = parse(&body)?;
     let bad = |field: &str, message: &str| ApiError::BadRequest {
         field: Some(field.into()),
         message: format!("{field}: {message}"),
@@ -76,15 +84,22 @@ pub(crate) async fn add_agency(
         created_at: state.clock.now(),
     };
     admin.desk(&state).add_agency(&agency).await?;
-    Ok((StatusCode::CREATED, Json(json!({"id": agency.id}))))
+    Ok((
+        StatusCode::CREATED,
+        Json(wire::AgencyCreated { id: agency.id }),
+    ))
 }
 
-#[derive(Deserialize)]
+/// A person to add.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewUser {
+    /// For an authority's user, an e-mail address in one of its domains.
     username: String,
     role: Role,
+    /// The agency of a user with the `agency` role; none for staff.
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     agency: Option<AgencyId>,
 }
 
@@ -93,9 +108,8 @@ pub(crate) struct NewUser {
 pub(crate) async fn add_user(
     State(state): State<AppState>,
     admin: Admin,
-    body: Bytes,
+    JsonBody(new): JsonBody<NewUser>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let new: NewUser = parse(&body)?;
     let username = Username::parse(&new.username).map_err(|e| ApiError::BadRequest {
         field: Some("username".into()),
         message: format!("username: {e}"),
@@ -108,22 +122,20 @@ pub(crate) async fn add_user(
         .totp
         .otpauth_uri("writ", person.user.username.as_str())
         .map_err(ApiError::internal)?;
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({
-            "id": person.user.id,
-            "username": person.user.username,
-            "role": person.user.role,
-            "agency": person.user.agency_id,
-            "password": person.password.expose(),
-            "totp_secret": person.totp.expose_base32(),
-            "totp_uri": uri,
-            "token": person.token.expose(),
-            // A reviewer, approver or admin waits for a second admin:
-            // `POST /api/v1/admin/changes/{id}/confirm`.
-            "awaiting_confirmation": person.user.awaiting_change,
-        })),
-    ))
+    let created = wire::UserCreated {
+        password: person.password.expose().to_owned(),
+        totp_secret: person.totp.expose_base32(),
+        totp_uri: uri,
+        token: person.token.expose().to_owned(),
+        id: person.user.id,
+        username: person.user.username,
+        role: person.user.role,
+        agency: person.user.agency_id,
+        // A reviewer, approver or admin waits for a second admin:
+        // `POST /api/v1/admin/changes/{id}/confirm`.
+        awaiting_confirmation: person.user.awaiting_change,
+    };
+    Ok((StatusCode::CREATED, Json(created)))
 }
 
 /// `POST /api/v1/admin/changes/{id}/confirm`: a second admin, never the one who asked,
@@ -133,13 +145,6 @@ pub(crate) async fn confirm_change(
     admin: Admin,
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let id: i64 = id.parse().map_err(|_| ApiError::NotFound)?;
-    let change = admin.desk(&state).confirm_change(id).await?;
-    Ok(Json(json!({
-        "id": change.id,
-        "kind": change.kind,
-        "user": change.subject,
-        "confirmed_by": change.confirmed_by,
-        "confirmed_at": change.confirmed_at,
-    })))
+    let change = admin.desk(&state).confirm_change(number(&id)?).await?;
+    Ok(Json(wire::ChangeConfirmed::from(change)))
 }

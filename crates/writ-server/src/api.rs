@@ -7,31 +7,22 @@ use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
-use serde_json::{Value, json};
+use serde_json::Value;
+use writ_core::Timestamp;
 use writ_core::case::CallbackOutcome;
 use writ_core::policy::Code;
 use writ_core::review::Recommendation;
 use writ_core::workflow::CounselAction;
-use writ_core::{CaseId, Timestamp};
-use writ_store::{CaseRecord, Message};
 
 use crate::ApiError;
 use crate::access::{AgencyUser, AppState, Approver, CSRF_HEADER, Reviewer, Staff};
 use crate::credentials::csrf_token;
-use crate::openapi::schema;
-
-/// Reads a JSON body into `T`, naming the field that is wrong.
-pub(crate) fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    let deserializer = &mut serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(deserializer).map_err(|e| {
-        let field = e.path().to_string();
-        ApiError::BadRequest {
-            message: format!("{field}: {}", e.inner()),
-            field: Some(field),
-        }
-    })
-}
+use crate::error::ErrorBody;
+use crate::error::responses::{
+    NotAgency, NotApprover, NotFound, NotReviewer, NotStaff, ServerError, Unauthorized,
+};
+use crate::extract::{JsonBody, case_id, free_text, non_blank};
+use crate::wire::{self, MessageBody, Reason};
 
 /// The header a client sends to make a retried submission safe.
 const IDEMPOTENCY_KEY: &str = "idempotency-key";
@@ -46,46 +37,6 @@ fn idempotency_key(value: &axum::http::HeaderValue) -> Result<&str, ApiError> {
             field: Some("Idempotency-Key".into()),
             message: "Idempotency-Key: 1 to 255 visible ASCII characters, such as a UUID".into(),
         })
-}
-
-fn case_id(text: &str) -> Result<CaseId, ApiError> {
-    // A malformed id names no case: not found, like any other that does not exist.
-    CaseId::parse(text).map_err(|_| ApiError::NotFound)
-}
-
-/// Free text that must say something: not blank, and within [`free_text`]'s limits.
-pub(crate) fn non_blank(field: &'static str, text: &str) -> Result<(), ApiError> {
-    if text.trim().is_empty() {
-        return Err(ApiError::BadRequest {
-            field: Some(field.into()),
-            message: format!("{field}: must not be empty"),
-        });
-    }
-    free_text(field, text)
-}
-
-/// Multi-line text (a message, a reason, notes): at most 10,000 characters, no NUL.
-pub(crate) fn free_text(field: &str, text: &str) -> Result<(), ApiError> {
-    writ_core::text::multi_line(text).map_err(|e| ApiError::BadRequest {
-        field: Some(field.into()),
-        message: format!("{field}: {e}"),
-    })
-}
-
-/// A single-line value (a name, a domain): at most `max` characters, no control
-/// characters.
-pub(crate) fn one_line(field: &str, text: &str, max: usize) -> Result<(), ApiError> {
-    writ_core::text::single_line(text, max).map_err(|e| ApiError::BadRequest {
-        field: Some(field.into()),
-        message: format!("{field}: {e}"),
-    })
-}
-
-fn messages_json(messages: &[Message]) -> Vec<Value> {
-    messages
-        .iter()
-        .map(|m| json!({"from": if m.from_authority { "authority" } else { "provider" }, "body": m.body, "at": m.at}))
-        .collect()
 }
 
 // ---------------------------------------------------------------- sessions
@@ -116,26 +67,24 @@ pub(crate) struct Login {
         example = json!({"username": "areyes@seattle.gov", "password": "correct horse battery staple", "totp": "492039"})),
     responses(
         (status = 200, description = "Logged in. The session cookie `writ_session` is in `Set-Cookie` (HttpOnly, SameSite=Strict, Path=/, 8 hours).",
-            body = schema::Session,
+            body = wire::Session,
             headers(("set-cookie" = String, description = "`writ_session=…; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=28800`")),
             example = json!({"role": "agency", "csrf_token": "k3J9…", "csrf_header": "x-csrf-token"})),
-        (status = 400, description = "The body is not a login: not JSON, a field missing or unknown.", body = schema::Error,
+        (status = 400, description = "The body is not a login: not JSON, a field missing or unknown.", body = ErrorBody,
             example = json!({"error": ".: missing field `password` at line 1 column 17", "field": "."})),
-        (status = 401, description = "Wrong username, password or code; no code; or a code already used.", body = schema::Error,
+        (status = 401, description = "Wrong username, password or code; no code; or a code already used.", body = ErrorBody,
             example = json!({"error": "wrong username, password or code"})),
-        (status = 429, description = "Too many failed sign-ins for this account or from this address: try again after `Retry-After` seconds (each failure doubles the wait, from 1 s to a minute).", body = schema::Error,
+        (status = 429, description = "Too many failed sign-ins for this account or from this address: try again after `Retry-After` seconds (each failure doubles the wait, from 1 s to a minute).", body = ErrorBody,
             headers(("retry-after" = u64, description = "Seconds to wait before trying again.")),
             example = json!({"error": "Too many failed sign-ins: wait a little before trying again (each failure doubles the wait, up to a minute)."})),
-        (status = 500, description = "writ failed; the cause is logged under `operation_id`.", body = schema::InternalError,
-            example = json!({"error": "internal error; quote the operation id when reporting it", "operation_id": "6f1c2e0a-3b5d-4e7f-9a1b-2c3d4e5f6a7b"})),
+        ServerError,
     ),
 )]
 pub(crate) async fn log_in(
     State(state): State<AppState>,
     ConnectInfo(client): ConnectInfo<std::net::SocketAddr>,
-    body: Bytes,
+    JsonBody(login): JsonBody<Login>,
 ) -> Result<Response, ApiError> {
-    let login: Login = parse(&body)?;
     let code = login.totp.unwrap_or_default();
     let signed_in =
         crate::login::authenticate(&state, client.ip(), &login.username, &login.password, &code)
@@ -153,8 +102,12 @@ pub(crate) async fn log_in(
         }
     };
     let (caller, token, cookie) = crate::login::open_session(&state, user).await?;
-    let body = json!({"role": caller.user.role, "csrf_token": csrf_token(&token), "csrf_header": CSRF_HEADER});
-    Ok(([(header::SET_COOKIE, cookie)], Json(body)).into_response())
+    let session = wire::Session {
+        role: caller.user.role,
+        csrf_token: csrf_token(&token),
+        csrf_header: CSRF_HEADER,
+    };
+    Ok(([(header::SET_COOKIE, cookie)], Json(session)).into_response())
 }
 
 // ---------------------------------------------------------------- authorities
@@ -169,22 +122,17 @@ pub(crate) async fn log_in(
     tag = "authorities",
     params(("Idempotency-Key" = Option<String>, Header, max_length = 255, min_length = 1,
         description = "Makes a retry safe: the same key with the same body, within 24 hours, answers as the first request did and opens no second case; with another body, 422.")),
-    request_body(content = schema::Demand, description = "The demand, in writ's native JSON (`docs/policy.md` §1).",
-        example = json!(crate::openapi::demand_example())),
+    request_body(content = writ_core::Demand, description = "The demand, in writ's native JSON (`docs/policy.md` §1).",
+        example = json!(demand_example())),
     responses(
-        (status = 201, description = "Received: a case is open.", body = schema::DemandReceipt,
+        (status = 201, description = "Received: a case is open.", body = wire::DemandReceipt,
             example = json!({"id": "0b7e3c52-9a41-4d8e-b1f0-5c2d7a9e4f13", "reference": "SEA-2026-0412", "state": "received", "received_at": "2026-03-02T09:00:00Z",
                 "acknowledgement": "Received at 2026-03-02T09:00:00Z under case 0b7e3c52-9a41-4d8e-b1f0-5c2d7a9e4f13. You will be told of every change to its state."})),
-        (status = 400, description = "Not a demand: not UTF-8 JSON, a field missing, unknown or malformed. `error` begins with the field's path.", body = schema::Error,
+        (status = 400, description = "Not a demand: not UTF-8 JSON, a field missing, unknown or malformed. `error` begins with the field's path.", body = ErrorBody,
             example = json!({"error": "targets[0].value: not an email address", "field": "targets[0].value"})),
-        (status = 401, description = "No credentials, or ones writ does not know: no or an unknown API token, no or an ended session.", body = schema::Error,
-            example = json!({"error": "this API token is not valid"})),
-        (status = 403, description = "Not a requesting authority's account; or a session without its CSRF token.", body = schema::Error,
-            example = json!({"error": "this is for requesting authorities"})),
-        (status = 422, description = "The `Idempotency-Key` was used in the last 24 hours for another body; nothing was written.", body = schema::Error,
+        (status = 422, description = "The `Idempotency-Key` was used in the last 24 hours for another body; nothing was written.", body = ErrorBody,
             example = json!({"error": "Idempotency-Key: this key was used for another demand; use a new key for a new demand", "field": "Idempotency-Key"})),
-        (status = 500, description = "writ failed; the cause is logged under `operation_id`.", body = schema::InternalError,
-            example = json!({"error": "internal error; quote the operation id when reporting it", "operation_id": "6f1c2e0a-3b5d-4e7f-9a1b-2c3d4e5f6a7b"})),
+        Unauthorized, NotAgency, ServerError,
     ),
     security(("api_token" = []), ("session" = [], "csrf" = [])),
 )]
@@ -203,19 +151,7 @@ pub(crate) async fn submit_demand(
         None => desk.submit(document).await?,
         Some(key) => desk.submit_once(document, idempotency_key(key)?).await?,
     };
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({
-            "id": case.id,
-            "reference": case.reference,
-            "state": case.state,
-            "received_at": case.received_at,
-            "acknowledgement": format!(
-                "Received at {} under case {}. You will be told of every change to its state.",
-                case.received_at, case.id
-            ),
-        })),
-    ))
+    Ok((StatusCode::CREATED, Json(wire::DemandReceipt::from(&case))))
 }
 
 /// Follow a demand
@@ -227,15 +163,8 @@ pub(crate) async fn submit_demand(
     tag = "authorities",
     params(("id" = String, Path, format = "uuid", description = "The case's id (the `id` the demand's receipt gave).")),
     responses(
-        (status = 200, description = "The demand, its state and its thread.", body = schema::DemandStatus),
-        (status = 401, description = "No credentials, or ones writ does not know: no or an unknown API token, no or an ended session.", body = schema::Error,
-            example = json!({"error": "this API token is not valid"})),
-        (status = 403, description = "Not a requesting authority's account.", body = schema::Error,
-            example = json!({"error": "this is for requesting authorities"})),
-        (status = 404, description = "No such case among this authority's; a malformed id is not found either.", body = schema::Error,
-            example = json!({"error": "not found"})),
-        (status = 500, description = "writ failed; the cause is logged under `operation_id`.", body = schema::InternalError,
-            example = json!({"error": "internal error; quote the operation id when reporting it", "operation_id": "6f1c2e0a-3b5d-4e7f-9a1b-2c3d4e5f6a7b"})),
+        (status = 200, description = "The demand, its state and its thread.", body = wire::DemandStatus),
+        Unauthorized, NotAgency, NotFound, ServerError,
     ),
     security(("api_token" = []), ("session" = [])),
 )]
@@ -247,48 +176,7 @@ pub(crate) async fn demand_status(
     let desk = agency.desk(&state);
     let status = desk.demand(case_id(&id)?).await?;
     let released = desk.released_productions(status.case.id).await?;
-    let case = &status.case;
-    Ok(Json(json!({
-        "id": case.id,
-        "reference": case.reference,
-        "state": case.state,
-        "received_at": case.received_at,
-        "deadline": case.deadline,
-        "rejection_reason": case.rejection_reason,
-        "refused": status.refused,
-        "messages": messages_json(&status.messages),
-        "redirect_letter": status.letter,
-        "productions": released.iter().map(crate::delivery::released_json).collect::<Vec<_>>(),
-    })))
-}
-
-/// Why.
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(as = ReasonRequest)]
-pub(crate) struct Reason {
-    /// Not blank; at most 10,000 characters, no NUL.
-    #[schema(min_length = 1, max_length = 10000, pattern = r"^[^\x00]*\S[^\x00]*$")]
-    reason: String,
-}
-
-impl Reason {
-    /// The reason in a `{"reason"}` body, refused when blank.
-    pub(crate) fn from_body(body: &[u8]) -> Result<String, ApiError> {
-        let Reason { reason } = parse(body)?;
-        non_blank("reason", &reason)?;
-        Ok(reason)
-    }
-}
-
-/// A message for the other side of the case.
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(as = MessageRequest)]
-pub(crate) struct Body {
-    /// Not blank; at most 10,000 characters, no NUL.
-    #[schema(min_length = 1, max_length = 10000, pattern = r"^[^\x00]*\S[^\x00]*$")]
-    body: String,
+    Ok(Json(wire::DemandStatus::new(status, &released)))
 }
 
 /// Withdraw a demand
@@ -301,20 +189,13 @@ pub(crate) struct Body {
     params(("id" = String, Path, format = "uuid", description = "The case's id (the `id` the demand's receipt gave).")),
     request_body(content = Reason, example = json!({"reason": "suspect identified"})),
     responses(
-        (status = 200, description = "Withdrawn.", body = schema::CaseStateChange,
+        (status = 200, description = "Withdrawn.", body = wire::CaseStateChange,
             example = json!({"id": "0b7e3c52-9a41-4d8e-b1f0-5c2d7a9e4f13", "state": "withdrawn"})),
-        (status = 400, description = "No reason, a blank one, or a body that is not `{\"reason\"}`.", body = schema::Error,
+        (status = 400, description = "No reason, a blank one, or a body that is not `{\"reason\"}`.", body = ErrorBody,
             example = json!({"error": "reason: must not be empty", "field": "reason"})),
-        (status = 401, description = "No credentials, or ones writ does not know: no or an unknown API token, no or an ended session.", body = schema::Error,
-            example = json!({"error": "this API token is not valid"})),
-        (status = 403, description = "Not a requesting authority's account; or a session without its CSRF token.", body = schema::Error,
-            example = json!({"error": "this is for requesting authorities"})),
-        (status = 404, description = "No such case among this authority's; a malformed id is not found either.", body = schema::Error,
-            example = json!({"error": "not found"})),
-        (status = 409, description = "The case can no longer be withdrawn (it is decided, or withdrawn already), or it changed meanwhile.", body = schema::Error,
+        (status = 409, description = "The case can no longer be withdrawn (it is decided, or withdrawn already), or it changed meanwhile.", body = ErrorBody,
             example = json!({"error": "a case that is withdrawn cannot withdraw"})),
-        (status = 500, description = "writ failed; the cause is logged under `operation_id`.", body = schema::InternalError,
-            example = json!({"error": "internal error; quote the operation id when reporting it", "operation_id": "6f1c2e0a-3b5d-4e7f-9a1b-2c3d4e5f6a7b"})),
+        Unauthorized, NotAgency, NotFound, ServerError,
     ),
     security(("api_token" = []), ("session" = [], "csrf" = [])),
 )]
@@ -322,11 +203,11 @@ pub(crate) async fn withdraw(
     State(state): State<AppState>,
     agency: AgencyUser,
     Path(id): Path<String>,
-    body: Bytes,
+    JsonBody(Reason { reason }): JsonBody<Reason>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let reason = Reason::from_body(&body)?;
+    non_blank("reason", &reason)?;
     let case = agency.desk(&state).withdraw(case_id(&id)?, &reason).await?;
-    Ok(Json(state_json(&case)))
+    Ok(Json(wire::CaseStateChange::from(&case)))
 }
 
 /// Answer a question
@@ -338,22 +219,15 @@ pub(crate) async fn withdraw(
     path = "/api/v1/demands/{id}/messages",
     tag = "authorities",
     params(("id" = String, Path, format = "uuid", description = "The case's id (the `id` the demand's receipt gave).")),
-    request_body(content = Body, example = json!({"body": "UTC."})),
+    request_body(content = MessageBody, example = json!({"body": "UTC."})),
     responses(
-        (status = 200, description = "Added to the thread.", body = schema::CaseStateChange,
+        (status = 200, description = "Added to the thread.", body = wire::CaseStateChange,
             example = json!({"id": "0b7e3c52-9a41-4d8e-b1f0-5c2d7a9e4f13", "state": "in_review"})),
-        (status = 400, description = "No body, a blank one, or a request that is not `{\"body\"}`.", body = schema::Error,
+        (status = 400, description = "No body, a blank one, or a request that is not `{\"body\"}`.", body = ErrorBody,
             example = json!({"error": "body: must not be empty", "field": "body"})),
-        (status = 401, description = "No credentials, or ones writ does not know: no or an unknown API token, no or an ended session.", body = schema::Error,
-            example = json!({"error": "this API token is not valid"})),
-        (status = 403, description = "Not a requesting authority's account; or a session without its CSRF token.", body = schema::Error,
-            example = json!({"error": "this is for requesting authorities"})),
-        (status = 404, description = "No such case among this authority's; a malformed id is not found either.", body = schema::Error,
-            example = json!({"error": "not found"})),
-        (status = 409, description = "The case takes no messages in its state, or it changed meanwhile.", body = schema::Error,
+        (status = 409, description = "The case takes no messages in its state, or it changed meanwhile.", body = ErrorBody,
             example = json!({"error": "a case that is rejected cannot clarification_answered"})),
-        (status = 500, description = "writ failed; the cause is logged under `operation_id`.", body = schema::InternalError,
-            example = json!({"error": "internal error; quote the operation id when reporting it", "operation_id": "6f1c2e0a-3b5d-4e7f-9a1b-2c3d4e5f6a7b"})),
+        Unauthorized, NotAgency, NotFound, ServerError,
     ),
     security(("api_token" = []), ("session" = [], "csrf" = [])),
 )]
@@ -361,16 +235,11 @@ pub(crate) async fn authority_message(
     State(state): State<AppState>,
     agency: AgencyUser,
     Path(id): Path<String>,
-    body: Bytes,
+    JsonBody(MessageBody { body }): JsonBody<MessageBody>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let Body { body } = parse(&body)?;
     non_blank("body", &body)?;
     let case = agency.desk(&state).message(case_id(&id)?, &body).await?;
-    Ok(Json(state_json(&case)))
-}
-
-fn state_json(case: &CaseRecord) -> Value {
-    json!({"id": case.id, "state": case.state})
+    Ok(Json(wire::CaseStateChange::from(&case)))
 }
 
 // ---------------------------------------------------------------- staff
@@ -419,16 +288,11 @@ pub(crate) struct QueueParams {
     tag = "staff",
     params(QueueParams),
     responses(
-        (status = 200, description = "A page of cases.", body = schema::CaseList,
+        (status = 200, description = "A page of cases.", body = wire::CaseList,
             headers(("Link" = String, description = "`<next page URL>; rel=\"next\"`, unless this is the last page."))),
-        (status = 400, description = "A filter is not valid; `field` names it.", body = schema::Error,
+        (status = 400, description = "A filter is not valid; `field` names it.", body = ErrorBody,
             example = json!({"error": "state: \"pending\" is not a case state", "field": "state"})),
-        (status = 401, description = "No credentials, or ones writ does not know: no or an unknown API token, no or an ended session.", body = schema::Error,
-            example = json!({"error": "this API token is not valid"})),
-        (status = 403, description = "Not the provider's staff.", body = schema::Error,
-            example = json!({"error": "this is for the provider's staff"})),
-        (status = 500, description = "writ failed; the cause is logged under `operation_id`.", body = schema::InternalError,
-            example = json!({"error": "internal error; quote the operation id when reporting it", "operation_id": "6f1c2e0a-3b5d-4e7f-9a1b-2c3d4e5f6a7b"})),
+        Unauthorized, NotStaff, ServerError,
     ),
     security(("api_token" = []), ("session" = [])),
 )]
@@ -440,25 +304,10 @@ pub(crate) async fn list_cases(
     let now = state.clock.now();
     let query = crate::queue::parse(&pairs, now)?;
     let page = staff.desk(&state).list(&query).await?;
-    let cases: Vec<Value> = page
+    let cases = page
         .cases
         .iter()
-        .map(|case| {
-            json!({
-                "id": case.id,
-                "reference": case.reference,
-                "state": case.state,
-                "instrument": case.instrument,
-                "authority_country": case.authority_country,
-                "emergency": case.emergency,
-                "received_at": case.received_at,
-                "deadline": case.deadline,
-                "verdict": case.decision.as_ref().and_then(|d| d.get("verdict")).cloned(),
-                "route": case.decision.as_ref().and_then(|d| d.get("route")).cloned(),
-                "overdue": case.deadline.is_some_and(|d| d < now)
-                    && crate::notices::case_is_open(case.state),
-            })
-        })
+        .map(|case| wire::CaseSummary::new(case, now))
         .collect();
     let next = page
         .next
@@ -470,7 +319,7 @@ pub(crate) async fn list_cases(
     {
         headers.insert(axum::http::header::LINK, value);
     }
-    Ok((headers, Json(json!({"cases": cases, "next": next}))))
+    Ok((headers, Json(wire::CaseList { cases, next })))
 }
 
 /// A case in full
@@ -483,15 +332,8 @@ pub(crate) async fn list_cases(
     tag = "staff",
     params(("id" = String, Path, format = "uuid", description = "The case's id (the `id` the demand's receipt gave).")),
     responses(
-        (status = 200, description = "The case.", body = schema::CaseDetail),
-        (status = 401, description = "No credentials, or ones writ does not know: no or an unknown API token, no or an ended session.", body = schema::Error,
-            example = json!({"error": "this API token is not valid"})),
-        (status = 403, description = "Not the provider's staff.", body = schema::Error,
-            example = json!({"error": "this is for the provider's staff"})),
-        (status = 404, description = "No such case; a malformed id is not found either.", body = schema::Error,
-            example = json!({"error": "not found"})),
-        (status = 500, description = "writ failed; the cause is logged under `operation_id`.", body = schema::InternalError,
-            example = json!({"error": "internal error; quote the operation id when reporting it", "operation_id": "6f1c2e0a-3b5d-4e7f-9a1b-2c3d4e5f6a7b"})),
+        (status = 200, description = "The case.", body = wire::CaseDetail),
+        Unauthorized, NotStaff, NotFound, ServerError,
     ),
     security(("api_token" = []), ("session" = [])),
 )]
@@ -501,31 +343,8 @@ pub(crate) async fn view_case(
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
     let view = staff.desk(&state).view(case_id(&id)?).await?;
-    let case = &view.case;
-    let demand: Value = serde_json::from_str(&view.document).map_err(ApiError::internal)?;
-    Ok(Json(json!({
-        "id": case.id,
-        "reference": case.reference,
-        "state": case.state,
-        "agency": case.agency_id,
-        "instrument": case.instrument,
-        "authority_country": case.authority_country,
-        "emergency": case.emergency,
-        "received_at": case.received_at,
-        "deadline": case.deadline,
-        "version": case.version,
-        "decision": case.decision,
-        "recommendation": case.recommendation,
-        "scope": case.scope,
-        "rejection_reason": case.rejection_reason,
-        "counsel": case.counsel,
-        "demand": demand,
-        "messages": messages_json(&view.messages),
-        "callbacks": view.callbacks,
-        "gate_clearances": view.gate_clearances,
-        "notices": view.notices,
-        "preservations": view.preservations.iter().map(crate::register::hold_json).collect::<Vec<_>>(),
-    })))
+    let detail = wire::CaseDetail::try_from(view).map_err(ApiError::internal)?;
+    Ok(Json(detail))
 }
 
 /// Recommend
@@ -538,22 +357,15 @@ pub(crate) async fn view_case(
     path = "/api/v1/cases/{id}/review",
     tag = "staff",
     params(("id" = String, Path, format = "uuid", description = "The case's id (the `id` the demand's receipt gave).")),
-    request_body(content = schema::Recommendation,
+    request_body(content = writ_core::review::Recommendation,
         example = json!({"recommendation": "approve", "reason": "warrant is in order", "scope": {"categories": ["content"]}})),
     responses(
-        (status = 200, description = "Recommended; the case is in review.", body = schema::Recommended),
-        (status = 400, description = "Not a recommendation, or a scope that widens what was allowed. `field` names the part (`recommendation`, `scope.targets[0]`).", body = schema::Error,
+        (status = 200, description = "Recommended; the case is in review.", body = wire::Recommended),
+        (status = 400, description = "Not a recommendation, or a scope that widens what was allowed. `field` names the part (`recommendation`, `scope.targets[0]`).", body = ErrorBody,
             example = json!({"error": "recommendation: unknown variant `maybe`, expected `approve` or `reject` at line 1 column 38", "field": "recommendation"})),
-        (status = 401, description = "No credentials, or ones writ does not know: no or an unknown API token, no or an ended session.", body = schema::Error,
-            example = json!({"error": "this API token is not valid"})),
-        (status = 403, description = "Not a reviewer or an approver; or a session without its CSRF token.", body = schema::Error,
-            example = json!({"error": "this needs the reviewer or approver role"})),
-        (status = 404, description = "No such case; a malformed id is not found either.", body = schema::Error,
-            example = json!({"error": "not found"})),
-        (status = 409, description = "The case is not in review (nor newly received), or it changed meanwhile.", body = schema::Error,
+        (status = 409, description = "The case is not in review (nor newly received), or it changed meanwhile.", body = ErrorBody,
             example = json!({"error": "the case is approved, not in review"})),
-        (status = 500, description = "writ failed; the cause is logged under `operation_id`.", body = schema::InternalError,
-            example = json!({"error": "internal error; quote the operation id when reporting it", "operation_id": "6f1c2e0a-3b5d-4e7f-9a1b-2c3d4e5f6a7b"})),
+        Unauthorized, NotReviewer, NotFound, ServerError,
     ),
     security(("api_token" = []), ("session" = [], "csrf" = [])),
 )]
@@ -572,9 +384,7 @@ pub(crate) async fn review(
         .desk(&state)
         .recommend(case_id(&id)?, &recommendation)
         .await?;
-    Ok(Json(
-        json!({"id": case.id, "state": case.state, "recommendation": case.recommendation}),
-    ))
+    Ok(Json(wire::Recommended::from(case)))
 }
 
 /// Ask the authority
@@ -586,22 +396,15 @@ pub(crate) async fn review(
     path = "/api/v1/cases/{id}/clarification",
     tag = "staff",
     params(("id" = String, Path, format = "uuid", description = "The case's id (the `id` the demand's receipt gave).")),
-    request_body(content = Body, example = json!({"body": "Which time zone is the period in?"})),
+    request_body(content = MessageBody, example = json!({"body": "Which time zone is the period in?"})),
     responses(
-        (status = 200, description = "Asked; the case awaits clarification.", body = schema::CaseStateChange,
+        (status = 200, description = "Asked; the case awaits clarification.", body = wire::CaseStateChange,
             example = json!({"id": "0b7e3c52-9a41-4d8e-b1f0-5c2d7a9e4f13", "state": "awaiting_clarification"})),
-        (status = 400, description = "No body, a blank one, or a request that is not `{\"body\"}`.", body = schema::Error,
+        (status = 400, description = "No body, a blank one, or a request that is not `{\"body\"}`.", body = ErrorBody,
             example = json!({"error": "body: must not be empty", "field": "body"})),
-        (status = 401, description = "No credentials, or ones writ does not know: no or an unknown API token, no or an ended session.", body = schema::Error,
-            example = json!({"error": "this API token is not valid"})),
-        (status = 403, description = "Not a reviewer or an approver; or a session without its CSRF token.", body = schema::Error,
-            example = json!({"error": "this needs the reviewer or approver role"})),
-        (status = 404, description = "No such case; a malformed id is not found either.", body = schema::Error,
-            example = json!({"error": "not found"})),
-        (status = 409, description = "The case cannot be questioned in its state, or it changed meanwhile.", body = schema::Error,
+        (status = 409, description = "The case cannot be questioned in its state, or it changed meanwhile.", body = ErrorBody,
             example = json!({"error": "the case is approved, not in review"})),
-        (status = 500, description = "writ failed; the cause is logged under `operation_id`.", body = schema::InternalError,
-            example = json!({"error": "internal error; quote the operation id when reporting it", "operation_id": "6f1c2e0a-3b5d-4e7f-9a1b-2c3d4e5f6a7b"})),
+        Unauthorized, NotReviewer, NotFound, ServerError,
     ),
     security(("api_token" = []), ("session" = [], "csrf" = [])),
 )]
@@ -609,15 +412,14 @@ pub(crate) async fn request_clarification(
     State(state): State<AppState>,
     reviewer: Reviewer,
     Path(id): Path<String>,
-    body: Bytes,
+    JsonBody(MessageBody { body }): JsonBody<MessageBody>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let Body { body } = parse(&body)?;
     non_blank("body", &body)?;
     let case = reviewer
         .desk(&state)
         .request_clarification(case_id(&id)?, &body)
         .await?;
-    Ok(Json(state_json(&case)))
+    Ok(Json(wire::CaseStateChange::from(&case)))
 }
 
 /// An emergency call-back made.
@@ -647,20 +449,13 @@ pub(crate) struct CallbackRecord {
     request_body(content = CallbackRecord,
         example = json!({"called_at": "2026-03-02T09:20:00Z", "outcome": "confirmed", "notes": "Sgt. Park confirmed"})),
     responses(
-        (status = 200, description = "Recorded.", body = schema::CaseStateChange,
+        (status = 200, description = "Recorded.", body = wire::CaseStateChange,
             example = json!({"id": "0b7e3c52-9a41-4d8e-b1f0-5c2d7a9e4f13", "state": "in_review"})),
-        (status = 400, description = "Not a call-back record: a field missing, unknown or malformed.", body = schema::Error,
+        (status = 400, description = "Not a call-back record: a field missing, unknown or malformed.", body = ErrorBody,
             example = json!({"error": "outcome: unknown variant `maybe`, expected one of `confirmed`, `not_confirmed`, `no_answer` at line 1 column 53", "field": "outcome"})),
-        (status = 401, description = "No credentials, or ones writ does not know: no or an unknown API token, no or an ended session.", body = schema::Error,
-            example = json!({"error": "this API token is not valid"})),
-        (status = 403, description = "Not a reviewer or an approver; or a session without its CSRF token.", body = schema::Error,
-            example = json!({"error": "this needs the reviewer or approver role"})),
-        (status = 404, description = "No such case; a malformed id is not found either.", body = schema::Error,
-            example = json!({"error": "not found"})),
-        (status = 409, description = "The case cannot take a call-back in its state, has no registered authority to call, or changed meanwhile.", body = schema::Error,
+        (status = 409, description = "The case cannot take a call-back in its state, has no registered authority to call, or changed meanwhile.", body = ErrorBody,
             example = json!({"error": "this case has no registered authority to call back"})),
-        (status = 500, description = "writ failed; the cause is logged under `operation_id`.", body = schema::InternalError,
-            example = json!({"error": "internal error; quote the operation id when reporting it", "operation_id": "6f1c2e0a-3b5d-4e7f-9a1b-2c3d4e5f6a7b"})),
+        Unauthorized, NotReviewer, NotFound, ServerError,
     ),
     security(("api_token" = []), ("session" = [], "csrf" = [])),
 )]
@@ -668,9 +463,8 @@ pub(crate) async fn record_callback(
     State(state): State<AppState>,
     reviewer: Reviewer,
     Path(id): Path<String>,
-    body: Bytes,
+    JsonBody(record): JsonBody<CallbackRecord>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let record: CallbackRecord = parse(&body)?;
     free_text("notes", &record.notes)?;
     let case = reviewer
         .desk(&state)
@@ -681,7 +475,7 @@ pub(crate) async fn record_callback(
             &record.notes,
         )
         .await?;
-    Ok(Json(state_json(&case)))
+    Ok(Json(wire::CaseStateChange::from(&case)))
 }
 
 /// An approval, perhaps with a reason.
@@ -707,21 +501,16 @@ pub(crate) struct Approval {
     request_body(content = Approval, description = "Optional: an empty body approves without a reason.",
         example = json!({"reason": "agreed"})),
     responses(
-        (status = 200, description = "Approved (or redirected to the enterprise customer).", body = schema::Approved,
+        (status = 200, description = "Approved (or redirected to the enterprise customer).", body = wire::Approved,
             example = json!({"id": "0b7e3c52-9a41-4d8e-b1f0-5c2d7a9e4f13", "state": "approved",
                 "scope": {"categories": ["content"], "targets": [{"type": "email", "value": "alice@example.com"}], "period": {"from": "2026-01-01T00:00:00Z", "to": "2026-02-28T23:59:59Z"}}})),
-        (status = 400, description = "The body is not `{\"reason\"?}`.", body = schema::Error,
+        (status = 400, description = "The body is not `{\"reason\"?}`.", body = ErrorBody,
             example = json!({"error": "reason: invalid type: integer `1`, expected a string", "field": "reason"})),
-        (status = 401, description = "No credentials, or ones writ does not know: no or an unknown API token, no or an ended session.", body = schema::Error,
-            example = json!({"error": "this API token is not valid"})),
-        (status = 403, description = "Not an approver; the approver who recommended (four eyes); or a session without its CSRF token.", body = schema::Error,
+        (status = 403, description = "Not an approver; the approver who recommended (four eyes); or a session without its CSRF token.", body = ErrorBody,
             example = json!({"error": "you recommended this; a different approver must decide (four eyes)"})),
-        (status = 404, description = "No such case; a malformed id is not found either.", body = schema::Error,
-            example = json!({"error": "not found"})),
-        (status = 409, description = "Not approvable yet: not reviewed, recommended for rejection, nothing allowed, a gate still open (an emergency without a confirmed call-back); or it changed meanwhile.", body = schema::Error,
+        (status = 409, description = "Not approvable yet: not reviewed, recommended for rejection, nothing allowed, a gate still open (an emergency without a confirmed call-back); or it changed meanwhile.", body = ErrorBody,
             example = json!({"error": "cannot approve until a call-back to the requesting authority, on a number known independently of the demand, is recorded"})),
-        (status = 500, description = "writ failed; the cause is logged under `operation_id`.", body = schema::InternalError,
-            example = json!({"error": "internal error; quote the operation id when reporting it", "operation_id": "6f1c2e0a-3b5d-4e7f-9a1b-2c3d4e5f6a7b"})),
+        Unauthorized, NotFound, ServerError,
     ),
     security(("api_token" = []), ("session" = [], "csrf" = [])),
 )]
@@ -729,23 +518,15 @@ pub(crate) async fn approve(
     State(state): State<AppState>,
     approver: Approver,
     Path(id): Path<String>,
-    body: Bytes,
+    approval: Option<JsonBody<Approval>>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let Approval { reason } = if body.is_empty() {
-        Approval {
-            reason: String::new(),
-        }
-    } else {
-        parse(&body)?
-    };
+    let reason = approval.map(|JsonBody(a)| a.reason).unwrap_or_default();
     free_text("reason", &reason)?;
     let case = approver
         .desk(&state)
         .approve(case_id(&id)?, &reason)
         .await?;
-    Ok(Json(
-        json!({"id": case.id, "state": case.state, "scope": case.scope}),
-    ))
+    Ok(Json(wire::Approved::from(case)))
 }
 
 /// Reject
@@ -759,20 +540,15 @@ pub(crate) async fn approve(
     params(("id" = String, Path, format = "uuid", description = "The case's id (the `id` the demand's receipt gave).")),
     request_body(content = Reason, example = json!({"reason": "Content needs a search warrant (18 U.S.C. 2703(b))."})),
     responses(
-        (status = 200, description = "Rejected.", body = schema::CaseStateChange,
+        (status = 200, description = "Rejected.", body = wire::CaseStateChange,
             example = json!({"id": "0b7e3c52-9a41-4d8e-b1f0-5c2d7a9e4f13", "state": "rejected"})),
-        (status = 400, description = "No reason, a blank one, or a body that is not `{\"reason\"}`.", body = schema::Error,
+        (status = 400, description = "No reason, a blank one, or a body that is not `{\"reason\"}`.", body = ErrorBody,
             example = json!({"error": "reason: must not be empty", "field": "reason"})),
-        (status = 401, description = "No credentials, or ones writ does not know: no or an unknown API token, no or an ended session.", body = schema::Error,
-            example = json!({"error": "this API token is not valid"})),
-        (status = 403, description = "Not an approver; the approver who recommended (four eyes); or a session without its CSRF token.", body = schema::Error,
+        (status = 403, description = "Not an approver; the approver who recommended (four eyes); or a session without its CSRF token.", body = ErrorBody,
             example = json!({"error": "you recommended this; a different approver must decide (four eyes)"})),
-        (status = 404, description = "No such case; a malformed id is not found either.", body = schema::Error,
-            example = json!({"error": "not found"})),
-        (status = 409, description = "The case cannot be rejected in its state, or it changed meanwhile.", body = schema::Error,
+        (status = 409, description = "The case cannot be rejected in its state, or it changed meanwhile.", body = ErrorBody,
             example = json!({"error": "a case that is rejected cannot reject"})),
-        (status = 500, description = "writ failed; the cause is logged under `operation_id`.", body = schema::InternalError,
-            example = json!({"error": "internal error; quote the operation id when reporting it", "operation_id": "6f1c2e0a-3b5d-4e7f-9a1b-2c3d4e5f6a7b"})),
+        Unauthorized, NotFound, ServerError,
     ),
     security(("api_token" = []), ("session" = [], "csrf" = [])),
 )]
@@ -780,11 +556,11 @@ pub(crate) async fn reject(
     State(state): State<AppState>,
     approver: Approver,
     Path(id): Path<String>,
-    body: Bytes,
+    JsonBody(Reason { reason }): JsonBody<Reason>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let reason = Reason::from_body(&body)?;
+    non_blank("reason", &reason)?;
     let case = approver.desk(&state).reject(case_id(&id)?, &reason).await?;
-    Ok(Json(state_json(&case)))
+    Ok(Json(wire::CaseStateChange::from(&case)))
 }
 
 /// What counsel decided about an assistance order.
@@ -816,20 +592,13 @@ pub(crate) struct CounselRecord {
     request_body(content = CounselRecord,
         example = json!({"decision": "challenge", "reason": "Refer the notice for review under IPA s. 257.", "deadline": "2026-03-30T09:00:00Z"})),
     responses(
-        (status = 200, description = "Recorded: a challenge leaves the case in review, a refusal rejects it.", body = schema::CaseStateChange,
+        (status = 200, description = "Recorded: a challenge leaves the case in review, a refusal rejects it.", body = wire::CaseStateChange,
             example = json!({"id": "0b7e3c52-9a41-4d8e-b1f0-5c2d7a9e4f13", "state": "in_review"})),
-        (status = 400, description = "Not a counsel decision: a field missing, unknown or malformed, or a blank reason.", body = schema::Error,
+        (status = 400, description = "Not a counsel decision: a field missing, unknown or malformed, or a blank reason.", body = ErrorBody,
             example = json!({"error": "decision: unknown variant `comply`, expected `challenge` or `refuse` at line 1 column 21", "field": "decision"})),
-        (status = 401, description = "No credentials, or ones writ does not know: no or an unknown API token, no or an ended session.", body = schema::Error,
-            example = json!({"error": "this API token is not valid"})),
-        (status = 403, description = "Not an approver; or a session without its CSRF token.", body = schema::Error,
-            example = json!({"error": "this needs the approver role"})),
-        (status = 404, description = "No such case; a malformed id is not found either.", body = schema::Error,
-            example = json!({"error": "not found"})),
-        (status = 409, description = "The case was not routed to counsel, is no longer open, or changed meanwhile.", body = schema::Error,
+        (status = 409, description = "The case was not routed to counsel, is no longer open, or changed meanwhile.", body = ErrorBody,
             example = json!({"error": "only an assistance order routed to counsel takes counsel's decision"})),
-        (status = 500, description = "writ failed; the cause is logged under `operation_id`.", body = schema::InternalError,
-            example = json!({"error": "internal error; quote the operation id when reporting it", "operation_id": "6f1c2e0a-3b5d-4e7f-9a1b-2c3d4e5f6a7b"})),
+        Unauthorized, NotApprover, NotFound, ServerError,
     ),
     security(("api_token" = []), ("session" = [], "csrf" = [])),
 )]
@@ -837,19 +606,18 @@ pub(crate) async fn counsel(
     State(state): State<AppState>,
     approver: Approver,
     Path(id): Path<String>,
-    body: Bytes,
-) -> Result<impl IntoResponse, ApiError> {
-    let CounselRecord {
+    JsonBody(CounselRecord {
         decision,
         reason,
         deadline,
-    } = parse(&body)?;
+    }): JsonBody<CounselRecord>,
+) -> Result<impl IntoResponse, ApiError> {
     non_blank("reason", &reason)?;
     let case = approver
         .desk(&state)
         .counsel(case_id(&id)?, decision, &reason, deadline)
         .await?;
-    Ok(Json(state_json(&case)))
+    Ok(Json(wire::CaseStateChange::from(&case)))
 }
 
 /// Clear a gate
@@ -865,24 +633,17 @@ pub(crate) async fn counsel(
     tag = "staff",
     params(
         ("id" = String, Path, format = "uuid", description = "The case's id (the `id` the demand's receipt gave)."),
-        ("code" = schema::Code, Path, description = "The gate's finding code."),
+        ("code" = writ_core::policy::Code, Path, description = "The gate's finding code."),
     ),
     request_body(content = Reason, example = json!({"reason": "Reasoned objection filed with the enforcing authority on 2 Sep 2026."})),
     responses(
-        (status = 200, description = "Cleared.", body = schema::CaseStateChange,
+        (status = 200, description = "Cleared.", body = wire::CaseStateChange,
             example = json!({"id": "0b7e3c52-9a41-4d8e-b1f0-5c2d7a9e4f13", "state": "in_review"})),
-        (status = 400, description = "Not a finding code, no reason, a blank one, or a body that is not `{\"reason\"}`.", body = schema::Error,
+        (status = 400, description = "Not a finding code, no reason, a blank one, or a body that is not `{\"reason\"}`.", body = ErrorBody,
             example = json!({"error": "reason: must not be empty", "field": "reason"})),
-        (status = 401, description = "No credentials, or ones writ does not know: no or an unknown API token, no or an ended session.", body = schema::Error,
-            example = json!({"error": "this API token is not valid"})),
-        (status = 403, description = "Not an approver; or a session without its CSRF token.", body = schema::Error,
-            example = json!({"error": "this needs the approver role"})),
-        (status = 404, description = "No such case; a malformed id is not found either.", body = schema::Error,
-            example = json!({"error": "not found"})),
-        (status = 409, description = "The case has no such gate, it is the call-back (cleared by a confirmed call), it is already cleared, or the case is past review.", body = schema::Error,
+        (status = 409, description = "The case has no such gate, it is the call-back (cleared by a confirmed call), it is already cleared, or the case is past review.", body = ErrorBody,
             example = json!({"error": "the policy engine set no CONFLICTING_OBLIGATION gate on this case"})),
-        (status = 500, description = "writ failed; the cause is logged under `operation_id`.", body = schema::InternalError,
-            example = json!({"error": "internal error; quote the operation id when reporting it", "operation_id": "6f1c2e0a-3b5d-4e7f-9a1b-2c3d4e5f6a7b"})),
+        Unauthorized, NotApprover, NotFound, ServerError,
     ),
     security(("api_token" = []), ("session" = [], "csrf" = [])),
 )]
@@ -890,17 +651,25 @@ pub(crate) async fn clear_gate(
     State(state): State<AppState>,
     approver: Approver,
     Path((id, code)): Path<(String, String)>,
-    body: Bytes,
+    JsonBody(Reason { reason }): JsonBody<Reason>,
 ) -> Result<impl IntoResponse, ApiError> {
     let code: Code =
         serde_json::from_value(Value::String(code.clone())).map_err(|_| ApiError::BadRequest {
             field: Some("code".into()),
             message: format!("code: {code:?} is not a finding code"),
         })?;
-    let reason = Reason::from_body(&body)?;
+    non_blank("reason", &reason)?;
     let case = approver
         .desk(&state)
         .clear_gate(case_id(&id)?, code, &reason)
         .await?;
-    Ok(Json(state_json(&case)))
+    Ok(Json(wire::CaseStateChange::from(&case)))
+}
+
+/// The demand of `docs/policy.md` §1 that the request body's example shows.
+pub(crate) fn demand_example() -> Value {
+    serde_json::from_str(include_str!(
+        "../../writ-core/tests/demands/policy-example.json"
+    ))
+    .unwrap_or_default()
 }

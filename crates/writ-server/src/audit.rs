@@ -13,6 +13,8 @@ use writ_core::Clock;
 use writ_ledger::{Hash, LogKey, SignedCheckpoint};
 use writ_store::{Store, StoreError};
 
+use crate::error::ErrorBody;
+use crate::error::responses::ServerError;
 use crate::{ApiError, AppState};
 
 /// Signs a checkpoint when at least `every_events` events, or any events and `every`
@@ -90,10 +92,9 @@ impl Checkpointer {
         (status = 200, description = "The latest signed checkpoint, a C2SP signed note.",
             content_type = "text/plain; charset=utf-8", body = String,
             example = json!("writ.example/audit\n3\nq9uZ0m1wJ1z1l2S2d7T6k0o6bH3vX8cJ4e5f6a7b8c0=\n\n— writ.example/audit Az3x…\n")),
-        (status = 404, description = "No checkpoint has been signed yet.", body = crate::openapi::schema::Error,
+        (status = 404, description = "No checkpoint has been signed yet.", body = ErrorBody,
             example = json!({"error": "not found"})),
-        (status = 500, description = "writ failed; the cause is logged under `operation_id`.", body = crate::openapi::schema::InternalError,
-            example = json!({"error": "internal error; quote the operation id when reporting it", "operation_id": "6f1c2e0a-3b5d-4e7f-9a1b-2c3d4e5f6a7b"})),
+        ServerError,
     ),
 )]
 pub(crate) async fn latest_checkpoint(
@@ -143,10 +144,9 @@ struct InclusionProof {
         (status = 200, description = "The proof.", body = InclusionProof,
             example = json!({"index": 2, "size": 3, "root": "q9uZ0m1wJ1z1l2S2d7T6k0o6bH3vX8cJ4e5f6a7b8c0=", "proof": ["3q2+7w==…", "yv66vg==…"]})),
         (status = 400, description = "`index` or `size` missing or not a number, `index` not below `size`, or `size` beyond the log.",
-            body = crate::openapi::schema::Error,
+            body = ErrorBody,
             example = json!({"error": "Failed to deserialize query string: missing field `index`"})),
-        (status = 500, description = "writ failed; the cause is logged under `operation_id`.", body = crate::openapi::schema::InternalError,
-            example = json!({"error": "internal error; quote the operation id when reporting it", "operation_id": "6f1c2e0a-3b5d-4e7f-9a1b-2c3d4e5f6a7b"})),
+        ServerError,
     ),
 )]
 pub(crate) async fn inclusion_proof(
@@ -195,10 +195,9 @@ struct ConsistencyProof {
         (status = 200, description = "The proof.", body = ConsistencyProof,
             example = json!({"from": 4, "to": 11, "proof": ["3q2+7w==…", "yv66vg==…"]})),
         (status = 400, description = "`from` or `to` missing or not a number, `from` is 0 or after `to`, or `to` beyond the log.",
-            body = crate::openapi::schema::Error,
+            body = ErrorBody,
             example = json!({"error": "need 0 < from ≤ to, got from 0, to 11"})),
-        (status = 500, description = "writ failed; the cause is logged under `operation_id`.", body = crate::openapi::schema::InternalError,
-            example = json!({"error": "internal error; quote the operation id when reporting it", "operation_id": "6f1c2e0a-3b5d-4e7f-9a1b-2c3d4e5f6a7b"})),
+        ServerError,
     ),
 )]
 pub(crate) async fn consistency_proof(

@@ -7,52 +7,17 @@ use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use serde_json::{Value, json};
-use writ_core::{CaseId, ProductionId};
-use writ_store::Production;
+use writ_core::ProductionId;
 
 use crate::ApiError;
-use crate::access::{AgencyUser, AppState, ReleasedProduction, Reviewer, Staff};
-use crate::openapi::schema;
+use crate::access::{AgencyUser, AppState, Reviewer, Staff};
+use crate::error::ErrorBody;
+use crate::error::responses::{NotFound, NotStaff, ServerError, Unauthorized};
+use crate::extract::case_id;
+use crate::wire;
 
 fn production_id(text: &str) -> Result<ProductionId, ApiError> {
     ProductionId::parse(text).map_err(|_| ApiError::NotFound)
-}
-
-/// A production as staff see it: its progress, and once sealed, its file.
-pub(crate) fn production_json(production: &Production) -> Value {
-    json!({
-        "id": production.id,
-        "case": production.case_id,
-        "state": production.state,
-        "items_total": production.items_total,
-        "items_done": production.items_done,
-        "bytes_done": production.bytes_done,
-        "sealed": production.sealed.as_ref().map(|s| json!({
-            "sha256": s.sha256,
-            "size": s.size,
-            "manifest_sha256": s.manifest_sha256,
-            "no_data": s.no_data,
-            "sealed_at": s.sealed_at,
-        })),
-        "released_at": production.released_at,
-    })
-}
-
-/// A released production as its authority sees it, with a fresh download link.
-pub(crate) fn released_json(released: &ReleasedProduction) -> Value {
-    let production = &released.production;
-    let sealed = production.sealed.as_ref();
-    json!({
-        "id": production.id,
-        "sha256": sealed.map(|s| &s.sha256),
-        "size": sealed.map(|s| s.size),
-        "no_data": sealed.map(|s| s.no_data),
-        "sealed_at": sealed.map(|s| s.sealed_at),
-        "released_at": production.released_at,
-        "download_url": released.link.url,
-        "expires_at": released.link.expires_at,
-    })
 }
 
 /// A case's productions
@@ -64,14 +29,8 @@ pub(crate) fn released_json(released: &ReleasedProduction) -> Value {
     tag = "staff",
     params(("id" = String, Path, format = "uuid", description = "The case's id.")),
     responses(
-        (status = 200, description = "The case's productions, oldest first.", body = Vec<schema::Production>),
-        (status = 401, description = "No credentials, or ones writ does not know.", body = schema::Error,
-            example = json!({"error": "this API token is not valid"})),
-        (status = 403, description = "Not the provider's staff.", body = schema::Error,
-            example = json!({"error": "this is for the provider's staff"})),
-        (status = 404, description = "No such case.", body = schema::Error,
-            example = json!({"error": "not found"})),
-        (status = 500, description = "writ failed; the cause is logged under `operation_id`.", body = schema::InternalError),
+        (status = 200, description = "The case's productions, oldest first.", body = Vec<wire::StaffProduction>),
+        Unauthorized, NotStaff, NotFound, ServerError,
     ),
     security(("api_token" = []), ("session" = [])),
 )]
@@ -80,10 +39,12 @@ pub(crate) async fn case_productions(
     staff: Staff,
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let id = CaseId::parse(&id).map_err(|_| ApiError::NotFound)?;
-    let productions = staff.desk(&state).productions(id).await?;
+    let productions = staff.desk(&state).productions(case_id(&id)?).await?;
     Ok(Json(
-        productions.iter().map(production_json).collect::<Vec<_>>(),
+        productions
+            .iter()
+            .map(wire::StaffProduction::from)
+            .collect::<Vec<_>>(),
     ))
 }
 
@@ -97,16 +58,12 @@ pub(crate) async fn case_productions(
     tag = "staff",
     params(("id" = String, Path, format = "uuid", description = "The production's id.")),
     responses(
-        (status = 200, description = "Released.", body = schema::Production),
-        (status = 401, description = "No credentials, or ones writ does not know.", body = schema::Error,
-            example = json!({"error": "this API token is not valid"})),
-        (status = 403, description = "Not a reviewer or approver, or the case's own reviewer.", body = schema::Error,
+        (status = 200, description = "Released.", body = wire::StaffProduction),
+        (status = 403, description = "Not a reviewer or approver, or the case's own reviewer.", body = ErrorBody,
             example = json!({"error": "the case's reviewer may not also release its production; another member of staff must"})),
-        (status = 404, description = "No such production.", body = schema::Error,
-            example = json!({"error": "not found"})),
-        (status = 409, description = "Not sealed (still collecting, or released already).", body = schema::Error,
+        (status = 409, description = "Not sealed (still collecting, or released already).", body = ErrorBody,
             example = json!({"error": "the production is collecting, not sealed"})),
-        (status = 500, description = "writ failed; the cause is logged under `operation_id`.", body = schema::InternalError),
+        Unauthorized, NotFound, ServerError,
     ),
     security(("api_token" = []), ("session" = [], "csrf" = [])),
 )]
@@ -116,7 +73,7 @@ pub(crate) async fn release(
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
     let production = reviewer.desk(&state).release(production_id(&id)?).await?;
-    Ok(Json(production_json(&production)))
+    Ok(Json(wire::StaffProduction::from(&production)))
 }
 
 /// The signed part of a download link.
@@ -141,13 +98,9 @@ pub(crate) struct Link {
     params(("id" = String, Path, format = "uuid", description = "The production's id."), Link),
     responses(
         (status = 200, description = "The production: an age file.", content_type = "application/octet-stream", body = Vec<u8>),
-        (status = 401, description = "No credentials, or ones writ does not know.", body = schema::Error,
-            example = json!({"error": "this API token is not valid"})),
-        (status = 403, description = "Not a requesting authority, or the link is not valid or has expired.", body = schema::Error,
+        (status = 403, description = "Not a requesting authority, or the link is not valid or has expired.", body = ErrorBody,
             example = json!({"error": "this download link has expired; open the demand again for a fresh one"})),
-        (status = 404, description = "No such released production among this authority's.", body = schema::Error,
-            example = json!({"error": "not found"})),
-        (status = 500, description = "writ failed; the cause is logged under `operation_id`.", body = schema::InternalError),
+        Unauthorized, NotFound, ServerError,
     ),
     security(("api_token" = []), ("session" = [])),
 )]

@@ -8,6 +8,7 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 use writ_store::StoreError;
 
@@ -30,6 +31,9 @@ pub enum ApiError {
     },
     #[error("{0}")]
     Conflict(String),
+    /// A refusal of axum's own body extractor (a body too large: 413), with its status.
+    #[error("{message}")]
+    Refused { status: StatusCode, message: String },
     /// Well-formed, but it contradicts an earlier request (an idempotency key reused
     /// with another body): 422.
     #[error("{0}")]
@@ -44,13 +48,110 @@ pub enum ApiError {
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
-#[derive(Serialize)]
-struct ErrorBody<'a> {
-    error: &'a str,
+/// A refusal the client can act on (4xx).
+#[derive(Serialize, ToSchema)]
+#[schema(as = Error)]
+pub(crate) struct ErrorBody {
+    /// What is wrong, in a sentence; on a 400 it begins with the field's path.
+    error: String,
+    /// On a 400: the path of the field that is wrong (`targets[0].value`,
+    /// `scope.targets[0]`, `reason`), when one is to blame.
     #[serde(skip_serializing_if = "Option::is_none")]
-    field: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    operation_id: Option<String>,
+    #[schema(nullable = false)]
+    field: Option<String>,
+}
+
+/// A failure of the server's (5xx). The cause is logged, never sent.
+#[derive(Serialize, ToSchema)]
+#[schema(as = InternalError)]
+pub(crate) struct InternalErrorBody {
+    /// Always `internal error; quote the operation id when reporting it`.
+    error: &'static str,
+    /// The id under which the cause was logged: quote it when reporting.
+    #[schema(format = "uuid")]
+    operation_id: String,
+}
+
+/// The error responses the routes share, for their `#[utoipa::path]`: a route lists
+/// these by name and inline only what it alone answers (a 403 for four eyes, a 404 of
+/// its own). Never built: [`ApiError`] writes the bodies.
+#[allow(dead_code)]
+pub(crate) mod responses {
+    use utoipa::IntoResponses;
+
+    use super::{ErrorBody, InternalErrorBody};
+
+    /// 401 on every route that needs credentials.
+    #[derive(IntoResponses)]
+    #[response(
+        status = 401,
+        description = "No credentials, or ones writ does not know: no or an unknown API token, no or an ended session.",
+        example = json!({"error": "this API token is not valid"})
+    )]
+    pub(crate) struct Unauthorized(ErrorBody);
+
+    /// 404 on every route that takes an id.
+    #[derive(IntoResponses)]
+    #[response(
+        status = 404,
+        description = "Nothing with that id that the caller may see; a malformed id is not found either.",
+        example = json!({"error": "not found"})
+    )]
+    pub(crate) struct NotFound(ErrorBody);
+
+    /// 500 on every route.
+    #[derive(IntoResponses)]
+    #[response(
+        status = 500,
+        description = "writ failed; the cause is logged under `operation_id`.",
+        example = json!({"error": "internal error; quote the operation id when reporting it", "operation_id": "6f1c2e0a-3b5d-4e7f-9a1b-2c3d4e5f6a7b"})
+    )]
+    pub(crate) struct ServerError(InternalErrorBody);
+
+    /// 403 on an authority's routes: the caller's role does not open the desk.
+    #[derive(IntoResponses)]
+    #[response(
+        status = 403,
+        description = "Not a requesting authority's account; or a session without its CSRF token on a request that changes something.",
+        example = json!({"error": "this is for requesting authorities"})
+    )]
+    pub(crate) struct NotAgency(ErrorBody);
+
+    /// 403 on the staff's routes: the caller's role does not open the desk.
+    #[derive(IntoResponses)]
+    #[response(
+        status = 403,
+        description = "Not the provider's staff.",
+        example = json!({"error": "this is for the provider's staff"})
+    )]
+    pub(crate) struct NotStaff(ErrorBody);
+
+    /// 403 on the reviewers' (and approvers') routes: the caller's role does not open the desk.
+    #[derive(IntoResponses)]
+    #[response(
+        status = 403,
+        description = "Not a reviewer or an approver; or a session without its CSRF token.",
+        example = json!({"error": "this needs the reviewer or approver role"})
+    )]
+    pub(crate) struct NotReviewer(ErrorBody);
+
+    /// 403 on the approvers' routes: the caller's role does not open the desk.
+    #[derive(IntoResponses)]
+    #[response(
+        status = 403,
+        description = "Not an approver; or a session without its CSRF token.",
+        example = json!({"error": "this needs the approver role"})
+    )]
+    pub(crate) struct NotApprover(ErrorBody);
+
+    /// 403 on the admins' routes: the caller's role does not open the desk.
+    #[derive(IntoResponses)]
+    #[response(
+        status = 403,
+        description = "Not an admin; or a session without its CSRF token.",
+        example = json!({"error": "this needs the admin role"})
+    )]
+    pub(crate) struct NotAdmin(ErrorBody);
 }
 
 impl ApiError {
@@ -96,67 +197,40 @@ impl From<StoreError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        if let Self::TooManyRequests {
-            message,
-            retry_after,
-        } = &self
-        {
-            let body = ErrorBody {
-                error: message,
-                field: None,
-                operation_id: None,
-            };
-            return (
-                StatusCode::TOO_MANY_REQUESTS,
-                [(axum::http::header::RETRY_AFTER, retry_after.to_string())],
-                Json(body),
-            )
-                .into_response();
-        }
-        let (status, message, field, operation_id) = match &self {
-            Self::NotFound => (StatusCode::NOT_FOUND, "not found".to_owned(), None, None),
-            Self::Unauthorized(message) => {
-                (StatusCode::UNAUTHORIZED, (*message).to_owned(), None, None)
-            }
-            Self::Forbidden(message) => (StatusCode::FORBIDDEN, (*message).to_owned(), None, None),
-            Self::ForbiddenBecause(message) => (StatusCode::FORBIDDEN, message.clone(), None, None),
-            Self::BadRequest { field, message } => (
-                StatusCode::BAD_REQUEST,
-                message.clone(),
-                field.as_deref(),
-                None,
-            ),
-            Self::Conflict(message) => (StatusCode::CONFLICT, message.clone(), None, None),
-            Self::Unprocessable(message) => (
+        let refusal = |status: StatusCode, error: String, field: Option<String>| {
+            (status, Json(ErrorBody { error, field })).into_response()
+        };
+        match self {
+            Self::NotFound => refusal(StatusCode::NOT_FOUND, "not found".to_owned(), None),
+            Self::Unauthorized(message) => refusal(StatusCode::UNAUTHORIZED, message.into(), None),
+            Self::Forbidden(message) => refusal(StatusCode::FORBIDDEN, message.into(), None),
+            Self::ForbiddenBecause(message) => refusal(StatusCode::FORBIDDEN, message, None),
+            Self::BadRequest { field, message } => refusal(StatusCode::BAD_REQUEST, message, field),
+            Self::Conflict(message) => refusal(StatusCode::CONFLICT, message, None),
+            Self::Refused { status, message } => refusal(status, message, None),
+            Self::Unprocessable(message) => refusal(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                message.clone(),
-                Some("Idempotency-Key"),
-                None,
+                message,
+                Some("Idempotency-Key".to_owned()),
             ),
-            Self::TooManyRequests { message, .. } => (
-                StatusCode::TOO_MANY_REQUESTS,
-                (*message).to_owned(),
-                None,
-                None,
-            ),
+            Self::TooManyRequests {
+                message,
+                retry_after,
+            } => (
+                [(axum::http::header::RETRY_AFTER, retry_after.to_string())],
+                refusal(StatusCode::TOO_MANY_REQUESTS, message.into(), None),
+            )
+                .into_response(),
             Self::Internal(cause) => {
                 let operation_id = Uuid::new_v4().to_string();
                 tracing::error!(%operation_id, error = %error_chain(cause.as_ref()), "request failed");
-                let message = "internal error; quote the operation id when reporting it";
-                (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    message.to_owned(),
-                    None,
-                    Some(operation_id),
-                )
+                let body = InternalErrorBody {
+                    error: "internal error; quote the operation id when reporting it",
+                    operation_id,
+                };
+                (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
             }
-        };
-        let body = ErrorBody {
-            error: &message,
-            field,
-            operation_id,
-        };
-        (status, Json(body)).into_response()
+        }
     }
 }
 

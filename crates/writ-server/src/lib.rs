@@ -8,6 +8,7 @@ pub mod audit;
 pub mod credentials;
 mod delivery;
 mod error;
+mod extract;
 mod login;
 pub mod notices;
 mod observe;
@@ -17,6 +18,7 @@ pub mod queue;
 mod register;
 pub mod transparency;
 mod web;
+mod wire;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -174,19 +176,31 @@ const HEALTH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     let answer = tokio::time::timeout(HEALTH_TIMEOUT, state.unsafe_store().ping()).await;
     match answer {
-        Ok(Ok(())) => (StatusCode::OK, Json(serde_json::json!({"status": "ok"}))),
+        Ok(Ok(())) => (
+            StatusCode::OK,
+            Json(wire::Health {
+                status: "ok",
+                database: None,
+            }),
+        ),
         Ok(Err(error)) => {
             tracing::warn!(error = %error_chain(&error), "health check: database unavailable");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                Json(serde_json::json!({"status": "unavailable", "database": "unavailable"})),
+                Json(wire::Health {
+                    status: "unavailable",
+                    database: Some("unavailable"),
+                }),
             )
         }
         Err(_) => {
             tracing::warn!(timeout = ?HEALTH_TIMEOUT, "health check: the database did not answer in time");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                Json(serde_json::json!({"status": "unavailable", "database": "timeout"})),
+                Json(wire::Health {
+                    status: "unavailable",
+                    database: Some("timeout"),
+                }),
             )
         }
     }

@@ -1,19 +1,23 @@
 //! The OpenAPI 3.1 document of the JSON API, generated from the handlers' annotations
-//! (`api.rs`, `audit.rs`) and the schema types in [`schema`], and committed as
-//! `openapi.json` at the repository root.
+//! (`api.rs`, `register.rs`, `delivery.rs`, `audit.rs`, and here for `admin.rs` and
+//! `/healthz`) and committed as `openapi.json` at the repository root.
 //!
-//! The handlers build their answers with `json!`; the types here only describe them.
-//! `tests/api/openapi.rs` keeps the two honest: it fails when `openapi.json` is not what
-//! this module generates, drives every documented operation against a real server and
-//! validates each answer against the document, and checks that every API route the
-//! crate registers is documented. A new route needs its handler annotated with
-//! `#[utoipa::path(...)]` and listed in `paths(...)` below.
+//! Every schema is derived from the type that is serialised or read: records and
+//! domain types derive theirs where they live (writ-core's and writ-store's `openapi`
+//! feature), the API's own shapes in [`crate::wire`], the error bodies and the shared
+//! error responses in [`crate::error`]. `tests/api/openapi.rs` fails when
+//! `openapi.json` is not what this module generates, drives every documented operation
+//! against a real server and validates each answer against the document, and checks
+//! that every API route the crate registers is documented. A new route needs its
+//! handler annotated with `#[utoipa::path(...)]` and listed in `paths(...)` below.
 
 use serde_json::Value;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{api, audit, delivery, register};
+use crate::error::ErrorBody;
+use crate::error::responses::{NotAdmin, NotFound, ServerError, Unauthorized};
+use crate::{api, audit, delivery, register, wire};
 
 // The security schemes' names, as the handlers' `security(...)` attributes spell them.
 
@@ -34,14 +38,6 @@ pub fn openapi_json() -> String {
     let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
     text.push('\n');
     text
-}
-
-/// The demand of `docs/policy.md` §1 that the request body's example shows.
-pub(crate) fn demand_example() -> Value {
-    serde_json::from_str(include_str!(
-        "../../writ-core/tests/demands/policy-example.json"
-    ))
-    .unwrap_or_default()
 }
 
 /// `value` with the keys of every object in sorted order, whether or not serde_json
@@ -111,6 +107,8 @@ fn sorted(value: Value) -> Value {
         add_user,
         confirm_change,
     ),
+    // Named only by the shared 500 response, which utoipa does not follow to its schema.
+    components(schemas(crate::error::InternalErrorBody)),
     modifiers(&SecuritySchemes, &OptionalBodies),
     tags(
         (name = "authorities", description = "What a requesting authority does: submit a \
@@ -195,9 +193,9 @@ impl Modify for OptionalBodies {
     tag = "operations",
     responses(
         (status = 200, description = "Alive, and the database answers.",
-            body = schema::Health, example = json!({"status": "ok"})),
+            body = wire::Health, example = json!({"status": "ok"})),
         (status = 503, description = "The database does not answer, or not within a second.",
-            body = schema::Health,
+            body = wire::Health,
             example = json!({"status": "unavailable", "database": "unavailable"})),
     ),
 )]
@@ -233,21 +231,16 @@ pub(crate) async fn openapi_document() -> impl axum::response::IntoResponse {
     post,
     path = "/api/v1/admin/agencies",
     tag = "admin",
-    request_body(content = schema::NewAgency,
+    request_body(content = crate::admin::NewAgency,
         example = json!({"id": "seattle-pd", "name": "Seattle Police Department", "country": "US", "email_domains": ["seattle.gov"], "callback_phone": "+12065550100"})),
     responses(
-        (status = 201, description = "Registered.", body = schema::AgencyCreated,
+        (status = 201, description = "Registered.", body = wire::AgencyCreated,
             example = json!({"id": "seattle-pd"})),
-        (status = 400, description = "A field missing, unknown or malformed (`id`, `country`, `email_domains`, `callback_phone`).", body = schema::Error,
+        (status = 400, description = "A field missing, unknown or malformed (`id`, `country`, `email_domains`, `callback_phone`).", body = ErrorBody,
             example = json!({"error": "callback_phone: \"call me\" is not in E.164 form (like +12065550100)", "field": "callback_phone"})),
-        (status = 401, description = "No credentials, or ones writ does not know.", body = schema::Error,
-            example = json!({"error": "this API token is not valid"})),
-        (status = 403, description = "Not an admin; or a session without its CSRF token.", body = schema::Error,
-            example = json!({"error": "this needs the admin role"})),
-        (status = 409, description = "An agency with that id exists.", body = schema::Error,
+        (status = 409, description = "An agency with that id exists.", body = ErrorBody,
             example = json!({"error": "agency seattle-pd already exists"})),
-        (status = 500, description = "writ failed; the cause is logged under `operation_id`.", body = schema::InternalError,
-            example = json!({"error": "internal error; quote the operation id when reporting it", "operation_id": "6f1c2e0a-3b5d-4e7f-9a1b-2c3d4e5f6a7b"})),
+        Unauthorized, NotAdmin, ServerError,
     ),
     security(("api_token" = []), ("session" = [], "csrf" = [])),
 )]
@@ -264,20 +257,15 @@ fn add_agency() {}
     post,
     path = "/api/v1/admin/users",
     tag = "admin",
-    request_body(content = schema::NewUser,
+    request_body(content = crate::admin::NewUser,
         example = json!({"username": "areyes@seattle.gov", "role": "agency", "agency": "seattle-pd"})),
     responses(
-        (status = 201, description = "Added; hand the credentials over, they are not shown again.", body = schema::UserCreated),
-        (status = 400, description = "A field missing, unknown or malformed; an authority's user without an agency or outside its domains; staff with an agency.", body = schema::Error,
+        (status = 201, description = "Added; hand the credentials over, they are not shown again.", body = wire::UserCreated),
+        (status = 400, description = "A field missing, unknown or malformed; an authority's user without an agency or outside its domains; staff with an agency.", body = ErrorBody,
             example = json!({"error": "agency: staff belong to no agency", "field": "agency"})),
-        (status = 401, description = "No credentials, or ones writ does not know.", body = schema::Error,
-            example = json!({"error": "this API token is not valid"})),
-        (status = 403, description = "Not an admin; or a session without its CSRF token.", body = schema::Error,
-            example = json!({"error": "this needs the admin role"})),
-        (status = 409, description = "Someone has that username.", body = schema::Error,
+        (status = 409, description = "Someone has that username.", body = ErrorBody,
             example = json!({"error": "areyes@seattle.gov already exists"})),
-        (status = 500, description = "writ failed; the cause is logged under `operation_id`.", body = schema::InternalError,
-            example = json!({"error": "internal error; quote the operation id when reporting it", "operation_id": "6f1c2e0a-3b5d-4e7f-9a1b-2c3d4e5f6a7b"})),
+        Unauthorized, NotAdmin, ServerError,
     ),
     security(("api_token" = []), ("session" = [], "csrf" = [])),
 )]
@@ -295,458 +283,14 @@ fn add_user() {}
     tag = "admin",
     params(("id" = i64, Path, description = "The change's id (`awaiting_confirmation` in the answer that created the account).")),
     responses(
-        (status = 200, description = "Confirmed; the account may sign in.", body = schema::ChangeConfirmed),
-        (status = 401, description = "No credentials, or ones writ does not know.", body = schema::Error,
-            example = json!({"error": "this API token is not valid"})),
-        (status = 403, description = "Not an admin; the admin who asked (four eyes); or a session without its CSRF token.", body = schema::Error,
+        (status = 200, description = "Confirmed; the account may sign in.", body = wire::ChangeConfirmed),
+        (status = 403, description = "Not an admin; the admin who asked (four eyes); or a session without its CSRF token.", body = ErrorBody,
             example = json!({"error": "you asked for this change; a second admin must confirm it (four eyes)"})),
-        (status = 404, description = "No such change; a malformed id is not found either.", body = schema::Error,
-            example = json!({"error": "not found"})),
-        (status = 409, description = "Confirmed already.", body = schema::Error,
+        (status = 409, description = "Confirmed already.", body = ErrorBody,
             example = json!({"error": "change 7 is confirmed already"})),
-        (status = 500, description = "writ failed; the cause is logged under `operation_id`.", body = schema::InternalError,
-            example = json!({"error": "internal error; quote the operation id when reporting it", "operation_id": "6f1c2e0a-3b5d-4e7f-9a1b-2c3d4e5f6a7b"})),
+        Unauthorized, NotFound, ServerError,
     ),
     security(("api_token" = []), ("session" = [], "csrf" = [])),
 )]
 #[allow(dead_code)] // Describes `admin::confirm_change`.
 fn confirm_change() {}
-
-/// The shapes of the JSON the API reads and writes. Never built: the handlers write
-/// their answers with `json!`, and the tests check those answers against these.
-#[allow(dead_code)]
-pub(crate) mod schema {
-    use utoipa::ToSchema;
-    pub use writ_core::policy::{Code, Decision, Finding, Route, Verdict};
-    pub use writ_core::review::{Recommendation, Scope};
-    pub use writ_core::workflow::{CounselDecision, RecordedRecommendation};
-    pub use writ_core::{CaseState, Demand, Role};
-    pub use writ_store::{Callback, GateClearance, Notice, ProductionState};
-
-    // ------------------------------------------------------------ common
-
-    /// A refusal the client can act on (4xx).
-    #[derive(ToSchema)]
-    pub struct Error {
-        /// What is wrong, in a sentence; on a 400 it begins with the field's path.
-        pub error: String,
-        /// On a 400: the path of the field that is wrong (`targets[0].value`,
-        /// `scope.targets[0]`, `reason`), when one is to blame.
-        #[schema(nullable = false)]
-        pub field: Option<String>,
-    }
-
-    /// A failure of the server's (5xx). The cause is logged, never sent.
-    #[derive(ToSchema)]
-    pub struct InternalError {
-        /// Always `internal error; quote the operation id when reporting it`.
-        pub error: String,
-        /// The id under which the cause was logged: quote it when reporting.
-        #[schema(format = "uuid")]
-        pub operation_id: String,
-    }
-
-    /// What `/healthz` says.
-    #[derive(ToSchema)]
-    pub struct Health {
-        /// `ok` or `unavailable`.
-        pub status: String,
-        /// `unavailable` when the database does not answer, `timeout` when it does not
-        /// answer within a second.
-        #[schema(nullable = false)]
-        pub database: Option<String>,
-    }
-
-    /// The case after a step: its id and the state it is now in.
-    #[derive(ToSchema)]
-    pub struct CaseStateChange {
-        #[schema(format = "uuid")]
-        pub id: String,
-        pub state: CaseState,
-    }
-
-    // ------------------------------------------------------------ sessions
-
-    /// A logged-in session. The cookie comes in `Set-Cookie`.
-    #[derive(ToSchema)]
-    pub struct Session {
-        pub role: Role,
-        /// Send it in the header `csrf_header` names on every request that changes
-        /// something.
-        pub csrf_token: String,
-        /// Always `x-csrf-token`.
-        pub csrf_header: String,
-    }
-
-    // ------------------------------------------------------------ demands
-
-    /// The demand was received and a case opened for it.
-    #[derive(ToSchema)]
-    pub struct DemandReceipt {
-        /// The case's id: the demand's address from now on.
-        #[schema(format = "uuid")]
-        pub id: String,
-        pub reference: String,
-        pub state: CaseState,
-        #[schema(format = DateTime)]
-        pub received_at: String,
-        /// The receipt in words.
-        pub acknowledgement: String,
-    }
-
-    /// A demand as its authority sees it.
-    #[derive(ToSchema)]
-    pub struct DemandStatus {
-        #[schema(format = "uuid")]
-        pub id: String,
-        pub reference: String,
-        pub state: CaseState,
-        #[schema(format = DateTime)]
-        pub received_at: String,
-        /// When the answer is due, if the rules set a deadline.
-        #[schema(format = DateTime, required)]
-        pub deadline: Option<String>,
-        /// Why it was rejected, once it is.
-        #[schema(required)]
-        pub rejection_reason: Option<String>,
-        /// What the policy engine refused of what was asked, each with its reason, rule
-        /// and citation: keys, access or capability are refused under the provider's
-        /// own policy (`KEYS_OR_ACCESS_REFUSED`, rule P-1); the rest proceeds.
-        pub refused: Vec<Finding>,
-        /// The case's thread, oldest first.
-        pub messages: Vec<Message>,
-        /// For a demand redirected to an enterprise customer: the letter saying so.
-        #[schema(required)]
-        pub redirect_letter: Option<String>,
-        /// The productions released to the authority, each with a download link.
-        pub productions: Vec<ReleasedProduction>,
-    }
-
-    /// A production released to the authority.
-    #[derive(ToSchema)]
-    pub struct ReleasedProduction {
-        #[schema(format = "uuid")]
-        pub id: String,
-        /// SHA-256 of the file, hex.
-        pub sha256: String,
-        /// Bytes.
-        pub size: u64,
-        /// Nothing in scope was found; the production says so, signed.
-        pub no_data: bool,
-        #[schema(format = DateTime)]
-        pub sealed_at: String,
-        #[schema(format = DateTime)]
-        pub released_at: String,
-        /// Fetch it with the same credentials, before `expires_at`.
-        pub download_url: String,
-        #[schema(format = DateTime)]
-        pub expires_at: String,
-    }
-
-    // ------------------------------------------------------------ registers
-
-    /// A notice just held.
-    #[derive(ToSchema)]
-    pub struct Held {
-        pub id: i64,
-        /// Always `held`.
-        pub state: String,
-    }
-
-    /// A non-disclosure order in the gag register.
-    #[derive(ToSchema)]
-    pub struct Gag {
-        pub id: i64,
-        /// The case's id.
-        #[schema(format = "uuid")]
-        pub case: String,
-        #[schema(required)]
-        pub basis: Option<String>,
-        /// Its end; `null`: indefinite.
-        #[schema(format = DateTime, required)]
-        pub until: Option<String>,
-        #[schema(format = DateTime, required)]
-        pub lifted_at: Option<String>,
-        #[schema(format = DateTime)]
-        pub created_at: String,
-    }
-
-    /// Counsel's challenge list.
-    #[derive(ToSchema)]
-    pub struct GagReview {
-        /// The DOJ's 2017 policy on 18 U.S.C. 2705(b) orders.
-        pub citation: String,
-        pub gags: Vec<Gag>,
-    }
-
-    /// A preservation hold in force.
-    #[derive(ToSchema)]
-    pub struct Hold {
-        pub id: i64,
-        #[schema(format = "uuid")]
-        pub case: String,
-        pub account: String,
-        pub category: String,
-        #[schema(format = DateTime)]
-        pub expires_at: String,
-        #[schema(format = DateTime, required)]
-        pub extended_at: Option<String>,
-    }
-
-    #[derive(ToSchema)]
-    pub struct Holds {
-        pub holds: Vec<Hold>,
-    }
-
-    /// An open case past its deadline.
-    #[derive(ToSchema)]
-    pub struct OverdueCase {
-        #[schema(format = "uuid")]
-        pub id: String,
-        pub reference: String,
-        pub state: CaseState,
-        #[schema(format = DateTime, required)]
-        pub deadline: Option<String>,
-        pub emergency: bool,
-    }
-
-    #[derive(ToSchema)]
-    pub struct Overdue {
-        pub cases: Vec<OverdueCase>,
-    }
-
-    /// A production as staff see it.
-    #[derive(ToSchema)]
-    pub struct Production {
-        #[schema(format = "uuid")]
-        pub id: String,
-        /// The case's id.
-        #[schema(format = "uuid")]
-        pub case: String,
-        pub state: ProductionState,
-        /// How many items the collection has in all, once the sources have listed them.
-        #[schema(required)]
-        pub items_total: Option<u64>,
-        pub items_done: u64,
-        pub bytes_done: u64,
-        /// The sealed file, once sealed.
-        #[schema(required)]
-        pub sealed: Option<SealedFile>,
-        #[schema(format = DateTime, required)]
-        pub released_at: Option<String>,
-    }
-
-    /// A sealed production's file.
-    #[derive(ToSchema)]
-    pub struct SealedFile {
-        /// SHA-256 of the encrypted file, hex.
-        pub sha256: String,
-        pub size: u64,
-        /// SHA-256 of its `manifest.json`, hex.
-        pub manifest_sha256: String,
-        pub no_data: bool,
-        #[schema(format = DateTime)]
-        pub sealed_at: String,
-    }
-
-    /// One message of a case's thread.
-    #[derive(ToSchema)]
-    pub struct Message {
-        pub from: MessageFrom,
-        pub body: String,
-        #[schema(format = DateTime)]
-        pub at: String,
-    }
-
-    #[derive(ToSchema)]
-    #[serde(rename_all = "snake_case")]
-    pub enum MessageFrom {
-        Authority,
-        Provider,
-    }
-
-    // ------------------------------------------------------------ cases
-
-    /// The queue.
-    #[derive(ToSchema)]
-    pub struct CaseList {
-        /// Emergencies first, then by deadline.
-        pub cases: Vec<CaseSummary>,
-        /// The next page's URL (the same filters, a cursor); null on the last page.
-        pub next: Option<String>,
-    }
-
-    /// A case as the queue shows it.
-    #[derive(ToSchema)]
-    pub struct CaseSummary {
-        #[schema(format = "uuid")]
-        pub id: String,
-        pub reference: String,
-        pub state: CaseState,
-        /// The instrument id (`us.search_warrant`).
-        pub instrument: String,
-        pub authority_country: String,
-        pub emergency: bool,
-        #[schema(format = DateTime)]
-        pub received_at: String,
-        #[schema(format = DateTime, required)]
-        pub deadline: Option<String>,
-        /// The policy engine's verdict.
-        #[schema(required)]
-        pub verdict: Option<Verdict>,
-        /// The policy engine's route.
-        #[schema(required)]
-        pub route: Option<Route>,
-        /// Past its deadline and still open: highlighted in the queue.
-        pub overdue: bool,
-    }
-
-    /// Everything on a case.
-    #[derive(ToSchema)]
-    pub struct CaseDetail {
-        #[schema(format = "uuid")]
-        pub id: String,
-        pub reference: String,
-        pub state: CaseState,
-        /// The id of the agency that submitted it.
-        #[schema(required)]
-        pub agency: Option<String>,
-        pub instrument: String,
-        pub authority_country: String,
-        pub emergency: bool,
-        #[schema(format = DateTime)]
-        pub received_at: String,
-        #[schema(format = DateTime, required)]
-        pub deadline: Option<String>,
-        /// Bumped by every change.
-        pub version: i64,
-        /// What the policy engine decided.
-        #[schema(required)]
-        pub decision: Option<Decision>,
-        /// The reviewer's recommendation, once there is one.
-        #[schema(required)]
-        pub recommendation: Option<RecordedRecommendation>,
-        /// What was approved for disclosure, once it is.
-        #[schema(required)]
-        pub scope: Option<Scope>,
-        #[schema(required)]
-        pub rejection_reason: Option<String>,
-        /// Counsel's latest decision on an assistance order (route `counsel`).
-        #[schema(required)]
-        pub counsel: Option<CounselDecision>,
-        /// The demand as the authority submitted it.
-        pub demand: Demand,
-        /// The case's thread, oldest first.
-        pub messages: Vec<Message>,
-        /// The emergency call-backs made, oldest first.
-        pub callbacks: Vec<Callback>,
-        /// The gates people cleared, with their reasons, in the order they were cleared.
-        pub gate_clearances: Vec<GateClearance>,
-        /// The notices owed about the case.
-        pub notices: Vec<Notice>,
-        /// Preservation holds in force from earlier cases on this case's targets (a
-        /// preservation request, then the demand for disclosure it preserved for).
-        pub preservations: Vec<Hold>,
-    }
-
-    // ------------------------------------------------------------ admin
-
-    /// A requesting authority to register.
-    #[derive(ToSchema)]
-    #[serde(deny_unknown_fields)]
-    pub struct NewAgency {
-        /// A short slug: 2 to 40 lower-case letters, digits and hyphens.
-        #[schema(pattern = "^[a-z0-9-]{2,40}$")]
-        pub id: String,
-        pub name: String,
-        /// ISO 3166-1 alpha-2, upper case.
-        #[schema(pattern = "^[A-Z]{2}$")]
-        pub country: String,
-        /// The domains of its people's e-mail addresses (`seattle.gov`).
-        #[schema(min_items = 1)]
-        pub email_domains: Vec<String>,
-        /// The number an emergency call-back goes to, E.164 (`+12065550100`).
-        pub callback_phone: String,
-        /// The age recipient (`age1…`) its productions are encrypted to; without one,
-        /// nothing can be sealed for it.
-        pub age_recipient: Option<String>,
-    }
-
-    #[derive(ToSchema)]
-    pub struct AgencyCreated {
-        pub id: String,
-    }
-
-    /// A person to add.
-    #[derive(ToSchema)]
-    #[serde(deny_unknown_fields)]
-    pub struct NewUser {
-        /// For an authority's user, an e-mail address in one of its domains.
-        pub username: String,
-        pub role: Role,
-        /// The agency of a user with the `agency` role; none for staff.
-        pub agency: Option<String>,
-    }
-
-    /// A person added, with their credentials, shown this once.
-    #[derive(ToSchema)]
-    pub struct UserCreated {
-        #[schema(format = "uuid")]
-        pub id: String,
-        pub username: String,
-        pub role: Role,
-        #[schema(required)]
-        pub agency: Option<String>,
-        pub password: String,
-        /// The TOTP secret, base32.
-        pub totp_secret: String,
-        /// The secret as an `otpauth://` URI, for an authenticator app.
-        pub totp_uri: String,
-        /// An API token (`writ_at_…`).
-        pub token: String,
-        /// For a reviewer, approver or admin: the change a second admin must confirm
-        /// (`POST /api/v1/admin/changes/{id}/confirm`) before the account works.
-        #[schema(required)]
-        pub awaiting_confirmation: Option<i64>,
-    }
-
-    /// A change a second admin confirmed.
-    #[derive(ToSchema)]
-    pub struct ChangeConfirmed {
-        pub id: i64,
-        /// `user.added`.
-        pub kind: String,
-        /// The account it was about.
-        #[schema(format = "uuid")]
-        pub user: String,
-        #[schema(format = "uuid")]
-        pub confirmed_by: String,
-        #[schema(format = DateTime)]
-        pub confirmed_at: String,
-    }
-
-    // ------------------------------------------------------------ the decision
-
-    // ------------------------------------------------------------ review
-
-    /// The case after a recommendation.
-    #[derive(ToSchema)]
-    pub struct Recommended {
-        #[schema(format = "uuid")]
-        pub id: String,
-        pub state: CaseState,
-        pub recommendation: RecordedRecommendation,
-    }
-
-    /// The case after an approval: `approved`, or `redirected` to an enterprise
-    /// customer.
-    #[derive(ToSchema)]
-    pub struct Approved {
-        #[schema(format = "uuid")]
-        pub id: String,
-        pub state: CaseState,
-        /// What was approved for disclosure.
-        #[schema(required)]
-        pub scope: Option<Scope>,
-    }
-}

@@ -3,49 +3,22 @@
 //! cases.
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::response::IntoResponse;
 use serde::Deserialize;
-use serde_json::{Value, json};
 use writ_core::Timestamp;
-use writ_store::{Gag, Hold};
 
 use crate::ApiError;
 use crate::access::{AppState, Approver, Staff};
-use crate::api::{Reason, non_blank, parse};
-use crate::openapi::schema;
+use crate::error::ErrorBody;
+use crate::error::responses::{NotApprover, NotFound, NotStaff, ServerError, Unauthorized};
+use crate::extract::{JsonBody, non_blank, number};
+use crate::wire::{self, Reason};
 
 /// The DOJ policy counsel cites when challenging a gag.
 const DOJ_2017: &str = "U.S. Department of Justice, Policy Regarding Applications for Protective Orders \
     Pursuant to 18 U.S.C. 2705(b) (19 October 2017): an order should not exceed one year, \
     barring exceptional circumstances";
-
-fn number(text: &str) -> Result<i64, ApiError> {
-    text.parse().map_err(|_| ApiError::NotFound)
-}
-
-fn gag_json(gag: &Gag) -> Value {
-    json!({
-        "id": gag.id,
-        "case": gag.case_id,
-        "basis": gag.basis,
-        "until": gag.until,
-        "lifted_at": gag.lifted_at,
-        "created_at": gag.created_at,
-    })
-}
-
-pub(crate) fn hold_json(hold: &Hold) -> Value {
-    json!({
-        "id": hold.id,
-        "case": hold.case_id,
-        "account": hold.account,
-        "category": hold.category,
-        "expires_at": hold.expires_at,
-        "extended_at": hold.extended_at,
-    })
-}
 
 /// Hold a notice
 ///
@@ -58,17 +31,12 @@ pub(crate) fn hold_json(hold: &Hold) -> Value {
     params(("id" = i64, Path, description = "The notice's id (from the case's `notices`).")),
     request_body(content = Reason, example = json!({"reason": "A court order under 18 U.S.C. 2705(b) is being sought."})),
     responses(
-        (status = 200, description = "Held.", body = schema::Held, example = json!({"id": 1, "state": "held"})),
-        (status = 400, description = "No reason, or a body that is not `{\"reason\"}`.", body = schema::Error,
+        (status = 200, description = "Held.", body = wire::Held, example = json!({"id": 1, "state": "held"})),
+        (status = 400, description = "No reason, or a body that is not `{\"reason\"}`.", body = ErrorBody,
             example = json!({"error": "reason: must not be empty", "field": "reason"})),
-        (status = 401, description = "No credentials, or ones writ does not know.", body = schema::Error,
-            example = json!({"error": "this API token is not valid"})),
-        (status = 403, description = "Not an approver.", body = schema::Error,
-            example = json!({"error": "this needs the approver role"})),
-        (status = 404, description = "No such notice.", body = schema::Error, example = json!({"error": "not found"})),
-        (status = 409, description = "The notice is not pending (sent or held already).", body = schema::Error,
+        (status = 409, description = "The notice is not pending (sent or held already).", body = ErrorBody,
             example = json!({"error": "only a pending notice can be held"})),
-        (status = 500, description = "writ failed; the cause is logged under `operation_id`.", body = schema::InternalError),
+        Unauthorized, NotApprover, NotFound, ServerError,
     ),
     security(("api_token" = []), ("session" = [], "csrf" = [])),
 )]
@@ -76,12 +44,12 @@ pub(crate) async fn hold_notice(
     State(state): State<AppState>,
     approver: Approver,
     Path(id): Path<String>,
-    body: Bytes,
+    JsonBody(Reason { reason }): JsonBody<Reason>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let reason = Reason::from_body(&body)?;
+    non_blank("reason", &reason)?;
     let id = number(&id)?;
     approver.desk(&state).hold_notice(id, &reason).await?;
-    Ok(Json(json!({"id": id, "state": "held"})))
+    Ok(Json(wire::Held { id, state: "held" }))
 }
 
 /// Gags to challenge
@@ -93,12 +61,8 @@ pub(crate) async fn hold_notice(
     path = "/api/v1/gags/review",
     tag = "staff",
     responses(
-        (status = 200, description = "The gags to consider challenging, with the policy to cite.", body = schema::GagReview),
-        (status = 401, description = "No credentials, or ones writ does not know.", body = schema::Error,
-            example = json!({"error": "this API token is not valid"})),
-        (status = 403, description = "Not the provider's staff.", body = schema::Error,
-            example = json!({"error": "this is for the provider's staff"})),
-        (status = 500, description = "writ failed; the cause is logged under `operation_id`.", body = schema::InternalError),
+        (status = 200, description = "The gags to consider challenging, with the policy to cite.", body = wire::GagReview),
+        Unauthorized, NotStaff, ServerError,
     ),
     security(("api_token" = []), ("session" = [])),
 )]
@@ -107,10 +71,10 @@ pub(crate) async fn gags_for_review(
     staff: Staff,
 ) -> Result<impl IntoResponse, ApiError> {
     let gags = staff.desk(&state).gags_for_review().await?;
-    Ok(Json(json!({
-        "citation": DOJ_2017,
-        "gags": gags.iter().map(gag_json).collect::<Vec<_>>(),
-    })))
+    Ok(Json(wire::GagReview {
+        citation: DOJ_2017,
+        gags: gags.iter().map(wire::Gag::from).collect(),
+    }))
 }
 
 /// A court's extension of a gag.
@@ -134,17 +98,12 @@ pub(crate) struct GagExtension {
     params(("id" = i64, Path, description = "The gag's id.")),
     request_body(content = GagExtension, example = json!({"until": "2027-03-01T00:00:00Z", "reason": "Extended by the court (order of 1 Sept 2026)."})),
     responses(
-        (status = 200, description = "Extended.", body = schema::Gag),
-        (status = 400, description = "No reason, or a body that is not `{\"until\", \"reason\"}`.", body = schema::Error,
+        (status = 200, description = "Extended.", body = wire::Gag),
+        (status = 400, description = "No reason, or a body that is not `{\"until\", \"reason\"}`.", body = ErrorBody,
             example = json!({"error": "reason: must not be empty", "field": "reason"})),
-        (status = 401, description = "No credentials, or ones writ does not know.", body = schema::Error,
-            example = json!({"error": "this API token is not valid"})),
-        (status = 403, description = "Not an approver.", body = schema::Error,
-            example = json!({"error": "this needs the approver role"})),
-        (status = 404, description = "No such gag.", body = schema::Error, example = json!({"error": "not found"})),
-        (status = 409, description = "The gag was lifted already.", body = schema::Error,
+        (status = 409, description = "The gag was lifted already.", body = ErrorBody,
             example = json!({"error": "this gag was lifted already"})),
-        (status = 500, description = "writ failed; the cause is logged under `operation_id`.", body = schema::InternalError),
+        Unauthorized, NotApprover, NotFound, ServerError,
     ),
     security(("api_token" = []), ("session" = [], "csrf" = [])),
 )]
@@ -152,15 +111,14 @@ pub(crate) async fn extend_gag(
     State(state): State<AppState>,
     approver: Approver,
     Path(id): Path<String>,
-    body: Bytes,
+    JsonBody(GagExtension { until, reason }): JsonBody<GagExtension>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let GagExtension { until, reason } = parse(&body)?;
     non_blank("reason", &reason)?;
     let gag = approver
         .desk(&state)
         .extend_gag(number(&id)?, until, &reason)
         .await?;
-    Ok(Json(gag_json(&gag)))
+    Ok(Json(wire::Gag::from(&gag)))
 }
 
 /// Lift a gag
@@ -174,17 +132,12 @@ pub(crate) async fn extend_gag(
     params(("id" = i64, Path, description = "The gag's id.")),
     request_body(content = Reason, example = json!({"reason": "Lifted by the court (order of 1 Sept 2026)."})),
     responses(
-        (status = 200, description = "Lifted.", body = schema::Gag),
-        (status = 400, description = "No reason, or a body that is not `{\"reason\"}`.", body = schema::Error,
+        (status = 200, description = "Lifted.", body = wire::Gag),
+        (status = 400, description = "No reason, or a body that is not `{\"reason\"}`.", body = ErrorBody,
             example = json!({"error": "reason: must not be empty", "field": "reason"})),
-        (status = 401, description = "No credentials, or ones writ does not know.", body = schema::Error,
-            example = json!({"error": "this API token is not valid"})),
-        (status = 403, description = "Not an approver.", body = schema::Error,
-            example = json!({"error": "this needs the approver role"})),
-        (status = 404, description = "No such gag.", body = schema::Error, example = json!({"error": "not found"})),
-        (status = 409, description = "The gag was lifted already.", body = schema::Error,
+        (status = 409, description = "The gag was lifted already.", body = ErrorBody,
             example = json!({"error": "this gag was lifted already"})),
-        (status = 500, description = "writ failed; the cause is logged under `operation_id`.", body = schema::InternalError),
+        Unauthorized, NotApprover, NotFound, ServerError,
     ),
     security(("api_token" = []), ("session" = [], "csrf" = [])),
 )]
@@ -192,14 +145,14 @@ pub(crate) async fn lift_gag(
     State(state): State<AppState>,
     approver: Approver,
     Path(id): Path<String>,
-    body: Bytes,
+    JsonBody(Reason { reason }): JsonBody<Reason>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let reason = Reason::from_body(&body)?;
+    non_blank("reason", &reason)?;
     let gag = approver
         .desk(&state)
         .lift_gag(number(&id)?, &reason)
         .await?;
-    Ok(Json(gag_json(&gag)))
+    Ok(Json(wire::Gag::from(&gag)))
 }
 
 /// Which account's holds.
@@ -221,14 +174,10 @@ pub(crate) struct AccountFilter {
     tag = "staff",
     params(AccountFilter),
     responses(
-        (status = 200, description = "The holds in force.", body = schema::Holds),
-        (status = 400, description = "An unknown query parameter.", body = schema::Error,
+        (status = 200, description = "The holds in force.", body = wire::Holds),
+        (status = 400, description = "An unknown query parameter.", body = ErrorBody,
             example = json!({"error": "Failed to deserialize query string: unknown field `acount`, expected `account`"})),
-        (status = 401, description = "No credentials, or ones writ does not know.", body = schema::Error,
-            example = json!({"error": "this API token is not valid"})),
-        (status = 403, description = "Not the provider's staff.", body = schema::Error,
-            example = json!({"error": "this is for the provider's staff"})),
-        (status = 500, description = "writ failed; the cause is logged under `operation_id`.", body = schema::InternalError),
+        Unauthorized, NotStaff, ServerError,
     ),
     security(("api_token" = []), ("session" = [])),
 )]
@@ -241,9 +190,9 @@ pub(crate) async fn holds(
         .desk(&state)
         .active_holds(filter.account.as_deref())
         .await?;
-    Ok(Json(
-        json!({"holds": holds.iter().map(hold_json).collect::<Vec<_>>()}),
-    ))
+    Ok(Json(wire::Holds {
+        holds: holds.iter().map(wire::Hold::from).collect(),
+    }))
 }
 
 /// Extend a hold
@@ -257,17 +206,12 @@ pub(crate) async fn holds(
     params(("id" = i64, Path, description = "The hold's id.")),
     request_body(content = Reason, example = json!({"reason": "The authority asked for an extension under 18 U.S.C. 2703(f)(2)."})),
     responses(
-        (status = 200, description = "Extended.", body = schema::Hold),
-        (status = 400, description = "No reason, or a body that is not `{\"reason\"}`.", body = schema::Error,
+        (status = 200, description = "Extended.", body = wire::Hold),
+        (status = 400, description = "No reason, or a body that is not `{\"reason\"}`.", body = ErrorBody,
             example = json!({"error": "reason: must not be empty", "field": "reason"})),
-        (status = 401, description = "No credentials, or ones writ does not know.", body = schema::Error,
-            example = json!({"error": "this API token is not valid"})),
-        (status = 403, description = "Not an approver.", body = schema::Error,
-            example = json!({"error": "this needs the approver role"})),
-        (status = 404, description = "No such hold.", body = schema::Error, example = json!({"error": "not found"})),
-        (status = 409, description = "Extended once already, expired, or its rule allows no extension.", body = schema::Error,
+        (status = 409, description = "Extended once already, expired, or its rule allows no extension.", body = ErrorBody,
             example = json!({"error": "this hold cannot be extended: it was extended once already, it has expired, or its rule allows no extension"})),
-        (status = 500, description = "writ failed; the cause is logged under `operation_id`.", body = schema::InternalError),
+        Unauthorized, NotApprover, NotFound, ServerError,
     ),
     security(("api_token" = []), ("session" = [], "csrf" = [])),
 )]
@@ -275,14 +219,14 @@ pub(crate) async fn extend_hold(
     State(state): State<AppState>,
     approver: Approver,
     Path(id): Path<String>,
-    body: Bytes,
+    JsonBody(Reason { reason }): JsonBody<Reason>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let reason = Reason::from_body(&body)?;
+    non_blank("reason", &reason)?;
     let hold = approver
         .desk(&state)
         .extend_hold(number(&id)?, &reason)
         .await?;
-    Ok(Json(hold_json(&hold)))
+    Ok(Json(wire::Hold::from(&hold)))
 }
 
 /// Overdue cases
@@ -293,12 +237,8 @@ pub(crate) async fn extend_hold(
     path = "/api/v1/cases/overdue",
     tag = "staff",
     responses(
-        (status = 200, description = "The overdue cases.", body = schema::Overdue),
-        (status = 401, description = "No credentials, or ones writ does not know.", body = schema::Error,
-            example = json!({"error": "this API token is not valid"})),
-        (status = 403, description = "Not the provider's staff.", body = schema::Error,
-            example = json!({"error": "this is for the provider's staff"})),
-        (status = 500, description = "writ failed; the cause is logged under `operation_id`.", body = schema::InternalError),
+        (status = 200, description = "The overdue cases.", body = wire::Overdue),
+        Unauthorized, NotStaff, ServerError,
     ),
     security(("api_token" = []), ("session" = [])),
 )]
@@ -307,11 +247,7 @@ pub(crate) async fn overdue(
     staff: Staff,
 ) -> Result<impl IntoResponse, ApiError> {
     let cases = staff.desk(&state).overdue().await?;
-    Ok(Json(json!({"cases": cases.iter().map(|c| json!({
-        "id": c.id,
-        "reference": c.reference,
-        "state": c.state,
-        "deadline": c.deadline,
-        "emergency": c.emergency,
-    })).collect::<Vec<_>>()})))
+    Ok(Json(wire::Overdue {
+        cases: cases.iter().map(wire::OverdueCase::from).collect(),
+    }))
 }

@@ -41,6 +41,7 @@ pub(crate) fn explain(error: &ApiError) -> Option<(StatusCode, String)> {
         ApiError::ForbiddenBecause(message) => (StatusCode::FORBIDDEN, capital(message)),
         ApiError::BadRequest { message, .. } => (StatusCode::BAD_REQUEST, message.clone()),
         ApiError::Conflict(message) => (StatusCode::CONFLICT, capital(message)),
+        ApiError::Refused { status, message } => (*status, capital(message)),
         ApiError::Unprocessable(message) => (StatusCode::UNPROCESSABLE_ENTITY, message.clone()),
         ApiError::TooManyRequests { message, .. } => {
             (StatusCode::TOO_MANY_REQUESTS, capital(message))

@@ -402,5 +402,5 @@ pub(crate) fn case_id(text: &str) -> Result<CaseId, ApiError> {
 
 /// Free text a form must fill in: the API's rules (not blank, bounded, no NUL).
 pub(crate) fn required(field: &'static str, text: &str) -> Result<(), ApiError> {
-    crate::api::non_blank(field, text)
+    crate::extract::non_blank(field, text)
 }

@@ -1,0 +1,641 @@
+//! The JSON the API answers with where it is not a record's own shape, and the small
+//! request bodies several routes share. Each shape is a `Serialize` + `ToSchema`
+//! struct built from the records (`From`), so the answer and its OpenAPI schema are
+//! one type. Records the API shows as they are (a `Decision`, a `Notice`) derive their
+//! schema where they live, under writ-core's and writ-store's `openapi` feature.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+use writ_core::UserId;
+use writ_core::policy::{Decision, Finding, Route, Verdict};
+use writ_core::review::Scope;
+use writ_core::workflow::{CounselDecision, RecordedRecommendation};
+use writ_core::{AgencyId, CaseId, CaseState, CountryCode, Demand, ProductionId, Role, Timestamp};
+use writ_store::{
+    AdminChange, Callback, CaseRecord, GateClearance, Notice, Production, ProductionState,
+};
+
+use crate::access::{CaseView, ReleasedProduction as Released};
+
+// ------------------------------------------------------------ requests
+
+/// Why.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = ReasonRequest)]
+pub(crate) struct Reason {
+    /// Not blank; at most 10,000 characters, no NUL.
+    #[schema(min_length = 1, max_length = 10000, pattern = r"^[^\x00]*\S[^\x00]*$")]
+    pub reason: String,
+}
+
+/// A message for the other side of the case.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = MessageRequest)]
+pub(crate) struct MessageBody {
+    /// Not blank; at most 10,000 characters, no NUL.
+    #[schema(min_length = 1, max_length = 10000, pattern = r"^[^\x00]*\S[^\x00]*$")]
+    pub body: String,
+}
+
+// ------------------------------------------------------------ common
+
+/// What `/healthz` says.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Health {
+    /// `ok` or `unavailable`.
+    pub status: &'static str,
+    /// `unavailable` when the database does not answer, `timeout` when it does not
+    /// answer within a second.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub database: Option<&'static str>,
+}
+
+/// The case after a step: its id and the state it is now in.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CaseStateChange {
+    #[schema(value_type = String, format = "uuid")]
+    id: CaseId,
+    state: CaseState,
+}
+
+impl From<&CaseRecord> for CaseStateChange {
+    fn from(case: &CaseRecord) -> Self {
+        Self {
+            id: case.id,
+            state: case.state,
+        }
+    }
+}
+
+/// A logged-in session. The cookie comes in `Set-Cookie`.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Session {
+    pub role: Role,
+    /// Send it in the header `csrf_header` names on every request that changes
+    /// something.
+    pub csrf_token: String,
+    /// Always `x-csrf-token`.
+    pub csrf_header: &'static str,
+}
+
+/// One message of a case's thread.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Message {
+    from: MessageFrom,
+    body: String,
+    #[schema(value_type = String, format = DateTime)]
+    at: Timestamp,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum MessageFrom {
+    Authority,
+    Provider,
+}
+
+impl From<&writ_store::Message> for Message {
+    fn from(message: &writ_store::Message) -> Self {
+        Self {
+            from: if message.from_authority {
+                MessageFrom::Authority
+            } else {
+                MessageFrom::Provider
+            },
+            body: message.body.clone(),
+            at: message.at,
+        }
+    }
+}
+
+// ------------------------------------------------------------ demands
+
+/// The demand was received and a case opened for it.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct DemandReceipt {
+    /// The case's id: the demand's address from now on.
+    #[schema(value_type = String, format = "uuid")]
+    id: CaseId,
+    reference: String,
+    state: CaseState,
+    #[schema(value_type = String, format = DateTime)]
+    received_at: Timestamp,
+    /// The receipt in words.
+    acknowledgement: String,
+}
+
+impl From<&CaseRecord> for DemandReceipt {
+    fn from(case: &CaseRecord) -> Self {
+        Self {
+            id: case.id,
+            reference: case.reference.clone(),
+            state: case.state,
+            received_at: case.received_at,
+            acknowledgement: format!(
+                "Received at {} under case {}. You will be told of every change to its state.",
+                case.received_at, case.id
+            ),
+        }
+    }
+}
+
+/// A demand as its authority sees it.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct DemandStatus {
+    #[schema(value_type = String, format = "uuid")]
+    id: CaseId,
+    reference: String,
+    state: CaseState,
+    #[schema(value_type = String, format = DateTime)]
+    received_at: Timestamp,
+    /// When the answer is due, if the rules set a deadline.
+    #[schema(value_type = Option<String>, format = DateTime, required)]
+    deadline: Option<Timestamp>,
+    /// Why it was rejected, once it is.
+    #[schema(required)]
+    rejection_reason: Option<String>,
+    /// What the policy engine refused of what was asked, each with its reason, rule
+    /// and citation: keys, access or capability are refused under the provider's
+    /// own policy (`KEYS_OR_ACCESS_REFUSED`, rule P-1); the rest proceeds.
+    refused: Vec<Finding>,
+    /// The case's thread, oldest first.
+    messages: Vec<Message>,
+    /// For a demand redirected to an enterprise customer: the letter saying so.
+    #[schema(required)]
+    redirect_letter: Option<String>,
+    /// The productions released to the authority, each with a download link.
+    productions: Vec<ReleasedProduction>,
+}
+
+impl DemandStatus {
+    pub(crate) fn new(status: crate::access::DemandStatus, released: &[Released]) -> Self {
+        let case = status.case;
+        Self {
+            id: case.id,
+            reference: case.reference,
+            state: case.state,
+            received_at: case.received_at,
+            deadline: case.deadline,
+            rejection_reason: case.rejection_reason,
+            refused: status.refused,
+            messages: status.messages.iter().map(Message::from).collect(),
+            redirect_letter: status.letter,
+            productions: released.iter().map(ReleasedProduction::from).collect(),
+        }
+    }
+}
+
+/// A production released to the authority.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ReleasedProduction {
+    #[schema(value_type = String, format = "uuid")]
+    id: ProductionId,
+    /// SHA-256 of the file, hex.
+    #[schema(value_type = String)]
+    sha256: Option<String>,
+    /// Bytes.
+    #[schema(value_type = u64)]
+    size: Option<u64>,
+    /// Nothing in scope was found; the production says so, signed.
+    #[schema(value_type = bool)]
+    no_data: Option<bool>,
+    // A released production is sealed: these are never null.
+    #[schema(value_type = String, format = DateTime)]
+    sealed_at: Option<Timestamp>,
+    #[schema(value_type = String, format = DateTime)]
+    released_at: Option<Timestamp>,
+    /// Fetch it with the same credentials, before `expires_at`.
+    download_url: String,
+    #[schema(value_type = String, format = DateTime)]
+    expires_at: Timestamp,
+}
+
+impl From<&Released> for ReleasedProduction {
+    fn from(released: &Released) -> Self {
+        let production = &released.production;
+        let sealed = production.sealed.as_ref();
+        Self {
+            id: production.id,
+            sha256: sealed.map(|s| s.sha256.clone()),
+            size: sealed.map(|s| s.size),
+            no_data: sealed.map(|s| s.no_data),
+            sealed_at: sealed.map(|s| s.sealed_at),
+            released_at: production.released_at,
+            download_url: released.link.url.clone(),
+            expires_at: released.link.expires_at,
+        }
+    }
+}
+
+// ------------------------------------------------------------ productions
+
+/// A production as staff see it.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Production)]
+pub(crate) struct StaffProduction {
+    #[schema(value_type = String, format = "uuid")]
+    id: ProductionId,
+    /// The case's id.
+    #[schema(value_type = String, format = "uuid")]
+    case: CaseId,
+    state: ProductionState,
+    /// How many items the collection has in all, once the sources have listed them.
+    #[schema(required)]
+    items_total: Option<u64>,
+    items_done: u64,
+    bytes_done: u64,
+    /// The sealed file, once sealed.
+    #[schema(required)]
+    sealed: Option<SealedFile>,
+    #[schema(value_type = Option<String>, format = DateTime, required)]
+    released_at: Option<Timestamp>,
+}
+
+/// A sealed production's file.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct SealedFile {
+    /// SHA-256 of the encrypted file, hex.
+    sha256: String,
+    size: u64,
+    /// SHA-256 of its `manifest.json`, hex.
+    manifest_sha256: String,
+    no_data: bool,
+    #[schema(value_type = String, format = DateTime)]
+    sealed_at: Timestamp,
+}
+
+impl From<&Production> for StaffProduction {
+    fn from(production: &Production) -> Self {
+        Self {
+            id: production.id,
+            case: production.case_id,
+            state: production.state,
+            items_total: production.items_total,
+            items_done: production.items_done,
+            bytes_done: production.bytes_done,
+            sealed: production.sealed.as_ref().map(|s| SealedFile {
+                sha256: s.sha256.clone(),
+                size: s.size,
+                manifest_sha256: s.manifest_sha256.clone(),
+                no_data: s.no_data,
+                sealed_at: s.sealed_at,
+            }),
+            released_at: production.released_at,
+        }
+    }
+}
+
+// ------------------------------------------------------------ registers
+
+/// A notice just held.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Held {
+    pub id: i64,
+    /// Always `held`.
+    pub state: &'static str,
+}
+
+/// A non-disclosure order in the gag register.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Gag {
+    id: i64,
+    /// The case's id.
+    #[schema(value_type = String, format = "uuid")]
+    case: CaseId,
+    #[schema(required)]
+    basis: Option<String>,
+    /// Its end; `null`: indefinite.
+    #[schema(value_type = Option<String>, format = DateTime, required)]
+    until: Option<Timestamp>,
+    #[schema(value_type = Option<String>, format = DateTime, required)]
+    lifted_at: Option<Timestamp>,
+    #[schema(value_type = String, format = DateTime)]
+    created_at: Timestamp,
+}
+
+impl From<&writ_store::Gag> for Gag {
+    fn from(gag: &writ_store::Gag) -> Self {
+        Self {
+            id: gag.id,
+            case: gag.case_id,
+            basis: gag.basis.clone(),
+            until: gag.until,
+            lifted_at: gag.lifted_at,
+            created_at: gag.created_at,
+        }
+    }
+}
+
+/// Counsel's challenge list.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct GagReview {
+    /// The DOJ's 2017 policy on 18 U.S.C. 2705(b) orders.
+    pub citation: &'static str,
+    pub gags: Vec<Gag>,
+}
+
+/// A preservation hold in force.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Hold {
+    id: i64,
+    #[schema(value_type = String, format = "uuid")]
+    case: CaseId,
+    account: String,
+    category: String,
+    #[schema(value_type = String, format = DateTime)]
+    expires_at: Timestamp,
+    #[schema(value_type = Option<String>, format = DateTime, required)]
+    extended_at: Option<Timestamp>,
+}
+
+impl From<&writ_store::Hold> for Hold {
+    fn from(hold: &writ_store::Hold) -> Self {
+        Self {
+            id: hold.id,
+            case: hold.case_id,
+            account: hold.account.clone(),
+            category: hold.category.clone(),
+            expires_at: hold.expires_at,
+            extended_at: hold.extended_at,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Holds {
+    pub holds: Vec<Hold>,
+}
+
+/// An open case past its deadline.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct OverdueCase {
+    #[schema(value_type = String, format = "uuid")]
+    id: CaseId,
+    reference: String,
+    state: CaseState,
+    #[schema(value_type = Option<String>, format = DateTime, required)]
+    deadline: Option<Timestamp>,
+    emergency: bool,
+}
+
+impl From<&CaseRecord> for OverdueCase {
+    fn from(case: &CaseRecord) -> Self {
+        Self {
+            id: case.id,
+            reference: case.reference.clone(),
+            state: case.state,
+            deadline: case.deadline,
+            emergency: case.emergency,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Overdue {
+    pub cases: Vec<OverdueCase>,
+}
+
+// ------------------------------------------------------------ cases
+
+/// The queue.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CaseList {
+    /// Emergencies first, then by deadline.
+    pub cases: Vec<CaseSummary>,
+    /// The next page's URL (the same filters, a cursor); null on the last page.
+    pub next: Option<String>,
+}
+
+/// A case as the queue shows it.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CaseSummary {
+    #[schema(value_type = String, format = "uuid")]
+    id: CaseId,
+    reference: String,
+    state: CaseState,
+    /// The instrument id (`us.search_warrant`).
+    instrument: String,
+    #[schema(value_type = String)]
+    authority_country: CountryCode,
+    emergency: bool,
+    #[schema(value_type = String, format = DateTime)]
+    received_at: Timestamp,
+    #[schema(value_type = Option<String>, format = DateTime, required)]
+    deadline: Option<Timestamp>,
+    /// The policy engine's verdict.
+    #[schema(value_type = Option<Verdict>, required)]
+    verdict: Option<Value>,
+    /// The policy engine's route.
+    #[schema(value_type = Option<Route>, required)]
+    route: Option<Value>,
+    /// Past its deadline and still open: highlighted in the queue.
+    overdue: bool,
+}
+
+impl CaseSummary {
+    pub(crate) fn new(case: &CaseRecord, now: Timestamp) -> Self {
+        let decided = |key: &str| case.decision.as_ref().and_then(|d| d.get(key)).cloned();
+        Self {
+            id: case.id,
+            reference: case.reference.clone(),
+            state: case.state,
+            instrument: case.instrument.clone(),
+            authority_country: case.authority_country,
+            emergency: case.emergency,
+            received_at: case.received_at,
+            deadline: case.deadline,
+            verdict: decided("verdict"),
+            route: decided("route"),
+            overdue: case.deadline.is_some_and(|d| d < now)
+                && crate::notices::case_is_open(case.state),
+        }
+    }
+}
+
+/// Everything on a case.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CaseDetail {
+    #[schema(value_type = String, format = "uuid")]
+    id: CaseId,
+    reference: String,
+    state: CaseState,
+    /// The id of the agency that submitted it.
+    #[schema(value_type = Option<String>, required)]
+    agency: Option<AgencyId>,
+    instrument: String,
+    #[schema(value_type = String)]
+    authority_country: CountryCode,
+    emergency: bool,
+    #[schema(value_type = String, format = DateTime)]
+    received_at: Timestamp,
+    #[schema(value_type = Option<String>, format = DateTime, required)]
+    deadline: Option<Timestamp>,
+    /// Bumped by every change.
+    version: i64,
+    /// What the policy engine decided.
+    #[schema(value_type = Option<Decision>, required)]
+    decision: Option<Value>,
+    /// The reviewer's recommendation, once there is one.
+    #[schema(value_type = Option<RecordedRecommendation>, required)]
+    recommendation: Option<Value>,
+    /// What was approved for disclosure, once it is.
+    #[schema(value_type = Option<Scope>, required)]
+    scope: Option<Value>,
+    #[schema(required)]
+    rejection_reason: Option<String>,
+    /// Counsel's latest decision on an assistance order (route `counsel`).
+    #[schema(value_type = Option<CounselDecision>, required)]
+    counsel: Option<Value>,
+    /// The demand as the authority submitted it.
+    #[schema(value_type = Demand)]
+    demand: Value,
+    /// The case's thread, oldest first.
+    messages: Vec<Message>,
+    /// The emergency call-backs made, oldest first.
+    callbacks: Vec<Callback>,
+    /// The gates people cleared, with their reasons, in the order they were cleared.
+    gate_clearances: Vec<GateClearance>,
+    /// The notices owed about the case.
+    notices: Vec<Notice>,
+    /// Preservation holds in force from earlier cases on this case's targets (a
+    /// preservation request, then the demand for disclosure it preserved for).
+    preservations: Vec<Hold>,
+}
+
+impl TryFrom<CaseView> for CaseDetail {
+    type Error = serde_json::Error;
+
+    /// Fails only if the stored demand document is not JSON.
+    fn try_from(view: CaseView) -> Result<Self, serde_json::Error> {
+        let demand = serde_json::from_str(&view.document)?;
+        let case = view.case;
+        Ok(Self {
+            id: case.id,
+            reference: case.reference,
+            state: case.state,
+            agency: case.agency_id,
+            instrument: case.instrument,
+            authority_country: case.authority_country,
+            emergency: case.emergency,
+            received_at: case.received_at,
+            deadline: case.deadline,
+            version: case.version,
+            decision: case.decision,
+            recommendation: case.recommendation,
+            scope: case.scope,
+            rejection_reason: case.rejection_reason,
+            counsel: case.counsel,
+            demand,
+            messages: view.messages.iter().map(Message::from).collect(),
+            callbacks: view.callbacks,
+            gate_clearances: view.gate_clearances,
+            notices: view.notices,
+            preservations: view.preservations.iter().map(Hold::from).collect(),
+        })
+    }
+}
+
+/// The case after a recommendation.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Recommended {
+    #[schema(value_type = String, format = "uuid")]
+    id: CaseId,
+    state: CaseState,
+    #[schema(value_type = RecordedRecommendation)]
+    recommendation: Option<Value>,
+}
+
+impl From<CaseRecord> for Recommended {
+    fn from(case: CaseRecord) -> Self {
+        Self {
+            id: case.id,
+            state: case.state,
+            recommendation: case.recommendation,
+        }
+    }
+}
+
+/// The case after an approval: `approved`, or `redirected` to an enterprise
+/// customer.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Approved {
+    #[schema(value_type = String, format = "uuid")]
+    id: CaseId,
+    state: CaseState,
+    /// What was approved for disclosure.
+    #[schema(value_type = Option<Scope>, required)]
+    scope: Option<Value>,
+}
+
+impl From<CaseRecord> for Approved {
+    fn from(case: CaseRecord) -> Self {
+        Self {
+            id: case.id,
+            state: case.state,
+            scope: case.scope,
+        }
+    }
+}
+
+// ------------------------------------------------------------ admin
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct AgencyCreated {
+    #[schema(value_type = String)]
+    pub id: AgencyId,
+}
+
+/// A person added, with their credentials, shown this once.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct UserCreated {
+    #[schema(value_type = String, format = "uuid")]
+    pub id: UserId,
+    #[schema(value_type = String)]
+    pub username: writ_core::Username,
+    pub role: Role,
+    #[schema(value_type = Option<String>, required)]
+    pub agency: Option<AgencyId>,
+    pub password: String,
+    /// The TOTP secret, base32.
+    pub totp_secret: String,
+    /// The secret as an `otpauth://` URI, for an authenticator app.
+    pub totp_uri: String,
+    /// An API token (`writ_at_…`).
+    pub token: String,
+    /// For a reviewer, approver or admin: the change a second admin must confirm
+    /// (`POST /api/v1/admin/changes/{id}/confirm`) before the account works.
+    #[schema(required)]
+    pub awaiting_confirmation: Option<i64>,
+}
+
+/// A change a second admin confirmed.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ChangeConfirmed {
+    id: i64,
+    /// `user.added`.
+    kind: String,
+    /// The account it was about.
+    #[schema(value_type = String, format = "uuid")]
+    user: UserId,
+    // Confirmed: never null.
+    #[schema(value_type = String, format = "uuid")]
+    confirmed_by: Option<UserId>,
+    #[schema(value_type = String, format = DateTime)]
+    confirmed_at: Option<Timestamp>,
+}
+
+impl From<AdminChange> for ChangeConfirmed {
+    fn from(change: AdminChange) -> Self {
+        Self {
+            id: change.id,
+            kind: change.kind,
+            user: change.subject,
+            confirmed_by: change.confirmed_by,
+            confirmed_at: change.confirmed_at,
+        }
+    }
+}
