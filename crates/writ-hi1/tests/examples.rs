@@ -1,0 +1,310 @@
+//! Every ETSI example message that carries an LDTaskObject or LPTaskObject, in both
+//! encodings, parses and maps to the demand asserted here; and an EU-profile order.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests stop loudly
+
+mod common;
+
+use std::path::Path;
+
+use common::{at, authority, context, received, reference};
+use writ_core::identifier::{Identifier, TargetKind, TargetValue};
+use writ_core::{Action, Category, Period};
+use writ_hi1::{Hi1Config, MappedDemand, Message, TaskKind, map_message};
+
+fn map_file(path: &Path) -> Vec<MappedDemand> {
+    let bytes = std::fs::read(path).unwrap();
+    let message = if path.extension().is_some_and(|e| e == "json") {
+        Message::from_json(&bytes)
+    } else {
+        Message::from_xml(&bytes)
+    }
+    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let authority = authority();
+    let config = Hi1Config::default();
+    map_message(&message, &context(&authority, &config))
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .demands
+}
+
+fn targets(demand: &MappedDemand) -> Vec<(TargetKind, String, Option<String>)> {
+    demand
+        .demand
+        .targets
+        .iter()
+        .map(|t| {
+            let value = match &t.value {
+                TargetValue::Specific(id) => id.to_string(),
+                TargetValue::NotSpecific(why) => format!("not specific: {why:?}"),
+            };
+            (t.kind, value, t.at.map(|a| a.to_string()))
+        })
+        .collect()
+}
+
+fn period(from: &str, to: &str) -> Option<Period> {
+    Period::new(at(from), at(to))
+}
+
+/// The demand each example maps to; a new example without an entry here fails.
+fn assert_example(name: &str, demands: &[MappedDemand]) {
+    assert_eq!(demands.len(), 1, "{name}: one authorisation, one demand");
+    eprintln!("checking {name}");
+    let d = &demands[0];
+    assert_eq!(d.demand.received_at, Some(received()));
+    assert_eq!(d.demand.authority, authority());
+    let stem = name.trim_end_matches(".xml").trim_end_matches(".json");
+    let phone = (TargetKind::Phone, "+442079460223".to_owned(), None);
+    match stem {
+        "request4"
+        | "request10_LDDestinationObject"
+        | "request4-Preservation-Link"
+        | "request4-TargetIdentifierSubtype" => {
+            assert_eq!(
+                d.authorisation.map(|u| u.to_string()).as_deref(),
+                Some("7dbbc880-8750-4d3c-abe7-ea4a17646045")
+            );
+            assert_eq!(
+                d.authorisation_action,
+                Some(if stem == "request10_LDDestinationObject" {
+                    1
+                } else {
+                    0
+                })
+            );
+            assert_eq!(d.demand.reference, "W000001");
+            assert_eq!(d.demand.action, Action::Disclose);
+            // No legal type in the ETSI examples: kept visible for the engine to decide.
+            assert_eq!(d.demand.instrument.kind, "hi1.no_legal_type");
+            assert_eq!(d.demand.instrument.issued_at, at("2019-09-30T12:00:00Z"));
+            assert_eq!(
+                d.demand.instrument.expires_at,
+                Some(at("2019-12-01T12:00:00Z"))
+            );
+            assert!(d.demand.emergency.is_none());
+            assert_eq!(
+                d.demand.period,
+                period("2019-09-30T12:00:00Z", "2019-12-30T12:00:00Z")
+            );
+            // The Preservation-Link example, and the JSON encoding of request4, have no
+            // RequestDetails/Type (request4.xml has one).
+            let expected_categories =
+                if stem == "request4-Preservation-Link" || name == "request4.json" {
+                    vec![]
+                } else {
+                    vec![Category::Subscriber]
+                };
+            assert_eq!(d.demand.categories, expected_categories);
+            let expected_targets = if stem == "request4-TargetIdentifierSubtype" {
+                vec![(TargetKind::AccountId, "123456789".to_owned(), None)]
+            } else {
+                vec![phone]
+            };
+            assert_eq!(targets(d), expected_targets);
+            assert_eq!(d.tasks.len(), 1);
+            assert_eq!(
+                d.tasks[0].object.to_string(),
+                "2b36a78b-b628-416d-bd22-404e68a0cd36"
+            );
+            assert_eq!(d.tasks[0].kind, TaskKind::Disclosure);
+            assert_eq!(d.tasks[0].targets, vec![0]);
+            assert!(d.signed_order.is_none());
+        }
+        "request6" => {
+            assert_eq!(d.demand.action, Action::Disclose);
+            assert_eq!(d.demand.period, None);
+            assert_eq!(d.demand.instrument.issued_at, at("2021-10-11T12:00:00Z"));
+            // One address seen at three times: three targets, each with its time.
+            assert_eq!(
+                targets(d),
+                [
+                    "2021-10-03T12:32:12Z",
+                    "2021-10-03T12:35:34Z",
+                    "2021-10-03T13:37:00Z"
+                ]
+                .map(|t| (TargetKind::Ip, "192.0.2.23".to_owned(), Some(t.to_owned())))
+                .to_vec()
+            );
+            assert_eq!(d.tasks[0].targets, vec![0, 1, 2]);
+        }
+        "request8_LPTaskObject" => {
+            // A preservation sent without an authorisation: `informal`, for the engine.
+            assert_eq!(d.authorisation, None);
+            assert_eq!(d.demand.action, Action::Preserve);
+            assert_eq!(d.demand.instrument.kind, "informal");
+            assert_eq!(d.demand.reference, "f1205c94-4f56-4d97-9717-39410073979b");
+            assert_eq!(
+                d.demand.period,
+                period("2023-05-01T12:00:00Z", "2023-05-02T12:00:00Z")
+            );
+            assert_eq!(targets(d), vec![phone]);
+            assert_eq!(d.preserve_until, Some(at("2023-06-30T12:00:00Z")));
+            assert_eq!(d.tasks[0].kind, TaskKind::Preservation);
+            assert_eq!(
+                d.tasks[0].desired_preservation_expiration,
+                Some(at("2023-06-30T12:00:00Z"))
+            );
+        }
+        other => panic!("{other}: an example with tasks and no expected demand"),
+    }
+}
+
+#[test]
+fn every_example_with_a_task_maps_to_its_demand_in_both_encodings() {
+    let Some(reference) = reference() else {
+        eprintln!(
+            "SKIPPED: the ETSI reference folder (shared/reference/etsi-ts-103-120) is not here"
+        );
+        return;
+    };
+    let mut checked = 0;
+    for encoding in ["xml", "json"] {
+        let dir = reference.join("examples").join(encoding);
+        let mut entries: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        entries.sort();
+        for path in entries {
+            let text = std::fs::read_to_string(&path).unwrap();
+            if !(text.contains("LDTaskObject") || text.contains("LPTaskObject")) {
+                continue;
+            }
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            let demands = map_file(&path);
+            assert_example(&name, &demands);
+            // The JSON encoding of the same message maps to the same demand.
+            let twin = reference
+                .join("examples/xml")
+                .join(name.replace(".json", ".xml"));
+            if encoding == "json" && twin.exists() && name != "request4.json" {
+                assert_eq!(demands, map_file(&twin), "{name} and its XML twin");
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 11, "6 XML and 5 JSON examples carry tasks");
+}
+
+#[test]
+fn every_example_request_parses() {
+    let Some(reference) = reference() else {
+        eprintln!("SKIPPED: the ETSI reference folder is not here");
+        return;
+    };
+    for encoding in ["xml", "json"] {
+        for entry in std::fs::read_dir(reference.join("examples").join(encoding)).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if !(name.ends_with(".xml") || name.ends_with(".json")) || name.contains("signed") {
+                continue;
+            }
+            let bytes = std::fs::read(&path).unwrap();
+            let parsed = if encoding == "json" {
+                Message::from_json(&bytes)
+            } else {
+                Message::from_xml(&bytes)
+            };
+            assert!(parsed.is_ok(), "{name}: {parsed:?}");
+        }
+    }
+}
+
+#[test]
+fn an_eu_production_order_maps_with_its_instrument_issuer_emergency_and_signed_order() {
+    let bytes = include_bytes!("fixtures/epoc.xml");
+    let message = Message::from_xml(bytes).unwrap();
+    assert_eq!(message.header.version.etsi_version, "V1.22.1");
+    assert_eq!(message.header.version.national_profile_owner, "EU");
+    let authority = authority();
+    let config = Hi1Config::default();
+    let demands = map_message(&message, &context(&authority, &config))
+        .unwrap()
+        .demands;
+    assert_eq!(demands.len(), 1);
+    let d = &demands[0];
+    let instrument = &d.demand.instrument;
+    assert_eq!(instrument.kind, "eu.epoc");
+    assert_eq!(instrument.issuer.name.as_deref(), Some("KHK Anna Schmidt"));
+    assert_eq!(
+        instrument.issuer.role,
+        writ_core::demand::IssuerRole::Police
+    );
+    let validator = instrument.validated_by.as_ref().unwrap();
+    assert_eq!(
+        validator.role,
+        writ_core::demand::IssuerRole::InvestigatingJudge
+    );
+    assert_eq!(instrument.issued_at, at("2026-08-31T09:30:00Z"));
+    assert_eq!(instrument.expires_at, Some(at("2026-11-30T23:59:59Z")));
+    assert_eq!(d.demand.reference, "EPOC-DE-2026-0042");
+    assert_eq!(
+        d.demand
+            .emergency
+            .as_ref()
+            .and_then(|e| e.justification.as_deref()),
+        Some("Threat to life: a kidnapping in progress")
+    );
+    assert_eq!(
+        d.demand.categories,
+        vec![Category::Subscriber, Category::IpIdentification]
+    );
+    // The period covers both tasks'.
+    assert_eq!(
+        d.demand.period,
+        period("2026-07-15T00:00:00Z", "2026-08-31T00:00:00Z")
+    );
+    assert_eq!(
+        targets(d),
+        vec![
+            (TargetKind::Email, "suspect@example.com".to_owned(), None),
+            (
+                TargetKind::Ip,
+                "2001:db8::7".to_owned(),
+                Some("2026-08-10T10:00:00Z".to_owned())
+            ),
+        ]
+    );
+    assert!(matches!(
+        &d.demand.targets[0].value,
+        TargetValue::Specific(Identifier::Email(_))
+    ));
+    assert_eq!(d.tasks.len(), 2);
+    assert_eq!(d.tasks[1].categories, vec![Category::IpIdentification]);
+    assert_eq!(d.tasks[1].targets, vec![1]);
+    let order = d.signed_order.as_ref().unwrap();
+    assert!(order.pdf.starts_with(b"%PDF-1.4"));
+    assert_eq!(order.name.as_deref(), Some("EPOC certificate (Form 1)"));
+    assert_eq!(d.documents.len(), 1);
+}
+
+#[test]
+fn the_legal_type_table_is_configurable_and_unknown_types_are_left_to_the_engine() {
+    let text = String::from_utf8(include_bytes!("fixtures/epoc.xml").to_vec()).unwrap();
+    let message = Message::from_xml(text.replace(">EPOC<", ">EPOC-PR<").as_bytes()).unwrap();
+    let authority = authority();
+    let config = Hi1Config::default();
+    let d = &map_message(&message, &context(&authority, &config))
+        .unwrap()
+        .demands[0];
+    assert_eq!(d.demand.instrument.kind, "eu.epoc_pr");
+
+    let message = Message::from_xml(text.replace(">EPOC<", ">OTHER<").as_bytes()).unwrap();
+    let d = &map_message(&message, &context(&authority, &config))
+        .unwrap()
+        .demands[0];
+    assert_eq!(d.demand.instrument.kind, "hi1.EPOCLegalType.OTHER");
+
+    let config: Hi1Config = serde_json::from_value(serde_json::json!({
+        "legal_types": {"OTHER": "uk.copo"}, "emergency_priorities": []
+    }))
+    .unwrap();
+    let message = Message::from_xml(text.replace(">EPOC<", ">OTHER<").as_bytes()).unwrap();
+    let d = &map_message(&message, &context(&authority, &config))
+        .unwrap()
+        .demands[0];
+    assert_eq!(d.demand.instrument.kind, "uk.copo");
+    // A table given in the config replaces the default one; the limit keeps its default.
+    assert_eq!(config.max_tasks, 1_000);
+    assert!(!config.legal_types.contains_key("EPOC"));
+}
