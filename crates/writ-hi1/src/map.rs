@@ -354,7 +354,12 @@ fn map_authorisation(
         }
         let mut indexes = Vec::new();
         for (i, value) in details.request_values.iter().enumerate() {
-            let value_path = format!("{details_path}/RequestValues/RequestValue[{i}]");
+            // Indexed only among several, as the reader's paths are.
+            let value_path = if details.request_values.len() > 1 {
+                format!("{details_path}/RequestValues/RequestValue[{i}]")
+            } else {
+                format!("{details_path}/RequestValues/RequestValue")
+            };
             let kind = target_kind(&value.format_owner, &value.format_name).ok_or_else(|| {
                 Hi1Error::new(
                     ErrorCode::Unsupported,
