@@ -41,6 +41,8 @@ const MAX_ELEMENTS: usize = 2_000_000;
 /// A leaf's value as the JSON encoding types it (XML has only text).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Leaf {
+    /// A container (or an element with no content at all): `{}` in JSON.
+    None,
     Text(String),
     Integer(u64),
     Boolean(bool),
@@ -63,7 +65,7 @@ impl Element {
             ns: ns.to_owned(),
             name: name.to_owned(),
             xsi_type: None,
-            leaf: Leaf::Text(String::new()),
+            leaf: Leaf::None,
             children: Vec::new(),
         }
     }
@@ -114,6 +116,7 @@ impl Element {
     /// The leaf as text (a JSON number or boolean as written in XML).
     pub fn value(&self) -> String {
         match &self.leaf {
+            Leaf::None => String::new(),
             Leaf::Text(text) => text.clone(),
             Leaf::Integer(n) => n.to_string(),
             Leaf::Boolean(b) => b.to_string(),
@@ -244,8 +247,9 @@ fn finish(reader: &mut NsReader<&[u8]>, root: Element) -> Result<Element, Hi1Err
 fn push_text(stack: &mut [Element], text: &str) -> Result<(), Hi1Error> {
     match stack.last_mut() {
         Some(element) => {
-            if let Leaf::Text(existing) = &mut element.leaf {
-                existing.push_str(text);
+            match &mut element.leaf {
+                Leaf::Text(existing) => existing.push_str(text),
+                leaf => *leaf = Leaf::Text(text.to_owned()),
             }
             Ok(())
         }
@@ -490,14 +494,33 @@ fn write_xml(element: &Element, declarations: &str, out: &mut String) {
 
 // ---------------------------------------------------------------------- JSON out
 
-/// Elements the JSON schemas type as arrays (`maxOccurs` above one), among those writ
-/// writes.
-const JSON_ARRAYS: [&str; 5] = [
+/// Elements the JSON schemas type as arrays (`maxOccurs` above one), by the key they
+/// have there: such an element is an array even when it occurs once.
+const JSON_ARRAYS: [&str; 24] = [
+    "ActionRequest",
     "ActionResponse",
     "AssociatedObject",
-    "AssociatedObjectStatus",
     "ListResponseRecord",
-    "LDDeliveryDestination",
+    "auth:AuthorisationApprovalDetails",
+    "auth:AuthorisationFlag",
+    "auth:CSPID",
+    "common:ApproverContactDetails",
+    "common:ChecksumAndType",
+    "common:DictionaryEntry",
+    "common:Languages",
+    "doc:DocumentProperty",
+    "doc:DocumentSignature",
+    "notification:AssociatedObjectStatus",
+    "task:AlternativePreservationReference",
+    "task:ApprovalDetails",
+    "task:DeliveryDestination",
+    "task:LDDeadline",
+    "task:LDDeliveryDestination",
+    "task:LDTaskFlag",
+    "task:ObservedTimes",
+    "task:RequestSubtype",
+    "task:RequestValue",
+    "task:TaskFlag",
 ];
 
 /// Writes the tree in the JSON encoding.
@@ -517,6 +540,7 @@ pub fn to_json(root: &Element) -> Value {
 fn json_value(element: &Element) -> Value {
     if element.children.is_empty() && element.xsi_type.is_none() {
         return match &element.leaf {
+            Leaf::None => Value::Object(Map::new()),
             Leaf::Text(text) => Value::from(text.as_str()),
             Leaf::Integer(n) => Value::from(*n),
             Leaf::Boolean(b) => Value::from(*b),
@@ -532,7 +556,7 @@ fn json_value(element: &Element) -> Value {
     for child in &element.children {
         let key = qualified(&child.ns, &child.name);
         let value = json_value(child);
-        if JSON_ARRAYS.contains(&child.name.as_str()) {
+        if JSON_ARRAYS.contains(&key.as_str()) {
             match members.get_mut(&key) {
                 Some(Value::Array(items)) => items.push(value),
                 _ => {
