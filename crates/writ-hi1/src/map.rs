@@ -68,6 +68,10 @@ pub struct Context<'a> {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Mapped {
     pub demands: Vec<MappedDemand>,
+    /// Actions writ does not act on (a `CREATE` of an `LDDestinationObject`, a
+    /// `DELIVER`), with the error their `ActionResponse` can carry. `GET`, `LIST` and
+    /// `UPDATE` are not here: they are the caller's to answer.
+    pub unsupported: Vec<(u64, Hi1Error)>,
 }
 
 /// One case to open: the demand, and the HI-1 objects it came from.
@@ -94,6 +98,10 @@ pub struct MappedTask {
     pub action: u64,
     pub kind: TaskKind,
     pub categories: Vec<Category>,
+    /// The task gave no `RequestDetails/Type`: its category is the least a request
+    /// for its identifiers can be for (`subscriber`, or `ip_identification` for an
+    /// address with its observed time).
+    pub categories_inferred: bool,
     /// Indexes into the demand's `targets`.
     pub targets: Vec<usize>,
     pub period: Option<Period>,
@@ -158,6 +166,7 @@ pub fn map_message(message: &Message, context: &Context<'_>) -> Result<Mapped, H
     let mut documents: Vec<&DocumentObject> = Vec::new();
     let mut tasks: Vec<FoundTask<'_>> = Vec::new();
     let mut action_ids = BTreeSet::new();
+    let mut unsupported = Vec::new();
     for (index, request) in requests.iter().enumerate() {
         let path = action_path(index);
         if !action_ids.insert(request.identifier) {
@@ -167,8 +176,20 @@ pub fn map_message(message: &Message, context: &Context<'_>) -> Result<Mapped, H
                 format!("{} is used by an earlier ActionRequest", request.identifier),
             ));
         }
-        let Action::Create(object) = &request.action else {
-            continue;
+        let object = match &request.action {
+            Action::Create(object) => object,
+            Action::Unsupported(verb) => {
+                unsupported.push((
+                    request.identifier,
+                    Hi1Error::new(
+                        ErrorCode::Unsupported,
+                        format!("{path}/{verb}"),
+                        format!("writ does not take {verb} requests"),
+                    ),
+                ));
+                continue;
+            }
+            Action::Get(_) | Action::Update(_) | Action::List(_) => continue,
         };
         let object_path = format!("{path}/CREATE/HI1Object");
         let id = object.common().identifier;
@@ -194,7 +215,14 @@ pub fn map_message(message: &Message, context: &Context<'_>) -> Result<Mapped, H
                 kind: TaskKind::Preservation,
                 object: TaskRef::Lp(t),
             }),
-            Hi1Object::Other { .. } => {}
+            Hi1Object::Other { kind, .. } => unsupported.push((
+                request.identifier,
+                Hi1Error::new(
+                    ErrorCode::Unsupported,
+                    format!("{object_path}/@xsi:type"),
+                    format!("writ does not take a {kind}"),
+                ),
+            )),
         }
         if tasks.len() > context.config.max_tasks {
             return Err(Hi1Error::new(
@@ -287,7 +315,10 @@ pub fn map_message(message: &Message, context: &Context<'_>) -> Result<Mapped, H
     for task in standalone {
         demands.push(map_authorisation(message, context, None, &[task], &[])?);
     }
-    Ok(Mapped { demands })
+    Ok(Mapped {
+        demands,
+        unsupported,
+    })
 }
 
 fn map_authorisation(
@@ -329,15 +360,6 @@ fn map_authorisation(
                 "is missing: the task names no identifier",
             )
         })?;
-        let task_categories = match &details.request_type {
-            Some(entry) => request_type_categories(entry, &format!("{details_path}/Type"))?,
-            None => Vec::new(),
-        };
-        for c in &task_categories {
-            if !categories.contains(c) {
-                categories.push(*c);
-            }
-        }
         let task_period = task_period(details, &details_path)?;
         if let Some(p) = task_period {
             period = Some(match period {
@@ -371,7 +393,8 @@ fn map_authorisation(
                 )
             })?;
             let raw = if kind == TargetKind::Phone && !value.value.starts_with('+') {
-                // TS 103 280's InternationalE164 is the digits alone.
+                // TS 103 280's InternationalE164 is the digits alone; writ's phone
+                // targets are written with the `+` (and the native document keeps it).
                 format!("+{}", value.value)
             } else {
                 value.value.clone()
@@ -408,6 +431,27 @@ fn map_authorisation(
                 });
             }
         }
+        // Without a request type, the least a request can be for: who the account
+        // holder is, or, for an address seen at a time, whose it was. writ never
+        // widens what was asked; the reviewer sees that it was inferred.
+        let (task_categories, categories_inferred) = match &details.request_type {
+            Some(entry) => (
+                request_type_categories(entry, &format!("{details_path}/Type"))?,
+                false,
+            ),
+            None if indexes.iter().any(|i| {
+                demand_targets[*i].kind == TargetKind::Ip && demand_targets[*i].at.is_some()
+            }) =>
+            {
+                (vec![Category::IpIdentification], true)
+            }
+            None => (vec![Category::Subscriber], true),
+        };
+        for c in &task_categories {
+            if !categories.contains(c) {
+                categories.push(*c);
+            }
+        }
         let desired = match &task.object {
             TaskRef::Lp(t) => t.desired_preservation_expiration,
             TaskRef::Ld(_) => None,
@@ -420,6 +464,7 @@ fn map_authorisation(
             action: task.action,
             kind: task.kind,
             categories: task_categories,
+            categories_inferred,
             targets: indexes,
             period: task_period,
             desired_preservation_expiration: desired,
@@ -454,7 +499,7 @@ fn map_authorisation(
     })?;
 
     let instrument = instrument(message, context, auth, &auth_path)?;
-    let emergency = emergency(context, auth, tasks);
+    let emergency = emergency(context, auth, tasks, &auth_path)?;
 
     let signed_order = documents.iter().find_map(|d| {
         d.body.as_ref().filter(|b| b.is_pdf()).map(|b| SignedOrder {
@@ -661,7 +706,8 @@ fn emergency(
     context: &Context<'_>,
     auth: Option<&AuthorisationObject>,
     tasks: &[&FoundTask<'_>],
-) -> Option<Emergency> {
+    path: &str,
+) -> Result<Option<Emergency>, Hi1Error> {
     let is_emergency_flag = |f: &DictionaryEntry| f.value == "IsEmergency";
     let by_auth = auth.is_some_and(|a| {
         a.flags.iter().any(is_emergency_flag)
@@ -676,14 +722,25 @@ fn emergency(
         TaskRef::Ld(ld) => ld.flags.iter().any(is_emergency_flag),
         TaskRef::Lp(_) => false,
     });
-    (by_auth || by_task).then(|| Emergency {
-        // The factual basis, where the message gives one in words.
-        justification: auth.and_then(|a| {
-            a.manual_information.clone().or_else(|| {
-                a.approval_details
-                    .iter()
-                    .find_map(|d| d.description.clone())
-            })
-        }),
-    })
+    if !(by_auth || by_task) {
+        return Ok(None);
+    }
+    // The factual basis, where the message gives one in words.
+    let justification = auth.and_then(|a| {
+        a.manual_information.clone().or_else(|| {
+            a.approval_details
+                .iter()
+                .find_map(|d| d.description.clone())
+        })
+    });
+    if let Some(text) = &justification {
+        text::multi_line(text).map_err(|e| {
+            Hi1Error::new(
+                ErrorCode::Content,
+                format!("{path}/AuthorisationManualInformation"),
+                e.to_string(),
+            )
+        })?;
+    }
+    Ok(Some(Emergency { justification }))
 }

@@ -70,6 +70,25 @@ pub enum Action {
     Unsupported(String),
 }
 
+impl Action {
+    /// The object an `UPDATE` asks to cancel (its desired status `Cancelled`): the
+    /// authority withdrawing a task or an authorisation.
+    pub fn cancellation(&self) -> Option<Uuid> {
+        let Self::Update(object) = self else {
+            return None;
+        };
+        let desired = match object {
+            Hi1Object::Authorisation(a) => a.desired_status.as_ref(),
+            Hi1Object::LdTask(t) => t.desired_status.as_ref(),
+            Hi1Object::LpTask(t) => t.desired_status.as_ref(),
+            Hi1Object::Document(_) | Hi1Object::Other { .. } => None,
+        };
+        desired
+            .filter(|d| d.value == "Cancelled")
+            .map(|_| object.common().identifier)
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ListRequest {
     pub object_type: Option<DictionaryEntry>,

@@ -9,10 +9,14 @@ use std::path::Path;
 
 use common::{at, authority, context, received, reference};
 use writ_core::identifier::{Identifier, TargetKind, TargetValue};
-use writ_core::{Action, Category, Period};
+use writ_core::{Action, Category, Demand, Period};
 use writ_hi1::{Hi1Config, MappedDemand, Message, TaskKind, map_message};
 
 fn map_file(path: &Path) -> Vec<MappedDemand> {
+    map_path(path).demands
+}
+
+fn map_path(path: &Path) -> writ_hi1::Mapped {
     let bytes = std::fs::read(path).unwrap();
     let message = if path.extension().is_some_and(|e| e == "json") {
         Message::from_json(&bytes)
@@ -24,7 +28,6 @@ fn map_file(path: &Path) -> Vec<MappedDemand> {
     let config = Hi1Config::default();
     map_message(&message, &context(&authority, &config))
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-        .demands
 }
 
 fn targets(demand: &MappedDemand) -> Vec<(TargetKind, String, Option<String>)> {
@@ -49,7 +52,13 @@ fn period(from: &str, to: &str) -> Option<Period> {
 /// The demand each example maps to; a new example without an entry here fails.
 fn assert_example(name: &str, demands: &[MappedDemand]) {
     assert_eq!(demands.len(), 1, "{name}: one authorisation, one demand");
-    eprintln!("checking {name}");
+    // The case keeps the demand as native JSON: it must read back as the same demand.
+    let native = writ_hi1::native::to_json(&demands[0].demand).to_string();
+    assert_eq!(
+        Demand::from_json(&native).unwrap_or_else(|e| panic!("{name}: {e}\n{native}")),
+        demands[0].demand,
+        "{name}"
+    );
     let d = &demands[0];
     assert_eq!(d.demand.received_at, Some(received()));
     assert_eq!(d.demand.authority, authority());
@@ -87,14 +96,11 @@ fn assert_example(name: &str, demands: &[MappedDemand]) {
                 period("2019-09-30T12:00:00Z", "2019-12-30T12:00:00Z")
             );
             // The Preservation-Link example, and the JSON encoding of request4, have no
-            // RequestDetails/Type (request4.xml has one).
-            let expected_categories =
-                if stem == "request4-Preservation-Link" || name == "request4.json" {
-                    vec![]
-                } else {
-                    vec![Category::Subscriber]
-                };
-            assert_eq!(d.demand.categories, expected_categories);
+            // RequestDetails/Type (request4.xml has one): the least, subscriber, is
+            // inferred and said to be.
+            let inferred = stem == "request4-Preservation-Link" || name == "request4.json";
+            assert_eq!(d.demand.categories, vec![Category::Subscriber]);
+            assert_eq!(d.tasks[0].categories_inferred, inferred);
             let expected_targets = if stem == "request4-TargetIdentifierSubtype" {
                 vec![(TargetKind::AccountId, "123456789".to_owned(), None)]
             } else {
@@ -126,6 +132,9 @@ fn assert_example(name: &str, demands: &[MappedDemand]) {
                 .to_vec()
             );
             assert_eq!(d.tasks[0].targets, vec![0, 1, 2]);
+            // No request type: an address with its times asks whose it was.
+            assert_eq!(d.demand.categories, vec![Category::IpIdentification]);
+            assert!(d.tasks[0].categories_inferred);
         }
         "request8_LPTaskObject" => {
             // A preservation sent without an authorisation: `informal`, for the engine.
@@ -139,6 +148,7 @@ fn assert_example(name: &str, demands: &[MappedDemand]) {
             );
             assert_eq!(targets(d), vec![phone]);
             assert_eq!(d.preserve_until, Some(at("2023-06-30T12:00:00Z")));
+            assert_eq!(d.demand.categories, vec![Category::Subscriber]);
             assert_eq!(d.tasks[0].kind, TaskKind::Preservation);
             assert_eq!(
                 d.tasks[0].desired_preservation_expiration,
@@ -276,6 +286,18 @@ fn an_eu_production_order_maps_with_its_instrument_issuer_emergency_and_signed_o
     assert!(order.pdf.starts_with(b"%PDF-1.4"));
     assert_eq!(order.name.as_deref(), Some("EPOC certificate (Form 1)"));
     assert_eq!(d.documents.len(), 1);
+
+    // The same engine decides it as a native demand: the EU row, emergency deadline.
+    let rules = writ_core::policy::Rules::embedded().unwrap();
+    let decision = writ_core::policy::evaluate(&d.demand, &rules, None, received());
+    assert_eq!(decision.rule.as_deref(), Some("EU-1"));
+    assert_eq!(
+        decision.deadline,
+        Some(at("2026-09-01T16:00:00Z")),
+        "8 hours from receipt"
+    );
+    let native = writ_hi1::native::to_json(&d.demand).to_string();
+    assert_eq!(Demand::from_json(&native).unwrap(), d.demand);
 }
 
 #[test]
@@ -307,4 +329,49 @@ fn the_legal_type_table_is_configurable_and_unknown_types_are_left_to_the_engine
     // A table given in the config replaces the default one; the limit keeps its default.
     assert_eq!(config.max_tasks, 1_000);
     assert!(!config.legal_types.contains_key("EPOC"));
+}
+
+#[test]
+fn objects_writ_does_not_take_are_listed_for_their_answer() {
+    let Some(reference) = reference() else {
+        eprintln!("SKIPPED: the ETSI reference folder is not here");
+        return;
+    };
+    let mapped = map_path(&reference.join("examples/xml/request10_LDDestinationObject.xml"));
+    assert_eq!(mapped.demands.len(), 1);
+    assert_eq!(mapped.unsupported.len(), 1);
+    let (action, error) = &mapped.unsupported[0];
+    assert_eq!(*action, 0);
+    assert_eq!(error.code, writ_hi1::ErrorCode::Unsupported);
+    assert!(error.problem.contains("LDDestinationObject"), "{error}");
+}
+
+#[test]
+fn an_update_to_cancelled_is_a_withdrawal() {
+    let text = String::from_utf8(include_bytes!("fixtures/epoc.xml").to_vec()).unwrap();
+    let start = text.find("<ActionRequest>").unwrap();
+    let end = text.rfind("</ActionRequest>").unwrap() + "</ActionRequest>".len();
+    let update = r#"<ActionRequest><ActionIdentifier>0</ActionIdentifier><UPDATE>
+        <HI1Object xsi:type="task:LDTaskObject">
+            <ObjectIdentifier>0a0b0c0d-0000-4000-8000-000000000002</ObjectIdentifier>
+            <task:DesiredStatus><common:Owner>ETSI</common:Owner><common:Name>LDTaskDesiredStatus</common:Name><common:Value>Cancelled</common:Value></task:DesiredStatus>
+        </HI1Object></UPDATE></ActionRequest>
+        <ActionRequest><ActionIdentifier>1</ActionIdentifier><GET><Identifier>0a0b0c0d-0000-4000-8000-000000000001</Identifier></GET></ActionRequest>"#;
+    let xml = format!("{}{}{}", &text[..start], update, &text[end..]);
+    let message = Message::from_xml(xml.as_bytes()).unwrap();
+    let requests = message.requests();
+    assert_eq!(
+        requests[0]
+            .action
+            .cancellation()
+            .map(|u| u.to_string())
+            .as_deref(),
+        Some("0a0b0c0d-0000-4000-8000-000000000002")
+    );
+    assert_eq!(requests[1].action.cancellation(), None);
+    // Nothing to open: the caller answers the UPDATE and the GET.
+    let authority = authority();
+    let config = Hi1Config::default();
+    let mapped = map_message(&message, &context(&authority, &config)).unwrap();
+    assert!(mapped.demands.is_empty() && mapped.unsupported.is_empty());
 }
