@@ -275,7 +275,7 @@ fn status_object(object: &StatusObject) -> Element {
 /// (`task:StatusReason`): its own elements stay in Core.
 fn error_information_in(namespace: &str, name: &str, error: &Hi1Error) -> Element {
     Element {
-        ns: namespace.to_owned(),
+        ns: tree::intern(namespace),
         ..error_information(name, error)
     }
 }

@@ -3,6 +3,8 @@
 //! reading (`message.rs`) and the writing (`emit.rs`) only ever see this tree, so the
 //! two encodings cannot drift apart.
 
+use std::borrow::Cow;
+
 use quick_xml::escape::{escape, resolve_xml_entity};
 use quick_xml::events::Event;
 use quick_xml::name::{QName, ResolveResult};
@@ -50,8 +52,8 @@ pub enum Leaf {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Element {
-    /// The namespace URI; empty for none.
-    pub ns: String,
+    /// The namespace URI; empty for none. HI-1's own are not copied per element.
+    pub ns: Cow<'static, str>,
     pub name: String,
     /// `xsi:type`, resolved: (namespace, local name).
     pub xsi_type: Option<(String, String)>,
@@ -59,10 +61,28 @@ pub struct Element {
     pub children: Vec<Element>,
 }
 
+/// A known namespace as a static string, any other as its own.
+pub fn intern(namespace: &str) -> Cow<'static, str> {
+    const KNOWN: [&str; 8] = [
+        ns::CORE,
+        ns::COMMON,
+        ns::TASK,
+        ns::AUTH,
+        ns::DOC,
+        ns::NOTIFICATION,
+        ns::DELIVERY,
+        "",
+    ];
+    match KNOWN.iter().find(|known| **known == namespace) {
+        Some(known) => Cow::Borrowed(known),
+        None => Cow::Owned(namespace.to_owned()),
+    }
+}
+
 impl Element {
     pub fn new(ns: &str, name: &str) -> Self {
         Self {
-            ns: ns.to_owned(),
+            ns: intern(ns),
             name: name.to_owned(),
             xsi_type: None,
             leaf: Leaf::None,
@@ -215,7 +235,7 @@ pub fn from_xml(bytes: &[u8]) -> Result<Element, Hi1Error> {
                 let (type_ns, type_local) =
                     reader.resolver().resolve_element(QName(value.as_bytes()));
                 let type_ns = namespace_of(type_ns, QName(value.as_bytes()))?;
-                element.xsi_type = Some((type_ns, utf8(type_local.as_ref())?));
+                element.xsi_type = Some((type_ns.into_owned(), utf8(type_local.as_ref())?));
             }
         }
         if empty {
@@ -246,6 +266,8 @@ fn finish(reader: &mut NsReader<&[u8]>, root: Element) -> Result<Element, Hi1Err
 
 fn push_text(stack: &mut [Element], text: &str) -> Result<(), Hi1Error> {
     match stack.last_mut() {
+        // Indentation between a container's children is not content.
+        Some(element) if element.leaf == Leaf::None && text.trim().is_empty() => Ok(()),
         Some(element) => {
             match &mut element.leaf {
                 Leaf::Text(existing) => existing.push_str(text),
@@ -264,10 +286,15 @@ fn utf8(bytes: &[u8]) -> Result<String, Hi1Error> {
         .map_err(|_| syntax("a name that is not UTF-8"))
 }
 
-fn namespace_of(resolved: ResolveResult<'_>, name: QName<'_>) -> Result<String, Hi1Error> {
+fn namespace_of(
+    resolved: ResolveResult<'_>,
+    name: QName<'_>,
+) -> Result<Cow<'static, str>, Hi1Error> {
     match resolved {
-        ResolveResult::Bound(n) => utf8(n.as_ref()),
-        ResolveResult::Unbound => Ok(String::new()),
+        ResolveResult::Bound(n) => std::str::from_utf8(n.as_ref())
+            .map(intern)
+            .map_err(|_| syntax("a namespace that is not UTF-8")),
+        ResolveResult::Unbound => Ok(Cow::Borrowed("")),
         ResolveResult::Unknown(prefix) => Err(Hi1Error::new(
             ErrorCode::Namespace,
             String::from_utf8_lossy(name.as_ref()),
