@@ -74,7 +74,9 @@ pub struct Mapped {
     pub unsupported: Vec<(u64, Hi1Error)>,
 }
 
-/// One case to open: the demand, and the HI-1 objects it came from.
+/// One case to open: the demand, and the HI-1 objects it came from. The demand asks
+/// for the union of its tasks' categories and targets; each task's own are in
+/// `tasks`, so a review can keep every task to what it asked.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MappedDemand {
     /// The authorisation (`None`: a preservation task sent without one).
@@ -156,9 +158,9 @@ fn action_path(index: usize) -> String {
     format!("HI1Message/Payload/RequestPayload/ActionRequests/ActionRequest[{index}]")
 }
 
-/// Maps the `CREATE`s of a message to demands. `GET`, `LIST` and `UPDATE` are the
-/// caller's (they read or change what exists); this only checks them for duplicate
-/// identifiers with the rest.
+/// Maps the `CREATE`s of a message to demands, all or none. `GET`, `LIST` and
+/// `UPDATE` are the caller's to answer (they read or change what exists); this only
+/// checks that no two actions share an `ActionIdentifier`.
 pub fn map_message(message: &Message, context: &Context<'_>) -> Result<Mapped, Hi1Error> {
     let requests = message.requests();
     let mut seen: BTreeMap<Uuid, usize> = BTreeMap::new();
@@ -236,21 +238,20 @@ pub fn map_message(message: &Message, context: &Context<'_>) -> Result<Mapped, H
         }
     }
 
-    // Each task to its authorisation: the one its AssociatedObjects name.
-    let auth_ids: BTreeSet<Uuid> = authorisations
-        .iter()
-        .map(|(_, _, a)| a.common.identifier)
-        .collect();
+    // Each task to its authorisation: the one its AssociatedObjects name, or (the
+    // association written the other way) the one that names the task.
     let mut by_authorisation: BTreeMap<Uuid, Vec<&FoundTask<'_>>> = BTreeMap::new();
     let mut standalone: Vec<&FoundTask<'_>> = Vec::new();
     for task in &tasks {
-        let named: Vec<Uuid> = task
-            .object
-            .common()
-            .associated_objects
+        let common = task.object.common();
+        let named: Vec<Uuid> = authorisations
             .iter()
-            .copied()
-            .filter(|id| auth_ids.contains(id))
+            .map(|(_, _, a)| &a.common)
+            .filter(|a| {
+                common.associated_objects.contains(&a.identifier)
+                    || a.associated_objects.contains(&common.identifier)
+            })
+            .map(|a| a.identifier)
             .collect();
         match named.as_slice() {
             [one] => by_authorisation.entry(*one).or_default().push(task),
@@ -471,32 +472,31 @@ fn map_authorisation(
         });
     }
 
-    let reference = auth
-        .and_then(|a| a.reference.clone())
+    // The authorisation's reference, else a disclosure task's, else the object's id.
+    let given = |text: &Option<String>| text.clone().filter(|r| !r.trim().is_empty());
+    let (reference, reference_path) = auth
+        .and_then(|a| given(&a.reference))
+        .map(|r| (r, format!("{auth_path}/AuthorisationReference")))
         .or_else(|| {
             tasks.iter().find_map(|t| match &t.object {
-                TaskRef::Ld(ld) => ld.reference.clone(),
+                TaskRef::Ld(ld) => {
+                    given(&ld.reference).map(|r| (r, format!("{}/Reference", t.path)))
+                }
                 TaskRef::Lp(_) => None,
             })
         })
         .unwrap_or_else(|| {
-            auth.map_or_else(
-                || {
-                    tasks
-                        .first()
-                        .map(|t| t.object.common().identifier.to_string())
-                        .unwrap_or_default()
-                },
-                |a| a.common.identifier.to_string(),
+            let id = auth.map_or_else(
+                || tasks.first().map(|t| t.object.common().identifier),
+                |a| Some(a.common.identifier),
+            );
+            (
+                id.map(|id| id.to_string()).unwrap_or_default(),
+                auth_path.clone(),
             )
         });
-    text::single_line(&reference, text::REFERENCE_MAX).map_err(|e| {
-        Hi1Error::new(
-            ErrorCode::Content,
-            format!("{auth_path}/AuthorisationReference"),
-            e.to_string(),
-        )
-    })?;
+    text::single_line(&reference, text::REFERENCE_MAX)
+        .map_err(|e| Hi1Error::new(ErrorCode::Content, reference_path, e.to_string()))?;
 
     let instrument = instrument(message, context, auth, &auth_path)?;
     let emergency = emergency(context, auth, tasks, &auth_path)?;

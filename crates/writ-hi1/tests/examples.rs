@@ -348,9 +348,7 @@ fn objects_writ_does_not_take_are_listed_for_their_answer() {
 
 #[test]
 fn an_update_to_cancelled_is_a_withdrawal() {
-    let text = String::from_utf8(include_bytes!("fixtures/epoc.xml").to_vec()).unwrap();
-    let start = text.find("<ActionRequest>").unwrap();
-    let end = text.rfind("</ActionRequest>").unwrap() + "</ActionRequest>".len();
+    let (text, start, end) = epoc_parts();
     let update = r#"<ActionRequest><ActionIdentifier>0</ActionIdentifier><UPDATE>
         <HI1Object xsi:type="task:LDTaskObject">
             <ObjectIdentifier>0a0b0c0d-0000-4000-8000-000000000002</ObjectIdentifier>
@@ -374,4 +372,102 @@ fn an_update_to_cancelled_is_a_withdrawal() {
     let config = Hi1Config::default();
     let mapped = map_message(&message, &context(&authority, &config)).unwrap();
     assert!(mapped.demands.is_empty() && mapped.unsupported.is_empty());
+}
+
+/// The EPOC fixture's text, and its action requests' bounds.
+fn epoc_parts() -> (String, usize, usize) {
+    let text = String::from_utf8(include_bytes!("fixtures/epoc.xml").to_vec()).unwrap();
+    let start = text.find("<ActionRequest>").unwrap();
+    let end = text.rfind("</ActionRequest>").unwrap() + "</ActionRequest>".len();
+    (text, start, end)
+}
+
+#[test]
+fn two_authorisations_in_one_message_are_two_demands_each_with_its_tasks() {
+    let (text, _, end) = epoc_parts();
+    let second = r#"<ActionRequest><ActionIdentifier>10</ActionIdentifier><CREATE>
+        <HI1Object xsi:type="auth:AuthorisationObject">
+            <ObjectIdentifier>0b000000-0000-4000-8000-000000000001</ObjectIdentifier>
+            <AssociatedObjects><AssociatedObject>0b000000-0000-4000-8000-000000000002</AssociatedObject></AssociatedObjects>
+            <auth:AuthorisationReference>EPOC-PR-DE-2026-0043</auth:AuthorisationReference>
+            <auth:AuthorisationLegalType><common:Owner>EU</common:Owner><common:Name>EPOCLegalType</common:Name><common:Value>EPOC-PR</common:Value></auth:AuthorisationLegalType>
+        </HI1Object></CREATE></ActionRequest>
+        <ActionRequest><ActionIdentifier>11</ActionIdentifier><CREATE>
+        <HI1Object xsi:type="task:LPTaskObject">
+            <ObjectIdentifier>0b000000-0000-4000-8000-000000000002</ObjectIdentifier>
+            <task:RequestDetails>
+                <task:Type><common:Owner>ETSI</common:Owner><common:Name>RequestType</common:Name><common:Value>TrafficDataAndStoredContentData</common:Value></task:Type>
+                <task:RequestValues><task:RequestValue><task:FormatType><task:FormatOwner>ETSI</task:FormatOwner><task:FormatName>InternationalE164</task:FormatName></task:FormatType><task:Value>491701234567</task:Value></task:RequestValue></task:RequestValues>
+            </task:RequestDetails>
+            <task:DesiredPreservationExpiration>2026-10-31T00:00:00Z</task:DesiredPreservationExpiration>
+        </HI1Object></CREATE></ActionRequest>"#;
+    let xml = format!("{}{}{}", &text[..end], second, &text[end..]);
+    let message = Message::from_xml(xml.as_bytes()).unwrap();
+    let authority = authority();
+    let config = Hi1Config::default();
+    let demands = map_message(&message, &context(&authority, &config))
+        .unwrap()
+        .demands;
+    assert_eq!(demands.len(), 2);
+    assert_eq!(demands[0].demand.reference, "EPOC-DE-2026-0042");
+    assert_eq!(demands[0].tasks.len(), 2);
+    let preservation = &demands[1];
+    // The authorisation names its task here, rather than the task its authorisation.
+    assert_eq!(preservation.authorisation_action, Some(10));
+    assert_eq!(preservation.demand.instrument.kind, "eu.epoc_pr");
+    assert_eq!(preservation.demand.action, Action::Preserve);
+    assert_eq!(
+        preservation.demand.categories,
+        vec![Category::Traffic, Category::Content]
+    );
+    assert_eq!(
+        targets(preservation),
+        vec![(TargetKind::Phone, "+491701234567".to_owned(), None)]
+    );
+    assert_eq!(
+        preservation.preserve_until,
+        Some(at("2026-10-31T00:00:00Z"))
+    );
+    assert_eq!(preservation.tasks[0].action, 11);
+}
+
+#[test]
+fn an_order_with_both_disclosure_and_preservation_tasks_is_refused() {
+    let (text, _, _) = epoc_parts();
+    let xml = text
+        .replacen("xsi:type=\"task:LDTaskObject\"", "xsi:type=\"task:LPTaskObject\"", 1)
+        .replacen("<task:Reference>DE-LKA-0042-1</task:Reference>", "", 1)
+        .replacen(
+            "<task:DesiredStatus><common:Owner>ETSI</common:Owner><common:Name>LDTaskDesiredStatus</common:Name><common:Value>AwaitingDisclosure</common:Value></task:DesiredStatus>",
+            "",
+            1,
+        );
+    let message = Message::from_xml(xml.as_bytes()).unwrap();
+    let authority = authority();
+    let config = Hi1Config::default();
+    let error = map_message(&message, &context(&authority, &config)).unwrap_err();
+    assert_eq!(error.code, writ_hi1::ErrorCode::Association);
+    assert_eq!(
+        error.element,
+        "HI1Message/Payload/RequestPayload/ActionRequests/ActionRequest[0]/CREATE/HI1Object"
+    );
+    assert!(
+        error.problem.contains("both disclosure and preservation"),
+        "{error}"
+    );
+
+    // A reference longer than writ keeps is named where it was written.
+    let long = "R".repeat(200);
+    let xml = text.replacen("EPOC-DE-2026-0042", &long, 1);
+    let error = map_message(
+        &Message::from_xml(xml.as_bytes()).unwrap(),
+        &context(&authority, &config),
+    )
+    .unwrap_err();
+    assert!(
+        error
+            .element
+            .ends_with("ActionRequest[0]/CREATE/HI1Object/AuthorisationReference"),
+        "{error}"
+    );
 }
