@@ -513,6 +513,19 @@ fn read_header(header: &Node<'_>) -> Result<Header, Hi1Error> {
 
 fn read_action_request(node: &Node<'_>) -> Result<ActionRequest, Hi1Error> {
     let identifier = node.required(ns::CORE, "ActionIdentifier")?.integer()?;
+    const VERBS: [&str; 6] = ["GET", "CREATE", "UPDATE", "LIST", "DELIVER", "GETCSPCONFIG"];
+    let verbs = node
+        .element
+        .children
+        .iter()
+        .filter(|c| VERBS.contains(&c.name.as_str()))
+        .count();
+    if verbs > 1 {
+        return Err(node.error(
+            ErrorCode::Content,
+            "has more than one action; one per ActionRequest",
+        ));
+    }
     let action = if let Some(get) = node.child(ns::CORE, "GET")? {
         Action::Get(get.required(ns::CORE, "Identifier")?.uuid()?)
     } else if let Some(create) = node.child(ns::CORE, "CREATE")? {
@@ -529,8 +542,9 @@ fn read_action_request(node: &Node<'_>) -> Result<ActionRequest, Hi1Error> {
                 .transpose()?,
             status: list.opt_entry(ns::CORE, "Status")?,
         })
-    } else if let Some(other) = ["DELIVER", "GETCSPCONFIG"]
-        .into_iter()
+    } else if let Some(other) = VERBS[4..]
+        .iter()
+        .copied()
         .find(|name| node.element.children.iter().any(|c| c.name == *name))
     {
         node.required(ns::CORE, other)?;
