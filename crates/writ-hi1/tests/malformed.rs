@@ -203,6 +203,17 @@ fn what_is_not_an_hi1_message_is_a_syntax_error() {
     ] {
         assert_eq!(refused(text).code, code, "{text:?}");
     }
+    let two = EPOC.replacen(
+        "<ActionIdentifier>2</ActionIdentifier>",
+        "<ActionIdentifier>2</ActionIdentifier><GET><Identifier>0a0b0c0d-0000-4000-8000-000000000001</Identifier></GET>",
+        1,
+    );
+    let error = refused(&two);
+    assert!(
+        error.element.ends_with("ActionRequest[2]")
+            && error.problem.contains("more than one action"),
+        "{error}"
+    );
     let error = refused(
         &EPOC
             .replace("<Header>", "<Hdr>")
