@@ -180,28 +180,26 @@ macro_rules! push_queue_clauses {
             .map(str::trim)
             .filter(|t| !t.is_empty())
         {
+            // The matches are gathered first, each through its own index, and only
+            // then ordered: as one `OR` beside `ORDER BY queue_key`, PostgreSQL walks
+            // the whole queue index and filters every case.
             let folded = text.to_lowercase();
             builder
-                .push(" AND (reference_key = ")
-                .push_bind(folded.clone());
-            builder
-                .push(" OR (reference_key > ")
-                .push_bind(folded.clone());
-            builder
+                .push(" AND id IN (SELECT id FROM cases WHERE reference_key >= ")
+                .push_bind(folded.clone())
                 .push(" AND reference_key < ")
                 .push_bind(format!("{folded}\u{10FFFF}"));
-            builder.push(")");
             if let Ok(id) = CaseId::parse(text) {
-                builder.push(" OR id = ").push_bind(id.to_string());
+                builder.push(" UNION ALL SELECT ").push_bind(id.to_string());
             }
             let values = search_values(text);
             if !values.is_empty() {
-                builder.push(" OR id IN (SELECT case_id FROM case_targets WHERE value IN (");
+                builder.push(" UNION ALL SELECT case_id FROM case_targets WHERE value IN (");
                 let mut list = builder.separated(", ");
                 for value in values {
                     list.push_bind(value);
                 }
-                builder.push("))");
+                builder.push(")");
             }
             builder.push(")");
         }
