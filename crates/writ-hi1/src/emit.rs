@@ -2,6 +2,7 @@
 //! starts itself (a task's new status as an `UPDATE`, a `NotificationObject`, a
 //! `DELIVER` of a production), each as an element tree written as XML or JSON.
 
+use base64::Engine as _;
 use time::format_description::BorrowedFormatItem;
 use time::macros::format_description;
 use uuid::Uuid;
@@ -98,6 +99,18 @@ pub struct Notification {
     pub details: String,
     pub timestamp: Timestamp,
     pub statuses: Vec<ObjectStatus>,
+    /// Documents sent with it, each associated with what it concerns.
+    pub documents: Vec<Document>,
+}
+
+/// A `DocumentObject` writ sends: a rendering, with its MIME type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Document {
+    pub common: ObjectCommon,
+    pub name: String,
+    pub document_type: Option<DictionaryEntry>,
+    pub content_type: String,
+    pub contents: Vec<u8>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -328,14 +341,21 @@ pub fn error_response(envelope: &Envelope, error: &Hi1Error) -> Outgoing {
 }
 
 fn request(envelope: &Envelope, action: u64, verb: &str, body: Vec<Element>) -> Outgoing {
+    requests(envelope, vec![(action, verb, body)])
+}
+
+/// Several actions in one message, numbered as given.
+fn requests(envelope: &Envelope, actions: Vec<(u64, &str, Vec<Element>)>) -> Outgoing {
     message(
         envelope,
         Element::new(ns::CORE, "RequestPayload").with(
-            Element::new(ns::CORE, "ActionRequests").with(
-                Element::new(ns::CORE, "ActionRequest")
-                    .with(Element::integer(ns::CORE, "ActionIdentifier", action))
-                    .with(Element::new(ns::CORE, verb).with_all(body)),
-            ),
+            Element::new(ns::CORE, "ActionRequests").with_all(actions.into_iter().map(
+                |(action, verb, body)| {
+                    Element::new(ns::CORE, "ActionRequest")
+                        .with(Element::integer(ns::CORE, "ActionIdentifier", action))
+                        .with(Element::new(ns::CORE, verb).with_all(body))
+                },
+            )),
         ),
     )
 }
@@ -345,7 +365,8 @@ pub fn update(envelope: &Envelope, object: &StatusObject) -> Outgoing {
     request(envelope, 0, "UPDATE", vec![status_object(object)])
 }
 
-/// A `CREATE` of a `NotificationObject`.
+/// A `CREATE` of a `NotificationObject`, and of each of its documents after it (a
+/// Form 3 sends the form's rendering this way).
 pub fn notification(envelope: &Envelope, notification: &Notification) -> Outgoing {
     let n = ns::NOTIFICATION;
     let mut object = Element::new(ns::CORE, "HI1Object")
@@ -377,7 +398,34 @@ pub fn notification(envelope: &Envelope, notification: &Notification) -> Outgoin
             }),
         ));
     }
-    request(envelope, 0, "CREATE", vec![object])
+    let mut actions = vec![(0, "CREATE", vec![object])];
+    for (i, document) in notification.documents.iter().enumerate() {
+        actions.push((i as u64 + 1, "CREATE", vec![document_object(document)]));
+    }
+    requests(envelope, actions)
+}
+
+fn document_object(document: &Document) -> Element {
+    let d = ns::DOC;
+    Element::new(ns::CORE, "HI1Object")
+        .typed(d, "DocumentObject")
+        .with_all(common_children(&document.common))
+        .with(Element::text(d, "DocumentName", &document.name))
+        .with_opt(
+            document
+                .document_type
+                .as_ref()
+                .map(|t| entry(d, "DocumentType", t)),
+        )
+        .with(
+            Element::new(d, "DocumentBody")
+                .with(Element::text(
+                    d,
+                    "Contents",
+                    base64::engine::general_purpose::STANDARD.encode(&document.contents),
+                ))
+                .with(Element::text(d, "ContentType", &document.content_type)),
+        )
 }
 
 /// A `DELIVER` of a `DeliveryObject` whose `Delivery` is the production's link.

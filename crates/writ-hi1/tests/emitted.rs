@@ -122,6 +122,16 @@ fn messages() -> Vec<(&'static str, Outgoing)> {
                             details: None,
                         },
                     ],
+                    documents: vec![emit::Document {
+                        common: ObjectCommon {
+                            associated_objects: vec![id(1), id(9)],
+                            ..ObjectCommon::new(id(10))
+                        },
+                        name: "Form 3: inability to execute".to_owned(),
+                        document_type: None,
+                        content_type: "application/pdf".to_owned(),
+                        contents: b"%PDF-1.4\n% Form 3\n%%EOF\n".to_vec(),
+                    }],
                 },
             ),
         ),
@@ -390,6 +400,14 @@ fn what_writ_sends_reads_back_the_same_in_both_encodings() {
         Some("Preserved")
     );
 
+    let form3 = Message::from_json(all[5].1.to_json().to_string().as_bytes()).unwrap();
+    let Action::Create(Hi1Object::Document(document)) = &form3.requests()[1].action else {
+        panic!("the form as a DocumentObject after the notification")
+    };
+    assert_eq!(form3.requests()[1].identifier, 1);
+    let body = document.body.as_ref().unwrap();
+    assert!(body.is_pdf() && body.contents.starts_with(b"%PDF-1.4"));
+    assert_eq!(document.common.associated_objects, vec![id(1), id(9)]);
     let notification = all[5].1.to_xml();
     assert!(
         notification.contains("de facto impossibility) &lt;&amp;&gt;"),
