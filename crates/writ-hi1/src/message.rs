@@ -48,6 +48,11 @@ pub enum Payload {
     /// A response writ reads back (its own, in tests): the action identifiers and
     /// whether each succeeded.
     Response(Vec<ActionResult>),
+    /// A response refusing the whole message: its `ErrorInformation`.
+    Refused {
+        code: u32,
+        description: String,
+    },
 }
 
 /// One `ActionResponse` read back: the object's identifier (nil for a LIST), or the
@@ -309,7 +314,7 @@ impl Message {
             }
             Payload::Request(requests)
         } else if let Some(response) = payload.child(ns::CORE, "ResponsePayload")? {
-            Payload::Response(read_response(&response)?)
+            read_response(&response)?
         } else {
             return Err(Hi1Error::new(
                 ErrorCode::Content,
@@ -324,7 +329,7 @@ impl Message {
     pub fn requests(&self) -> &[ActionRequest] {
         match &self.payload {
             Payload::Request(requests) => requests,
-            Payload::Response(_) => &[],
+            Payload::Response(_) | Payload::Refused { .. } => &[],
         }
     }
 }
@@ -783,14 +788,13 @@ fn read_document(node: &Node<'_>, common: ObjectCommon) -> Result<DocumentObject
     })
 }
 
-fn read_response(node: &Node<'_>) -> Result<Vec<ActionResult>, Hi1Error> {
+fn read_response(node: &Node<'_>) -> Result<Payload, Hi1Error> {
     if let Some(error) = node.child(ns::CORE, "ErrorInformation")? {
         let code = error.required(ns::CORE, "ErrorCode")?.integer()?;
-        let code = u32::try_from(code).unwrap_or(u32::MAX);
-        return Ok(vec![(
-            0,
-            Err((code, error.req_text(ns::CORE, "ErrorDescription")?)),
-        )]);
+        return Ok(Payload::Refused {
+            code: u32::try_from(code).unwrap_or(u32::MAX),
+            description: error.req_text(ns::CORE, "ErrorDescription")?,
+        });
     }
     let responses = node.required(ns::CORE, "ActionResponses")?;
     let mut out = Vec::new();
@@ -822,5 +826,5 @@ fn read_response(node: &Node<'_>) -> Result<Vec<ActionResult>, Hi1Error> {
             outcome.ok_or_else(|| response.error(ErrorCode::Content, "has no response"))?;
         out.push((identifier, outcome));
     }
-    Ok(out)
+    Ok(Payload::Response(out))
 }

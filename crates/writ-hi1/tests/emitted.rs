@@ -408,6 +408,14 @@ fn what_writ_sends_reads_back_the_same_in_both_encodings() {
     let body = document.body.as_ref().unwrap();
     assert!(body.is_pdf() && body.contents.starts_with(b"%PDF-1.4"));
     assert_eq!(document.common.associated_objects, vec![id(1), id(9)]);
+    let refused = Message::from_xml(all[1].1.to_xml().as_bytes()).unwrap();
+    let Payload::Refused { code, description } = &refused.payload else {
+        panic!("a refusal")
+    };
+    assert_eq!(
+        (*code, description.as_str()),
+        (2001, refusal().description().as_str())
+    );
     let notification = all[5].1.to_xml();
     assert!(
         notification.contains("de facto impossibility) &lt;&amp;&gt;"),
