@@ -3,6 +3,7 @@
 
 use writ_core::CaseState;
 
+use crate::map::TaskKind;
 use crate::message::DictionaryEntry;
 
 /// What the status depends on besides the case's state.
@@ -131,6 +132,15 @@ dictionary!(
     Expired,
     Invalid
 );
+
+/// A task's status in its own dictionary (`LDTaskStatus` or `LPTaskStatus`), as a
+/// `NotificationObject` lists it.
+pub fn task_status(kind: TaskKind, facts: &CaseFacts) -> DictionaryEntry {
+    match kind {
+        TaskKind::Disclosure => ld_task_status(facts).entry(),
+        TaskKind::Preservation => lp_task_status(facts).entry(),
+    }
+}
 
 /// A disclosure task's status.
 pub fn ld_task_status(facts: &CaseFacts) -> LdTaskStatus {
@@ -331,6 +341,14 @@ mod tests {
                 ..facts(CaseState::Approved)
             }),
             AuthorisationStatus::Expired
+        );
+        assert_eq!(
+            task_status(TaskKind::Preservation, &facts(CaseState::Approved)),
+            DictionaryEntry::etsi("LPTaskStatus", "Preserved")
+        );
+        assert_eq!(
+            task_status(TaskKind::Disclosure, &facts(CaseState::Delivered)),
+            DictionaryEntry::etsi("LDTaskStatus", "Disclosed")
         );
         // Every state has an answer, and the dictionary's spelling.
         for state in CaseState::ALL {
