@@ -23,6 +23,8 @@ base="http://127.0.0.1:$port"
 
 server=
 pgdb=
+# Another writ on this machine may hold the metrics port.
+export WRIT_METRICS__ENABLED=false
 if [ -n "${PG:-}" ]; then
     pgdb="writ_scale_$$"
     psql -q "$PG/postgres" -c "CREATE DATABASE $pgdb"
