@@ -115,9 +115,27 @@ fn search_values(text: &str) -> Vec<String> {
     values
 }
 
-/// Pushes the WHERE and ORDER BY of `query` (one statement text for both backends).
+/// The search text of `query`, if it has one.
+fn search_text(query: &CaseQuery) -> Option<&str> {
+    query.search.as_deref().map(str::trim).filter(|t| !t.is_empty())
+}
+
+/// What a search finds by target identifier.
+enum TargetMatches {
+    /// The cases naming it, looked up first.
+    Cases(Vec<String>),
+    /// The normalised identifiers, when more than [`MAX_TARGET_CASES`] cases name them:
+    /// matched in the statement itself instead.
+    Values(Vec<String>),
+}
+
+/// The most cases a search lists by id.
+const MAX_TARGET_CASES: usize = 10_000;
+
+/// Pushes the WHERE and ORDER BY of `query` (one statement text for both backends),
+/// with `targets` what the searched identifier matches.
 macro_rules! push_queue_clauses {
-    ($builder:expr, $query:expr) => {{
+    ($builder:expr, $query:expr, $targets:expr) => {{
         let builder = $builder;
         let query: &CaseQuery = $query;
         match &query.states {
@@ -174,34 +192,36 @@ macro_rules! push_queue_clauses {
         if query.escalated {
             builder.push(" AND EXISTS (SELECT 1 FROM escalations e WHERE e.case_id = cases.id)");
         }
-        if let Some(text) = query
-            .search
-            .as_deref()
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-        {
+        if let Some(text) = search_text(query) {
+            // Each term is one index's range or list, so the planner can weigh them:
+            // a narrow search reads its few matches and sorts them, a broad prefix walks
+            // the queue's index and stops at the page's end. (A subquery here would hide
+            // its size, and PostgreSQL then walks the whole queue for one match.)
             let folded = text.to_lowercase();
             builder
-                .push(" AND (reference_key = ")
-                .push_bind(folded.clone());
-            builder
-                .push(" OR (reference_key > ")
-                .push_bind(folded.clone());
-            builder
+                .push(" AND ((reference_key >= ")
+                .push_bind(folded.clone())
                 .push(" AND reference_key < ")
-                .push_bind(format!("{folded}\u{10FFFF}"));
-            builder.push(")");
+                .push_bind(format!("{folded}\u{10FFFF}"))
+                .push(")");
             if let Ok(id) = CaseId::parse(text) {
                 builder.push(" OR id = ").push_bind(id.to_string());
             }
-            let values = search_values(text);
-            if !values.is_empty() {
-                builder.push(" OR id IN (SELECT case_id FROM case_targets WHERE value IN (");
+            let (open, items, close) = match $targets {
+                TargetMatches::Cases(ids) => (" OR id IN (", ids, ")"),
+                TargetMatches::Values(values) => (
+                    " OR id IN (SELECT case_id FROM case_targets WHERE value IN (",
+                    values,
+                    "))",
+                ),
+            };
+            if !items.is_empty() {
+                builder.push(open);
                 let mut list = builder.separated(", ");
-                for value in values {
-                    list.push_bind(value);
+                for item in items {
+                    list.push_bind(item.clone());
                 }
-                builder.push("))");
+                builder.push(close);
             }
             builder.push(")");
         }
@@ -224,7 +244,26 @@ macro_rules! queue_queries_for {
                     case_columns!(),
                     ", queue_key FROM cases"
                 ));
-                push_queue_clauses!(&mut builder, query);
+                let values = search_text(query).map(search_values).unwrap_or_default();
+                let targets = if values.is_empty() {
+                    TargetMatches::Cases(Vec::new())
+                } else {
+                    let mut select =
+                        QueryBuilder::new("SELECT case_id FROM case_targets WHERE value IN (");
+                    let mut list = select.separated(", ");
+                    for value in &values {
+                        list.push_bind(value.clone());
+                    }
+                    select.push(") LIMIT ");
+                    select.push_bind(MAX_TARGET_CASES as i64 + 1);
+                    let ids: Vec<String> =
+                        select.build_query_scalar().fetch_all(&mut *self).await?;
+                    match ids.len() > MAX_TARGET_CASES {
+                        true => TargetMatches::Values(values),
+                        false => TargetMatches::Cases(ids),
+                    }
+                };
+                push_queue_clauses!(&mut builder, query, &targets);
                 let rows = builder.build().fetch_all(&mut *self).await?;
                 let full = rows.len() == query.limit.clamp(1, MAX_PAGE) as usize;
                 let next = match rows.last() {
