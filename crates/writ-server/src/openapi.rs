@@ -294,3 +294,32 @@ fn add_user() {}
 )]
 #[allow(dead_code)] // Describes `admin::confirm_change`.
 fn confirm_change() {}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    /// The shared 401 stands on every route that needs credentials and the shared 500
+    /// on every route that can fail, word for word: no route says them in its own words.
+    #[test]
+    fn every_route_gives_the_shared_401_and_500() {
+        let doc: Value = serde_json::from_str(&super::openapi_json()).unwrap_or_default();
+        let queue = &doc["paths"]["/api/v1/cases"]["get"]["responses"];
+        let (unauthorized, failed) = (&queue["401"], &queue["500"]);
+        assert!(unauthorized["description"].is_string() && failed["description"].is_string());
+        let mut operations = 0;
+        for (path, item) in doc["paths"].as_object().into_iter().flatten() {
+            for (method, operation) in item.as_object().into_iter().flatten() {
+                operations += 1;
+                let responses = &operation["responses"];
+                if operation.get("security").is_some() {
+                    assert_eq!(&responses["401"], unauthorized, "{method} {path}");
+                }
+                if !matches!(path.as_str(), "/healthz" | "/api/v1/openapi.json") {
+                    assert_eq!(&responses["500"], failed, "{method} {path}");
+                }
+            }
+        }
+        assert!(operations > 30, "{operations} operations");
+    }
+}

@@ -117,7 +117,11 @@ fn search_values(text: &str) -> Vec<String> {
 
 /// The search text of `query`, if it has one.
 fn search_text(query: &CaseQuery) -> Option<&str> {
-    query.search.as_deref().map(str::trim).filter(|t| !t.is_empty())
+    query
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
 }
 
 /// What a search finds by target identifier.
