@@ -667,7 +667,7 @@ pub(crate) async fn clear_gate(
 }
 
 /// The demand of `docs/policy.md` §1 that the request body's example shows.
-pub(crate) fn demand_example() -> Value {
+fn demand_example() -> Value {
     serde_json::from_str(include_str!(
         "../../writ-core/tests/demands/policy-example.json"
     ))
