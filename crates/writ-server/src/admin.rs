@@ -12,6 +12,8 @@ use writ_core::{AgencyId, CountryCode, Role, Username};
 
 use crate::ApiError;
 use crate::access::{Admin, AppState};
+use crate::error::ErrorBody;
+use crate::error::responses::{NotAdmin, NotFound, ServerError, Unauthorized};
 use crate::extract::{JsonBody, number, one_line};
 use crate::wire;
 
@@ -37,7 +39,27 @@ pub(crate) struct NewAgency {
     age_recipient: Option<String>,
 }
 
-/// `POST /api/v1/admin/agencies`
+/// Register a requesting authority
+///
+/// `POST /api/v1/admin/agencies`: an authority, with the e-mail domains its people's
+/// usernames must be in and the number an emergency call-back goes to. For admins.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/agencies",
+    tag = "admin",
+    request_body(content = NewAgency,
+        example = json!({"id": "seattle-pd", "name": "Seattle Police Department", "country": "US", "email_domains": ["seattle.gov"], "callback_phone": "+12065550100"})),
+    responses(
+        (status = 201, description = "Registered.", body = wire::AgencyCreated,
+            example = json!({"id": "seattle-pd"})),
+        (status = 400, description = "A field missing, unknown or malformed (`id`, `country`, `email_domains`, `callback_phone`).", body = ErrorBody,
+            example = json!({"error": "callback_phone: \"call me\" is not in E.164 form (like +12065550100)", "field": "callback_phone"})),
+        (status = 409, description = "An agency with that id exists.", body = ErrorBody,
+            example = json!({"error": "agency seattle-pd already exists"})),
+        Unauthorized, NotAdmin, ServerError,
+    ),
+    security(("api_token" = []), ("session" = [], "csrf" = [])),
+)]
 pub(crate) async fn add_agency(
     State(state): State<AppState>,
     admin: Admin,
@@ -103,8 +125,28 @@ pub(crate) struct NewUser {
     agency: Option<AgencyId>,
 }
 
-/// `POST /api/v1/admin/users`: 201 with the person's password, TOTP secret (and its
-/// `otpauth://` URI) and API token, shown this once.
+/// Add a person
+///
+/// `POST /api/v1/admin/users`: a member of staff, or a requesting authority's user
+/// (whose username must be an e-mail address in one of the agency's domains). The
+/// answer carries their password, TOTP secret and API token, shown this once. For
+/// admins.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/users",
+    tag = "admin",
+    request_body(content = NewUser,
+        example = json!({"username": "areyes@seattle.gov", "role": "agency", "agency": "seattle-pd"})),
+    responses(
+        (status = 201, description = "Added; hand the credentials over, they are not shown again.", body = wire::UserCreated),
+        (status = 400, description = "A field missing, unknown or malformed; an authority's user without an agency or outside its domains; staff with an agency.", body = ErrorBody,
+            example = json!({"error": "agency: staff belong to no agency", "field": "agency"})),
+        (status = 409, description = "Someone has that username.", body = ErrorBody,
+            example = json!({"error": "areyes@seattle.gov already exists"})),
+        Unauthorized, NotAdmin, ServerError,
+    ),
+    security(("api_token" = []), ("session" = [], "csrf" = [])),
+)]
 pub(crate) async fn add_user(
     State(state): State<AppState>,
     admin: Admin,
@@ -138,8 +180,26 @@ pub(crate) async fn add_user(
     Ok((StatusCode::CREATED, Json(created)))
 }
 
-/// `POST /api/v1/admin/changes/{id}/confirm`: a second admin, never the one who asked,
-/// confirms a change (a reviewer, approver or admin account, which may then sign in).
+/// Confirm a change
+///
+/// `POST /api/v1/admin/changes/{id}/confirm`: a second admin confirms what another asked
+/// for (a reviewer, approver or admin account, which until then cannot sign in and whose
+/// token is refused). Never the admin who asked. No body. For admins.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/changes/{id}/confirm",
+    tag = "admin",
+    params(("id" = i64, Path, description = "The change's id (`awaiting_confirmation` in the answer that created the account).")),
+    responses(
+        (status = 200, description = "Confirmed; the account may sign in.", body = wire::ChangeConfirmed),
+        (status = 403, description = "Not an admin; the admin who asked (four eyes); or a session without its CSRF token.", body = ErrorBody,
+            example = json!({"error": "you asked for this change; a second admin must confirm it (four eyes)"})),
+        (status = 409, description = "Confirmed already.", body = ErrorBody,
+            example = json!({"error": "change 7 is confirmed already"})),
+        Unauthorized, NotFound, ServerError,
+    ),
+    security(("api_token" = []), ("session" = [], "csrf" = [])),
+)]
 pub(crate) async fn confirm_change(
     State(state): State<AppState>,
     admin: Admin,

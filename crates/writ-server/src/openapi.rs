@@ -1,5 +1,5 @@
 //! The OpenAPI 3.1 document of the JSON API, generated from the handlers' annotations
-//! (`api.rs`, `register.rs`, `delivery.rs`, `audit.rs`, and here for `admin.rs` and
+//! (`api.rs`, `register.rs`, `delivery.rs`, `admin.rs`, `audit.rs`, and here for
 //! `/healthz`) and committed as `openapi.json` at the repository root.
 //!
 //! Every schema is derived from the type that is serialised or read: records and
@@ -15,9 +15,7 @@ use serde_json::Value;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::error::ErrorBody;
-use crate::error::responses::{NotAdmin, NotFound, ServerError, Unauthorized};
-use crate::{api, audit, delivery, register, wire};
+use crate::{admin, api, audit, delivery, register, wire};
 
 // The security schemes' names, as the handlers' `security(...)` attributes spell them.
 
@@ -103,9 +101,9 @@ fn sorted(value: Value) -> Value {
         audit::latest_checkpoint,
         audit::inclusion_proof,
         audit::consistency_proof,
-        add_agency,
-        add_user,
-        confirm_change,
+        admin::add_agency,
+        admin::add_user,
+        admin::confirm_change,
     ),
     // Named only by the shared 500 response, which utoipa does not follow to its schema.
     components(schemas(crate::error::InternalErrorBody)),
@@ -220,80 +218,6 @@ pub(crate) async fn openapi_document() -> impl axum::response::IntoResponse {
         openapi_json(),
     )
 }
-
-// The admin's routes are described here until `admin.rs` carries its own annotations.
-
-/// Register a requesting authority
-///
-/// `POST /api/v1/admin/agencies`: an authority, with the e-mail domains its people's
-/// usernames must be in and the number an emergency call-back goes to. For admins.
-#[utoipa::path(
-    post,
-    path = "/api/v1/admin/agencies",
-    tag = "admin",
-    request_body(content = crate::admin::NewAgency,
-        example = json!({"id": "seattle-pd", "name": "Seattle Police Department", "country": "US", "email_domains": ["seattle.gov"], "callback_phone": "+12065550100"})),
-    responses(
-        (status = 201, description = "Registered.", body = wire::AgencyCreated,
-            example = json!({"id": "seattle-pd"})),
-        (status = 400, description = "A field missing, unknown or malformed (`id`, `country`, `email_domains`, `callback_phone`).", body = ErrorBody,
-            example = json!({"error": "callback_phone: \"call me\" is not in E.164 form (like +12065550100)", "field": "callback_phone"})),
-        (status = 409, description = "An agency with that id exists.", body = ErrorBody,
-            example = json!({"error": "agency seattle-pd already exists"})),
-        Unauthorized, NotAdmin, ServerError,
-    ),
-    security(("api_token" = []), ("session" = [], "csrf" = [])),
-)]
-#[allow(dead_code)] // Describes `admin::add_agency`.
-fn add_agency() {}
-
-/// Add a person
-///
-/// `POST /api/v1/admin/users`: a member of staff, or a requesting authority's user
-/// (whose username must be an e-mail address in one of the agency's domains). The
-/// answer carries their password, TOTP secret and API token, shown this once. For
-/// admins.
-#[utoipa::path(
-    post,
-    path = "/api/v1/admin/users",
-    tag = "admin",
-    request_body(content = crate::admin::NewUser,
-        example = json!({"username": "areyes@seattle.gov", "role": "agency", "agency": "seattle-pd"})),
-    responses(
-        (status = 201, description = "Added; hand the credentials over, they are not shown again.", body = wire::UserCreated),
-        (status = 400, description = "A field missing, unknown or malformed; an authority's user without an agency or outside its domains; staff with an agency.", body = ErrorBody,
-            example = json!({"error": "agency: staff belong to no agency", "field": "agency"})),
-        (status = 409, description = "Someone has that username.", body = ErrorBody,
-            example = json!({"error": "areyes@seattle.gov already exists"})),
-        Unauthorized, NotAdmin, ServerError,
-    ),
-    security(("api_token" = []), ("session" = [], "csrf" = [])),
-)]
-#[allow(dead_code)] // Describes `admin::add_user`.
-fn add_user() {}
-
-/// Confirm a change
-///
-/// `POST /api/v1/admin/changes/{id}/confirm`: a second admin confirms what another asked
-/// for (a reviewer, approver or admin account, which until then cannot sign in and whose
-/// token is refused). Never the admin who asked. No body. For admins.
-#[utoipa::path(
-    post,
-    path = "/api/v1/admin/changes/{id}/confirm",
-    tag = "admin",
-    params(("id" = i64, Path, description = "The change's id (`awaiting_confirmation` in the answer that created the account).")),
-    responses(
-        (status = 200, description = "Confirmed; the account may sign in.", body = wire::ChangeConfirmed),
-        (status = 403, description = "Not an admin; the admin who asked (four eyes); or a session without its CSRF token.", body = ErrorBody,
-            example = json!({"error": "you asked for this change; a second admin must confirm it (four eyes)"})),
-        (status = 409, description = "Confirmed already.", body = ErrorBody,
-            example = json!({"error": "change 7 is confirmed already"})),
-        Unauthorized, NotFound, ServerError,
-    ),
-    security(("api_token" = []), ("session" = [], "csrf" = [])),
-)]
-#[allow(dead_code)] // Describes `admin::confirm_change`.
-fn confirm_change() {}
 
 #[cfg(test)]
 mod tests {
