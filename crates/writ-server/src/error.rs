@@ -81,77 +81,71 @@ pub(crate) mod responses {
 
     use super::{ErrorBody, InternalErrorBody};
 
-    /// 401 on every route that needs credentials.
-    #[derive(IntoResponses)]
-    #[response(
-        status = 401,
-        description = "No credentials, or ones writ does not know: no or an unknown API token, no or an ended session.",
-        example = json!({"error": "this API token is not valid"})
-    )]
-    pub(crate) struct Unauthorized(ErrorBody);
+    /// A shared response: its status, body, description and example.
+    macro_rules! response {
+        ($(#[$doc:meta])* $name:ident($body:ty): $status:tt, $description:tt, $example:tt) => {
+            $(#[$doc])*
+            #[derive(IntoResponses)]
+            #[response(status = $status, description = $description, example = json!($example))]
+            pub(crate) struct $name($body);
+        };
+    }
 
-    /// 404 on every route that takes an id.
-    #[derive(IntoResponses)]
-    #[response(
-        status = 404,
-        description = "Nothing with that id that the caller may see; a malformed id is not found either.",
-        example = json!({"error": "not found"})
-    )]
-    pub(crate) struct NotFound(ErrorBody);
+    response!(
+        /// 401 on every route that needs credentials.
+        Unauthorized(ErrorBody): 401,
+        "No credentials, or ones writ does not know: no or an unknown API token, no or an ended session.",
+        {"error": "this API token is not valid"}
+    );
 
-    /// 500 on every route.
-    #[derive(IntoResponses)]
-    #[response(
-        status = 500,
-        description = "writ failed; the cause is logged under `operation_id`.",
-        example = json!({"error": "internal error; quote the operation id when reporting it", "operation_id": "6f1c2e0a-3b5d-4e7f-9a1b-2c3d4e5f6a7b"})
-    )]
-    pub(crate) struct ServerError(InternalErrorBody);
+    response!(
+        /// 404 on every route that takes an id.
+        NotFound(ErrorBody): 404,
+        "Nothing with that id that the caller may see; a malformed id is not found either.",
+        {"error": "not found"}
+    );
 
-    /// 403 on an authority's routes: the caller's role does not open the desk.
-    #[derive(IntoResponses)]
-    #[response(
-        status = 403,
-        description = "Not a requesting authority's account; or a session without its CSRF token on a request that changes something.",
-        example = json!({"error": "this is for requesting authorities"})
-    )]
-    pub(crate) struct NotAgency(ErrorBody);
+    response!(
+        /// 500 on every route.
+        ServerError(InternalErrorBody): 500,
+        "writ failed; the cause is logged under `operation_id`.",
+        {"error": "internal error; quote the operation id when reporting it", "operation_id": "6f1c2e0a-3b5d-4e7f-9a1b-2c3d4e5f6a7b"}
+    );
 
-    /// 403 on the staff's routes: the caller's role does not open the desk.
-    #[derive(IntoResponses)]
-    #[response(
-        status = 403,
-        description = "Not the provider's staff.",
-        example = json!({"error": "this is for the provider's staff"})
-    )]
-    pub(crate) struct NotStaff(ErrorBody);
+    response!(
+        /// 403 on an authority's routes: the caller's role does not open the desk.
+        NotAgency(ErrorBody): 403,
+        "Not a requesting authority's account; or a session without its CSRF token on a request that changes something.",
+        {"error": "this is for requesting authorities"}
+    );
 
-    /// 403 on the reviewers' (and approvers') routes: the caller's role does not open the desk.
-    #[derive(IntoResponses)]
-    #[response(
-        status = 403,
-        description = "Not a reviewer or an approver; or a session without its CSRF token.",
-        example = json!({"error": "this needs the reviewer or approver role"})
-    )]
-    pub(crate) struct NotReviewer(ErrorBody);
+    response!(
+        /// 403 on the staff's routes: the caller's role does not open the desk.
+        NotStaff(ErrorBody): 403,
+        "Not the provider's staff.",
+        {"error": "this is for the provider's staff"}
+    );
 
-    /// 403 on the approvers' routes: the caller's role does not open the desk.
-    #[derive(IntoResponses)]
-    #[response(
-        status = 403,
-        description = "Not an approver; or a session without its CSRF token.",
-        example = json!({"error": "this needs the approver role"})
-    )]
-    pub(crate) struct NotApprover(ErrorBody);
+    response!(
+        /// 403 on the reviewers' (and approvers') routes: the caller's role does not open the desk.
+        NotReviewer(ErrorBody): 403,
+        "Not a reviewer or an approver; or a session without its CSRF token.",
+        {"error": "this needs the reviewer or approver role"}
+    );
 
-    /// 403 on the admins' routes: the caller's role does not open the desk.
-    #[derive(IntoResponses)]
-    #[response(
-        status = 403,
-        description = "Not an admin; or a session without its CSRF token.",
-        example = json!({"error": "this needs the admin role"})
-    )]
-    pub(crate) struct NotAdmin(ErrorBody);
+    response!(
+        /// 403 on the approvers' routes: the caller's role does not open the desk.
+        NotApprover(ErrorBody): 403,
+        "Not an approver; or a session without its CSRF token.",
+        {"error": "this needs the approver role"}
+    );
+
+    response!(
+        /// 403 on the admins' routes: the caller's role does not open the desk.
+        NotAdmin(ErrorBody): 403,
+        "Not an admin; or a session without its CSRF token.",
+        {"error": "this needs the admin role"}
+    );
 }
 
 impl ApiError {
