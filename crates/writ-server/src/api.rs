@@ -19,7 +19,8 @@ use crate::access::{AgencyUser, AppState, Approver, CSRF_HEADER, Reviewer, Staff
 use crate::credentials::csrf_token;
 use crate::error::ErrorBody;
 use crate::error::responses::{
-    NotAgency, NotApprover, NotFound, NotReviewer, NotStaff, ServerError, Unauthorized,
+    BadMessage, BadReason, NotAgency, NotApprover, NotFound, NotReviewer, NotStaff, ServerError,
+    Unauthorized,
 };
 use crate::extract::{JsonBody, case_id, free_text, non_blank};
 use crate::wire::{self, MessageBody, Reason};
@@ -191,11 +192,9 @@ pub(crate) async fn demand_status(
     responses(
         (status = 200, description = "Withdrawn.", body = wire::CaseStateChange,
             example = json!({"id": "0b7e3c52-9a41-4d8e-b1f0-5c2d7a9e4f13", "state": "withdrawn"})),
-        (status = 400, description = "No reason, a blank one, or a body that is not `{\"reason\"}`.", body = ErrorBody,
-            example = json!({"error": "reason: must not be empty", "field": "reason"})),
         (status = 409, description = "The case can no longer be withdrawn (it is decided, or withdrawn already), or it changed meanwhile.", body = ErrorBody,
             example = json!({"error": "a case that is withdrawn cannot withdraw"})),
-        Unauthorized, NotAgency, NotFound, ServerError,
+        BadReason, Unauthorized, NotAgency, NotFound, ServerError,
     ),
     security(("api_token" = []), ("session" = [], "csrf" = [])),
 )]
@@ -223,11 +222,9 @@ pub(crate) async fn withdraw(
     responses(
         (status = 200, description = "Added to the thread.", body = wire::CaseStateChange,
             example = json!({"id": "0b7e3c52-9a41-4d8e-b1f0-5c2d7a9e4f13", "state": "in_review"})),
-        (status = 400, description = "No body, a blank one, or a request that is not `{\"body\"}`.", body = ErrorBody,
-            example = json!({"error": "body: must not be empty", "field": "body"})),
         (status = 409, description = "The case takes no messages in its state, or it changed meanwhile.", body = ErrorBody,
             example = json!({"error": "a case that is rejected cannot clarification_answered"})),
-        Unauthorized, NotAgency, NotFound, ServerError,
+        BadMessage, Unauthorized, NotAgency, NotFound, ServerError,
     ),
     security(("api_token" = []), ("session" = [], "csrf" = [])),
 )]
@@ -400,11 +397,9 @@ pub(crate) async fn review(
     responses(
         (status = 200, description = "Asked; the case awaits clarification.", body = wire::CaseStateChange,
             example = json!({"id": "0b7e3c52-9a41-4d8e-b1f0-5c2d7a9e4f13", "state": "awaiting_clarification"})),
-        (status = 400, description = "No body, a blank one, or a request that is not `{\"body\"}`.", body = ErrorBody,
-            example = json!({"error": "body: must not be empty", "field": "body"})),
         (status = 409, description = "The case cannot be questioned in its state, or it changed meanwhile.", body = ErrorBody,
             example = json!({"error": "the case is approved, not in review"})),
-        Unauthorized, NotReviewer, NotFound, ServerError,
+        BadMessage, Unauthorized, NotReviewer, NotFound, ServerError,
     ),
     security(("api_token" = []), ("session" = [], "csrf" = [])),
 )]
@@ -542,13 +537,11 @@ pub(crate) async fn approve(
     responses(
         (status = 200, description = "Rejected.", body = wire::CaseStateChange,
             example = json!({"id": "0b7e3c52-9a41-4d8e-b1f0-5c2d7a9e4f13", "state": "rejected"})),
-        (status = 400, description = "No reason, a blank one, or a body that is not `{\"reason\"}`.", body = ErrorBody,
-            example = json!({"error": "reason: must not be empty", "field": "reason"})),
         (status = 403, description = "Not an approver; the approver who recommended (four eyes); or a session without its CSRF token.", body = ErrorBody,
             example = json!({"error": "you recommended this; a different approver must decide (four eyes)"})),
         (status = 409, description = "The case cannot be rejected in its state, or it changed meanwhile.", body = ErrorBody,
             example = json!({"error": "a case that is rejected cannot reject"})),
-        Unauthorized, NotFound, ServerError,
+        BadReason, Unauthorized, NotFound, ServerError,
     ),
     security(("api_token" = []), ("session" = [], "csrf" = [])),
 )]

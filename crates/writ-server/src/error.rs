@@ -99,6 +99,20 @@ pub(crate) mod responses {
     );
 
     response!(
+        /// 400 on the routes whose body is `{"reason"}`.
+        BadReason(ErrorBody): 400,
+        "No reason, a blank one, or a body that is not `{\"reason\"}`.",
+        {"error": "reason: must not be empty", "field": "reason"}
+    );
+
+    response!(
+        /// 400 on the routes whose body is a message, `{"body"}`.
+        BadMessage(ErrorBody): 400,
+        "No body, a blank one, or a request that is not `{\"body\"}`.",
+        {"error": "body: must not be empty", "field": "body"}
+    );
+
+    response!(
         /// 404 on every route that takes an id.
         NotFound(ErrorBody): 404,
         "Nothing with that id that the caller may see; a malformed id is not found either.",

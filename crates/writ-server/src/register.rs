@@ -11,7 +11,9 @@ use writ_core::Timestamp;
 use crate::ApiError;
 use crate::access::{AppState, Approver, Staff};
 use crate::error::ErrorBody;
-use crate::error::responses::{NotApprover, NotFound, NotStaff, ServerError, Unauthorized};
+use crate::error::responses::{
+    BadReason, NotApprover, NotFound, NotStaff, ServerError, Unauthorized,
+};
 use crate::extract::{JsonBody, non_blank, number};
 use crate::wire::{self, Reason};
 
@@ -32,11 +34,9 @@ const DOJ_2017: &str = "U.S. Department of Justice, Policy Regarding Application
     request_body(content = Reason, example = json!({"reason": "A court order under 18 U.S.C. 2705(b) is being sought."})),
     responses(
         (status = 200, description = "Held.", body = wire::Held, example = json!({"id": 1, "state": "held"})),
-        (status = 400, description = "No reason, or a body that is not `{\"reason\"}`.", body = ErrorBody,
-            example = json!({"error": "reason: must not be empty", "field": "reason"})),
         (status = 409, description = "The notice is not pending (sent or held already).", body = ErrorBody,
             example = json!({"error": "only a pending notice can be held"})),
-        Unauthorized, NotApprover, NotFound, ServerError,
+        BadReason, Unauthorized, NotApprover, NotFound, ServerError,
     ),
     security(("api_token" = []), ("session" = [], "csrf" = [])),
 )]
@@ -133,11 +133,9 @@ pub(crate) async fn extend_gag(
     request_body(content = Reason, example = json!({"reason": "Lifted by the court (order of 1 Sept 2026)."})),
     responses(
         (status = 200, description = "Lifted.", body = wire::Gag),
-        (status = 400, description = "No reason, or a body that is not `{\"reason\"}`.", body = ErrorBody,
-            example = json!({"error": "reason: must not be empty", "field": "reason"})),
         (status = 409, description = "The gag was lifted already.", body = ErrorBody,
             example = json!({"error": "this gag was lifted already"})),
-        Unauthorized, NotApprover, NotFound, ServerError,
+        BadReason, Unauthorized, NotApprover, NotFound, ServerError,
     ),
     security(("api_token" = []), ("session" = [], "csrf" = [])),
 )]
@@ -207,11 +205,9 @@ pub(crate) async fn holds(
     request_body(content = Reason, example = json!({"reason": "The authority asked for an extension under 18 U.S.C. 2703(f)(2)."})),
     responses(
         (status = 200, description = "Extended.", body = wire::Hold),
-        (status = 400, description = "No reason, or a body that is not `{\"reason\"}`.", body = ErrorBody,
-            example = json!({"error": "reason: must not be empty", "field": "reason"})),
         (status = 409, description = "Extended once already, expired, or its rule allows no extension.", body = ErrorBody,
             example = json!({"error": "this hold cannot be extended: it was extended once already, it has expired, or its rule allows no extension"})),
-        Unauthorized, NotApprover, NotFound, ServerError,
+        BadReason, Unauthorized, NotApprover, NotFound, ServerError,
     ),
     security(("api_token" = []), ("session" = [], "csrf" = [])),
 )]
