@@ -33,6 +33,7 @@ use writ_core::{CaseId, CountryCode, Timestamp};
 use crate::national_security::{Band, NationalSecurity, NsOptions, NsTally, covered_span};
 use crate::period::HalfYear;
 use crate::summary::{CaseSummary, Customer, Outcome, Section};
+use crate::tree::TreeHead;
 
 /// The signed audit checkpoint a report was computed at: tree size, root hash (base64)
 /// and the signed note exactly as writ's audit log issued it.
@@ -229,6 +230,9 @@ pub struct Report {
     /// The period is over at `generated_at`; otherwise the figures are provisional.
     pub complete: bool,
     pub checkpoint: Anchor,
+    /// The size and root of the tree of the period's public records, once the period
+    /// is published ([`crate::ReportTree`]); `None` while the report is provisional.
+    pub records: Option<TreeHead>,
     /// Case summaries counted in the exact (non-national-security) sections.
     pub case_summaries: u64,
     pub criminal: BTreeMap<CountryCode, OutcomeRow>,
@@ -466,6 +470,7 @@ impl Report {
             generated_at: now,
             complete: now >= period.end(),
             checkpoint,
+            records: None,
             case_summaries,
             criminal,
             emergency,
