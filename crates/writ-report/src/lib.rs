@@ -10,6 +10,10 @@
 //!                          ├─► render_csv(&report, Style::Microsoft | Style::Google)
 //!                          ├─► render_json(&report)
 //!                          └─► render_html(&report)   (a <section> for /transparency)
+//!
+//! ReportTree::of_cases(period, (summary, secret)…) ─► records.jsonl, head → report.records
+//! verify_records(records.jsonl, &PublishedReport)     every figure and the root recomputed
+//! prove_receipt(&Receipt, &RecordProof, &PublishedReport)   one case, counted
 //! ```
 
 pub mod count_commitment;
@@ -30,7 +34,8 @@ pub use crate::csv::{MICROSOFT_COLUMNS, Style, StyleError, render_csv};
 pub use crate::html::render_html;
 pub use crate::json::render_json;
 pub use crate::national_security::{
-    Band, BandOption, NationalSecurity, NsCategory, NsFigure, NsOptions, NsStatus, band,
+    Band, BandOption, NationalSecurity, NsCategory, NsCommitment, NsCommitted, NsFigure, NsOptions,
+    NsStatus, band,
 };
 pub use crate::period::{Half, HalfYear, PeriodError};
 pub use crate::receipt::{Receipt, ReceiptError};

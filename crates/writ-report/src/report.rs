@@ -30,7 +30,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use writ_core::{CaseId, CountryCode, Timestamp};
 
-use crate::national_security::{Band, NationalSecurity, NsOptions, NsTally, covered_span};
+use crate::national_security::{
+    Band, NationalSecurity, NsCommitted, NsOptions, NsTally, covered_span,
+};
 use crate::period::HalfYear;
 use crate::summary::{CaseSummary, Customer, Outcome, Section};
 use crate::tree::TreeHead;
@@ -356,19 +358,10 @@ impl Report {
     ) -> Self {
         let now = options.now;
         let ns_options = &options.national_security;
-        let span = ReportSpan::new(period, options);
-        let (ns_start, ns_end) = span.national_security;
-        let trend_periods = span.periods;
+        let trend_periods = ReportSpan::new(period, options).periods;
         let mut trend: Vec<(OutcomeRow, OutcomeRow)> =
             vec![Default::default(); trend_periods.len()];
-
-        let mut tally = NsTally::default();
-        for summary in national_security {
-            let at = summary.received_at;
-            if summary.section == Section::NationalSecurity && ns_start <= at && at < ns_end {
-                tally.add(summary, ns_options, now);
-            }
-        }
+        let tally = ns_tally(national_security, period, options);
 
         let mut case_summaries = 0;
         let mut criminal = BTreeMap::<CountryCode, OutcomeRow>::new();
@@ -486,6 +479,19 @@ impl Report {
         }
     }
 
+    /// Commitments to the exact counts behind each national-security figure of the
+    /// report on `period`, over the cases [`Report::from_counts`] bands, each with what
+    /// opens it. The commitments are published with the report; the openings hold the
+    /// exact counts, kept secret until the law allows them to be shown.
+    pub fn commit_national_security(
+        national_security: &[CaseSummary],
+        period: HalfYear,
+        options: &ReportOptions,
+    ) -> Vec<NsCommitted> {
+        let tally = ns_tally(national_security, period, options);
+        NationalSecurity::commit(&tally, period, options.national_security.option)
+    }
+
     pub fn criminal_total(&self) -> OutcomeRow {
         total(self.criminal.values())
     }
@@ -514,6 +520,24 @@ impl Report {
         }
         sum
     }
+}
+
+/// The exact national-security counts of the report on `period`: the cases of the span
+/// its figures cover, less new-platform orders still inside their 540 days.
+fn ns_tally(
+    national_security: &[CaseSummary],
+    period: HalfYear,
+    options: &ReportOptions,
+) -> NsTally {
+    let (start, end) = ReportSpan::new(period, options).national_security;
+    let mut tally = NsTally::default();
+    for summary in national_security {
+        let at = summary.received_at;
+        if summary.section == Section::NationalSecurity && start <= at && at < end {
+            tally.add(summary, &options.national_security, options.now);
+        }
+    }
+    tally
 }
 
 fn total<'a>(rows: impl Iterator<Item = &'a OutcomeRow>) -> OutcomeRow {

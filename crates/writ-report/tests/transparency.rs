@@ -15,9 +15,10 @@ use proptest::prelude::*;
 use serde_json::Value;
 use writ_core::{CaseId, CountryCode, Timestamp};
 use writ_report::{
-    BandOption, CaseSecret, CaseSummary, Customer, HalfYear, NsOptions, Outcome, ProveError,
-    PublicRecord, PublishedReport, Receipt, RecordProof, Report, ReportOptions, ReportTree,
-    Section, VerifyError, prove_receipt, render_json, verify_records,
+    BandOption, CaseSecret, CaseSummary, CountOpening, Customer, HalfYear, NsCategory, NsOptions,
+    Outcome, ProveError, PublicRecord, PublishedReport, Receipt, RecordProof, Report,
+    ReportOptions, ReportTree, Section, VerifyError, prove_receipt, render_html, render_json,
+    verify_records,
 };
 
 fn h1() -> HalfYear {
@@ -281,6 +282,30 @@ fn the_records_reproduce_every_figure_and_the_root() {
         json["records"]["root"],
         published.tree.head().root.to_string()
     );
+}
+
+#[test]
+fn the_page_shows_the_root_once_published_and_says_provisional_before() {
+    let summaries: Vec<CaseSummary> = cases().into_iter().map(|(s, _)| s).collect();
+    let options = ReportOptions::new(
+        NsOptions::new(BandOption::Band500),
+        at("2020-01-01T00:00:00Z"),
+    );
+    let mut report = Report::build(&summaries, h1(), anchor(), &options).unwrap();
+    let provisional = render_html(&report);
+    assert!(provisional.contains("Provisional: the records of this period are not published yet"));
+    let json: Value = serde_json::from_str(&render_json(&report)).unwrap();
+    assert_eq!(json["records"], Value::Null);
+
+    let head = publish(&cases(), h1()).tree.head();
+    report.records = Some(head);
+    let page = render_html(&report);
+    assert!(
+        page.contains("9 public case records, one per case"),
+        "{page}"
+    );
+    assert!(page.contains(&head.root.to_string()));
+    assert!(!page.contains("Provisional"));
 }
 
 #[test]
@@ -733,4 +758,103 @@ proptest! {
         let secret_text = receipt.rsplit(':').next().unwrap();
         prop_assert!(!line.contains(secret_text));
     }
+}
+
+#[test]
+fn national_security_commitments_open_to_the_exact_count_and_no_other() {
+    let ns = |n: u64, instrument: &str, accounts: u64| {
+        summary(
+            22,
+            n,
+            at("2013-03-01T00:00:00Z"),
+            "US",
+            instrument,
+            Section::NationalSecurity,
+            accounts,
+            Outcome::NonContent,
+        )
+    };
+    let cases = vec![
+        ns(1, "us.nsl", 1),
+        ns(2, "us.nsl", 2),
+        ns(3, "us.nsl", 3),
+        ns(4, "us.fisa_order", 7),
+        ns(5, "us.fisa_order", 1),
+        // Another half-year: not in this report's figures.
+        summary(
+            22,
+            6,
+            at("2013-08-01T00:00:00Z"),
+            "US",
+            "us.nsl",
+            Section::NationalSecurity,
+            1,
+            Outcome::NonContent,
+        ),
+    ];
+    let options = ReportOptions::new(
+        NsOptions::new(BandOption::Band500),
+        at("2020-01-01T00:00:00Z"),
+    );
+    let committed = Report::commit_national_security(&cases, h1(), &options);
+    let want = [
+        (NsCategory::NationalSecurityLetters, 3, 6),
+        (NsCategory::FisaContent, 2, 8),
+        (NsCategory::FisaNonContent, 0, 0),
+    ];
+    assert_eq!(committed.len(), want.len());
+    for (figure, (category, requests, accounts)) in committed.iter().zip(want) {
+        assert_eq!(figure.commitment.category, category);
+        assert_eq!(figure.commitment.covers, "2013-H1");
+        assert_eq!(
+            (figure.requests.count, figure.accounts.count),
+            (requests, accounts)
+        );
+        figure.requests.verify(&figure.commitment.requests).unwrap();
+        figure.accounts.verify(&figure.commitment.accounts).unwrap();
+        for wrong in [
+            requests + 1,
+            requests.saturating_sub(1).max(requests + 2),
+            accounts,
+        ] {
+            if wrong == requests {
+                continue;
+            }
+            let other = CountOpening {
+                count: wrong,
+                salt: figure.requests.salt.clone(),
+            };
+            assert!(
+                other.verify(&figure.commitment.requests).is_err(),
+                "{category:?} {wrong}"
+            );
+        }
+        // The other count's salt does not open it either.
+        let swapped = CountOpening {
+            count: requests,
+            salt: figure.accounts.salt.clone(),
+        };
+        assert!(swapped.verify(&figure.commitment.requests).is_err());
+    }
+    // Fresh salts: committing again to the same counts publishes other commitments.
+    let again = Report::commit_national_security(&cases, h1(), &options);
+    assert_ne!(
+        again[0].commitment.requests,
+        committed[0].commitment.requests
+    );
+
+    // The combined option commits to the one combined figure; the annual one to the year.
+    let mut combined = options.clone();
+    combined.national_security = NsOptions::new(BandOption::Band100);
+    let year = Report::commit_national_security(&cases, h1(), &combined);
+    assert_eq!(year.len(), 1);
+    assert_eq!(
+        year[0].commitment.category,
+        NsCategory::AllNationalSecurityProcess
+    );
+    assert_eq!(year[0].commitment.covers, "2013");
+    assert_eq!(
+        year[0].requests.count, 6,
+        "the whole of 2013, August's NSL included"
+    );
 }
