@@ -14,7 +14,7 @@
 //! their own records.
 
 use std::collections::BTreeMap;
-use std::io::{self, BufRead};
+use std::io::{self, BufRead, Read};
 
 use serde_json::Value;
 use writ_core::CountryCode;
@@ -40,6 +40,9 @@ pub const FIGURES: [&str; 8] = [
     "stored_abroad",
     "red_lines",
 ];
+
+/// The longest record line read (a record is about 300 bytes).
+pub const MAX_LINE: u64 = 64 * 1024;
 
 /// A published report, as its JSON says: the period, the tree's head, and the figures.
 #[derive(Clone, Debug, PartialEq)]
@@ -135,7 +138,10 @@ pub fn verify_records<R: BufRead>(
     let mut number = 0;
     loop {
         line.clear();
-        let read = records
+        // At most one line more than a record can be: a server sending one endless line
+        // must not make the verifier hold it.
+        let read = (&mut records)
+            .take(MAX_LINE + 1)
             .read_until(b'\n', &mut line)
             .map_err(|source| VerifyError::Read {
                 line: number + 1,
@@ -145,13 +151,17 @@ pub fn verify_records<R: BufRead>(
             break;
         }
         number += 1;
-        if line.last() == Some(&b'\n') {
-            line.pop();
-        }
         let problem = |problem: String| VerifyError::Record {
             line: number,
             problem,
         };
+        if line.last() == Some(&b'\n') {
+            line.pop();
+        } else if line.len() as u64 > MAX_LINE {
+            return Err(problem(format!(
+                "longer than {MAX_LINE} bytes: not a record"
+            )));
+        }
         let record = PublicRecord::parse_canonical(&line, &mut buffer)
             .map_err(|error| problem(error.to_string()))?;
         if previous.is_some_and(|previous| record.commitment <= previous) {

@@ -497,6 +497,12 @@ fn bad_record_lines_are_named_by_line() {
     assert_eq!(line, 1);
     assert!(problem.contains("outside 2013-H1"), "{problem}");
 
+    let mut endless = lines.clone();
+    endless[2] = format!("{}{}", endless[2], " ".repeat(70_000));
+    let (line, problem) = line_error(lines_to_records(&endless));
+    assert_eq!(line, 3);
+    assert!(problem.contains("longer than 65536 bytes"), "{problem}");
+
     let mut blank = lines.clone();
     blank.insert(7, String::new());
     assert_eq!(line_error(lines_to_records(&blank)).0, 8);
