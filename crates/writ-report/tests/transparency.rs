@@ -864,3 +864,50 @@ fn national_security_commitments_open_to_the_exact_count_and_no_other() {
         "the whole of 2013, August's NSL included"
     );
 }
+
+/// Cases of 2013-H1 (and, one in eight, of the half-year after), with their secrets.
+fn any_cases() -> impl Strategy<Value = Vec<(CaseSummary, CaseSecret)>> {
+    let h1 = h1();
+    let span = h1.end().unix_micros() - h1.start().unix_micros();
+    proptest::collection::vec(
+        (any_summary(), 0..span + span / 8, any::<[u8; 32]>()),
+        1..25,
+    )
+    .prop_map(move |cases| {
+        cases
+            .into_iter()
+            .map(|(mut summary, offset, secret)| {
+                summary.received_at =
+                    Timestamp::from_unix_micros(h1.start().unix_micros() + offset).unwrap();
+                (summary, CaseSecret::from_bytes(secret))
+            })
+            .collect()
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Whatever the cases: the published report verifies from its records, every case of
+    /// the period proves its receipt, and a record dropped is caught.
+    #[test]
+    fn any_published_period_verifies_and_proves_its_receipts(cases in any_cases(), drop in any::<prop::sample::Index>()) {
+        let published = publish(&cases, h1());
+        let verified = published.verify().unwrap();
+        prop_assert_eq!(verified.head, published.tree.head());
+        let report = published.report();
+        for (summary, secret) in &cases {
+            let proof = published.tree.prove(&secret.commitment()).unwrap();
+            prop_assert_eq!(proof.is_some(), h1().contains(summary.received_at));
+            if let Some(proof) = proof {
+                let receipt = Receipt::new(h1(), secret.clone());
+                prop_assert!(prove_receipt(&receipt, &proof, &report).is_ok());
+            }
+        }
+        let mut lines = published.lines();
+        if !lines.is_empty() {
+            lines.remove(drop.index(lines.len()));
+            prop_assert!(published.with_records(lines_to_records(&lines)).is_err());
+        }
+    }
+}
