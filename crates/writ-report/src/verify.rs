@@ -138,8 +138,8 @@ pub fn verify_records<R: BufRead>(
     let mut number = 0;
     loop {
         line.clear();
-        // At most one line more than a record can be: a server sending one endless line
-        // must not make the verifier hold it.
+        // At most MAX_LINE + 1 bytes a line: a server sending one endless line must not
+        // make the verifier hold it.
         let read = (&mut records)
             .take(MAX_LINE + 1)
             .read_until(b'\n', &mut line)
