@@ -3,10 +3,10 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use writ_core::identifier::PhoneNumber;
 use writ_core::{AgencyId, CountryCode, Role, Username};
@@ -28,27 +28,20 @@ pub(crate) struct NewAgency {
     age_recipient: Option<String>,
 }
 
-/// `POST /api/v1/admin/agencies`
-pub(crate) async fn add_agency(
-    State(state): State<AppState>,
-    admin: Admin,
-    body: Bytes,
-) -> Result<impl IntoResponse, ApiError> {
-    let new: NewAgency = parse(&body)?;
-    let bad = |field: &str, message: &str| ApiError::BadRequest {
+fn bad(field: &str, message: &str) -> ApiError {
+    ApiError::BadRequest {
         field: Some(field.into()),
         message: format!("{field}: {message}"),
-    };
-    if new.name.trim().is_empty() {
-        return Err(bad("name", "must not be empty"));
     }
-    one_line("name", &new.name, writ_core::text::NAME_MAX)?;
-    for domain in &new.email_domains {
+}
+
+/// An authority's e-mail domains, lower case.
+fn email_domains(domains: &[String]) -> Result<Vec<String>, ApiError> {
+    for domain in domains {
         one_line("email_domains", domain, writ_core::text::LINE_MAX)?;
     }
-    if new.email_domains.is_empty()
-        || new
-            .email_domains
+    if domains.is_empty()
+        || domains
             .iter()
             .any(|d| !d.contains('.') || d.contains(['@', ' ']))
     {
@@ -57,20 +50,39 @@ pub(crate) async fn add_agency(
             "list the authority's e-mail domains, like \"seattle.gov\"",
         ));
     }
-    let callback_phone =
-        PhoneNumber::parse(&new.callback_phone).map_err(|e| bad("callback_phone", &e.problem))?;
+    Ok(domains.iter().map(|d| d.to_ascii_lowercase()).collect())
+}
+
+fn callback_phone(number: &str) -> Result<PhoneNumber, ApiError> {
+    PhoneNumber::parse(number).map_err(|e| bad("callback_phone", &e.problem))
+}
+
+fn age_recipient(recipient: &str) -> Result<(), ApiError> {
+    writ_seal::parse_recipient(recipient).map_err(|e| bad("age_recipient", &e.to_string()))?;
+    Ok(())
+}
+
+/// `POST /api/v1/admin/agencies`
+pub(crate) async fn add_agency(
+    State(state): State<AppState>,
+    admin: Admin,
+    body: Bytes,
+) -> Result<impl IntoResponse, ApiError> {
+    let new: NewAgency = parse(&body)?;
+    if new.name.trim().is_empty() {
+        return Err(bad("name", "must not be empty"));
+    }
+    one_line("name", &new.name, writ_core::text::NAME_MAX)?;
+    let email_domains = email_domains(&new.email_domains)?;
+    let callback_phone = callback_phone(&new.callback_phone)?;
     if let Some(recipient) = &new.age_recipient {
-        writ_seal::parse_recipient(recipient).map_err(|e| bad("age_recipient", &e.to_string()))?;
+        age_recipient(recipient)?;
     }
     let agency = writ_store::Agency {
         id: new.id,
         name: new.name,
         country: new.country,
-        email_domains: new
-            .email_domains
-            .iter()
-            .map(|d| d.to_ascii_lowercase())
-            .collect(),
+        email_domains,
         callback_phone,
         age_recipient: new.age_recipient,
         created_at: state.clock.now(),
@@ -127,19 +139,163 @@ pub(crate) async fn add_user(
 }
 
 /// `POST /api/v1/admin/changes/{id}/confirm`: a second admin, never the one who asked,
-/// confirms a change (a reviewer, approver or admin account, which may then sign in).
+/// confirms a change, which takes effect (a reviewer, approver or admin account may sign
+/// in; an agency's details change).
 pub(crate) async fn confirm_change(
     State(state): State<AppState>,
     admin: Admin,
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
     let id: i64 = id.parse().map_err(|_| ApiError::NotFound)?;
-    let change = admin.desk(&state).confirm_change(id).await?;
-    Ok(Json(json!({
-        "id": change.id,
-        "kind": change.kind,
-        "user": change.subject,
-        "confirmed_by": change.confirmed_by,
-        "confirmed_at": change.confirmed_at,
-    })))
+    Ok(Json(admin.desk(&state).confirm_change(id).await?))
+}
+
+/// What an agency's change sets: any of its e-mail domains, call-back number and age
+/// recipient.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AgencyEdit {
+    #[serde(default)]
+    email_domains: Option<Vec<String>>,
+    #[serde(default)]
+    callback_phone: Option<String>,
+    #[serde(default)]
+    age_recipient: Option<String>,
+}
+
+/// `PATCH /api/v1/admin/agencies/{id}`: 202 with the change a second admin must confirm.
+pub(crate) async fn change_agency(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<impl IntoResponse, ApiError> {
+    let id = AgencyId::parse(&id).map_err(|_| ApiError::NotFound)?;
+    let edit: AgencyEdit = parse(&body)?;
+    if edit.email_domains.is_none() && edit.callback_phone.is_none() && edit.age_recipient.is_none()
+    {
+        return Err(ApiError::BadRequest {
+            field: None,
+            message: "set at least one of email_domains, callback_phone and age_recipient".into(),
+        });
+    }
+    let change = writ_store::AgencyChange {
+        email_domains: edit
+            .email_domains
+            .as_deref()
+            .map(email_domains)
+            .transpose()?,
+        callback_phone: edit
+            .callback_phone
+            .as_deref()
+            .map(|n| callback_phone(n).map(|n| n.as_str().to_owned()))
+            .transpose()?,
+        age_recipient: edit
+            .age_recipient
+            .map(|r| age_recipient(&r).map(|()| r))
+            .transpose()?,
+    };
+    let change = admin.desk(&state).change_agency(&id, &change).await?;
+    Ok((StatusCode::ACCEPTED, Json(change)))
+}
+
+/// A page of the changes waiting for a second admin.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ChangesQuery {
+    /// The last change of the page before.
+    after: Option<i64>,
+    limit: Option<u32>,
+}
+
+/// Changes per page unless `limit` says otherwise.
+const CHANGES_PAGE: u32 = 100;
+
+/// `GET /api/v1/admin/changes`: the changes waiting for a second admin, oldest first;
+/// `next` is the next page's URL, or null on the last page.
+pub(crate) async fn pending_changes(
+    State(state): State<AppState>,
+    admin: Admin,
+    Query(query): Query<ChangesQuery>,
+) -> Result<impl IntoResponse, ApiError> {
+    let limit = query.limit.unwrap_or(CHANGES_PAGE);
+    if !(1..=writ_store::MAX_PAGE).contains(&limit) {
+        return Err(bad(
+            "limit",
+            &format!("a number from 1 to {}", writ_store::MAX_PAGE),
+        ));
+    }
+    let changes = admin
+        .desk(&state)
+        .pending_changes(query.after.unwrap_or(0), limit)
+        .await?;
+    let next = (changes.len() == limit as usize)
+        .then(|| changes.last())
+        .flatten()
+        .map(|last| format!("/api/v1/admin/changes?after={}&limit={limit}", last.id));
+    Ok(Json(ChangePage { changes, next }))
+}
+
+#[derive(Serialize)]
+struct ChangePage {
+    changes: Vec<writ_store::AdminChange>,
+    next: Option<String>,
+}
+
+/// An account as an admin's change to it left it.
+#[derive(Serialize)]
+struct AccountState {
+    id: writ_core::UserId,
+    username: Username,
+    role: Role,
+    disabled_at: Option<writ_core::Timestamp>,
+    /// The change a second admin must confirm before the account works again.
+    awaiting_confirmation: Option<i64>,
+}
+
+fn user_id(id: &str) -> Result<writ_core::UserId, ApiError> {
+    writ_core::UserId::parse(id).ok_or(ApiError::NotFound)
+}
+
+/// `POST /api/v1/admin/users/{id}/disable`: at once; the account's tokens and sessions
+/// are refused from the next request.
+pub(crate) async fn disable_user(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    let user = admin.desk(&state).disable_user(user_id(&id)?).await?;
+    Ok(Json(AccountState {
+        id: user.id,
+        username: user.username,
+        role: user.role,
+        disabled_at: user.disabled_at,
+        awaiting_confirmation: None,
+    }))
+}
+
+/// `POST /api/v1/admin/users/{id}/enable`: 200 when enabled at once (an authority's or
+/// an auditor's account), 202 when a second admin must confirm (a reviewer's, approver's
+/// or admin's).
+pub(crate) async fn enable_user(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    let (user, change) = admin.desk(&state).enable_user(user_id(&id)?).await?;
+    let status = if change.is_some() {
+        StatusCode::ACCEPTED
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        Json(AccountState {
+            id: user.id,
+            username: user.username,
+            role: user.role,
+            disabled_at: user.disabled_at,
+            awaiting_confirmation: change,
+        }),
+    ))
 }

@@ -25,6 +25,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
+use axum::routing::patch;
 use axum::routing::post;
 use axum::{Json, Router};
 use tokio::net::TcpListener;
@@ -83,7 +84,14 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/productions/{id}/release", post(delivery::release))
         .route("/api/v1/productions/{id}/download", get(delivery::download))
         .route("/api/v1/admin/agencies", post(admin::add_agency))
+        .route("/api/v1/admin/agencies/{id}", patch(admin::change_agency))
         .route("/api/v1/admin/users", post(admin::add_user))
+        .route(
+            "/api/v1/admin/users/{id}/disable",
+            post(admin::disable_user),
+        )
+        .route("/api/v1/admin/users/{id}/enable", post(admin::enable_user))
+        .route("/api/v1/admin/changes", get(admin::pending_changes))
         .route(
             "/api/v1/admin/changes/{id}/confirm",
             post(admin::confirm_change),

@@ -96,6 +96,8 @@ pub(crate) enum Refusal {
     /// Too many failures: not before then.
     Throttled(Timestamp),
     AwaitingConfirmation,
+    /// An admin disabled the account.
+    Disabled,
 }
 
 impl Refusal {
@@ -115,6 +117,7 @@ impl Refusal {
             Self::AwaitingConfirmation => {
                 "This account waits for a second admin's confirmation before it can sign in."
             }
+            Self::Disabled => "This account is disabled; an admin can enable it again.",
             Self::Throttled(_) => {
                 "Too many failed sign-ins: wait a little before trying again (each failure doubles the wait, up to a minute)."
             }
@@ -138,7 +141,8 @@ impl Refusal {
             Self::Incomplete
             | Self::Credentials
             | Self::Throttled(_)
-            | Self::AwaitingConfirmation => "username",
+            | Self::AwaitingConfirmation
+            | Self::Disabled => "username",
             Self::NoSecondFactor | Self::WrongCode | Self::CodeUsed => "totp",
         }
     }
@@ -190,6 +194,10 @@ pub(crate) async fn authenticate(
     if password_ok && user.awaiting_change.is_some() {
         tracing::warn!(target: "writ::security", %username, "login refused: awaiting a second admin's confirmation");
         return Ok(Err(Refusal::AwaitingConfirmation));
+    }
+    if password_ok && user.disabled_at.is_some() {
+        tracing::warn!(target: "writ::security", %username, "login refused: the account is disabled");
+        return Ok(Err(Refusal::Disabled));
     }
     let refusal = if password_ok {
         second_factor(state, &user, code.trim(), now).await?

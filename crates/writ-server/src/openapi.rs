@@ -108,7 +108,11 @@ fn sorted(value: Value) -> Value {
         audit::inclusion_proof,
         audit::consistency_proof,
         add_agency,
+        change_agency,
         add_user,
+        disable_user,
+        enable_user,
+        pending_changes,
         confirm_change,
     ),
     modifiers(&SecuritySchemes, &OptionalBodies),
@@ -284,25 +288,144 @@ fn add_agency() {}
 #[allow(dead_code)] // Describes `admin::add_user`.
 fn add_user() {}
 
+/// Change an agency
+///
+/// `PATCH /api/v1/admin/agencies/{id}`: any of its e-mail domains, call-back number and
+/// age recipient. The change waits for a second admin's confirmation (`POST
+/// /api/v1/admin/changes/{id}/confirm`) and takes effect then. An e-mail domain belongs
+/// to one agency only, checked now and again at confirmation. For admins.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/admin/agencies/{id}",
+    tag = "admin",
+    params(("id" = String, Path, description = "The agency's id.")),
+    request_body(content = schema::AgencyEdit,
+        example = json!({"callback_phone": "+12065550111"})),
+    responses(
+        (status = 202, description = "Asked for; a second admin must confirm it.", body = schema::AdminChange),
+        (status = 400, description = "A field unknown or malformed, or none set; `field` names it.", body = schema::Error,
+            example = json!({"error": "callback_phone: \"call me\" is not in E.164 form (like +12065550100)", "field": "callback_phone"})),
+        (status = 401, description = "No credentials, or ones writ does not know.", body = schema::Error,
+            example = json!({"error": "this API token is not valid"})),
+        (status = 403, description = "Not an admin; or a session without its CSRF token.", body = schema::Error,
+            example = json!({"error": "this needs the admin role"})),
+        (status = 404, description = "No such agency.", body = schema::Error,
+            example = json!({"error": "not found"})),
+        (status = 409, description = "An e-mail domain belongs to another agency.", body = schema::Error,
+            example = json!({"error": "the e-mail domain seattle.gov belongs to agency seattle-pd"})),
+        (status = 500, description = "writ failed; the cause is logged under `operation_id`.", body = schema::InternalError,
+            example = json!({"error": "internal error; quote the operation id when reporting it", "operation_id": "6f1c2e0a-3b5d-4e7f-9a1b-2c3d4e5f6a7b"})),
+    ),
+    security(("api_token" = []), ("session" = [], "csrf" = [])),
+)]
+#[allow(dead_code)] // Describes `admin::change_agency`.
+fn change_agency() {}
+
+/// Disable an account
+///
+/// `POST /api/v1/admin/users/{id}/disable`: at once; from the next request the
+/// account's API tokens and sessions are refused and it cannot sign in. Not the admin's
+/// own account. No body. For admins.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/users/{id}/disable",
+    tag = "admin",
+    params(("id" = String, Path, format = "uuid", description = "The user's id.")),
+    responses(
+        (status = 200, description = "Disabled.", body = schema::AccountState),
+        (status = 401, description = "No credentials, or ones writ does not know.", body = schema::Error,
+            example = json!({"error": "this API token is not valid"})),
+        (status = 403, description = "Not an admin; or a session without its CSRF token.", body = schema::Error,
+            example = json!({"error": "this needs the admin role"})),
+        (status = 404, description = "No such user.", body = schema::Error,
+            example = json!({"error": "not found"})),
+        (status = 409, description = "Disabled already, or the admin's own account.", body = schema::Error,
+            example = json!({"error": "rita is disabled already"})),
+        (status = 500, description = "writ failed; the cause is logged under `operation_id`.", body = schema::InternalError,
+            example = json!({"error": "internal error; quote the operation id when reporting it", "operation_id": "6f1c2e0a-3b5d-4e7f-9a1b-2c3d4e5f6a7b"})),
+    ),
+    security(("api_token" = []), ("session" = [], "csrf" = [])),
+)]
+#[allow(dead_code)] // Describes `admin::disable_user`.
+fn disable_user() {}
+
+/// Enable an account
+///
+/// `POST /api/v1/admin/users/{id}/enable`: an authority's or auditor's account at once;
+/// a reviewer's, approver's or admin's when a second admin confirms the change the
+/// answer names (`awaiting_confirmation`). No body. For admins.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/users/{id}/enable",
+    tag = "admin",
+    params(("id" = String, Path, format = "uuid", description = "The user's id.")),
+    responses(
+        (status = 200, description = "Enabled.", body = schema::AccountState),
+        (status = 202, description = "Asked for; a second admin must confirm `awaiting_confirmation`.", body = schema::AccountState),
+        (status = 401, description = "No credentials, or ones writ does not know.", body = schema::Error,
+            example = json!({"error": "this API token is not valid"})),
+        (status = 403, description = "Not an admin; or a session without its CSRF token.", body = schema::Error,
+            example = json!({"error": "this needs the admin role"})),
+        (status = 404, description = "No such user.", body = schema::Error,
+            example = json!({"error": "not found"})),
+        (status = 409, description = "Not disabled.", body = schema::Error,
+            example = json!({"error": "rita is not disabled"})),
+        (status = 500, description = "writ failed; the cause is logged under `operation_id`.", body = schema::InternalError,
+            example = json!({"error": "internal error; quote the operation id when reporting it", "operation_id": "6f1c2e0a-3b5d-4e7f-9a1b-2c3d4e5f6a7b"})),
+    ),
+    security(("api_token" = []), ("session" = [], "csrf" = [])),
+)]
+#[allow(dead_code)] // Describes `admin::enable_user`.
+fn enable_user() {}
+
+/// Changes waiting for a second admin
+///
+/// `GET /api/v1/admin/changes`: oldest first; `next` is the next page's URL, or null on
+/// the last page. For admins.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/changes",
+    tag = "admin",
+    params(
+        ("after" = Option<i64>, Query, description = "The last change of the page before."),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 500, description = "Changes per page, 1 to 500 [default: 100]."),
+    ),
+    responses(
+        (status = 200, description = "A page of changes.", body = schema::ChangeList),
+        (status = 400, description = "A query parameter unknown or malformed.", body = schema::Error,
+            example = json!({"error": "limit: a number from 1 to 500", "field": "limit"})),
+        (status = 401, description = "No credentials, or ones writ does not know.", body = schema::Error,
+            example = json!({"error": "this API token is not valid"})),
+        (status = 403, description = "Not an admin.", body = schema::Error,
+            example = json!({"error": "this needs the admin role"})),
+        (status = 500, description = "writ failed; the cause is logged under `operation_id`.", body = schema::InternalError,
+            example = json!({"error": "internal error; quote the operation id when reporting it", "operation_id": "6f1c2e0a-3b5d-4e7f-9a1b-2c3d4e5f6a7b"})),
+    ),
+    security(("api_token" = []), ("session" = [])),
+)]
+#[allow(dead_code)] // Describes `admin::pending_changes`.
+fn pending_changes() {}
+
 /// Confirm a change
 ///
 /// `POST /api/v1/admin/changes/{id}/confirm`: a second admin confirms what another asked
-/// for (a reviewer, approver or admin account, which until then cannot sign in and whose
-/// token is refused). Never the admin who asked. No body. For admins.
+/// for, and it takes effect: a reviewer, approver or admin account (which until then
+/// cannot sign in and whose token is refused) created or enabled again, or an agency's
+/// changed details. Never the admin who asked. No body. For admins.
 #[utoipa::path(
     post,
     path = "/api/v1/admin/changes/{id}/confirm",
     tag = "admin",
     params(("id" = i64, Path, description = "The change's id (`awaiting_confirmation` in the answer that created the account).")),
     responses(
-        (status = 200, description = "Confirmed; the account may sign in.", body = schema::ChangeConfirmed),
+        (status = 200, description = "Confirmed, and in effect.", body = schema::AdminChange),
         (status = 401, description = "No credentials, or ones writ does not know.", body = schema::Error,
             example = json!({"error": "this API token is not valid"})),
         (status = 403, description = "Not an admin; the admin who asked (four eyes); or a session without its CSRF token.", body = schema::Error,
             example = json!({"error": "you asked for this change; a second admin must confirm it (four eyes)"})),
         (status = 404, description = "No such change; a malformed id is not found either.", body = schema::Error,
             example = json!({"error": "not found"})),
-        (status = 409, description = "Confirmed already.", body = schema::Error,
+        (status = 409, description = "Confirmed already; or an agency's new e-mail domain belongs to another agency by now.", body = schema::Error,
             example = json!({"error": "change 7 is confirmed already"})),
         (status = 500, description = "writ failed; the cause is logged under `operation_id`.", body = schema::InternalError,
             example = json!({"error": "internal error; quote the operation id when reporting it", "operation_id": "6f1c2e0a-3b5d-4e7f-9a1b-2c3d4e5f6a7b"})),
@@ -1067,19 +1190,63 @@ pub(crate) mod schema {
         pub awaiting_confirmation: Option<i64>,
     }
 
-    /// A change a second admin confirmed.
+    /// A change one admin asked for and a second must confirm.
     #[derive(ToSchema)]
-    pub struct ChangeConfirmed {
+    pub struct AdminChange {
         pub id: i64,
-        /// `user.added`.
+        /// `user.added`, `user.enabled` or `agency.changed`.
         pub kind: String,
-        /// The account it was about.
+        /// What it is about: a user's id (`user.…`) or an agency's (`agency.…`).
+        pub subject: String,
+        /// What an `agency.changed` sets (the fields of `AgencyEdit` it was given).
+        #[schema(required)]
+        pub details: Option<AgencyEdit>,
         #[schema(format = "uuid")]
-        pub user: String,
-        #[schema(format = "uuid")]
-        pub confirmed_by: String,
+        pub requested_by: String,
         #[schema(format = DateTime)]
-        pub confirmed_at: String,
+        pub requested_at: String,
+        #[schema(format = "uuid", required)]
+        pub confirmed_by: Option<String>,
+        #[schema(format = DateTime, required)]
+        pub confirmed_at: Option<String>,
+    }
+
+    /// A page of the changes waiting for a second admin.
+    #[derive(ToSchema)]
+    pub struct ChangeList {
+        pub changes: Vec<AdminChange>,
+        /// The next page's URL; null on the last page.
+        #[schema(required)]
+        pub next: Option<String>,
+    }
+
+    /// What a change to an agency sets; at least one field.
+    #[derive(ToSchema)]
+    #[serde(deny_unknown_fields)]
+    #[schema(min_properties = 1)]
+    pub struct AgencyEdit {
+        /// The domains of its people's e-mail addresses, replacing the old list.
+        #[schema(min_items = 1)]
+        pub email_domains: Option<Vec<String>>,
+        /// The number an emergency call-back goes to, E.164 (`+12065550100`).
+        pub callback_phone: Option<String>,
+        /// The age recipient (`age1…`) its productions are encrypted to.
+        pub age_recipient: Option<String>,
+    }
+
+    /// An account as an admin's change left it.
+    #[derive(ToSchema)]
+    pub struct AccountState {
+        #[schema(format = "uuid")]
+        pub id: String,
+        pub username: String,
+        pub role: Role,
+        /// When it was disabled; null when it is enabled.
+        #[schema(format = DateTime, required)]
+        pub disabled_at: Option<String>,
+        /// The change a second admin must confirm before the account works again.
+        #[schema(required)]
+        pub awaiting_confirmation: Option<i64>,
     }
 
     // ------------------------------------------------------------ the decision

@@ -171,20 +171,61 @@ pub struct User {
     /// The admin change (a second admin's confirmation) this account waits for: until
     /// then it cannot sign in and its tokens are refused.
     pub awaiting_change: Option<i64>,
+    /// When an admin disabled the account: from then it cannot sign in and its tokens
+    /// and sessions are refused.
+    pub disabled_at: Option<Timestamp>,
 }
 
 /// A change one admin asked for and a second must confirm (four eyes).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct AdminChange {
     pub id: i64,
-    /// `user.added`.
+    /// `user.added`, `user.enabled` or `agency.changed`.
     pub kind: String,
-    /// The user it is about.
-    pub subject: UserId,
+    /// What it is about: a user's id (`user.…`) or an agency's (`agency.…`).
+    pub subject: String,
+    /// What it sets: an [`AgencyChange`] for `agency.changed`; none for an account.
+    pub details: Option<serde_json::Value>,
     pub requested_by: UserId,
     pub requested_at: Timestamp,
     pub confirmed_by: Option<UserId>,
     pub confirmed_at: Option<Timestamp>,
+}
+
+/// What a change to an agency sets; what it leaves out stays as it is.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgencyChange {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_domains: Option<Vec<String>>,
+    /// E.164, parsed before the change is asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callback_phone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub age_recipient: Option<String>,
+}
+
+impl AgencyChange {
+    /// `agency` as this change leaves it.
+    pub fn applied_to(&self, agency: &Agency) -> Result<Agency, crate::StoreError> {
+        let callback_phone = match &self.callback_phone {
+            Some(number) => PhoneNumber::parse(number)
+                .map_err(|e| crate::StoreError::Corrupt(format!("admin_changes.details: {e}")))?,
+            None => agency.callback_phone.clone(),
+        };
+        Ok(Agency {
+            email_domains: self
+                .email_domains
+                .clone()
+                .unwrap_or_else(|| agency.email_domains.clone()),
+            callback_phone,
+            age_recipient: self
+                .age_recipient
+                .clone()
+                .or_else(|| agency.age_recipient.clone()),
+            ..agency.clone()
+        })
+    }
 }
 
 impl std::fmt::Debug for User {

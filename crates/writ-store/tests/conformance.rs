@@ -60,6 +60,8 @@ macro_rules! conformance {
 conformance!(
     an_idempotency_key_opens_one_case,
     an_account_awaiting_confirmation_has_no_token_until_a_second_admin_confirms,
+    a_disabled_account_has_no_token_and_enabling_it_is_audited,
+    an_agency_change_takes_effect_at_confirmation_unless_its_domain_is_taken,
     opening_a_case_stores_it_with_its_audit_event,
     transitions_follow_the_state_machine_and_are_audited,
     an_illegal_transition_writes_nothing,
@@ -2550,6 +2552,200 @@ async fn an_account_awaiting_confirmation_has_no_token_until_a_second_admin_conf
         store.admin_change(change + 1000).await,
         Err(StoreError::NotFound { .. })
     ));
+}
+
+/// The actions of the audit log, in order.
+async fn audit_actions(store: &Store) -> Vec<String> {
+    entries(store).await.into_iter().map(|e| e.action).collect()
+}
+
+async fn a_disabled_account_has_no_token_and_enabling_it_is_audited(db: &TestDatabase) {
+    let store = &db.store;
+    let ada = add_user(store, "ada", Role::Admin, None).await;
+    let bea = add_user(store, "bea", Role::Admin, None).await;
+    let rita = add_user(store, "rita", Role::Reviewer, None).await;
+    let user = store.user_by_id(rita).await.unwrap();
+    let actor = Actor::Staff("ada".into());
+    store
+        .issue_token("rita-token", &user, "initial", &actor, at(NOW))
+        .await
+        .unwrap();
+    store
+        .start_session(
+            "rita-session",
+            &user,
+            &actor,
+            at(NOW),
+            at("2026-03-03T09:00:00Z"),
+        )
+        .await
+        .unwrap();
+    let before = audit_actions(store).await.len();
+
+    assert!(store.disable_user(&user, &actor, at(NOW)).await.unwrap());
+    assert!(
+        !store.disable_user(&user, &actor, at(NOW)).await.unwrap(),
+        "once"
+    );
+    assert!(store.user_by_token("rita-token").await.unwrap().is_none());
+    assert!(
+        store
+            .user_by_session("rita-session", at(NOW))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let disabled = store.user_by_id(rita).await.unwrap();
+    assert_eq!(disabled.disabled_at, Some(at(NOW)));
+
+    // Enabling her again is a change a second admin confirms; it takes effect then.
+    let change = store
+        .request_admin_change(
+            "user.enabled",
+            &rita.to_string(),
+            None,
+            ada,
+            &actor,
+            at(NOW),
+        )
+        .await
+        .unwrap();
+    assert!(store.user_by_token("rita-token").await.unwrap().is_none());
+    let pending = store.pending_admin_changes(0, 10).await.unwrap();
+    assert_eq!(pending.iter().map(|c| c.id).collect::<Vec<_>>(), [change]);
+    assert_eq!(pending[0].subject, rita.to_string());
+    let bea_actor = Actor::Staff("bea".into());
+    assert!(
+        store
+            .confirm_admin_change(change, bea, &bea_actor, at(NOW))
+            .await
+            .unwrap()
+    );
+    assert!(store.user_by_token("rita-token").await.unwrap().is_some());
+    assert_eq!(store.pending_admin_changes(0, 10).await.unwrap(), []);
+
+    // An account that needs no second admin is enabled at once.
+    assert!(store.disable_user(&user, &actor, at(NOW)).await.unwrap());
+    assert!(store.enable_user(&user, &actor, at(NOW)).await.unwrap());
+    assert!(
+        !store.enable_user(&user, &actor, at(NOW)).await.unwrap(),
+        "once"
+    );
+    assert!(
+        store
+            .user_by_session("rita-session", at(NOW))
+            .await
+            .unwrap()
+            .is_some()
+    );
+
+    let actions = audit_actions(store).await;
+    assert_eq!(
+        actions[before..],
+        [
+            "user.disabled",
+            "admin_change.requested",
+            "admin_change.confirmed",
+            "user.enabled",
+            "user.disabled",
+            "user.enabled",
+        ]
+    );
+}
+
+async fn an_agency_change_takes_effect_at_confirmation_unless_its_domain_is_taken(
+    db: &TestDatabase,
+) {
+    let store = &db.store;
+    let ada = add_user(store, "ada", Role::Admin, None).await;
+    let bea = add_user(store, "bea", Role::Admin, None).await;
+    let (ada_actor, bea_actor) = (Actor::Staff("ada".into()), Actor::Staff("bea".into()));
+    store.add_agency(&agency(), &Actor::Operator).await.unwrap();
+    let kc = Agency {
+        id: AgencyId::parse("king-county").unwrap(),
+        email_domains: vec!["kingcounty.gov".into()],
+        ..agency()
+    };
+    store.add_agency(&kc, &Actor::Operator).await.unwrap();
+    // Registering a third agency with a domain of the first is refused.
+    let copy = Agency {
+        id: AgencyId::parse("copy-pd").unwrap(),
+        email_domains: vec!["other.example".into(), "seattle.gov".into()],
+        ..agency()
+    };
+    assert!(matches!(
+        store.add_agency(&copy, &Actor::Operator).await,
+        Err(StoreError::DomainTaken { ref domain, .. }) if domain == "seattle.gov"
+    ));
+
+    let set = |domains: &[&str], phone: Option<&str>| {
+        serde_json::to_value(writ_store::AgencyChange {
+            email_domains: Some(domains.iter().map(|d| d.to_string()).collect()),
+            callback_phone: phone.map(str::to_owned),
+            age_recipient: None,
+        })
+        .unwrap()
+    };
+    let spd = agency().id;
+    let change = store
+        .request_admin_change(
+            "agency.changed",
+            spd.as_str(),
+            Some(&set(&["seattle.gov", "spd.example"], Some("+12065550199"))),
+            ada,
+            &ada_actor,
+            at(NOW),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.agency(&spd).await.unwrap(),
+        agency(),
+        "not before confirmation"
+    );
+    assert!(
+        store
+            .confirm_admin_change(change, bea, &bea_actor, at(NOW))
+            .await
+            .unwrap()
+    );
+    let changed = store.agency(&spd).await.unwrap();
+    assert_eq!(changed.email_domains, ["seattle.gov", "spd.example"]);
+    assert_eq!(changed.callback_phone.as_str(), "+12065550199");
+    assert_eq!(
+        changed.age_recipient,
+        agency().age_recipient,
+        "left as it was"
+    );
+
+    // King County asks for a domain Seattle has by the time a second admin confirms.
+    let change = store
+        .request_admin_change(
+            "agency.changed",
+            kc.id.as_str(),
+            Some(&set(&["kingcounty.gov", "spd.example"], None)),
+            ada,
+            &ada_actor,
+            at(NOW),
+        )
+        .await
+        .unwrap();
+    let before = audit_actions(store).await;
+    assert!(matches!(
+        store.confirm_admin_change(change, bea, &bea_actor, at(NOW)).await,
+        Err(StoreError::DomainTaken { ref domain, .. }) if domain == "spd.example"
+    ));
+    assert_eq!(store.agency(&kc.id).await.unwrap(), kc, "nothing changed");
+    assert_eq!(audit_actions(store).await, before, "nothing written");
+    assert_eq!(store.admin_change(change).await.unwrap().confirmed_at, None);
+    assert_eq!(
+        before[before.len() - 3..],
+        [
+            "admin_change.confirmed",
+            "agency.changed",
+            "admin_change.requested"
+        ]
+    );
 }
 
 async fn an_idempotency_key_opens_one_case(db: &TestDatabase) {

@@ -950,6 +950,15 @@ pub struct NewPerson {
     pub token: crate::credentials::SecretToken,
 }
 
+/// Four eyes on the accounts that decide and disclose: one admin alone cannot make (or
+/// bring back) the reviewer and the approver of a disclosure, nor another admin.
+fn needs_second_admin(role: writ_core::Role) -> bool {
+    matches!(
+        role,
+        writ_core::Role::Reviewer | writ_core::Role::Approver | writ_core::Role::Admin
+    )
+}
+
 impl AdminDesk<'_> {
     /// A second admin confirms a change another asked for (a privileged account).
     pub async fn confirm_change(&self, id: i64) -> Result<writ_store::AdminChange, ApiError> {
@@ -979,25 +988,116 @@ impl AdminDesk<'_> {
                 agency.id
             )));
         }
-        // An e-mail domain names one authority: a second claim would let its accounts
-        // pass for the first's.
-        for other in self.state.store.agencies().await? {
-            if let Some(domain) = agency
-                .email_domains
-                .iter()
-                .find(|d| other.email_domains.contains(d))
-            {
-                return Err(ApiError::Conflict(format!(
-                    "the e-mail domain {domain} belongs to agency {}",
-                    other.id
-                )));
-            }
-        }
         Ok(self
             .state
             .store
             .add_agency(agency, &self.caller.actor())
             .await?)
+    }
+
+    /// Asks for a change to an agency's e-mail domains, call-back number or age
+    /// recipient, which a second admin must confirm; the change's id. A domain another
+    /// agency has is refused now, and again at confirmation.
+    pub async fn change_agency(
+        &self,
+        id: &writ_core::AgencyId,
+        change: &writ_store::AgencyChange,
+    ) -> Result<writ_store::AdminChange, ApiError> {
+        let store = &self.state.store;
+        let after = change.applied_to(&store.agency(id).await?)?;
+        for other in store.agencies().await? {
+            if let Some(domain) = after
+                .email_domains
+                .iter()
+                .find(|d| other.id != after.id && other.email_domains.contains(d))
+            {
+                return Err(writ_store::StoreError::DomainTaken {
+                    domain: domain.clone(),
+                    agency: other.id,
+                }
+                .into());
+            }
+        }
+        let details = serde_json::to_value(change).map_err(ApiError::internal)?;
+        let change = store
+            .request_admin_change(
+                "agency.changed",
+                id.as_str(),
+                Some(&details),
+                self.caller.user.id,
+                &self.caller.actor(),
+                self.state.clock.now(),
+            )
+            .await?;
+        Ok(store.admin_change(change).await?)
+    }
+
+    /// The changes waiting for a second admin after change `after`, oldest first.
+    pub async fn pending_changes(
+        &self,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<writ_store::AdminChange>, ApiError> {
+        Ok(self.state.store.pending_admin_changes(after, limit).await?)
+    }
+
+    /// Disables an account at once: its tokens and sessions are refused from the next
+    /// request. Not the admin's own (writ would be left without the admin who can undo
+    /// it).
+    pub async fn disable_user(&self, id: writ_core::UserId) -> Result<writ_store::User, ApiError> {
+        let store = &self.state.store;
+        let user = store.user_by_id(id).await?;
+        if user.id == self.caller.user.id {
+            return Err(ApiError::Conflict(
+                "an admin cannot disable their own account".into(),
+            ));
+        }
+        let now = self.state.clock.now();
+        if !store.disable_user(&user, &self.caller.actor(), now).await? {
+            return Err(ApiError::Conflict(format!(
+                "{} is disabled already",
+                user.username
+            )));
+        }
+        Ok(store.user_by_id(id).await?)
+    }
+
+    /// Enables a disabled account: an authority's or an auditor's at once; a reviewer's,
+    /// approver's or admin's when a second admin confirms the change this returns.
+    pub async fn enable_user(
+        &self,
+        id: writ_core::UserId,
+    ) -> Result<(writ_store::User, Option<i64>), ApiError> {
+        let store = &self.state.store;
+        let user = store.user_by_id(id).await?;
+        if user.disabled_at.is_none() {
+            return Err(ApiError::Conflict(format!(
+                "{} is not disabled",
+                user.username
+            )));
+        }
+        let now = self.state.clock.now();
+        let actor = self.caller.actor();
+        if needs_second_admin(user.role) {
+            let change = store
+                .request_admin_change(
+                    "user.enabled",
+                    &id.to_string(),
+                    None,
+                    self.caller.user.id,
+                    &actor,
+                    now,
+                )
+                .await?;
+            return Ok((user, Some(change)));
+        }
+        if !store.enable_user(&user, &actor, now).await? {
+            return Err(ApiError::Conflict(format!(
+                "{} is not disabled",
+                user.username
+            )));
+        }
+        Ok((store.user_by_id(id).await?, None))
     }
 
     /// Adds a person with a random password, a TOTP secret and an API token. An
@@ -1064,13 +1164,7 @@ impl AdminDesk<'_> {
             totp_secret: &secret,
         };
         let store = &self.state.store;
-        // Four eyes on the accounts that decide and disclose: one admin alone cannot
-        // make the reviewer and the approver of a disclosure, nor another admin.
-        let privileged = matches!(
-            role,
-            writ_core::Role::Reviewer | writ_core::Role::Approver | writ_core::Role::Admin
-        );
-        if privileged {
+        if needs_second_admin(role) {
             store
                 .add_user_awaiting_confirmation(
                     &new,

@@ -30,6 +30,7 @@ macro_rules! on_both_backends {
     };
 }
 
+mod admin;
 mod audit;
 mod gates;
 mod hardening;
