@@ -380,6 +380,7 @@ fn state_json(case: &CaseRecord) -> Value {
 #[allow(dead_code)] // Describes the query string for OpenAPI; `queue::parse` reads it.
 pub(crate) struct QueueParams {
     /// Cases per page, 1 to 500 [default: 50].
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<u32>,
     /// The page after the one whose `next` gave this cursor.
     cursor: Option<String>,

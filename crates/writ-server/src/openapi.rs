@@ -1135,22 +1135,35 @@ pub(crate) mod schema {
     #[derive(ToSchema)]
     #[serde(deny_unknown_fields)]
     pub struct NewAgency {
-        /// A short slug: 2 to 40 lower-case letters, digits and hyphens.
-        #[schema(pattern = "^[a-z0-9-]{2,40}$")]
+        /// A short slug: 2 to 40 lower-case letters, digits and hyphens, not at either
+        /// end.
+        #[schema(pattern = "^[a-z0-9][a-z0-9-]{0,38}[a-z0-9]$")]
         pub id: String,
+        /// One line, up to 256 characters.
+        #[schema(
+            max_length = 256,
+            pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+        )]
         pub name: String,
         /// ISO 3166-1 alpha-2, upper case.
         #[schema(pattern = "^[A-Z]{2}$")]
         pub country: String,
         /// The domains of its people's e-mail addresses (`seattle.gov`).
-        #[schema(min_items = 1)]
-        pub email_domains: Vec<String>,
+        #[schema(min_items = 1, inline)]
+        pub email_domains: Vec<EmailDomain>,
         /// The number an emergency call-back goes to, E.164 (`+12065550100`).
+        #[schema(pattern = r"^\+[1-9][0-9]{1,14}$")]
         pub callback_phone: String,
         /// The age recipient (`age1…`) its productions are encrypted to; without one,
         /// nothing can be sealed for it.
+        #[schema(pattern = "^age1[02-9ac-hj-np-z]{58}$")]
         pub age_recipient: Option<String>,
     }
+
+    /// An e-mail domain: a host name with a dot, no `@`, no spaces.
+    #[derive(ToSchema)]
+    #[schema(max_length = 256, pattern = r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")]
+    pub struct EmailDomain(String);
 
     #[derive(ToSchema)]
     pub struct AgencyCreated {
@@ -1161,7 +1174,9 @@ pub(crate) mod schema {
     #[derive(ToSchema)]
     #[serde(deny_unknown_fields)]
     pub struct NewUser {
-        /// For an authority's user, an e-mail address in one of its domains.
+        /// 3 to 100 letters, digits and `. _ - @ +`; for an authority's user, an e-mail
+        /// address in one of its domains.
+        #[schema(pattern = "^[A-Za-z0-9._@+-]{3,100}$")]
         pub username: String,
         pub role: Role,
         /// The agency of a user with the `agency` role; none for staff.
@@ -1226,11 +1241,13 @@ pub(crate) mod schema {
     #[schema(min_properties = 1)]
     pub struct AgencyEdit {
         /// The domains of its people's e-mail addresses, replacing the old list.
-        #[schema(min_items = 1)]
-        pub email_domains: Option<Vec<String>>,
+        #[schema(min_items = 1, inline)]
+        pub email_domains: Option<Vec<EmailDomain>>,
         /// The number an emergency call-back goes to, E.164 (`+12065550100`).
+        #[schema(pattern = r"^\+[1-9][0-9]{1,14}$")]
         pub callback_phone: Option<String>,
         /// The age recipient (`age1…`) its productions are encrypted to.
+        #[schema(pattern = "^age1[02-9ac-hj-np-z]{58}$")]
         pub age_recipient: Option<String>,
     }
 
