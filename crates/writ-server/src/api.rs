@@ -383,22 +383,35 @@ pub(crate) struct QueueParams {
     #[param(minimum = 1, maximum = 500)]
     limit: Option<u32>,
     /// The page after the one whose `next` gave this cursor.
+    #[param(pattern = "^([2-7][0-9a-f])*$")]
     cursor: Option<String>,
     /// Only cases in this state; may be repeated; `any` for every state [default:
     /// the open states, not delivered, rejected, redirected, withdrawn or closed].
+    #[param(
+        pattern = "^(|any|received|in_review|awaiting_clarification|approved|rejected|redirected|withdrawn|collecting|sealed|delivered|closed)$"
+    )]
     state: Option<String>,
     /// A reference (exact or its start, any case), a target's identifier (exact, as
     /// intake normalises it) or a case id.
     q: Option<String>,
     /// The submitting authority's id.
+    #[param(pattern = "^([a-z0-9][a-z0-9-]{0,38}[a-z0-9])?$")]
     agency: Option<String>,
     /// The authority's country (ISO 3166-1 alpha-2).
+    #[param(pattern = "^([A-Z]{2})?$")]
     country: Option<String>,
     /// The instrument id (`us.search_warrant`).
     instrument: Option<String>,
-    /// Received at or after (a date, midnight UTC, or an RFC 3339 time).
+    /// Received at or after (a date, midnight UTC, or an RFC 3339 time; the pattern
+    /// keeps to days every month has).
+    #[param(
+        pattern = "^((19|20)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])(T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z)?)?$"
+    )]
     received_from: Option<String>,
     /// Received before.
+    #[param(
+        pattern = "^((19|20)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])(T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z)?)?$"
+    )]
     received_to: Option<String>,
     /// `true`: only open cases past their deadline.
     overdue: Option<bool>,
@@ -406,6 +419,7 @@ pub(crate) struct QueueParams {
     escalated: Option<bool>,
     /// Only cases the policy engine routed so; `counsel` is the counsel view
     /// (assistance orders asking for keys, access or capability).
+    #[param(pattern = "^(|process|redirect_enterprise|mlat|manual|counsel|none)$")]
     route: Option<String>,
 }
 

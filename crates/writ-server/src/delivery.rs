@@ -141,6 +141,8 @@ pub(crate) struct Link {
     params(("id" = String, Path, format = "uuid", description = "The production's id."), Link),
     responses(
         (status = 200, description = "The production: an age file.", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 400, description = "`expires` or `signature` missing or malformed, or another query parameter.", body = schema::Error,
+            example = json!({"error": "Failed to deserialize query string: expires: invalid digit found in string"})),
         (status = 401, description = "No credentials, or ones writ does not know.", body = schema::Error,
             example = json!({"error": "this API token is not valid"})),
         (status = 403, description = "Not a requesting authority, or the link is not valid or has expired.", body = schema::Error,

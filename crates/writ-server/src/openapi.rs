@@ -548,7 +548,9 @@ pub(crate) mod schema {
     pub struct Target {
         #[serde(rename = "type")]
         pub kind: TargetKind,
-        /// As written (E.164 for a phone).
+        /// As written (E.164 for a phone); what a value must look like depends on
+        /// `type`, and one that does not is refused (400, naming it).
+        #[schema(min_length = 1)]
         pub value: String,
         #[schema(format = DateTime, nullable = false)]
         pub at: Option<String>,
