@@ -41,6 +41,7 @@ mod openapi;
 mod production;
 mod red_lines;
 mod transparency;
+mod uploads;
 mod web;
 mod withdrawal;
 mod workflow;
