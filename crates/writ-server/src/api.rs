@@ -175,7 +175,7 @@ pub(crate) async fn log_in(
         (status = 201, description = "Received: a case is open.", body = schema::DemandReceipt,
             example = json!({"id": "0b7e3c52-9a41-4d8e-b1f0-5c2d7a9e4f13", "reference": "SEA-2026-0412", "state": "received", "received_at": "2026-03-02T09:00:00Z",
                 "acknowledgement": "Received at 2026-03-02T09:00:00Z under case 0b7e3c52-9a41-4d8e-b1f0-5c2d7a9e4f13. You will be told of every change to its state."})),
-        (status = 400, description = "Not a demand: not UTF-8 JSON, a field missing, unknown or malformed. `error` begins with the field's path.", body = schema::Error,
+        (status = 400, description = "Not a demand: not UTF-8 JSON, a field missing, unknown or malformed, or one of the rules the schema cannot state: a target's value must be an identifier of its `type`, a `period` must not end before it starts, an `authority.country` must be an assigned ISO 3166-1 code and the authority's registered country. `error` begins with the field's path.", body = schema::Error,
             example = json!({"error": "targets[0].value: not an email address", "field": "targets[0].value"})),
         (status = 401, description = "No credentials, or ones writ does not know: no or an unknown API token, no or an ended session.", body = schema::Error,
             example = json!({"error": "this API token is not valid"})),
@@ -436,7 +436,7 @@ pub(crate) struct QueueParams {
     responses(
         (status = 200, description = "A page of cases.", body = schema::CaseList,
             headers(("Link" = String, description = "`<next page URL>; rel=\"next\"`, unless this is the last page."))),
-        (status = 400, description = "A filter is not valid; `field` names it.", body = schema::Error,
+        (status = 400, description = "A filter is not valid (`country` must be an assigned ISO 3166-1 code, which the pattern does not check); `field` names it.", body = schema::Error,
             example = json!({"error": "state: \"pending\" is not a case state", "field": "state"})),
         (status = 401, description = "No credentials, or ones writ does not know: no or an unknown API token, no or an ended session.", body = schema::Error,
             example = json!({"error": "this API token is not valid"})),
