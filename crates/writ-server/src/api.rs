@@ -456,7 +456,7 @@ pub(crate) async fn list_cases(
                 "verdict": case.decision.as_ref().and_then(|d| d.get("verdict")).cloned(),
                 "route": case.decision.as_ref().and_then(|d| d.get("route")).cloned(),
                 "overdue": case.deadline.is_some_and(|d| d < now)
-                    && crate::notices::case_is_open(case.state),
+                    && case.state.is_open(),
             })
         })
         .collect();

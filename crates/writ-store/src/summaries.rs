@@ -112,7 +112,7 @@ pub(crate) fn enum_text<T: Serialize>(value: T) -> String {
     }
 }
 
-fn enum_column<T: DeserializeOwned>(text: String, what: &str) -> Result<T, StoreError> {
+pub(crate) fn enum_column<T: DeserializeOwned>(text: String, what: &str) -> Result<T, StoreError> {
     serde_json::from_value(serde_json::Value::String(text))
         .map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
 }

@@ -1703,7 +1703,7 @@ async fn a_hold_is_extended_once_and_expires_once(db: &TestDatabase) {
     update.events = vec![CaseEvent::StartReview, CaseEvent::Approve];
     let hold = |account: &str, days: i32| NewHold {
         account: account.into(),
-        category: "subscriber".into(),
+        category: writ_core::Category::Subscriber,
         expires_at: at("2026-05-31T09:00:00Z"),
         extension_days: days,
     };

@@ -3,6 +3,7 @@
 
 use writ_core::case::CallbackOutcome;
 use writ_core::policy::{Code, Decision, Finding, Route};
+use writ_core::preservation::plan_holds;
 use writ_core::review::{Recommendation, Scope, redirect_letter};
 use writ_core::workflow::{
     CounselAction, CounselDecision, RecordedRecommendation, Refusal, check_approval, check_counsel,
@@ -18,8 +19,8 @@ use writ_store::{
 
 use super::{Admin, AgencyUser, AppState, Approver, Caller, Reviewer, Staff};
 use crate::ApiError;
+use crate::jobs::Job;
 use crate::notices::Addressee;
-use crate::production::Productions;
 use writ_sources::{AccountDirectory, AccountEntry};
 
 /// The provider's name in letters and acknowledgements.
@@ -675,7 +676,7 @@ impl ApprovalDesk<'_> {
             // Disclosure starts now, in the background; it waits if no sources are set up.
             match demand.action {
                 Action::Disclose => {
-                    update.jobs = vec![Productions::job(id, now)];
+                    update.jobs = vec![Job::Collect { case: id }.at(now)];
                     let addressees = match self.accounts(&demand, &decision).await? {
                         Some(accounts) => accounts
                             .into_iter()
@@ -716,9 +717,9 @@ impl ApprovalDesk<'_> {
                             .map(|t| t.value.clone())
                             .collect(),
                     };
-                    update.holds = crate::notices::holds(&accounts, &decision, extension);
+                    update.holds = plan_holds(&accounts, &decision, extension);
                     if let Some(until) = decision.preserve_until {
-                        update.jobs.push(crate::notices::expire_job(id, until));
+                        update.jobs.push(Job::ExpireHolds { case: id }.at(until));
                     }
                 }
             }
@@ -729,7 +730,7 @@ impl ApprovalDesk<'_> {
             .filter(|n| n.state == "undeliverable")
             .count();
         if !update.notices.is_empty() {
-            update.jobs.push(crate::notices::send_job(id, now));
+            update.jobs.push(Job::SendNotices { case: id }.at(now));
         }
         let case = self.store().update_case(&update).await?;
         // Counted, so that an operator sees how many people the provider cannot reach.

@@ -9,6 +9,7 @@ use writ_store::{CaseRecord, CaseUpdate, Production, ProductionChange, Productio
 
 use super::{AgencyDesk, AppState, CaseDesk, ReviewDesk};
 use crate::ApiError;
+use crate::jobs::JobError;
 use crate::production::{DownloadLink, Productions};
 
 /// A released production as its authority sees it.
@@ -157,16 +158,16 @@ impl SystemDesk<'_> {
         self.state.clock.now()
     }
 
-    pub(crate) fn deadlines(&self) -> &crate::notices::Deadlines {
+    pub(crate) fn deadlines(&self) -> &crate::jobs::Deadlines {
         &self.state.deadlines
     }
 
-    pub(crate) fn mailer(&self) -> Option<std::sync::Arc<dyn crate::notices::Mailer>> {
+    pub(crate) fn mailer(&self) -> Option<std::sync::Arc<dyn crate::mailer::Mailer>> {
         self.state.mailer.clone()
     }
 
-    pub(crate) fn productions(&self) -> Result<std::sync::Arc<Productions>, ApiError> {
-        self.state.productions.clone().ok_or(ApiError::NotFound)
+    pub(crate) fn productions(&self) -> Result<std::sync::Arc<Productions>, JobError> {
+        self.state.productions.clone().ok_or(JobError::NoSources)
     }
 
     /// A step on a case, as the system.

@@ -631,7 +631,7 @@ async fn case_page(
             .map(|h| PreservationRow {
                 case: h.case_id.to_string(),
                 account: h.account.clone(),
-                category: h.category.clone(),
+                category: h.category.to_string(),
                 expires: when(h.expires_at),
             })
             .collect(),
