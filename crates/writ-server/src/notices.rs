@@ -5,7 +5,7 @@
 
 use writ_core::policy::{Code, Decision, Recipient, Tenant};
 use writ_core::{Action, Category, Demand, TargetValue, Timestamp};
-use writ_store::Notice;
+use writ_store::{Notice, NoticeRecipient, NoticeState};
 
 #[derive(askama::Template)]
 #[template(path = "notices/notice.txt", escape = "none")]
@@ -89,10 +89,10 @@ pub(crate) fn plan(
         return Ok(Vec::new());
     }
     // (recipient, address, greeting, what the demand was about)
-    let recipients: Vec<(&str, Option<String>, String, String)> =
+    let recipients: Vec<(NoticeRecipient, Option<String>, String, String)> =
         match (decision.notification.recipient, tenant) {
             (Recipient::TenantAdmin, Some(tenant)) | (Recipient::None, Some(tenant)) => vec![(
-                "tenant_admin",
+                NoticeRecipient::TenantAdmin,
                 Some(tenant.admin_email.to_string()),
                 format!("administrator of {}", tenant.name),
                 String::new(),
@@ -107,7 +107,7 @@ pub(crate) fn plan(
                         }
                         _ => format!("your account {}", quoted(&a.account)),
                     };
-                    ("user", a.address.clone(), greeting, about)
+                    (NoticeRecipient::User, a.address.clone(), greeting, about)
                 })
                 .collect(),
         };
@@ -151,7 +151,7 @@ pub(crate) fn plan(
         .collect();
     let mut notices = Vec::new();
     for (recipient, address, greeting, about) in recipients {
-        let about = if recipient == "tenant_admin" {
+        let about = if recipient == NoticeRecipient::TenantAdmin {
             format!("accounts of your organisation ({})", targeted.join(", "))
         } else {
             about
@@ -180,7 +180,7 @@ pub(crate) fn plan(
         );
         if address.is_none() {
             // Written all the same, so the case shows who could not be told.
-            notice.state = "undeliverable".to_owned();
+            notice.state = NoticeState::Undeliverable;
         }
         notices.push(notice);
     }
@@ -236,8 +236,8 @@ mod tests {
         let notices = planned(|_| {});
         assert_eq!(notices.len(), 1, "the email target, not the IP");
         assert_eq!(notices[0].address, "alice@example.com");
-        assert_eq!(notices[0].recipient, "user");
-        assert_eq!(notices[0].state, "pending");
+        assert_eq!(notices[0].recipient, NoticeRecipient::User);
+        assert_eq!(notices[0].state, NoticeState::Pending);
         assert_eq!(notices[0].not_before, Some(at("2026-09-01T00:00:00Z")));
         assert!(notices[0].body.contains("18 U.S.C. 2703"));
         assert!(notices[0].body_html.contains("<table>"));

@@ -30,8 +30,8 @@ pub use location::DatabaseLocation;
 use queries::{Queries, resolve};
 pub use records::{
     AdminChange, Agency, Callback, CaseRecord, CaseUpdate, DocumentInfo, GateClearance, Job, JobId,
-    Message, NewCase, NewDocument, NewJob, NewUser, Notice, StoredCheckpoint, StoredEvent,
-    Transition, User,
+    Message, NewCase, NewDocument, NewJob, NewUser, Notice, NoticeRecipient, NoticeState,
+    StoredCheckpoint, StoredEvent, Transition, User,
 };
 pub use secrets::SecretsKey;
 pub use verify::Verification;
@@ -555,13 +555,12 @@ impl Store {
             tx.append_audit(&entry, &mut Known::new()).await?;
             if update.cancel_notices {
                 for notice in tx.notices(case.id).await? {
-                    let unsent = matches!(notice.state.as_str(), "pending" | "held");
-                    if unsent
+                    if notice.state.is_unsent()
                         && tx
                             .set_notice_state(
                                 notice.id,
-                                &notice.state,
-                                "cancelled",
+                                notice.state,
+                                NoticeState::Cancelled,
                                 update.at,
                                 None,
                             )

@@ -9,7 +9,7 @@ use writ_ledger::Known;
 
 use crate::db_time::DbTime;
 use crate::queries::{Queries, notice_columns, notice_from_row};
-use crate::records::{NewJob, Notice};
+use crate::records::{NewJob, Notice, NoticeRecipient, NoticeState};
 use crate::summaries::{SummaryQueries, enum_column};
 use crate::{Pool, Store, StoreError};
 
@@ -104,8 +104,8 @@ pub(crate) trait NoticeQueries {
     async fn set_notice_state(
         &mut self,
         id: i64,
-        from: &str,
-        to: &str,
+        from: NoticeState,
+        to: NoticeState,
         at: Timestamp,
         hold_reason: Option<&str>,
     ) -> Result<bool, StoreError>;
@@ -379,8 +379,8 @@ macro_rules! notice_queries_for {
             async fn set_notice_state(
                 &mut self,
                 id: i64,
-                from: &str,
-                to: &str,
+                from: NoticeState,
+                to: NoticeState,
                 at: Timestamp,
                 hold_reason: Option<&str>,
             ) -> Result<bool, StoreError> {
@@ -389,11 +389,11 @@ macro_rules! notice_queries_for {
                      sent_at = CASE WHEN $1 = 'sent' THEN $2 ELSE sent_at END, \
                      hold_reason = COALESCE($3, hold_reason) WHERE id = $4 AND state = $5",
                 )
-                .bind(to)
+                .bind(to.as_str())
                 .bind(DbTime(at))
                 .bind(hold_reason)
                 .bind(id)
-                .bind(from)
+                .bind(from.as_str())
                 .execute(&mut *self)
                 .await?;
                 Ok(done.rows_affected() == 1)
@@ -443,10 +443,13 @@ impl Store {
             let Some((case, notice)) = tx.notice(id).await? else {
                 return Ok(false);
             };
-            if !tx.set_notice_state(id, "pending", "sent", at, None).await? {
+            if !tx
+                .set_notice_state(id, NoticeState::Pending, NoticeState::Sent, at, None)
+                .await?
+            {
                 return Ok(false);
             }
-            if notice.recipient == "tenant_admin" {
+            if notice.recipient == NoticeRecipient::TenantAdmin {
                 tx.set_customer_notified(case).await?;
             }
             let entry = AuditEntry::new(at, Actor::System, "notice.sent")
@@ -479,7 +482,13 @@ impl Store {
                 });
             };
             if !tx
-                .set_notice_state(id, "pending", "held", at, Some(reason))
+                .set_notice_state(
+                    id,
+                    NoticeState::Pending,
+                    NoticeState::Held,
+                    at,
+                    Some(reason),
+                )
                 .await?
             {
                 return Ok(false);

@@ -231,15 +231,3 @@ staff_extractor!(
     /// Someone who manages authorities and people.
     Admin, [Admin], "this needs the admin role"
 );
-
-/// A JSON column of a case (its decision, recommendation or counsel's decision) read
-/// back as the type it was written from; a row that does not parse is writ's error.
-pub(crate) fn stored<T: serde::de::DeserializeOwned>(
-    column: &Option<serde_json::Value>,
-) -> Result<Option<T>, ApiError> {
-    column
-        .clone()
-        .map(serde_json::from_value)
-        .transpose()
-        .map_err(ApiError::internal)
-}

@@ -4,9 +4,11 @@
 
 use std::path::PathBuf;
 
+use writ_core::workflow::check_release;
 use writ_core::{Actor, CaseEvent, CaseId, CaseState, ProductionId, Timestamp};
 use writ_store::{CaseRecord, CaseUpdate, Production, ProductionChange, ProductionState, Store};
 
+use super::desks::refused;
 use super::{AgencyDesk, AppState, CaseDesk, ReviewDesk};
 use crate::ApiError;
 use crate::jobs::JobError;
@@ -108,17 +110,17 @@ impl ReviewDesk<'_> {
         let store = &self.state.store;
         let production = store.production(id).await?;
         let case = store.case(production.case_id).await?;
-        let reviewer = CaseDesk::recommendation(&case)?.map(|r| r.by);
         let me = self.caller.actor().to_string();
         let recommended = store
             .case_actors(case.id, "case.recommended")
             .await?
             .contains(&me);
-        if recommended || reviewer == Some(self.caller.user.id) {
-            return Err(ApiError::Forbidden(
-                "the case's reviewer may not also release its production; another member of staff must",
-            ));
-        }
+        check_release(
+            self.caller.user.id,
+            case.recommendation.as_ref(),
+            recommended,
+        )
+        .map_err(refused)?;
         if production.state != ProductionState::Sealed {
             return Err(ApiError::Conflict(format!(
                 "the production is {}, not sealed",

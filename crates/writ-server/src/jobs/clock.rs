@@ -8,6 +8,7 @@
 use std::sync::Arc;
 
 use writ_core::{CaseId, Timestamp};
+use writ_store::NoticeState;
 
 use super::JobError;
 use crate::access::SystemDesk;
@@ -35,7 +36,7 @@ pub(crate) async fn send_due(
     let gag = store.gag_of_case(case).await?;
     let mut next = None;
     for notice in store.notices(case).await? {
-        if notice.state != "pending" {
+        if notice.state != NoticeState::Pending {
             continue;
         }
         let now = desk.now();

@@ -51,16 +51,10 @@ pub(crate) async fn collect_and_seal(desk: &SystemDesk<'_>, id: CaseId) -> Resul
             return Ok(());
         }
     };
-    let scope: Scope = serde_json::from_value(
-        case.scope
-            .clone()
-            .ok_or_else(|| JobError::Invalid(format!("case {id} was approved without a scope")))?,
-    )
-    .map_err(|e| {
-        JobError::Invalid(format!(
-            "case {id}: the approved scope does not read back: {e}"
-        ))
-    })?;
+    let scope: Scope = case
+        .scope
+        .clone()
+        .ok_or_else(|| JobError::Invalid(format!("case {id} was approved without a scope")))?;
 
     let spool = productions.spool.join(production.id.to_string());
     let log = StoreLog {
