@@ -8,6 +8,9 @@
 #
 #   bench/scale.sh [N]      WRIT=path/to/writ (default target/release/writ)
 #                           WRIT_BENCH_DIR (default /dev/shm), PORT (default 18480)
+#                           PG=postgres://user@host:port (a server to make a fresh
+#                           database on, dropped afterwards): the store on PostgreSQL,
+#                           and the baselines through psql
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,8 +22,17 @@ base="http://127.0.0.1:$port"
 [ -x "$writ" ] || (cd "$root" && cargo build --release -p writ)
 
 server=
+pgdb=
+# Another writ on this machine may hold the metrics port.
+export WRIT_METRICS__ENABLED=false
+if [ -n "${PG:-}" ]; then
+    pgdb="writ_scale_$$"
+    psql -q "$PG/postgres" -c "CREATE DATABASE $pgdb"
+    export WRIT_DATABASE_URL="$PG/$pgdb"
+fi
 cleanup() {
     if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
+    if [ -n "$pgdb" ]; then psql -q "$PG/postgres" -c "DROP DATABASE IF EXISTS $pgdb"; fi
     rm -rf "$dir"
 }
 trap cleanup EXIT
@@ -51,7 +63,15 @@ start_demo
 token=$(jq -r '.staff[0].token' "$dir/cred.json")
 auth="Authorization: Bearer $token"
 db="$dir/data/writ.db"
-echo "store: $(du -h "$db" | cut -f1) database"
+# One query's rows, through the store's own database.
+query() {
+    if [ -n "$pgdb" ]; then psql -tA "$WRIT_DATABASE_URL" -c "$1"; else sqlite3 "$db" "$1"; fi
+}
+if [ -n "$pgdb" ]; then
+    echo "store: $(query "SELECT pg_size_pretty(pg_database_size('$pgdb'))") PostgreSQL database"
+else
+    echo "store: $(du -h "$db" | cut -f1) SQLite database"
+fi
 
 # wrk's 50% and 99% latency lines, as "p50 p99".
 latency() {
@@ -67,7 +87,7 @@ for _ in $(seq 1 40); do
     path=$(curl -s -H "$auth" "$base$path" | jq -r '.next')
 done
 echo "queue, page 41 (state=any):          $(latency "$base$path")"
-reference=$(sqlite3 "$db" "SELECT reference FROM cases WHERE reference LIKE 'H-%' LIMIT 1 OFFSET $((n / 2))")
+reference=$(query "SELECT reference FROM cases WHERE reference LIKE 'H-%' LIMIT 1 OFFSET $((n / 2))")
 echo "search by reference ($reference):  $(latency "$base/api/v1/cases?state=any&q=$reference")"
 echo "search by identifier:                $(latency "$base/api/v1/cases?state=any&q=user1234@example.com")"
 
@@ -88,9 +108,17 @@ wait "$heavy"
 echo "  (the heavy reads, 500-case pages:  $(cat "$dir/heavy"))"
 echo "server memory high-water mark:       $(awk '/VmHWM/ {print $2 " " $3}' "/proc/$server/status")"
 
-# --- baselines: the same SQLite, no writ ---------------------------------------------
-# (Python's sqlite3 module: the sqlite3 CLI's .timer prints nothing when not a terminal.)
+# --- baselines: the same database, no writ -------------------------------------------
+# (Python's sqlite3 module: the sqlite3 CLI's .timer prints nothing when not a terminal;
+# psql's \timing does, one "Time:" line per run.)
 timed() {
+    if [ -n "$pgdb" ]; then
+        for _ in $(seq 1 21); do printf '%s\n' '\timing on' "$1;" ; done |
+            psql -q -o /dev/null "$WRIT_DATABASE_URL" |
+            awk '/^Time:/ {print $2}' | sort -n |
+            awk '{t[NR]=$1} END {printf "p50 %.2fms, max of %d %.2fms\n", t[11], NR, t[NR]}'
+        return
+    fi
     python3 - "$db" "$1" <<'PY'
 import sqlite3, sys, time
 db = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)

@@ -115,9 +115,41 @@ fn search_values(text: &str) -> Vec<String> {
     values
 }
 
-/// Pushes the WHERE and ORDER BY of `query` (one statement text for both backends).
+/// The search text of `query`, if it has one.
+fn search_text(query: &CaseQuery) -> Option<&str> {
+    query
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+}
+
+/// What the statement needs to know of a search before it is written.
+pub(crate) struct SearchPlan {
+    /// The reference prefix matches at least [`BROAD_SEARCH`] cases.
+    broad: bool,
+    identifier: TargetMatches,
+}
+
+/// A prefix matching this many cases is searched by walking the queue.
+const BROAD_SEARCH: i64 = 1000;
+
+/// What a search finds by target identifier.
+pub(crate) enum TargetMatches {
+    /// The cases naming it, looked up first.
+    Cases(Vec<String>),
+    /// The normalised identifiers, when more than [`MAX_TARGET_CASES`] cases name them:
+    /// matched in the statement itself instead.
+    Values(Vec<String>),
+}
+
+/// The most cases a search lists by id.
+const MAX_TARGET_CASES: usize = 10_000;
+
+/// Pushes the WHERE and ORDER BY of `query` (one statement text for both backends),
+/// with `targets` the [`SearchPlan`] of its search.
 macro_rules! push_queue_clauses {
-    ($builder:expr, $query:expr) => {{
+    ($builder:expr, $query:expr, $targets:expr) => {{
         let builder = $builder;
         let query: &CaseQuery = $query;
         match &query.states {
@@ -174,34 +206,40 @@ macro_rules! push_queue_clauses {
         if query.escalated {
             builder.push(" AND EXISTS (SELECT 1 FROM escalations e WHERE e.case_id = cases.id)");
         }
-        if let Some(text) = query
-            .search
-            .as_deref()
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-        {
+        if let Some(text) = search_text(query) {
+            // A narrow search reads its few matches through their indexes (one range
+            // or list per term: as a subquery, PostgreSQL would walk the whole queue for
+            // one match) and sorts them. A broad prefix, matching thousands, instead
+            // walks the queue's index and stops at the page's end: the reference is
+            // then compared as an expression, which no index serves.
             let folded = text.to_lowercase();
             builder
-                .push(" AND (reference_key = ")
-                .push_bind(folded.clone());
-            builder
-                .push(" OR (reference_key > ")
-                .push_bind(folded.clone());
-            builder
+                .push(match $targets.broad {
+                    true => " AND (((reference_key || '') >= ",
+                    false => " AND ((reference_key >= ",
+                })
+                .push_bind(folded.clone())
                 .push(" AND reference_key < ")
-                .push_bind(format!("{folded}\u{10FFFF}"));
-            builder.push(")");
+                .push_bind(format!("{folded}\u{10FFFF}"))
+                .push(")");
             if let Ok(id) = CaseId::parse(text) {
                 builder.push(" OR id = ").push_bind(id.to_string());
             }
-            let values = search_values(text);
-            if !values.is_empty() {
-                builder.push(" OR id IN (SELECT case_id FROM case_targets WHERE value IN (");
+            let (open, items, close) = match &$targets.identifier {
+                TargetMatches::Cases(ids) => (" OR id IN (", ids, ")"),
+                TargetMatches::Values(values) => (
+                    " OR id IN (SELECT case_id FROM case_targets WHERE value IN (",
+                    values,
+                    "))",
+                ),
+            };
+            if !items.is_empty() {
+                builder.push(open);
                 let mut list = builder.separated(", ");
-                for value in values {
-                    list.push_bind(value);
+                for item in items {
+                    list.push_bind(item.clone());
                 }
-                builder.push("))");
+                builder.push(close);
             }
             builder.push(")");
         }
@@ -212,6 +250,8 @@ macro_rules! push_queue_clauses {
 
 pub(crate) trait QueueQueries {
     async fn queue(&mut self, query: &CaseQuery) -> Result<CasePage, StoreError>;
+    /// How broad the search for `text` is, and the cases naming it as an identifier.
+    async fn plan_search(&mut self, text: &str) -> Result<SearchPlan, StoreError>;
     async fn insert_targets(&mut self, case: CaseId, values: &[String]) -> Result<(), StoreError>;
 }
 
@@ -224,7 +264,14 @@ macro_rules! queue_queries_for {
                     case_columns!(),
                     ", queue_key FROM cases"
                 ));
-                push_queue_clauses!(&mut builder, query);
+                let targets = match search_text(query) {
+                    Some(text) => self.plan_search(text).await?,
+                    None => SearchPlan {
+                        broad: false,
+                        identifier: TargetMatches::Cases(Vec::new()),
+                    },
+                };
+                push_queue_clauses!(&mut builder, query, &targets);
                 let rows = builder.build().fetch_all(&mut *self).await?;
                 let full = rows.len() == query.limit.clamp(1, MAX_PAGE) as usize;
                 let next = match rows.last() {
@@ -236,6 +283,42 @@ macro_rules! queue_queries_for {
                     .map(|row| case_from_row!(row))
                     .collect::<Result<Vec<_>, _>>()?;
                 Ok(CasePage { cases, next })
+            }
+
+            async fn plan_search(&mut self, text: &str) -> Result<SearchPlan, StoreError> {
+                let folded = text.to_lowercase();
+                let prefixed: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM (SELECT 1 FROM cases WHERE reference_key >= $1 \
+                     AND reference_key < $2 LIMIT $3) AS matches",
+                )
+                .bind(&folded)
+                .bind(format!("{folded}\u{10FFFF}"))
+                .bind(BROAD_SEARCH)
+                .fetch_one(&mut *self)
+                .await?;
+                let values = search_values(text);
+                let identifier = if values.is_empty() {
+                    TargetMatches::Cases(Vec::new())
+                } else {
+                    let mut select =
+                        QueryBuilder::new("SELECT case_id FROM case_targets WHERE value IN (");
+                    let mut list = select.separated(", ");
+                    for value in &values {
+                        list.push_bind(value.clone());
+                    }
+                    select.push(") LIMIT ");
+                    select.push_bind(MAX_TARGET_CASES as i64 + 1);
+                    let ids: Vec<String> =
+                        select.build_query_scalar().fetch_all(&mut *self).await?;
+                    match ids.len() > MAX_TARGET_CASES {
+                        true => TargetMatches::Values(values),
+                        false => TargetMatches::Cases(ids),
+                    }
+                };
+                Ok(SearchPlan {
+                    broad: prefixed >= BROAD_SEARCH,
+                    identifier,
+                })
             }
 
             async fn insert_targets(

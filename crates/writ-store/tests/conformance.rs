@@ -105,6 +105,7 @@ conformance!(
     a_bulk_load_builds_again_the_indexes_it_dropped,
     the_queue_pages_filters_and_searches,
     pages_fetched_while_cases_arrive_show_each_earlier_case_once,
+    a_broad_search_pages_like_the_queue_and_a_narrow_one_finds_its_case,
 );
 
 fn at(text: &str) -> Timestamp {
@@ -2459,6 +2460,55 @@ async fn the_queue_pages_filters_and_searches(db: &TestDatabase) {
             .unwrap()
             .cases,
         vec![store.case(late.id).await.unwrap()]
+    );
+}
+
+/// Every page of `query`, followed to the end: the case ids in order.
+async fn every_page(store: &Store, mut query: CaseQuery) -> Vec<CaseId> {
+    let mut ids = Vec::new();
+    loop {
+        let page = store.queue(&query).await.unwrap();
+        ids.extend(page.cases.iter().map(|c| c.id));
+        match page.next {
+            Some(next) => query.after = Some(next),
+            None => return ids,
+        }
+    }
+}
+
+async fn a_broad_search_pages_like_the_queue_and_a_narrow_one_finds_its_case(db: &TestDatabase) {
+    use proptest::strategy::ValueTree;
+    let store = &db.store;
+    // More cases than a search reads through the reference index (`PAST-<id>` each).
+    let demand = Arc::new(Demand::from_json(&demand_json("PAST")).unwrap());
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let summaries: Vec<CaseSummary> = (0..1_100)
+        .map(|_| arbitrary_summary().new_tree(&mut runner).unwrap().current())
+        .collect();
+    let cases: Vec<PastCase> = summaries.iter().map(|s| past_case(s, &demand)).collect();
+    store.import_summarised(&cases, &summaries).await.unwrap();
+    let every_state = |search: Option<&str>| CaseQuery {
+        states: Some(vec![]),
+        search: search.map(str::to_owned),
+        limit: 200,
+        ..CaseQuery::default()
+    };
+
+    let queue = every_page(store, every_state(None)).await;
+    assert_eq!(queue.len(), cases.len());
+    assert_eq!(every_page(store, every_state(Some("past-"))).await, queue);
+    assert_eq!(every_page(store, every_state(Some("Past"))).await, queue);
+    // Narrow: one reference (any case), one identifier.
+    let wanted = &cases[7].case;
+    let reference = wanted.reference.to_uppercase();
+    assert_eq!(
+        every_page(store, every_state(Some(&reference))).await,
+        [wanted.id]
+    );
+    let named = &cases[9];
+    assert_eq!(
+        every_page(store, every_state(Some(&named.targets[0]))).await,
+        [named.case.id]
     );
 }
 
