@@ -1,7 +1,7 @@
 //! The notices an approval owes: the policy decision's notification plan written as
 //! notice rows (the outbox), in the approval's transaction, rendered from the askama
 //! templates in `templates/notices/`. They go out by the `notice.send` job
-//! ([`crate::jobs::clock`]), which waits for a gag's end and each notice's `not_before`.
+//! (`jobs/clock.rs`), which waits for a gag's end and each notice's `not_before`.
 
 use writ_core::policy::{Code, Decision, Recipient, Tenant};
 use writ_core::{Action, Category, Demand, TargetValue, Timestamp};

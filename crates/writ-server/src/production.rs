@@ -1,6 +1,6 @@
 //! Production settings: the collector, the production key, where sealed productions and
-//! spools are kept, and the download links. The `collect` job ([`crate::jobs::collect`])
-//! makes productions; the desks hand them over.
+//! spools are kept, and the download links. The `collect` job (`jobs/collect.rs`) makes
+//! productions; the desks hand them over.
 //!
 //! Download links are signed with a key derived from the production key, so every writ
 //! process sharing the key accepts them, and they expire.
