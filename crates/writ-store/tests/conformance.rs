@@ -418,30 +418,23 @@ async fn a_case_whose_json_does_not_decode_is_corrupt(db: &TestDatabase) {
     let store = &db.store;
     let case = open_case(store, "CORRUPT-1", None).await;
     assert!(case.decision.is_some());
-    // Well-formed JSON, but not a decision: refused at the row, not at some later use.
-    db.execute_raw(&format!(
-        "UPDATE cases SET decision = '{{\"verdict\": \"accept\"}}' WHERE id = '{}'",
-        case.id
-    ))
-    .await
-    .unwrap();
-    let refused = store.case(case.id).await.unwrap_err();
-    assert!(
-        matches!(&refused, StoreError::Corrupt(what) if what.contains("cases.decision")),
-        "{refused:?}"
-    );
-    db.execute_raw(&format!(
-        "UPDATE cases SET decision = NULL, scope = '{{\"categories\": [\"content\"]}}' \
-         WHERE id = '{}'",
-        case.id
-    ))
-    .await
-    .unwrap();
-    let refused = store.case(case.id).await.unwrap_err();
-    assert!(
-        matches!(&refused, StoreError::Corrupt(what) if what.contains("cases.scope")),
-        "{refused:?}"
-    );
+    // Well-formed JSON, but not what writ wrote: refused at the row, not at some later use.
+    for (set, column) in [
+        (r#"decision = '{"verdict": "accept"}'"#, "cases.decision"),
+        (
+            r#"decision = NULL, scope = '{"categories": ["content"]}'"#,
+            "cases.scope",
+        ),
+    ] {
+        db.execute_raw(&format!("UPDATE cases SET {set} WHERE id = '{}'", case.id))
+            .await
+            .unwrap();
+        let refused = store.case(case.id).await.unwrap_err();
+        assert!(
+            matches!(&refused, StoreError::Corrupt(what) if what.contains(column)),
+            "{column}: {refused:?}"
+        );
+    }
 }
 
 async fn reopening_finds_everything(db: &TestDatabase) {
