@@ -17,6 +17,7 @@ pub mod openapi;
 pub mod production;
 pub mod queue;
 mod register;
+mod throttle;
 pub mod transparency;
 mod web;
 

@@ -54,7 +54,7 @@ pub struct AppState {
     /// Transparency reports already counted, per period, bands and checkpoint.
     pub reports: Arc<crate::transparency::ReportCache>,
     /// Failed sign-ins per source address.
-    pub(crate) login_throttle: Arc<crate::login::AddressThrottle>,
+    pub(crate) login_throttle: Arc<crate::throttle::AddressThrottle>,
 }
 
 impl AppState {
