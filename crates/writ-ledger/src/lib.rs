@@ -10,6 +10,9 @@
 //!   hashes they need, the caller fetches them (from its database) and calls again.
 //! - [`MemoryLog`] holds a whole tree, for the offline verifier that recomputes
 //!   everything from the events.
+//! - [`RootBuilder`], [`root_of`] and [`inclusion_proof_of`] are trees over leaves the
+//!   caller streams or holds (the transparency report's records): a root in O(log n)
+//!   memory, and proofs over a slice.
 //! - [`LogKey`] signs checkpoints; [`verify_checkpoint`] checks them against the public
 //!   verifier key an auditor pinned.
 //!
@@ -44,6 +47,7 @@
 mod checkpoint;
 mod error;
 mod hash;
+mod leaves;
 mod memory;
 mod tree;
 
@@ -52,6 +56,7 @@ pub use checkpoint::{
 };
 pub use error::LedgerError;
 pub use hash::{EMPTY_TREE_HASH, Hash, leaf_hash, node_hash};
+pub use leaves::{RootBuilder, inclusion_proof_of, root_of};
 pub use memory::MemoryLog;
 pub use tree::{
     Known, MAX_LOG_SIZE, Needs, append_hashes, consistency_proof, inclusion_proof,

@@ -109,6 +109,25 @@ pub fn render_html(report: &Report) -> String {
         escape(&report.checkpoint.root),
         escape(&report.checkpoint.note)
     );
+    match &report.records {
+        Some(head) => {
+            let _ = writeln!(
+                out,
+                "<h3>Case records</h3>\n<p>{} public case records, one per case (national-security \
+                 cases and assistance orders excepted), tree root <code>{}</code>. Every figure \
+                 above but the national-security bands can be recomputed from them.</p>",
+                count(head.size),
+                escape(&head.root.to_string()),
+            );
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "<h3>Case records</h3>\n<p>Provisional: the records of this period are not \
+                 published yet, and the report has no root.</p>"
+            );
+        }
+    }
     out.push_str("</section>\n");
     out
 }

@@ -9,13 +9,14 @@ use writ_core::CountryCode;
 use crate::report::{OutcomeRow, PRESERVATION_PROCESS, Report};
 
 /// The counting rules, carried in the JSON so the numbers explain themselves.
-pub const NOTES: [&str; 6] = [
+pub const NOTES: [&str; 7] = [
     "Every section counts cases received in the period (UTC), each case once.",
     "criminal: each request counts once in requests and in at most one of content, non_content, no_data, rejected; redirected, withdrawn and pending requests count only in requests.",
     "preservation requests are reported apart and are not in the criminal total.",
     "enterprise: criminal and emergency requests about enterprise customers; they are also counted in those sections.",
     "national_security: bands only, as 50 U.S.C. 1874 allows; national-security cases are in no other section and not in case_summaries.",
     "checkpoint: the signed audit-log checkpoint the report was computed at.",
+    "records: the size and root (RFC 6962, base64) of the tree of the period's public case records, from which every figure above but national_security, assistance_orders and earlier periods' trend can be recomputed; null while the report is provisional.",
 ];
 
 fn with_country<T: Serialize>(code: CountryCode, row: &T) -> Value {
@@ -35,6 +36,12 @@ fn outcome_section(rows: &BTreeMap<CountryCode, OutcomeRow>, totals: OutcomeRow)
 }
 
 pub fn render_json(report: &Report) -> String {
+    // A `Value` of strings, numbers and maps always serialises.
+    serde_json::to_string_pretty(&json_value(report)).unwrap_or_default()
+}
+
+/// The report as JSON, before it is written out: what the verifier compares.
+pub(crate) fn json_value(report: &Report) -> Value {
     let legal_process: Vec<Value> = report
         .legal_process
         .iter()
@@ -57,7 +64,7 @@ pub fn render_json(report: &Report) -> String {
             })
         })
         .collect();
-    let value = json!({
+    json!({
         "period": report.period,
         "period_start": report.period.start(),
         "period_end": report.period.end(),
@@ -65,6 +72,7 @@ pub fn render_json(report: &Report) -> String {
         "complete": report.complete,
         "case_summaries": report.case_summaries,
         "checkpoint": report.checkpoint,
+        "records": report.records,
         "criminal": outcome_section(&report.criminal, report.criminal_total()),
         "emergency": outcome_section(&report.emergency, report.emergency_total()),
         "preservation": outcome_section(&report.preservation, report.preservation_total()),
@@ -82,7 +90,5 @@ pub fn render_json(report: &Report) -> String {
         "trend": report.trend,
         "national_security": report.national_security,
         "notes": NOTES,
-    });
-    // A `Value` of strings, numbers and maps always serialises.
-    serde_json::to_string_pretty(&value).unwrap_or_default()
+    })
 }

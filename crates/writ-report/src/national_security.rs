@@ -37,7 +37,9 @@ use serde::{Deserialize, Serialize};
 use time::Duration;
 use writ_core::{CaseId, Timestamp};
 
+use crate::count_commitment::CountOpening;
 use crate::period::{Half, HalfYear};
+use crate::record::Commitment;
 use crate::summary::CaseSummary;
 
 /// Which reporting structure of 50 U.S.C. 1874(a) the provider has chosen (config).
@@ -271,6 +273,46 @@ impl NsTally {
     }
 }
 
+impl NsTally {
+    /// The exact counts behind each figure the option publishes, in the report's order.
+    fn figures(&self, option: BandOption) -> Vec<(NsCategory, (u64, u64))> {
+        let [nsl, content, non_content] = self.counts;
+        if option.separate_categories() {
+            vec![
+                (NsCategory::NationalSecurityLetters, nsl),
+                (NsCategory::FisaContent, content),
+                (NsCategory::FisaNonContent, non_content),
+            ]
+        } else {
+            vec![(
+                NsCategory::AllNationalSecurityProcess,
+                sum(&[nsl, content, non_content]),
+            )]
+        }
+    }
+}
+
+/// The commitments to the exact counts behind one national-security figure, published
+/// with the report so that the figure can be proved once the law allows
+/// ([`crate::count_commitment`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct NsCommitment {
+    pub category: NsCategory,
+    /// `2013-H1`, or `2013` for the annual option, as the figure's.
+    pub covers: String,
+    pub requests: Commitment,
+    pub accounts: Commitment,
+}
+
+/// An [`NsCommitment`] and what opens it. The openings hold the exact counts: the
+/// provider keeps them secret, and reveals them only when the law allows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NsCommitted {
+    pub commitment: NsCommitment,
+    pub requests: CountOpening,
+    pub accounts: CountOpening,
+}
+
 /// The span national-security figures cover for a report on `period`.
 pub(crate) fn covered_span(period: HalfYear, option: BandOption) -> (Timestamp, Timestamp) {
     if option.annual() {
@@ -295,11 +337,7 @@ impl NationalSecurity {
     ) -> Self {
         let option = options.option;
         let (_, end) = covered_span(period, option);
-        let covers = if option.annual() {
-            period.year().to_string()
-        } else {
-            period.to_string()
-        };
+        let covers = covers(period, option);
         let after = |days: i64| end.checked_add(Duration::days(days));
         // `None` only past year 9999: withheld, with the end as the (unreached) date.
         let figure =
@@ -328,51 +366,79 @@ impl NationalSecurity {
                     status,
                 }
             };
-        let [nsl, content, non_content] = tally.counts;
-        let figures = match option {
-            BandOption::Band1000 | BandOption::Band500 => {
-                let fisa_why = "FISA figures cover a period ending at least 180 days before \
-                                publication, 50 U.S.C. 1874(b)";
-                vec![
-                    figure(
-                        NsCategory::NationalSecurityLetters,
-                        nsl,
-                        after(0),
-                        "NSLs for the previous 180 days, once the period is over",
-                    ),
-                    figure(NsCategory::FisaContent, content, after(180), fisa_why),
-                    figure(
-                        NsCategory::FisaNonContent,
-                        non_content,
-                        after(180),
-                        fisa_why,
-                    ),
-                ]
-            }
-            BandOption::Band250 => vec![figure(
-                NsCategory::AllNationalSecurityProcess,
-                sum(&[nsl, content, non_content]),
-                after(180),
-                "the total includes FISA figures, which cover a period ending at least 180 \
-                 days before publication, 50 U.S.C. 1874(b)",
-            )],
-            BandOption::Band100 => {
-                let from = HalfYear::new(period.year() + 1, Half::H2).map(|next| next.end());
-                vec![figure(
-                    NsCategory::AllNationalSecurityProcess,
-                    sum(&[nsl, content, non_content]),
-                    from,
-                    "annual figures cover a year ending at least one year before \
-                     publication, 50 U.S.C. 1874(b)",
-                )]
-            }
-        };
+        let fisa_why = "FISA figures cover a period ending at least 180 days before \
+                        publication, 50 U.S.C. 1874(b)";
+        let figures = tally
+            .figures(option)
+            .into_iter()
+            .map(|(category, counts)| match (option, category) {
+                (BandOption::Band100, _) => {
+                    let from = HalfYear::new(period.year() + 1, Half::H2).map(|next| next.end());
+                    let why = "annual figures cover a year ending at least one year before \
+                               publication, 50 U.S.C. 1874(b)";
+                    figure(category, counts, from, why)
+                }
+                (BandOption::Band250, _) => figure(
+                    category,
+                    counts,
+                    after(180),
+                    "the total includes FISA figures, which cover a period ending at least 180 \
+                     days before publication, 50 U.S.C. 1874(b)",
+                ),
+                (_, NsCategory::NationalSecurityLetters) => figure(
+                    category,
+                    counts,
+                    after(0),
+                    "NSLs for the previous 180 days, once the period is over",
+                ),
+                _ => figure(category, counts, after(180), fisa_why),
+            })
+            .collect();
         Self {
             option,
             statute: option.statute(),
             band_width: option.width(),
             figures,
         }
+    }
+}
+
+impl NationalSecurity {
+    /// Commits, with fresh salts, to the exact counts behind each figure of the report
+    /// on `period`: the same cases, span and categories as the report's bands.
+    pub(crate) fn commit(
+        tally: &NsTally,
+        period: HalfYear,
+        option: BandOption,
+    ) -> Vec<NsCommitted> {
+        let covers = covers(period, option);
+        tally
+            .figures(option)
+            .into_iter()
+            .map(|(category, (requests, accounts))| {
+                let (requests, requests_commitment) = CountOpening::new(requests);
+                let (accounts, accounts_commitment) = CountOpening::new(accounts);
+                NsCommitted {
+                    commitment: NsCommitment {
+                        category,
+                        covers: covers.clone(),
+                        requests: requests_commitment,
+                        accounts: accounts_commitment,
+                    },
+                    requests,
+                    accounts,
+                }
+            })
+            .collect()
+    }
+}
+
+/// What a figure covers: the half-year, or the calendar year for the annual option.
+fn covers(period: HalfYear, option: BandOption) -> String {
+    if option.annual() {
+        period.year().to_string()
+    } else {
+        period.to_string()
     }
 }
 

@@ -30,9 +30,12 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use writ_core::{CaseId, CountryCode, Timestamp};
 
-use crate::national_security::{Band, NationalSecurity, NsOptions, NsTally, covered_span};
+use crate::national_security::{
+    Band, NationalSecurity, NsCommitted, NsOptions, NsTally, covered_span,
+};
 use crate::period::HalfYear;
 use crate::summary::{CaseSummary, Customer, Outcome, Section};
+use crate::tree::TreeHead;
 
 /// The signed audit checkpoint a report was computed at: tree size, root hash (base64)
 /// and the signed note exactly as writ's audit log issued it.
@@ -229,6 +232,9 @@ pub struct Report {
     /// The period is over at `generated_at`; otherwise the figures are provisional.
     pub complete: bool,
     pub checkpoint: Anchor,
+    /// The size and root of the tree of the period's public records, once the period
+    /// is published ([`crate::ReportTree`]); `None` while the report is provisional.
+    pub records: Option<TreeHead>,
     /// Case summaries counted in the exact (non-national-security) sections.
     pub case_summaries: u64,
     pub criminal: BTreeMap<CountryCode, OutcomeRow>,
@@ -352,19 +358,10 @@ impl Report {
     ) -> Self {
         let now = options.now;
         let ns_options = &options.national_security;
-        let span = ReportSpan::new(period, options);
-        let (ns_start, ns_end) = span.national_security;
-        let trend_periods = span.periods;
+        let trend_periods = ReportSpan::new(period, options).periods;
         let mut trend: Vec<(OutcomeRow, OutcomeRow)> =
             vec![Default::default(); trend_periods.len()];
-
-        let mut tally = NsTally::default();
-        for summary in national_security {
-            let at = summary.received_at;
-            if summary.section == Section::NationalSecurity && ns_start <= at && at < ns_end {
-                tally.add(summary, ns_options, now);
-            }
-        }
+        let tally = ns_tally(national_security, period, options);
 
         let mut case_summaries = 0;
         let mut criminal = BTreeMap::<CountryCode, OutcomeRow>::new();
@@ -466,6 +463,7 @@ impl Report {
             generated_at: now,
             complete: now >= period.end(),
             checkpoint,
+            records: None,
             case_summaries,
             criminal,
             emergency,
@@ -479,6 +477,19 @@ impl Report {
             trend,
             national_security: NationalSecurity::publish(tally, period, ns_options, now),
         }
+    }
+
+    /// Commitments to the exact counts behind each national-security figure of the
+    /// report on `period`, over the cases [`Report::from_counts`] bands, each with what
+    /// opens it. The commitments are published with the report; the openings hold the
+    /// exact counts, kept secret until the law allows them to be shown.
+    pub fn commit_national_security(
+        national_security: &[CaseSummary],
+        period: HalfYear,
+        options: &ReportOptions,
+    ) -> Vec<NsCommitted> {
+        let tally = ns_tally(national_security, period, options);
+        NationalSecurity::commit(&tally, period, options.national_security.option)
     }
 
     pub fn criminal_total(&self) -> OutcomeRow {
@@ -509,6 +520,24 @@ impl Report {
         }
         sum
     }
+}
+
+/// The exact national-security counts of the report on `period`: the cases of the span
+/// its figures cover, less new-platform orders still inside their 540 days.
+fn ns_tally(
+    national_security: &[CaseSummary],
+    period: HalfYear,
+    options: &ReportOptions,
+) -> NsTally {
+    let (start, end) = ReportSpan::new(period, options).national_security;
+    let mut tally = NsTally::default();
+    for summary in national_security {
+        let at = summary.received_at;
+        if summary.section == Section::NationalSecurity && start <= at && at < end {
+            tally.add(summary, &options.national_security, options.now);
+        }
+    }
+    tally
 }
 
 fn total<'a>(rows: impl Iterator<Item = &'a OutcomeRow>) -> OutcomeRow {

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests stop loudly
 
 mod checkpoint;
+mod leaves;
 mod proofs;
 mod rfc6962;
 mod support;

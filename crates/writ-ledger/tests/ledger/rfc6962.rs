@@ -12,7 +12,7 @@ use writ_ledger::{
 use crate::support::{hex, log_of, naive_leaf, naive_root};
 
 /// The leaves of the reference tree used by Certificate Transparency and Trillian tests.
-fn ct_leaves() -> Vec<Vec<u8>> {
+pub fn ct_leaves() -> Vec<Vec<u8>> {
     [
         "",
         "00",
@@ -35,7 +35,7 @@ fn ct_leaves() -> Vec<Vec<u8>> {
 
 /// Roots of the reference tree at sizes 0..=8 (Trillian `merkle/testonly`), checked
 /// independently with Python's hashlib when this test was written.
-const CT_ROOTS: [&str; 9] = [
+pub const CT_ROOTS: [&str; 9] = [
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
     "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
     "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
