@@ -468,10 +468,10 @@ pub(crate) async fn list_cases(
                 "emergency": case.emergency,
                 "received_at": case.received_at,
                 "deadline": case.deadline,
-                "verdict": case.decision.as_ref().and_then(|d| d.get("verdict")).cloned(),
-                "route": case.decision.as_ref().and_then(|d| d.get("route")).cloned(),
+                "verdict": case.decision.as_ref().map(|d| d.verdict),
+                "route": case.decision.as_ref().map(|d| d.route),
                 "overdue": case.deadline.is_some_and(|d| d < now)
-                    && crate::notices::case_is_open(case.state),
+                    && case.state.is_open(),
             })
         })
         .collect();

@@ -8,13 +8,16 @@ pub mod audit;
 pub mod credentials;
 mod delivery;
 mod error;
+pub mod jobs;
 mod login;
-pub mod notices;
+pub mod mailer;
+mod notices;
 mod observe;
 pub mod openapi;
 pub mod production;
 pub mod queue;
 mod register;
+mod throttle;
 pub mod transparency;
 mod web;
 

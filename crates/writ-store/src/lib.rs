@@ -31,6 +31,7 @@ use queries::{Queries, resolve};
 pub use records::{
     AdminChange, Agency, AgencyChange, Callback, CaseRecord, CaseUpdate, DocumentInfo,
     GateClearance, Job, JobId, Message, NewCase, NewDocument, NewJob, NewUser, Notice,
+    NoticeRecipient, NoticeState,
     StoredCheckpoint, StoredEvent, Transition, User,
 };
 pub use secrets::SecretsKey;
@@ -579,13 +580,12 @@ impl Store {
             tx.append_audit(&entry, &mut Known::new()).await?;
             if update.cancel_notices {
                 for notice in tx.notices(case.id).await? {
-                    let unsent = matches!(notice.state.as_str(), "pending" | "held");
-                    if unsent
+                    if notice.state.is_unsent()
                         && tx
                             .set_notice_state(
                                 notice.id,
-                                &notice.state,
-                                "cancelled",
+                                notice.state,
+                                NoticeState::Cancelled,
                                 update.at,
                                 None,
                             )

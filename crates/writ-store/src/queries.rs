@@ -300,9 +300,12 @@ macro_rules! notice_from_row {
         let row = $row;
         Ok::<_, StoreError>(Notice {
             id: row.try_get("id")?,
-            recipient: row.try_get("recipient")?,
+            recipient: crate::summaries::enum_column(
+                row.try_get("recipient")?,
+                "notices.recipient",
+            )?,
             address: row.try_get("address")?,
-            state: row.try_get("state")?,
+            state: crate::summaries::enum_column(row.try_get("state")?, "notices.state")?,
             subject: row.try_get("subject")?,
             body: row.try_get("body")?,
             body_html: row.try_get("body_html")?,
@@ -369,7 +372,7 @@ macro_rules! queries_for {
                 .bind(demand.is_emergency())
                 .bind(DbTime(case.received_at))
                 .bind(case.deadline.map(DbTime))
-                .bind(case.decision.map(|d| d.to_string()))
+                .bind(json_text(case.decision, "cases.decision")?)
                 .bind(DbTime(now))
                 .bind(case.agency_id.map(AgencyId::as_str))
                 .bind(crate::queue::queue_key(demand.is_emergency(), case.deadline, case.received_at, case.id))
@@ -933,11 +936,11 @@ macro_rules! queries_for {
                      scope = COALESCE($2, scope), rejection_reason = COALESCE($3, rejection_reason), \
                      counsel = COALESCE($5, counsel) WHERE id = $4",
                 )
-                .bind(update.recommendation.as_ref().map(|v| v.to_string()))
-                .bind(update.scope.as_ref().map(|v| v.to_string()))
+                .bind(json_text(update.recommendation.as_ref(), "cases.recommendation")?)
+                .bind(json_text(update.scope.as_ref(), "cases.scope")?)
                 .bind(update.rejection_reason.as_deref())
                 .bind(update.case_id.to_string())
-                .bind(update.counsel.as_ref().map(|v| v.to_string()))
+                .bind(json_text(update.counsel.as_ref(), "cases.counsel")?)
                 .execute(&mut *self)
                 .await?;
                 Ok(())
@@ -979,9 +982,9 @@ macro_rules! queries_for {
                      body_html, not_before, hold_reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                 )
                 .bind(case.to_string())
-                .bind(&notice.recipient)
+                .bind(notice.recipient.as_str())
                 .bind(&notice.address)
-                .bind(&notice.state)
+                .bind(notice.state.as_str())
                 .bind(&notice.subject)
                 .bind(&notice.body)
                 .bind(DbTime(notice.created_at))
@@ -1404,11 +1407,24 @@ macro_rules! agency_from_row {
     }};
 }
 
-pub(crate) fn json_column(
+/// A JSON column decoded as the type writ wrote it from; a row that does not decode is
+/// corrupt, and no caller sees it half-read.
+pub(crate) fn json_column<T: serde::de::DeserializeOwned>(
     text: Option<String>,
     what: &str,
-) -> Result<Option<serde_json::Value>, StoreError> {
+) -> Result<Option<T>, StoreError> {
     text.map(|t| serde_json::from_str(&t))
+        .transpose()
+        .map_err(|e| corrupt(what, e))
+}
+
+/// A value as its JSON column's text.
+pub(crate) fn json_text<T: serde::Serialize>(
+    value: Option<&T>,
+    what: &str,
+) -> Result<Option<String>, StoreError> {
+    value
+        .map(serde_json::to_string)
         .transpose()
         .map_err(|e| corrupt(what, e))
 }
