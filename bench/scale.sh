@@ -90,6 +90,7 @@ echo "queue, page 41 (state=any):          $(latency "$base$path")"
 reference=$(query "SELECT reference FROM cases WHERE reference LIKE 'H-%' LIMIT 1 OFFSET $((n / 2))")
 echo "search by reference ($reference):  $(latency "$base/api/v1/cases?state=any&q=$reference")"
 echo "search by identifier:                $(latency "$base/api/v1/cases?state=any&q=user1234@example.com")"
+echo "search by a broad prefix (H-):       $(latency "$base/api/v1/cases?state=any&q=H-")"
 
 # --- the transparency report --------------------------------------------------------
 period=$(date -u -d '-6 months' +%Y-H)$(( $(date -u -d '-6 months' +%-m) <= 6 ? 1 : 2 ))

@@ -156,6 +156,15 @@ impl CaseState {
         self == Self::Closed
     }
 
+    /// Whether the authority is still owed an answer: not delivered, rejected,
+    /// redirected, withdrawn or closed.
+    pub fn is_open(self) -> bool {
+        !matches!(
+            self,
+            Self::Delivered | Self::Rejected | Self::Redirected | Self::Withdrawn | Self::Closed
+        )
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Received => "received",
@@ -278,6 +287,24 @@ mod tests {
             }
         }
         seen
+    }
+
+    #[test]
+    fn an_answered_case_never_opens_again_and_an_open_one_can_still_be_answered() {
+        for state in CaseState::ALL {
+            let reachable = reachable_from(state);
+            if state.is_open() {
+                assert!(
+                    reachable.iter().any(|s| !s.is_open()),
+                    "{state} can never be answered"
+                );
+            } else {
+                assert!(
+                    reachable.iter().all(|s| !s.is_open()),
+                    "{state} opens again"
+                );
+            }
+        }
     }
 
     #[test]

@@ -570,7 +570,9 @@ mod wire {
     struct Target {
         #[serde(rename = "type")]
         kind: TargetKind,
-        /// As written (E.164 for a phone).
+        /// As written (E.164 for a phone); what a value must look like depends on
+        /// `type`, and one that does not is refused (400, naming it).
+        #[cfg_attr(feature = "openapi", schema(min_length = 1))]
         value: String,
         #[serde(default)]
         #[cfg_attr(

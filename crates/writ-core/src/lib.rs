@@ -36,6 +36,7 @@ pub mod demand;
 pub mod identifier;
 pub mod people;
 pub mod policy;
+pub mod preservation;
 pub mod review;
 pub mod text;
 pub mod time;

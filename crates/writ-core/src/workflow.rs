@@ -3,8 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::case::CallbackOutcome;
-use crate::people::UserId;
+use crate::case::{CallbackOutcome, CaseState};
+use crate::people::{Role, UserId};
 use crate::policy::{Code, Decision, Route, Verdict};
 use crate::review::{RecommendationKind, Scope, pending_gates};
 use crate::time::Timestamp;
@@ -50,12 +50,16 @@ pub enum Refusal {
     ClearedByCallback,
     #[error("{requirement}")]
     GateOpen { code: Code, requirement: String },
+    #[error(
+        "the case's reviewer may not also release its production; another member of staff must"
+    )]
+    ReviewerReleases,
 }
 
 impl Refusal {
     /// Whether the refusal is about who is asking (rather than the case's state).
     pub fn is_about_the_person(&self) -> bool {
-        matches!(self, Self::OwnRecommendation)
+        matches!(self, Self::OwnRecommendation | Self::ReviewerReleases)
     }
 }
 
@@ -133,6 +137,76 @@ pub fn check_rejection(
         Some(r) if r.by == approver => Err(Refusal::OwnRecommendation),
         _ => Ok(()),
     }
+}
+
+/// May `releaser` release the case's sealed production? A second pair of eyes: not the
+/// case's reviewer, nor anyone who recommended on it before (`recommended_before`: the
+/// releaser is among the case's `case.recommended` actors).
+pub fn check_release(
+    releaser: UserId,
+    recommendation: Option<&RecordedRecommendation>,
+    recommended_before: bool,
+) -> Result<(), Refusal> {
+    if recommended_before || recommendation.is_some_and(|r| r.by == releaser) {
+        return Err(Refusal::ReviewerReleases);
+    }
+    Ok(())
+}
+
+/// What a case is, as far as the steps on it go.
+#[derive(Clone, Copy, Debug)]
+pub struct CaseFacts<'a> {
+    pub state: CaseState,
+    pub emergency: bool,
+    pub decision: Option<&'a Decision>,
+    pub recommendation: Option<&'a RecordedRecommendation>,
+}
+
+/// The steps a person may take on a case now: what the console offers, by the same
+/// rules the desks enforce (a desk may still refuse a step for what only it reads, such
+/// as an open gate or an earlier recommender).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Steps {
+    /// Recommend, or ask for clarification.
+    pub review: bool,
+    /// Approve or reject a recommendation (not one's own).
+    pub decide: bool,
+    /// Record counsel's challenge or refusal of an assistance order.
+    pub counsel: bool,
+    /// Clear a gate a person clears, with a reason.
+    pub clear_gates: bool,
+    /// Record an emergency call-back.
+    pub callback: bool,
+    /// Release a sealed production (never by the case's reviewer).
+    pub release: bool,
+}
+
+/// The steps `role` (the user `me`) may take on `case`.
+pub fn allowed_steps(role: Role, me: UserId, case: CaseFacts<'_>) -> Steps {
+    let reviewer = matches!(role, Role::Reviewer | Role::Approver);
+    let approver = role == Role::Approver;
+    let in_review = matches!(case.state, CaseState::Received | CaseState::InReview);
+    let open = in_review || case.state == CaseState::AwaitingClarification;
+    // An assistance order for keys, access or capability is counsel's: it is never
+    // recommended or approved, only challenged or refused.
+    let for_counsel = case.decision.is_some_and(|d| d.route == Route::Counsel);
+    let gated = case.decision.is_some_and(|d| !pending_gates(d).is_empty());
+    Steps {
+        review: reviewer && in_review && !for_counsel,
+        decide: approver
+            && case.state == CaseState::InReview
+            && case.recommendation.is_some()
+            && check_rejection(me, case.recommendation).is_ok()
+            && !for_counsel,
+        counsel: approver && in_review && check_counsel_route(case.decision),
+        clear_gates: approver && in_review,
+        callback: reviewer && (case.emergency || gated) && open,
+        release: reviewer && check_release(me, case.recommendation, false).is_ok(),
+    }
+}
+
+fn check_counsel_route(decision: Option<&Decision>) -> bool {
+    decision.is_some_and(|d| check_counsel(d).is_ok())
 }
 
 /// What the provider does about an assistance order that asks for keys, access or
@@ -225,6 +299,86 @@ mod tests {
         let warrant =
             decision(|d| d["categories"] = serde_json::json!(["subscriber", "encryption_keys"]));
         assert_eq!(check_counsel(&warrant), Err(Refusal::NotForCounsel));
+    }
+
+    fn recommended_by(by: UserId) -> RecordedRecommendation {
+        let (demand, decision) = decided(|_| {});
+        RecordedRecommendation {
+            by,
+            by_name: "rita".into(),
+            recommendation: RecommendationKind::Approve,
+            reason: "within the warrant".into(),
+            scope: Scope::allowed_by(&demand, &decision),
+            at: Timestamp::parse("2026-03-02T10:00:00Z").unwrap(),
+        }
+    }
+
+    #[test]
+    fn no_one_who_recommended_releases() {
+        let (rita, alex) = (UserId::random(), UserId::random());
+        let recommendation = recommended_by(rita);
+        assert_eq!(
+            check_release(rita, Some(&recommendation), false),
+            Err(Refusal::ReviewerReleases)
+        );
+        assert_eq!(
+            check_release(alex, Some(&recommendation), true),
+            Err(Refusal::ReviewerReleases),
+            "a reviewer the latest one superseded"
+        );
+        assert_eq!(check_release(alex, Some(&recommendation), false), Ok(()));
+        assert!(Refusal::ReviewerReleases.is_about_the_person());
+    }
+
+    #[test]
+    fn the_steps_offered_follow_the_rules_the_desks_enforce() {
+        let (rita, alex) = (UserId::random(), UserId::random());
+        let decision = decision(|_| {});
+        let recommendation = recommended_by(rita);
+        let facts = |state, recommendation| CaseFacts {
+            state,
+            emergency: false,
+            decision: Some(&decision),
+            recommendation,
+        };
+        let reviewed = facts(CaseState::InReview, Some(&recommendation));
+        let steps = allowed_steps(Role::Approver, alex, reviewed);
+        assert!(steps.decide && steps.review && steps.release && !steps.counsel);
+        // Four eyes: the reviewer, approver or not, neither decides nor releases.
+        let own = allowed_steps(Role::Approver, rita, reviewed);
+        assert!(!own.decide && !own.release && own.review);
+        assert_eq!(
+            check_approval(rita, Some(&recommendation), &decision, &[], &[]).is_ok(),
+            own.decide
+        );
+        let reviewer = allowed_steps(Role::Reviewer, alex, reviewed);
+        assert!(!reviewer.decide && !reviewer.clear_gates && reviewer.review);
+        assert_eq!(
+            allowed_steps(Role::Auditor, alex, reviewed),
+            Steps::default()
+        );
+        // Nothing to decide before a recommendation, nothing to review once approved.
+        assert!(!allowed_steps(Role::Approver, alex, facts(CaseState::InReview, None)).decide);
+        let approved = allowed_steps(Role::Approver, alex, facts(CaseState::Approved, None));
+        assert!(!approved.review && !approved.decide && !approved.callback);
+        // Counsel's case: challenged or refused, never reviewed or approved.
+        let tcn = tcn();
+        let counsel = allowed_steps(
+            Role::Approver,
+            alex,
+            CaseFacts {
+                decision: Some(&tcn),
+                ..facts(CaseState::InReview, Some(&recommendation))
+            },
+        );
+        assert!(counsel.counsel && !counsel.review && !counsel.decide);
+        // A call-back is for an emergency (or a gated case) still open.
+        let emergency = CaseFacts {
+            emergency: true,
+            ..facts(CaseState::AwaitingClarification, None)
+        };
+        assert!(allowed_steps(Role::Reviewer, alex, emergency).callback);
+        assert!(!allowed_steps(Role::Reviewer, alex, facts(CaseState::InReview, None)).callback);
     }
 
     mod gates {

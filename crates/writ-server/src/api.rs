@@ -129,7 +129,7 @@ pub(crate) async fn log_in(
         (status = 201, description = "Received: a case is open.", body = wire::DemandReceipt,
             example = json!({"id": "0b7e3c52-9a41-4d8e-b1f0-5c2d7a9e4f13", "reference": "SEA-2026-0412", "state": "received", "received_at": "2026-03-02T09:00:00Z",
                 "acknowledgement": "Received at 2026-03-02T09:00:00Z under case 0b7e3c52-9a41-4d8e-b1f0-5c2d7a9e4f13. You will be told of every change to its state."})),
-        (status = 400, description = "Not a demand: not UTF-8 JSON, a field missing, unknown or malformed. `error` begins with the field's path.", body = ErrorBody,
+        (status = 400, description = "Not a demand: not UTF-8 JSON, a field missing, unknown or malformed, or one of the rules the schema cannot state: a target's value must be an identifier of its `type`, a `period` must not end before it starts, an `authority.country` must be an assigned ISO 3166-1 code and the authority's registered country. `error` begins with the field's path.", body = ErrorBody,
             example = json!({"error": "targets[0].value: not an email address", "field": "targets[0].value"})),
         (status = 422, description = "The `Idempotency-Key` was used in the last 24 hours for another body; nothing was written.", body = ErrorBody,
             example = json!({"error": "Idempotency-Key: this key was used for another demand; use a new key for a new demand", "field": "Idempotency-Key"})),
@@ -246,24 +246,38 @@ pub(crate) async fn authority_message(
 #[allow(dead_code)] // Describes the query string for OpenAPI; `queue::parse` reads it.
 pub(crate) struct QueueParams {
     /// Cases per page, 1 to 500 [default: 50].
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<u32>,
     /// The page after the one whose `next` gave this cursor.
+    #[param(pattern = "^([2-7][0-9a-f])*$")]
     cursor: Option<String>,
     /// Only cases in this state; may be repeated; `any` for every state [default:
     /// the open states, not delivered, rejected, redirected, withdrawn or closed].
+    #[param(
+        pattern = "^(|any|received|in_review|awaiting_clarification|approved|rejected|redirected|withdrawn|collecting|sealed|delivered|closed)$"
+    )]
     state: Option<String>,
     /// A reference (exact or its start, any case), a target's identifier (exact, as
     /// intake normalises it) or a case id.
     q: Option<String>,
     /// The submitting authority's id.
+    #[param(pattern = "^([a-z0-9][a-z0-9-]{0,38}[a-z0-9])?$")]
     agency: Option<String>,
     /// The authority's country (ISO 3166-1 alpha-2).
+    #[param(pattern = "^([A-Z]{2})?$")]
     country: Option<String>,
     /// The instrument id (`us.search_warrant`).
     instrument: Option<String>,
-    /// Received at or after (a date, midnight UTC, or an RFC 3339 time).
+    /// Received at or after (a date, midnight UTC, or an RFC 3339 time; the pattern
+    /// keeps to days every month has).
+    #[param(
+        pattern = "^((19|20)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])(T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z)?)?$"
+    )]
     received_from: Option<String>,
     /// Received before.
+    #[param(
+        pattern = "^((19|20)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])(T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z)?)?$"
+    )]
     received_to: Option<String>,
     /// `true`: only open cases past their deadline.
     overdue: Option<bool>,
@@ -271,6 +285,7 @@ pub(crate) struct QueueParams {
     escalated: Option<bool>,
     /// Only cases the policy engine routed so; `counsel` is the counsel view
     /// (assistance orders asking for keys, access or capability).
+    #[param(pattern = "^(|process|redirect_enterprise|mlat|manual|counsel|none)$")]
     route: Option<String>,
 }
 
@@ -287,7 +302,7 @@ pub(crate) struct QueueParams {
     responses(
         (status = 200, description = "A page of cases.", body = wire::CaseList,
             headers(("Link" = String, description = "`<next page URL>; rel=\"next\"`, unless this is the last page."))),
-        (status = 400, description = "A filter is not valid; `field` names it.", body = ErrorBody,
+        (status = 400, description = "A filter is not valid (`country` must be an assigned ISO 3166-1 code, which the pattern does not check); `field` names it.", body = ErrorBody,
             example = json!({"error": "state: \"pending\" is not a case state", "field": "state"})),
         Unauthorized, NotStaff, ServerError,
     ),

@@ -98,6 +98,8 @@ pub(crate) struct Link {
     params(("id" = String, Path, format = "uuid", description = "The production's id."), Link),
     responses(
         (status = 200, description = "The production: an age file.", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 400, description = "`expires` or `signature` missing or malformed, or another query parameter.", body = ErrorBody,
+            example = json!({"error": "Failed to deserialize query string: expires: invalid digit found in string"})),
         (status = 403, description = "Not a requesting authority, or the link is not valid or has expired.", body = ErrorBody,
             example = json!({"error": "this download link has expired; open the demand again for a fresh one"})),
         Unauthorized, NotFound, ServerError,

@@ -191,9 +191,9 @@ impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::NotFound { .. } => Self::NotFound,
-            StoreError::Conflict(_) | StoreError::IllegalTransition(_) => {
-                Self::Conflict(error.to_string())
-            }
+            StoreError::Conflict(_)
+            | StoreError::IllegalTransition(_)
+            | StoreError::DomainTaken { .. } => Self::Conflict(error.to_string()),
             StoreError::OutOfRange(message) => Self::BadRequest {
                 field: None,
                 message,

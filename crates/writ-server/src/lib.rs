@@ -9,13 +9,16 @@ pub mod credentials;
 mod delivery;
 mod error;
 mod extract;
+pub mod jobs;
 mod login;
-pub mod notices;
+pub mod mailer;
+mod notices;
 mod observe;
 pub mod openapi;
 pub mod production;
 pub mod queue;
 mod register;
+mod throttle;
 pub mod transparency;
 mod web;
 mod wire;
@@ -27,6 +30,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
+use axum::routing::patch;
 use axum::routing::post;
 use axum::{Json, Router};
 use tokio::net::TcpListener;
@@ -85,7 +89,14 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/productions/{id}/release", post(delivery::release))
         .route("/api/v1/productions/{id}/download", get(delivery::download))
         .route("/api/v1/admin/agencies", post(admin::add_agency))
+        .route("/api/v1/admin/agencies/{id}", patch(admin::change_agency))
         .route("/api/v1/admin/users", post(admin::add_user))
+        .route(
+            "/api/v1/admin/users/{id}/disable",
+            post(admin::disable_user),
+        )
+        .route("/api/v1/admin/users/{id}/enable", post(admin::enable_user))
+        .route("/api/v1/admin/changes", get(admin::pending_changes))
         .route(
             "/api/v1/admin/changes/{id}/confirm",
             post(admin::confirm_change),
@@ -155,17 +166,114 @@ async fn no_store(mut response: axum::response::Response) -> axum::response::Res
     response
 }
 
+/// The longest request target (path and query) writ reads: a longer one is a 414.
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+/// The most header bytes (names and values) a request may carry: more is a 431.
+pub const MAX_HEADER_BYTES: usize = 64 * 1024;
+/// The most headers a request may carry: more is a 431.
+pub const MAX_HEADERS: usize = 100;
+/// hyper's buffer for a request head, well above the limits writ checks, so that writ
+/// refuses what is too long with its JSON error. hyper itself (with an empty body, as
+/// HTTP/1 parse errors are answered before a request exists) refuses only a head larger
+/// than this, a URI over 64 KiB, or a request line or header that is not HTTP.
+const HEAD_BUFFER_BYTES: usize = 1024 * 1024;
+
+/// A 414 or 431, as `{"error": …}`, for a URI or headers beyond writ's limits.
+async fn request_limits(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let uri = request
+        .uri()
+        .path_and_query()
+        .map_or(0, |p| p.as_str().len());
+    if uri > MAX_URI_BYTES {
+        let message = format!("the URI is longer than {MAX_URI_BYTES} bytes");
+        return (
+            StatusCode::URI_TOO_LONG,
+            Json(serde_json::json!({"error": message})),
+        )
+            .into_response();
+    }
+    let headers = request.headers();
+    let bytes: usize = headers
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len())
+        .sum();
+    if headers.len() > MAX_HEADERS || bytes > MAX_HEADER_BYTES {
+        let message = format!(
+            "the headers are too large: at most {MAX_HEADERS} headers and {MAX_HEADER_BYTES} bytes"
+        );
+        return (
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            Json(serde_json::json!({"error": message})),
+        )
+            .into_response();
+    }
+    next.run(request).await
+}
+
 /// Serves `app` until `shutdown` resolves, then lets requests in flight finish.
+///
+/// One HTTP/1.1 connection per accepted socket, like `axum::serve`, but with hyper's
+/// request-head buffer sized by writ ([`HEAD_BUFFER_BYTES`]); each request carries the
+/// client's address (`ConnectInfo`, for throttling failed sign-ins per source).
 pub async fn serve(
     listener: TcpListener,
     app: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    // The client's address, for throttling failed sign-ins per source.
-    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    use axum::extract::ConnectInfo;
+    use hyper_util::rt::TokioIo;
+    use hyper_util::service::TowerToHyperService;
+    use tower::ServiceExt;
+
+    let app = app.layer(axum::middleware::from_fn(request_limits));
+    let (stop, stopped) = tokio::sync::watch::channel(());
+    let mut shutdown = std::pin::pin!(shutdown);
+    let mut connections = tokio::task::JoinSet::new();
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of file descriptors and the like: wait, then accept again.
+                    tracing::warn!(%error, "accepting a connection failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let service = app.clone().map_request(
+            move |mut request: axum::http::Request<hyper::body::Incoming>| {
+                request.extensions_mut().insert(ConnectInfo(peer));
+                request.map(axum::body::Body::new)
+            },
+        );
+        let mut stopped = stopped.clone();
+        connections.spawn(async move {
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            builder
+                .max_buf_size(HEAD_BUFFER_BYTES)
+                .max_headers(MAX_HEADERS * 10);
+            let connection =
+                builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+            let mut connection = std::pin::pin!(connection);
+            tokio::select! {
+                _ = connection.as_mut() => return,
+                _ = stopped.changed() => connection.as_mut().graceful_shutdown(),
+            }
+            // Requests in flight finish; idle connections close.
+            let _ = connection.await;
+        });
+        // Forget connections that ended, so the set does not grow.
+        while connections.try_join_next().is_some() {}
+    }
+    drop(listener);
+    let _ = stop.send(());
+    while connections.join_next().await.is_some() {}
+    Ok(())
 }
 
 /// Alive, and the database answers.

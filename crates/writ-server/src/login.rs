@@ -8,9 +8,7 @@
 //! minute). The wait is an answer (429 with `Retry-After`), never a sleep that holds
 //! the server.
 
-use std::collections::BTreeMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
 
 use writ_core::{Timestamp, Username};
 use writ_store::User;
@@ -20,71 +18,13 @@ use crate::access::{AppState, Caller, SESSION_COOKIE};
 use crate::credentials::{
     PasswordHash, SESSION_PREFIX, SecretToken, TotpSecret, dummy_verify, new_token, verify_password,
 };
+use crate::throttle::delay_after;
 
 /// How long a session lasts.
 pub(crate) const SESSION_HOURS: i64 = 8;
-/// The longest wait after failed sign-ins, in seconds.
-const MAX_DELAY_SECONDS: i64 = 60;
 /// Failed sign-ins in a row (passwords and codes alike) that write a `user.throttled`
 /// audit event.
 const AUDIT_AFTER_FAILURES: i32 = 5;
-/// Source addresses remembered at most; the oldest waits are forgotten first.
-const MAX_ADDRESSES: usize = 10_000;
-
-/// How long the next sign-in waits after `failures` in a row: 1 s, doubling, capped.
-pub(crate) fn delay_after(failures: i32) -> time::Duration {
-    let doublings = u32::try_from(failures.saturating_sub(1))
-        .unwrap_or(0)
-        .min(16);
-    time::Duration::seconds((1i64 << doublings).min(MAX_DELAY_SECONDS))
-}
-
-/// Failed sign-ins per source address, in memory (each process throttles the
-/// addresses it sees; a proxy in front of writ is one address).
-#[derive(Debug, Default)]
-pub struct AddressThrottle(Mutex<BTreeMap<IpAddr, (i32, Timestamp)>>);
-
-impl AddressThrottle {
-    /// Until when `address` must wait, if it must.
-    fn waits_until(&self, address: IpAddr, now: Timestamp) -> Option<Timestamp> {
-        let map = self
-            .0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        map.get(&address)
-            .map(|(_, until)| *until)
-            .filter(|until| *until > now)
-    }
-
-    /// Counts a failure from `address`; until when it must wait.
-    fn failed(&self, address: IpAddr, now: Timestamp) -> Timestamp {
-        let mut map = self
-            .0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if map.len() >= MAX_ADDRESSES
-            && !map.contains_key(&address)
-            && let Some(oldest) = map
-                .iter()
-                .min_by_key(|(_, (_, until))| *until)
-                .map(|(a, _)| *a)
-        {
-            map.remove(&oldest);
-        }
-        let failures = map.get(&address).map_or(0, |(n, _)| *n).saturating_add(1);
-        let until = now.checked_add(delay_after(failures)).unwrap_or(now);
-        map.insert(address, (failures, until));
-        until
-    }
-
-    fn succeeded(&self, address: IpAddr) {
-        let mut map = self
-            .0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        map.remove(&address);
-    }
-}
 
 /// Why a sign-in was refused, as the person reads it.
 pub(crate) enum Refusal {
@@ -96,6 +36,8 @@ pub(crate) enum Refusal {
     /// Too many failures: not before then.
     Throttled(Timestamp),
     AwaitingConfirmation,
+    /// An admin disabled the account.
+    Disabled,
 }
 
 impl Refusal {
@@ -115,6 +57,7 @@ impl Refusal {
             Self::AwaitingConfirmation => {
                 "This account waits for a second admin's confirmation before it can sign in."
             }
+            Self::Disabled => "This account is disabled; an admin can enable it again.",
             Self::Throttled(_) => {
                 "Too many failed sign-ins: wait a little before trying again (each failure doubles the wait, up to a minute)."
             }
@@ -138,7 +81,8 @@ impl Refusal {
             Self::Incomplete
             | Self::Credentials
             | Self::Throttled(_)
-            | Self::AwaitingConfirmation => "username",
+            | Self::AwaitingConfirmation
+            | Self::Disabled => "username",
             Self::NoSecondFactor | Self::WrongCode | Self::CodeUsed => "totp",
         }
     }
@@ -190,6 +134,10 @@ pub(crate) async fn authenticate(
     if password_ok && user.awaiting_change.is_some() {
         tracing::warn!(target: "writ::security", %username, "login refused: awaiting a second admin's confirmation");
         return Ok(Err(Refusal::AwaitingConfirmation));
+    }
+    if password_ok && user.disabled_at.is_some() {
+        tracing::warn!(target: "writ::security", %username, "login refused: the account is disabled");
+        return Ok(Err(Refusal::Disabled));
     }
     let refusal = if password_ok {
         second_factor(state, &user, code.trim(), now).await?
@@ -271,16 +219,4 @@ pub(crate) async fn open_session(
         SESSION_HOURS * 3600
     );
     Ok((caller, token, cookie))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn each_failure_doubles_the_wait_from_a_second_to_a_minute() {
-        let waits: Vec<i64> = (0..=8).map(|n| delay_after(n).whole_seconds()).collect();
-        assert_eq!(waits, [1, 1, 2, 4, 8, 16, 32, 60, 60]);
-        assert_eq!(delay_after(i32::MAX).whole_seconds(), 60);
-    }
 }

@@ -102,7 +102,11 @@ fn sorted(value: Value) -> Value {
         audit::inclusion_proof,
         audit::consistency_proof,
         admin::add_agency,
+        admin::change_agency,
         admin::add_user,
+        admin::disable_user,
+        admin::enable_user,
+        admin::pending_changes,
         admin::confirm_change,
     ),
     // Named only by the shared 500 response, which utoipa does not follow to its schema.

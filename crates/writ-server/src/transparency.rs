@@ -15,6 +15,10 @@ use writ_store::{Store, StoreError};
 
 /// Values computed once per key: while one caller computes a key, the others wait for
 /// it rather than computing it again. A failed computation is not kept.
+///
+/// A key may supersede older ones (a report at a newer checkpoint): while it is being
+/// computed, callers get the newest older value at once and the computation runs on
+/// its own; once it is ready, the older values are dropped.
 pub struct SingleFlight<K, V> {
     cells: Mutex<BTreeMap<K, Arc<OnceCell<V>>>>,
 }
@@ -27,25 +31,43 @@ impl<K, V> Default for SingleFlight<K, V> {
     }
 }
 
-impl<K: Ord + Clone, V: Clone> SingleFlight<K, V> {
+impl<K: Ord + Clone, V: Clone + Send + Sync + 'static> SingleFlight<K, V> {
     /// The value for `key`, computing it with `compute` unless it is known or being
-    /// computed. Keys `stale` says are out of date are dropped first.
+    /// computed. `supersedes` says which keys `key` replaces.
     pub async fn get<E, F>(
         &self,
         key: K,
-        stale: impl Fn(&K) -> bool,
-        compute: impl FnOnce() -> F,
+        supersedes: impl Fn(&K) -> bool,
+        compute: impl FnOnce() -> F + Send + 'static,
     ) -> Result<V, E>
     where
-        F: Future<Output = Result<V, E>>,
+        F: Future<Output = Result<V, E>> + Send + 'static,
+        E: Send + 'static,
     {
-        let cell = {
+        let (cell, previous) = {
             // A panic elsewhere while holding the lock leaves a map that is still whole.
             let mut cells = self.cells.lock().unwrap_or_else(|e| e.into_inner());
-            cells.retain(|k, _| !stale(k));
-            Arc::clone(cells.entry(key).or_default())
+            let cell = Arc::clone(cells.entry(key.clone()).or_default());
+            let previous = match cell.initialized() {
+                true => {
+                    cells.retain(|k, _| !supersedes(k));
+                    None
+                }
+                false => cells
+                    .iter()
+                    .rev()
+                    .filter(|(k, _)| supersedes(k))
+                    .find_map(|(_, older)| older.get().cloned()),
+            };
+            (cell, previous)
         };
-        cell.get_or_try_init(compute).await.cloned()
+        match previous {
+            Some(value) => {
+                tokio::spawn(async move { cell.get_or_try_init(compute).await.map(drop) });
+                Ok(value)
+            }
+            None => cell.get_or_try_init(compute).await.cloned(),
+        }
     }
 }
 
@@ -58,11 +80,12 @@ pub struct Publication {
 }
 
 /// Reports per (period, publication, audit checkpoint size). A report is counted again
-/// only when a newer checkpoint is signed.
+/// only when a newer checkpoint is signed, and the one before is served meanwhile.
 pub type ReportCache = SingleFlight<(HalfYear, Publication, u64), Arc<Report>>;
 
 /// The report for `period` at the latest signed checkpoint, from `cache` if it was
-/// computed at that checkpoint before.
+/// computed at that checkpoint before; while it is, the report at the checkpoint
+/// before (each report names the checkpoint it was counted at).
 pub async fn cached_report(
     cache: &ReportCache,
     store: &Store,
@@ -72,12 +95,13 @@ pub async fn cached_report(
 ) -> Result<Arc<Report>, StoreError> {
     let anchor = anchor(store).await?;
     let size = anchor.size;
+    let store = store.clone();
     cache
         .get(
             (period, publication, size),
-            |key| key.2 < size,
-            || async {
-                report_at(store, period, publication, now, anchor)
+            |key| key.0 == period && key.1 == publication && key.2 < size,
+            move || async move {
+                report_at(&store, period, publication, now, anchor)
                     .await
                     .map(Arc::new)
             },
@@ -155,7 +179,7 @@ mod tests {
                         .get(
                             1,
                             |_| false,
-                            || async {
+                            move || async move {
                                 computed.fetch_add(1, Ordering::SeqCst);
                                 tokio::time::sleep(std::time::Duration::from_millis(50)).await;
                                 Ok::<_, ()>(42)
@@ -170,7 +194,7 @@ mod tests {
         }
         assert_eq!(computed.load(Ordering::SeqCst), 1);
 
-        // A failure is not kept; a stale key is dropped and computed again.
+        // A failure is not kept.
         let failed = flight
             .get(2, |_| false, || async { Err::<u64, _>("no") })
             .await;
@@ -181,11 +205,43 @@ mod tests {
                 .await,
             Ok(7)
         );
+
+        // A newer key: the value it supersedes meanwhile, then its own, and the older
+        // one is gone.
+        let (started, finish) = (
+            Arc::new(tokio::sync::Notify::new()),
+            Arc::new(tokio::sync::Notify::new()),
+        );
+        let newer = || {
+            let (started, finish) = (Arc::clone(&started), Arc::clone(&finish));
+            flight.get(
+                3,
+                |k| *k == 1,
+                move || async move {
+                    started.notify_one();
+                    finish.notified().await;
+                    Ok::<_, ()>(43)
+                },
+            )
+        };
+        assert_eq!(newer().await, Ok(42));
+        started.notified().await;
+        assert_eq!(newer().await, Ok(42));
+        finish.notify_one();
+        let ready = loop {
+            match newer().await {
+                Ok(42) => tokio::task::yield_now().await,
+                other => break other,
+            }
+        };
+        assert_eq!(ready, Ok(43));
         assert_eq!(
-            flight
-                .get(1, |k| *k == 1, || async { Ok::<_, ()>(43) })
-                .await,
+            flight.get(3, |_| false, || async { Ok::<_, ()>(0) }).await,
             Ok(43)
+        );
+        assert_eq!(
+            flight.get(1, |_| false, || async { Ok::<_, ()>(44) }).await,
+            Ok(44)
         );
     }
 }

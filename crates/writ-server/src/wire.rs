@@ -7,14 +7,12 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
-use writ_core::UserId;
 use writ_core::policy::{Decision, Finding, Route, Verdict};
 use writ_core::review::Scope;
 use writ_core::workflow::{CounselDecision, RecordedRecommendation};
 use writ_core::{AgencyId, CaseId, CaseState, CountryCode, Demand, ProductionId, Role, Timestamp};
-use writ_store::{
-    AdminChange, Callback, CaseRecord, GateClearance, Notice, Production, ProductionState,
-};
+use writ_core::{Category, UserId};
+use writ_store::{Callback, CaseRecord, GateClearance, Notice, Production, ProductionState};
 
 use crate::access::{CaseView, ReleasedProduction as Released};
 
@@ -345,7 +343,7 @@ pub(crate) struct Hold {
     #[schema(value_type = String, format = "uuid")]
     case: CaseId,
     account: String,
-    category: String,
+    category: Category,
     #[schema(value_type = String, format = DateTime)]
     expires_at: Timestamp,
     #[schema(value_type = Option<String>, format = DateTime, required)]
@@ -358,7 +356,7 @@ impl From<&writ_store::Hold> for Hold {
             id: hold.id,
             case: hold.case_id,
             account: hold.account.clone(),
-            category: hold.category.clone(),
+            category: hold.category,
             expires_at: hold.expires_at,
             extended_at: hold.extended_at,
         }
@@ -427,18 +425,17 @@ pub(crate) struct CaseSummary {
     #[schema(value_type = Option<String>, format = DateTime, required)]
     deadline: Option<Timestamp>,
     /// The policy engine's verdict.
-    #[schema(value_type = Option<Verdict>, required)]
-    verdict: Option<Value>,
+    #[schema(required)]
+    verdict: Option<Verdict>,
     /// The policy engine's route.
-    #[schema(value_type = Option<Route>, required)]
-    route: Option<Value>,
+    #[schema(required)]
+    route: Option<Route>,
     /// Past its deadline and still open: highlighted in the queue.
     overdue: bool,
 }
 
 impl CaseSummary {
     pub(crate) fn new(case: &CaseRecord, now: Timestamp) -> Self {
-        let decided = |key: &str| case.decision.as_ref().and_then(|d| d.get(key)).cloned();
         Self {
             id: case.id,
             reference: case.reference.clone(),
@@ -448,10 +445,9 @@ impl CaseSummary {
             emergency: case.emergency,
             received_at: case.received_at,
             deadline: case.deadline,
-            verdict: decided("verdict"),
-            route: decided("route"),
-            overdue: case.deadline.is_some_and(|d| d < now)
-                && crate::notices::case_is_open(case.state),
+            verdict: case.decision.as_ref().map(|d| d.verdict),
+            route: case.decision.as_ref().map(|d| d.route),
+            overdue: case.deadline.is_some_and(|d| d < now) && case.state.is_open(),
         }
     }
 }
@@ -477,19 +473,19 @@ pub(crate) struct CaseDetail {
     /// Bumped by every change.
     version: i64,
     /// What the policy engine decided.
-    #[schema(value_type = Option<Decision>, required)]
-    decision: Option<Value>,
+    #[schema(required)]
+    decision: Option<Decision>,
     /// The reviewer's recommendation, once there is one.
-    #[schema(value_type = Option<RecordedRecommendation>, required)]
-    recommendation: Option<Value>,
+    #[schema(required)]
+    recommendation: Option<RecordedRecommendation>,
     /// What was approved for disclosure, once it is.
-    #[schema(value_type = Option<Scope>, required)]
-    scope: Option<Value>,
+    #[schema(required)]
+    scope: Option<Scope>,
     #[schema(required)]
     rejection_reason: Option<String>,
     /// Counsel's latest decision on an assistance order (route `counsel`).
-    #[schema(value_type = Option<CounselDecision>, required)]
-    counsel: Option<Value>,
+    #[schema(required)]
+    counsel: Option<CounselDecision>,
     /// The demand as the authority submitted it.
     #[schema(value_type = Demand)]
     demand: Value,
@@ -545,8 +541,9 @@ pub(crate) struct Recommended {
     #[schema(value_type = String, format = "uuid")]
     id: CaseId,
     state: CaseState,
+    // Just recommended: never null.
     #[schema(value_type = RecordedRecommendation)]
-    recommendation: Option<Value>,
+    recommendation: Option<RecordedRecommendation>,
 }
 
 impl From<CaseRecord> for Recommended {
@@ -567,8 +564,8 @@ pub(crate) struct Approved {
     id: CaseId,
     state: CaseState,
     /// What was approved for disclosure.
-    #[schema(value_type = Option<Scope>, required)]
-    scope: Option<Value>,
+    #[schema(required)]
+    scope: Option<Scope>,
 }
 
 impl From<CaseRecord> for Approved {
@@ -612,28 +609,36 @@ pub(crate) struct UserCreated {
     pub awaiting_confirmation: Option<i64>,
 }
 
-/// A change a second admin confirmed.
+/// A change one admin asked for and a second must confirm.
 #[derive(Serialize, ToSchema)]
-pub(crate) struct ChangeConfirmed {
+pub(crate) struct AdminChange {
     id: i64,
-    /// `user.added`.
+    /// `user.added`, `user.enabled` or `agency.changed`.
     kind: String,
-    /// The account it was about.
+    /// What it is about: a user's id (`user.…`) or an agency's (`agency.…`).
+    subject: String,
+    /// What an `agency.changed` sets (the fields of `AgencyEdit` it was given).
+    #[schema(value_type = Option<crate::admin::AgencyEdit>, required)]
+    details: Option<Value>,
     #[schema(value_type = String, format = "uuid")]
-    user: UserId,
-    // Confirmed: never null.
-    #[schema(value_type = String, format = "uuid")]
-    confirmed_by: Option<UserId>,
+    requested_by: UserId,
     #[schema(value_type = String, format = DateTime)]
+    requested_at: Timestamp,
+    #[schema(value_type = Option<String>, format = "uuid", required)]
+    confirmed_by: Option<UserId>,
+    #[schema(value_type = Option<String>, format = DateTime, required)]
     confirmed_at: Option<Timestamp>,
 }
 
-impl From<AdminChange> for ChangeConfirmed {
-    fn from(change: AdminChange) -> Self {
+impl From<writ_store::AdminChange> for AdminChange {
+    fn from(change: writ_store::AdminChange) -> Self {
         Self {
             id: change.id,
             kind: change.kind,
-            user: change.subject,
+            subject: change.subject,
+            details: change.details,
+            requested_by: change.requested_by,
+            requested_at: change.requested_at,
             confirmed_by: change.confirmed_by,
             confirmed_at: change.confirmed_at,
         }

@@ -101,7 +101,8 @@ async fn per_second<F: std::future::Future<Output = ()>>(mut write: impl FnMut(u
 async fn open_cases(db: &TestDatabase) -> f64 {
     let demand = Demand::from_json(DOCUMENT).unwrap();
     let now = Timestamp::parse("2026-03-02T09:00:00Z").unwrap();
-    let decision = serde_json::json!({"verdict": "accept", "route": "process", "rule": "US-3"});
+    let rules = writ_core::policy::Rules::embedded().unwrap();
+    let decision = writ_core::policy::evaluate(&demand, &rules, None, now);
     per_second(|_| async {
         let case = NewCase {
             id: CaseId::random(),

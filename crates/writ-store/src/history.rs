@@ -14,7 +14,7 @@ use writ_ledger::Known;
 use writ_report::CaseSummary;
 
 use crate::db_time::DbTime;
-use crate::queries::resolve;
+use crate::queries::{json_text, resolve};
 use crate::records::CaseRecord;
 use crate::summaries::enum_text;
 use crate::{Backend, Pool, Store, StoreError};
@@ -72,8 +72,21 @@ macro_rules! history_queries_for {
                          agency_id, recommendation, scope, rejection_reason, queue_key, \
                          reference_key, route) ",
                     );
-                    insert.push_values(chunk, |mut row, past| {
+                    // The JSON columns as text first: writing them can fail, a row cannot.
+                    let json: Vec<[Option<String>; 3]> = chunk
+                        .iter()
+                        .map(|past| {
+                            let case = &past.case;
+                            Ok([
+                                json_text(case.decision.as_ref(), "cases.decision")?,
+                                json_text(case.recommendation.as_ref(), "cases.recommendation")?,
+                                json_text(case.scope.as_ref(), "cases.scope")?,
+                            ])
+                        })
+                        .collect::<Result<_, StoreError>>()?;
+                    insert.push_values(chunk.iter().zip(json), |mut row, (past, json)| {
                         let case = &past.case;
+                        let [decision, recommendation, scope] = json;
                         row.push_bind(case.id.to_string())
                             .push_bind(case.state.as_str())
                             .push_bind(case.reference.clone())
@@ -82,13 +95,13 @@ macro_rules! history_queries_for {
                             .push_bind(case.emergency)
                             .push_bind(DbTime(case.received_at))
                             .push_bind(case.deadline.map(DbTime))
-                            .push_bind(case.decision.as_ref().map(|v| v.to_string()))
+                            .push_bind(decision)
                             .push_bind(DbTime(case.opened_at))
                             .push_bind(DbTime(case.updated_at))
                             .push_bind(case.version)
                             .push_bind(case.agency_id.as_ref().map(|a| a.as_str().to_owned()))
-                            .push_bind(case.recommendation.as_ref().map(|v| v.to_string()))
-                            .push_bind(case.scope.as_ref().map(|v| v.to_string()))
+                            .push_bind(recommendation)
+                            .push_bind(scope)
                             .push_bind(case.rejection_reason.clone())
                             .push_bind(crate::queue::queue_key(
                                 case.emergency,

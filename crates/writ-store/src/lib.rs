@@ -29,12 +29,32 @@ use writ_core::{
 pub use location::DatabaseLocation;
 use queries::{Queries, resolve};
 pub use records::{
-    AdminChange, Agency, Callback, CaseRecord, CaseUpdate, DocumentInfo, GateClearance, Job, JobId,
-    Message, NewCase, NewDocument, NewJob, NewUser, Notice, StoredCheckpoint, StoredEvent,
-    Transition, User,
+    AdminChange, Agency, AgencyChange, Callback, CaseRecord, CaseUpdate, DocumentInfo,
+    GateClearance, Job, JobId, Message, NewCase, NewDocument, NewJob, NewUser, Notice,
+    NoticeRecipient, NoticeState, StoredCheckpoint, StoredEvent, Transition, User,
 };
 pub use secrets::SecretsKey;
 pub use verify::Verification;
+
+/// Refuses `agency`'s e-mail domains when another agency has one of them.
+async fn domains_free(tx: &mut impl Queries, agency: &Agency) -> Result<(), StoreError> {
+    for other in tx.agencies().await? {
+        if other.id == agency.id {
+            continue;
+        }
+        if let Some(domain) = agency
+            .email_domains
+            .iter()
+            .find(|d| other.email_domains.contains(d))
+        {
+            return Err(StoreError::DomainTaken {
+                domain: domain.clone(),
+                agency: other.id,
+            });
+        }
+    }
+    Ok(())
+}
 
 /// The key of an authority's list after `received_at` and `id` (its last case).
 fn agency_cursor(received_at: Timestamp, id: CaseId) -> String {
@@ -101,6 +121,10 @@ pub enum StoreError {
     Task(String),
     #[error("TOTP secrets: {0}")]
     Secrets(String),
+    /// An e-mail domain names one authority: a second claim would let its accounts
+    /// pass for the first's.
+    #[error("the e-mail domain {domain} belongs to agency {agency}")]
+    DomainTaken { domain: String, agency: AgencyId },
 }
 
 impl StoreError {
@@ -555,13 +579,12 @@ impl Store {
             tx.append_audit(&entry, &mut Known::new()).await?;
             if update.cancel_notices {
                 for notice in tx.notices(case.id).await? {
-                    let unsent = matches!(notice.state.as_str(), "pending" | "held");
-                    if unsent
+                    if notice.state.is_unsent()
                         && tx
                             .set_notice_state(
                                 notice.id,
-                                &notice.state,
-                                "cancelled",
+                                notice.state,
+                                NoticeState::Cancelled,
                                 update.at,
                                 None,
                             )
@@ -632,8 +655,11 @@ impl Store {
             }),
         );
         in_transaction!(self, |tx| {
-            tx.insert_agency(agency).await?;
+            // The audit append locks the log's head first, so two registrations that
+            // claim one domain check it one after the other.
             tx.append_audit(&entry, &mut Known::new()).await?;
+            domains_free(&mut *tx, agency).await?;
+            tx.insert_agency(agency).await?;
             Ok(())
         })
     }
@@ -695,8 +721,9 @@ impl Store {
         in_transaction!(self, |tx| {
             tx.insert_user(user, now).await?;
             let change = tx
-                .insert_admin_change("user.added", user.id, admin, now)
+                .insert_admin_change("user.added", &user.id.to_string(), None, admin, now)
                 .await?;
+            tx.await_change(user.id, change).await?;
             let entry =
                 AuditEntry::new(now, actor.clone(), "user.added").with_details(serde_json::json!({
                     "user": user.id,
@@ -721,8 +748,52 @@ impl Store {
         })
     }
 
-    /// A second admin (`by`) confirms a change, with its `admin_change.confirmed`
-    /// event; false (and nothing written) if it was confirmed already.
+    /// The changes waiting for a second admin after change `after`, oldest first.
+    pub async fn pending_admin_changes(
+        &self,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<AdminChange>, StoreError> {
+        with_connection!(self, |conn| {
+            conn.pending_admin_changes(after, limit.clamp(1, MAX_PAGE))
+                .await
+        })
+    }
+
+    /// Asks for a change a second admin must confirm (`kind` on `subject`, setting
+    /// `details`), with its `admin_change.requested` event; the change's id.
+    pub async fn request_admin_change(
+        &self,
+        kind: &str,
+        subject: &str,
+        details: Option<&serde_json::Value>,
+        admin: UserId,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<i64, StoreError> {
+        let text = details.map(serde_json::Value::to_string);
+        in_transaction!(self, |tx| {
+            let change = tx
+                .insert_admin_change(kind, subject, text.as_deref(), admin, now)
+                .await?;
+            let entry = AuditEntry::new(now, actor.clone(), "admin_change.requested").with_details(
+                serde_json::json!({
+                    "change": change,
+                    "kind": kind,
+                    "subject": subject,
+                    "details": details,
+                }),
+            );
+            tx.append_audit(&entry, &mut Known::new()).await?;
+            Ok(change)
+        })
+    }
+
+    /// A second admin (`by`) confirms a change and it takes effect, with its
+    /// `admin_change.confirmed` event and the change's own (`user.enabled`,
+    /// `agency.changed`), in one transaction; false (and nothing written) if it was
+    /// confirmed already. An agency's new domain claimed meanwhile by another agency
+    /// refuses the confirmation ([`StoreError::DomainTaken`]).
     pub async fn confirm_admin_change(
         &self,
         id: i64,
@@ -730,10 +801,109 @@ impl Store {
         actor: &Actor,
         now: Timestamp,
     ) -> Result<bool, StoreError> {
-        let entry = AuditEntry::new(now, actor.clone(), "admin_change.confirmed")
+        let confirmed = AuditEntry::new(now, actor.clone(), "admin_change.confirmed")
             .with_details(serde_json::json!({"change": id}));
         in_transaction!(self, |tx| {
+            // First the audit append, which locks the log's head: confirmations that
+            // check one domain run one after the other.
+            tx.append_audit(&confirmed, &mut Known::new()).await?;
+            let change = tx
+                .admin_change(id)
+                .await?
+                .ok_or_else(|| StoreError::NotFound {
+                    what: "admin change",
+                    id: id.to_string(),
+                })?;
             if !tx.confirm_admin_change(id, by, now).await? {
+                return Ok(false);
+            }
+            let corrupt =
+                |detail: &str| StoreError::Corrupt(format!("admin change {id}: {detail}"));
+            let applied = match change.kind.as_str() {
+                "user.added" => None,
+                "user.enabled" => {
+                    let user = UserId::parse(&change.subject).ok_or_else(|| corrupt("subject"))?;
+                    tx.enable_user(user).await?;
+                    Some(
+                        AuditEntry::new(now, actor.clone(), "user.enabled")
+                            .with_details(serde_json::json!({"user": user, "change": id})),
+                    )
+                }
+                "agency.changed" => {
+                    let agency_id =
+                        AgencyId::parse(&change.subject).map_err(|_| corrupt("subject"))?;
+                    let set: AgencyChange = change
+                        .details
+                        .clone()
+                        .map(serde_json::from_value)
+                        .transpose()
+                        .map_err(|_| corrupt("details"))?
+                        .unwrap_or_default();
+                    let before =
+                        tx.agency(&agency_id)
+                            .await?
+                            .ok_or_else(|| StoreError::NotFound {
+                                what: "agency",
+                                id: agency_id.to_string(),
+                            })?;
+                    let after = set.applied_to(&before)?;
+                    domains_free(&mut *tx, &after).await?;
+                    tx.update_agency(&after).await?;
+                    Some(
+                        AuditEntry::new(now, actor.clone(), "agency.changed").with_details(
+                            serde_json::json!({"agency": agency_id, "change": id, "set": set}),
+                        ),
+                    )
+                }
+                other => return Err(corrupt(&format!("unknown kind {other:?}"))),
+            };
+            if let Some(entry) = applied {
+                tx.append_audit(&entry, &mut Known::new()).await?;
+            }
+            Ok(true)
+        })
+    }
+
+    pub async fn user_by_id(&self, id: UserId) -> Result<User, StoreError> {
+        let user = with_connection!(self, |conn| { conn.user_by_id(id).await })?;
+        self.with_opened_secret(user)?
+            .ok_or_else(|| StoreError::NotFound {
+                what: "user",
+                id: id.to_string(),
+            })
+    }
+
+    /// Disables an account at once (its tokens and sessions are refused from the next
+    /// request), with its `user.disabled` event; false if it was disabled already.
+    pub async fn disable_user(
+        &self,
+        user: &User,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let entry = AuditEntry::new(now, actor.clone(), "user.disabled")
+            .with_details(serde_json::json!({"user": user.id, "username": user.username}));
+        in_transaction!(self, |tx| {
+            if !tx.disable_user(user.id, now).await? {
+                return Ok(false);
+            }
+            tx.append_audit(&entry, &mut Known::new()).await?;
+            Ok(true)
+        })
+    }
+
+    /// Enables a disabled account at once (one that needs no second admin), with its
+    /// `user.enabled` event; false if it was not disabled.
+    pub async fn enable_user(
+        &self,
+        user: &User,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let entry = AuditEntry::new(now, actor.clone(), "user.enabled")
+            .with_details(serde_json::json!({"user": user.id, "username": user.username}));
+        in_transaction!(self, |tx| {
+            if !tx.enable_user(user.id).await? {
                 return Ok(false);
             }
             tx.append_audit(&entry, &mut Known::new()).await?;

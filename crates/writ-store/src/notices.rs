@@ -4,13 +4,13 @@
 //! the row's state, so only one of them writes it.
 
 use sqlx::{PgConnection, Row, SqliteConnection};
-use writ_core::{Actor, AuditEntry, CaseId, Timestamp};
+use writ_core::{Actor, AuditEntry, CaseId, Category, Timestamp};
 use writ_ledger::Known;
 
 use crate::db_time::DbTime;
 use crate::queries::{Queries, notice_columns, notice_from_row};
-use crate::records::{NewJob, Notice};
-use crate::summaries::SummaryQueries;
+use crate::records::{NewJob, Notice, NoticeRecipient, NoticeState};
+use crate::summaries::{SummaryQueries, enum_column};
 use crate::{Pool, Store, StoreError};
 
 /// A non-disclosure order on a case's demand.
@@ -42,16 +42,7 @@ pub enum GagChange {
     Lift,
 }
 
-/// A hold to place: one account's category, kept until `expires_at`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NewHold {
-    pub account: String,
-    /// `subscriber`, `ip_identification`, `traffic` or `content`.
-    pub category: String,
-    pub expires_at: Timestamp,
-    /// By how many days one extension moves the expiry (0: none allowed).
-    pub extension_days: i32,
-}
+pub use writ_core::preservation::NewHold;
 
 /// A preservation hold: the provider's deletion jobs must keep this data until it expires.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -59,7 +50,7 @@ pub struct Hold {
     pub id: i64,
     pub case_id: CaseId,
     pub account: String,
-    pub category: String,
+    pub category: Category,
     pub expires_at: Timestamp,
     pub extension_days: i32,
     pub extended_at: Option<Timestamp>,
@@ -113,8 +104,8 @@ pub(crate) trait NoticeQueries {
     async fn set_notice_state(
         &mut self,
         id: i64,
-        from: &str,
-        to: &str,
+        from: NoticeState,
+        to: NoticeState,
         at: Timestamp,
         hold_reason: Option<&str>,
     ) -> Result<bool, StoreError>;
@@ -233,7 +224,7 @@ macro_rules! notice_queries_for {
                 )
                 .bind(case.to_string())
                 .bind(&hold.account)
-                .bind(&hold.category)
+                .bind(hold.category.as_str())
                 .bind(DbTime(hold.expires_at))
                 .bind(hold.extension_days)
                 .bind(DbTime(now))
@@ -265,7 +256,7 @@ macro_rules! notice_queries_for {
                             id: row.try_get("id")?,
                             case_id: case_column(&case, "holds.case_id")?,
                             account: row.try_get("account")?,
-                            category: row.try_get("category")?,
+                            category: enum_column(row.try_get("category")?, "holds.category")?,
                             expires_at: row.try_get::<DbTime, _>("expires_at")?.0,
                             extension_days: row.try_get("extension_days")?,
                             extended_at: row.try_get::<Option<DbTime>, _>("extended_at")?.map(|t| t.0),
@@ -388,8 +379,8 @@ macro_rules! notice_queries_for {
             async fn set_notice_state(
                 &mut self,
                 id: i64,
-                from: &str,
-                to: &str,
+                from: NoticeState,
+                to: NoticeState,
                 at: Timestamp,
                 hold_reason: Option<&str>,
             ) -> Result<bool, StoreError> {
@@ -398,11 +389,11 @@ macro_rules! notice_queries_for {
                      sent_at = CASE WHEN $1 = 'sent' THEN $2 ELSE sent_at END, \
                      hold_reason = COALESCE($3, hold_reason) WHERE id = $4 AND state = $5",
                 )
-                .bind(to)
+                .bind(to.as_str())
                 .bind(DbTime(at))
                 .bind(hold_reason)
                 .bind(id)
-                .bind(from)
+                .bind(from.as_str())
                 .execute(&mut *self)
                 .await?;
                 Ok(done.rows_affected() == 1)
@@ -452,10 +443,13 @@ impl Store {
             let Some((case, notice)) = tx.notice(id).await? else {
                 return Ok(false);
             };
-            if !tx.set_notice_state(id, "pending", "sent", at, None).await? {
+            if !tx
+                .set_notice_state(id, NoticeState::Pending, NoticeState::Sent, at, None)
+                .await?
+            {
                 return Ok(false);
             }
-            if notice.recipient == "tenant_admin" {
+            if notice.recipient == NoticeRecipient::TenantAdmin {
                 tx.set_customer_notified(case).await?;
             }
             let entry = AuditEntry::new(at, Actor::System, "notice.sent")
@@ -488,7 +482,13 @@ impl Store {
                 });
             };
             if !tx
-                .set_notice_state(id, "pending", "held", at, Some(reason))
+                .set_notice_state(
+                    id,
+                    NoticeState::Pending,
+                    NoticeState::Held,
+                    at,
+                    Some(reason),
+                )
                 .await?
             {
                 return Ok(false);

@@ -79,16 +79,30 @@ pub(crate) trait Queries {
     async fn agencies(&mut self) -> Result<Vec<Agency>, StoreError>;
     async fn insert_user(&mut self, user: &NewUser<'_>, now: Timestamp) -> Result<(), StoreError>;
     async fn user_by_name(&mut self, username: &Username) -> Result<Option<User>, StoreError>;
-    /// Records a change that waits for a second admin, and makes `subject` (a user)
-    /// wait for it; the change's id.
+    /// Records a change that waits for a second admin; its id.
     async fn insert_admin_change(
         &mut self,
         kind: &str,
-        subject: UserId,
+        subject: &str,
+        details: Option<&str>,
         requested_by: UserId,
         now: Timestamp,
     ) -> Result<i64, StoreError>;
+    /// Makes `user` wait for `change`: until then it cannot sign in.
+    async fn await_change(&mut self, user: UserId, change: i64) -> Result<(), StoreError>;
     async fn admin_change(&mut self, id: i64) -> Result<Option<AdminChange>, StoreError>;
+    /// The changes not yet confirmed after `after`, oldest first.
+    async fn pending_admin_changes(
+        &mut self,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<AdminChange>, StoreError>;
+    async fn user_by_id(&mut self, id: UserId) -> Result<Option<User>, StoreError>;
+    /// Disables an account not disabled yet; false if it was (or is no one).
+    async fn disable_user(&mut self, id: UserId, now: Timestamp) -> Result<bool, StoreError>;
+    /// Enables a disabled account; false if it was not disabled.
+    async fn enable_user(&mut self, id: UserId) -> Result<bool, StoreError>;
+    async fn update_agency(&mut self, agency: &Agency) -> Result<(), StoreError>;
     /// The body hash and case an agency's idempotency key opened since `since`.
     async fn idempotent_case(
         &mut self,
@@ -107,7 +121,7 @@ pub(crate) trait Queries {
         now: Timestamp,
     ) -> Result<(), StoreError>;
     /// Confirms a change not yet confirmed and frees the user waiting for it; false if
-    /// it was confirmed already.
+    /// it was confirmed already. What the change sets is the caller's to apply.
     async fn confirm_admin_change(
         &mut self,
         id: i64,
@@ -286,9 +300,12 @@ macro_rules! notice_from_row {
         let row = $row;
         Ok::<_, StoreError>(Notice {
             id: row.try_get("id")?,
-            recipient: row.try_get("recipient")?,
+            recipient: crate::summaries::enum_column(
+                row.try_get("recipient")?,
+                "notices.recipient",
+            )?,
             address: row.try_get("address")?,
-            state: row.try_get("state")?,
+            state: crate::summaries::enum_column(row.try_get("state")?, "notices.state")?,
             subject: row.try_get("subject")?,
             body: row.try_get("body")?,
             body_html: row.try_get("body_html")?,
@@ -355,7 +372,7 @@ macro_rules! queries_for {
                 .bind(demand.is_emergency())
                 .bind(DbTime(case.received_at))
                 .bind(case.deadline.map(DbTime))
-                .bind(case.decision.map(|d| d.to_string()))
+                .bind(json_text(case.decision, "cases.decision")?)
                 .bind(DbTime(now))
                 .bind(case.agency_id.map(AgencyId::as_str))
                 .bind(crate::queue::queue_key(demand.is_emergency(), case.deadline, case.received_at, case.id))
@@ -647,26 +664,87 @@ macro_rules! queries_for {
             async fn insert_admin_change(
                 &mut self,
                 kind: &str,
-                subject: UserId,
+                subject: &str,
+                details: Option<&str>,
                 requested_by: UserId,
                 now: Timestamp,
             ) -> Result<i64, StoreError> {
                 let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO admin_changes (kind, subject, requested_by, requested_at) \
-                     VALUES ($1, $2, $3, $4) RETURNING id",
+                    "INSERT INTO admin_changes (kind, subject, details, requested_by, requested_at) \
+                     VALUES ($1, $2, $3, $4, $5) RETURNING id",
                 )
                 .bind(kind)
-                .bind(subject.to_string())
+                .bind(subject)
+                .bind(details)
                 .bind(requested_by.to_string())
                 .bind(DbTime(now))
                 .fetch_one(&mut *self)
                 .await?;
+                Ok(id)
+            }
+
+            async fn await_change(&mut self, user: UserId, change: i64) -> Result<(), StoreError> {
                 sqlx::query("UPDATE users SET awaiting_change = $1 WHERE id = $2")
-                    .bind(id)
-                    .bind(subject.to_string())
+                    .bind(change)
+                    .bind(user.to_string())
                     .execute(&mut *self)
                     .await?;
-                Ok(id)
+                Ok(())
+            }
+
+            async fn pending_admin_changes(
+                &mut self,
+                after: i64,
+                limit: u32,
+            ) -> Result<Vec<AdminChange>, StoreError> {
+                let rows = sqlx::query(concat!(
+                    "SELECT ", admin_change_columns!(),
+                    " FROM admin_changes WHERE confirmed_at IS NULL AND id > $1 ORDER BY id LIMIT $2"
+                ))
+                .bind(after)
+                .bind(i64::from(limit))
+                .fetch_all(&mut *self)
+                .await?;
+                rows.into_iter().map(|row| admin_change_from_row!(row)).collect()
+            }
+
+            async fn user_by_id(&mut self, id: UserId) -> Result<Option<User>, StoreError> {
+                let row = sqlx::query(concat!("SELECT ", user_columns!(), " FROM users u WHERE u.id = $1"))
+                    .bind(id.to_string())
+                    .fetch_optional(&mut *self)
+                    .await?;
+                row.map(|row| user_from_row!(row)).transpose()
+            }
+
+            async fn disable_user(&mut self, id: UserId, now: Timestamp) -> Result<bool, StoreError> {
+                let done = sqlx::query("UPDATE users SET disabled_at = $1 WHERE id = $2 AND disabled_at IS NULL")
+                    .bind(DbTime(now))
+                    .bind(id.to_string())
+                    .execute(&mut *self)
+                    .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn enable_user(&mut self, id: UserId) -> Result<bool, StoreError> {
+                let done = sqlx::query("UPDATE users SET disabled_at = NULL WHERE id = $1 AND disabled_at IS NOT NULL")
+                    .bind(id.to_string())
+                    .execute(&mut *self)
+                    .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn update_agency(&mut self, agency: &Agency) -> Result<(), StoreError> {
+                sqlx::query(
+                    "UPDATE agencies SET email_domains = $1, callback_phone = $2, age_recipient = $3 \
+                     WHERE id = $4",
+                )
+                .bind(serde_json::json!(agency.email_domains).to_string())
+                .bind(agency.callback_phone.as_str())
+                .bind(agency.age_recipient.as_deref())
+                .bind(agency.id.as_str())
+                .execute(&mut *self)
+                .await?;
+                Ok(())
             }
 
             async fn idempotent_case(
@@ -724,32 +802,13 @@ macro_rules! queries_for {
             }
 
             async fn admin_change(&mut self, id: i64) -> Result<Option<AdminChange>, StoreError> {
-                let row = sqlx::query(
-                    "SELECT id, kind, subject, requested_by, requested_at, confirmed_by, confirmed_at \
-                     FROM admin_changes WHERE id = $1",
-                )
+                let row = sqlx::query(concat!(
+                    "SELECT ", admin_change_columns!(), " FROM admin_changes WHERE id = $1"
+                ))
                 .bind(id)
                 .fetch_optional(&mut *self)
                 .await?;
-                row.map(|row| {
-                    let user = |column: &'static str| -> Result<UserId, StoreError> {
-                        let text: String = row.try_get(column)?;
-                        UserId::parse(&text).ok_or_else(|| corrupt(column, &text))
-                    };
-                    let confirmed_by: Option<String> = row.try_get("confirmed_by")?;
-                    Ok(AdminChange {
-                        id: row.try_get("id")?,
-                        kind: row.try_get("kind")?,
-                        subject: user("subject")?,
-                        requested_by: user("requested_by")?,
-                        requested_at: row.try_get::<DbTime, _>("requested_at")?.0,
-                        confirmed_by: confirmed_by
-                            .map(|t| UserId::parse(&t).ok_or_else(|| corrupt("confirmed_by", &t)))
-                            .transpose()?,
-                        confirmed_at: row.try_get::<Option<DbTime>, _>("confirmed_at")?.map(|t| t.0),
-                    })
-                })
-                .transpose()
+                row.map(|row| admin_change_from_row!(row)).transpose()
             }
 
             async fn confirm_admin_change(&mut self, id: i64, by: UserId, now: Timestamp) -> Result<bool, StoreError> {
@@ -784,7 +843,7 @@ macro_rules! queries_for {
                 let row = sqlx::query(concat!(
                     "SELECT ", user_columns!(),
                     " FROM api_tokens t JOIN users u ON u.id = t.user_id \
-                      WHERE t.token_hash = $1 AND u.awaiting_change IS NULL"
+                      WHERE t.token_hash = $1 AND u.awaiting_change IS NULL AND u.disabled_at IS NULL"
                 ))
                 .bind(token_hash)
                 .fetch_optional(&mut *self)
@@ -796,7 +855,8 @@ macro_rules! queries_for {
                 let row = sqlx::query(concat!(
                     "SELECT ", user_columns!(),
                     " FROM sessions s JOIN users u ON u.id = s.user_id \
-                      WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.awaiting_change IS NULL"
+                      WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.awaiting_change IS NULL \
+                      AND u.disabled_at IS NULL"
                 ))
                 .bind(token_hash)
                 .bind(DbTime(now))
@@ -876,11 +936,11 @@ macro_rules! queries_for {
                      scope = COALESCE($2, scope), rejection_reason = COALESCE($3, rejection_reason), \
                      counsel = COALESCE($5, counsel) WHERE id = $4",
                 )
-                .bind(update.recommendation.as_ref().map(|v| v.to_string()))
-                .bind(update.scope.as_ref().map(|v| v.to_string()))
+                .bind(json_text(update.recommendation.as_ref(), "cases.recommendation")?)
+                .bind(json_text(update.scope.as_ref(), "cases.scope")?)
                 .bind(update.rejection_reason.as_deref())
                 .bind(update.case_id.to_string())
-                .bind(update.counsel.as_ref().map(|v| v.to_string()))
+                .bind(json_text(update.counsel.as_ref(), "cases.counsel")?)
                 .execute(&mut *self)
                 .await?;
                 Ok(())
@@ -922,9 +982,9 @@ macro_rules! queries_for {
                      body_html, not_before, hold_reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                 )
                 .bind(case.to_string())
-                .bind(&notice.recipient)
+                .bind(notice.recipient.as_str())
                 .bind(&notice.address)
-                .bind(&notice.state)
+                .bind(notice.state.as_str())
                 .bind(&notice.subject)
                 .bind(&notice.body)
                 .bind(DbTime(notice.created_at))
@@ -1258,7 +1318,7 @@ pub(crate) use case_from_row;
 macro_rules! user_columns {
     () => {
         "u.id, u.username, u.role, u.agency_id, u.password_hash, u.totp_secret, u.totp_last_step, \
-         u.created_at, u.failed_logins, u.locked_until, u.awaiting_change"
+         u.created_at, u.failed_logins, u.locked_until, u.awaiting_change, u.disabled_at"
     };
 }
 
@@ -1285,6 +1345,43 @@ macro_rules! user_from_row {
                 .try_get::<Option<DbTime>, _>("locked_until")?
                 .map(|t| t.0),
             awaiting_change: row.try_get("awaiting_change")?,
+            disabled_at: row
+                .try_get::<Option<DbTime>, _>("disabled_at")?
+                .map(|t| t.0),
+        })
+    }};
+}
+
+macro_rules! admin_change_columns {
+    () => {
+        "id, kind, subject, details, requested_by, requested_at, confirmed_by, confirmed_at"
+    };
+}
+
+macro_rules! admin_change_from_row {
+    ($row:expr) => {{
+        let row = $row;
+        let user = |column: &'static str| -> Result<UserId, StoreError> {
+            let text: String = row.try_get(column)?;
+            UserId::parse(&text).ok_or_else(|| corrupt(column, &text))
+        };
+        let confirmed_by: Option<String> = row.try_get("confirmed_by")?;
+        let details: Option<String> = row.try_get("details")?;
+        Ok::<_, StoreError>(AdminChange {
+            id: row.try_get("id")?,
+            kind: row.try_get("kind")?,
+            subject: row.try_get("subject")?,
+            details: details
+                .map(|text| serde_json::from_str(&text).map_err(|_| corrupt("details", &text)))
+                .transpose()?,
+            requested_by: user("requested_by")?,
+            requested_at: row.try_get::<DbTime, _>("requested_at")?.0,
+            confirmed_by: confirmed_by
+                .map(|t| UserId::parse(&t).ok_or_else(|| corrupt("confirmed_by", &t)))
+                .transpose()?,
+            confirmed_at: row
+                .try_get::<Option<DbTime>, _>("confirmed_at")?
+                .map(|t| t.0),
         })
     }};
 }
@@ -1310,11 +1407,24 @@ macro_rules! agency_from_row {
     }};
 }
 
-pub(crate) fn json_column(
+/// A JSON column decoded as the type writ wrote it from; a row that does not decode is
+/// corrupt, and no caller sees it half-read.
+pub(crate) fn json_column<T: serde::de::DeserializeOwned>(
     text: Option<String>,
     what: &str,
-) -> Result<Option<serde_json::Value>, StoreError> {
+) -> Result<Option<T>, StoreError> {
     text.map(|t| serde_json::from_str(&t))
+        .transpose()
+        .map_err(|e| corrupt(what, e))
+}
+
+/// A value as its JSON column's text.
+pub(crate) fn json_text<T: serde::Serialize>(
+    value: Option<&T>,
+    what: &str,
+) -> Result<Option<String>, StoreError> {
+    value
+        .map(serde_json::to_string)
         .transpose()
         .map_err(|e| corrupt(what, e))
 }

@@ -7,7 +7,7 @@
 //! what they have not seen yet, and no case already there is shown twice.
 
 use sqlx::{PgConnection, QueryBuilder, Row, SqliteConnection};
-use writ_core::policy::Route;
+use writ_core::policy::{Decision, Route};
 use writ_core::{
     AgencyId, CaseId, CaseState, CountryCode, Demand, TargetKind, TargetValue, Timestamp,
 };
@@ -74,8 +74,8 @@ pub(crate) fn queue_key(
 }
 
 /// The decision's route as the queue filters on it (`counsel`).
-pub(crate) fn route_of(decision: Option<&serde_json::Value>) -> Option<String> {
-    decision?.get("route")?.as_str().map(str::to_owned)
+pub(crate) fn route_of(decision: Option<&Decision>) -> Option<String> {
+    decision.map(|d| crate::summaries::enum_text(d.route))
 }
 
 /// The identifiers a demand names, as intake normalised them: what search finds.

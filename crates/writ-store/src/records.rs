@@ -2,7 +2,9 @@
 
 use writ_core::case::CallbackOutcome;
 use writ_core::identifier::PhoneNumber;
-use writ_core::policy::Code;
+use writ_core::policy::{Code, Decision};
+use writ_core::review::Scope;
+use writ_core::workflow::{CounselDecision, RecordedRecommendation};
 use writ_core::{
     Actor, AgencyId, CaseEvent, CaseId, CaseState, CountryCode, Demand, Role, Timestamp, UserId,
     Username,
@@ -17,8 +19,8 @@ pub struct NewCase<'a> {
     pub document: &'a str,
     pub received_at: Timestamp,
     pub deadline: Option<Timestamp>,
-    /// The policy engine's decision, as JSON.
-    pub decision: Option<&'a serde_json::Value>,
+    /// The policy engine's decision.
+    pub decision: Option<&'a Decision>,
     /// The authority that submitted it through writ, if one did.
     pub agency_id: Option<&'a AgencyId>,
     /// Documents that came with it (the signed order).
@@ -56,19 +58,20 @@ pub struct CaseRecord {
     pub emergency: bool,
     pub received_at: Timestamp,
     pub deadline: Option<Timestamp>,
-    pub decision: Option<serde_json::Value>,
+    /// The policy engine's decision (stored as JSON, decoded with the row).
+    pub decision: Option<Decision>,
     pub opened_at: Timestamp,
     pub updated_at: Timestamp,
     /// Bumped by every change; a change made against a stale version is refused.
     pub version: i64,
     pub agency_id: Option<AgencyId>,
-    /// The reviewer's recommendation, as JSON.
-    pub recommendation: Option<serde_json::Value>,
-    /// What was approved for disclosure, as JSON.
-    pub scope: Option<serde_json::Value>,
+    /// The reviewer's latest recommendation.
+    pub recommendation: Option<RecordedRecommendation>,
+    /// What was approved for disclosure.
+    pub scope: Option<Scope>,
     pub rejection_reason: Option<String>,
-    /// Counsel's latest decision on an assistance order (route `counsel`), as JSON.
-    pub counsel: Option<serde_json::Value>,
+    /// Counsel's latest decision on an assistance order (route `counsel`).
+    pub counsel: Option<CounselDecision>,
 }
 
 /// A step in a case's life, by someone, at some time.
@@ -171,20 +174,61 @@ pub struct User {
     /// The admin change (a second admin's confirmation) this account waits for: until
     /// then it cannot sign in and its tokens are refused.
     pub awaiting_change: Option<i64>,
+    /// When an admin disabled the account: from then it cannot sign in and its tokens
+    /// and sessions are refused.
+    pub disabled_at: Option<Timestamp>,
 }
 
 /// A change one admin asked for and a second must confirm (four eyes).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct AdminChange {
     pub id: i64,
-    /// `user.added`.
+    /// `user.added`, `user.enabled` or `agency.changed`.
     pub kind: String,
-    /// The user it is about.
-    pub subject: UserId,
+    /// What it is about: a user's id (`user.…`) or an agency's (`agency.…`).
+    pub subject: String,
+    /// What it sets: an [`AgencyChange`] for `agency.changed`; none for an account.
+    pub details: Option<serde_json::Value>,
     pub requested_by: UserId,
     pub requested_at: Timestamp,
     pub confirmed_by: Option<UserId>,
     pub confirmed_at: Option<Timestamp>,
+}
+
+/// What a change to an agency sets; what it leaves out stays as it is.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgencyChange {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_domains: Option<Vec<String>>,
+    /// E.164, parsed before the change is asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callback_phone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub age_recipient: Option<String>,
+}
+
+impl AgencyChange {
+    /// `agency` as this change leaves it.
+    pub fn applied_to(&self, agency: &Agency) -> Result<Agency, crate::StoreError> {
+        let callback_phone = match &self.callback_phone {
+            Some(number) => PhoneNumber::parse(number)
+                .map_err(|e| crate::StoreError::Corrupt(format!("admin_changes.details: {e}")))?,
+            None => agency.callback_phone.clone(),
+        };
+        Ok(Agency {
+            email_domains: self
+                .email_domains
+                .clone()
+                .unwrap_or_else(|| agency.email_domains.clone()),
+            callback_phone,
+            age_recipient: self
+                .age_recipient
+                .clone()
+                .or_else(|| agency.age_recipient.clone()),
+            ..agency.clone()
+        })
+    }
 }
 
 impl std::fmt::Debug for User {
@@ -242,12 +286,9 @@ pub struct Notice {
     /// Given by the store (ignored when a notice is added); what
     /// `POST /api/v1/notices/{id}/hold` takes.
     pub id: i64,
-    /// `user` or `tenant_admin`.
-    pub recipient: String,
+    pub recipient: NoticeRecipient,
     pub address: String,
-    /// `pending` (in the outbox), `held` (by staff), `sent`, or `cancelled` (the
-    /// demand was withdrawn before it went out).
-    pub state: String,
+    pub state: NoticeState,
     pub subject: String,
     /// Plain text.
     pub body: String,
@@ -265,10 +306,75 @@ pub struct Notice {
     pub created_at: Timestamp,
 }
 
+/// Who a notice is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeRecipient {
+    /// The holder of an account the demand named.
+    User,
+    /// An enterprise customer's administrator.
+    TenantAdmin,
+}
+
+impl NoticeRecipient {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::User => "user",
+            Self::TenantAdmin => "tenant_admin",
+        }
+    }
+}
+
+impl std::fmt::Display for NoticeRecipient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where a notice stands in the outbox.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeState {
+    /// Waiting to be sent (for its time, or for a gag to end).
+    Pending,
+    /// Held back by an approver, for a recorded legal reason.
+    Held,
+    Sent,
+    /// The demand was withdrawn before it went out.
+    Cancelled,
+    /// Nobody to send it to: the provider knows no address for the account.
+    Undeliverable,
+}
+
+impl NoticeState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Held => "held",
+            Self::Sent => "sent",
+            Self::Cancelled => "cancelled",
+            Self::Undeliverable => "undeliverable",
+        }
+    }
+
+    /// Not sent, and still may be.
+    pub fn is_unsent(self) -> bool {
+        matches!(self, Self::Pending | Self::Held)
+    }
+}
+
+impl std::fmt::Display for NoticeState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl Notice {
     /// A new notice for the outbox.
     pub fn pending(
-        recipient: &str,
+        recipient: NoticeRecipient,
         address: &str,
         subject: String,
         body: String,
@@ -278,9 +384,9 @@ impl Notice {
     ) -> Self {
         Self {
             id: 0,
-            recipient: recipient.to_owned(),
+            recipient,
             address: address.to_owned(),
-            state: "pending".to_owned(),
+            state: NoticeState::Pending,
             subject,
             body,
             body_html,
@@ -306,11 +412,11 @@ pub struct CaseUpdate {
     pub actor: Actor,
     pub at: Timestamp,
     pub details: serde_json::Value,
-    pub recommendation: Option<serde_json::Value>,
-    pub scope: Option<serde_json::Value>,
+    pub recommendation: Option<RecordedRecommendation>,
+    pub scope: Option<Scope>,
     pub rejection_reason: Option<String>,
     /// Counsel's decision on an assistance order, replacing any earlier one.
-    pub counsel: Option<serde_json::Value>,
+    pub counsel: Option<CounselDecision>,
     pub message: Option<String>,
     pub callback: Option<Callback>,
     pub gate_clearance: Option<GateClearance>,

@@ -12,19 +12,20 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sqlx::{PgConnection, Row, SqliteConnection};
 use writ_core::policy::Code;
+use writ_core::review::Scope;
 use writ_core::{Action, CaseId, CaseState, Category, CountryCode, Demand, TargetValue};
 use writ_report::{CaseCount, CaseSummary, Customer, HalfYear, Outcome, Section};
 
 use crate::db_time::DbTime;
 use crate::queries::Queries;
-use crate::records::CaseRecord;
+use crate::records::{CaseRecord, NoticeRecipient, NoticeState};
 use crate::{Pool, Store, StoreError};
 
 /// A case's summary as it opens (nothing sent to the customer yet).
 pub(crate) fn summarise(case: &CaseRecord, demand: &Demand) -> Result<CaseSummary, StoreError> {
     let section = if case.instrument == "us.nsl" || case.instrument.starts_with("us.fisa") {
         Section::NationalSecurity
-    } else if has_code(case, Code::AssistanceOrderChallenge)? {
+    } else if has_code(case, Code::AssistanceOrderChallenge) {
         Section::Assistance
     } else if demand.action == Action::Preserve {
         Section::Preservation
@@ -54,30 +55,18 @@ pub(crate) fn summarise(case: &CaseRecord, demand: &Demand) -> Result<CaseSummar
     })
 }
 
-/// Whether the stored decision has a finding with `code` (read by its serde name, so a
-/// decision written by an older writ still counts).
-fn has_code(case: &CaseRecord, code: Code) -> Result<bool, StoreError> {
-    let code = serde_json::to_value(code).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    Ok(case
-        .decision
-        .as_ref()
-        .and_then(|d| d.get("findings"))
-        .and_then(|f| f.as_array())
-        .is_some_and(|findings| findings.iter().any(|f| f.get("code") == Some(&code))))
+/// Whether the case's decision has a finding with `code`.
+fn has_code(case: &CaseRecord, code: Code) -> bool {
+    case.decision.as_ref().is_some_and(|d| d.has(code))
 }
 
 /// What changes with the case's steps: whose data it is (an enterprise's, redirected to
 /// it) and how it ended so far.
 pub(crate) fn standing(case: &CaseRecord) -> Result<(Customer, Outcome), StoreError> {
-    // Only the two facts the report needs are read from the stored JSON, by their serde
-    // names, so a decision or scope written by an older writ still counts.
-    let enterprise = has_code(case, Code::EnterpriseRedirect)?;
-    let content =
-        serde_json::to_value(Category::Content).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let enterprise = has_code(case, Code::EnterpriseRedirect);
     let scope = case.scope.as_ref();
-    let disclosed = |scope: &serde_json::Value| {
-        let categories = scope.get("categories").and_then(|c| c.as_array());
-        if categories.is_some_and(|c| c.contains(&content)) {
+    let disclosed = |scope: &Scope| {
+        if scope.categories().contains(&Category::Content) {
             Outcome::Content
         } else {
             Outcome::NonContent
@@ -112,7 +101,7 @@ pub(crate) fn enum_text<T: Serialize>(value: T) -> String {
     }
 }
 
-fn enum_column<T: DeserializeOwned>(text: String, what: &str) -> Result<T, StoreError> {
+pub(crate) fn enum_column<T: DeserializeOwned>(text: String, what: &str) -> Result<T, StoreError> {
     serde_json::from_value(serde_json::Value::String(text))
         .map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
 }
@@ -430,11 +419,9 @@ impl Store {
                     let demand = Demand::from_json(&document)
                         .map_err(|e| StoreError::Corrupt(format!("case {id}: its demand: {e}")))?;
                     let mut summary = summarise(&case, &demand)?;
-                    summary.customer_notified = tx
-                        .notices(*id)
-                        .await?
-                        .iter()
-                        .any(|n| n.recipient == "tenant_admin" && n.state == "sent");
+                    summary.customer_notified = tx.notices(*id).await?.iter().any(|n| {
+                        n.recipient == NoticeRecipient::TenantAdmin && n.state == NoticeState::Sent
+                    });
                     tx.insert_summary(&summary).await?;
                 }
                 Ok::<(), StoreError>(())

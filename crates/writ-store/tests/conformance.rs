@@ -12,6 +12,9 @@ use serde_json::json;
 use writ_core::ProductionId;
 use writ_core::case::CallbackOutcome;
 use writ_core::identifier::PhoneNumber;
+use writ_core::policy::{Decision, Rules, evaluate};
+use writ_core::review::{RecommendationKind, Scope};
+use writ_core::workflow::RecordedRecommendation;
 use writ_core::{Actor, AuditEntry, CaseEvent, CaseId, CaseState, Demand, Timestamp};
 use writ_core::{AgencyId, CountryCode, Role, UserId, Username};
 use writ_report::{
@@ -20,8 +23,9 @@ use writ_report::{
 };
 use writ_store::testing::TestDatabase;
 use writ_store::{
-    Agency, Callback, CaseRecord, CaseUpdate, NewCase, NewJob, NewUser, Notice, ProductionChange,
-    ProductionItem, ProductionState, SealedFile, SecretsKey, Store, StoreError, Transition,
+    Agency, Callback, CaseRecord, CaseUpdate, NewCase, NewJob, NewUser, Notice, NoticeRecipient,
+    NoticeState, ProductionChange, ProductionItem, ProductionState, SealedFile, SecretsKey, Store,
+    StoreError, Transition,
 };
 use writ_store::{CaseQuery, GagChange, NewHold, PastCase};
 
@@ -60,6 +64,8 @@ macro_rules! conformance {
 conformance!(
     an_idempotency_key_opens_one_case,
     an_account_awaiting_confirmation_has_no_token_until_a_second_admin_confirms,
+    a_disabled_account_has_no_token_and_enabling_it_is_audited,
+    an_agency_change_takes_effect_at_confirmation_unless_its_domain_is_taken,
     opening_a_case_stores_it_with_its_audit_event,
     transitions_follow_the_state_machine_and_are_audited,
     an_illegal_transition_writes_nothing,
@@ -69,6 +75,7 @@ conformance!(
     the_audit_log_refuses_updates_and_deletes,
     cases_are_listed_in_deadline_order_and_filtered_by_state,
     times_keep_microseconds,
+    a_case_whose_json_does_not_decode_is_corrupt,
     reopening_finds_everything,
     due_jobs_are_claimed_once_each_by_concurrent_workers,
     jobs_wait_for_their_time_and_leases,
@@ -121,10 +128,28 @@ fn demand_json(reference: &str) -> String {
     .to_string()
 }
 
+/// The policy engine's decision on `demand`, as a case keeps it.
+fn decision_of(demand: &Demand) -> Decision {
+    evaluate(demand, &Rules::embedded().unwrap(), None, at(NOW))
+}
+
+/// A reviewer's recommendation to approve everything the engine allowed.
+fn recommended(reference: &str) -> RecordedRecommendation {
+    let demand = Demand::from_json(&demand_json(reference)).unwrap();
+    RecordedRecommendation {
+        by: UserId::random(),
+        by_name: "rita".into(),
+        recommendation: RecommendationKind::Approve,
+        reason: "within the warrant".into(),
+        scope: Scope::allowed_by(&demand, &decision_of(&demand)),
+        at: at(NOW),
+    }
+}
+
 async fn open_case(store: &Store, reference: &str, deadline: Option<&str>) -> CaseRecord {
     let document = demand_json(reference);
     let demand = Demand::from_json(&document).unwrap();
-    let decision = json!({"verdict": "accept"});
+    let decision = decision_of(&demand);
     let case = NewCase {
         id: CaseId::random(),
         demand: &demand,
@@ -171,7 +196,8 @@ async fn opening_a_case_stores_it_with_its_audit_event(db: &TestDatabase) {
     assert_eq!(case.instrument, "us.search_warrant");
     assert!(!case.emergency);
     assert_eq!(case.deadline, Some(at("2026-03-12T09:00:00Z")));
-    assert_eq!(case.decision, Some(json!({"verdict": "accept"})));
+    let demand = Demand::from_json(&demand_json("SEA-1")).unwrap();
+    assert_eq!(case.decision, Some(decision_of(&demand)));
     assert_eq!(case.version, 0);
     assert_eq!(store.case(case.id).await.unwrap(), case);
     assert_eq!(
@@ -388,6 +414,29 @@ async fn times_keep_microseconds(db: &TestDatabase) {
     assert_eq!(stored.received_at, received);
     assert_eq!(stored.deadline, Some(at("1999-12-31T23:59:59.999999Z")));
     assert_eq!(stored.decision, None);
+}
+
+async fn a_case_whose_json_does_not_decode_is_corrupt(db: &TestDatabase) {
+    let store = &db.store;
+    let case = open_case(store, "CORRUPT-1", None).await;
+    assert!(case.decision.is_some());
+    // Well-formed JSON, but not what writ wrote: refused at the row, not at some later use.
+    for (set, column) in [
+        (r#"decision = '{"verdict": "accept"}'"#, "cases.decision"),
+        (
+            r#"decision = NULL, scope = '{"categories": ["content"]}'"#,
+            "cases.scope",
+        ),
+    ] {
+        db.execute_raw(&format!("UPDATE cases SET {set} WHERE id = '{}'", case.id))
+            .await
+            .unwrap();
+        let refused = store.case(case.id).await.unwrap_err();
+        assert!(
+            matches!(&refused, StoreError::Corrupt(what) if what.contains(column)),
+            "{column}: {refused:?}"
+        );
+    }
 }
 
 async fn reopening_finds_everything(db: &TestDatabase) {
@@ -1201,15 +1250,13 @@ async fn a_case_update_is_one_transaction(db: &TestDatabase) {
     );
     update.events = vec![CaseEvent::StartReview, CaseEvent::RequestClarification];
     update.message = Some("Which account does the warrant name?".into());
-    update.recommendation = Some(json!({"recommendation": "approve"}));
+    let recommendation = recommended("UPD-1");
+    update.recommendation = Some(recommendation.clone());
     update.details = json!({"note": "asked"});
     let updated = store.update_case(&update).await.unwrap();
     assert_eq!(updated.state, CaseState::AwaitingClarification);
     assert_eq!(updated.version, case.version + 1);
-    assert_eq!(
-        updated.recommendation,
-        Some(json!({"recommendation": "approve"}))
-    );
+    assert_eq!(updated.recommendation, Some(recommendation));
 
     let mut answer = CaseUpdate::new(
         &updated,
@@ -1227,7 +1274,7 @@ async fn a_case_update_is_one_transaction(db: &TestDatabase) {
         notes: "Sgt. Park confirmed".into(),
     });
     answer.notices = vec![Notice::pending(
-        "tenant_admin",
+        NoticeRecipient::TenantAdmin,
         "it@contoso.example",
         "A demand about your organisation".into(),
         "…".into(),
@@ -1625,7 +1672,7 @@ async fn a_notice_is_claimed_by_one_worker_sent_once_or_held(db: &TestDatabase) 
     let mut update = CaseUpdate::new(&case, "case.noted", Actor::System, at(NOW));
     update.notices = vec![
         Notice::pending(
-            "user",
+            NoticeRecipient::User,
             "alice@example.com",
             "s".into(),
             "b".into(),
@@ -1634,7 +1681,7 @@ async fn a_notice_is_claimed_by_one_worker_sent_once_or_held(db: &TestDatabase) 
             at(NOW),
         ),
         Notice::pending(
-            "user",
+            NoticeRecipient::User,
             "bob@example.com",
             "s".into(),
             "b".into(),
@@ -1688,9 +1735,9 @@ async fn a_notice_is_claimed_by_one_worker_sent_once_or_held(db: &TestDatabase) 
         "a held notice is not sent"
     );
     let notices = store.notices(case.id).await.unwrap();
-    assert_eq!(notices[0].state, "sent");
+    assert_eq!(notices[0].state, NoticeState::Sent);
     assert_eq!(notices[0].sent_at, Some(now));
-    assert_eq!(notices[1].state, "held");
+    assert_eq!(notices[1].state, NoticeState::Held);
     assert_eq!(notices[1].hold_reason.as_deref(), Some("order sought"));
     let actions: Vec<String> = entries(store).await.into_iter().map(|e| e.action).collect();
     assert_eq!(actions.iter().filter(|a| *a == "notice.sent").count(), 1);
@@ -1704,7 +1751,7 @@ async fn a_hold_is_extended_once_and_expires_once(db: &TestDatabase) {
     update.events = vec![CaseEvent::StartReview, CaseEvent::Approve];
     let hold = |account: &str, days: i32| NewHold {
         account: account.into(),
-        category: "subscriber".into(),
+        category: writ_core::Category::Subscriber,
         expires_at: at("2026-05-31T09:00:00Z"),
         extension_days: days,
     };
@@ -1958,9 +2005,15 @@ async fn a_cases_summary_follows_every_change_to_it(db: &TestDatabase) {
     // Approved for content, and its enterprise admin told: content, notified.
     let approved = approved_case(store).await;
     let mut scope = CaseUpdate::new(&approved, "case.noted", Actor::System, at(NOW));
-    scope.scope = Some(json!({"categories": ["content"]}));
+    scope.scope = Some(recommended("SUM-1").scope);
+    assert!(
+        scope
+            .scope
+            .as_ref()
+            .is_some_and(|s| s.categories().contains(&writ_core::Category::Content))
+    );
     scope.notices = vec![Notice::pending(
-        "tenant_admin",
+        NoticeRecipient::TenantAdmin,
         "admin@example.com",
         "s".into(),
         "b".into(),
@@ -2600,6 +2653,200 @@ async fn an_account_awaiting_confirmation_has_no_token_until_a_second_admin_conf
         store.admin_change(change + 1000).await,
         Err(StoreError::NotFound { .. })
     ));
+}
+
+/// The actions of the audit log, in order.
+async fn audit_actions(store: &Store) -> Vec<String> {
+    entries(store).await.into_iter().map(|e| e.action).collect()
+}
+
+async fn a_disabled_account_has_no_token_and_enabling_it_is_audited(db: &TestDatabase) {
+    let store = &db.store;
+    let ada = add_user(store, "ada", Role::Admin, None).await;
+    let bea = add_user(store, "bea", Role::Admin, None).await;
+    let rita = add_user(store, "rita", Role::Reviewer, None).await;
+    let user = store.user_by_id(rita).await.unwrap();
+    let actor = Actor::Staff("ada".into());
+    store
+        .issue_token("rita-token", &user, "initial", &actor, at(NOW))
+        .await
+        .unwrap();
+    store
+        .start_session(
+            "rita-session",
+            &user,
+            &actor,
+            at(NOW),
+            at("2026-03-03T09:00:00Z"),
+        )
+        .await
+        .unwrap();
+    let before = audit_actions(store).await.len();
+
+    assert!(store.disable_user(&user, &actor, at(NOW)).await.unwrap());
+    assert!(
+        !store.disable_user(&user, &actor, at(NOW)).await.unwrap(),
+        "once"
+    );
+    assert!(store.user_by_token("rita-token").await.unwrap().is_none());
+    assert!(
+        store
+            .user_by_session("rita-session", at(NOW))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let disabled = store.user_by_id(rita).await.unwrap();
+    assert_eq!(disabled.disabled_at, Some(at(NOW)));
+
+    // Enabling her again is a change a second admin confirms; it takes effect then.
+    let change = store
+        .request_admin_change(
+            "user.enabled",
+            &rita.to_string(),
+            None,
+            ada,
+            &actor,
+            at(NOW),
+        )
+        .await
+        .unwrap();
+    assert!(store.user_by_token("rita-token").await.unwrap().is_none());
+    let pending = store.pending_admin_changes(0, 10).await.unwrap();
+    assert_eq!(pending.iter().map(|c| c.id).collect::<Vec<_>>(), [change]);
+    assert_eq!(pending[0].subject, rita.to_string());
+    let bea_actor = Actor::Staff("bea".into());
+    assert!(
+        store
+            .confirm_admin_change(change, bea, &bea_actor, at(NOW))
+            .await
+            .unwrap()
+    );
+    assert!(store.user_by_token("rita-token").await.unwrap().is_some());
+    assert_eq!(store.pending_admin_changes(0, 10).await.unwrap(), []);
+
+    // An account that needs no second admin is enabled at once.
+    assert!(store.disable_user(&user, &actor, at(NOW)).await.unwrap());
+    assert!(store.enable_user(&user, &actor, at(NOW)).await.unwrap());
+    assert!(
+        !store.enable_user(&user, &actor, at(NOW)).await.unwrap(),
+        "once"
+    );
+    assert!(
+        store
+            .user_by_session("rita-session", at(NOW))
+            .await
+            .unwrap()
+            .is_some()
+    );
+
+    let actions = audit_actions(store).await;
+    assert_eq!(
+        actions[before..],
+        [
+            "user.disabled",
+            "admin_change.requested",
+            "admin_change.confirmed",
+            "user.enabled",
+            "user.disabled",
+            "user.enabled",
+        ]
+    );
+}
+
+async fn an_agency_change_takes_effect_at_confirmation_unless_its_domain_is_taken(
+    db: &TestDatabase,
+) {
+    let store = &db.store;
+    let ada = add_user(store, "ada", Role::Admin, None).await;
+    let bea = add_user(store, "bea", Role::Admin, None).await;
+    let (ada_actor, bea_actor) = (Actor::Staff("ada".into()), Actor::Staff("bea".into()));
+    store.add_agency(&agency(), &Actor::Operator).await.unwrap();
+    let kc = Agency {
+        id: AgencyId::parse("king-county").unwrap(),
+        email_domains: vec!["kingcounty.gov".into()],
+        ..agency()
+    };
+    store.add_agency(&kc, &Actor::Operator).await.unwrap();
+    // Registering a third agency with a domain of the first is refused.
+    let copy = Agency {
+        id: AgencyId::parse("copy-pd").unwrap(),
+        email_domains: vec!["other.example".into(), "seattle.gov".into()],
+        ..agency()
+    };
+    assert!(matches!(
+        store.add_agency(&copy, &Actor::Operator).await,
+        Err(StoreError::DomainTaken { ref domain, .. }) if domain == "seattle.gov"
+    ));
+
+    let set = |domains: &[&str], phone: Option<&str>| {
+        serde_json::to_value(writ_store::AgencyChange {
+            email_domains: Some(domains.iter().map(|d| d.to_string()).collect()),
+            callback_phone: phone.map(str::to_owned),
+            age_recipient: None,
+        })
+        .unwrap()
+    };
+    let spd = agency().id;
+    let change = store
+        .request_admin_change(
+            "agency.changed",
+            spd.as_str(),
+            Some(&set(&["seattle.gov", "spd.example"], Some("+12065550199"))),
+            ada,
+            &ada_actor,
+            at(NOW),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.agency(&spd).await.unwrap(),
+        agency(),
+        "not before confirmation"
+    );
+    assert!(
+        store
+            .confirm_admin_change(change, bea, &bea_actor, at(NOW))
+            .await
+            .unwrap()
+    );
+    let changed = store.agency(&spd).await.unwrap();
+    assert_eq!(changed.email_domains, ["seattle.gov", "spd.example"]);
+    assert_eq!(changed.callback_phone.as_str(), "+12065550199");
+    assert_eq!(
+        changed.age_recipient,
+        agency().age_recipient,
+        "left as it was"
+    );
+
+    // King County asks for a domain Seattle has by the time a second admin confirms.
+    let change = store
+        .request_admin_change(
+            "agency.changed",
+            kc.id.as_str(),
+            Some(&set(&["kingcounty.gov", "spd.example"], None)),
+            ada,
+            &ada_actor,
+            at(NOW),
+        )
+        .await
+        .unwrap();
+    let before = audit_actions(store).await;
+    assert!(matches!(
+        store.confirm_admin_change(change, bea, &bea_actor, at(NOW)).await,
+        Err(StoreError::DomainTaken { ref domain, .. }) if domain == "spd.example"
+    ));
+    assert_eq!(store.agency(&kc.id).await.unwrap(), kc, "nothing changed");
+    assert_eq!(audit_actions(store).await, before, "nothing written");
+    assert_eq!(store.admin_change(change).await.unwrap().confirmed_at, None);
+    assert_eq!(
+        before[before.len() - 3..],
+        [
+            "admin_change.confirmed",
+            "agency.changed",
+            "admin_change.requested"
+        ]
+    );
 }
 
 async fn an_idempotency_key_opens_one_case(db: &TestDatabase) {

@@ -13,7 +13,8 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use serde_json::json;
-use writ_core::policy::{Directory, Rules, evaluate};
+use writ_core::policy::{Decision, Directory, Rules, evaluate};
+use writ_core::review::Scope;
 use writ_core::{Actor, AuditEntry, CaseEvent, CaseId, CaseState, CountryCode, Demand, Timestamp};
 use writ_store::{CaseRecord, PastCase, Store};
 
@@ -157,7 +158,7 @@ impl Rng {
 /// case made from it.
 struct Template {
     demand: Arc<Demand>,
-    decision: serde_json::Value,
+    decision: Decision,
     /// How long the policy gives to answer (none: no deadline).
     deadline_after: Option<time::Duration>,
 }
@@ -200,6 +201,13 @@ fn document(
     Ok(demand.to_string())
 }
 
+/// A past case's approved scope: the categories disclosed, no more (the report counts
+/// nothing else of it).
+fn approved(categories: &[&str]) -> anyhow::Result<Scope> {
+    serde_json::from_value(json!({"categories": categories, "targets": [], "period": null}))
+        .context("a history scope")
+}
+
 struct Generator<'a> {
     rng: Rng,
     now: Timestamp,
@@ -236,7 +244,6 @@ impl Generator<'_> {
             let deadline_after = decision
                 .deadline
                 .map(|d| d.datetime() - self.now.datetime());
-            let decision = serde_json::to_value(&decision)?;
             self.templates.insert(
                 key,
                 Template {
@@ -289,7 +296,7 @@ impl Generator<'_> {
             .deadline_after
             .and_then(|after| received.checked_add(after));
         let mut decision = template.decision.clone();
-        decision["deadline"] = json!(deadline);
+        decision.deadline = deadline;
 
         let id = CaseId::random();
         let agency = Actor::Agency(format!("agency-{}", code.to_ascii_lowercase()));
@@ -348,16 +355,12 @@ impl Generator<'_> {
                 (CaseEvent::Approve, &approver),
                 (CaseEvent::Close, &approver),
             ];
-            (
-                steps,
-                Some(json!({"categories": ["subscriber", "traffic"]})),
-                None,
-            )
+            (steps, Some(approved(&["subscriber", "traffic"])?), None)
         } else {
-            let categories = if kind.content && !roll.is_multiple_of(4) {
-                json!(["subscriber", "content"])
+            let categories: &[&str] = if kind.content && !roll.is_multiple_of(4) {
+                &["subscriber", "content"]
             } else {
-                json!(["subscriber"])
+                &["subscriber"]
             };
             let mut steps = vec![
                 (CaseEvent::StartReview, &reviewer),
@@ -370,7 +373,7 @@ impl Generator<'_> {
             if !roll.is_multiple_of(5) {
                 steps.push((CaseEvent::Close, &reviewer));
             }
-            (steps, Some(json!({"categories": categories})), None)
+            (steps, Some(approved(categories)?), None)
         };
 
         let mut state = CaseState::Received;

@@ -75,7 +75,7 @@ pub async fn run(
     }
     match config.smtp.settings() {
         Some(settings) => {
-            let mailer = writ_server::notices::SmtpMailer::new(&settings)
+            let mailer = writ_server::mailer::SmtpMailer::new(&settings)
                 .context("setting up the SMTP server for notices (the [smtp] configuration)")?;
             state = state.with_mailer(Arc::new(mailer));
         }
@@ -95,7 +95,7 @@ pub async fn run(
     // The one job runner: collections, notices, hold expiries, by the clock.
     let worker = {
         let name = format!("writ-{}-{}", std::process::id(), uuid_suffix());
-        tokio::spawn(writ_server::production::work(
+        tokio::spawn(writ_server::jobs::runner::work(
             state.clone(),
             name,
             std::time::Duration::from_secs(1),

@@ -402,6 +402,24 @@ mod arbitrary_input {
         })
     }
 
+    /// Parts inside the example, by JSON pointer, with the top-level field they are in.
+    const INNER: [(&str, &str); 14] = [
+        ("authority", "/authority/name"),
+        ("authority", "/authority/country"),
+        ("authority", "/authority/contact"),
+        ("instrument", "/instrument/type"),
+        ("instrument", "/instrument/issuer"),
+        ("instrument", "/instrument/issuer/role"),
+        ("instrument", "/instrument/issued_at"),
+        ("instrument", "/instrument/nondisclosure"),
+        ("instrument", "/instrument/offence"),
+        ("period", "/period/from"),
+        ("period", "/period/to"),
+        ("targets", "/targets/0"),
+        ("targets", "/targets/0/type"),
+        ("targets", "/targets/0/value"),
+    ];
+
     const FIELDS: [&str; 9] = [
         "reference",
         "received_at",
@@ -427,6 +445,20 @@ mod arbitrary_input {
         fn arbitrary_json_never_panics_and_refusals_name_a_field(value in any_json()) {
             if let Err(err) = Demand::from_json(&value.to_string()) {
                 prop_assert!(!err.field.is_empty(), "{}", err);
+            }
+        }
+
+        /// The example with a part deep inside replaced by anything: refused naming
+        /// that part (or something inside it, or the part that holds it), never panics.
+        #[test]
+        fn the_example_with_any_inner_part_replaced(index in 0..INNER.len(), value in any_json()) {
+            let (top, pointer) = INNER[index];
+            let mut doc = example();
+            if let Some(part) = doc.pointer_mut(pointer) {
+                *part = value;
+            }
+            if let Err(err) = Demand::from_json(&doc.to_string()) {
+                prop_assert!(err.field.starts_with(top) || err.field == ".", "{}", err);
             }
         }
 

@@ -439,7 +439,9 @@ pub(super) mod wire {
     pub(in crate::review) struct Target {
         #[serde(rename = "type")]
         kind: TargetKind,
-        /// As written (E.164 for a phone).
+        /// As written (E.164 for a phone); what a value must look like depends on
+        /// `type`, and one that does not is refused (400, naming it).
+        #[cfg_attr(feature = "openapi", schema(min_length = 1))]
         value: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime, nullable = false))]

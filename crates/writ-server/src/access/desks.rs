@@ -3,6 +3,7 @@
 
 use writ_core::case::CallbackOutcome;
 use writ_core::policy::{Code, Decision, Finding, Route};
+use writ_core::preservation::plan_holds;
 use writ_core::review::{Recommendation, Scope, redirect_letter};
 use writ_core::workflow::{
     CounselAction, CounselDecision, RecordedRecommendation, Refusal, check_approval, check_counsel,
@@ -13,13 +14,13 @@ use writ_core::{
 };
 use writ_store::{
     Callback, CasePage, CaseQuery, CaseRecord, CaseUpdate, DocumentInfo, GateClearance, Message,
-    NewCase, NewDocument, Notice, Store,
+    NewCase, NewDocument, Notice, NoticeRecipient, NoticeState, Store,
 };
 
 use super::{Admin, AgencyUser, AppState, Approver, Caller, Reviewer, Staff};
 use crate::ApiError;
+use crate::jobs::Job;
 use crate::notices::Addressee;
-use crate::production::Productions;
 use writ_sources::{AccountDirectory, AccountEntry};
 
 /// The provider's name in letters and acknowledgements.
@@ -152,7 +153,6 @@ impl AgencyDesk<'_> {
                 .findings
                 .push(duplicate_reference(&demand.reference, earlier));
         }
-        let decision_json = serde_json::to_value(&decision).map_err(ApiError::internal)?;
         let sha256 = order
             .as_ref()
             .map(|o| hex_sha256(&o.bytes))
@@ -172,7 +172,7 @@ impl AgencyDesk<'_> {
             document,
             received_at: now,
             deadline: decision.deadline,
-            decision: Some(&decision_json),
+            decision: Some(&decision),
             agency_id: Some(&self.user.agency),
             documents: &documents,
         };
@@ -238,8 +238,8 @@ impl AgencyDesk<'_> {
         } else {
             None
         };
-        let decision: Option<Decision> = super::stored(&case.decision)?;
-        let refused = decision
+        let refused = case
+            .decision
             .iter()
             .flat_map(Decision::category_refusals)
             .cloned()
@@ -469,17 +469,8 @@ impl CaseDesk<'_> {
         let decision = case
             .decision
             .clone()
-            .map(serde_json::from_value::<Decision>)
-            .transpose()
-            .map_err(ApiError::internal)?
             .ok_or_else(|| ApiError::Conflict("this case has no policy decision".into()))?;
         Ok((demand, decision))
-    }
-
-    pub(super) fn recommendation(
-        case: &CaseRecord,
-    ) -> Result<Option<RecordedRecommendation>, ApiError> {
-        super::stored(&case.recommendation)
     }
 
     /// What clears a case's gates so far: the call-backs' outcomes, and the gates people
@@ -589,12 +580,12 @@ impl ReviewDesk<'_> {
         };
         let mut update = CaseUpdate::new(&case, "case.recommended", self.caller.actor(), now);
         update.events = CaseDesk::into_review(&case)?;
-        update.recommendation = Some(serde_json::to_value(&recorded).map_err(ApiError::internal)?);
         update.details = serde_json::json!({
             "recommendation": recorded.recommendation,
             "reason": recorded.reason,
             "scope": recorded.scope,
         });
+        update.recommendation = Some(recorded);
         Ok(self.store().update_case(&update).await?)
     }
 
@@ -635,7 +626,7 @@ impl ApprovalDesk<'_> {
         let case = self.store().case(id).await?;
         let document = self.store().demand_document(id).await?;
         let (demand, decision) = self.read(&case, &document)?;
-        let recommendation = CaseDesk::recommendation(&case)?;
+        let recommendation = case.recommendation.clone();
         let (callbacks, cleared) = self.gate_checks(id).await?;
         check_approval(
             self.caller.user.id,
@@ -659,7 +650,7 @@ impl ApprovalDesk<'_> {
             if let Some(tenant) = &tenant {
                 // The letter waits in the outbox while a gag on the demand is in force.
                 update.notices.push(Notice::pending(
-                    "tenant_admin",
+                    NoticeRecipient::TenantAdmin,
                     tenant.admin_email.as_str(),
                     format!("A government demand about {}'s accounts", tenant.name),
                     redirect_letter(&demand, &decision, tenant, PROVIDER, now),
@@ -670,12 +661,11 @@ impl ApprovalDesk<'_> {
             }
         } else {
             update.events = vec![CaseEvent::Approve];
-            update.scope =
-                Some(serde_json::to_value(&recommendation.scope).map_err(ApiError::internal)?);
+            update.scope = Some(recommendation.scope.clone());
             // Disclosure starts now, in the background; it waits if no sources are set up.
             match demand.action {
                 Action::Disclose => {
-                    update.jobs = vec![Productions::job(id, now)];
+                    update.jobs = vec![Job::Collect { case: id }.at(now)];
                     let addressees = match self.accounts(&demand, &decision).await? {
                         Some(accounts) => accounts
                             .into_iter()
@@ -716,9 +706,9 @@ impl ApprovalDesk<'_> {
                             .map(|t| t.value.clone())
                             .collect(),
                     };
-                    update.holds = crate::notices::holds(&accounts, &decision, extension);
+                    update.holds = plan_holds(&accounts, &decision, extension);
                     if let Some(until) = decision.preserve_until {
-                        update.jobs.push(crate::notices::expire_job(id, until));
+                        update.jobs.push(Job::ExpireHolds { case: id }.at(until));
                     }
                 }
             }
@@ -726,10 +716,10 @@ impl ApprovalDesk<'_> {
         let undeliverable = update
             .notices
             .iter()
-            .filter(|n| n.state == "undeliverable")
+            .filter(|n| n.state == NoticeState::Undeliverable)
             .count();
         if !update.notices.is_empty() {
-            update.jobs.push(crate::notices::send_job(id, now));
+            update.jobs.push(Job::SendNotices { case: id }.at(now));
         }
         let case = self.store().update_case(&update).await?;
         // Counted, so that an operator sees how many people the provider cannot reach.
@@ -740,7 +730,7 @@ impl ApprovalDesk<'_> {
     /// Rejects the demand; the authority is told why.
     pub async fn reject(&self, id: CaseId, reason: &str) -> Result<CaseRecord, ApiError> {
         let case = self.store().case(id).await?;
-        let recommendation = CaseDesk::recommendation(&case)?;
+        let recommendation = case.recommendation.clone();
         check_rejection(self.caller.user.id, recommendation.as_ref()).map_err(refused)?;
         let mut update = CaseUpdate::new(&case, "case.rejected", self.caller.actor(), self.now());
         update.events = match case.state {
@@ -821,7 +811,7 @@ impl ApprovalDesk<'_> {
             update.events.push(CaseEvent::Reject);
             update.rejection_reason = Some(reason.to_owned());
         }
-        update.counsel = Some(serde_json::to_value(&recorded).map_err(ApiError::internal)?);
+        update.counsel = Some(recorded);
         update.details = serde_json::json!({
             "decision": action,
             "reason": reason,
@@ -891,7 +881,7 @@ fn hex_sha256(bytes: &[u8]) -> String {
         .collect()
 }
 
-fn refused(refusal: Refusal) -> ApiError {
+pub(super) fn refused(refusal: Refusal) -> ApiError {
     if refusal.is_about_the_person() {
         ApiError::ForbiddenBecause(refusal.to_string())
     } else {
@@ -920,7 +910,7 @@ async fn redirect_letter_for(state: &AppState, case: &CaseRecord) -> Result<Stri
     let notices = state.store.notices(case.id).await?;
     Ok(notices
         .into_iter()
-        .find(|n| n.recipient == "tenant_admin")
+        .find(|n| n.recipient == NoticeRecipient::TenantAdmin)
         .map(|n| n.body)
         .unwrap_or_else(|| "This demand concerns an enterprise customer's account; please direct it to the customer.".into()))
 }
@@ -948,6 +938,15 @@ pub struct NewPerson {
     pub password: crate::credentials::SecretToken,
     pub totp: crate::credentials::TotpSecret,
     pub token: crate::credentials::SecretToken,
+}
+
+/// Four eyes on the accounts that decide and disclose: one admin alone cannot make (or
+/// bring back) the reviewer and the approver of a disclosure, nor another admin.
+fn needs_second_admin(role: writ_core::Role) -> bool {
+    matches!(
+        role,
+        writ_core::Role::Reviewer | writ_core::Role::Approver | writ_core::Role::Admin
+    )
 }
 
 impl AdminDesk<'_> {
@@ -979,25 +978,116 @@ impl AdminDesk<'_> {
                 agency.id
             )));
         }
-        // An e-mail domain names one authority: a second claim would let its accounts
-        // pass for the first's.
-        for other in self.state.store.agencies().await? {
-            if let Some(domain) = agency
-                .email_domains
-                .iter()
-                .find(|d| other.email_domains.contains(d))
-            {
-                return Err(ApiError::Conflict(format!(
-                    "the e-mail domain {domain} belongs to agency {}",
-                    other.id
-                )));
-            }
-        }
         Ok(self
             .state
             .store
             .add_agency(agency, &self.caller.actor())
             .await?)
+    }
+
+    /// Asks for a change to an agency's e-mail domains, call-back number or age
+    /// recipient, which a second admin must confirm; the change's id. A domain another
+    /// agency has is refused now, and again at confirmation.
+    pub async fn change_agency(
+        &self,
+        id: &writ_core::AgencyId,
+        change: &writ_store::AgencyChange,
+    ) -> Result<writ_store::AdminChange, ApiError> {
+        let store = &self.state.store;
+        let after = change.applied_to(&store.agency(id).await?)?;
+        for other in store.agencies().await? {
+            if let Some(domain) = after
+                .email_domains
+                .iter()
+                .find(|d| other.id != after.id && other.email_domains.contains(d))
+            {
+                return Err(writ_store::StoreError::DomainTaken {
+                    domain: domain.clone(),
+                    agency: other.id,
+                }
+                .into());
+            }
+        }
+        let details = serde_json::to_value(change).map_err(ApiError::internal)?;
+        let change = store
+            .request_admin_change(
+                "agency.changed",
+                id.as_str(),
+                Some(&details),
+                self.caller.user.id,
+                &self.caller.actor(),
+                self.state.clock.now(),
+            )
+            .await?;
+        Ok(store.admin_change(change).await?)
+    }
+
+    /// The changes waiting for a second admin after change `after`, oldest first.
+    pub async fn pending_changes(
+        &self,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<writ_store::AdminChange>, ApiError> {
+        Ok(self.state.store.pending_admin_changes(after, limit).await?)
+    }
+
+    /// Disables an account at once: its tokens and sessions are refused from the next
+    /// request. Not the admin's own (writ would be left without the admin who can undo
+    /// it).
+    pub async fn disable_user(&self, id: writ_core::UserId) -> Result<writ_store::User, ApiError> {
+        let store = &self.state.store;
+        let user = store.user_by_id(id).await?;
+        if user.id == self.caller.user.id {
+            return Err(ApiError::Conflict(
+                "an admin cannot disable their own account".into(),
+            ));
+        }
+        let now = self.state.clock.now();
+        if !store.disable_user(&user, &self.caller.actor(), now).await? {
+            return Err(ApiError::Conflict(format!(
+                "{} is disabled already",
+                user.username
+            )));
+        }
+        Ok(store.user_by_id(id).await?)
+    }
+
+    /// Enables a disabled account: an authority's or an auditor's at once; a reviewer's,
+    /// approver's or admin's when a second admin confirms the change this returns.
+    pub async fn enable_user(
+        &self,
+        id: writ_core::UserId,
+    ) -> Result<(writ_store::User, Option<i64>), ApiError> {
+        let store = &self.state.store;
+        let user = store.user_by_id(id).await?;
+        if user.disabled_at.is_none() {
+            return Err(ApiError::Conflict(format!(
+                "{} is not disabled",
+                user.username
+            )));
+        }
+        let now = self.state.clock.now();
+        let actor = self.caller.actor();
+        if needs_second_admin(user.role) {
+            let change = store
+                .request_admin_change(
+                    "user.enabled",
+                    &id.to_string(),
+                    None,
+                    self.caller.user.id,
+                    &actor,
+                    now,
+                )
+                .await?;
+            return Ok((user, Some(change)));
+        }
+        if !store.enable_user(&user, &actor, now).await? {
+            return Err(ApiError::Conflict(format!(
+                "{} is not disabled",
+                user.username
+            )));
+        }
+        Ok((store.user_by_id(id).await?, None))
     }
 
     /// Adds a person with a random password, a TOTP secret and an API token. An
@@ -1064,13 +1154,7 @@ impl AdminDesk<'_> {
             totp_secret: &secret,
         };
         let store = &self.state.store;
-        // Four eyes on the accounts that decide and disclose: one admin alone cannot
-        // make the reviewer and the approver of a disclosure, nor another admin.
-        let privileged = matches!(
-            role,
-            writ_core::Role::Reviewer | writ_core::Role::Approver | writ_core::Role::Admin
-        );
-        if privileged {
+        if needs_second_admin(role) {
             store
                 .add_user_awaiting_confirmation(
                     &new,

@@ -48,13 +48,13 @@ pub struct AppState {
     /// Collection, sealing and delivery; without it, approved cases wait.
     productions: Option<Arc<crate::production::Productions>>,
     /// When deadlines escalate, and to whom.
-    pub deadlines: crate::notices::Deadlines,
+    pub deadlines: crate::jobs::Deadlines,
     /// Where notices go out; without it, they wait in the outbox.
-    mailer: Option<Arc<dyn crate::notices::Mailer>>,
+    mailer: Option<Arc<dyn crate::mailer::Mailer>>,
     /// Transparency reports already counted, per period, bands and checkpoint.
     pub reports: Arc<crate::transparency::ReportCache>,
     /// Failed sign-ins per source address.
-    pub(crate) login_throttle: Arc<crate::login::AddressThrottle>,
+    pub(crate) login_throttle: Arc<crate::throttle::AddressThrottle>,
 }
 
 impl AppState {
@@ -75,7 +75,7 @@ impl AppState {
             report_assistance: writ_report::AssistanceOption::Omit,
             productions: None,
             mailer: None,
-            deadlines: crate::notices::Deadlines::default(),
+            deadlines: crate::jobs::Deadlines::default(),
             reports: Arc::default(),
             login_throttle: Arc::default(),
         }
@@ -86,7 +86,7 @@ impl AppState {
         self
     }
 
-    pub fn with_mailer(mut self, mailer: Arc<dyn crate::notices::Mailer>) -> Self {
+    pub fn with_mailer(mut self, mailer: Arc<dyn crate::mailer::Mailer>) -> Self {
         self.mailer = Some(mailer);
         self
     }
@@ -231,15 +231,3 @@ staff_extractor!(
     /// Someone who manages authorities and people.
     Admin, [Admin], "this needs the admin role"
 );
-
-/// A JSON column of a case (its decision, recommendation or counsel's decision) read
-/// back as the type it was written from; a row that does not parse is writ's error.
-pub(crate) fn stored<T: serde::de::DeserializeOwned>(
-    column: &Option<serde_json::Value>,
-) -> Result<Option<T>, ApiError> {
-    column
-        .clone()
-        .map(serde_json::from_value)
-        .transpose()
-        .map_err(ApiError::internal)
-}

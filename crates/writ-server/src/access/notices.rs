@@ -7,6 +7,7 @@ use writ_store::{CaseRecord, Gag, GagChange, Hold};
 
 use super::{ApprovalDesk, CaseDesk};
 use crate::ApiError;
+use crate::jobs::Job;
 
 /// Gags longer than this after the order was issued are for counsel to challenge.
 const ONE_YEAR: time::Duration = time::Duration::days(365);
@@ -57,7 +58,7 @@ impl CaseDesk<'_> {
             .await?
             .into_iter()
             .filter(|c| c.deadline.is_some_and(|d| d < now))
-            .filter(|c| crate::notices::case_is_open(c.state))
+            .filter(|c| c.state.is_open())
             .collect())
     }
 }
@@ -96,7 +97,7 @@ impl ApprovalDesk<'_> {
     async fn change_gag(&self, id: i64, change: GagChange, reason: &str) -> Result<Gag, ApiError> {
         let now = self.now();
         let gag = self.store().gag(id).await?;
-        let jobs = [crate::notices::send_job(gag.case_id, now)];
+        let jobs = [Job::SendNotices { case: gag.case_id }.at(now)];
         if !self
             .store()
             .change_gag(id, &change, reason, &self.caller.actor(), now, &jobs)

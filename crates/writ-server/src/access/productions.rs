@@ -4,11 +4,14 @@
 
 use std::path::PathBuf;
 
+use writ_core::workflow::check_release;
 use writ_core::{Actor, CaseEvent, CaseId, CaseState, ProductionId, Timestamp};
 use writ_store::{CaseRecord, CaseUpdate, Production, ProductionChange, ProductionState, Store};
 
+use super::desks::refused;
 use super::{AgencyDesk, AppState, CaseDesk, ReviewDesk};
 use crate::ApiError;
+use crate::jobs::JobError;
 use crate::production::{DownloadLink, Productions};
 
 /// A released production as its authority sees it.
@@ -107,17 +110,17 @@ impl ReviewDesk<'_> {
         let store = &self.state.store;
         let production = store.production(id).await?;
         let case = store.case(production.case_id).await?;
-        let reviewer = CaseDesk::recommendation(&case)?.map(|r| r.by);
         let me = self.caller.actor().to_string();
         let recommended = store
             .case_actors(case.id, "case.recommended")
             .await?
             .contains(&me);
-        if recommended || reviewer == Some(self.caller.user.id) {
-            return Err(ApiError::Forbidden(
-                "the case's reviewer may not also release its production; another member of staff must",
-            ));
-        }
+        check_release(
+            self.caller.user.id,
+            case.recommendation.as_ref(),
+            recommended,
+        )
+        .map_err(refused)?;
         if production.state != ProductionState::Sealed {
             return Err(ApiError::Conflict(format!(
                 "the production is {}, not sealed",
@@ -157,16 +160,16 @@ impl SystemDesk<'_> {
         self.state.clock.now()
     }
 
-    pub(crate) fn deadlines(&self) -> &crate::notices::Deadlines {
+    pub(crate) fn deadlines(&self) -> &crate::jobs::Deadlines {
         &self.state.deadlines
     }
 
-    pub(crate) fn mailer(&self) -> Option<std::sync::Arc<dyn crate::notices::Mailer>> {
+    pub(crate) fn mailer(&self) -> Option<std::sync::Arc<dyn crate::mailer::Mailer>> {
         self.state.mailer.clone()
     }
 
-    pub(crate) fn productions(&self) -> Result<std::sync::Arc<Productions>, ApiError> {
-        self.state.productions.clone().ok_or(ApiError::NotFound)
+    pub(crate) fn productions(&self) -> Result<std::sync::Arc<Productions>, JobError> {
+        self.state.productions.clone().ok_or(JobError::NoSources)
     }
 
     /// A step on a case, as the system.

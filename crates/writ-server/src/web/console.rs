@@ -16,11 +16,9 @@ use writ_core::review::{
     Recommendation, RecommendationKind, Scope, ScopeTarget, gate_requirement, pending_gates,
     reasoned_objection,
 };
-use writ_core::workflow::{
-    CounselAction, CounselDecision, RecordedRecommendation, check_gate_clearance,
-};
+use writ_core::workflow::{CaseFacts, CounselAction, allowed_steps, check_gate_clearance};
 use writ_core::{CaseState, Category, Demand, Period, ProductionId, Role, TargetKind, Timestamp};
-use writ_store::{CaseRecord, Notice, Production, ProductionState};
+use writ_store::{CaseRecord, Notice, NoticeRecipient, Production, ProductionState};
 
 use super::error::explain;
 use super::portal::{case_id, required};
@@ -97,10 +95,7 @@ pub(crate) async fn queue(
             received: when(case.received_at),
             deadline: case.deadline.map(|d| due(d, now)).unwrap_or_default(),
             pressing: case.deadline.is_some_and(|d| is_pressing(d, now)),
-            verdict: stored_decision(case)
-                .ok()
-                .flatten()
-                .map(|d| VerdictBadge::of(d.verdict)),
+            verdict: case.decision.as_ref().map(|d| VerdictBadge::of(d.verdict)),
         })
         .collect();
     let chosen = query.states.clone().unwrap_or_default();
@@ -464,23 +459,13 @@ async fn case_page(
 ) -> Result<CasePage, WebError> {
     let case = &view.case;
     let now = state.clock.now();
-    let decision = stored_decision(case)?;
+    let decision = case.decision.clone();
     let demand = Demand::from_json(&view.document).ok().map(|mut demand| {
         demand.received_at = Some(case.received_at);
         demand
     });
-    let recommendation: Option<RecordedRecommendation> = case
-        .recommendation
-        .clone()
-        .map(serde_json::from_value)
-        .transpose()
-        .map_err(ApiError::internal)?;
-    let approved: Option<Scope> = case
-        .scope
-        .clone()
-        .map(serde_json::from_value)
-        .transpose()
-        .map_err(ApiError::internal)?;
+    let recommendation = case.recommendation.clone();
+    let approved = case.scope.clone();
     // The call-back number is writ's own record of the authority, never the demand's.
     let agency = view.agency.as_ref().map(|agency| AgencyView {
         name: agency.name.clone(),
@@ -492,27 +477,22 @@ async fn case_page(
         _ => None,
     };
 
-    let reviewer = matches!(chrome.role, Role::Reviewer | Role::Approver);
-    let in_review = matches!(case.state, CaseState::Received | CaseState::InReview);
-    let has_gate = decision
-        .as_ref()
-        .is_some_and(|d| !pending_gates(d).is_empty());
+    let steps = allowed_steps(
+        chrome.role,
+        chrome.user,
+        CaseFacts {
+            state: case.state,
+            emergency: case.emergency,
+            decision: decision.as_ref(),
+            recommendation: recommendation.as_ref(),
+        },
+    );
     let own_recommendation = chrome.role == Role::Approver
-        && recommendation
-            .as_ref()
-            .is_some_and(|r| r.by_name == chrome.username);
-    // An assistance order for keys, access or capability is counsel's: it is never
-    // recommended or approved, only challenged or refused.
+        && recommendation.as_ref().is_some_and(|r| r.by == chrome.user);
     let for_counsel = decision.as_ref().is_some_and(|d| d.route == Route::Counsel);
-    let can_decide = chrome.role == Role::Approver
-        && case.state == CaseState::InReview
-        && recommendation.is_some()
-        && !own_recommendation
-        && !for_counsel;
-    let can_counsel = chrome.role == Role::Approver && for_counsel && in_review;
     let cleared: Vec<Code> = view.gate_clearances.iter().map(|c| c.code).collect();
     let gate_forms = match &decision {
-        Some(d) if chrome.role == Role::Approver && in_review => pending_gates(d)
+        Some(d) if steps.clear_gates => pending_gates(d)
             .into_iter()
             .filter(|code| !cleared.contains(code) && check_gate_clearance(d, *code).is_ok())
             .map(|code| GateForm {
@@ -542,7 +522,7 @@ async fn case_page(
         }
         _ => None,
     };
-    let counsel: Option<CounselDecision> = crate::access::stored(&case.counsel)?;
+    let counsel = case.counsel.clone();
 
     let categories = allowed
         .as_ref()
@@ -631,14 +611,11 @@ async fn case_page(
             .map(|h| PreservationRow {
                 case: h.case_id.to_string(),
                 account: h.account.clone(),
-                category: h.category.clone(),
+                category: h.category.to_string(),
                 expires: when(h.expires_at),
             })
             .collect(),
-        can_release: reviewer
-            && recommendation
-                .as_ref()
-                .is_none_or(|r| r.by_name != chrome.username),
+        can_release: steps.release,
         recommendation: recommendation.as_ref().map(|r| RecommendationView {
             by: r.by_name.clone(),
             approve: r.recommendation == RecommendationKind::Approve,
@@ -672,15 +649,10 @@ async fn case_page(
             by: c.by_name,
             at: when(c.at),
         }),
-        can_counsel,
-        can_review: reviewer && in_review && !for_counsel,
-        can_callback: reviewer
-            && (case.emergency || has_gate)
-            && matches!(
-                case.state,
-                CaseState::Received | CaseState::InReview | CaseState::AwaitingClarification
-            ),
-        can_decide,
+        can_counsel: steps.counsel,
+        can_review: steps.review,
+        can_callback: steps.callback,
+        can_decide: steps.decide,
         own_recommendation: own_recommendation && case.state == CaseState::InReview,
         categories,
         targets,
@@ -691,11 +663,6 @@ async fn case_page(
         done,
         drafts,
     })
-}
-
-/// The engine's decision stored with the case, if it has one.
-fn stored_decision(case: &CaseRecord) -> Result<Option<Decision>, ApiError> {
-    crate::access::stored(&case.decision)
 }
 
 fn decision_view(decision: &Decision) -> DecisionView {
@@ -922,17 +889,16 @@ fn period_label(period: Option<Period>) -> String {
 
 fn notice_row(notice: &Notice) -> NoticeRow {
     NoticeRow {
-        recipient: match notice.recipient.as_str() {
-            "tenant_admin" => "Enterprise customer's administrator".into(),
-            "user" => "The user".into(),
-            other => other.to_owned(),
+        recipient: match notice.recipient {
+            NoticeRecipient::TenantAdmin => "Enterprise customer's administrator".into(),
+            NoticeRecipient::User => "The user".into(),
         },
         address: if notice.address.is_empty() {
             "no address on file".to_owned()
         } else {
             notice.address.clone()
         },
-        state: notice.state.clone(),
+        state: notice.state.to_string(),
         subject: notice.subject.clone(),
         body: notice.body.clone(),
     }

@@ -149,6 +149,8 @@ fn render(template: &impl askama::Template) -> Result<Html<String>, WebError> {
 /// What the header of every signed-in page shows, and the token its forms carry.
 pub(crate) struct Chrome {
     pub username: String,
+    /// Whose page it is: the steps offered depend on who recommended.
+    pub user: writ_core::UserId,
     pub role: Role,
     /// The session's CSRF token, for the hidden `csrf` field of every form.
     pub csrf: String,
@@ -215,6 +217,7 @@ where
         let user = &who.caller().user;
         let chrome = Chrome {
             username: user.username.to_string(),
+            user: user.id,
             role: user.role,
             csrf,
         };

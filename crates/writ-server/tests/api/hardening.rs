@@ -218,8 +218,8 @@ async fn an_email_domain_belongs_to_one_agency(backend: Backend) {
     );
 }
 
-/// A bad query string, a method the route does not take, a body too large: each is
-/// `{"error": …}` like every other refusal.
+/// A bad query string, a method the route does not take, a body too large, a URI too
+/// long, headers too large or too many: each is `{"error": …}` like every other refusal.
 async fn axums_own_refusals_are_json_too(backend: Backend) {
     let app = spawn_app_with(backend, None).await;
     let rita = app.add_person("rita", Role::Reviewer, None).await;
@@ -253,6 +253,28 @@ async fn axums_own_refusals_are_json_too(backend: Backend) {
                 .bearer_auth(&spd.token)
                 .body(vec![b' '; 3 * 1024 * 1024]),
             413,
+        ),
+        (
+            app.client
+                .get(url(&format!("/api/v1/cases?q={}", "a".repeat(9 * 1024))))
+                .bearer_auth(&rita.token),
+            414,
+        ),
+        (
+            app.client
+                .get(url("/api/v1/cases"))
+                .bearer_auth(&rita.token)
+                .header("x-large", "a".repeat(70 * 1024)),
+            431,
+        ),
+        (
+            (0..150).fold(
+                app.client
+                    .get(url("/api/v1/cases"))
+                    .bearer_auth(&rita.token),
+                |request, n| request.header(format!("x-h{n}"), "1"),
+            ),
+            431,
         ),
     ];
     for (request, status) in requests {

@@ -30,6 +30,7 @@ macro_rules! on_both_backends {
     };
 }
 
+mod admin;
 mod audit;
 mod gates;
 mod hardening;
@@ -40,6 +41,7 @@ mod openapi;
 mod production;
 mod red_lines;
 mod transparency;
+mod uploads;
 mod web;
 mod withdrawal;
 mod workflow;

@@ -7,8 +7,8 @@ use serde_json::{Value, json};
 use writ_core::policy::DirectoryFile;
 use writ_core::{Clock, Role};
 use writ_server::AppState;
-use writ_server::notices::{Mail, MailError, Mailer, SmtpMailer, SmtpSettings, SmtpTls};
-use writ_server::production::run_due_jobs;
+use writ_server::jobs::runner::run_due_jobs;
+use writ_server::mailer::{Mail, MailError, Mailer, SmtpMailer, SmtpSettings, SmtpTls};
 
 use crate::helpers::{Backend, Person, TestApp, spawn_app_with};
 

@@ -340,6 +340,7 @@ impl Tour<'_> {
         let mut request = match method {
             "GET" => self.app.client.get(url),
             "POST" => self.app.client.post(url),
+            "PATCH" => self.app.client.patch(url),
             other => panic!("no {other} in this API"),
         };
         request = match auth {
@@ -1089,6 +1090,7 @@ async fn the_document_describes_what_the_server_answers() {
     let users = "/api/v1/admin/users";
     let kmueller = json!({"username": "kmueller@bka.bund.de", "role": "agency", "agency": "bka"});
     let mut change = None;
+    let mut sam = None;
     for (body, expected) in [
         (
             json!({"username": "sam", "role": "reviewer", "agency": "bka"}),
@@ -1104,6 +1106,9 @@ async fn the_document_describes_what_the_server_answers() {
             .await;
         assert_eq!(status, expected, "{answer}");
         change = change.or(answer["awaiting_confirmation"].as_i64());
+        if answer["username"] == "sam" {
+            sam = answer["id"].as_str().map(str::to_owned);
+        }
     }
     let confirm = format!("/api/v1/admin/changes/{}/confirm", change.unwrap());
     let template = "/api/v1/admin/changes/{id}/confirm";
@@ -1123,6 +1128,82 @@ async fn the_document_describes_what_the_server_answers() {
         )
         .await;
     assert_eq!(status, 404);
+
+    // An agency's details change when a second admin confirms.
+    let agency = "/api/v1/admin/agencies/{id}";
+    let phone = json!({"callback_phone": "+4961155001"}).to_string();
+    let mut agency_change = None;
+    for (token, path, body, expected) in [
+        (rita_tok, "/api/v1/admin/agencies/bka", phone.clone(), 403),
+        (root_tok, "/api/v1/admin/agencies/bka", "{}".into(), 400),
+        (
+            root_tok,
+            "/api/v1/admin/agencies/nowhere",
+            phone.clone(),
+            404,
+        ),
+        (
+            root_tok,
+            "/api/v1/admin/agencies/bka",
+            json!({"email_domains": ["seattle.gov"]}).to_string(),
+            409,
+        ),
+        (root_tok, "/api/v1/admin/agencies/bka", phone, 202),
+    ] {
+        let (status, answer, _) = t
+            .call("PATCH", agency, path, Auth::Token(token), Some(&body))
+            .await;
+        assert_eq!(status, expected, "{path} {body}: {answer}");
+        agency_change = agency_change.or(answer["id"].as_i64());
+    }
+    // Disabling is at once; enabling a reviewer waits for a second admin.
+    let sam = sam.unwrap();
+    let kmueller = app
+        .db
+        .store
+        .user_by_name(&writ_core::Username::parse("kmueller@bka.bund.de").unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+        .to_string();
+    let nobody = writ_core::UserId::random().to_string();
+    let disable = "/api/v1/admin/users/{id}/disable";
+    let enable = "/api/v1/admin/users/{id}/enable";
+    for (template, action, user, token, expected) in [
+        (disable, "disable", &sam, rita_tok, 403),
+        (disable, "disable", &sam, root_tok, 200),
+        (disable, "disable", &sam, root_tok, 409),
+        (disable, "disable", &nobody, root_tok, 404),
+        (enable, "enable", &kmueller, root_tok, 409),
+        (enable, "enable", &sam, root_tok, 202),
+        (enable, "enable", &nobody, root_tok, 404),
+        (disable, "disable", &kmueller, root_tok, 200),
+        (enable, "enable", &kmueller, root_tok, 200),
+    ] {
+        let path = format!("/api/v1/admin/users/{user}/{action}");
+        let (status, answer, _) = t
+            .call("POST", template, &path, Auth::Token(token), None)
+            .await;
+        assert_eq!(status, expected, "{path}: {answer}");
+    }
+    let changes = "/api/v1/admin/changes";
+    for (token, path, expected) in [
+        (rita_tok, changes.to_owned(), 403),
+        (root_tok, format!("{changes}?limit=0"), 400),
+        (root_tok, format!("{changes}?limit=1"), 200),
+        (root_tok, changes.to_owned(), 200),
+    ] {
+        let (status, answer, _) = t
+            .call("GET", changes, &path, Auth::Token(token), None)
+            .await;
+        assert_eq!(status, expected, "{path}: {answer}");
+    }
+    let confirm = format!("/api/v1/admin/changes/{}/confirm", agency_change.unwrap());
+    let (status, answer, _) = t
+        .call("POST", template, &confirm, Auth::Token(&second.token), None)
+        .await;
+    assert_eq!(status, 200, "{answer}");
 
     // The audit log, once a checkpoint is signed.
     let (key, _) = LogKey::generate("writ.test/audit").unwrap();

@@ -8,7 +8,8 @@ use writ_core::demand::Period;
 use writ_core::identifier::PhoneNumber;
 use writ_core::{Actor, AgencyId, Clock, CountryCode, Role, Timestamp};
 use writ_seal::{ProductionKey, parse_identity};
-use writ_server::production::{Productions, run_due_jobs};
+use writ_server::jobs::runner::run_due_jobs;
+use writ_server::production::Productions;
 use writ_sources::demo::{DemoSpec, ProviderVolume, named_accounts, write_provider};
 use writ_store::Agency;
 

@@ -15,7 +15,7 @@ use writ_core::identifier::PhoneNumber;
 use writ_core::{Actor, AgencyId, AuditEntry, CountryCode, ProductionId, Role, Timestamp};
 use writ_core::{UserId, Username};
 use writ_server::credentials::{API_TOKEN_PREFIX, TotpSecret, hash_password, new_token};
-use writ_server::production::Productions;
+use writ_server::jobs::Job;
 use writ_sources::demo::{DemoSpec, ProviderVolume, named_accounts, write_provider};
 use writ_store::{Agency, DatabaseLocation, NewUser, ProductionState, Store};
 
@@ -155,7 +155,13 @@ fn a_collection_killed_midway_completes_after_a_restart_without_duplicates() {
         let store = open_store(&data).await;
         let now = Timestamp::from_datetime(wall_clock());
         store
-            .enqueue(&Productions::job(case_id(&case), now), now)
+            .enqueue(
+                &Job::Collect {
+                    case: case_id(&case),
+                }
+                .at(now),
+                now,
+            )
             .await
             .unwrap();
         store.close().await;
