@@ -243,11 +243,11 @@ fn xmllint(schema: &Path, file: &Path) -> Option<Result<(), String>> {
     })
 }
 
-/// Same, with the Python validator (`None`: no python3 or no jsonschema). `WRIT_PYTHON`
+/// Same, with the Python validator (`None`: no python3 or no jsonschema). `WRIT_TEST_PYTHON`
 /// names the interpreter (`scripts/test` makes one with jsonschema); else `python3`.
 fn json_schema(reference: &Path, file: &Path) -> Option<Result<(), String>> {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let python = std::env::var_os("WRIT_PYTHON").unwrap_or_else(|| "python3".into());
+    let python = std::env::var_os("WRIT_TEST_PYTHON").unwrap_or_else(|| "python3".into());
     let output = Command::new(python)
         .arg(manifest.join("tests/validate_json.py"))
         .arg(reference)
