@@ -18,9 +18,7 @@ use crate::serve;
 
 pub async fn run(config: Config, policy: Policy, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
     let database = config.database()?;
-    let store = Store::open(&database)
-        .await
-        .with_context(|| format!("opening the database {database}"))?;
+    let store = crate::open_store(&database).await?;
     let productions = serve::productions(&config)
         .await?
         .context("no [sources] configured: there is nothing to collect from")?;

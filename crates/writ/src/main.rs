@@ -37,14 +37,11 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve the API (and later the web UI and background work) until SIGTERM.
+    /// Serve the API, the web UI and the background work (collections, notices, checkpoints)
+    /// until SIGTERM.
     Serve {
-        /// A config file (see `writ config example`).
-        #[arg(long, value_name = "FILE")]
-        config: Option<PathBuf>,
-        /// The data directory [default: ./writ-data].
-        #[arg(long = "data", value_name = "DIR")]
-        data_dir: Option<PathBuf>,
+        #[command(flatten)]
+        data: DataArgs,
         /// The address to listen on [default: 127.0.0.1:8080].
         #[arg(long, value_name = "ADDR")]
         listen: Option<SocketAddr>,
@@ -95,6 +92,7 @@ enum Command {
         /// The half-year: 2026-H1 or 2026-H2.
         #[arg(long, value_name = "YYYY-H1|YYYY-H2")]
         period: String,
+        /// The output: CSV tables, JSON, or an HTML page.
         #[arg(long, value_name = "csv|json|html", default_value = "csv")]
         format: String,
         /// The CSV layout.
@@ -107,10 +105,8 @@ enum Command {
         /// config's report.national_security_bands].
         #[arg(long, value_name = "band1000|band500|band250|band100")]
         bands: Option<String>,
-        #[arg(long, value_name = "FILE")]
-        config: Option<PathBuf>,
-        #[arg(long = "data", value_name = "DIR")]
-        data_dir: Option<PathBuf>,
+        #[command(flatten)]
+        data: DataArgs,
     },
     /// The verifiable audit log.
     Audit {
@@ -120,16 +116,26 @@ enum Command {
     /// Run the work that is due now in the foreground, collections (also those that
     /// waited for sources) with a progress bar, then exit.
     Collect {
-        #[arg(long, value_name = "FILE")]
-        config: Option<PathBuf>,
-        #[arg(long = "data", value_name = "DIR")]
-        data_dir: Option<PathBuf>,
+        #[command(flatten)]
+        data: DataArgs,
     },
     /// Productions: the sealed files authorities receive.
     Bundle {
         #[command(subcommand)]
         command: BundleCommand,
     },
+}
+
+/// Where a command finds writ's data: one definition for every command that reads it.
+#[derive(clap::Args)]
+struct DataArgs {
+    /// A config file (see `writ config example`); WRIT_* variables override it.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// The data directory, over the config's data_dir [default: ./writ-data; the demo's
+    /// is ./writ-demo].
+    #[arg(long = "data", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -149,10 +155,8 @@ enum BundleCommand {
     },
     /// Print the provider's public key (PEM) that verifies its productions' signatures.
     Key {
-        #[arg(long, value_name = "FILE")]
-        config: Option<PathBuf>,
-        #[arg(long = "data", value_name = "DIR")]
-        data_dir: Option<PathBuf>,
+        #[command(flatten)]
+        data: DataArgs,
     },
 }
 
@@ -160,15 +164,14 @@ enum BundleCommand {
 enum AuditCommand {
     /// Print the public key that verifies the log's checkpoints (a C2SP note verifier key).
     Key {
-        #[arg(long, value_name = "FILE")]
-        config: Option<PathBuf>,
-        #[arg(long = "data", value_name = "DIR")]
-        data_dir: Option<PathBuf>,
+        #[command(flatten)]
+        data: DataArgs,
     },
     /// Recompute the Merkle tree from every stored event and check every signed
     /// checkpoint against it. Exit 0 only when everything holds; otherwise name the
     /// first bad event.
     Verify {
+        /// A config file (see `writ config example`); WRIT_* variables override it.
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
         /// The data directory (its SQLite database and key).
@@ -189,6 +192,7 @@ enum DemandCommand {
     /// Evaluate one demand (native JSON) and print the decision as JSON. Exit 0 when
     /// decided, whatever the verdict; 2 when the demand is invalid; 1 on internal error.
     Check {
+        /// The demand (native JSON, as in docs/demand-format.md).
         #[arg(value_name = "FILE")]
         file: PathBuf,
         /// Evaluate as of this time (RFC 3339) instead of now.
@@ -207,12 +211,11 @@ enum DemandCommand {
 enum CasesCommand {
     /// Write one JSON line per case: what the transparency report counts.
     Export {
+        /// The output format: JSON lines, one case a line.
         #[arg(long, value_name = "jsonl", default_value = "jsonl")]
         format: String,
-        #[arg(long, value_name = "FILE")]
-        config: Option<PathBuf>,
-        #[arg(long = "data", value_name = "DIR")]
-        data_dir: Option<PathBuf>,
+        #[command(flatten)]
+        data: DataArgs,
     },
 }
 
@@ -228,6 +231,7 @@ enum ConfigCommand {
     Example,
     /// Check a configuration file (with the WRIT_* environment applied) and say what is wrong.
     Check {
+        /// The configuration file (TOML).
         #[arg(value_name = "FILE")]
         file: PathBuf,
     },
@@ -264,11 +268,13 @@ fn main() -> ExitCode {
 
 fn run(command: Command) -> Result<(), Failure> {
     match command {
-        Command::Serve {
-            config,
-            data_dir,
-            listen,
-        } => serve(config.as_deref(), Overrides { data_dir, listen }),
+        Command::Serve { data, listen } => serve(
+            data.config.as_deref(),
+            Overrides {
+                data_dir: data.data_dir,
+                listen,
+            },
+        ),
         Command::Demo {
             data_dir,
             listen,
@@ -301,15 +307,15 @@ fn run(command: Command) -> Result<(), Failure> {
             Ok(())
         }
         Command::Audit {
-            command: AuditCommand::Key { config, data_dir },
+            command: AuditCommand::Key { data },
         } => {
-            let config = load_config(config.as_deref(), data_dir)?;
+            let config = load_config(data)?;
             let key = audit::load_key(&config.audit_key_file())?;
             print(&format!("{}\n", key.verifier_key()));
             Ok(())
         }
-        Command::Collect { config, data_dir } => {
-            let config = load_config(config.as_deref(), data_dir)?;
+        Command::Collect { data } => {
+            let config = load_config(data)?;
             let policy = config
                 .policy
                 .load()
@@ -328,9 +334,9 @@ fn run(command: Command) -> Result<(), Failure> {
                 },
         } => bundle::verify(&file, &identity, &provider_key),
         Command::Bundle {
-            command: BundleCommand::Key { config, data_dir },
+            command: BundleCommand::Key { data },
         } => {
-            let config = load_config(config.as_deref(), data_dir)?;
+            let config = load_config(data)?;
             let key = bundle::load_key(&config.production_key_file())?;
             print(&key.provider_key().to_pem());
             Ok(())
@@ -343,22 +349,17 @@ fn run(command: Command) -> Result<(), Failure> {
                     database,
                     key,
                 },
-        } => verify_audit_log(load_config(config.as_deref(), data_dir)?, database, key),
+        } => verify_audit_log(load_config(DataArgs { config, data_dir })?, database, key),
         Command::Cases {
-            command:
-                CasesCommand::Export {
-                    format,
-                    config,
-                    data_dir,
-                },
+            command: CasesCommand::Export { format, data },
         } => {
             if format != "jsonl" {
                 return Err(Failure::Invalid(format!("--format {format}: only jsonl")));
             }
-            let config = load_config(config.as_deref(), data_dir)?;
+            let config = load_config(data)?;
             runtime()?.block_on(async {
                 use std::io::Write;
-                let store = Store::open(&config.database()?).await?;
+                let store = open_store(&config.database()?).await?;
                 // A page of summaries at a time, straight out: memory stays flat.
                 let mut out = std::io::BufWriter::new(std::io::stdout().lock());
                 let written = store
@@ -377,15 +378,14 @@ fn run(command: Command) -> Result<(), Failure> {
             style,
             input,
             bands,
-            config,
-            data_dir,
+            data,
         } => report::run(report::Request {
             period,
             format,
             style,
             input,
             bands,
-            config: load_config(config.as_deref(), data_dir)?,
+            config: load_config(data)?,
         }),
         Command::Policy {
             command: PolicyCommand::Rules,
@@ -397,12 +397,27 @@ fn run(command: Command) -> Result<(), Failure> {
 }
 
 /// The configuration for a command that takes `--config` and `--data`.
-fn load_config(file: Option<&Path>, data_dir: Option<PathBuf>) -> Result<Config, Failure> {
+fn load_config(data: DataArgs) -> Result<Config, Failure> {
     let overrides = Overrides {
-        data_dir,
+        data_dir: data.data_dir,
         listen: None,
     };
-    Config::load(file, &overrides).map_err(|e| Failure::Invalid(e.to_string()))
+    Config::load(data.config.as_deref(), &overrides).map_err(|e| Failure::Invalid(e.to_string()))
+}
+
+/// Opens the store a command reads. A SQLite file that is not there is named once, with
+/// the flag that finds it (sqlx would say only "No such file or directory", twice).
+pub(crate) async fn open_store(location: &DatabaseLocation) -> anyhow::Result<Store> {
+    if let DatabaseLocation::Sqlite { path, .. } = location
+        && !path.exists()
+    {
+        anyhow::bail!(
+            "no writ database at {}: name the data directory with --data DIR (the demo's is \
+             --data writ-demo), or a config file with --config FILE",
+            path.display()
+        );
+    }
+    Ok(Store::open(location).await?)
 }
 
 pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
@@ -547,14 +562,12 @@ fn verify_audit_log(
             .context("no --key given, and no key in the data directory")?
             .verifier_key(),
     };
-    let verification = runtime()?
-        .block_on(async {
-            let store = Store::open(&location).await?;
-            let verification = store.verify_audit_log(&key).await;
-            store.close().await;
-            verification
-        })
-        .map_err(anyhow::Error::from)?;
+    let verification = runtime()?.block_on(async {
+        let store = open_store(&location).await?;
+        let verification = store.verify_audit_log(&key).await;
+        store.close().await;
+        anyhow::Ok(verification?)
+    })?;
     print(&audit::report(&verification));
     match verification.problems.first() {
         None => Ok(()),
@@ -568,4 +581,34 @@ fn verify_audit_log(
 #[allow(clippy::print_stdout)]
 pub(crate) fn print(text: &str) {
     print!("{text}");
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    /// Every argument of every subcommand, as `writ help` lists them, says what it is.
+    #[test]
+    fn every_option_of_every_subcommand_has_help() {
+        fn walk(command: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            let path = format!("{path} {}", command.get_name());
+            if command.get_about().is_none() {
+                missing.push(path.clone());
+            }
+            for arg in command.get_arguments() {
+                let id = arg.get_id().as_str();
+                if arg.get_help().is_none() && id != "help" && id != "version" {
+                    missing.push(format!("{path} {id}"));
+                }
+            }
+            for sub in command.get_subcommands() {
+                walk(sub, &path, missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&Cli::command(), "", &mut missing);
+        assert_eq!(missing, Vec::<String>::new(), "without help");
+    }
 }

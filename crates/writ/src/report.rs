@@ -8,7 +8,6 @@ use writ_report::{
     Anchor, BandOption, HalfYear, NsOptions, Report, ReportOptions, Style, read_json_lines,
     render_csv, render_html, render_json,
 };
-use writ_store::Store;
 
 use crate::config::Config;
 use crate::{Failure, clock, print, runtime};
@@ -66,7 +65,7 @@ pub fn run(request: Request) -> Result<(), Failure> {
             Report::build(&summaries, period, anchor, &options).map_err(|e| invalid("input", &e))?
         }
         None => runtime()?.block_on(async {
-            let store = Store::open(&request.config.database()?).await?;
+            let store = crate::open_store(&request.config.database()?).await?;
             let report = writ_server::transparency::report(
                 &store,
                 period,

@@ -182,3 +182,31 @@ fn microsofts_2013_h1_table_is_reproduced() {
         assert_eq!(produced.get(code), Some(counts), "{code}");
     }
 }
+
+#[test]
+fn commands_reading_a_store_name_a_missing_one_once_and_say_how_to_find_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let commands: [&[&str]; 4] = [
+        &["report", "--period", "2026-H1"],
+        &["cases", "export"],
+        &["audit", "verify", "--key", "unused"],
+        &["collect"],
+    ];
+    for args in commands {
+        let output = run(writ().current_dir(dir.path()).args(args));
+        let stderr = stderr(&output);
+        assert!(!output.status.success(), "{args:?}: {stderr}");
+        assert_eq!(
+            stderr.matches("writ-data/writ.db").count(),
+            1,
+            "{args:?}: {stderr}"
+        );
+        assert!(stderr.contains("no writ database at"), "{args:?}: {stderr}");
+        assert!(stderr.contains("--data DIR"), "{args:?}: {stderr}");
+        assert!(!stderr.contains("os error"), "{args:?}: {stderr}");
+        assert!(
+            !dir.path().join("writ-data").exists(),
+            "{args:?} made a data dir"
+        );
+    }
+}
