@@ -242,10 +242,50 @@ pub struct Overrides {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("{0}")]
+    #[error("{}", describe(.0))]
     Invalid(#[from] Box<figment::Error>),
     #[error("database_url: {0}")]
     Database(#[from] writ_store::StoreError),
+}
+
+/// Every problem on a line of its own: which key, where it was set, and for an unknown key
+/// the keys allowed beside it. (figment's own message nests backticks, names the profile,
+/// `default.lisen`, and the file twice.)
+fn describe(error: &figment::Error) -> String {
+    error
+        .clone()
+        .into_iter()
+        .map(|e| {
+            let source = match &e.metadata {
+                Some(md) => match md.source.as_ref().and_then(|s| s.file_path()) {
+                    Some(path) => format!(" in {}", path.display()),
+                    None => format!(" in {}", md.name),
+                },
+                None => String::new(),
+            };
+            let key = e.path.join(".");
+            match &e.kind {
+                figment::error::Kind::UnknownField(_, allowed) => {
+                    let section = match e.path.split_last() {
+                        Some((_, parent)) if !parent.is_empty() => {
+                            format!("[{}]", parent.join("."))
+                        }
+                        _ => "the top level".to_owned(),
+                    };
+                    format!(
+                        "unknown key `{key}`{source}; {section} allows: {}",
+                        allowed.join(", ")
+                    )
+                }
+                // A file's error (one that is not there) ends in a line break.
+                kind if key.is_empty() => {
+                    format!("{}{source}", kind.to_string().trim_end())
+                }
+                kind => format!("`{key}`{source}: {}", kind.to_string().trim_end()),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// `WRIT_LOG` (the log filter) and `WRIT_TEST_*` (for tests) are not settings.

@@ -25,7 +25,7 @@ use anyhow::Context;
 use writ_core::{Clock, Timestamp};
 use writ_store::{DatabaseLocation, Store};
 
-use crate::config::{Config, LogFormat, Overrides};
+use crate::config::{Config, ConfigError, LogFormat, Overrides};
 
 /// Answer government demands for customer data: lawfully, narrowly, verifiably.
 #[derive(Parser)]
@@ -482,7 +482,11 @@ fn demo(
 fn check_config(file: &Path) -> Result<(), Failure> {
     telemetry::init(LogFormat::Text, "warn");
     let invalid = |e: &dyn std::fmt::Display| Failure::Invalid(format!("{}: {e}", file.display()));
-    let config = Config::load(Some(file), &Overrides::default()).map_err(|e| invalid(&e))?;
+    let config = Config::load(Some(file), &Overrides::default()).map_err(|e| match e {
+        // It names the file, or the WRIT_* variable, of each problem itself.
+        ConfigError::Invalid(_) => Failure::Invalid(e.to_string()),
+        e => invalid(&e),
+    })?;
     let database = config.database().map_err(|e| invalid(&e))?;
     let (rules, directory) = config
         .policy
