@@ -18,8 +18,9 @@ use std::collections::BTreeMap;
 use common::*;
 use writ_core::Timestamp;
 use writ_report::{
-    BandOption, CaseSummary, Customer, HalfYear, MICROSOFT_COLUMNS, NsOptions, Outcome, Report,
-    ReportOptions, Section, Style, read_json_lines, render_csv, render_html, render_json,
+    BandOption, CaseSummary, Customer, GOOGLE_COLUMNS, HalfYear, MICROSOFT_COLUMNS, NsOptions,
+    Outcome, Report, ReportOptions, Section, Style, read_json_lines, render_csv, render_html,
+    render_json,
 };
 
 const MICROSOFT: &str = include_str!("data/lerr-2013-H1-by-country.csv");
@@ -267,22 +268,24 @@ fn the_same_report_renders_in_every_format() {
     let google = render_csv(&report, Style::Google);
     let tables = csv_tables(&google);
     let main = table(&tables, "");
-    assert_eq!(
-        main[0].join(","),
-        "country_code,country,legal_process,requests,accounts,percent_disclosed"
-    );
+    assert_eq!(main[0].join(","), GOOGLE_COLUMNS);
     let us_warrants = main
         .iter()
-        .find(|r| r[0] == "US" && r[2] == "us.search_warrant")
+        .find(|r| r[2] == "US" && r[3] == "Search Warrants")
         .unwrap();
     // 749 content cases, all disclosed.
-    assert_eq!(us_warrants[3], "749");
+    assert_eq!(us_warrants[0], "2013-06-30");
+    assert_eq!(us_warrants[4], "749");
     assert_eq!(us_warrants[5], "100");
     let preserved = main
         .iter()
-        .find(|r| r[0] == "US" && r[2] == "preservation")
+        .find(|r| r[2] == "US" && r[3] == "Preservation Requests")
         .unwrap();
     assert_eq!(preserved[5], "");
+    // Every country has its `All` row: the 64 criminal ones, and emergency-only none.
+    let all = main.iter().filter(|r| r[3] == "All").count();
+    assert_eq!(all, 64);
+    assert!(!main.iter().any(|r| r[3].contains('.')), "a writ id leaked");
 
     let html = render_html(&report);
     // Left for a look: target/tmp/writ-report-2013-H1.{html,csv,json}.
