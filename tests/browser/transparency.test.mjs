@@ -41,6 +41,15 @@ describe('the transparency report', { skip }, () => {
       );
       const json = await (await page.request.get(`${credentials.base_url}/transparency/report.json`)).json();
       assert.ok(json.checkpoint, 'the report carries its audit checkpoint');
+      // The report's own <style> applies (the page's CSP allows it by hash), and the
+      // charts' legends are text at the body's size, not scaled with the chart.
+      const styled = await page.evaluate(() => ({
+        chart: getComputedStyle(document.querySelector('.writ-chart')).maxWidth,
+        legend: getComputedStyle(document.querySelector('.writ-legend')).fontSize,
+        body: getComputedStyle(document.body).fontSize,
+      }));
+      assert.equal(styled.chart, '640px', 'the report stylesheet is applied');
+      assert.equal(styled.legend, styled.body);
       await screenshot(page, 'transparency');
     } finally {
       await browser.close();

@@ -3,8 +3,11 @@
 //! One file, several tables, so the checkpoint travels with the numbers:
 //!
 //! * line 1 is the header of the style's main table (Microsoft: exactly
-//!   [`MICROSOFT_COLUMNS`]; Google: [`GOOGLE_COLUMNS`]), then one row per country (by
-//!   ISO code), so a reader that takes the first table gets a plain CSV;
+//!   [`MICROSOFT_COLUMNS`]; Google: exactly [`GOOGLE_COLUMNS`], Google's published
+//!   header), then its rows by ISO code, so a reader that takes the first table gets a
+//!   plain CSV. Microsoft: one row per country. Google: per country an `All` row (every
+//!   request but preservation), for the US one row per Google legal process (named by
+//!   [`google_legal_process`]), and `Preservation Requests` with an empty percentage;
 //! * each further table follows a blank line and a `# <name>` line, then its header:
 //!   Microsoft style `# emergency`, `# enterprise`, `# preservation`, `# stored_abroad`;
 //!   both styles `# national_security` (band bounds only) and last `# report`, `key,value`
@@ -13,13 +16,15 @@
 //!
 //! Fields are quoted per RFC 4180 when they hold a comma, quote or line break.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::str::FromStr;
 
 use writ_core::CountryCode;
 
 use crate::national_security::NsStatus;
-use crate::report::{OutcomeRow, PRESERVATION_PROCESS, Report};
+use crate::period::{Half, HalfYear};
+use crate::report::{EMERGENCY_PROCESS, OutcomeRow, PRESERVATION_PROCESS, ProcessRow, Report};
 
 pub const MICROSOFT_COLUMNS: &str = "country_code,country,total_requests,accounts_users_specified,disclosed_content,disclosed_only_noncontent,no_data_found,rejected_not_meeting_legal_requirements";
 pub const EMERGENCY_COLUMNS: &str = "country_code,country,requests,accounts,disclosed_content,disclosed_only_noncontent,no_data_found,rejected";
@@ -27,8 +32,11 @@ pub const ENTERPRISE_COLUMNS: &str = "country_code,country,requests,accounts,red
 pub const PRESERVATION_COLUMNS: &str = "country_code,country,requests,accounts";
 /// Demands for keys, direct access or a technical capability: all refused.
 pub const RED_LINES_COLUMNS: &str = "country_code,country,requests,refused";
-pub const GOOGLE_COLUMNS: &str =
-    "country_code,country,legal_process,requests,accounts,percent_disclosed";
+/// Google's published header, as in its `google-global-user-data-requests.csv`.
+pub const GOOGLE_COLUMNS: &str = "Period Ending,Country/Region,CLDR Territory Code,Legal Process,User Data Requests,Percentage disclosed,Accounts";
+/// Google's row for all of a country's requests (preservation apart).
+pub const GOOGLE_ALL: &str = "All";
+pub const GOOGLE_PRESERVATION: &str = "Preservation Requests";
 pub const NATIONAL_SECURITY_COLUMNS: &str =
     "category,covers,requests_min,requests_max,accounts_min,accounts_max,status,note";
 
@@ -79,7 +87,7 @@ pub fn render_csv(report: &Report, style: Style) -> String {
     out
 }
 
-fn outcome_table(out: &mut String, rows: &std::collections::BTreeMap<CountryCode, OutcomeRow>) {
+fn outcome_table(out: &mut String, rows: &BTreeMap<CountryCode, OutcomeRow>) {
     for (code, row) in rows {
         let _ = writeln!(
             out,
@@ -146,20 +154,67 @@ fn microsoft(report: &Report, out: &mut String) {
     );
 }
 
+/// Google's legal-process label for one of writ's rows (an instrument id, or
+/// [`EMERGENCY_PROCESS`] / [`PRESERVATION_PROCESS`]): the one place writ's ids meet
+/// Google's names. Google breaks down only the US; every other country is `All`.
+pub fn google_legal_process(country: CountryCode, process: &str) -> &'static str {
+    if process == PRESERVATION_PROCESS {
+        return GOOGLE_PRESERVATION;
+    }
+    if !country.is_us() {
+        return GOOGLE_ALL;
+    }
+    match process {
+        "us.subpoena" => "Subpoenas",
+        "us.search_warrant" => "Search Warrants",
+        "us.court_order_2703d" | "us.all_writs" => "Other Court Orders",
+        "us.pen_register" => "Pen Register Orders",
+        "us.wiretap" => "Wiretap Orders",
+        EMERGENCY_PROCESS | "us.emergency" => "Emergency Disclosure Requests",
+        _ => "Other Legal Requests",
+    }
+}
+
+/// Google's "Period Ending": the half-year's last day.
+fn period_ending(period: HalfYear) -> String {
+    let day = match period.half() {
+        Half::H1 => "06-30",
+        Half::H2 => "12-31",
+    };
+    format!("{}-{day}", period.year())
+}
+
 fn google(report: &Report, out: &mut String) {
     out.push_str(GOOGLE_COLUMNS);
     out.push('\n');
+    let ending = period_ending(report.period);
     for (code, processes) in &report.legal_process {
+        // Ordered as Google's file: by name, so `All` comes first.
+        let mut rows = BTreeMap::<&str, ProcessRow>::new();
+        let mut add = |name, row: &ProcessRow| {
+            let sum = rows.entry(name).or_default();
+            sum.requests += row.requests;
+            sum.accounts = sum.accounts.saturating_add(row.accounts);
+            sum.disclosed += row.disclosed;
+        };
         for (process, row) in processes {
+            let name = google_legal_process(*code, process);
+            if name != GOOGLE_ALL {
+                add(name, row);
+            }
+            if name != GOOGLE_PRESERVATION {
+                add(GOOGLE_ALL, row);
+            }
+        }
+        for (name, row) in rows {
             let percent = match row.percent_disclosed() {
-                Some(p) if process != PRESERVATION_PROCESS => p.to_string(),
+                Some(p) if name != GOOGLE_PRESERVATION => p.to_string(),
                 _ => String::new(),
             };
             let _ = writeln!(
                 out,
-                "{},{},{},{},{percent}",
-                country(*code),
-                field(process),
+                "{ending},{},{code},{name},{},{percent},{}",
+                field(code.name()),
                 row.requests,
                 row.accounts
             );

@@ -1,8 +1,12 @@
 //! The HTML fragment for the public `/transparency` page: one `<section>` with the
 //! tables and three inline SVG charts. No script, no `style` attributes (the page's CSP
-//! may forbid them; SVG presentation attributes are not styles), every text escaped.
-//! Charts scale with their container (`viewBox`, `width="100%"`) and tables sit in
-//! `div.writ-table-scroll` so the page can let them scroll sideways on a phone.
+//! forbids them; SVG presentation attributes are not styles), every text escaped.
+//! The section carries its own small `<style>` ([`STYLESHEET`], every rule under
+//! `.writ-report`), so it reads the same on writ's page and pasted anywhere else; a
+//! page with a CSP allows it by [`stylesheet_csp_source`]. Charts scale with their
+//! container up to 40rem; their legends are HTML lists, at the text's size whatever the
+//! chart's scale. Tables sit in `div.writ-table-scroll`, which scrolls sideways on a
+//! phone (and takes the keyboard's focus, so it can be scrolled without a mouse).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -49,6 +53,20 @@ fn percent(part: u64, whole: u64) -> String {
     format!("{}.{} %", tenths / 10, tenths % 10)
 }
 
+/// The report's stylesheet, inlined in the section as `<style>` exactly as here.
+pub const STYLESHEET: &str = include_str!("report.css");
+
+/// The CSP source that allows the section's `<style>`: `'sha256-…'` of [`STYLESHEET`].
+pub fn stylesheet_csp_source() -> String {
+    use base64::Engine as _;
+    use sha2::{Digest, Sha256};
+    let hash = Sha256::digest(STYLESHEET.as_bytes());
+    format!(
+        "'sha256-{}'",
+        base64::engine::general_purpose::STANDARD.encode(hash)
+    )
+}
+
 const CONTENT: &str = "#1b4f72";
 const NON_CONTENT: &str = "#2e86c1";
 const NO_DATA: &str = "#aab7b8";
@@ -62,7 +80,8 @@ pub fn render_html(report: &Report) -> String {
     let period = escape(&report.period.to_string());
     let _ = writeln!(
         out,
-        "<section class=\"writ-report\" aria-labelledby=\"writ-report-{period}\">"
+        "<section class=\"writ-report\" aria-labelledby=\"writ-report-{period}\">\n\
+         <style>{STYLESHEET}</style>"
     );
     let _ = writeln!(
         out,
@@ -93,10 +112,20 @@ pub fn render_html(report: &Report) -> String {
     let _ = writeln!(out, "<h3>Emergency and legal-process requests</h3>");
     out.push_str(&emergency_chart(report));
 
-    let _ = writeln!(out, "<h3>Law-enforcement requests by country</h3>");
-    outcome_table(&mut out, &report.criminal, total, true);
-    let _ = writeln!(out, "<h3>Emergency requests</h3>");
-    outcome_table(&mut out, &report.emergency, report.emergency_total(), false);
+    outcome_table(
+        &mut out,
+        "Law-enforcement requests by country",
+        &report.criminal,
+        total,
+        true,
+    );
+    outcome_table(
+        &mut out,
+        "Emergency requests",
+        &report.emergency,
+        report.emergency_total(),
+        false,
+    );
     enterprise_table(&mut out, report);
     preservation_table(&mut out, report);
     red_lines_table(&mut out, report);
@@ -179,20 +208,18 @@ fn countries_chart(rows: &BTreeMap<CountryCode, OutcomeRow>) -> String {
     out
 }
 
-fn legend(out: &mut String, y: u64, items: &[(&str, &str)]) {
-    for (i, (label, colour)) in items.iter().enumerate() {
-        let x = (i as u64 % 3) * 210;
-        let y = y + (i as u64 / 3) * 18;
+/// A chart's legend, as HTML after it: body-sized text beside a colour swatch.
+fn legend(out: &mut String, items: &[(&str, &str)]) {
+    out.push_str("<ul class=\"writ-legend\">");
+    for (label, colour) in items {
         let _ = write!(
             out,
-            "<rect x=\"{x}\" y=\"{y}\" width=\"12\" height=\"12\" fill=\"{colour}\"/>\
-             <text x=\"{}\" y=\"{}\">{}</text>",
-            x + 16,
-            y + 11,
+            "<li><svg width=\"12\" height=\"12\" viewBox=\"0 0 12 12\" aria-hidden=\"true\">\
+             <rect width=\"12\" height=\"12\" fill=\"{colour}\"/></svg>{}</li>",
             escape(label)
         );
     }
-    out.push('\n');
+    out.push_str("</ul>\n");
 }
 
 /// 100 % stacked bars per half-year: criminal outcomes as shares of requests.
@@ -202,7 +229,7 @@ fn outcomes_chart(report: &Report) -> String {
     let rows = report.trend.len() as u64;
     svg_open(
         &mut out,
-        rows * row_height + 44,
+        rows * row_height + 4,
         "Share of law-enforcement requests by outcome, per half-year",
     );
     for (i, point) in report.trend.iter().enumerate() {
@@ -241,9 +268,9 @@ fn outcomes_chart(report: &Report) -> String {
         }
         out.push('\n');
     }
+    out.push_str("</svg>\n");
     legend(
         &mut out,
-        rows * row_height + 6,
         &[
             ("content", CONTENT),
             ("non-content only", NON_CONTENT),
@@ -252,7 +279,6 @@ fn outcomes_chart(report: &Report) -> String {
             ("redirected / withdrawn / pending", OTHER),
         ],
     );
-    out.push_str("</svg>\n");
     out
 }
 
@@ -270,7 +296,7 @@ fn emergency_chart(report: &Report) -> String {
         .max(1);
     svg_open(
         &mut out,
-        rows * row_height + 26,
+        rows * row_height + 4,
         "Legal-process and emergency requests per half-year",
     );
     for (i, point) in report.trend.iter().enumerate() {
@@ -298,17 +324,22 @@ fn emergency_chart(report: &Report) -> String {
             count(emergency)
         );
     }
+    out.push_str("</svg>\n");
     legend(
         &mut out,
-        rows * row_height + 6,
         &[("legal process", LEGAL), ("emergency", EMERGENCY)],
     );
-    out.push_str("</svg>\n");
     out
 }
 
-fn table_open(out: &mut String, headers: &[&str]) {
-    out.push_str("<div class=\"writ-table-scroll\"><table>\n<thead><tr>");
+/// `label` names the scrolling region for a screen reader (it is the table's heading).
+fn table_open(out: &mut String, label: &str, headers: &[&str]) {
+    let _ = write!(
+        out,
+        "<div class=\"writ-table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"{}\">\
+         <table>\n<thead><tr>",
+        escape(label)
+    );
     for header in headers {
         let _ = write!(out, "<th scope=\"col\">{}</th>", escape(header));
     }
@@ -347,12 +378,15 @@ fn outcome_cells(row: &OutcomeRow, with_percent: bool) -> Vec<String> {
 
 fn outcome_table(
     out: &mut String,
+    heading: &str,
     rows: &BTreeMap<CountryCode, OutcomeRow>,
     total: OutcomeRow,
     with_percent: bool,
 ) {
+    let _ = writeln!(out, "<h3>{}</h3>", escape(heading));
     table_open(
         out,
+        heading,
         &[
             "Country",
             "Requests",
@@ -374,6 +408,7 @@ fn enterprise_table(out: &mut String, report: &Report) {
     out.push_str("<h3>Requests about enterprise customers</h3>\n");
     table_open(
         out,
+        "Requests about enterprise customers",
         &[
             "Country",
             "Requests",
@@ -411,7 +446,11 @@ fn enterprise_table(out: &mut String, report: &Report) {
 
 fn preservation_table(out: &mut String, report: &Report) {
     out.push_str("<h3>Preservation requests</h3>\n");
-    table_open(out, &["Country", "Requests", "Accounts"]);
+    table_open(
+        out,
+        "Preservation requests",
+        &["Country", "Requests", "Accounts"],
+    );
     let total = report.preservation_total();
     let rows = report
         .preservation
@@ -431,7 +470,11 @@ fn red_lines_table(out: &mut String, report: &Report) {
          customers' data, or the ability to break its encryption. Every such demand is \
          refused; the rest of the demand, if any, is decided on its own.</p>\n",
     );
-    table_open(out, &["Country", "Demands", "Refused"]);
+    table_open(
+        out,
+        "Demands for keys, direct access or technical capability",
+        &["Country", "Demands", "Refused"],
+    );
     let rows = report
         .red_lines
         .iter()
@@ -462,6 +505,7 @@ fn national_security_table(out: &mut String, report: &Report) {
     );
     table_open(
         out,
+        "US national security process",
         &["Process", "Period", "Requests", "Accounts (selectors)"],
     );
     for figure in &ns.figures {

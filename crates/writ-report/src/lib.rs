@@ -30,8 +30,10 @@ pub mod tree;
 pub mod verify;
 
 pub use crate::count_commitment::{CountOpening, OpeningError, Salt, SaltError, commit_count};
-pub use crate::csv::{MICROSOFT_COLUMNS, Style, StyleError, render_csv};
-pub use crate::html::render_html;
+pub use crate::csv::{
+    GOOGLE_COLUMNS, MICROSOFT_COLUMNS, Style, StyleError, google_legal_process, render_csv,
+};
+pub use crate::html::{STYLESHEET, render_html, stylesheet_csp_source};
 pub use crate::json::render_json;
 pub use crate::national_security::{
     Band, BandOption, NationalSecurity, NsCategory, NsCommitment, NsCommitted, NsFigure, NsOptions,

@@ -16,6 +16,8 @@
 //! * **Legal process** (Google style): criminal cases by instrument id, emergency as
 //!   `emergency`, preservation as `preservation`; "% disclosed" = content or
 //!   non-content over all requests received, rounded half up; empty for preservation.
+//!   The JSON keeps these ids; the Google-style CSV renames them to Google's labels
+//!   ([`crate::csv::google_legal_process`]).
 //! * **Stored abroad** (Microsoft's CLOUD Act rows): US criminal search warrants for
 //!   consumer data stored abroad, and US criminal cases that disclosed enterprise content
 //!   stored abroad.

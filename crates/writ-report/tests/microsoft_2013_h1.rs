@@ -18,8 +18,9 @@ use std::collections::BTreeMap;
 use common::*;
 use writ_core::Timestamp;
 use writ_report::{
-    BandOption, CaseSummary, Customer, HalfYear, MICROSOFT_COLUMNS, NsOptions, Outcome, Report,
-    ReportOptions, Section, Style, read_json_lines, render_csv, render_html, render_json,
+    BandOption, CaseSummary, Customer, GOOGLE_COLUMNS, HalfYear, MICROSOFT_COLUMNS, NsOptions,
+    Outcome, Report, ReportOptions, STYLESHEET, Section, Style, read_json_lines, render_csv,
+    render_html, render_json, stylesheet_csp_source,
 };
 
 const MICROSOFT: &str = include_str!("data/lerr-2013-H1-by-country.csv");
@@ -267,22 +268,24 @@ fn the_same_report_renders_in_every_format() {
     let google = render_csv(&report, Style::Google);
     let tables = csv_tables(&google);
     let main = table(&tables, "");
-    assert_eq!(
-        main[0].join(","),
-        "country_code,country,legal_process,requests,accounts,percent_disclosed"
-    );
+    assert_eq!(main[0].join(","), GOOGLE_COLUMNS);
     let us_warrants = main
         .iter()
-        .find(|r| r[0] == "US" && r[2] == "us.search_warrant")
+        .find(|r| r[2] == "US" && r[3] == "Search Warrants")
         .unwrap();
     // 749 content cases, all disclosed.
-    assert_eq!(us_warrants[3], "749");
+    assert_eq!(us_warrants[0], "2013-06-30");
+    assert_eq!(us_warrants[4], "749");
     assert_eq!(us_warrants[5], "100");
     let preserved = main
         .iter()
-        .find(|r| r[0] == "US" && r[2] == "preservation")
+        .find(|r| r[2] == "US" && r[3] == "Preservation Requests")
         .unwrap();
     assert_eq!(preserved[5], "");
+    // Every country has its `All` row: the 64 criminal ones, and emergency-only none.
+    let all = main.iter().filter(|r| r[3] == "All").count();
+    assert_eq!(all, 64);
+    assert!(!main.iter().any(|r| r[3].contains('.')), "a writ id leaked");
 
     let html = render_html(&report);
     // Left for a look: target/tmp/writ-report-2013-H1.{html,csv,json}.
@@ -296,12 +299,74 @@ fn the_same_report_renders_in_every_format() {
     std::fs::write(dir.join("writ-report-2013-H1.json"), render_json(&report)).unwrap();
     assert!(html.starts_with("<section"));
     assert!(html.trim_end().ends_with("</section>"));
-    assert_eq!(html.matches("<svg").count(), 3);
+    assert_eq!(html.matches("<svg class=\"writ-chart\"").count(), 3);
     assert!(html.contains("37,196"));
     assert!(!html.contains("<script"));
     assert!(!html.contains("style="));
     // The note's em dash survives; nothing unescaped from the note leaks into markup.
     assert!(html.contains("— writ.example/audit"));
+}
+
+#[test]
+fn the_html_carries_its_stylesheet_legends_and_scrolling_tables() {
+    let summaries = summaries(&expected());
+    let period = HalfYear::parse("2013-H1").unwrap();
+    let report = Report::build(&summaries, period, anchor(), &options()).unwrap();
+    let html = render_html(&report);
+
+    // One inline stylesheet, byte for byte the one the CSP hash is taken of.
+    assert_eq!(html.matches("<style>").count(), 1);
+    assert!(html.contains(&format!("<style>{STYLESHEET}</style>")));
+    let source = stylesheet_csp_source();
+    assert!(
+        source.starts_with("'sha256-") && source.ends_with("='"),
+        "{source}"
+    );
+    assert_eq!(source.len(), "'sha256-'".len() + 44);
+    // Every rule is the report's own, so it restyles nothing around it.
+    for rule in STYLESHEET
+        .lines()
+        .filter(|l| l.contains('{') && !l.starts_with('@'))
+    {
+        assert!(rule.trim_start().starts_with(".writ-report "), "{rule}");
+    }
+
+    // Legends are HTML after the charts, not text the chart's scale enlarges.
+    let charts: Vec<&str> = html
+        .split("<svg class=\"writ-chart\"")
+        .skip(1)
+        .map(|rest| &rest[..rest.find("</svg>").unwrap()])
+        .collect();
+    assert_eq!(charts.len(), 3);
+    for label in [
+        "redirected / withdrawn / pending",
+        "legal process",
+        "emergency",
+    ] {
+        let item = format!("</svg>{label}</li>");
+        assert_eq!(html.matches(&item).count(), 1, "{label}");
+        assert!(
+            !charts
+                .iter()
+                .any(|c| c.contains(&format!(">{label}</text>"))),
+            "{label} inside a chart"
+        );
+    }
+    assert_eq!(html.matches("<ul class=\"writ-legend\">").count(), 2);
+
+    // Every table scrolls inside its own container, which the keyboard can reach.
+    let tables = html.matches("<table>").count();
+    assert_eq!(tables, 6);
+    assert_eq!(
+        html.matches(
+            "<div class=\"writ-table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\""
+        )
+        .count(),
+        tables
+    );
+    assert!(
+        STYLESHEET.contains(".writ-report .writ-table-scroll { max-width: 100%; overflow-x: auto;")
+    );
 }
 
 #[test]

@@ -359,6 +359,72 @@ pub(crate) async fn view_case(
     Ok(Json(detail))
 }
 
+/// A page of a case's history.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct HistoryParams {
+    /// The leaf index of the last event of the page before.
+    after: Option<u64>,
+    /// Events per page, 1 to 500 [default: 100].
+    #[param(minimum = 1, maximum = 500)]
+    limit: Option<u32>,
+}
+
+/// A case's history
+///
+/// `GET /api/v1/cases/{id}/history`: every audit event of the case, oldest first: who,
+/// what, when, the reason given, its leaf index and a link to its inclusion proof. For
+/// staff (auditors included).
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{id}/history",
+    tag = "staff",
+    params(("id" = String, Path, format = "uuid", description = "The case's id (the `id` the demand's receipt gave)."), HistoryParams),
+    responses(
+        (status = 200, description = "A page of the case's events.", body = wire::CaseHistory),
+        (status = 400, description = "A query parameter unknown or malformed.", body = ErrorBody,
+            example = json!({"error": "limit: a number from 1 to 500", "field": "limit"})),
+        Unauthorized, NotStaff, NotFound, ServerError,
+    ),
+    security(("api_token" = []), ("session" = [])),
+)]
+pub(crate) async fn case_history(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    Query(params): Query<HistoryParams>,
+) -> Result<impl IntoResponse, ApiError> {
+    let id = case_id(&id)?;
+    let limit = params.limit.unwrap_or(100);
+    if !(1..=writ_store::MAX_PAGE).contains(&limit) {
+        return Err(ApiError::BadRequest {
+            field: Some("limit".into()),
+            message: format!("limit: a number from 1 to {}", writ_store::MAX_PAGE),
+        });
+    }
+    let events = staff.desk(&state).history(id, params.after, limit).await?;
+    let checkpoint = state
+        .unsafe_store()
+        .latest_checkpoint()
+        .await?
+        .map_or(0, |c| c.size);
+    let next = (events.len() == limit as usize)
+        .then(|| events.last())
+        .flatten()
+        .map(|last| {
+            format!(
+                "/api/v1/cases/{id}/history?after={}&limit={limit}",
+                last.index
+            )
+        });
+    let events = events
+        .iter()
+        .map(|event| wire::HistoryEvent::new(event, checkpoint))
+        .collect();
+    Ok(Json(wire::CaseHistory { events, next }))
+}
+
 /// Recommend
 ///
 /// `POST /api/v1/cases/{id}/review`: `{"recommendation", "reason", "scope"?}`. An

@@ -69,6 +69,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/holds", get(register::holds))
         .route("/api/v1/holds/{id}/extend", post(register::extend_hold))
         .route("/api/v1/cases/{id}", get(api::view_case))
+        .route("/api/v1/cases/{id}/history", get(api::case_history))
         .route("/api/v1/cases/{id}/review", post(api::review))
         .route(
             "/api/v1/cases/{id}/clarification",

@@ -81,6 +81,7 @@ fn sorted(value: Value) -> Value {
         api::authority_message,
         api::list_cases,
         api::view_case,
+        api::case_history,
         api::review,
         api::request_clarification,
         api::record_callback,

@@ -399,6 +399,65 @@ pub(crate) struct Overdue {
 
 // ------------------------------------------------------------ cases
 
+/// A page of a case's history: its audit events, oldest first.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CaseHistory {
+    pub events: Vec<HistoryEvent>,
+    /// The next page's URL; null on the last page.
+    #[schema(required)]
+    pub next: Option<String>,
+}
+
+/// One step of a case, as the audit log holds it.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct HistoryEvent {
+    /// Its leaf index in the audit log.
+    index: u64,
+    #[schema(value_type = String, format = DateTime)]
+    at: Timestamp,
+    /// Who: `staff:rita`, `agency:sea-pd`, `system`.
+    actor: String,
+    /// What: `case.opened`, `case.approve`, `notice.sent`, …
+    action: String,
+    /// The reason the step was given, if it took one.
+    #[schema(required)]
+    reason: Option<String>,
+    /// Its inclusion proof in the latest signed checkpoint; null until a checkpoint
+    /// covers it.
+    #[schema(required)]
+    proof: Option<String>,
+}
+
+impl HistoryEvent {
+    /// `event`, with its proof against a checkpoint of `checkpoint` events.
+    pub fn new(event: &writ_store::StoredEvent, checkpoint: u64) -> Self {
+        // A case's own steps keep what they were given under `details`, beside the
+        // states they moved between; other events keep their reason at the top.
+        let reason = writ_core::AuditEntry::from_canonical_bytes(&event.entry)
+            .ok()
+            .and_then(|entry| {
+                let details = &entry.details;
+                let reason = details
+                    .get("reason")
+                    .or_else(|| details.get("details")?.get("reason"))?;
+                reason.as_str().map(str::to_owned)
+            });
+        Self {
+            index: event.index,
+            at: event.at,
+            actor: event.actor.clone(),
+            action: event.action.clone(),
+            reason,
+            proof: (event.index < checkpoint).then(|| {
+                format!(
+                    "/api/v1/audit/proof/inclusion?index={}&size={checkpoint}",
+                    event.index
+                )
+            }),
+        }
+    }
+}
+
 /// The queue.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct CaseList {

@@ -1079,6 +1079,17 @@ impl Store {
         with_connection!(self, |conn| { conn.case_actors(case, action).await })
     }
 
+    /// Up to `limit` of `case`'s audit events after leaf index `after` (from the first
+    /// when `None`), in index order: the case's history, a page at a time.
+    pub async fn case_events(
+        &self,
+        case: CaseId,
+        after: Option<u64>,
+        limit: u32,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        with_connection!(self, |conn| { conn.case_events(case, after, limit).await })
+    }
+
     /// Up to `limit` audit events from leaf index `from` on, in index order.
     pub async fn audit_events(
         &self,

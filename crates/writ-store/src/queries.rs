@@ -59,6 +59,13 @@ pub(crate) trait Queries {
     async fn case_actors(&mut self, case: CaseId, action: &str) -> Result<Vec<String>, StoreError>;
     async fn audit_events(&mut self, from: u64, limit: u64)
     -> Result<Vec<StoredEvent>, StoreError>;
+    /// Up to `limit` of a case's audit events after leaf index `after`, in index order.
+    async fn case_events(
+        &mut self,
+        case: CaseId,
+        after: Option<u64>,
+        limit: u32,
+    ) -> Result<Vec<StoredEvent>, StoreError>;
     /// The stored Merkle-tree hash at stored-hash index `index`.
     async fn stored_hash(&mut self, index: u64) -> Result<Option<Hash>, StoreError>;
     async fn stored_hashes(
@@ -532,19 +539,26 @@ macro_rules! queries_for {
                 .bind(limit)
                 .fetch_all(&mut *self)
                 .await?;
-                rows.into_iter()
-                    .map(|row| {
-                        let index: i64 = row.try_get("idx")?;
-                        Ok(StoredEvent {
-                            index: u64::try_from(index).map_err(|_| corrupt("audit_events.idx", index))?,
-                            at: row.try_get::<DbTime, _>("at")?.0,
-                            actor: row.try_get("actor")?,
-                            action: row.try_get("action")?,
-                            case_id: row.try_get("case_id")?,
-                            entry: row.try_get("entry")?,
-                        })
-                    })
-                    .collect()
+                rows.into_iter().map(|row| event_from_row!(row)).collect()
+            }
+
+            async fn case_events(
+                &mut self,
+                case: CaseId,
+                after: Option<u64>,
+                limit: u32,
+            ) -> Result<Vec<StoredEvent>, StoreError> {
+                // `audit_events_by_case` (case_id, idx): one range, whatever the log's size.
+                let rows = sqlx::query(
+                    "SELECT idx, at, actor, action, case_id, entry FROM audit_events \
+                     WHERE case_id = $1 AND idx > $2 ORDER BY idx LIMIT $3",
+                )
+                .bind(case.to_string())
+                .bind(after.map_or(-1, |a| i64::try_from(a).unwrap_or(i64::MAX)))
+                .bind(i64::from(limit))
+                .fetch_all(&mut *self)
+                .await?;
+                rows.into_iter().map(|row| event_from_row!(row)).collect()
             }
 
             async fn stored_hash(&mut self, index: u64) -> Result<Option<Hash>, StoreError> {
@@ -1280,6 +1294,22 @@ macro_rules! queries_for {
             }
         }
     };
+}
+
+/// A stored audit event from its row (`idx, at, actor, action, case_id, entry`).
+macro_rules! event_from_row {
+    ($row:expr) => {{
+        let row = $row;
+        let index: i64 = row.try_get("idx")?;
+        Ok::<_, StoreError>(StoredEvent {
+            index: u64::try_from(index).map_err(|_| corrupt("audit_events.idx", index))?,
+            at: row.try_get::<DbTime, _>("at")?.0,
+            actor: row.try_get("actor")?,
+            action: row.try_get("action")?,
+            case_id: row.try_get("case_id")?,
+            entry: row.try_get("entry")?,
+        })
+    }};
 }
 
 macro_rules! case_from_row {

@@ -108,6 +108,7 @@ conformance!(
     the_queue_pages_filters_and_searches,
     pages_fetched_while_cases_arrive_show_each_earlier_case_once,
     a_broad_search_pages_like_the_queue_and_a_narrow_one_finds_its_case,
+    a_cases_history_pages_through_its_own_events_only,
 );
 
 fn at(text: &str) -> Timestamp {
@@ -2455,6 +2456,59 @@ async fn the_queue_pages_filters_and_searches(db: &TestDatabase) {
             .unwrap()
             .cases,
         vec![store.case(late.id).await.unwrap()]
+    );
+}
+
+async fn a_cases_history_pages_through_its_own_events_only(db: &TestDatabase) {
+    let store = &db.store;
+    let first = open_from(
+        store,
+        demand_from("HIST-1", "US", "alice@example.com", false),
+        "2026-01-05T00:00:00Z",
+        None,
+    )
+    .await;
+    let second = open_from(
+        store,
+        demand_from("HIST-2", "US", "bob@example.com", false),
+        "2026-01-06T00:00:00Z",
+        None,
+    )
+    .await;
+    // The two cases' events interleave in the log.
+    for case in [&first, &second, &first, &second, &first] {
+        store
+            .record(
+                &AuditEntry::new(at(NOW), Actor::Staff("rita".into()), "case.viewed")
+                    .for_case(case.id),
+            )
+            .await
+            .unwrap();
+    }
+    let mut wanted = Vec::new();
+    for from in (0..store.audit_size().await.unwrap()).step_by(100) {
+        for event in store.audit_events(from, 100).await.unwrap() {
+            if event.case_id.as_deref() == Some(first.id.to_string().as_str()) {
+                wanted.push(event);
+            }
+        }
+    }
+    assert_eq!(wanted.len(), 4, "opened and viewed three times");
+    let mut pages = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store.case_events(first.id, after, 3).await.unwrap();
+        let Some(last) = page.last() else { break };
+        after = Some(last.index);
+        pages.extend(page);
+    }
+    assert_eq!(pages, wanted);
+    assert!(
+        store
+            .case_events(CaseId::random(), None, 10)
+            .await
+            .unwrap()
+            .is_empty()
     );
 }
 

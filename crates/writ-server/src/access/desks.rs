@@ -366,6 +366,18 @@ impl CaseDesk<'_> {
         Ok(view)
     }
 
+    /// Up to `limit` of the case's audit events after leaf index `after`: who did what,
+    /// when and why. Reading it is not itself recorded (it shows no customer data).
+    pub async fn history(
+        &self,
+        id: CaseId,
+        after: Option<u64>,
+        limit: u32,
+    ) -> Result<Vec<writ_store::StoredEvent>, ApiError> {
+        self.store().case(id).await?;
+        Ok(self.store().case_events(id, after, limit).await?)
+    }
+
     /// Holds in force from other cases on the accounts `document` names: by the
     /// account a target resolves to (a hold made on a phone number protects the account
     /// an e-mail address names too), and by the identifier as written.

@@ -37,8 +37,9 @@ const FORM_LIMIT: usize = 256 * 1024;
 /// The signed order may be up to 10 MiB; the demand's JSON and the form's framing come on top.
 const UPLOAD_LIMIT: usize = crate::access::MAX_ORDER_BYTES + 512 * 1024;
 
-/// What the browser may load and where forms may go: only writ itself.
-const CSP: &str = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; \
+/// What the browser may load and where forms may go: only writ itself. A page may send
+/// its own, stricter or with one more hash (`/transparency`); it is then left alone.
+pub(crate) const CSP: &str = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; \
                    form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// The web UI's routes, with their security headers; merged into [`crate::router`].
@@ -95,10 +96,12 @@ pub(crate) fn router() -> Router<AppState> {
 /// The headers every web response carries.
 async fn security_headers(mut response: Response) -> Response {
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
-    );
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        );
+    }
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),

@@ -7,7 +7,9 @@ use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use writ_report::{HalfYear, Report, Style, render_csv, render_html, render_json};
+use writ_report::{
+    HalfYear, Report, Style, render_csv, render_html, render_json, stylesheet_csp_source,
+};
 
 use super::{WebError, render};
 use crate::ApiError;
@@ -61,7 +63,13 @@ pub(crate) async fn page(
         checkpoint_size: report.checkpoint.size,
         checkpoint_root: report.checkpoint.root.clone(),
     };
-    Ok(render(&page)?.into_response())
+    // The report's section carries its own `<style>`: allow exactly that one, by hash.
+    let csp = super::CSP.replacen(
+        "style-src 'self'",
+        &format!("style-src 'self' {}", stylesheet_csp_source()),
+        1,
+    );
+    Ok(([(header::CONTENT_SECURITY_POLICY, csp)], render(&page)?).into_response())
 }
 
 /// `GET /transparency/report.csv?period=&style=microsoft|google`

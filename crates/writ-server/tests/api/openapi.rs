@@ -617,6 +617,27 @@ async fn the_document_describes_what_the_server_answers() {
         body
     };
     view(&mut t, &a).await;
+    let history = "/api/v1/cases/{id}/history";
+    for (path, token, expected) in [
+        (format!("/api/v1/cases/{a}/history"), rita_tok.as_str(), 200),
+        (
+            format!("/api/v1/cases/{a}/history?after=0&limit=1"),
+            rita_tok,
+            200,
+        ),
+        (format!("/api/v1/cases/{a}/history?limit=0"), rita_tok, 400),
+        (format!("/api/v1/cases/{a}/history"), spd_tok, 403),
+        (
+            "/api/v1/cases/00000000-0000-4000-8000-000000000000/history".to_owned(),
+            rita_tok,
+            404,
+        ),
+    ] {
+        let (status, _, _) = t
+            .call("GET", history, &path, Auth::Token(token), None)
+            .await;
+        assert_eq!(status, expected, "{path}");
+    }
 
     // Productions: none yet on this server (no sources configured), and who may ask.
     let productions = "/api/v1/cases/{id}/productions";

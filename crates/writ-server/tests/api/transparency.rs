@@ -21,13 +21,32 @@ async fn the_report_is_public_and_counts_the_cases() {
 
     let page = app.get("/transparency?period=2026-H1").await;
     assert_eq!(page.status(), 200, "no sign-in needed");
+    // writ's CSP, with one more style source: the hash of the report's own stylesheet.
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(csp.starts_with("default-src 'none'; "), "{csp}");
     assert!(
-        page.headers()["content-security-policy"]
-            .to_str()
-            .unwrap()
-            .contains("default-src 'none'")
+        csp.contains(&format!(
+            "; style-src 'self' {}; ",
+            writ_report::stylesheet_csp_source()
+        )),
+        "{csp}"
     );
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
     let html = page.text().await.unwrap();
+    assert!(
+        html.contains(&format!("<style>{}</style>", writ_report::STYLESHEET)),
+        "the stylesheet the hash is of"
+    );
+    // Every other page keeps the plain policy.
+    let other = app.get("/login").await;
+    assert_eq!(
+        other.headers()["content-security-policy"],
+        "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; \
+         form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    );
     assert!(
         html.contains("<svg") && html.contains("United States"),
         "{html}"

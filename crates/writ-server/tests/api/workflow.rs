@@ -169,6 +169,80 @@ async fn submit_review_approve(backend: Backend) {
             "{action} in {actions:?}"
         );
     }
+
+    // The case's history: its own events only, who and why, a page at a time.
+    let history = |after: Option<u64>| {
+        let path = match after {
+            Some(after) => format!("/api/v1/cases/{id}/history?limit=2&after={after}"),
+            None => format!("/api/v1/cases/{id}/history?limit=2"),
+        };
+        let (app, token) = (&w.app, w.reviewer.token.clone());
+        async move { app.get_as(&token, &path).await }
+    };
+    let mut events = Vec::new();
+    let mut after = None;
+    loop {
+        let (status, page) = history(after).await;
+        assert_eq!(status, 200, "{page}");
+        let got = page["events"].as_array().unwrap().clone();
+        assert!(got.len() <= 2);
+        events.extend(got);
+        if page["next"].is_null() {
+            break;
+        }
+        after = events.last().and_then(|e| e["index"].as_u64());
+    }
+    let steps: Vec<&str> = events
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(steps.first(), Some(&"case.opened"), "{steps:?}");
+    assert!(
+        !steps.contains(&"cases.listed"),
+        "the queue's event is no case's: {steps:?}"
+    );
+    let approved = events
+        .iter()
+        .find(|e| e["action"] == "case.approved")
+        .expect("the approval is in the history");
+    assert_eq!(approved["actor"], format!("staff:{}", w.approver.username));
+    assert_eq!(approved["reason"], "agreed", "{events:?}");
+    let recommended = events
+        .iter()
+        .find(|e| e["action"] == "case.recommended")
+        .unwrap();
+    assert_eq!(recommended["reason"], "warrant is in order");
+    let indexes: Vec<u64> = events
+        .iter()
+        .map(|e| e["index"].as_u64().unwrap())
+        .collect();
+    assert!(indexes.windows(2).all(|w| w[0] < w[1]), "{indexes:?}");
+    let (status, _) = w
+        .app
+        .get_as(&w.spd.token, &format!("/api/v1/cases/{id}/history"))
+        .await;
+    assert_eq!(status, 403, "not for authorities");
+
+    // No proof until a checkpoint covers the event; then one that holds it.
+    assert!(approved["proof"].is_null());
+    let (key, _) = writ_ledger::LogKey::generate("writ.test/audit").unwrap();
+    let checkpointer = writ_server::audit::Checkpointer {
+        store: w.app.db.store.clone(),
+        key: std::sync::Arc::new(key),
+        clock: std::sync::Arc::new(writ_core::ManualClock::new(
+            writ_core::Timestamp::parse("2026-03-02T09:00:00Z").unwrap(),
+        )),
+        every_events: 1,
+        every: time::Duration::seconds(10),
+    };
+    checkpointer.checkpoint_if_due().await.unwrap().unwrap();
+    let (_, page) = history(None).await;
+    let opened = &page["events"][0];
+    let proof = opened["proof"].as_str().expect("a proof once signed");
+    let answer = w.app.get(proof).await;
+    assert_eq!(answer.status(), 200, "{proof}");
+    let answer: Value = answer.json().await.unwrap();
+    assert_eq!(answer["index"], opened["index"]);
 }
 
 async fn a_rejection_reaches_the_authority_with_its_reason(backend: Backend) {
