@@ -431,23 +431,12 @@ pub(crate) struct HistoryEvent {
 impl HistoryEvent {
     /// `event`, with its proof against a checkpoint of `checkpoint` events.
     pub fn new(event: &writ_store::StoredEvent, checkpoint: u64) -> Self {
-        // A case's own steps keep what they were given under `details`, beside the
-        // states they moved between; other events keep their reason at the top.
-        let reason = writ_core::AuditEntry::from_canonical_bytes(&event.entry)
-            .ok()
-            .and_then(|entry| {
-                let details = &entry.details;
-                let reason = details
-                    .get("reason")
-                    .or_else(|| details.get("details")?.get("reason"))?;
-                reason.as_str().map(str::to_owned)
-            });
         Self {
             index: event.index,
             at: event.at,
             actor: event.actor.clone(),
             action: event.action.clone(),
-            reason,
+            reason: event.reason(),
             proof: (event.index < checkpoint).then(|| {
                 format!(
                     "/api/v1/audit/proof/inclusion?index={}&size={checkpoint}",

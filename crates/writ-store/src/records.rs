@@ -97,6 +97,20 @@ pub struct StoredEvent {
     pub entry: Vec<u8>,
 }
 
+impl StoredEvent {
+    /// The reason the step was given, if it took one. A case's own steps keep what they
+    /// were given under `details`, beside the states they moved between; other events
+    /// keep their reason at the top.
+    pub fn reason(&self) -> Option<String> {
+        let entry = writ_core::AuditEntry::from_canonical_bytes(&self.entry).ok()?;
+        let details = &entry.details;
+        let reason = details
+            .get("reason")
+            .or_else(|| details.get("details")?.get("reason"))?;
+        reason.as_str().map(str::to_owned)
+    }
+}
+
 /// A signed checkpoint of the audit log, as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredCheckpoint {

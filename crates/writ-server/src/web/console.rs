@@ -355,6 +355,15 @@ struct CounselView {
     at: String,
 }
 
+/// One step in a case's history.
+struct HistoryRow {
+    at: String,
+    who: String,
+    action: String,
+    reason: Option<String>,
+    index: u64,
+}
+
 #[derive(Template)]
 #[template(path = "console_case.html")]
 struct CasePage {
@@ -379,6 +388,8 @@ struct CasePage {
     productions: Vec<ProductionRow>,
     /// Holds in force from earlier preservation requests on this case's targets.
     preservations: Vec<PreservationRow>,
+    /// Who did what, when and why (the first page of the case's audit events).
+    history: Vec<HistoryRow>,
     /// Staff who may release a sealed production: reviewers and approvers, never the
     /// case's own reviewer.
     can_release: bool,
@@ -591,6 +602,20 @@ async fn case_page(
             })
             .collect(),
         messages: messages(&view.messages, &authority),
+        history: view
+            .history
+            .iter()
+            .map(|event| HistoryRow {
+                at: when(event.at),
+                who: event
+                    .actor
+                    .parse()
+                    .map_or_else(|_| event.actor.clone(), |actor| actor_name(&actor)),
+                action: event.action.clone(),
+                reason: event.reason(),
+                index: event.index,
+            })
+            .collect(),
         callbacks: view
             .callbacks
             .iter()

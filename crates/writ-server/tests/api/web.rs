@@ -563,6 +563,15 @@ async fn a_demand_goes_through_the_forms_and_the_case_page_shows_the_engines_rea
     let case = alex.get(page.location()).await;
     assert!(case.body.contains("The demand was approved."));
     assert!(case.body.contains("Approved for disclosure"));
+    // The history says who approved, and why.
+    let history = &case.body[case
+        .body
+        .find(r#"id="history""#)
+        .expect("a History section")..];
+    let approval = &history[history.find("case.approved").expect("the approval in it")..];
+    let row = &approval[..approval.find("</tr>").unwrap()];
+    assert!(row.contains("agreed"), "{row}");
+    assert!(history[..history.find("case.approved").unwrap()].contains(&w.approver.username));
 
     let (_, api) = w
         .app
