@@ -9,39 +9,35 @@
 use std::fmt;
 use std::str::FromStr;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rand_core::{OsRng, RngCore};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest, Sha256};
 
 use crate::record::Commitment;
+use crate::secret::SecretBytes;
 
 /// 32 random bytes, kept secret until the count is opened. `Debug` does not print it;
 /// `Display` and serde write unpadded base64url (43 characters).
 #[derive(Clone, PartialEq, Eq)]
-pub struct Salt([u8; Salt::SIZE]);
+pub struct Salt(SecretBytes);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("salt: expected 43 characters of base64url (32 bytes)")]
 pub struct SaltError;
 
 impl Salt {
-    pub const SIZE: usize = 32;
+    pub const SIZE: usize = SecretBytes::SIZE;
 
     /// A new salt from the operating system's generator.
     pub fn generate() -> Self {
-        let mut bytes = [0; Self::SIZE];
-        OsRng.fill_bytes(&mut bytes);
-        Self(bytes)
+        Self(SecretBytes::generate())
     }
 
     pub fn from_bytes(bytes: [u8; Self::SIZE]) -> Self {
-        Self(bytes)
+        Self(SecretBytes(bytes))
     }
 
     pub fn as_bytes(&self) -> &[u8; Self::SIZE] {
-        &self.0
+        &self.0.0
     }
 }
 
@@ -53,18 +49,14 @@ impl fmt::Debug for Salt {
 
 impl fmt::Display for Salt {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&URL_SAFE_NO_PAD.encode(self.0))
+        f.write_str(&self.0.to_base64url())
     }
 }
 
 impl FromStr for Salt {
     type Err = SaltError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        if s.len() != 43 {
-            return Err(SaltError);
-        }
-        let bytes = URL_SAFE_NO_PAD.decode(s).map_err(|_| SaltError)?;
-        Ok(Self(bytes.try_into().map_err(|_| SaltError)?))
+        SecretBytes::from_base64url(s).map(Self).ok_or(SaltError)
     }
 }
 

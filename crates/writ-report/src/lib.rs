@@ -25,6 +25,7 @@ pub mod period;
 pub mod receipt;
 pub mod record;
 pub mod report;
+mod secret;
 pub mod summary;
 pub mod tree;
 pub mod verify;

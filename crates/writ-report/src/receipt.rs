@@ -8,11 +8,9 @@
 use std::fmt;
 use std::str::FromStr;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-
 use crate::period::{HalfYear, PeriodError};
 use crate::record::CaseSecret;
+use crate::secret::SecretBytes;
 
 const PREFIX: &str = "writ-receipt:";
 const VERSION: &str = "v1";
@@ -45,7 +43,7 @@ impl Receipt {
 
 impl fmt::Display for Receipt {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let secret = URL_SAFE_NO_PAD.encode(self.secret.as_bytes());
+        let secret = self.secret.0.to_base64url();
         write!(f, "{PREFIX}{VERSION}:{}:{secret}", self.period)
     }
 }
@@ -68,14 +66,8 @@ impl FromStr for Receipt {
             return Err(ReceiptError::Version(version.chars().take(20).collect()));
         }
         let period = HalfYear::parse(period)?;
-        if secret.len() != 43 {
-            return Err(ReceiptError::Secret);
-        }
-        let bytes = URL_SAFE_NO_PAD
-            .decode(secret)
-            .map_err(|_| ReceiptError::Secret)?;
-        let bytes: [u8; CaseSecret::SIZE] = bytes.try_into().map_err(|_| ReceiptError::Secret)?;
-        Ok(Self::new(period, CaseSecret::from_bytes(bytes)))
+        let secret = SecretBytes::from_base64url(secret).ok_or(ReceiptError::Secret)?;
+        Ok(Self::new(period, CaseSecret(secret)))
     }
 }
 

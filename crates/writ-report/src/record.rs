@@ -15,41 +15,39 @@
 use std::fmt;
 use std::str::FromStr;
 
-use rand_core::{OsRng, RngCore};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest, Sha256};
 use writ_core::{CountryCode, Timestamp};
 use writ_ledger::{Hash, leaf_hash};
 
 use crate::period::HalfYear;
+use crate::secret::SecretBytes;
 use crate::summary::{CaseSummary, Customer, Outcome, Section};
 
 /// A case's 32 random bytes, set at intake, stored with the case and never published;
 /// only its [`Commitment`] is. `Debug` does not print it.
 #[derive(Clone, PartialEq, Eq)]
-pub struct CaseSecret([u8; CaseSecret::SIZE]);
+pub struct CaseSecret(pub(crate) SecretBytes);
 
 impl CaseSecret {
-    pub const SIZE: usize = 32;
+    pub const SIZE: usize = SecretBytes::SIZE;
 
     /// A new secret from the operating system's generator.
     pub fn generate() -> Self {
-        let mut bytes = [0; Self::SIZE];
-        OsRng.fill_bytes(&mut bytes);
-        Self(bytes)
+        Self(SecretBytes::generate())
     }
 
     pub fn from_bytes(bytes: [u8; Self::SIZE]) -> Self {
-        Self(bytes)
+        Self(SecretBytes(bytes))
     }
 
     pub fn as_bytes(&self) -> &[u8; Self::SIZE] {
-        &self.0
+        &self.0.0
     }
 
     /// SHA-256 of the secret: the record's `commitment`.
     pub fn commitment(&self) -> Commitment {
-        Commitment(Sha256::digest(self.0).into())
+        Commitment(Sha256::digest(self.0.0).into())
     }
 }
 
