@@ -45,9 +45,6 @@ pub struct DemandStatus {
     pub refused: Vec<Finding>,
 }
 
-/// How many of a case's audit events its view carries (the API pages through the rest).
-pub const HISTORY_ON_PAGE: u32 = 100;
-
 /// A case as staff see it.
 pub struct CaseView {
     pub case: CaseRecord,
@@ -66,8 +63,6 @@ pub struct CaseView {
     /// Preservation holds in force, from other cases, on this case's targets: what a
     /// demand for disclosure finds preserved for it.
     pub preservations: Vec<writ_store::Hold>,
-    /// The case's first [`HISTORY_ON_PAGE`] audit events: who did what, when and why.
-    pub history: Vec<writ_store::StoredEvent>,
 }
 
 impl AgencyUser {
@@ -364,7 +359,6 @@ impl CaseDesk<'_> {
             notices: self.store().notices(id).await?,
             productions: self.store().productions(id).await?,
             preservations: self.preservations(&case, &document).await?,
-            history: self.store().case_events(id, None, HISTORY_ON_PAGE).await?,
             case,
         };
         let viewed = AuditEntry::new(self.now(), self.caller.actor(), "case.viewed").for_case(id);

@@ -17,7 +17,9 @@ use writ_core::review::{
     reasoned_objection,
 };
 use writ_core::workflow::{CaseFacts, CounselAction, allowed_steps, check_gate_clearance};
-use writ_core::{CaseState, Category, Demand, Period, ProductionId, Role, TargetKind, Timestamp};
+use writ_core::{
+    CaseId, CaseState, Category, Demand, Period, ProductionId, Role, TargetKind, Timestamp,
+};
 use writ_store::{CaseRecord, Notice, NoticeRecipient, Production, ProductionState};
 
 use super::error::explain;
@@ -27,7 +29,7 @@ use super::view::{
 };
 use super::{Chrome, FormData, Web, WebError, render};
 use crate::ApiError;
-use crate::access::{AppState, Approver, CaseView, Reviewer, Staff};
+use crate::access::{AppState, Approver, CaseDesk, Reviewer, Staff};
 
 // ---------------------------------------------------------------- the queue
 
@@ -440,7 +442,8 @@ pub(crate) async fn case(
     Path(id): Path<String>,
     Query(query): Query<CaseQuery>,
 ) -> Result<Response, WebError> {
-    let view = web.who.desk(&state).view(case_id(&id)?).await?;
+    let desk = web.who.desk(&state);
+    let id = case_id(&id)?;
     let done = match query.done.as_deref() {
         Some("recommended") => Some("Your recommendation was recorded."),
         Some("asked") => Some("Your question was sent to the authority."),
@@ -456,18 +459,24 @@ pub(crate) async fn case(
         Some("released") => Some("The production was released: the authority can download it now."),
         _ => None,
     };
-    let page = case_page(&state, web.chrome, view, done, None, Drafts::default()).await?;
+    let page = case_page(&state, &desk, id, web.chrome, done, None, Drafts::default()).await?;
     Ok(render(&page)?.into_response())
 }
 
+/// How many of a case's audit events its page shows (the API pages through the rest).
+const HISTORY_ON_PAGE: u32 = 100;
+
 async fn case_page(
     state: &AppState,
+    desk: &CaseDesk<'_>,
+    id: CaseId,
     chrome: Chrome,
-    view: CaseView,
     done: Option<&'static str>,
     error: Option<String>,
     drafts: Drafts,
 ) -> Result<CasePage, WebError> {
+    let view = desk.view(id).await?;
+    let history = desk.history(id, None, HISTORY_ON_PAGE).await?;
     let case = &view.case;
     let now = state.clock.now();
     let decision = case.decision.clone();
@@ -602,8 +611,7 @@ async fn case_page(
             })
             .collect(),
         messages: messages(&view.messages, &authority),
-        history: view
-            .history
+        history: history
             .iter()
             .map(|event| HistoryRow {
                 at: when(event.at),
@@ -1014,7 +1022,7 @@ struct Attempt {
 /// what was typed.
 async fn after(
     state: &AppState,
-    staff: &crate::access::CaseDesk<'_>,
+    staff: &CaseDesk<'_>,
     chrome: Chrome,
     id: &str,
     attempt: Attempt,
@@ -1037,11 +1045,11 @@ async fn after(
     let Some((status, message)) = explain(&error) else {
         return Err(error.into());
     };
-    let view = staff.view(case_id(id)?).await?;
     let page = case_page(
         state,
+        staff,
+        case_id(id)?,
         chrome,
-        view,
         None,
         Some(format!("{what} not recorded. {message}")),
         drafts,
