@@ -66,5 +66,5 @@ pub use manifest::{
     Authority, FORMAT, MANIFEST_FILE, Manifest, ManifestError, ManifestItem, PathProblem,
     README_FILE, SIGNATURE_FILE, SUMS_FILE, check_path,
 };
-pub use seal::{SealError, Sealed, seal, seal_to_path};
+pub use seal::{SealError, Sealed, SpoolDirectory, SpoolSource, seal, seal_from, seal_to_path};
 pub use verify::{Problem, Verification, VerifyError, verify};

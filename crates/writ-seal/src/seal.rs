@@ -62,6 +62,36 @@ pub enum SealError {
     Output { path: PathBuf, source: io::Error },
 }
 
+/// Where a seal reads the items from: a spool directory ([`seal`]) or anything else
+/// that can say an item's size and read it (an object store, through `writ-storage`).
+/// Items are opened one at a time, in manifest order.
+pub trait SpoolSource {
+    /// Where the item `path` is, for error messages.
+    fn locate(&self, path: &str) -> PathBuf;
+    /// The item's size, `None` when what is there is not a regular file.
+    fn size(&mut self, path: &str) -> io::Result<Option<u64>>;
+    /// The item's bytes.
+    fn open(&mut self, path: &str) -> io::Result<Box<dyn Read + '_>>;
+}
+
+/// A spool directory: each item at `directory.join(item.path)`.
+pub struct SpoolDirectory<'a>(pub &'a Path);
+
+impl SpoolSource for SpoolDirectory<'_> {
+    fn locate(&self, path: &str) -> PathBuf {
+        self.0.join(path)
+    }
+
+    fn size(&mut self, path: &str) -> io::Result<Option<u64>> {
+        let metadata = std::fs::metadata(self.0.join(path))?;
+        Ok(metadata.is_file().then_some(metadata.len()))
+    }
+
+    fn open(&mut self, path: &str) -> io::Result<Box<dyn Read + '_>> {
+        Ok(Box::new(File::open(self.0.join(path))?))
+    }
+}
+
 /// Seals `manifest`'s items, read from `spool.join(item.path)`, into one production
 /// written to `out`: an age file encrypted to `recipient` holding a tar of
 /// `manifest.json`, `manifest.json.sig` (by `key`), `SHA256SUMS`, `README.txt` and the
@@ -77,6 +107,17 @@ pub fn seal<W: Write>(
     recipient: &Recipient,
     out: W,
 ) -> Result<Sealed, SealError> {
+    seal_from(manifest, &mut SpoolDirectory(spool), key, recipient, out)
+}
+
+/// [`seal`], with the items read from `spool`.
+pub fn seal_from<W: Write>(
+    manifest: &Manifest,
+    spool: &mut dyn SpoolSource,
+    key: &ProductionKey,
+    recipient: &Recipient,
+    out: W,
+) -> Result<Sealed, SealError> {
     manifest.check()?;
     let manifest_bytes = manifest.to_bytes()?;
     let signature = key.sign(&manifest_bytes).to_bytes();
@@ -86,22 +127,23 @@ pub fn seal<W: Write>(
     // Fail before the first byte on what can be seen without reading: missing files,
     // wrong sizes.
     for item in &manifest.items {
-        let file = spool.join(&item.path);
-        let metadata = std::fs::metadata(&file).map_err(|source| SealError::SpoolRead {
-            path: item.path.clone(),
-            file: file.clone(),
-            source,
-        })?;
-        if !metadata.is_file() {
+        let size = spool
+            .size(&item.path)
+            .map_err(|source| SealError::SpoolRead {
+                path: item.path.clone(),
+                file: spool.locate(&item.path),
+                source,
+            })?;
+        let Some(size) = size else {
             return Err(SealError::SpoolNotFile {
                 path: item.path.clone(),
-                file,
+                file: spool.locate(&item.path),
             });
-        }
-        if metadata.len() != item.size {
+        };
+        if size != item.size {
             return Err(SealError::SpoolSize {
                 path: item.path.clone(),
-                found: metadata.len(),
+                found: size,
                 expected: item.size,
             });
         }
@@ -126,13 +168,13 @@ pub fn seal<W: Write>(
     }
 
     for item in &manifest.items {
-        let file_path = spool.join(&item.path);
+        let file_path = spool.locate(&item.path);
         let read_error = |source| SealError::SpoolRead {
             path: item.path.clone(),
             file: file_path.clone(),
             source,
         };
-        let file = File::open(&file_path).map_err(read_error)?;
+        let file = spool.open(&item.path).map_err(read_error)?;
         // Never more than the header announced, or the tar would be corrupt.
         let mut reader = HashingReader::new(file, item.size);
         let mut header = file_header(item.size, mtime);
@@ -146,11 +188,12 @@ pub fn seal<W: Write>(
         let (mut file, sha256) = reader.finish();
         // The file changed since the size check: shorter, or longer than announced.
         let longer = file.read(&mut [0u8; 1]).map_err(read_error)? > 0;
+        drop(file);
         if copied != item.size || longer {
             let found = copied + u64::from(longer);
             return Err(SealError::SpoolSize {
                 path: item.path.clone(),
-                found: std::fs::metadata(&file_path).map_or(found, |m| m.len()),
+                found: spool.size(&item.path).ok().flatten().unwrap_or(found),
                 expected: item.size,
             });
         }

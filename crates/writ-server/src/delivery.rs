@@ -116,11 +116,8 @@ pub(crate) async fn download(
         .desk(&state)
         .download(production_id(&id)?, link.expires, &link.signature)
         .await?;
-    let file = tokio::fs::File::open(&download.path)
-        .await
-        .map_err(ApiError::internal)?;
-    let size = file.metadata().await.map_err(ApiError::internal)?.len();
-    let body = Body::from_stream(tokio_util::io::ReaderStream::new(file));
+    let size = download.file.size;
+    let body = Body::from_stream(download.file.body);
     let name = format!("production-{}.age", download.production.id);
     Ok((
         [

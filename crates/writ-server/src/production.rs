@@ -1,17 +1,16 @@
 //! Production settings: the collector, the production key, where sealed productions and
-//! spools are kept, and the download links. The `collect` job (`jobs/collect.rs`) makes
+//! spools are kept (`writ_storage`: a directory or a bucket), and the download links. The `collect` job (`jobs/collect.rs`) makes
 //! productions; the desks hand them over.
 //!
 //! Download links are signed with a key derived from the production key, so every writ
 //! process sharing the key accepts them, and they expire.
-
-use std::path::PathBuf;
 
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 use writ_core::{ProductionId, Timestamp};
 use writ_seal::ProductionKey;
 use writ_sources::collector::Collector;
+use writ_storage::ProductionStorage;
 
 use crate::ApiError;
 
@@ -19,10 +18,9 @@ use crate::ApiError;
 pub struct Productions {
     pub collector: Collector,
     pub key: ProductionKey,
-    /// Where sealed productions are kept.
-    pub directory: PathBuf,
-    /// Where collections in progress are kept (plain data: removed once sealed).
-    pub spool: PathBuf,
+    /// Where sealed productions and collections in progress (plain data: removed once
+    /// sealed) are kept.
+    pub storage: ProductionStorage,
     /// How long a download link is valid.
     pub link_ttl: time::Duration,
     /// How long a worker holds a job without renewing it; after that another takes it.
@@ -41,8 +39,7 @@ impl Productions {
     pub fn new(
         collector: Collector,
         key: ProductionKey,
-        directory: PathBuf,
-        spool: PathBuf,
+        storage: ProductionStorage,
         link_ttl: time::Duration,
         lease: time::Duration,
     ) -> Self {
@@ -55,8 +52,7 @@ impl Productions {
         Self {
             collector,
             key,
-            directory,
-            spool,
+            storage,
             link_ttl,
             lease,
             link_key,

@@ -238,7 +238,14 @@ impl Sealer {
 
         shell("sync");
         let start = Instant::now();
-        let collected = collector.collect(scope, &spool, &log).await.unwrap();
+        let collected = collector
+            .collect(
+                scope,
+                &writ_sources::collector::Spool::in_directory(&spool),
+                &log,
+            )
+            .await
+            .unwrap();
         let collect = start.elapsed();
 
         let items = log.items.into_inner().unwrap();
@@ -668,7 +675,11 @@ impl Store {
         let start = Instant::now();
         let collected = self
             .collector
-            .collect(&self.scope, spool, &log)
+            .collect(
+                &self.scope,
+                &writ_sources::collector::Spool::in_directory(spool),
+                &log,
+            )
             .await
             .unwrap();
         let took = start.elapsed();

@@ -5,13 +5,12 @@
 //! selection covers, checks each listed item against the selection again (a source
 //! that lists something outside it stops the collection: nothing out of scope is ever
 //! written), and fetches what the [`CollectionLog`] does not have yet. Each item is
-//! written to a temporary file and renamed into place before it is recorded, so a
-//! collection killed at any point resumes without duplicates or gaps.
+//! complete in the spool (a file renamed into place, or an upload completed; see
+//! `writ_storage::Spool`) before it is recorded, so a collection killed at any point,
+//! on any node, resumes without duplicates or gaps.
 
 use std::collections::BTreeSet;
 use std::io;
-use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -22,6 +21,7 @@ use tokio::io::{AsyncWrite, AsyncWriteExt};
 use writ_core::Timestamp;
 use writ_core::demand::Category;
 use writ_core::review::Scope;
+pub use writ_storage::{Spool, StorageError, is_relative_path, private_dir};
 
 use crate::{AccountDirectory, AccountEntry, AccountId, ItemRef, Selection, Source, SourceError};
 
@@ -105,8 +105,8 @@ pub enum CollectError {
     Source(#[from] SourceError),
     #[error("recording the collection's progress: {0}")]
     Log(LogError),
-    #[error("writing {path}: {error}")]
-    Spool { path: PathBuf, error: io::Error },
+    #[error("writing the spool: {0}")]
+    Spool(#[from] StorageError),
 }
 
 impl Collector {
@@ -123,7 +123,7 @@ impl Collector {
     pub async fn collect(
         &self,
         scope: &Scope,
-        spool: &Path,
+        spool: &Spool,
         log: &dyn CollectionLog,
     ) -> Result<Collected, CollectError> {
         let selection = Selection {
@@ -131,12 +131,7 @@ impl Collector {
             period: scope.period(),
         };
         let (accounts, not_found) = self.resolve(scope).await?;
-        private_dir(spool)
-            .await
-            .map_err(|error| CollectError::Spool {
-                path: spool.to_owned(),
-                error,
-            })?;
+        spool.prepare().await?;
 
         let mut plan: Vec<(&Arc<dyn Source>, &AccountId, ItemRef)> = Vec::new();
         let mut seen = BTreeSet::new();
@@ -174,11 +169,11 @@ impl Collector {
             // Recorded, and still in the spool (a power cut can lose a file the store
             // had already recorded): nothing to do. Fetched again otherwise, to the same
             // path; the log keeps its first record.
-            let in_spool =
-                tokio::fs::try_exists(spool.join(spool_path(source.name(), account, item)))
-                    .await
-                    .unwrap_or(false);
-            if done.contains(&identity) && in_spool {
+            if done.contains(&identity)
+                && spool
+                    .contains(&spool_path(source.name(), account, item))
+                    .await?
+            {
                 continue;
             }
             if log.stopped().await.map_err(CollectError::Log)? {
@@ -269,71 +264,33 @@ fn check_listed(source: &str, selection: &Selection, item: &ItemRef) -> Result<(
     Ok(())
 }
 
-/// `a/b.eml`: relative, `/`-separated, no empty, `.` or `..` segment.
-pub fn is_relative_path(path: &str) -> bool {
-    !path.is_empty()
-        && path.split('/').all(|segment| {
-            !segment.is_empty() && segment != "." && segment != ".." && !segment.contains('\\')
-        })
-}
-
-/// Creates `path` and its missing parents readable by writ alone (0700, whatever the
-/// umask), and makes `path` itself so if it was there: the spool holds the customer's
-/// data in the clear, wherever the configuration puts it.
-pub async fn private_dir(path: &Path) -> io::Result<()> {
-    let mut builder = tokio::fs::DirBuilder::new();
-    builder.recursive(true).mode(0o700);
-    builder.create(path).await?;
-    tokio::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700)).await
-}
-
 /// Where an item goes in the production and under the spool.
 fn spool_path(source: &str, account: &AccountId, item: &ItemRef) -> String {
     format!("items/{account}/{source}/{}", item.path)
 }
 
 async fn fetch_into(
-    spool: &Path,
+    spool: &Spool,
     source: &dyn Source,
     account: &AccountId,
     item: &ItemRef,
 ) -> Result<CollectedItem, CollectError> {
     let path = spool_path(source.name(), account, item);
-    let target = spool.join(&path);
-    let partial = spool.join(format!("{path}.partial"));
-    let spool_error = |error| CollectError::Spool {
-        path: target.clone(),
-        error,
-    };
-    if let Some(parent) = target.parent() {
-        private_dir(parent).await.map_err(spool_error)?;
+    let mut out = HashingWriter::new(spool.create(&path).await?);
+    if let Err(error) = source.fetch(account, item, &mut out).await {
+        out.file.abort().await;
+        return Err(error.into());
     }
-    let file = tokio::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(&partial)
-        .await
-        .map_err(spool_error)?;
-    let mut out = HashingWriter::new(file);
-    source.fetch(account, item, &mut out).await?;
-    out.flush().await.map_err(spool_error)?;
+    if let Err(error) = out.flush().await {
+        out.file.abort().await;
+        return Err(StorageError::Io {
+            path: path.into(),
+            source: error,
+        }
+        .into());
+    }
     let (file, sha256, size) = out.finish();
-    file.sync_all().await.map_err(spool_error)?;
-    drop(file);
-    tokio::fs::rename(&partial, &target)
-        .await
-        .map_err(spool_error)?;
-    // The rename itself must reach the disk before the item is recorded as collected.
-    if let Some(parent) = target.parent() {
-        tokio::fs::File::open(parent)
-            .await
-            .map_err(spool_error)?
-            .sync_all()
-            .await
-            .map_err(spool_error)?;
-    }
+    file.complete().await?;
     Ok(CollectedItem {
         source: source.name().to_owned(),
         account: account.clone(),
@@ -347,15 +304,15 @@ async fn fetch_into(
     })
 }
 
-/// Hashes and counts what passes through to the file.
+/// Hashes and counts what passes through to the spool item.
 struct HashingWriter {
-    file: tokio::fs::File,
+    file: writ_storage::ItemWriter,
     hasher: Sha256,
     size: u64,
 }
 
 impl HashingWriter {
-    fn new(file: tokio::fs::File) -> Self {
+    fn new(file: writ_storage::ItemWriter) -> Self {
         Self {
             file,
             hasher: Sha256::new(),
@@ -363,7 +320,7 @@ impl HashingWriter {
         }
     }
 
-    fn finish(self) -> (tokio::fs::File, String, u64) {
+    fn finish(self) -> (writ_storage::ItemWriter, String, u64) {
         (self.file, hex::encode(self.hasher.finalize()), self.size)
     }
 }

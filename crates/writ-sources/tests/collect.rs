@@ -12,7 +12,9 @@ use tokio::io::{AsyncWrite, AsyncWriteExt};
 use writ_core::demand::{Category, Period};
 use writ_core::review::Scope;
 use writ_core::{Identifier, Timestamp};
-use writ_sources::collector::{CollectedItem, CollectionLog, Collector, ItemIdentity, LogError};
+use writ_sources::collector::{
+    CollectedItem, CollectionLog, Collector, ItemIdentity, LogError, Spool,
+};
 use writ_sources::{
     AccountDirectory, AccountEntry, AccountId, ItemRef, Selection, Source, SourceError,
 };
@@ -234,9 +236,9 @@ proptest! {
         let log = Log::default();
 
         // The first run may stop midway; the second resumes it.
-        let first = run(collector.collect(&scope, spool.path(), &log));
+        let first = run(collector.collect(&scope, &Spool::in_directory(spool.path()), &log));
         *source.fetches_left.lock().unwrap() = None;
-        let collected = run(collector.collect(&scope, spool.path(), &log)).unwrap();
+        let collected = run(collector.collect(&scope, &Spool::in_directory(spool.path()), &log)).unwrap();
 
         let want = expected(&data, &categories, &targets, period);
         let items = log.items.lock().unwrap().clone();
@@ -298,7 +300,7 @@ fn a_source_listing_outside_the_scope_is_refused() {
     let log = Log::default();
     let error = run(collector.collect(
         &scope(&[Category::Traffic], &[0], (0, 10)),
-        spool.path(),
+        &Spool::in_directory(spool.path()),
         &log,
     ))
     .unwrap_err();
@@ -334,7 +336,12 @@ fn the_spool_is_readable_by_writ_alone() {
     });
     let collector = Collector::new(Arc::new(Directory), vec![source as Arc<dyn Source>]);
     let log = Log::default();
-    run(collector.collect(&scope(&Category::ALL, &[0, 1], (0, 60)), &spool, &log)).unwrap();
+    run(collector.collect(
+        &scope(&Category::ALL, &[0, 1], (0, 60)),
+        &Spool::in_directory(&spool),
+        &log,
+    ))
+    .unwrap();
     assert_eq!(*log.recorded.lock().unwrap(), 12);
     fn check(path: &std::path::Path) {
         let mode = std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
@@ -364,9 +371,12 @@ fn a_stop_ends_the_collection_at_the_next_item() {
         stop_after: Some(3),
         ..Log::default()
     };
-    let error =
-        run(collector.collect(&scope(&Category::ALL, &[0, 1], (0, 60)), spool.path(), &log))
-            .unwrap_err();
+    let error = run(collector.collect(
+        &scope(&Category::ALL, &[0, 1], (0, 60)),
+        &Spool::in_directory(spool.path()),
+        &log,
+    ))
+    .unwrap_err();
     assert!(
         matches!(error, writ_sources::collector::CollectError::Stopped),
         "{error}"

@@ -34,15 +34,18 @@ pub struct Config {
     pub sources: writ_sources::config::SourcesConfig,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ProductionConfig {
     /// The Ed25519 key that signs productions; unset, `production.key` in the data
     /// directory (created at first start).
     pub key_file: Option<PathBuf>,
     /// Where sealed productions (and collections in progress) are kept; unset,
-    /// `productions` in the data directory.
+    /// `productions` in the data directory. Not used when `s3` is set.
     pub directory: Option<PathBuf>,
+    /// Productions in an S3 bucket instead (the secret key from
+    /// `WRIT_PRODUCTION__S3__SECRET_ACCESS_KEY`): what several nodes share.
+    pub s3: Option<writ_storage::S3Config>,
     /// How long a download link is valid.
     pub link_ttl_hours: u64,
     /// How long a worker holds a collection job without renewing it before another
@@ -55,6 +58,7 @@ impl Default for ProductionConfig {
         Self {
             key_file: None,
             directory: None,
+            s3: None,
             link_ttl_hours: 24,
             lease_seconds: 60,
         }
@@ -346,6 +350,18 @@ impl Config {
             .unwrap_or_else(|| self.data_dir.join("productions"))
     }
 
+    /// Where productions are kept: `[production.s3]`'s bucket, or the directory.
+    pub fn production_storage(
+        &self,
+    ) -> Result<writ_storage::ProductionStorage, writ_storage::StorageError> {
+        match &self.production.s3 {
+            Some(s3) => writ_storage::ProductionStorage::s3(s3),
+            None => Ok(writ_storage::ProductionStorage::directory(
+                self.production_dir(),
+            )),
+        }
+    }
+
     /// The database to open: the configured URL, or SQLite in the data directory.
     pub fn database(&self) -> Result<DatabaseLocation, writ_store::StoreError> {
         match &self.database_url {
@@ -417,6 +433,8 @@ mod tests {
                 "[production]",
                 "link_ttl_hours",
                 "lease_seconds",
+                "[production.s3]",
+                "WRIT_PRODUCTION__S3__SECRET_ACCESS_KEY",
                 "[sources.directory]",
                 "[sources.mail.imap]",
                 "[sources.files.s3]",
@@ -556,6 +574,50 @@ mod tests {
             let config = load_in(jail, None, &Overrides::default()).unwrap();
             assert!(!format!("{config:?}").contains("hunter2"));
             assert!(!config.database().unwrap().to_string().contains("hunter2"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn productions_go_to_a_bucket_with_the_secret_from_the_environment() {
+        Jail::expect_with(|jail| {
+            let config = load_in(jail, None, &Overrides::default()).unwrap();
+            assert!(
+                config
+                    .production_storage()
+                    .unwrap()
+                    .describe()
+                    .contains("productions"),
+                "the directory is the default"
+            );
+            jail.set_env("WRIT_PRODUCTION__S3__SECRET_ACCESS_KEY", "hunter2");
+            let file = "[production.s3]\nendpoint = \"http://127.0.0.1:9000\"\n\
+                        bucket = \"writ-productions\"\nprefix = \"a/b\"\naccess_key_id = \"writ\"\n";
+            let config = load_in(jail, Some(file), &Overrides::default()).unwrap();
+            let s3 = config.production.s3.as_ref().unwrap();
+            assert_eq!(s3.region, "us-east-1");
+            assert!(s3.server_side_encryption, "encrypted at rest by default");
+            assert!(!format!("{config:?}").contains("hunter2"));
+            let described = config.production_storage().unwrap().describe();
+            assert!(described.contains("writ-productions"), "{described}");
+            assert!(!described.contains("hunter2"), "{described}");
+
+            let err = load_in(jail, Some("[production.s3]\nbucket = \"b\"\nregion = \"x\"\naccess_key_id = \"k\"\ncolour = 1\n"), &Overrides::default())
+                .unwrap_err();
+            assert!(err.contains("colour"), "{err}");
+            let err = load_in(
+                jail,
+                Some("[production.s3]\nbucket = \"b\"\naccess_key_id = \"k\"\nprefix = \"../x\"\n"),
+                &Overrides::default(),
+            )
+            .map(|c| {
+                c.production_storage()
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            })
+            .unwrap()
+            .unwrap_err();
+            assert!(err.contains("prefix"), "{err}");
             Ok(())
         });
     }

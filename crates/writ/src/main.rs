@@ -517,7 +517,10 @@ fn check_config(file: &Path) -> Result<(), Failure> {
         config.audit.origin,
         config.audit_key_file().display(),
         sources_summary(&config.sources),
-        config.production_dir().display(),
+        config
+            .production_storage()
+            .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?
+            .describe(),
         config.production_key_file().display(),
     ));
     Ok(())

@@ -218,7 +218,10 @@ pub async fn productions(config: &Config) -> anyhow::Result<Option<Productions>>
         .connect()
         .await
         .context("connecting to the provider's sources (the [sources] configuration)")?;
-    let directory = config.production_dir();
+    let storage = config
+        .production_storage()
+        .context("where productions are kept (the [production] configuration)")?;
+    tracing::info!(storage = %storage.describe(), "productions are kept in {}", storage.describe());
     let hours = i64::try_from(config.production.link_ttl_hours).unwrap_or(24);
     let lease = i64::try_from(config.production.lease_seconds)
         .unwrap_or(60)
@@ -227,8 +230,7 @@ pub async fn productions(config: &Config) -> anyhow::Result<Option<Productions>>
         Productions::new(
             collector,
             key,
-            directory.clone(),
-            directory.join("spool"),
+            storage,
             time::Duration::hours(hours),
             time::Duration::seconds(lease),
         )

@@ -2,8 +2,6 @@
 //! second person: never the case's reviewer); the authority downloads what was
 //! released, through a link that expires; background work acts as the system.
 
-use std::path::PathBuf;
-
 use writ_core::workflow::check_release;
 use writ_core::{Actor, CaseEvent, CaseId, CaseState, ProductionId, Timestamp};
 use writ_store::{CaseRecord, CaseUpdate, Production, ProductionChange, ProductionState, Store};
@@ -20,10 +18,10 @@ pub struct ReleasedProduction {
     pub link: DownloadLink,
 }
 
-/// A sealed file the authority may download now.
+/// A sealed file the authority may download now, streamed from where it is kept.
 pub struct Download {
     pub production: Production,
-    pub path: PathBuf,
+    pub file: writ_storage::SealedObject,
 }
 
 impl AppState {
@@ -81,16 +79,19 @@ impl AgencyDesk<'_> {
         if production.state != ProductionState::Released {
             return Err(ApiError::NotFound);
         }
+        // Opened before the download is recorded: one that cannot start is not one.
+        let file = productions
+            .storage
+            .open_sealed(&sealed.file_name)
+            .await
+            .map_err(ApiError::internal)?;
         let mut update = CaseUpdate::new(&case, "production.downloaded", self.actor(), now);
         if case.state == CaseState::Sealed {
             update.events = vec![CaseEvent::Deliver];
         }
         update.details = serde_json::json!({"production": id, "sha256": sealed.sha256});
         self.state.store.update_case(&update).await?;
-        Ok(Download {
-            path: productions.directory.join(&sealed.file_name),
-            production,
-        })
+        Ok(Download { file, production })
     }
 }
 

@@ -1,13 +1,16 @@
 //! The `collect` job: from an approved case to a sealed production. It collects the
 //! approved scope from the provider's sources into a spool, seals it to the authority's
 //! age recipient, and removes the spool. A collection that stops (a crash, a kill, a
-//! source down) is picked up again when its lease runs out and resumes where it was.
+//! source down) is picked up again when its lease runs out and resumes where it was,
+//! on any node when the spool is in a bucket.
 
 use sha2::{Digest, Sha256};
 use writ_core::review::Scope;
 use writ_core::{CaseEvent, CaseId, CaseState, Demand, ProductionId};
 use writ_seal::{Authority, FORMAT, Manifest, ManifestItem};
-use writ_sources::collector::{CollectError, CollectedItem, CollectionLog, ItemIdentity, LogError};
+use writ_sources::collector::{
+    CollectError, CollectedItem, CollectionLog, ItemIdentity, LogError, Spool,
+};
 use writ_store::{
     CaseRecord, Production, ProductionChange, ProductionItem, ProductionState, SealedFile, Store,
 };
@@ -39,7 +42,7 @@ pub(crate) async fn collect_and_seal(desk: &SystemDesk<'_>, id: CaseId) -> Resul
         // customer's data in the clear behind it; it goes now.
         _ => {
             for production in store.productions(id).await? {
-                let spool = productions.spool.join(production.id.to_string());
+                let spool = productions.storage.spool(&production.id.to_string());
                 if case.state == CaseState::Withdrawn
                     && production.state == ProductionState::Collecting
                 {
@@ -56,7 +59,7 @@ pub(crate) async fn collect_and_seal(desk: &SystemDesk<'_>, id: CaseId) -> Resul
         .clone()
         .ok_or_else(|| JobError::Invalid(format!("case {id} was approved without a scope")))?;
 
-    let spool = productions.spool.join(production.id.to_string());
+    let spool = productions.storage.spool(&production.id.to_string());
     let log = StoreLog {
         store: store.clone(),
         production: production.id,
@@ -127,30 +130,15 @@ pub(crate) async fn collect_and_seal(desk: &SystemDesk<'_>, id: CaseId) -> Resul
             JobError::Invalid(format!("writing the manifest: {e}"))
         })?));
 
-    tokio::fs::create_dir_all(&productions.directory).await?;
-    let file_name = format!("{}.age", production.id);
-    let target = productions.directory.join(&file_name);
-    // Sealed inside the spool first (a run killed while sealing leaves its partial file
-    // there, removed with the spool), then moved into place.
-    let sealing = spool.join("sealed.age");
-    writ_sources::collector::private_dir(&spool).await?;
-    for stale in [&sealing, &target] {
-        if let Err(error) = tokio::fs::remove_file(stale).await
-            && error.kind() != std::io::ErrorKind::NotFound
-        {
-            return Err(error.into());
-        }
-    }
-    let sealed = {
-        let (manifest, spool, sealing) = (manifest.clone(), spool.clone(), sealing.clone());
-        let productions = desk.productions()?;
-        tokio::task::spawn_blocking(move || {
-            writ_seal::seal_to_path(&manifest, &spool, &productions.key, &recipient, &sealing)
-        })
-        .await
-        .map_err(|e| JobError::Invalid(format!("the sealing task failed: {e}")))??
-    };
-    tokio::fs::rename(&sealing, &target).await?;
+    let (sealed, file_name) = productions
+        .storage
+        .seal(
+            &manifest,
+            &production.id.to_string(),
+            &productions.key,
+            &recipient,
+        )
+        .await?;
 
     let mut update = desk.update(&case, "production.sealed");
     update.events = vec![CaseEvent::Seal];
@@ -165,7 +153,7 @@ pub(crate) async fn collect_and_seal(desk: &SystemDesk<'_>, id: CaseId) -> Resul
     update.production = Some(ProductionChange::Seal(
         production.id,
         SealedFile {
-            file_name,
+            file_name: file_name.clone(),
             sha256: sealed.sha256,
             size: sealed.size,
             manifest_sha256,
@@ -173,7 +161,14 @@ pub(crate) async fn collect_and_seal(desk: &SystemDesk<'_>, id: CaseId) -> Resul
             sealed_at: manifest.sealed_at,
         },
     ));
-    store.update_case(&update).await?;
+    if let Err(error) = store.update_case(&update).await {
+        // Not recorded (another worker, after this one's lease ran out, sealed first;
+        // or the store failed): this file is nobody's, and a retry seals afresh.
+        if let Err(removing) = productions.storage.remove_sealed(&file_name).await {
+            tracing::warn!(%file_name, error = %removing, "removing an unrecorded sealed file");
+        }
+        return Err(error.into());
+    }
     // The spool is the customer's data in the clear: it goes as soon as it is sealed.
     remove_spool(&spool).await;
     tracing::info!(case = %id, production = %production.id, items = manifest.items.len(), "production sealed");
@@ -186,7 +181,7 @@ async fn cancel(
     desk: &SystemDesk<'_>,
     id: CaseId,
     production: &Production,
-    spool: &std::path::Path,
+    spool: &Spool,
 ) -> Result<(), JobError> {
     let store = desk.store();
     let removed = remove_spool(spool).await;
@@ -206,12 +201,11 @@ async fn cancel(
 }
 
 /// Removes a sealed production's spool; whether there was one to remove.
-async fn remove_spool(spool: &std::path::Path) -> bool {
-    match tokio::fs::remove_dir_all(spool).await {
-        Ok(()) => true,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => false,
+async fn remove_spool(spool: &Spool) -> bool {
+    match spool.remove().await {
+        Ok(removed) => removed,
         Err(error) => {
-            tracing::warn!(spool = %spool.display(), %error, "removing a sealed production's spool");
+            tracing::warn!(spool = %spool.describe(), %error, "removing a sealed production's spool");
             false
         }
     }

@@ -88,8 +88,8 @@ pub enum JobError {
     Store(#[from] writ_store::StoreError),
     #[error("collecting: {0}")]
     Collect(#[from] writ_sources::collector::CollectError),
-    #[error("sealing: {0}")]
-    Seal(#[from] writ_seal::SealError),
+    #[error("productions' storage: {0}")]
+    Storage(#[from] writ_storage::StorageError),
     /// Collection needs the provider's sources, and none are configured.
     #[error("no sources are configured: approved cases wait")]
     NoSources,

@@ -11,12 +11,14 @@ use writ_seal::{ProductionKey, parse_identity};
 use writ_server::jobs::runner::run_due_jobs;
 use writ_server::production::Productions;
 use writ_sources::demo::{DemoSpec, ProviderVolume, named_accounts, write_provider};
+use writ_storage::ProductionStorage;
 use writ_store::Agency;
 
 use crate::helpers::{Backend, Person, TestApp, spawn_app_producing};
 
 on_both_backends!(
     an_approved_demand_is_collected_sealed_released_and_downloaded,
+    a_production_in_a_bucket_is_collected_sealed_and_downloaded_through_writ,
     nothing_found_is_a_sealed_answer_too,
     every_account_named_is_told_once_at_its_contact_address,
     an_account_without_an_address_makes_an_undeliverable_notice,
@@ -44,7 +46,18 @@ async fn provider(backend: Backend) -> Provider {
 
 /// The demo provider, with the directory's contact query replaced by `contact`.
 async fn provider_with_contacts(backend: Backend, contact: Option<&str>) -> Provider {
+    provider_storing_in(backend, contact, None).await
+}
+
+/// The demo provider, its productions in `storage` (else in the test's directory).
+async fn provider_storing_in(
+    backend: Backend,
+    contact: Option<&str>,
+    storage: Option<ProductionStorage>,
+) -> Provider {
     let dir = tempfile::tempdir().unwrap();
+    let storage =
+        storage.unwrap_or_else(|| ProductionStorage::directory(dir.path().join("productions")));
     let (accounts, tenants) = named_accounts();
     let spec = DemoSpec {
         accounts,
@@ -79,8 +92,7 @@ async fn provider_with_contacts(backend: Backend, contact: Option<&str>) -> Prov
     let productions = Productions::new(
         collector,
         key,
-        dir.path().join("productions"),
-        dir.path().join("productions/spool"),
+        storage,
         time::Duration::hours(24),
         time::Duration::seconds(30),
     );
@@ -214,7 +226,31 @@ fn demand(categories: Value, targets: Value) -> Value {
 }
 
 async fn an_approved_demand_is_collected_sealed_released_and_downloaded(backend: Backend) {
-    let p = provider(backend).await;
+    collected_sealed_released_downloaded(provider(backend).await).await;
+}
+
+/// The same, with the spool and the sealed file in an S3 bucket: the download streams
+/// from the bucket through writ, and nothing is left of the spool.
+async fn a_production_in_a_bucket_is_collected_sealed_and_downloaded_through_writ(
+    backend: Backend,
+) {
+    let Some(config) = writ_storage::testing::s3_bucket("writ") else {
+        return;
+    };
+    let storage = ProductionStorage::s3(&config).unwrap();
+    let p = provider_storing_in(backend, None, Some(storage.clone())).await;
+    let case = collected_sealed_released_downloaded(p).await;
+    let sealed = storage.sealed_files().await.unwrap();
+    assert_eq!(sealed.len(), 1, "{sealed:?}");
+    let listed = writ_storage::testing::curl(&config, &[], "?list-type=2").unwrap();
+    assert!(
+        !listed.contains("spool/"),
+        "the spool of {case} was removed: {listed}"
+    );
+}
+
+/// Approves, collects, releases and downloads a demand for alice; checks every step.
+async fn collected_sealed_released_downloaded(p: Provider) -> String {
     let case = p
         .approve_and_collect(&demand(
             json!(["subscriber", "traffic", "content"]),
@@ -350,6 +386,7 @@ async fn an_approved_demand_is_collected_sealed_released_and_downloaded(backend:
     p.app.clock.advance(time::Duration::hours(25));
     let (code, _) = p.download(url).await;
     assert_eq!(code, 403, "expired");
+    case
 }
 
 /// `age -d`, `tar x` and `sha256sum -c`, as a recipient without writ would check it.

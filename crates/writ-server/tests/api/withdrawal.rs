@@ -94,12 +94,11 @@ async fn a_withdrawal_stops_the_collection_at_the_next_item(backend: Backend) {
         permits: permits.clone(),
     };
     let collector = Collector::new(Arc::new(OneAccount), vec![Arc::new(source)]);
-    let spool = dir.path().join("spool");
+    let spool = dir.path().join("productions/spool");
     let productions = Productions::new(
         collector,
         ProductionKey::generate(),
-        dir.path().join("productions"),
-        spool.clone(),
+        writ_storage::ProductionStorage::directory(dir.path().join("productions")),
         time::Duration::hours(24),
         time::Duration::seconds(30),
     );
