@@ -17,10 +17,10 @@ use writ_store::{
     NewCase, NewDocument, Notice, NoticeRecipient, NoticeState, Store,
 };
 
-use super::{Admin, AgencyUser, App, Approver, Caller, Reviewer, Staff};
-use crate::AppError;
+use super::{Admin, AgencyUser, Approver, Caller, Reviewer, Staff};
 use crate::jobs::Job;
 use crate::notices::Addressee;
+use crate::{App, AppError};
 use writ_sources::{AccountDirectory, AccountEntry};
 
 /// The provider's name in letters and acknowledgements.
