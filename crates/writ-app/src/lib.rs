@@ -90,6 +90,13 @@ impl App {
         self
     }
 
+    /// Whether the productions' directory or bucket answers (`None`: no productions
+    /// are made here). For health checks: it reads nothing.
+    pub async fn check_storage(&self) -> Option<Result<(), writ_storage::StorageError>> {
+        let productions = self.productions.as_ref()?;
+        Some(productions.storage.check().await)
+    }
+
     /// The store without a desk: for what needs no authorization (health, the audit
     /// log's public checkpoints and proofs, logging in). Never for case data.
     pub fn unsafe_store(&self) -> &Store {

@@ -267,34 +267,45 @@ pub async fn serve(
 const HEALTH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
 
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
-    let answer = tokio::time::timeout(HEALTH_TIMEOUT, state.unsafe_store().ping()).await;
-    match answer {
-        Ok(Ok(())) => (
-            StatusCode::OK,
-            Json(wire::Health {
-                status: "ok",
-                database: None,
-            }),
-        ),
+    // Both at once, each within the timeout: a slow bucket must not hide the database.
+    let (database, storage) = tokio::join!(
+        tokio::time::timeout(HEALTH_TIMEOUT, state.unsafe_store().ping()),
+        tokio::time::timeout(HEALTH_TIMEOUT, state.check_storage()),
+    );
+    let database = match database {
+        Ok(Ok(())) => "ok",
         Ok(Err(error)) => {
             tracing::warn!(error = %error_chain(&error), "health check: database unavailable");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(wire::Health {
-                    status: "unavailable",
-                    database: Some("unavailable"),
-                }),
-            )
+            "unavailable"
         }
         Err(_) => {
             tracing::warn!(timeout = ?HEALTH_TIMEOUT, "health check: the database did not answer in time");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(wire::Health {
-                    status: "unavailable",
-                    database: Some("timeout"),
-                }),
-            )
+            "timeout"
         }
-    }
+    };
+    let storage = match storage {
+        Ok(None) => None,
+        Ok(Some(Ok(()))) => Some("ok"),
+        Ok(Some(Err(error))) => {
+            tracing::warn!(error = %error_chain(&error), "health check: productions' storage unavailable");
+            Some("unavailable")
+        }
+        Err(_) => {
+            tracing::warn!(timeout = ?HEALTH_TIMEOUT, "health check: productions' storage did not answer in time");
+            Some("timeout")
+        }
+    };
+    let healthy = database == "ok" && storage.is_none_or(|s| s == "ok");
+    (
+        if healthy {
+            StatusCode::OK
+        } else {
+            StatusCode::SERVICE_UNAVAILABLE
+        },
+        Json(wire::Health {
+            status: if healthy { "ok" } else { "unavailable" },
+            database,
+            storage,
+        }),
+    )
 }

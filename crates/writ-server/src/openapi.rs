@@ -187,19 +187,20 @@ impl Modify for OptionalBodies {
     }
 }
 
-/// Alive, and the database answers
+/// Alive, and the database and the productions' storage answer
 ///
-/// For load balancers: 200 while the database answers, 503 when it does not.
+/// For load balancers: 200 while the database and the productions' directory or bucket
+/// answer, 503 when one does not.
 #[utoipa::path(
     get,
     path = "/healthz",
     tag = "operations",
     responses(
-        (status = 200, description = "Alive, and the database answers.",
-            body = wire::Health, example = json!({"status": "ok"})),
-        (status = 503, description = "The database does not answer, or not within a second.",
+        (status = 200, description = "Alive, and the database and the storage answer.",
+            body = wire::Health, example = json!({"status": "ok", "database": "ok", "storage": "ok"})),
+        (status = 503, description = "The database or the storage does not answer, or not within a second.",
             body = wire::Health,
-            example = json!({"status": "unavailable", "database": "unavailable"})),
+            example = json!({"status": "unavailable", "database": "ok", "storage": "unavailable"})),
     ),
 )]
 #[allow(dead_code)] // Describes `healthz` in lib.rs, which carries no annotations.

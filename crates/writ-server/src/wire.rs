@@ -45,11 +45,14 @@ pub(crate) struct MessageBody {
 pub(crate) struct Health {
     /// `ok` or `unavailable`.
     pub status: &'static str,
-    /// `unavailable` when the database does not answer, `timeout` when it does not
-    /// answer within a second.
+    /// `ok`; `unavailable` when the database does not answer, `timeout` when it does
+    /// not answer within a second.
+    pub database: &'static str,
+    /// Where productions are kept (the directory or the S3 bucket): `ok`,
+    /// `unavailable` or `timeout`, as `database`. Absent when no productions are made.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
-    pub database: Option<&'static str>,
+    pub storage: Option<&'static str>,
 }
 
 /// The case after a step: its id and the state it is now in.

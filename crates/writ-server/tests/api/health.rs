@@ -10,8 +10,62 @@ async fn healthz_answers_when_the_database_does() {
     assert!(response.headers().contains_key("x-request-id"));
     assert_eq!(
         response.json::<Value>().await.unwrap(),
-        json!({"status": "ok"})
+        json!({"status": "ok", "database": "ok"}),
+        "no productions here: nothing said of their storage"
     );
+}
+
+/// A provider with no accounts.
+struct Nobody;
+
+#[async_trait::async_trait]
+impl writ_sources::AccountDirectory for Nobody {
+    async fn resolve(
+        &self,
+        _: &writ_core::Identifier,
+        _: Option<writ_core::Timestamp>,
+    ) -> Result<Option<writ_sources::AccountEntry>, writ_sources::SourceError> {
+        Ok(None)
+    }
+}
+
+/// With productions, the directory or bucket they are kept in is checked too.
+#[tokio::test]
+async fn healthz_reports_the_productions_storage() {
+    let dir = tempfile::tempdir().unwrap();
+    for (storage, status, said) in [
+        (
+            writ_storage::ProductionStorage::directory(dir.path().join("productions")),
+            200,
+            "ok",
+        ),
+        (
+            writ_storage::ProductionStorage::directory("/nonexistent/parent/productions"),
+            503,
+            "unavailable",
+        ),
+    ] {
+        let collector =
+            writ_sources::collector::Collector::new(std::sync::Arc::new(Nobody), Vec::new());
+        let productions = writ_app::production::Productions::new(
+            collector,
+            writ_seal::ProductionKey::generate(),
+            storage,
+            time::Duration::hours(1),
+            time::Duration::seconds(30),
+        );
+        let app = crate::helpers::spawn_app_producing(
+            crate::helpers::Backend::Sqlite,
+            None,
+            Some(productions),
+        )
+        .await;
+        let response = app.get("/healthz").await;
+        assert_eq!(response.status(), status);
+        let body = response.json::<Value>().await.unwrap();
+        assert_eq!(body["storage"], said, "{body}");
+        assert_eq!(body["database"], "ok", "{body}");
+    }
 }
 
 #[tokio::test]
