@@ -35,7 +35,9 @@ fn plan(mb: u64) -> Vec<(String, usize, u64)> {
     let mut total = 0u64;
     let mut seed = 7u64;
     while total < mb * 1024 * 1024 {
-        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         let n = items.len();
         let size = if n % 100 == 99 {
             4 * 1024 * 1024 + (seed >> 40) as usize % (8 * 1024 * 1024)
@@ -165,14 +167,22 @@ async fn main() {
         "spool: {} items, {:.0} MiB; load average {}",
         plan.len(),
         bytes as f64 / 1048576.0,
-        std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim()
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .trim()
     );
     let start = Instant::now();
     let manifest = fill(&local, &plan).await;
-    println!("  written to the directory in {:.1} s", start.elapsed().as_secs_f64());
+    println!(
+        "  written to the directory in {:.1} s",
+        start.elapsed().as_secs_f64()
+    );
     let start = Instant::now();
     fill(&bucket, &plan).await;
-    println!("  written to the bucket in {:.1} s", start.elapsed().as_secs_f64());
+    println!(
+        "  written to the bucket in {:.1} s",
+        start.elapsed().as_secs_f64()
+    );
 
     let mut best = [(Duration::MAX, 0.0f64), (Duration::MAX, 0.0f64)];
     for round in 0..rounds {
@@ -201,7 +211,9 @@ async fn main() {
         rate(best[1].0),
         best[1].1,
         rate(best[1].0) / rate(best[0].0),
-        std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim()
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .trim()
     );
     bucket.spool(PRODUCTION).remove().await.unwrap();
 }
