@@ -254,7 +254,7 @@ pub(crate) struct QueueParams {
     /// Only cases in this state; may be repeated; `any` for every state [default:
     /// the open states, not delivered, rejected, redirected, withdrawn or closed].
     #[param(
-        pattern = "^(|any|received|in_review|awaiting_clarification|approved|rejected|redirected|withdrawn|collecting|sealed|delivered|closed)$"
+        pattern = "^(|any|received|in_review|awaiting_clarification|approved|rejected|redirected|withdrawn|collecting|sealed|released|delivered|closed)$"
     )]
     state: Option<String>,
     /// A reference (exact or its start, any case), a target's identifier (exact, as
@@ -554,39 +554,28 @@ pub(crate) async fn record_callback(
     Ok(Json(wire::CaseStateChange::from(&case)))
 }
 
-/// An approval, perhaps with a reason.
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(as = ApprovalRequest)]
-pub(crate) struct Approval {
-    /// Why; may be left out.
-    #[serde(default)]
-    reason: String,
-}
-
 /// Approve
 ///
 /// `POST /api/v1/cases/{id}/approve`: approves the reviewer's recommendation and the
-/// scope it recommended. An enterprise account's demand is redirected to its customer
-/// instead. The body may be empty. For approvers other than the one who recommended.
+/// scope it recommended, with `{"reason"}`, which the case keeps with the approver's
+/// name and the time (`approval` in `GET /api/v1/cases/{id}`). An enterprise account's
+/// demand is redirected to its customer instead. For approvers other than the one who
+/// recommended.
 #[utoipa::path(
     post,
     path = "/api/v1/cases/{id}/approve",
     tag = "staff",
     params(("id" = String, Path, format = "uuid", description = "The case's id (the `id` the demand's receipt gave).")),
-    request_body(content = Approval, description = "Optional: an empty body approves without a reason.",
-        example = json!({"reason": "agreed"})),
+    request_body(content = Reason, example = json!({"reason": "The warrant is in order; subscriber data only."})),
     responses(
         (status = 200, description = "Approved (or redirected to the enterprise customer).", body = wire::Approved,
             example = json!({"id": "0b7e3c52-9a41-4d8e-b1f0-5c2d7a9e4f13", "state": "approved",
                 "scope": {"categories": ["content"], "targets": [{"type": "email", "value": "alice@example.com"}], "period": {"from": "2026-01-01T00:00:00Z", "to": "2026-02-28T23:59:59Z"}}})),
-        (status = 400, description = "The body is not `{\"reason\"?}`.", body = ErrorBody,
-            example = json!({"error": "reason: invalid type: integer `1`, expected a string", "field": "reason"})),
         (status = 403, description = "Not an approver; the approver who recommended (four eyes); or a session without its CSRF token.", body = ErrorBody,
             example = json!({"error": "you recommended this; a different approver must decide (four eyes)"})),
         (status = 409, description = "Not approvable yet: not reviewed, recommended for rejection, nothing allowed, a gate still open (an emergency without a confirmed call-back); or it changed meanwhile.", body = ErrorBody,
             example = json!({"error": "cannot approve until a call-back to the requesting authority, on a number known independently of the demand, is recorded"})),
-        Unauthorized, NotFound, ServerError,
+        BadReason, Unauthorized, NotFound, ServerError,
     ),
     security(("api_token" = []), ("session" = [], "csrf" = [])),
 )]
@@ -594,10 +583,9 @@ pub(crate) async fn approve(
     State(state): State<AppState>,
     approver: Approver,
     Path(id): Path<String>,
-    approval: Option<JsonBody<Approval>>,
+    JsonBody(Reason { reason }): JsonBody<Reason>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let reason = approval.map(|JsonBody(a)| a.reason).unwrap_or_default();
-    free_text("reason", &reason)?;
+    non_blank("reason", &reason)?;
     let case = approver
         .desk(&state)
         .approve(case_id(&id)?, &reason)

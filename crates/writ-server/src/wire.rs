@@ -9,7 +9,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 use writ_core::policy::{Decision, Finding, Route, Verdict};
 use writ_core::review::Scope;
-use writ_core::workflow::{CounselDecision, RecordedRecommendation};
+use writ_core::workflow::{CounselDecision, RecordedApproval, RecordedRecommendation};
 use writ_core::{AgencyId, CaseId, CaseState, CountryCode, Demand, ProductionId, Role, Timestamp};
 use writ_core::{Category, UserId};
 use writ_store::{Callback, CaseRecord, GateClearance, Notice, Production, ProductionState};
@@ -251,6 +251,9 @@ pub(crate) struct StaffProduction {
     sealed: Option<SealedFile>,
     #[schema(value_type = Option<String>, format = DateTime, required)]
     released_at: Option<Timestamp>,
+    /// Who released it (a user name), once released.
+    #[schema(required)]
+    released_by: Option<String>,
 }
 
 /// A sealed production's file.
@@ -283,6 +286,7 @@ impl From<&Production> for StaffProduction {
                 sealed_at: s.sealed_at,
             }),
             released_at: production.released_at,
+            released_by: production.released_by_name.clone(),
         }
     }
 }
@@ -534,6 +538,11 @@ pub(crate) struct CaseDetail {
     /// Counsel's latest decision on an assistance order (route `counsel`).
     #[schema(required)]
     counsel: Option<CounselDecision>,
+    /// Who approved it (or redirected it to the enterprise customer), when and why.
+    #[schema(required)]
+    approval: Option<RecordedApproval>,
+    /// Its productions: collected, sealed, and who released them, when.
+    productions: Vec<StaffProduction>,
     /// The demand as the authority submitted it.
     #[schema(value_type = Demand)]
     demand: Value,
@@ -573,6 +582,8 @@ impl TryFrom<CaseView> for CaseDetail {
             scope: case.scope,
             rejection_reason: case.rejection_reason,
             counsel: case.counsel,
+            approval: case.approval,
+            productions: view.productions.iter().map(StaffProduction::from).collect(),
             demand,
             messages: view.messages.iter().map(Message::from).collect(),
             callbacks: view.callbacks,

@@ -246,7 +246,7 @@ macro_rules! case_columns {
     () => {
         "id, state, reference, authority_country, instrument, emergency, received_at, deadline, \
          decision, opened_at, updated_at, version, agency_id, recommendation, scope, rejection_reason, \
-         counsel"
+         counsel, approval"
     };
 }
 pub(crate) use case_columns;
@@ -948,13 +948,14 @@ macro_rules! queries_for {
                 sqlx::query(
                     "UPDATE cases SET recommendation = COALESCE($1, recommendation), \
                      scope = COALESCE($2, scope), rejection_reason = COALESCE($3, rejection_reason), \
-                     counsel = COALESCE($5, counsel) WHERE id = $4",
+                     counsel = COALESCE($5, counsel), approval = COALESCE($6, approval) WHERE id = $4",
                 )
                 .bind(json_text(update.recommendation.as_ref(), "cases.recommendation")?)
                 .bind(json_text(update.scope.as_ref(), "cases.scope")?)
                 .bind(update.rejection_reason.as_deref())
                 .bind(update.case_id.to_string())
                 .bind(json_text(update.counsel.as_ref(), "cases.counsel")?)
+                .bind(json_text(update.approval.as_ref(), "cases.approval")?)
                 .execute(&mut *self)
                 .await?;
                 Ok(())
@@ -1340,6 +1341,7 @@ macro_rules! case_from_row {
             scope: json_column(row.try_get("scope")?, "cases.scope")?,
             rejection_reason: row.try_get("rejection_reason")?,
             counsel: json_column(row.try_get("counsel")?, "cases.counsel")?,
+            approval: json_column(row.try_get("approval")?, "cases.approval")?,
         })
     }};
 }

@@ -4,7 +4,7 @@ use writ_core::case::CallbackOutcome;
 use writ_core::identifier::PhoneNumber;
 use writ_core::policy::{Code, Decision};
 use writ_core::review::Scope;
-use writ_core::workflow::{CounselDecision, RecordedRecommendation};
+use writ_core::workflow::{CounselDecision, RecordedApproval, RecordedRecommendation};
 use writ_core::{
     Actor, AgencyId, CaseEvent, CaseId, CaseState, CountryCode, Demand, Role, Timestamp, UserId,
     Username,
@@ -72,6 +72,8 @@ pub struct CaseRecord {
     pub rejection_reason: Option<String>,
     /// Counsel's latest decision on an assistance order (route `counsel`).
     pub counsel: Option<CounselDecision>,
+    /// Who approved it (or redirected it to the enterprise customer), when and why.
+    pub approval: Option<RecordedApproval>,
 }
 
 /// A step in a case's life, by someone, at some time.
@@ -431,6 +433,8 @@ pub struct CaseUpdate {
     pub rejection_reason: Option<String>,
     /// Counsel's decision on an assistance order, replacing any earlier one.
     pub counsel: Option<CounselDecision>,
+    /// The approval, set once by the step that approves or redirects.
+    pub approval: Option<RecordedApproval>,
     pub message: Option<String>,
     pub callback: Option<Callback>,
     pub gate_clearance: Option<GateClearance>,
@@ -460,6 +464,7 @@ impl CaseUpdate {
             scope: None,
             rejection_reason: None,
             counsel: None,
+            approval: None,
             message: None,
             callback: None,
             gate_clearance: None,

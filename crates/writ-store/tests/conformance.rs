@@ -14,7 +14,7 @@ use writ_core::case::CallbackOutcome;
 use writ_core::identifier::PhoneNumber;
 use writ_core::policy::{Decision, Rules, evaluate};
 use writ_core::review::{RecommendationKind, Scope};
-use writ_core::workflow::RecordedRecommendation;
+use writ_core::workflow::{RecordedApproval, RecordedRecommendation};
 use writ_core::{Actor, AuditEntry, CaseEvent, CaseId, CaseState, Demand, Timestamp};
 use writ_core::{AgencyId, CountryCode, Role, UserId, Username};
 use writ_report::{
@@ -96,6 +96,7 @@ conformance!(
     a_stale_or_illegal_case_update_writes_nothing,
     documents_come_with_their_case,
     a_production_is_collected_once_per_item_sealed_and_released_with_audit_events,
+    an_approval_is_kept_with_its_case,
     a_production_step_out_of_order_writes_nothing,
     a_demands_gag_is_registered_extended_and_lifted_with_audit_events,
     a_notice_is_claimed_by_one_worker_sent_once_or_held,
@@ -1489,12 +1490,15 @@ async fn a_production_is_collected_once_per_item_sealed_and_released_with_audit_
         at("2026-03-02T12:00:00Z"),
     );
     release.production = Some(ProductionChange::Release(production, releaser));
-    store.update_case(&release).await.unwrap();
+    release.events = vec![CaseEvent::Release];
+    let case = store.update_case(&release).await.unwrap();
+    assert_eq!(case.state, CaseState::Released);
 
     let released = store.production(production).await.unwrap();
     assert_eq!(released.state, ProductionState::Released);
     assert_eq!(released.sealed, Some(sealed));
     assert_eq!(released.released_by, Some(releaser));
+    assert_eq!(released.released_by_name.as_deref(), Some("rhea.release"));
     assert_eq!(released.released_at, Some(at("2026-03-02T12:00:00Z")));
     assert_eq!(store.productions(case.id).await.unwrap(), [released]);
 
@@ -1516,6 +1520,38 @@ async fn a_production_is_collected_once_per_item_sealed_and_released_with_audit_
         .unwrap()
         .unwrap();
     assert_eq!(queued.kind, "seal", "the update's job is queued with it");
+}
+
+async fn an_approval_is_kept_with_its_case(db: &TestDatabase) {
+    let store = &db.store;
+    let case = open_case(store, "SEA-A", None).await;
+    let case = store
+        .transition(&step(&case, CaseEvent::StartReview, "rita"))
+        .await
+        .unwrap();
+    assert_eq!(case.approval, None);
+    let approver = add_user(store, "alex.approver", Role::Approver, None).await;
+    let approval = RecordedApproval {
+        by: approver,
+        by_name: "alex.approver".into(),
+        reason: "The warrant is in order.\nSubscriber data only.".into(),
+        at: at("2026-03-02T10:00:00Z"),
+    };
+    let mut approve = CaseUpdate::new(
+        &case,
+        "case.approved",
+        Actor::Staff("alex.approver".into()),
+        approval.at,
+    );
+    approve.events = vec![CaseEvent::Approve];
+    approve.approval = Some(approval.clone());
+    let approved = store.update_case(&approve).await.unwrap();
+    assert_eq!(approved.approval.as_ref(), Some(&approval));
+    // A later step that sets no approval keeps it.
+    let mut start = CaseUpdate::new(&approved, "production.started", Actor::System, at(NOW));
+    start.events = vec![CaseEvent::StartCollection];
+    store.update_case(&start).await.unwrap();
+    assert_eq!(store.case(case.id).await.unwrap().approval, Some(approval));
 }
 
 async fn a_production_step_out_of_order_writes_nothing(db: &TestDatabase) {
@@ -2137,6 +2173,7 @@ fn past_case(summary: &CaseSummary, demand: &Arc<Demand>) -> PastCase {
             scope: None,
             rejection_reason: None,
             counsel: None,
+            approval: None,
         },
         document: demand_json("PAST"),
         demand: Arc::clone(demand),

@@ -417,6 +417,7 @@ impl Generator<'_> {
                 scope,
                 rejection_reason: rejection.map(str::to_owned),
                 counsel: None,
+                approval: None,
             },
             document: text,
             demand,

@@ -6,8 +6,8 @@ use writ_core::policy::{Code, Decision, Finding, Route};
 use writ_core::preservation::plan_holds;
 use writ_core::review::{Recommendation, Scope, redirect_letter};
 use writ_core::workflow::{
-    CounselAction, CounselDecision, RecordedRecommendation, Refusal, check_approval, check_counsel,
-    check_gate_clearance, check_gates, check_rejection,
+    CounselAction, CounselDecision, RecordedApproval, RecordedRecommendation, Refusal,
+    check_approval, check_counsel, check_gate_clearance, check_gates, check_rejection,
 };
 use writ_core::{
     Action, Actor, AuditEntry, CaseEvent, CaseId, CaseState, Demand, TargetValue, Timestamp,
@@ -655,6 +655,12 @@ impl ApprovalDesk<'_> {
         let mut update = CaseUpdate::new(&case, "case.approved", self.caller.actor(), now);
         update.details =
             serde_json::json!({"reason": reason, "recommended_by": recommendation.by_name});
+        update.approval = Some(RecordedApproval {
+            by: self.caller.user.id,
+            by_name: self.caller.user.username.to_string(),
+            reason: reason.to_owned(),
+            at: now,
+        });
         let tenant = enterprise_tenant(self.state, &demand);
         if decision.route == Route::RedirectEnterprise {
             update.action = "case.redirected".into();

@@ -252,6 +252,7 @@ struct ProductionRow {
     sha256: Option<String>,
     no_data: bool,
     releasable: bool,
+    /// When and by whom: `2 Mar 2026, 09:00 UTC by rita.reviewer`.
     released: Option<String>,
 }
 
@@ -282,8 +283,21 @@ fn production_row(production: &Production) -> ProductionRow {
         sha256: production.sealed.as_ref().map(|s| s.sha256.clone()),
         no_data: production.sealed.as_ref().is_some_and(|s| s.no_data),
         releasable: production.state == ProductionState::Sealed,
-        released: production.released_at.map(when),
+        released: production
+            .released_at
+            .map(|at| match &production.released_by_name {
+                Some(by) => format!("{} by {by}", when(at)),
+                None => when(at),
+            }),
     }
+}
+
+/// Who approved the case (or redirected it to the customer), when and why.
+struct ApprovalView {
+    title: &'static str,
+    by: String,
+    at: String,
+    reason: String,
 }
 
 struct PreservationRow {
@@ -395,7 +409,10 @@ struct CasePage {
     /// Staff who may release a sealed production: reviewers and approvers, never the
     /// case's own reviewer.
     can_release: bool,
+    /// The sealed production this user may release now (the sidebar's release form).
+    to_release: Option<ProductionRow>,
     recommendation: Option<RecommendationView>,
+    approval: Option<ApprovalView>,
     approved_scope: Option<ScopeView>,
     rejection_reason: Option<String>,
     /// Gates people cleared, and the ones an approver may clear now.
@@ -649,6 +666,22 @@ async fn case_page(
             })
             .collect(),
         can_release: steps.release,
+        to_release: view
+            .productions
+            .iter()
+            .filter(|p| steps.release && p.state == ProductionState::Sealed)
+            .map(production_row)
+            .next(),
+        approval: case.approval.as_ref().map(|a| ApprovalView {
+            title: if case.state == CaseState::Redirected {
+                "Redirected to the enterprise customer"
+            } else {
+                "Approved for disclosure"
+            },
+            by: a.by_name.clone(),
+            at: when(a.at),
+            reason: a.reason.clone(),
+        }),
         recommendation: recommendation.as_ref().map(|r| RecommendationView {
             by: r.by_name.clone(),
             approve: r.recommendation == RecommendationKind::Approve,
@@ -1335,7 +1368,7 @@ pub(crate) async fn clear_gate(
     .await
 }
 
-/// `POST /console/cases/{id}/approve` (`reason`, optional).
+/// `POST /console/cases/{id}/approve` (`reason`, kept with the approval).
 pub(crate) async fn approve(
     State(state): State<AppState>,
     web: Web<Approver>,
@@ -1343,7 +1376,10 @@ pub(crate) async fn approve(
     form: FormData,
 ) -> Result<Response, WebError> {
     let reason = form.get("reason").trim().to_owned();
-    let outcome = web.who.desk(&state).approve(case_id(&id)?, &reason).await;
+    let outcome = match required("reason", &reason) {
+        Ok(()) => web.who.desk(&state).approve(case_id(&id)?, &reason).await,
+        Err(error) => Err(error),
+    };
     let drafts = Drafts {
         decision_reason: reason,
         ..Drafts::default()
@@ -1432,15 +1468,25 @@ pub(crate) async fn document(
         .into_response())
 }
 
-/// `POST /console/cases/{id}/productions/{production}/release`: a second member of staff
-/// makes the sealed production available to the authority.
+/// `POST /console/cases/{id}/productions/{production}/release` (`confirm=yes`, the box
+/// ticked): a second member of staff makes the sealed production available to the
+/// authority.
 pub(crate) async fn release(
     State(state): State<AppState>,
     web: Web<Reviewer>,
     Path((id, production)): Path<(String, String)>,
+    form: FormData,
 ) -> Result<Response, WebError> {
     let production = ProductionId::parse(&production).map_err(|_| ApiError::NotFound)?;
-    let outcome = match web.who.desk(&state).release(production).await {
+    let released = if form.get("confirm") == "yes" {
+        web.who.desk(&state).release(production).await
+    } else {
+        Err(bad_request(
+            "confirm",
+            "confirm: tick the box to confirm that the authority may download it now".into(),
+        ))
+    };
+    let outcome = match released {
         Ok(released) => {
             let case = released.case_id;
             return Ok(

@@ -345,7 +345,9 @@ async fn an_emergency_waits_for_a_confirmed_call_back(backend: Backend) {
         json!({"recommendation": "approve", "reason": "imminent danger"}),
     )
     .await;
-    let (status, body) = w.decide(&w.approver, &id, "approve", json!({})).await;
+    let (status, body) = w
+        .decide(&w.approver, &id, "approve", json!({"reason": "agreed"}))
+        .await;
     assert_eq!(status, 409, "{body}");
     assert!(
         body["error"].as_str().unwrap().contains("call-back"),
@@ -364,13 +366,17 @@ async fn an_emergency_waits_for_a_confirmed_call_back(backend: Backend) {
         .await;
     assert_eq!(status, 200);
     assert_eq!(
-        w.decide(&w.approver, &id, "approve", json!({})).await.0,
+        w.decide(&w.approver, &id, "approve", json!({"reason": "agreed"}))
+            .await
+            .0,
         409,
         "no answer clears nothing"
     );
     let (status, _) = w.app.post_as(&w.reviewer.token, &callback, &json!({"called_at": called_at, "outcome": "confirmed", "notes": "Sgt. Park confirmed"}).to_string()).await;
     assert_eq!(status, 200);
-    let (status, body) = w.decide(&w.approver, &id, "approve", json!({})).await;
+    let (status, body) = w
+        .decide(&w.approver, &id, "approve", json!({"reason": "agreed"}))
+        .await;
     assert_eq!(status, 200, "{body}");
 
     let (_, case) = w
@@ -410,7 +416,9 @@ async fn an_enterprise_account_is_redirected_to_its_customer(backend: Backend) {
         json!({"recommendation": "approve", "reason": "valid, but enterprise"}),
     )
     .await;
-    let (status, body) = w.decide(&w.approver, &id, "approve", json!({})).await;
+    let (status, body) = w
+        .decide(&w.approver, &id, "approve", json!({"reason": "agreed"}))
+        .await;
     assert_eq!(
         (status, body["state"].as_str()),
         (200, Some("redirected")),
@@ -467,14 +475,18 @@ async fn no_one_approves_their_own_recommendation(backend: Backend) {
         )
         .await;
     assert_eq!(status, 200);
-    let (status, body) = w.decide(&w.approver, &id, "approve", json!({})).await;
+    let (status, body) = w
+        .decide(&w.approver, &id, "approve", json!({"reason": "agreed"}))
+        .await;
     assert_eq!(status, 403, "{body}");
     let (status, _) = w
         .decide(&w.approver, &id, "reject", json!({"reason": "x"}))
         .await;
     assert_eq!(status, 403, "nor reject it");
     let second = w.app.add_person("sam", Role::Approver, None).await;
-    let (status, body) = w.decide(&second, &id, "approve", json!({})).await;
+    let (status, body) = w
+        .decide(&second, &id, "approve", json!({"reason": "agreed"}))
+        .await;
     assert_eq!(status, 200, "{body}");
 }
 
@@ -502,7 +514,9 @@ async fn roles_are_enforced(backend: Backend) {
         json!({"recommendation": "approve", "reason": "ok"}),
     )
     .await;
-    let (status, _) = w.decide(&w.reviewer, &id, "approve", json!({})).await;
+    let (status, _) = w
+        .decide(&w.reviewer, &id, "approve", json!({"reason": "agreed"}))
+        .await;
     assert_eq!(status, 403, "a reviewer cannot approve");
     let (status, _) = w
         .app
