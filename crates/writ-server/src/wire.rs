@@ -14,7 +14,7 @@ use writ_core::{AgencyId, CaseId, CaseState, CountryCode, Demand, ProductionId, 
 use writ_core::{Category, UserId};
 use writ_store::{Callback, CaseRecord, GateClearance, Notice, Production, ProductionState};
 
-use crate::access::{CaseView, ReleasedProduction as Released};
+use writ_app::access::{CaseView, ReleasedProduction as Released};
 
 // ------------------------------------------------------------ requests
 
@@ -170,7 +170,7 @@ pub(crate) struct DemandStatus {
 }
 
 impl DemandStatus {
-    pub(crate) fn new(status: crate::access::DemandStatus, released: &[Released]) -> Self {
+    pub(crate) fn new(status: writ_app::access::DemandStatus, released: &[Released]) -> Self {
         let case = status.case;
         Self {
             id: case.id,

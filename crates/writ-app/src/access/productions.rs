@@ -9,8 +9,8 @@ use writ_core::{Actor, CaseEvent, CaseId, CaseState, ProductionId, Timestamp};
 use writ_store::{CaseRecord, CaseUpdate, Production, ProductionChange, ProductionState, Store};
 
 use super::desks::refused;
-use super::{AgencyDesk, AppState, CaseDesk, ReviewDesk};
-use crate::ApiError;
+use super::{AgencyDesk, App, CaseDesk, ReviewDesk};
+use crate::AppError;
 use crate::jobs::JobError;
 use crate::production::{DownloadLink, Productions};
 
@@ -26,10 +26,10 @@ pub struct Download {
     pub path: PathBuf,
 }
 
-impl AppState {
+impl App {
     /// Without sources configured, no production exists here.
-    fn productions(&self) -> Result<&Productions, ApiError> {
-        self.productions.as_deref().ok_or(ApiError::NotFound)
+    fn productions(&self) -> Result<&Productions, AppError> {
+        self.productions.as_deref().ok_or(AppError::NotFound)
     }
 }
 
@@ -39,7 +39,7 @@ impl AgencyDesk<'_> {
     pub async fn released_productions(
         &self,
         id: CaseId,
-    ) -> Result<Vec<ReleasedProduction>, ApiError> {
+    ) -> Result<Vec<ReleasedProduction>, AppError> {
         self.own(id).await?;
         let released: Vec<Production> = self
             .state
@@ -69,17 +69,17 @@ impl AgencyDesk<'_> {
         id: ProductionId,
         expires: i64,
         signature: &str,
-    ) -> Result<Download, ApiError> {
+    ) -> Result<Download, AppError> {
         let productions = self.state.productions()?;
         let now = self.state.clock.now();
         productions.check_link(id, expires, signature, now)?;
         let production = self.state.store.production(id).await?;
         let case = self.own(production.case_id).await?;
         let Some(sealed) = production.sealed.clone() else {
-            return Err(ApiError::NotFound);
+            return Err(AppError::NotFound);
         };
         if production.state != ProductionState::Released {
-            return Err(ApiError::NotFound);
+            return Err(AppError::NotFound);
         }
         let mut update = CaseUpdate::new(&case, "production.downloaded", self.actor(), now);
         if case.state == CaseState::Released {
@@ -96,7 +96,7 @@ impl AgencyDesk<'_> {
 
 impl CaseDesk<'_> {
     /// A case's productions with their collection progress.
-    pub async fn productions(&self, id: CaseId) -> Result<Vec<Production>, ApiError> {
+    pub async fn productions(&self, id: CaseId) -> Result<Vec<Production>, AppError> {
         self.state.store.case(id).await?;
         Ok(self.state.store.productions(id).await?)
     }
@@ -106,7 +106,7 @@ impl ReviewDesk<'_> {
     /// Releases a sealed production to the authority. A second pair of eyes: no one
     /// who recommended on the case (the latest reviewer or one they superseded) may
     /// release it.
-    pub async fn release(&self, id: ProductionId) -> Result<Production, ApiError> {
+    pub async fn release(&self, id: ProductionId) -> Result<Production, AppError> {
         let store = &self.state.store;
         let production = store.production(id).await?;
         let case = store.case(production.case_id).await?;
@@ -122,7 +122,7 @@ impl ReviewDesk<'_> {
         )
         .map_err(refused)?;
         if production.state != ProductionState::Sealed {
-            return Err(ApiError::Conflict(format!(
+            return Err(AppError::Conflict(format!(
                 "the production is {}, not sealed",
                 production.state.as_str()
             )));
@@ -145,10 +145,10 @@ impl ReviewDesk<'_> {
 /// What background work (collection, sealing) may do: it acts as the system, on cases
 /// that people approved. Only the job runner makes one.
 pub(crate) struct SystemDesk<'a> {
-    state: &'a AppState,
+    state: &'a App,
 }
 
-impl AppState {
+impl App {
     pub(crate) fn system_desk(&self) -> SystemDesk<'_> {
         SystemDesk { state: self }
     }

@@ -1,28 +1,26 @@
 //! Who may reach what, enforced by types.
 //!
-//! Handlers never hold the store. [`AppState`] keeps it private to this module; a
-//! handler reaches case data only through a desk ([`AgencyDesk`], [`CaseDesk`],
-//! [`ReviewDesk`], [`ApprovalDesk`]), and a desk comes only from an extractor
-//! ([`AgencyUser`], [`Staff`], [`Reviewer`], [`Approver`]) that authenticated the caller
-//! and checked their role. What needs no authorization (health, audit proofs, logging
-//! in) goes through [`AppState::unsafe_store`], named so a reviewer of a change notices.
+//! Nothing outside this crate holds the store. [`App`] keeps it private to this module;
+//! a caller reaches case data only through a desk ([`AgencyDesk`], [`CaseDesk`],
+//! [`ReviewDesk`], [`ApprovalDesk`], [`AdminDesk`]), and a desk comes only from a role
+//! ([`AgencyUser`], [`Staff`], [`Reviewer`], [`Approver`], [`Admin`]) that [`Admit`]
+//! made from a [`Caller`], which only [`App::authenticate`] makes. What needs no
+//! authorization (health, audit proofs, logging in) goes through
+//! [`App::unsafe_store`], named so a reviewer of a change notices.
 
 use std::sync::Arc;
 
-use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
-use axum::http::{HeaderMap, Method, header};
 use writ_core::{Actor, AgencyId, Clock, Role};
 use writ_store::{Store, User};
 
 use crate::credentials::{SecretToken, TokenHash, verify_csrf};
-use crate::{ApiError, Policy};
+use crate::{AppError, Policy};
 
 mod desks;
 mod notices;
 mod productions;
 
-pub(crate) use desks::PROVIDER;
+pub use desks::PROVIDER;
 pub use desks::{
     AdminDesk, AgencyDesk, ApprovalDesk, CaseDesk, CaseView, DemandStatus, MAX_ORDER_BYTES,
     NewPerson, ReviewDesk, SignedOrder,
@@ -30,14 +28,9 @@ pub use desks::{
 pub(crate) use productions::SystemDesk;
 pub use productions::{Download, ReleasedProduction};
 
-/// The session cookie's name.
-pub const SESSION_COOKIE: &str = "writ_session";
-/// The header that carries the CSRF token of a cookie session.
-pub const CSRF_HEADER: &str = "x-csrf-token";
-
-/// What every handler can reach; the store only through a desk.
+/// What every caller can reach; the store only through a desk.
 #[derive(Clone)]
-pub struct AppState {
+pub struct App {
     store: Store,
     pub clock: Arc<dyn Clock>,
     pub policy: Arc<Policy>,
@@ -53,11 +46,11 @@ pub struct AppState {
     mailer: Option<Arc<dyn crate::mailer::Mailer>>,
     /// Transparency reports already counted, per period, bands and checkpoint.
     pub reports: Arc<crate::transparency::ReportCache>,
-    /// Failed sign-ins per source address.
+    /// Failed sign-ins per source address, on this node.
     pub(crate) login_throttle: Arc<crate::throttle::AddressThrottle>,
 }
 
-impl AppState {
+impl App {
     /// What the transparency report publishes, as configured.
     pub fn publication(&self) -> crate::transparency::Publication {
         crate::transparency::Publication {
@@ -99,13 +92,18 @@ impl AppState {
 }
 
 /// Someone who proved who they are: by API token, or by a web session (with its CSRF
-/// token on anything that changes state).
+/// token on anything that changes state). Made only in this crate: by
+/// [`App::authenticate`], or when signing in opens a session.
 #[derive(Debug)]
 pub struct Caller {
-    pub user: User,
+    pub(crate) user: User,
 }
 
 impl Caller {
+    pub fn user(&self) -> &User {
+        &self.user
+    }
+
     pub fn actor(&self) -> Actor {
         match (&self.user.role, &self.user.agency_id) {
             (Role::Agency, Some(agency)) => Actor::Agency(agency.to_string()),
@@ -114,34 +112,53 @@ impl Caller {
     }
 }
 
-impl FromRequestParts<AppState> for Caller {
-    type Rejection = ApiError;
+/// What a request presented to say who it comes from.
+pub enum Credential<'a> {
+    /// An API token (`Authorization: Bearer …`).
+    Token(&'a str),
+    /// A web session's secret (its cookie), with the CSRF token the request carried.
+    Session {
+        secret: &'a str,
+        csrf: Option<&'a str>,
+        /// Whether the request changes state: then the CSRF token must match.
+        changes_state: bool,
+    },
+    /// Nothing.
+    None,
+}
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let store = &state.store;
-        if let Some(token) = bearer(&parts.headers) {
-            let user = store.user_by_token(TokenHash::of(token).as_str()).await?;
-            return user
-                .map(|user| Caller { user })
-                .ok_or(ApiError::Unauthorized("this API token is not valid"));
-        }
-        let Some(session) = cookie(&parts.headers, SESSION_COOKIE) else {
-            return Err(ApiError::Unauthorized(
-                "log in, or present an API token (Authorization: Bearer …)",
-            ));
+impl App {
+    /// The caller a credential proves, or why it proves none.
+    pub async fn authenticate(&self, credential: Credential<'_>) -> Result<Caller, AppError> {
+        let store = &self.store;
+        let (secret, csrf, changes_state) = match credential {
+            Credential::Token(token) => {
+                let user = store.user_by_token(TokenHash::of(token).as_str()).await?;
+                return user
+                    .map(|user| Caller { user })
+                    .ok_or(AppError::Unauthorized("this API token is not valid"));
+            }
+            Credential::None => {
+                return Err(AppError::Unauthorized(
+                    "log in, or present an API token (Authorization: Bearer …)",
+                ));
+            }
+            Credential::Session {
+                secret,
+                csrf,
+                changes_state,
+            } => (secret, csrf, changes_state),
         };
-        let now = state.clock.now();
         let user = store
-            .user_by_session(TokenHash::of(session).as_str(), now)
+            .user_by_session(TokenHash::of(secret).as_str(), self.clock.now())
             .await?
-            .ok_or(ApiError::Unauthorized(
+            .ok_or(AppError::Unauthorized(
                 "your session has ended; log in again",
             ))?;
-        if !is_safe(&parts.method) {
-            let secret = SecretToken::from_presented(session);
-            let presented = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
-            if !presented.is_some_and(|token| verify_csrf(&secret, token)) {
-                return Err(ApiError::Forbidden(
+        if changes_state {
+            let secret = SecretToken::from_presented(secret);
+            if !csrf.is_some_and(|token| verify_csrf(&secret, token)) {
+                return Err(AppError::Forbidden(
                     "this request carries no valid CSRF token for the session",
                 ));
             }
@@ -150,84 +167,90 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
-fn is_safe(method: &Method) -> bool {
-    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+/// A role's holder, admitted from an authenticated caller: the only way to a desk.
+pub trait Admit: Sized {
+    /// The role's holder, if the caller has the role.
+    fn admit(caller: Caller) -> Result<Self, AppError>;
+    /// Who holds it.
+    fn caller(&self) -> &Caller;
 }
 
-fn bearer(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get(header::AUTHORIZATION)?
-        .to_str()
-        .ok()?
-        .strip_prefix("Bearer ")
-        .map(str::trim)
-}
+impl Admit for Caller {
+    fn admit(caller: Caller) -> Result<Self, AppError> {
+        Ok(caller)
+    }
 
-pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find_map(|(key, value)| (key == name).then_some(value))
-}
-
-/// A user of a requesting authority.
-pub struct AgencyUser {
-    pub caller: Caller,
-    pub agency: AgencyId,
-}
-
-impl FromRequestParts<AppState> for AgencyUser {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let caller = Caller::from_request_parts(parts, state).await?;
-        match (caller.user.role, caller.user.agency_id.clone()) {
-            (Role::Agency, Some(agency)) => Ok(Self { caller, agency }),
-            _ => Err(ApiError::Forbidden("this is for requesting authorities")),
-        }
+    fn caller(&self) -> &Caller {
+        self
     }
 }
 
-/// Declares an extractor for staff with one of `roles`.
-macro_rules! staff_extractor {
+/// A user of a requesting authority.
+#[derive(Debug)]
+pub struct AgencyUser {
+    caller: Caller,
+    agency: AgencyId,
+}
+
+impl AgencyUser {
+    pub fn agency(&self) -> &AgencyId {
+        &self.agency
+    }
+}
+
+impl Admit for AgencyUser {
+    fn admit(caller: Caller) -> Result<Self, AppError> {
+        match (caller.user.role, caller.user.agency_id.clone()) {
+            (Role::Agency, Some(agency)) => Ok(Self { caller, agency }),
+            _ => Err(AppError::Forbidden("this is for requesting authorities")),
+        }
+    }
+
+    fn caller(&self) -> &Caller {
+        &self.caller
+    }
+}
+
+/// Declares a staff role admitting callers with one of `roles`.
+macro_rules! staff_role {
     ($(#[$doc:meta])* $name:ident, [$($role:ident),+], $refusal:literal) => {
         $(#[$doc])*
+        #[derive(Debug)]
         pub struct $name {
-            pub caller: Caller,
+            caller: Caller,
         }
 
-        impl FromRequestParts<AppState> for $name {
-            type Rejection = ApiError;
 
-            async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-                let caller = Caller::from_request_parts(parts, state).await?;
+        impl Admit for $name {
+            fn admit(caller: Caller) -> Result<Self, AppError> {
                 if matches!(caller.user.role, $(Role::$role)|+) {
                     Ok(Self { caller })
                 } else {
-                    Err(ApiError::Forbidden($refusal))
+                    Err(AppError::Forbidden($refusal))
                 }
+            }
+
+            fn caller(&self) -> &Caller {
+                &self.caller
             }
         }
     };
 }
 
-staff_extractor!(
+staff_role!(
     /// Any member of the provider's staff who works cases.
     Staff, [Reviewer, Approver, Admin, Auditor], "this is for the provider's staff"
 );
-staff_extractor!(
+staff_role!(
     /// Someone who may review: reviewers, and approvers (who then may not approve
     /// their own recommendation).
     Reviewer, [Reviewer, Approver], "this needs the reviewer or approver role"
 );
-staff_extractor!(
+staff_role!(
     /// Someone who may decide on a recommendation.
     Approver, [Approver], "this needs the approver role"
 );
-staff_extractor!(
+staff_role!(
     /// Someone who manages authorities and people.
     Admin, [Admin], "this needs the admin role"
 );
