@@ -284,6 +284,8 @@ pub(crate) struct QueueParams {
     overdue: Option<bool>,
     /// `true`: only cases escalated to the on-call approver.
     escalated: Option<bool>,
+    /// `true`: only cases assigned to the caller.
+    mine: Option<bool>,
     /// Only cases the policy engine routed so; `counsel` is the counsel view
     /// (assistance orders asking for keys, access or capability).
     #[param(pattern = "^(|process|redirect_enterprise|mlat|manual|counsel|none)$")]
@@ -315,7 +317,11 @@ pub(crate) async fn list_cases(
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<impl IntoResponse, ApiError> {
     let now = state.clock.now();
-    let query = crate::queue::parse(&pairs, now)?;
+    let query = crate::queue::parse(
+        &pairs,
+        now,
+        writ_app::access::Admit::caller(&staff).user().id,
+    )?;
     let page = staff.desk(&state).list(&query).await?;
     let cases = page
         .cases
@@ -553,6 +559,34 @@ pub(crate) async fn record_callback(
         )
         .await?;
     Ok(Json(wire::CaseStateChange::from(&case)))
+}
+
+/// Assign to me
+///
+/// `POST /api/v1/cases/{id}/assign`: the caller takes the case; the queue shows them as
+/// its assignee, and `mine=true` lists it for them. Audited as `case.assigned`. For
+/// reviewers and approvers, on an open case.
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/assign",
+    tag = "staff",
+    params(("id" = String, Path, format = "uuid", description = "The case's id (the `id` the demand's receipt gave).")),
+    responses(
+        (status = 200, description = "Assigned to the caller.", body = wire::Assigned,
+            example = json!({"id": "0b7e3c52-9a41-4d8e-b1f0-5c2d7a9e4f13", "assignee": "rita.reviewer"})),
+        (status = 409, description = "The case is no longer open, already the caller's, or changed meanwhile.", body = ErrorBody,
+            example = json!({"error": "the case is already yours"})),
+        Unauthorized, NotReviewer, NotFound, ServerError,
+    ),
+    security(("api_token" = []), ("session" = [], "csrf" = [])),
+)]
+pub(crate) async fn assign(
+    State(state): State<AppState>,
+    reviewer: Reviewer,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    let case = reviewer.desk(&state).assign_to_me(case_id(&id)?).await?;
+    Ok(Json(wire::Assigned::from(&case)))
 }
 
 /// Approve

@@ -84,6 +84,7 @@ fn sorted(value: Value) -> Value {
         api::case_history,
         api::review,
         api::request_clarification,
+        api::assign,
         api::record_callback,
         api::approve,
         api::reject,

@@ -484,6 +484,14 @@ pub(crate) struct CaseSummary {
     route: Option<Route>,
     /// Past its deadline and still open: highlighted in the queue.
     overdue: bool,
+    /// Escalated to the on-call approver: highlighted in the queue.
+    escalated: bool,
+    /// When the instrument expires, if it says.
+    #[schema(value_type = Option<String>, format = DateTime, required)]
+    expires_at: Option<Timestamp>,
+    /// Who works the case (a user name), if someone took it.
+    #[schema(required)]
+    assignee: Option<String>,
 }
 
 impl CaseSummary {
@@ -500,6 +508,9 @@ impl CaseSummary {
             verdict: case.decision.as_ref().map(|d| d.verdict),
             route: case.decision.as_ref().map(|d| d.route),
             overdue: case.deadline.is_some_and(|d| d < now) && case.state.is_open(),
+            escalated: case.escalated,
+            expires_at: case.expires_at,
+            assignee: case.assignee_name.clone(),
         }
     }
 }
@@ -541,6 +552,9 @@ pub(crate) struct CaseDetail {
     /// Who approved it (or redirected it to the enterprise customer), when and why.
     #[schema(required)]
     approval: Option<RecordedApproval>,
+    /// Who works the case (a user name), if someone took it.
+    #[schema(required)]
+    assignee: Option<String>,
     /// Its productions: collected, sealed, and who released them, when.
     productions: Vec<StaffProduction>,
     /// The demand as the authority submitted it.
@@ -583,6 +597,7 @@ impl TryFrom<CaseView> for CaseDetail {
             rejection_reason: case.rejection_reason,
             counsel: case.counsel,
             approval: case.approval,
+            assignee: case.assignee_name,
             productions: view.productions.iter().map(StaffProduction::from).collect(),
             demand,
             messages: view.messages.iter().map(Message::from).collect(),
@@ -591,6 +606,25 @@ impl TryFrom<CaseView> for CaseDetail {
             notices: view.notices,
             preservations: view.preservations.iter().map(Hold::from).collect(),
         })
+    }
+}
+
+/// The case after `assign`.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Assigned {
+    #[schema(value_type = String, format = "uuid")]
+    id: CaseId,
+    /// The caller's user name.
+    #[schema(value_type = String)]
+    assignee: Option<String>,
+}
+
+impl From<&CaseRecord> for Assigned {
+    fn from(case: &CaseRecord) -> Self {
+        Self {
+            id: case.id,
+            assignee: case.assignee_name.clone(),
+        }
     }
 }
 

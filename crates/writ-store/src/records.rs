@@ -74,6 +74,13 @@ pub struct CaseRecord {
     pub counsel: Option<CounselDecision>,
     /// Who approved it (or redirected it to the enterprise customer), when and why.
     pub approval: Option<RecordedApproval>,
+    /// The member of staff working it, and their user name.
+    pub assignee: Option<UserId>,
+    pub assignee_name: Option<String>,
+    /// When the instrument expires, if it says.
+    pub expires_at: Option<Timestamp>,
+    /// Escalated to the on-call approver (a deadline's step was sent).
+    pub escalated: bool,
 }
 
 /// A step in a case's life, by someone, at some time.
@@ -435,6 +442,8 @@ pub struct CaseUpdate {
     pub counsel: Option<CounselDecision>,
     /// The approval, set once by the step that approves or redirects.
     pub approval: Option<RecordedApproval>,
+    /// Assigns the case to this member of staff.
+    pub assign: Option<UserId>,
     pub message: Option<String>,
     pub callback: Option<Callback>,
     pub gate_clearance: Option<GateClearance>,
@@ -465,6 +474,7 @@ impl CaseUpdate {
             rejection_reason: None,
             counsel: None,
             approval: None,
+            assign: None,
             message: None,
             callback: None,
             gate_clearance: None,

@@ -97,6 +97,7 @@ conformance!(
     documents_come_with_their_case,
     a_production_is_collected_once_per_item_sealed_and_released_with_audit_events,
     an_approval_is_kept_with_its_case,
+    a_case_is_assigned_and_found_by_its_assignee,
     a_production_step_out_of_order_writes_nothing,
     a_demands_gag_is_registered_extended_and_lifted_with_audit_events,
     a_notice_is_claimed_by_one_worker_sent_once_or_held,
@@ -1554,6 +1555,37 @@ async fn an_approval_is_kept_with_its_case(db: &TestDatabase) {
     assert_eq!(store.case(case.id).await.unwrap().approval, Some(approval));
 }
 
+async fn a_case_is_assigned_and_found_by_its_assignee(db: &TestDatabase) {
+    let store = &db.store;
+    let case = open_case(store, "SEA-M", None).await;
+    let other = open_case(store, "SEA-N", None).await;
+    assert_eq!((case.assignee, case.escalated), (None, false));
+    let rita = add_user(store, "rita.reviewer", Role::Reviewer, None).await;
+    let mut assign = CaseUpdate::new(
+        &case,
+        "case.assigned",
+        Actor::Staff("rita.reviewer".into()),
+        at(NOW),
+    );
+    assign.assign = Some(rita);
+    let assigned = store.update_case(&assign).await.unwrap();
+    assert_eq!(assigned.assignee, Some(rita));
+    assert_eq!(assigned.assignee_name.as_deref(), Some("rita.reviewer"));
+    let mine = store
+        .queue(&CaseQuery {
+            assignee: Some(rita),
+            limit: 50,
+            ..CaseQuery::default()
+        })
+        .await
+        .unwrap();
+    let ids: Vec<CaseId> = mine.cases.iter().map(|c| c.id).collect();
+    assert_eq!(ids, [case.id]);
+    assert_ne!(ids, [other.id]);
+    let actions: Vec<String> = entries(store).await.into_iter().map(|e| e.action).collect();
+    assert!(actions.contains(&"case.assigned".to_owned()), "{actions:?}");
+}
+
 async fn a_production_step_out_of_order_writes_nothing(db: &TestDatabase) {
     let store = &db.store;
     let case = approved_case(store).await;
@@ -2174,6 +2206,10 @@ fn past_case(summary: &CaseSummary, demand: &Arc<Demand>) -> PastCase {
             rejection_reason: None,
             counsel: None,
             approval: None,
+            assignee: None,
+            assignee_name: None,
+            expires_at: None,
+            escalated: false,
         },
         document: demand_json("PAST"),
         demand: Arc::clone(demand),

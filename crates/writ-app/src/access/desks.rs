@@ -619,6 +619,28 @@ impl ReviewDesk<'_> {
         update.message = Some(question.to_owned());
         Ok(self.store().update_case(&update).await?)
     }
+
+    /// Takes the case: the caller is its assignee from now on (`case.assigned`). Only
+    /// an open case, and not one already theirs.
+    pub async fn assign_to_me(&self, id: CaseId) -> Result<CaseRecord, AppError> {
+        let case = self.store().case(id).await?;
+        if !case.state.is_open() {
+            return Err(AppError::Conflict(format!(
+                "the case is {}: there is nothing left to work on",
+                case.state
+            )));
+        }
+        if case.assignee == Some(self.caller.user.id) {
+            return Err(AppError::Conflict("the case is already yours".into()));
+        }
+        let mut update = CaseUpdate::new(&case, "case.assigned", self.caller.actor(), self.now());
+        update.assign = Some(self.caller.user.id);
+        update.details = serde_json::json!({
+            "assignee": self.caller.user.username,
+            "previous": case.assignee_name,
+        });
+        Ok(self.store().update_case(&update).await?)
+    }
 }
 
 /// An approver's desk: the case desk, and deciding on others' recommendations.

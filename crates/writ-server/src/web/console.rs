@@ -44,8 +44,12 @@ struct QueueRow {
     instrument: String,
     country: String,
     received: String,
+    /// The running deadline, or else when the instrument expires.
     deadline: String,
     pressing: bool,
+    overdue: bool,
+    escalated: bool,
+    assignee: String,
     verdict: Option<VerdictBadge>,
 }
 
@@ -71,6 +75,7 @@ struct QueuePage {
     received_to: String,
     overdue: bool,
     escalated: bool,
+    mine: bool,
     /// The counsel view: only cases routed to counsel.
     counsel: bool,
     /// The next page's URL, if there is one.
@@ -85,7 +90,7 @@ pub(crate) async fn queue(
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
     let now = state.clock.now();
-    let query = crate::queue::parse(&pairs, now)?;
+    let query = crate::queue::parse(&pairs, now, web.chrome.user)?;
     let page = web.who.desk(&state).list(&query).await?;
     let cases = page
         .cases
@@ -98,8 +103,11 @@ pub(crate) async fn queue(
             instrument: case.instrument.clone(),
             country: case.authority_country.to_string(),
             received: when(case.received_at),
-            deadline: case.deadline.map(|d| due(d, now)).unwrap_or_default(),
-            pressing: case.deadline.is_some_and(|d| is_pressing(d, now)),
+            deadline: deadline_text(case, now),
+            pressing: case.state.is_open() && case.deadline.is_some_and(|d| is_pressing(d, now)),
+            overdue: case.state.is_open() && case.deadline.is_some_and(|d| d < now),
+            escalated: case.state.is_open() && case.escalated,
+            assignee: case.assignee_name.clone().unwrap_or_default(),
             verdict: case.decision.as_ref().map(|d| VerdictBadge::of(d.verdict)),
         })
         .collect();
@@ -134,6 +142,7 @@ pub(crate) async fn queue(
         received_to: value("received_to"),
         overdue: query.overdue_at.is_some(),
         escalated: query.escalated,
+        mine: query.assignee.is_some(),
         counsel: query.route == Some(Route::Counsel),
         next: page
             .next
@@ -141,6 +150,22 @@ pub(crate) async fn queue(
             .map(|key| crate::queue::next_url("/console", &pairs, key)),
     };
     Ok(render(&page)?.into_response())
+}
+
+/// The queue's deadline cell: the running deadline (`due in 2 days`), else when the
+/// instrument expires; empty when neither is known or the case is answered.
+fn deadline_text(case: &CaseRecord, now: Timestamp) -> String {
+    match (case.deadline, case.expires_at) {
+        (Some(deadline), _) if case.state.is_open() => due(deadline, now),
+        (None, Some(expires)) if case.state.is_open() && expires < now => {
+            format!("instrument expired {}", when(expires))
+        }
+        (None, Some(expires)) if case.state.is_open() => {
+            format!("instrument expires {}", when(expires))
+        }
+        (Some(deadline), _) => when(deadline),
+        (None, _) => String::new(),
+    }
 }
 
 // ---------------------------------------------------------------- the case page
@@ -412,6 +437,9 @@ struct CasePage {
     /// Staff who may release a sealed production: reviewers and approvers, never the
     /// case's own reviewer.
     can_release: bool,
+    /// Who works the case, and whether this user may take it.
+    assignee: Option<String>,
+    can_assign: bool,
     /// The sealed production this user may release now (the sidebar's release form).
     to_release: Option<ProductionRow>,
     recommendation: Option<RecommendationView>,
@@ -477,6 +505,7 @@ pub(crate) async fn case(
         ),
         Some("rejected") => Some("The demand was rejected; the authority will see the reason."),
         Some("released") => Some("The production was released: the authority can download it now."),
+        Some("assigned") => Some("The case is yours: it is in your queue (mine)."),
         _ => None,
     };
     let page = case_page(&state, &desk, id, web.chrome, done, None, Drafts::default()).await?;
@@ -621,7 +650,11 @@ async fn case_page(
         received: when(case.received_at),
         deadline: case
             .deadline
-            .map(|d| format!("{} ({})", when(d), due(d, now))),
+            .map(|d| format!("{} ({})", when(d), due(d, now)))
+            .or_else(|| {
+                case.expires_at
+                    .map(|e| format!("none; the instrument expires {}", when(e)))
+            }),
         pressing: case.deadline.is_some_and(|d| is_pressing(d, now)),
         demand: demand.as_ref().map(demand_facts),
         demand_json: pretty(&view.document),
@@ -674,6 +707,10 @@ async fn case_page(
                 expires: when(h.expires_at),
             })
             .collect(),
+        assignee: case.assignee_name.clone(),
+        can_assign: matches!(chrome.role, Role::Reviewer | Role::Approver)
+            && case.state.is_open()
+            && case.assignee != Some(chrome.user),
         can_release: steps.release,
         to_release: view
             .productions
@@ -1186,6 +1223,30 @@ fn recommendation_of(drafts: &Drafts) -> Result<Recommendation, AppError> {
         }
     }
     Recommendation::from_value(body).map_err(AppError::from)
+}
+
+/// `POST /console/cases/{id}/assign`: the user takes the case.
+pub(crate) async fn assign(
+    State(state): State<AppState>,
+    web: Web<Reviewer>,
+    Path(id): Path<String>,
+    _form: FormData,
+) -> Result<Response, WebError> {
+    let outcome = web.who.desk(&state).assign_to_me(case_id(&id)?).await;
+    let desk = web.who.desk(&state);
+    after(
+        &state,
+        &desk,
+        web.chrome,
+        &id,
+        Attempt {
+            what: "Assignment",
+            done: "assigned",
+            drafts: Drafts::default(),
+        },
+        outcome,
+    )
+    .await
 }
 
 /// `POST /console/cases/{id}/clarification` (`question`).

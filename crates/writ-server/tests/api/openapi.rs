@@ -741,6 +741,19 @@ async fn the_document_describes_what_the_server_answers() {
     let narrowed = json!({"recommendation": "approve", "reason": "warrant is in order", "scope": {"categories": ["content"]}});
     assert_eq!(review(&mut t, &a, spd_tok, narrowed.clone()).await, 403);
     assert_eq!(review(&mut t, &a, rita_tok, narrowed).await, 200);
+    let assign = "/api/v1/cases/{id}/assign";
+    for (token, expected) in [(spd_tok, 403), (rita_tok, 200), (rita_tok, 409)] {
+        let (status, answer, _) = t
+            .call(
+                "POST",
+                assign,
+                &format!("/api/v1/cases/{a}/assign"),
+                Auth::Token(token),
+                None,
+            )
+            .await;
+        assert_eq!(status, expected, "{answer}");
+    }
     let agreed = r#"{"reason": "agreed"}"#;
     assert_eq!(decide(&mut t, &a, "approve", rita_tok, agreed).await, 403);
     // An approval gives its reason, as a rejection does.

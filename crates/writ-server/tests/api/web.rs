@@ -615,6 +615,50 @@ async fn a_demand_goes_through_the_forms_and_the_case_page_shows_the_engines_rea
 }
 
 #[tokio::test]
+async fn a_reviewer_takes_a_case_and_finds_it_under_mine() {
+    let w = world().await;
+    let mut spd = Browser::new(&w.app);
+    spd.log_in(&w.spd).await;
+    let id = spd.submit(EXAMPLE).await;
+    let mut rita = Browser::new(&w.app);
+    rita.log_in(&w.reviewer).await;
+    let queue = rita.get("/console").await;
+    assert!(queue.body.contains(">Assignee</th>"), "{}", queue.body);
+    assert!(queue.body.contains("nobody"));
+    // No deadline runs: the column says when the instrument expires.
+    assert!(
+        queue
+            .body
+            .contains("instrument expires 15 Mar 2026, 00:00 UTC"),
+        "{}",
+        queue.body
+    );
+    assert!(!rita.get("/console?mine=true").await.body.contains(&id));
+
+    let case = rita.get(&format!("/console/cases/{id}")).await;
+    assert!(case.body.contains(r#"id="assign-to-me""#), "{}", case.body);
+    let page = rita
+        .post(
+            &format!("/console/cases/{id}/assign"),
+            &[("csrf", &case.csrf())],
+        )
+        .await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    let case = rita.get(page.location()).await;
+    assert!(
+        case.body
+            .contains(&format!(r#"id="assignee">{}<"#, w.reviewer.username))
+    );
+    assert!(!case.body.contains(r#"id="assign-to-me""#), "already hers");
+    let mine = rita.get("/console?mine=true").await;
+    assert!(mine.body.contains(&id), "{}", mine.body);
+    assert!(mine.body.contains(&format!(
+        "<span class=\"cell\">{}</span>",
+        w.reviewer.username
+    )));
+}
+
+#[tokio::test]
 async fn a_refused_action_comes_back_on_the_page_with_its_reason() {
     let w = world().await;
     let mut spd = Browser::new(&w.app);
