@@ -1,20 +1,18 @@
 //! Who may reach what, enforced by types.
 //!
-//! Nothing outside this crate holds the store. [`App`] keeps it private to this module;
-//! a caller reaches case data only through a desk ([`AgencyDesk`], [`CaseDesk`],
-//! [`ReviewDesk`], [`ApprovalDesk`], [`AdminDesk`]), and a desk comes only from a role
-//! ([`AgencyUser`], [`Staff`], [`Reviewer`], [`Approver`], [`Admin`]) that [`Admit`]
-//! made from a [`Caller`], which only [`App::authenticate`] makes. What needs no
-//! authorization (health, audit proofs, logging in) goes through
-//! [`App::unsafe_store`], named so a reviewer of a change notices.
+//! Nothing outside this crate holds the store: [`App`] keeps it private. A caller
+//! reaches case data only through a desk ([`AgencyDesk`], [`CaseDesk`], [`ReviewDesk`],
+//! [`ApprovalDesk`], [`AdminDesk`]), and a desk comes only from a role ([`AgencyUser`],
+//! [`Staff`], [`Reviewer`], [`Approver`], [`Admin`]) that [`Admit`] made from a
+//! [`Caller`], which only [`App::authenticate`] makes. What needs no authorization
+//! (health, audit proofs, logging in) goes through [`App::unsafe_store`], named so a
+//! reviewer of a change notices.
 
-use std::sync::Arc;
-
-use writ_core::{Actor, AgencyId, Clock, Role};
-use writ_store::{Store, User};
+use writ_core::{Actor, AgencyId, Role};
+use writ_store::User;
 
 use crate::credentials::{SecretToken, TokenHash, verify_csrf};
-use crate::{AppError, Policy};
+use crate::{App, AppError};
 
 mod desks;
 mod notices;
@@ -25,71 +23,7 @@ pub use desks::{
     AdminDesk, AgencyDesk, ApprovalDesk, CaseDesk, CaseView, DemandStatus, MAX_ORDER_BYTES,
     NewPerson, ReviewDesk, SignedOrder,
 };
-pub(crate) use productions::SystemDesk;
 pub use productions::{Download, ReleasedProduction};
-
-/// What every caller can reach; the store only through a desk.
-#[derive(Clone)]
-pub struct App {
-    store: Store,
-    pub clock: Arc<dyn Clock>,
-    pub policy: Arc<Policy>,
-    /// The 50 U.S.C. 1874 option the public report's national-security figures use.
-    pub report_bands: writ_report::BandOption,
-    /// Whether assistance orders are published in bands (`report.assistance_orders`).
-    pub report_assistance: writ_report::AssistanceOption,
-    /// Collection, sealing and delivery; without it, approved cases wait.
-    productions: Option<Arc<crate::production::Productions>>,
-    /// When deadlines escalate, and to whom.
-    pub deadlines: crate::jobs::Deadlines,
-    /// Where notices go out; without it, they wait in the outbox.
-    mailer: Option<Arc<dyn crate::mailer::Mailer>>,
-    /// Transparency reports already counted, per period, bands and checkpoint.
-    pub reports: Arc<crate::transparency::ReportCache>,
-    /// Failed sign-ins per source address, on this node.
-    pub(crate) login_throttle: Arc<crate::throttle::AddressThrottle>,
-}
-
-impl App {
-    /// What the transparency report publishes, as configured.
-    pub fn publication(&self) -> crate::transparency::Publication {
-        crate::transparency::Publication {
-            bands: self.report_bands,
-            assistance_orders: self.report_assistance,
-        }
-    }
-
-    pub fn new(store: Store, clock: Arc<dyn Clock>, policy: Arc<Policy>) -> Self {
-        Self {
-            store,
-            clock,
-            policy,
-            report_bands: writ_report::BandOption::Band1000,
-            report_assistance: writ_report::AssistanceOption::Omit,
-            productions: None,
-            mailer: None,
-            deadlines: crate::jobs::Deadlines::default(),
-            reports: Arc::default(),
-            login_throttle: Arc::default(),
-        }
-    }
-
-    pub fn with_productions(mut self, productions: crate::production::Productions) -> Self {
-        self.productions = Some(Arc::new(productions));
-        self
-    }
-
-    pub fn with_mailer(mut self, mailer: Arc<dyn crate::mailer::Mailer>) -> Self {
-        self.mailer = Some(mailer);
-        self
-    }
-
-    /// The store without a desk: for what needs no authorization (health, the audit
-    /// log's public checkpoints and proofs, logging in). Never for case data.
-    pub fn unsafe_store(&self) -> &Store {
-        &self.store
-    }
-}
 
 /// Someone who proved who they are: by API token, or by a web session (with its CSRF
 /// token on anything that changes state). Made only in this crate: by

@@ -5,14 +5,13 @@
 use std::path::PathBuf;
 
 use writ_core::workflow::check_release;
-use writ_core::{Actor, CaseEvent, CaseId, CaseState, ProductionId, Timestamp};
-use writ_store::{CaseRecord, CaseUpdate, Production, ProductionChange, ProductionState, Store};
+use writ_core::{CaseEvent, CaseId, CaseState, ProductionId};
+use writ_store::{CaseUpdate, Production, ProductionChange, ProductionState};
 
 use super::desks::refused;
-use super::{AgencyDesk, App, CaseDesk, ReviewDesk};
-use crate::AppError;
-use crate::jobs::JobError;
+use super::{AgencyDesk, CaseDesk, ReviewDesk};
 use crate::production::{DownloadLink, Productions};
+use crate::{App, AppError};
 
 /// A released production as its authority sees it.
 pub struct ReleasedProduction {
@@ -139,44 +138,5 @@ impl ReviewDesk<'_> {
         update.details = serde_json::json!({"production": id});
         store.update_case(&update).await?;
         Ok(store.production(id).await?)
-    }
-}
-
-/// What background work (collection, sealing) may do: it acts as the system, on cases
-/// that people approved. Only the job runner makes one.
-pub(crate) struct SystemDesk<'a> {
-    state: &'a App,
-}
-
-impl App {
-    pub(crate) fn system_desk(&self) -> SystemDesk<'_> {
-        SystemDesk { state: self }
-    }
-}
-
-impl SystemDesk<'_> {
-    pub(crate) fn store(&self) -> &Store {
-        &self.state.store
-    }
-
-    pub(crate) fn now(&self) -> Timestamp {
-        self.state.clock.now()
-    }
-
-    pub(crate) fn deadlines(&self) -> &crate::jobs::Deadlines {
-        &self.state.deadlines
-    }
-
-    pub(crate) fn mailer(&self) -> Option<std::sync::Arc<dyn crate::mailer::Mailer>> {
-        self.state.mailer.clone()
-    }
-
-    pub(crate) fn productions(&self) -> Result<std::sync::Arc<Productions>, JobError> {
-        self.state.productions.clone().ok_or(JobError::NoSources)
-    }
-
-    /// A step on a case, as the system.
-    pub(crate) fn update(&self, case: &CaseRecord, action: &str) -> CaseUpdate {
-        CaseUpdate::new(case, action, Actor::System, self.now())
     }
 }

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use writ_core::Timestamp;
 use writ_store::Store;
 
+use super::system::SystemDesk;
 use super::{Job, JobError, clock, collect};
-use crate::access::SystemDesk;
 use crate::{App, error_chain};
 
 /// How long a worker holds a job when no production settings say otherwise.
