@@ -136,6 +136,16 @@ describe('a demand through the web UI', { skip }, () => {
     assert.match(await console_.textContent('#documents'), /warrant-signed\.pdf/);
     assert.equal(await console_.locator('#decide').count(), 0, 'a reviewer is not offered the approval');
     await screenshot(console_, 'console-case');
+    // She takes the case: it is hers in the queue's "mine".
+    assert.equal((await console_.textContent('#assignee')).trim(), 'nobody');
+    await Promise.all([console_.waitForURL(/done=assigned$/), console_.click('#assign-to-me')]);
+    assert.equal((await console_.textContent('#assignee')).trim(), reviewer.username);
+    await console_.goto(`${base}/console?mine=true`);
+    const mine = console_.locator('#queue tr', { hasText: reference });
+    assert.match(await mine.textContent(), new RegExp(reviewer.username));
+    assert.ok(await console_.isChecked('#mine-filter'));
+    await screenshot(console_, 'console-queue-mine');
+    await console_.goto(`${base}/console/cases/${caseId}`);
 
     await console_.check('input[name=recommendation][value=approve]');
     // Narrow: content is not needed after all.
