@@ -10,12 +10,14 @@ use utoipa::ToSchema;
 use writ_core::identifier::PhoneNumber;
 use writ_core::{AgencyId, CountryCode, Role, Username};
 
+use writ_app::AppError;
+
 use crate::ApiError;
 use crate::access::{Admin, AppState};
 use crate::error::ErrorBody;
 use crate::error::responses::{NotAdmin, NotFound, ServerError, Unauthorized};
 use crate::extract::{JsonBody, number, one_line};
-use crate::wire;
+use crate::wire::{self, AgencyEdit, EmailDomain};
 
 /// A requesting authority to register.
 #[derive(Deserialize, ToSchema)]
@@ -47,17 +49,12 @@ pub(crate) struct NewAgency {
     age_recipient: Option<String>,
 }
 
-/// An e-mail domain: a host name with a dot, no `@`, no spaces.
-#[derive(ToSchema)]
-#[schema(max_length = 256, pattern = r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")]
-#[allow(dead_code)] // Describes an item of `email_domains`, which is read as a String.
-pub(crate) struct EmailDomain(String);
-
 fn bad(field: &str, message: &str) -> ApiError {
-    ApiError::BadRequest {
+    AppError::BadRequest {
         field: Some(field.into()),
         message: format!("{field}: {message}"),
     }
+    .into()
 }
 
 /// An authority's e-mail domains, lower case.
@@ -180,7 +177,7 @@ pub(crate) async fn add_user(
     admin: Admin,
     JsonBody(new): JsonBody<NewUser>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let username = Username::parse(&new.username).map_err(|e| ApiError::BadRequest {
+    let username = Username::parse(&new.username).map_err(|e| AppError::BadRequest {
         field: Some("username".into()),
         message: format!("username: {e}"),
     })?;
@@ -238,25 +235,6 @@ pub(crate) async fn confirm_change(
     Ok(Json(wire::AdminChange::from(change)))
 }
 
-/// What a change to an agency sets; at least one field.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(min_properties = 1)]
-pub(crate) struct AgencyEdit {
-    /// The domains of its people's e-mail addresses, replacing the old list.
-    #[serde(default)]
-    #[schema(value_type = Option<Vec<EmailDomain>>, min_items = 1, inline)]
-    email_domains: Option<Vec<String>>,
-    /// The number an emergency call-back goes to, E.164 (`+12065550100`).
-    #[serde(default)]
-    #[schema(pattern = r"^\+[1-9][0-9]{1,14}$")]
-    callback_phone: Option<String>,
-    /// The age recipient (`age1…`) its productions are encrypted to.
-    #[serde(default)]
-    #[schema(pattern = "^age1[02-9ac-hj-np-z]{58}$")]
-    age_recipient: Option<String>,
-}
-
 /// Change an agency
 ///
 /// `PATCH /api/v1/admin/agencies/{id}`: any of its e-mail domains, call-back number and
@@ -286,13 +264,14 @@ pub(crate) async fn change_agency(
     Path(id): Path<String>,
     JsonBody(edit): JsonBody<AgencyEdit>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let id = AgencyId::parse(&id).map_err(|_| ApiError::NotFound)?;
+    let id = AgencyId::parse(&id).map_err(|_| AppError::NotFound)?;
     if edit.email_domains.is_none() && edit.callback_phone.is_none() && edit.age_recipient.is_none()
     {
-        return Err(ApiError::BadRequest {
+        return Err(AppError::BadRequest {
             field: None,
             message: "set at least one of email_domains, callback_phone and age_recipient".into(),
-        });
+        }
+        .into());
     }
     let change = writ_store::AgencyChange {
         email_domains: edit
@@ -398,8 +377,8 @@ pub(crate) struct AccountState {
     awaiting_confirmation: Option<i64>,
 }
 
-fn user_id(id: &str) -> Result<writ_core::UserId, ApiError> {
-    writ_core::UserId::parse(id).ok_or(ApiError::NotFound)
+fn user_id(id: &str) -> Result<writ_core::UserId, AppError> {
+    writ_core::UserId::parse(id).ok_or(AppError::NotFound)
 }
 
 /// Disable an account

@@ -14,9 +14,10 @@ use writ_core::policy::Code;
 use writ_core::review::Recommendation;
 use writ_core::workflow::CounselAction;
 
+use writ_app::AppError;
+
 use crate::ApiError;
 use crate::access::{AgencyUser, AppState, Approver, CSRF_HEADER, Reviewer, Staff};
-use crate::credentials::csrf_token;
 use crate::error::ErrorBody;
 use crate::error::responses::{
     BadMessage, BadReason, NotAgency, NotApprover, NotFound, NotReviewer, NotStaff, ServerError,
@@ -24,17 +25,18 @@ use crate::error::responses::{
 };
 use crate::extract::{JsonBody, case_id, free_text, non_blank};
 use crate::wire::{self, MessageBody, Reason};
+use writ_app::credentials::csrf_token;
 
 /// The header a client sends to make a retried submission safe.
 const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
 /// An `Idempotency-Key`: 1 to 255 visible ASCII characters.
-fn idempotency_key(value: &axum::http::HeaderValue) -> Result<&str, ApiError> {
+fn idempotency_key(value: &axum::http::HeaderValue) -> Result<&str, AppError> {
     value
         .to_str()
         .ok()
         .filter(|key| (1..=255).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic()))
-        .ok_or_else(|| ApiError::BadRequest {
+        .ok_or_else(|| AppError::BadRequest {
             field: Some("Idempotency-Key".into()),
             message: "Idempotency-Key: 1 to 255 visible ASCII characters, such as a UUID".into(),
         })
@@ -88,7 +90,7 @@ pub(crate) async fn log_in(
 ) -> Result<Response, ApiError> {
     let code = login.totp.unwrap_or_default();
     let signed_in =
-        crate::login::authenticate(&state, client.ip(), &login.username, &login.password, &code)
+        writ_app::login::authenticate(&state, client.ip(), &login.username, &login.password, &code)
             .await?;
     let user = match signed_in {
         Ok(user) => user,
@@ -98,13 +100,14 @@ pub(crate) async fn log_in(
                     message: refusal.message(),
                     retry_after,
                 },
-                None => ApiError::Unauthorized(refusal.message()),
+                None => AppError::Unauthorized(refusal.message()).into(),
             });
         }
     };
-    let (caller, token, cookie) = crate::login::open_session(&state, user).await?;
+    let (caller, token, _) = writ_app::login::open_session(&state, user).await?;
+    let cookie = crate::access::session_cookie(&token);
     let session = wire::Session {
-        role: caller.user.role,
+        role: caller.user().role,
         csrf_token: csrf_token(&token),
         csrf_header: CSRF_HEADER,
     };
@@ -143,7 +146,7 @@ pub(crate) async fn submit_demand(
     headers: axum::http::HeaderMap,
     body: Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
-    let document = std::str::from_utf8(&body).map_err(|_| ApiError::BadRequest {
+    let document = std::str::from_utf8(&body).map_err(|_| AppError::BadRequest {
         field: None,
         message: "the demand must be UTF-8 JSON".into(),
     })?;
@@ -398,10 +401,11 @@ pub(crate) async fn case_history(
     let id = case_id(&id)?;
     let limit = params.limit.unwrap_or(100);
     if !(1..=writ_store::MAX_PAGE).contains(&limit) {
-        return Err(ApiError::BadRequest {
+        return Err(AppError::BadRequest {
             field: Some("limit".into()),
             message: format!("limit: a number from 1 to {}", writ_store::MAX_PAGE),
-        });
+        }
+        .into());
     }
     let events = staff.desk(&state).history(id, params.after, limit).await?;
     let checkpoint = state
@@ -453,7 +457,7 @@ pub(crate) async fn review(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
-    let text = std::str::from_utf8(&body).map_err(|_| ApiError::BadRequest {
+    let text = std::str::from_utf8(&body).map_err(|_| AppError::BadRequest {
         field: None,
         message: "the body must be UTF-8 JSON".into(),
     })?;
@@ -728,7 +732,7 @@ pub(crate) async fn clear_gate(
     JsonBody(Reason { reason }): JsonBody<Reason>,
 ) -> Result<impl IntoResponse, ApiError> {
     let code: Code =
-        serde_json::from_value(Value::String(code.clone())).map_err(|_| ApiError::BadRequest {
+        serde_json::from_value(Value::String(code.clone())).map_err(|_| AppError::BadRequest {
             field: Some("code".into()),
             message: format!("code: {code:?} is not a finding code"),
         })?;

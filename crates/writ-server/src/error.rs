@@ -10,42 +10,24 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
+use writ_app::AppError;
+pub use writ_app::error_chain;
 use writ_store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
-    #[error("not found")]
-    NotFound,
-    /// Who is asking is not known: 401.
-    #[error("{0}")]
-    Unauthorized(&'static str),
-    /// Known, but not allowed: 403.
-    #[error("{0}")]
-    Forbidden(&'static str),
-    #[error("{0}")]
-    ForbiddenBecause(String),
-    #[error("{message}")]
-    BadRequest {
-        field: Option<String>,
-        message: String,
-    },
-    #[error("{0}")]
-    Conflict(String),
+    /// What the application refused, or failed at.
+    #[error(transparent)]
+    App(#[from] AppError),
     /// A refusal of axum's own body extractor (a body too large: 413), with its status.
     #[error("{message}")]
     Refused { status: StatusCode, message: String },
-    /// Well-formed, but it contradicts an earlier request (an idempotency key reused
-    /// with another body): 422.
-    #[error("{0}")]
-    Unprocessable(String),
     /// Too many failed tries: 429, with `Retry-After` in seconds.
     #[error("{message}")]
     TooManyRequests {
         message: &'static str,
         retry_after: u64,
     },
-    #[error("internal error")]
-    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 /// A refusal the client can act on (4xx).
@@ -165,41 +147,19 @@ pub(crate) mod responses {
 impl ApiError {
     /// An unexpected failure: logged in full, answered with an operation id only.
     pub fn internal(error: impl std::error::Error + Send + Sync + 'static) -> Self {
-        Self::Internal(Box::new(error))
-    }
-}
-
-impl From<writ_core::DemandError> for ApiError {
-    fn from(error: writ_core::DemandError) -> Self {
-        Self::BadRequest {
-            message: error.to_string(),
-            field: Some(error.field),
-        }
-    }
-}
-
-impl From<writ_core::review::ReviewError> for ApiError {
-    fn from(error: writ_core::review::ReviewError) -> Self {
-        Self::BadRequest {
-            message: error.to_string(),
-            field: Some(error.field),
-        }
+        AppError::internal(error).into()
     }
 }
 
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
-        match error {
-            StoreError::NotFound { .. } => Self::NotFound,
-            StoreError::Conflict(_)
-            | StoreError::IllegalTransition(_)
-            | StoreError::DomainTaken { .. } => Self::Conflict(error.to_string()),
-            StoreError::OutOfRange(message) => Self::BadRequest {
-                field: None,
-                message,
-            },
-            other => Self::Internal(Box::new(other)),
-        }
+        AppError::from(error).into()
+    }
+}
+
+impl From<writ_core::review::ReviewError> for ApiError {
+    fn from(error: writ_core::review::ReviewError) -> Self {
+        AppError::from(error).into()
     }
 }
 
@@ -208,28 +168,38 @@ impl IntoResponse for ApiError {
         let refusal = |status: StatusCode, error: String, field: Option<String>| {
             (status, Json(ErrorBody { error, field })).into_response()
         };
-        match self {
-            Self::NotFound => refusal(StatusCode::NOT_FOUND, "not found".to_owned(), None),
-            Self::Unauthorized(message) => refusal(StatusCode::UNAUTHORIZED, message.into(), None),
-            Self::Forbidden(message) => refusal(StatusCode::FORBIDDEN, message.into(), None),
-            Self::ForbiddenBecause(message) => refusal(StatusCode::FORBIDDEN, message, None),
-            Self::BadRequest { field, message } => refusal(StatusCode::BAD_REQUEST, message, field),
-            Self::Conflict(message) => refusal(StatusCode::CONFLICT, message, None),
-            Self::Refused { status, message } => refusal(status, message, None),
-            Self::Unprocessable(message) => refusal(
+        // Each of the application's answers to its HTTP status: the one place that maps them.
+        let error = match self {
+            Self::App(error) => error,
+            Self::Refused { status, message } => return refusal(status, message, None),
+            Self::TooManyRequests {
+                message,
+                retry_after,
+            } => {
+                return (
+                    [(axum::http::header::RETRY_AFTER, retry_after.to_string())],
+                    refusal(StatusCode::TOO_MANY_REQUESTS, message.into(), None),
+                )
+                    .into_response();
+            }
+        };
+        match error {
+            AppError::NotFound => refusal(StatusCode::NOT_FOUND, "not found".to_owned(), None),
+            AppError::Unauthorized(message) => {
+                refusal(StatusCode::UNAUTHORIZED, message.into(), None)
+            }
+            AppError::Forbidden(message) => refusal(StatusCode::FORBIDDEN, message.into(), None),
+            AppError::ForbiddenBecause(message) => refusal(StatusCode::FORBIDDEN, message, None),
+            AppError::BadRequest { field, message } => {
+                refusal(StatusCode::BAD_REQUEST, message, field)
+            }
+            AppError::Conflict(message) => refusal(StatusCode::CONFLICT, message, None),
+            AppError::Unprocessable(message) => refusal(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 message,
                 Some("Idempotency-Key".to_owned()),
             ),
-            Self::TooManyRequests {
-                message,
-                retry_after,
-            } => (
-                [(axum::http::header::RETRY_AFTER, retry_after.to_string())],
-                refusal(StatusCode::TOO_MANY_REQUESTS, message.into(), None),
-            )
-                .into_response(),
-            Self::Internal(cause) => {
+            AppError::Internal(cause) => {
                 let operation_id = Uuid::new_v4().to_string();
                 tracing::error!(%operation_id, error = %error_chain(cause.as_ref()), "request failed");
                 let body = InternalErrorBody {
@@ -240,16 +210,4 @@ impl IntoResponse for ApiError {
             }
         }
     }
-}
-
-/// "outer: inner: root", for the log.
-pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }

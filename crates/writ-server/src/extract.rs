@@ -7,6 +7,8 @@ use axum::extract::{FromRequest, OptionalFromRequest, Request};
 use serde::de::DeserializeOwned;
 use writ_core::CaseId;
 
+use writ_app::AppError;
+
 use crate::ApiError;
 
 /// A JSON body read into `T`, whatever the `Content-Type`; a body that is not `T` is a
@@ -15,13 +17,13 @@ use crate::ApiError;
 pub(crate) struct JsonBody<T>(pub T);
 
 impl<T: DeserializeOwned> JsonBody<T> {
-    fn parse(body: &[u8]) -> Result<Self, ApiError> {
+    fn parse(body: &[u8]) -> Result<Self, AppError> {
         let deserializer = &mut serde_json::Deserializer::from_slice(body);
         serde_path_to_error::deserialize(deserializer)
             .map(Self)
             .map_err(|e| {
                 let field = e.path().to_string();
-                ApiError::BadRequest {
+                AppError::BadRequest {
                     message: format!("{field}: {}", e.inner()),
                     field: Some(field),
                 }
@@ -43,7 +45,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
-        Self::parse(&bytes(request, state).await?)
+        Ok(Self::parse(&bytes(request, state).await?)?)
     }
 }
 
@@ -55,26 +57,26 @@ impl<S: Send + Sync, T: DeserializeOwned> OptionalFromRequest<S> for JsonBody<T>
         if body.is_empty() {
             return Ok(None);
         }
-        Self::parse(&body).map(Some)
+        Ok(Some(Self::parse(&body)?))
     }
 }
 
 /// A case's id from the path. A malformed id names no case: not found, like any other
 /// that does not exist.
-pub(crate) fn case_id(text: &str) -> Result<CaseId, ApiError> {
-    CaseId::parse(text).map_err(|_| ApiError::NotFound)
+pub(crate) fn case_id(text: &str) -> Result<CaseId, AppError> {
+    CaseId::parse(text).map_err(|_| AppError::NotFound)
 }
 
 /// A numbered record's id from the path (a notice, gag, hold or change); malformed is
 /// not found.
-pub(crate) fn number(text: &str) -> Result<i64, ApiError> {
-    text.parse().map_err(|_| ApiError::NotFound)
+pub(crate) fn number(text: &str) -> Result<i64, AppError> {
+    text.parse().map_err(|_| AppError::NotFound)
 }
 
 /// Free text that must say something: not blank, and within [`free_text`]'s limits.
-pub(crate) fn non_blank(field: &'static str, text: &str) -> Result<(), ApiError> {
+pub(crate) fn non_blank(field: &'static str, text: &str) -> Result<(), AppError> {
     if text.trim().is_empty() {
-        return Err(ApiError::BadRequest {
+        return Err(AppError::BadRequest {
             field: Some(field.into()),
             message: format!("{field}: must not be empty"),
         });
@@ -83,8 +85,8 @@ pub(crate) fn non_blank(field: &'static str, text: &str) -> Result<(), ApiError>
 }
 
 /// Multi-line text (a message, a reason, notes): at most 10,000 characters, no NUL.
-pub(crate) fn free_text(field: &str, text: &str) -> Result<(), ApiError> {
-    writ_core::text::multi_line(text).map_err(|e| ApiError::BadRequest {
+pub(crate) fn free_text(field: &str, text: &str) -> Result<(), AppError> {
+    writ_core::text::multi_line(text).map_err(|e| AppError::BadRequest {
         field: Some(field.into()),
         message: format!("{field}: {e}"),
     })
@@ -92,8 +94,8 @@ pub(crate) fn free_text(field: &str, text: &str) -> Result<(), ApiError> {
 
 /// A single-line value (a name, a domain): at most `max` characters, no control
 /// characters.
-pub(crate) fn one_line(field: &str, text: &str, max: usize) -> Result<(), ApiError> {
-    writ_core::text::single_line(text, max).map_err(|e| ApiError::BadRequest {
+pub(crate) fn one_line(field: &str, text: &str, max: usize) -> Result<(), AppError> {
+    writ_core::text::single_line(text, max).map_err(|e| AppError::BadRequest {
         field: Some(field.into()),
         message: format!("{field}: {e}"),
     })
@@ -131,7 +133,7 @@ mod tests {
 
     fn field(error: ApiError) -> Option<String> {
         match error {
-            ApiError::BadRequest { field, message } => {
+            ApiError::App(AppError::BadRequest { field, message }) => {
                 assert!(message.starts_with(&format!("{}: ", field.clone()?)));
                 field
             }
