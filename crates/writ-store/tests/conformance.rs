@@ -2259,7 +2259,13 @@ async fn a_history_prepared_ahead_extends_the_log_and_verifies(db: &TestDatabase
         Err(StoreError::AuditLogMoved(43))
     ));
     assert_eq!(store.audit_size().await.unwrap(), 44);
-    assert!(store.case(late[0].case.id).await.unwrap_err().is_not_found());
+    assert!(
+        store
+            .case(late[0].case.id)
+            .await
+            .unwrap_err()
+            .is_not_found()
+    );
 }
 
 async fn the_sql_aggregation_equals_the_reports_own_build(db: &TestDatabase) {
