@@ -107,6 +107,7 @@ conformance!(
     a_cases_summary_follows_every_change_to_it,
     the_sql_aggregation_equals_the_reports_own_build,
     a_bulk_load_builds_again_the_indexes_it_dropped,
+    a_history_prepared_ahead_extends_the_log_and_verifies,
     the_queue_pages_filters_and_searches,
     pages_fetched_while_cases_arrive_show_each_earlier_case_once,
     a_broad_search_pages_like_the_queue_and_a_narrow_one_finds_its_case,
@@ -2098,15 +2099,29 @@ async fn a_cases_summary_follows_every_change_to_it(db: &TestDatabase) {
     assert!(store.notice_sent(notice, at(NOW)).await.unwrap());
     assert!(summary_of(store, approved.id).await.customer_notified);
 
-    // A store that held cases before summaries were kept summarises them as it opens.
+    // The store's first start found no case without a summary and recorded that: later
+    // starts do not search again (an anti-join over every case).
     let before = exported(store).await;
     db.execute_raw("DELETE FROM case_summaries").await.unwrap();
+    let again = Store::open(db.location()).await.unwrap();
+    assert_eq!(exported(&again).await, vec![]);
+    again.close().await;
+    // A store upgraded from before summaries were kept (no backfill recorded) summarises
+    // its cases as it opens, from their demands.
+    db.execute_raw("DELETE FROM completed_backfills")
+        .await
+        .unwrap();
     let again = Store::open(db.location()).await.unwrap();
     let mut after = exported(&again).await;
     after.sort_by_key(|s| s.id);
     let mut before = before;
     before.sort_by_key(|s| s.id);
     assert_eq!(after, before);
+    again.close().await;
+    // And records it again: the next start does not search.
+    db.execute_raw("DELETE FROM case_summaries").await.unwrap();
+    let again = Store::open(db.location()).await.unwrap();
+    assert_eq!(exported(&again).await, vec![]);
     again.close().await;
 }
 
@@ -2260,6 +2275,70 @@ async fn a_bulk_load_builds_again_the_indexes_it_dropped(db: &TestDatabase) {
     assert_eq!(found.cases.len(), 1);
     assert_eq!(found.cases[0].id, wanted.case.id);
     assert_eq!(store.audit_size().await.unwrap(), 60);
+}
+
+/// `count` past cases with random summaries.
+fn past_cases(runner: &mut proptest::test_runner::TestRunner, count: usize) -> Vec<PastCase> {
+    use proptest::strategy::ValueTree;
+    let demand = Arc::new(Demand::from_json(&demand_json("PAST")).unwrap());
+    (0..count)
+        .map(|_| arbitrary_summary().new_tree(runner).unwrap().current())
+        .map(|summary| past_case(&summary, &demand))
+        .collect()
+}
+
+async fn a_history_prepared_ahead_extends_the_log_and_verifies(db: &TestDatabase) {
+    let store = &db.store;
+    // A log of 5 events (two complete subtrees), then two batches prepared before
+    // either is written, as `writ demo --history` does on another thread.
+    record_events(store, 5).await;
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let mut loader = store.history_loader().await.unwrap();
+    let first = past_cases(&mut runner, 7);
+    let second = past_cases(&mut runner, 12);
+    let notified = |_: &PastCase| false;
+    let prepared = [
+        loader.prepare(&first, notified).unwrap(),
+        loader.prepare(&second, notified).unwrap(),
+    ];
+    for batch in prepared {
+        store.import_prepared(batch).await.unwrap();
+    }
+    assert_eq!(store.audit_size().await.unwrap(), 5 + 2 * 19);
+    assert_eq!(store.case(second[3].case.id).await.unwrap(), second[3].case);
+
+    // The stored hashes are the tree of the stored events, and the log verifies.
+    let mut reference = writ_ledger::MemoryLog::new();
+    for event in store.audit_events(0, 100).await.unwrap() {
+        reference.append(&event.entry).unwrap();
+    }
+    let (size, root) = store.tree_head().await.unwrap();
+    assert_eq!((size, root), (43, reference.root().unwrap()));
+    let (key, _) = writ_ledger::LogKey::generate("test.example/audit").unwrap();
+    store
+        .save_checkpoint(&key.sign_checkpoint(size, root).unwrap(), at(NOW))
+        .await
+        .unwrap();
+    let verification = store.verify_audit_log(&key.verifier_key()).await.unwrap();
+    assert_eq!(verification.problems, Vec::<String>::new());
+    assert_eq!(verification.events, 43);
+
+    // A batch prepared before something else appended is refused, and writes nothing.
+    let late = past_cases(&mut runner, 2);
+    let batch = loader.prepare(&late, notified).unwrap();
+    record_events(store, 1).await;
+    assert!(matches!(
+        store.import_prepared(batch).await,
+        Err(StoreError::AuditLogMoved(43))
+    ));
+    assert_eq!(store.audit_size().await.unwrap(), 44);
+    assert!(
+        store
+            .case(late[0].case.id)
+            .await
+            .unwrap_err()
+            .is_not_found()
+    );
 }
 
 async fn the_sql_aggregation_equals_the_reports_own_build(db: &TestDatabase) {
