@@ -40,6 +40,11 @@ pub struct Hi1Config {
     pub emergency_priorities: Vec<String>,
     /// The most tasks one message may carry.
     pub max_tasks: usize,
+    /// writ's own `CountryCode` and `UniqueIdentifier`, for the header of an answer
+    /// to a message whose header could not be read (otherwise writ answers as the
+    /// message's receiver).
+    pub provider_country: String,
+    pub provider_identifier: String,
 }
 
 impl Default for Hi1Config {
@@ -51,6 +56,8 @@ impl Default for Hi1Config {
             ]),
             emergency_priorities: Vec::new(),
             max_tasks: 1_000,
+            provider_country: "XX".to_owned(),
+            provider_identifier: "writ".to_owned(),
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod credentials;
 mod delivery;
 mod error;
 mod extract;
+mod hi1;
 pub mod jobs;
 mod login;
 pub mod mailer;
@@ -59,6 +60,11 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/v1/demands/{id}/messages",
             post(api::authority_message),
+        )
+        .route(
+            "/api/v1/hi1",
+            post(hi1::receive_hi1_message)
+                .layer(axum::extract::DefaultBodyLimit::max(hi1::MAX_MESSAGE_BYTES)),
         )
         .route("/api/v1/cases", get(api::list_cases))
         .route("/api/v1/cases/overdue", get(register::overdue))

@@ -19,6 +19,7 @@ use crate::credentials::{SecretToken, TokenHash, verify_csrf};
 use crate::{ApiError, Policy};
 
 mod desks;
+mod hi1;
 mod notices;
 mod productions;
 
@@ -27,6 +28,7 @@ pub use desks::{
     AdminDesk, AgencyDesk, ApprovalDesk, CaseDesk, CaseView, DemandStatus, MAX_ORDER_BYTES,
     NewPerson, ReviewDesk, SignedOrder,
 };
+pub use hi1::{Hi1Desk, Hi1Encoding, Hi1Reply};
 pub(crate) use productions::SystemDesk;
 pub use productions::{Download, ReleasedProduction};
 
@@ -55,6 +57,8 @@ pub struct AppState {
     pub reports: Arc<crate::transparency::ReportCache>,
     /// Failed sign-ins per source address.
     pub(crate) login_throttle: Arc<crate::throttle::AddressThrottle>,
+    /// How HI-1 messages map to demands (`[hi1]`).
+    pub hi1: Arc<writ_hi1::Hi1Config>,
 }
 
 impl AppState {
@@ -78,6 +82,7 @@ impl AppState {
             deadlines: crate::jobs::Deadlines::default(),
             reports: Arc::default(),
             login_throttle: Arc::default(),
+            hi1: Arc::default(),
         }
     }
 
