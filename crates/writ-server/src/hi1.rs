@@ -7,7 +7,9 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::ApiError;
-use crate::access::{AgencyUser, AppState, Hi1Encoding};
+use writ_app::access::Hi1Encoding;
+
+use crate::access::{AgencyUser, AppState};
 use crate::error::responses::{NotAgency, ServerError, Unauthorized};
 
 /// The largest message taken: a signed order of 10 MB is 13.4 MB in base64, and a

@@ -41,7 +41,7 @@ async fn report(state: &AppState, period: Option<&str>) -> Result<Arc<Report>, A
         })?,
         None => HalfYear::containing(now).ok_or(ApiError::NotFound)?,
     };
-    Ok(crate::transparency::cached_report(
+    Ok(writ_app::transparency::cached_report(
         &state.reports,
         state.unsafe_store(),
         period,

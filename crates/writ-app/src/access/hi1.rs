@@ -20,9 +20,9 @@ use writ_store::{
     NewHi1Object,
 };
 
+use super::AgencyUser;
 use super::desks::{AgencyDesk, Intake, SignedOrder, check_order};
-use super::{AgencyUser, AppState};
-use crate::ApiError;
+use crate::{App, AppError};
 
 /// The most objects one `LIST` answers with.
 const LIST_MAX: u32 = 1_000;
@@ -53,7 +53,7 @@ pub struct Hi1Reply {
 }
 
 impl AgencyUser {
-    pub fn hi1_desk<'a>(&'a self, state: &'a AppState) -> Hi1Desk<'a> {
+    pub fn hi1_desk<'a>(&'a self, state: &'a App) -> Hi1Desk<'a> {
         Hi1Desk {
             agency: self.desk(state),
         }
@@ -69,7 +69,7 @@ pub struct Hi1Desk<'a> {
 /// API error.
 enum Refusal {
     Hi1(Hi1Error),
-    Api(ApiError),
+    Api(AppError),
 }
 
 impl From<Hi1Error> for Refusal {
@@ -78,7 +78,7 @@ impl From<Hi1Error> for Refusal {
     }
 }
 
-impl<E: Into<ApiError>> From<E> for Refusal {
+impl<E: Into<AppError>> From<E> for Refusal {
     fn from(error: E) -> Self {
         Self::Api(error.into())
     }
@@ -89,12 +89,12 @@ fn action_path(index: usize, verb: &str) -> String {
 }
 
 impl Hi1Desk<'_> {
-    fn state(&self) -> &AppState {
+    fn state(&self) -> &App {
         self.agency.state
     }
 
     /// Reads, takes and answers one message.
-    pub async fn receive(&self, body: &[u8], encoding: Hi1Encoding) -> Result<Hi1Reply, ApiError> {
+    pub async fn receive(&self, body: &[u8], encoding: Hi1Encoding) -> Result<Hi1Reply, AppError> {
         let now = self.state().clock.now();
         let parsed = match encoding {
             Hi1Encoding::Xml => Message::from_xml(body),
@@ -135,7 +135,7 @@ impl Hi1Desk<'_> {
 
     /// The header of an answer to a message whose own header could not be read: from
     /// writ to the authority, under a new transaction.
-    async fn unread_envelope(&self, now: Timestamp) -> Result<Envelope, ApiError> {
+    async fn unread_envelope(&self, now: Timestamp) -> Result<Envelope, AppError> {
         let config = &self.state().hi1;
         let agency = self.state().store.agency(&self.agency.user.agency).await?;
         Ok(Envelope {
