@@ -60,6 +60,8 @@ pub struct Hi1Object {
     /// When the authority cancelled it (a task's `DesiredStatus` set to `Cancelled`).
     pub cancelled_at: Option<Timestamp>,
     pub created_at: Timestamp,
+    /// The status last sent to the authority's endpoint (`LDTaskStatus` and the like).
+    pub reported: Option<String>,
 }
 
 /// An object to keep, on the case it belongs to.
@@ -141,6 +143,12 @@ pub(crate) trait Hi1Queries {
         object_id: &str,
         at: Timestamp,
     ) -> Result<bool, StoreError>;
+    async fn set_hi1_reported(
+        &mut self,
+        agency: &AgencyId,
+        object_id: &str,
+        status: &str,
+    ) -> Result<(), StoreError>;
     /// The sender's objects (the one named, or one case's), oldest first, at most
     /// `limit`.
     async fn hi1_objects(
@@ -158,6 +166,7 @@ fn object(
     kind: &str,
     cancelled_at: Option<DbTime>,
     created_at: DbTime,
+    reported: Option<String>,
 ) -> Result<Hi1Object, StoreError> {
     Ok(Hi1Object {
         object_id,
@@ -167,6 +176,7 @@ fn object(
             .ok_or_else(|| StoreError::Corrupt(format!("hi1_objects.kind: {kind}")))?,
         cancelled_at: cancelled_at.map(|t| t.0),
         created_at: created_at.0,
+        reported,
     })
 }
 
@@ -255,6 +265,23 @@ macro_rules! hi1_queries_for {
                 Ok(done.rows_affected() == 1)
             }
 
+            async fn set_hi1_reported(
+                &mut self,
+                agency: &AgencyId,
+                object_id: &str,
+                status: &str,
+            ) -> Result<(), StoreError> {
+                sqlx::query(
+                    "UPDATE hi1_objects SET reported = $1 WHERE agency_id = $2 AND object_id = $3",
+                )
+                .bind(status)
+                .bind(agency.as_str())
+                .bind(object_id)
+                .execute(&mut *self)
+                .await?;
+                Ok(())
+            }
+
             async fn hi1_objects(
                 &mut self,
                 agency: &AgencyId,
@@ -263,7 +290,7 @@ macro_rules! hi1_queries_for {
                 limit: u32,
             ) -> Result<Vec<Hi1Object>, StoreError> {
                 let rows = sqlx::query(
-                    "SELECT object_id, case_id, kind, cancelled_at, created_at FROM hi1_objects \
+                    "SELECT object_id, case_id, kind, cancelled_at, created_at, reported FROM hi1_objects \
                      WHERE agency_id = $1 AND ($2 IS NULL OR object_id = $2) \
                      AND ($3 IS NULL OR case_id = $3) ORDER BY created_at, object_id LIMIT $4",
                 )
@@ -283,6 +310,7 @@ macro_rules! hi1_queries_for {
                             &kind,
                             row.try_get("cancelled_at")?,
                             row.try_get("created_at")?,
+                            row.try_get("reported")?,
                         )
                     })
                     .collect()
@@ -315,6 +343,34 @@ impl Store {
     ) -> Result<Vec<Hi1Object>, StoreError> {
         with_connection!(self, |conn| {
             conn.hi1_objects(agency, object_id, case, limit).await
+        })
+    }
+
+    /// Records that the authority's endpoint was sent these statuses (object id →
+    /// status) in the message `transaction`, with its `hi1.reported` event.
+    pub async fn hi1_reported(
+        &self,
+        agency: &AgencyId,
+        case: CaseId,
+        transaction: &str,
+        statuses: &[(String, String)],
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        in_transaction!(self, |tx| {
+            for (object_id, status) in statuses {
+                tx.set_hi1_reported(agency, object_id, status).await?;
+            }
+            let entry = AuditEntry::new(at, Actor::System, "hi1.reported")
+                .for_case(case)
+                .with_details(serde_json::json!({
+                    "transaction": transaction,
+                    "statuses": statuses
+                        .iter()
+                        .map(|(o, s)| serde_json::json!({"object": o, "status": s}))
+                        .collect::<Vec<_>>(),
+                }));
+            tx.append_audit(&entry, &mut Known::new()).await?;
+            Ok(())
         })
     }
 

@@ -271,9 +271,14 @@ impl Hi1Desk<'_> {
         let cases: Vec<Hi1Case<'_>> = intakes
             .iter()
             .zip(&documents)
-            .map(|(intake, documents)| Hi1Case {
-                case: intake.new_case(agency_id, documents),
-                jobs: intake.escalations.clone(),
+            .map(|(intake, documents)| {
+                // Its statuses go to the authority's endpoint as they change.
+                let mut jobs = intake.escalations.clone();
+                jobs.push(crate::jobs::Job::Hi1Report { case: intake.id }.at(now));
+                Hi1Case {
+                    case: intake.new_case(agency_id, documents),
+                    jobs,
+                }
             })
             .collect();
         let objects: Vec<NewHi1Object> = object_case

@@ -24,6 +24,7 @@ pub use desks::{
     AdminDesk, AgencyDesk, ApprovalDesk, CaseDesk, CaseView, DemandStatus, MAX_ORDER_BYTES,
     NewPerson, ReviewDesk, SignedOrder,
 };
+pub(crate) use hi1::status_object;
 pub use hi1::{Hi1Desk, Hi1Encoding, Hi1Reply};
 pub use productions::{Download, ReleasedProduction};
 

@@ -523,3 +523,123 @@ async fn the_json_encoding_is_answered_in_json_and_only_authorities_may_send() {
     let (status, _, _) = post(&app, "writ_at_nothing", "application/xml", EPOC).await;
     assert_eq!(status, 401);
 }
+
+/// An HI-1 endpoint playing the authority: it keeps every message, and refuses the
+/// first `fail_first` with a 503.
+struct Endpoint {
+    url: String,
+    received: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+async fn endpoint(fail_first: usize) -> Endpoint {
+    use std::sync::{Arc, Mutex};
+    let received: Arc<Mutex<Vec<String>>> = Arc::default();
+    let refused = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let kept = received.clone();
+    let router = axum::Router::new().route(
+        "/hi1",
+        axum::routing::post(move |body: String| {
+            let kept = kept.clone();
+            let refused = refused.clone();
+            async move {
+                if refused.fetch_add(1, std::sync::atomic::Ordering::SeqCst) < fail_first {
+                    return axum::http::StatusCode::SERVICE_UNAVAILABLE;
+                }
+                kept.lock().unwrap().push(body);
+                axum::http::StatusCode::OK
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hi1", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    Endpoint { url, received }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_authority_with_an_endpoint_is_told_each_change_and_a_refusal_is_retried() {
+    use writ_app::jobs::runner::run_due_jobs;
+    let (mut app, token) = app_with_authority(Backend::Sqlite).await;
+    let endpoint = endpoint(1).await;
+    let mut config = writ_hi1::Hi1Config::default();
+    config
+        .endpoints
+        .insert("de-lka".to_owned(), endpoint.url.clone());
+    // The worker's configuration (the router's has no endpoint: only the worker sends).
+    app.state.hi1 = std::sync::Arc::new(config);
+    send_xml(&app, &token, EPOC).await;
+    let case = app.db.store.cases(None).await.unwrap().remove(0);
+    let messages = || endpoint.received.lock().unwrap().clone();
+
+    // The first sending is refused: the job is retried, and the statuses go out once.
+    run_due_jobs(&app.state, "test").await.unwrap();
+    assert!(messages().is_empty());
+    app.clock.advance(time::Duration::seconds(2));
+    run_due_jobs(&app.state, "test").await.unwrap();
+    assert_eq!(messages().len(), 1);
+    let first = &messages()[0];
+    assert!(first.contains("NotificationObject"), "{first}");
+    for id in [EPOC_AUTHORISATION, EPOC_TASKS[0], EPOC_TASKS[1]] {
+        assert!(first.contains(id), "{first}");
+    }
+    assert_eq!(
+        first
+            .matches("<common:Value>AwaitingApproval</common:Value>")
+            .count(),
+        3
+    );
+    // Nothing changed: nothing is sent.
+    app.clock.advance(time::Duration::seconds(61));
+    run_due_jobs(&app.state, "test").await.unwrap();
+    assert_eq!(messages().len(), 1);
+
+    // A task cancelled: that change alone.
+    send_xml(
+        &app,
+        &token,
+        &epoc_with(&cancel(1, EPOC_TASKS[0]), &uuid::Uuid::new_v4().to_string()),
+    )
+    .await;
+    app.clock.advance(time::Duration::seconds(61));
+    run_due_jobs(&app.state, "test").await.unwrap();
+    assert_eq!(messages().len(), 2);
+    let second = &messages()[1];
+    assert!(
+        second.contains(EPOC_TASKS[0]) && !second.contains(EPOC_TASKS[1]),
+        "{second}"
+    );
+    assert!(
+        second.contains("<common:Value>Cancelled</common:Value>"),
+        "{second}"
+    );
+
+    // The last: the case is withdrawn, the authority told, and the reporting ends.
+    send_xml(
+        &app,
+        &token,
+        &epoc_with(&cancel(1, EPOC_TASKS[1]), &uuid::Uuid::new_v4().to_string()),
+    )
+    .await;
+    app.clock.advance(time::Duration::seconds(61));
+    run_due_jobs(&app.state, "test").await.unwrap();
+    assert_eq!(messages().len(), 3);
+    let third = &messages()[2];
+    assert!(
+        third.contains(EPOC_TASKS[1]) && third.contains(EPOC_AUTHORISATION),
+        "{third}"
+    );
+    // Later runs (the emergency's escalations) send the endpoint nothing more.
+    app.clock.advance(time::Duration::days(1));
+    run_due_jobs(&app.state, "test").await.unwrap();
+    assert_eq!(messages().len(), 3);
+    let reported = app
+        .db
+        .store
+        .case_events(case.id, None, 100)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|e| e.action == "hi1.reported")
+        .count();
+    assert_eq!(reported, 3);
+}
