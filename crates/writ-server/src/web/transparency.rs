@@ -12,6 +12,8 @@ use writ_report::{
 };
 
 use super::{WebError, render};
+use writ_app::AppError;
+
 use crate::ApiError;
 use crate::access::AppState;
 
@@ -35,11 +37,11 @@ struct TransparencyPage {
 async fn report(state: &AppState, period: Option<&str>) -> Result<Arc<Report>, ApiError> {
     let now = state.clock.now();
     let period = match period {
-        Some(text) => text.parse::<HalfYear>().map_err(|e| ApiError::BadRequest {
+        Some(text) => text.parse::<HalfYear>().map_err(|e| AppError::BadRequest {
             field: Some("period".into()),
             message: format!("period: {e}"),
         })?,
-        None => HalfYear::containing(now).ok_or(ApiError::NotFound)?,
+        None => HalfYear::containing(now).ok_or(AppError::NotFound)?,
     };
     Ok(writ_app::transparency::cached_report(
         &state.reports,
@@ -79,7 +81,7 @@ pub(crate) async fn csv(
 ) -> Result<Response, WebError> {
     let style = match query.style.as_deref() {
         None => Style::Microsoft,
-        Some(text) => text.parse::<Style>().map_err(|_| ApiError::BadRequest {
+        Some(text) => text.parse::<Style>().map_err(|_| AppError::BadRequest {
             field: Some("style".into()),
             message: "style: microsoft or google".into(),
         })?,
