@@ -643,3 +643,63 @@ async fn an_authority_with_an_endpoint_is_told_each_change_and_a_refusal_is_retr
         .count();
     assert_eq!(reported, 3);
 }
+
+/// The figure for bench/RESULTS.md: the latency of the EU order through HI-1 against the
+/// same demand as native JSON, alternating, in one run over one store.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement: cargo test -p writ-server --test api hi1_latency -- --ignored --nocapture"]
+#[allow(clippy::disallowed_methods)] // a measurement reads the wall clock
+async fn hi1_latency_against_native() {
+    let (app, token) = app_with_authority(Backend::Sqlite).await;
+    let message = Message::from_xml(EPOC.as_bytes()).unwrap();
+    let authority = writ_core::demand::Authority {
+        name: "Agency de-lka".into(),
+        country: writ_core::CountryCode::parse("DE").unwrap(),
+        contact: None,
+    };
+    let config = writ_hi1::Hi1Config::default();
+    let context = writ_hi1::Context {
+        authority: &authority,
+        received_at: writ_core::Timestamp::parse("2026-03-02T09:00:00Z").unwrap(),
+        config: &config,
+    };
+    let native = writ_hi1::native::to_json(
+        &writ_hi1::map_message(&message, &context).unwrap().demands[0].demand,
+    );
+    let runs = 200;
+    let (mut hi1, mut demands) = (Vec::new(), Vec::new());
+    for i in 0..runs {
+        let xml = EPOC
+            .replace("0a0b0c0d", &format!("{:08x}", 0x1000_0000 + i))
+            .replace("EPOC-DE-2026-0042", &format!("EPOC-DE-{i}"))
+            .replace(
+                "5b0c1e8a-3a5e-4f4e-9a43-6f3f8d2c1a01",
+                &uuid::Uuid::new_v4().to_string(),
+            );
+        let mut document = native.clone();
+        document["reference"] = format!("NATIVE-{i}").into();
+        let document = document.to_string();
+        let started = std::time::Instant::now();
+        let (status, _, body) = post(&app, &token, "application/xml", &xml).await;
+        hi1.push(started.elapsed());
+        assert!(status == 200 && body.contains("CREATEResponse"), "{body}");
+        let started = std::time::Instant::now();
+        let (status, _) = app.post_as(&token, "/api/v1/demands", &document).await;
+        demands.push(started.elapsed());
+        assert_eq!(status, 201);
+    }
+    let at = |v: &mut Vec<std::time::Duration>, q: f64| {
+        v.sort();
+        v[((v.len() as f64 - 1.0) * q) as usize].as_secs_f64() * 1000.0
+    };
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    println!(
+        "runs {runs}: HI-1 median {:.2} ms p90 {:.2} ms; native median {:.2} ms p90 {:.2} ms; ratio (medians) {:.2}; load {}",
+        at(&mut hi1, 0.5),
+        at(&mut hi1, 0.9),
+        at(&mut demands, 0.5),
+        at(&mut demands, 0.9),
+        at(&mut hi1, 0.5) / at(&mut demands, 0.5),
+        load.trim()
+    );
+}
