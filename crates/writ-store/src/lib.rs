@@ -121,6 +121,10 @@ pub enum StoreError {
     Task(String),
     #[error("TOTP secrets: {0}")]
     Secrets(String),
+    /// A batch of past cases was prepared to follow audit event {0}, but the log has
+    /// grown since (something else appended during a bulk load).
+    #[error("the audit log moved on while past cases were prepared to start at its event {0}")]
+    AuditLogMoved(u64),
     /// An e-mail domain names one authority: a second claim would let its accounts
     /// pass for the first's.
     #[error("the e-mail domain {domain} belongs to agency {agency}")]
@@ -342,7 +346,7 @@ pub use productions::{Production, ProductionChange, ProductionItem, ProductionSt
 mod summaries;
 use summaries::SummaryQueries;
 mod history;
-pub use history::PastCase;
+pub use history::{HistoryLoader, PastCase, PreparedHistory};
 mod hi1;
 pub use hi1::{
     Hi1Answer, Hi1Cancellation, Hi1Case, Hi1Kind, Hi1Message, Hi1Object, Hi1Taken, NewHi1Object,
