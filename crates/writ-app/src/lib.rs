@@ -54,6 +54,8 @@ pub struct App {
     pub reports: Arc<transparency::ReportCache>,
     /// Failed sign-ins per source address, on this node.
     pub(crate) login_throttle: Arc<throttle::AddressThrottle>,
+    /// How HI-1 messages map to demands (`[hi1]`).
+    pub hi1: Arc<writ_hi1::Hi1Config>,
 }
 
 impl App {
@@ -77,6 +79,7 @@ impl App {
             deadlines: jobs::Deadlines::default(),
             reports: Arc::default(),
             login_throttle: Arc::default(),
+            hi1: Arc::default(),
         }
     }
 

@@ -40,6 +40,17 @@ pub struct Hi1Config {
     pub emergency_priorities: Vec<String>,
     /// The most tasks one message may carry.
     pub max_tasks: usize,
+    /// writ's own `CountryCode` and `UniqueIdentifier`, for the header of an answer
+    /// to a message whose header could not be read (otherwise writ answers as the
+    /// message's receiver).
+    pub provider_country: String,
+    pub provider_identifier: String,
+    /// Authority (agency id) → the URL its HI-1 endpoint takes messages at: writ sends
+    /// it each change of its objects' statuses. An authority without one polls with
+    /// `GET` and `LIST`.
+    pub endpoints: BTreeMap<String, String>,
+    /// How often a case sent by HI-1 is looked at for changes to report, in seconds.
+    pub report_every_seconds: u64,
 }
 
 impl Default for Hi1Config {
@@ -51,6 +62,10 @@ impl Default for Hi1Config {
             ]),
             emergency_priorities: Vec::new(),
             max_tasks: 1_000,
+            provider_country: "XX".to_owned(),
+            provider_identifier: "writ".to_owned(),
+            endpoints: BTreeMap::new(),
+            report_every_seconds: 60,
         }
     }
 }

@@ -8,6 +8,7 @@ mod audit;
 mod delivery;
 mod error;
 mod extract;
+mod hi1;
 mod observe;
 pub mod openapi;
 pub mod queue;
@@ -44,6 +45,11 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/v1/demands/{id}/messages",
             post(api::authority_message),
+        )
+        .route(
+            "/api/v1/hi1",
+            post(hi1::receive_hi1_message)
+                .layer(axum::extract::DefaultBodyLimit::max(hi1::MAX_MESSAGE_BYTES)),
         )
         .route("/api/v1/cases", get(api::list_cases))
         .route("/api/v1/cases/overdue", get(register::overdue))

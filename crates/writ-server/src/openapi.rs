@@ -1,5 +1,5 @@
 //! The OpenAPI 3.1 document of the JSON API, generated from the handlers' annotations
-//! (`api.rs`, `register.rs`, `delivery.rs`, `admin.rs`, `audit.rs`, and here for
+//! (`api.rs`, `hi1.rs`, `register.rs`, `delivery.rs`, `admin.rs`, `audit.rs`, and here for
 //! `/healthz`) and committed as `openapi.json` at the repository root.
 //!
 //! Every schema is derived from the type that is serialised or read: records and
@@ -15,7 +15,7 @@ use serde_json::Value;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{admin, api, audit, delivery, register, wire};
+use crate::{admin, api, audit, delivery, hi1, register, wire};
 
 // The security schemes' names, as the handlers' `security(...)` attributes spell them.
 
@@ -79,6 +79,7 @@ fn sorted(value: Value) -> Value {
         api::demand_status,
         api::withdraw,
         api::authority_message,
+        hi1::receive_hi1_message,
         api::list_cases,
         api::view_case,
         api::case_history,

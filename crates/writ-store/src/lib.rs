@@ -193,6 +193,134 @@ macro_rules! in_transaction {
     };
 }
 
+/// Opens `$case` on `$tx`, an open transaction: the case, its targets, its gag, its
+/// documents, `$jobs` and the audit event `$opened`, and its summary for the report.
+macro_rules! insert_case {
+    ($tx:ident, $case:expr, $jobs:expr, $opened:expr, $now:expr) => {{
+        let case: &NewCase<'_> = $case;
+        let now: Timestamp = $now;
+        $tx.insert_case(case, now).await?;
+        $tx.insert_targets(case.id, &$crate::queue::target_values(case.demand))
+            .await?;
+        // Every non-disclosure order goes into the gag register as it arrives.
+        if let Some(gag) = &case.demand.instrument.nondisclosure {
+            let until = match gag.term {
+                writ_core::demand::GagTerm::Until(until) => Some(until),
+                writ_core::demand::GagTerm::Indefinite => None,
+            };
+            $tx.insert_gag(case.id, gag.basis.as_deref(), until, now)
+                .await?;
+        }
+        for document in case.documents {
+            $tx.insert_document(case.id, document, now).await?;
+        }
+        for job in $jobs {
+            $tx.insert_job(job, now).await?;
+        }
+        $tx.append_audit($opened, &mut writ_ledger::Known::new())
+            .await?;
+        let record = $tx
+            .case(case.id)
+            .await?
+            .ok_or_else(|| $crate::not_found(case.id))?;
+        $tx.insert_summary(&$crate::summaries::summarise(&record, case.demand)?)
+            .await?;
+        Ok::<CaseRecord, StoreError>(record)
+    }};
+}
+
+/// Applies a [`CaseUpdate`] on `$tx`, an open transaction: the state change, its fields,
+/// message, notices, jobs and audit event; `Err` (the caller rolls back) if the case
+/// changed since it was read. `update_case` runs it alone; an HI-1 message with other
+/// changes runs it in its own transaction.
+macro_rules! apply_update {
+    ($tx:ident, $update:expr) => {{
+        let update: &CaseUpdate = $update;
+        let case = $tx
+            .case(update.case_id)
+            .await?
+            .ok_or_else(|| $crate::not_found(update.case_id))?;
+        if case.version != update.expect_version {
+            return Err(StoreError::Conflict(case.id));
+        }
+        let mut state = case.state;
+        for event in &update.events {
+            state = state.after(*event)?;
+        }
+        if !$tx
+            .set_state(case.id, case.version, state, update.at)
+            .await?
+        {
+            return Err(StoreError::Conflict(case.id));
+        }
+        $tx.set_case_fields(update).await?;
+        if let Some(body) = &update.message {
+            let message = $crate::records::Message {
+                author: update.actor.clone(),
+                from_authority: matches!(update.actor, Actor::Agency(_)),
+                body: body.clone(),
+                at: update.at,
+            };
+            $tx.insert_message(case.id, &message).await?;
+        }
+        if let Some(callback) = &update.callback {
+            $tx.insert_callback(case.id, callback).await?;
+        }
+        if let Some(clearance) = &update.gate_clearance {
+            $tx.insert_gate_clearance(case.id, clearance).await?;
+        }
+        for notice in &update.notices {
+            $tx.insert_notice(case.id, notice).await?;
+        }
+        if let Some(change) = &update.production {
+            $tx.apply_production(case.id, change, update.at).await?;
+        }
+        for job in &update.jobs {
+            $tx.insert_job(job, update.at).await?;
+        }
+        for hold in &update.holds {
+            $tx.insert_hold(case.id, hold, update.at).await?;
+        }
+        let entry = AuditEntry::new(update.at, update.actor.clone(), update.action.clone())
+            .for_case(case.id)
+            .with_details(serde_json::json!({
+                "from": case.state,
+                "to": state,
+                "details": update.details,
+            }));
+        $tx.append_audit(&entry, &mut writ_ledger::Known::new()).await?;
+        if update.cancel_notices {
+            for notice in $tx.notices(case.id).await? {
+                if notice.state.is_unsent()
+                    && $tx
+                        .set_notice_state(
+                            notice.id,
+                            notice.state,
+                            $crate::records::NoticeState::Cancelled,
+                            update.at,
+                            None,
+                        )
+                        .await?
+                {
+                    let entry =
+                        AuditEntry::new(update.at, update.actor.clone(), "notice.cancelled")
+                            .for_case(case.id)
+                            .with_details(serde_json::json!({
+                                "notice": notice.id,
+                                "was": notice.state,
+                                "recipient": notice.recipient,
+                                "address": notice.address,
+                            }));
+                    $tx.append_audit(&entry, &mut writ_ledger::Known::new()).await?;
+                }
+            }
+        }
+        let record = $tx.case(case.id).await?.ok_or_else(|| $crate::not_found(case.id))?;
+        $tx.refresh_summary(&record).await?;
+        Ok::<CaseRecord, StoreError>(record)
+    }};
+}
+
 /// Runs `$body` with `$conn`, a connection of the read pool.
 macro_rules! with_connection {
     ($store:expr, |$conn:ident| $body:block) => {
@@ -219,6 +347,10 @@ mod summaries;
 use summaries::SummaryQueries;
 mod history;
 pub use history::{HistoryLoader, PastCase, PreparedHistory};
+mod hi1;
+pub use hi1::{
+    Hi1Answer, Hi1Cancellation, Hi1Case, Hi1Kind, Hi1Message, Hi1Object, Hi1Taken, NewHi1Object,
+};
 mod queue;
 use queue::QueueQueries;
 pub use queue::{CasePage, CaseQuery, MAX_PAGE};
@@ -416,17 +548,7 @@ impl Store {
         let since = now
             .checked_add(time::Duration::hours(-IDEMPOTENCY_HOURS))
             .unwrap_or(now);
-        let opened = AuditEntry::new(now, actor.clone(), "case.opened")
-            .for_case(case.id)
-            .with_details(serde_json::json!({
-                "reference": case.demand.reference,
-                "authority_country": case.demand.authority.country,
-                "instrument": case.demand.instrument.kind,
-                "received_at": case.received_at,
-                "documents": case.documents.iter()
-                    .map(|d| serde_json::json!({"filename": d.filename, "sha256": d.sha256}))
-                    .collect::<Vec<_>>(),
-            }));
+        let opened = opened_entry(case, actor, now);
         in_transaction!(self, |tx| {
             if let (Some(key), Some(agency)) = (key, case.agency_id)
                 && let Some((sha256, earlier)) = tx.idempotent_case(agency, key.key, since).await?
@@ -437,32 +559,11 @@ impl Store {
                 let earlier = tx.case(earlier).await?.ok_or_else(|| not_found(earlier))?;
                 return Ok(Opened::Before(earlier));
             }
-            tx.insert_case(case, now).await?;
-            tx.insert_targets(case.id, &queue::target_values(case.demand))
-                .await?;
-            // Every non-disclosure order goes into the gag register as it arrives.
-            if let Some(gag) = &case.demand.instrument.nondisclosure {
-                let until = match gag.term {
-                    writ_core::demand::GagTerm::Until(until) => Some(until),
-                    writ_core::demand::GagTerm::Indefinite => None,
-                };
-                tx.insert_gag(case.id, gag.basis.as_deref(), until, now)
-                    .await?;
-            }
-            for document in case.documents {
-                tx.insert_document(case.id, document, now).await?;
-            }
-            for job in jobs {
-                tx.insert_job(job, now).await?;
-            }
+            let record = insert_case!(tx, case, jobs, &opened, now)?;
             if let (Some(key), Some(agency)) = (key, case.agency_id) {
                 tx.insert_idempotency_key(agency, key.key, key.body_sha256, case.id, since, now)
                     .await?;
             }
-            tx.append_audit(&opened, &mut Known::new()).await?;
-            let record = tx.case(case.id).await?.ok_or_else(|| not_found(case.id))?;
-            tx.insert_summary(&summaries::summarise(&record, case.demand)?)
-                .await?;
             Ok(Opened::New(record))
         })
     }
@@ -527,90 +628,7 @@ impl Store {
     /// state machine), the fields it sets, the message, call-back and notices it adds, and
     /// its audit event. Refused if the case changed since `expect_version`.
     pub async fn update_case(&self, update: &CaseUpdate) -> Result<CaseRecord, StoreError> {
-        in_transaction!(self, |tx| {
-            let case = tx
-                .case(update.case_id)
-                .await?
-                .ok_or_else(|| not_found(update.case_id))?;
-            if case.version != update.expect_version {
-                return Err(StoreError::Conflict(case.id));
-            }
-            let mut state = case.state;
-            for event in &update.events {
-                state = state.after(*event)?;
-            }
-            if !tx
-                .set_state(case.id, case.version, state, update.at)
-                .await?
-            {
-                return Err(StoreError::Conflict(case.id));
-            }
-            tx.set_case_fields(update).await?;
-            if let Some(body) = &update.message {
-                let message = Message {
-                    author: update.actor.clone(),
-                    from_authority: matches!(update.actor, Actor::Agency(_)),
-                    body: body.clone(),
-                    at: update.at,
-                };
-                tx.insert_message(case.id, &message).await?;
-            }
-            if let Some(callback) = &update.callback {
-                tx.insert_callback(case.id, callback).await?;
-            }
-            if let Some(clearance) = &update.gate_clearance {
-                tx.insert_gate_clearance(case.id, clearance).await?;
-            }
-            for notice in &update.notices {
-                tx.insert_notice(case.id, notice).await?;
-            }
-            if let Some(change) = &update.production {
-                tx.apply_production(case.id, change, update.at).await?;
-            }
-            for job in &update.jobs {
-                tx.insert_job(job, update.at).await?;
-            }
-            for hold in &update.holds {
-                tx.insert_hold(case.id, hold, update.at).await?;
-            }
-            let entry = AuditEntry::new(update.at, update.actor.clone(), update.action.clone())
-                .for_case(case.id)
-                .with_details(serde_json::json!({
-                    "from": case.state,
-                    "to": state,
-                    "details": update.details,
-                }));
-            tx.append_audit(&entry, &mut Known::new()).await?;
-            if update.cancel_notices {
-                for notice in tx.notices(case.id).await? {
-                    if notice.state.is_unsent()
-                        && tx
-                            .set_notice_state(
-                                notice.id,
-                                notice.state,
-                                NoticeState::Cancelled,
-                                update.at,
-                                None,
-                            )
-                            .await?
-                    {
-                        let entry =
-                            AuditEntry::new(update.at, update.actor.clone(), "notice.cancelled")
-                                .for_case(case.id)
-                                .with_details(serde_json::json!({
-                                    "notice": notice.id,
-                                    "was": notice.state,
-                                    "recipient": notice.recipient,
-                                    "address": notice.address,
-                                }));
-                        tx.append_audit(&entry, &mut Known::new()).await?;
-                    }
-                }
-            }
-            let record = tx.case(case.id).await?.ok_or_else(|| not_found(case.id))?;
-            tx.refresh_summary(&record).await?;
-            Ok(record)
-        })
+        in_transaction!(self, |tx| { apply_update!(tx, update) })
     }
 
     /// A case's message thread, oldest first.
@@ -1273,6 +1291,21 @@ fn within_log(size: u64, log_size: u64, name: &str) -> Result<(), StoreError> {
         )));
     }
     Ok(())
+}
+
+/// The `case.opened` audit event of `case`.
+pub(crate) fn opened_entry(case: &NewCase<'_>, actor: &Actor, now: Timestamp) -> AuditEntry {
+    AuditEntry::new(now, actor.clone(), "case.opened")
+        .for_case(case.id)
+        .with_details(serde_json::json!({
+            "reference": case.demand.reference,
+            "authority_country": case.demand.authority.country,
+            "instrument": case.demand.instrument.kind,
+            "received_at": case.received_at,
+            "documents": case.documents.iter()
+                .map(|d| serde_json::json!({"filename": d.filename, "sha256": d.sha256}))
+                .collect::<Vec<_>>(),
+        }))
 }
 
 pub(crate) fn not_found(id: CaseId) -> StoreError {

@@ -63,6 +63,7 @@ macro_rules! conformance {
 
 conformance!(
     an_idempotency_key_opens_one_case,
+    an_hi1_message_is_taken_whole_once_and_its_last_task_withdraws_the_case,
     an_account_awaiting_confirmation_has_no_token_until_a_second_admin_confirms,
     a_disabled_account_has_no_token_and_enabling_it_is_audited,
     an_agency_change_takes_effect_at_confirmation_unless_its_domain_is_taken,
@@ -3109,4 +3110,159 @@ async fn an_idempotency_key_opens_one_case(db: &TestDatabase) {
         writ_store::Opened::New(_)
     ));
     assert_eq!(store.cases(None).await.unwrap().len(), 2);
+}
+
+async fn an_hi1_message_is_taken_whole_once_and_its_last_task_withdraws_the_case(
+    db: &TestDatabase,
+) {
+    use writ_store::{Hi1Cancellation, Hi1Case, Hi1Kind, Hi1Message, Hi1Taken, NewHi1Object};
+    let store = &db.store;
+    store.add_agency(&agency(), &Actor::Operator).await.unwrap();
+    let spd = agency().id;
+    let actor = Actor::Agency("seattle-pd".into());
+    let document = demand_json("SEA-HI1");
+    let demand = Demand::from_json(&document).unwrap();
+    let id = CaseId::random();
+    let object = |object_id: &str, kind| NewHi1Object {
+        object_id: object_id.to_owned(),
+        case_id: id,
+        kind,
+    };
+    let message = |transaction, cases, objects, cancellations, answer| Hi1Message {
+        agency: &spd,
+        actor: &actor,
+        transaction,
+        cases,
+        objects,
+        cancellations,
+        media_type: "application/xml",
+        answer,
+        now: at(NOW),
+    };
+    let opening = || {
+        vec![Hi1Case {
+            case: NewCase {
+                id,
+                demand: &demand,
+                document: &document,
+                received_at: at(NOW),
+                deadline: None,
+                decision: None,
+                agency_id: Some(&spd),
+                documents: &[],
+            },
+            jobs: vec![],
+        }]
+    };
+    let objects = || {
+        vec![
+            object("a", Hi1Kind::Authorisation),
+            object("t1", Hi1Kind::LdTask),
+            object("t2", Hi1Kind::LdTask),
+        ]
+    };
+    let taken = store
+        .take_hi1_message(&message("tx-1", opening(), objects(), vec![], "<first/>"))
+        .await
+        .unwrap();
+    assert!(matches!(&taken, Hi1Taken::Taken(cases) if cases.len() == 1 && cases[0].id == id));
+    // The same transaction again: the first answer, nothing written.
+    let size = store.audit_size().await.unwrap();
+    let again = store
+        .take_hi1_message(&message("tx-1", vec![], vec![], vec![], "<second/>"))
+        .await
+        .unwrap();
+    assert_eq!(
+        again,
+        Hi1Taken::Repeated(writ_store::Hi1Answer {
+            media_type: "application/xml".into(),
+            answer: "<first/>".into()
+        })
+    );
+    assert_eq!(store.audit_size().await.unwrap(), size);
+    let kept = store.hi1_objects(&spd, None, None, 10).await.unwrap();
+    assert_eq!(kept.len(), 3);
+    assert_eq!(
+        store.hi1_objects(&spd, Some("t1"), None, 10).await.unwrap()[0].kind,
+        Hi1Kind::LdTask
+    );
+
+    // A message failing half-way (an object kept already) leaves nothing: not even its
+    // answer, so it can be sent again corrected.
+    let failed = store
+        .take_hi1_message(&message(
+            "tx-2",
+            vec![],
+            vec![object("t1", Hi1Kind::LdTask)],
+            vec![],
+            "<x/>",
+        ))
+        .await;
+    assert!(failed.is_err());
+    assert_eq!(store.hi1_answer(&spd, "tx-2").await.unwrap(), None);
+    assert_eq!(store.audit_size().await.unwrap(), size);
+
+    // One task cancelled; then the last, with the case's withdrawal.
+    let cancel = |object_id: &str, withdraw| Hi1Cancellation {
+        object_id: object_id.to_owned(),
+        case_id: id,
+        withdraw,
+    };
+    store
+        .take_hi1_message(&message(
+            "tx-3",
+            vec![],
+            vec![],
+            vec![cancel("t1", None)],
+            "<3/>",
+        ))
+        .await
+        .unwrap();
+    let t1 = store.hi1_objects(&spd, Some("t1"), None, 1).await.unwrap();
+    assert_eq!(t1[0].cancelled_at, Some(at(NOW)));
+    assert_eq!(store.case(id).await.unwrap().state, CaseState::Received);
+    // Cancelling it twice is a conflict, and rolls back.
+    assert!(
+        store
+            .take_hi1_message(&message(
+                "tx-4",
+                vec![],
+                vec![],
+                vec![cancel("t1", None)],
+                "<4/>"
+            ))
+            .await
+            .is_err()
+    );
+    let case = store.case(id).await.unwrap();
+    let mut withdraw = CaseUpdate::new(&case, "case.withdrawn", actor.clone(), at(NOW));
+    withdraw.events = vec![CaseEvent::Withdraw];
+    store
+        .take_hi1_message(&message(
+            "tx-5",
+            vec![],
+            vec![],
+            vec![cancel("t2", Some(withdraw))],
+            "<5/>",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(store.case(id).await.unwrap().state, CaseState::Withdrawn);
+    let actions: Vec<String> = store
+        .case_events(id, None, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "case.opened",
+            "hi1.objects_created",
+            "hi1.task_cancelled",
+            "hi1.task_cancelled",
+            "case.withdrawn"
+        ]
+    );
 }

@@ -29,6 +29,8 @@ pub struct Config {
     pub smtp: SmtpConfig,
     /// When a case's deadline escalates to the on-call approver.
     pub deadlines: DeadlinesConfig,
+    /// How ETSI TS 103 120 (HI-1) messages map to demands: `[hi1.legal_types]`.
+    pub hi1: writ_hi1::Hi1Config,
     /// The provider's services collection reads from; none configured, approved cases
     /// wait for collection.
     pub sources: writ_sources::config::SourcesConfig,
@@ -221,6 +223,7 @@ impl Default for Config {
             production: ProductionConfig::default(),
             smtp: SmtpConfig::default(),
             deadlines: DeadlinesConfig::default(),
+            hi1: writ_hi1::Hi1Config::default(),
             sources: writ_sources::config::SourcesConfig::default(),
         }
     }
@@ -449,6 +452,9 @@ mod tests {
                 "[deadlines]",
                 "escalate_at",
                 "on_call",
+                "[hi1]",
+                "[hi1.legal_types]",
+                "EPOC-PR",
             ] {
                 assert!(EXAMPLE.contains(key), "the example documents {key}");
             }

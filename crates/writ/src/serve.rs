@@ -66,6 +66,7 @@ pub async fn run(
     state.report_bands = config.report.national_security_bands;
     state.report_assistance = config.report.assistance_orders;
     state.deadlines = config.deadlines.deadlines();
+    state.hi1 = Arc::new(config.hi1.clone());
     if state.deadlines.on_call.is_none() {
         tracing::warn!("no [deadlines] on_call address: deadline escalations wait for one");
     }

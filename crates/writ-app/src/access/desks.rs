@@ -35,6 +35,51 @@ pub struct SignedOrder {
 /// The largest signed order accepted.
 pub const MAX_ORDER_BYTES: usize = 10 * 1024 * 1024;
 
+/// A demand read and decided, ready to open its case.
+pub(super) struct Intake {
+    pub id: CaseId,
+    pub demand: Demand,
+    /// The demand document as the case keeps it.
+    pub document: String,
+    pub decision: Decision,
+    /// The signed order, with its SHA-256.
+    pub order: Option<(SignedOrder, String)>,
+    /// The deadline's escalation jobs.
+    pub escalations: Vec<writ_store::NewJob>,
+    pub now: Timestamp,
+}
+
+impl Intake {
+    pub fn documents(&self) -> Vec<NewDocument<'_>> {
+        self.order
+            .iter()
+            .map(|(o, sha256)| NewDocument {
+                filename: &o.filename,
+                media_type: "application/pdf",
+                sha256,
+                content: &o.bytes,
+            })
+            .collect()
+    }
+
+    pub fn new_case<'a>(
+        &'a self,
+        agency: &'a writ_core::AgencyId,
+        documents: &'a [NewDocument<'a>],
+    ) -> NewCase<'a> {
+        NewCase {
+            id: self.id,
+            demand: &self.demand,
+            document: &self.document,
+            received_at: self.now,
+            deadline: self.decision.deadline,
+            decision: Some(&self.decision),
+            agency_id: Some(agency),
+            documents,
+        }
+    }
+}
+
 /// A demand as its authority sees it.
 pub struct DemandStatus {
     pub case: CaseRecord,
@@ -121,7 +166,32 @@ impl AgencyDesk<'_> {
         if let Some(order) = &order {
             check_order(order)?;
         }
-        let mut demand = Demand::from_json(document).map_err(AppError::from)?;
+        let demand = Demand::from_json(document).map_err(AppError::from)?;
+        let intake = self.intake(demand, document.to_owned(), order).await?;
+        let documents = intake.documents();
+        let case = intake.new_case(&self.user.agency, &documents);
+        match self
+            .store()
+            .open_case_once(&case, &intake.escalations, key, &self.actor(), intake.now)
+            .await?
+        {
+            writ_store::Opened::New(case) | writ_store::Opened::Before(case) => Ok(case),
+            writ_store::Opened::KeyReused => Err(AppError::Unprocessable(
+                "Idempotency-Key: this key was used for another demand; use a new key for a new demand"
+                    .into(),
+            )),
+        }
+    }
+
+    /// Reads a demand from this authority as intake does for every way in (the API, the
+    /// portal, HI-1): received now, decided by the policy engine, checked against the
+    /// authority's recent references, its deadline's escalations planned.
+    pub(super) async fn intake(
+        &self,
+        mut demand: Demand,
+        document: String,
+        order: Option<SignedOrder>,
+    ) -> Result<Intake, AppError> {
         let agency = self.store().agency(&self.user.agency).await?;
         if demand.authority.country != agency.country {
             return Err(AppError::BadRequest {
@@ -153,48 +223,28 @@ impl AgencyDesk<'_> {
                 .findings
                 .push(duplicate_reference(&demand.reference, earlier));
         }
-        let sha256 = order
-            .as_ref()
-            .map(|o| hex_sha256(&o.bytes))
-            .unwrap_or_default();
-        let documents: Vec<NewDocument<'_>> = order
-            .iter()
-            .map(|o| NewDocument {
-                filename: &o.filename,
-                media_type: "application/pdf",
-                sha256: &sha256,
-                content: &o.bytes,
-            })
-            .collect();
-        let case = NewCase {
-            id: CaseId::random(),
-            demand: &demand,
-            document,
-            received_at: now,
-            deadline: decision.deadline,
-            decision: Some(&decision),
-            agency_id: Some(&self.user.agency),
-            documents: &documents,
-        };
+        let id = CaseId::random();
         let escalations = decision
             .deadline
             .map(|deadline| {
                 self.state
                     .deadlines
-                    .jobs(case.id, now, deadline, demand.emergency.is_some())
+                    .jobs(id, now, deadline, demand.emergency.is_some())
             })
             .unwrap_or_default();
-        match self
-            .store()
-            .open_case_once(&case, &escalations, key, &self.actor(), now)
-            .await?
-        {
-            writ_store::Opened::New(case) | writ_store::Opened::Before(case) => Ok(case),
-            writ_store::Opened::KeyReused => Err(AppError::Unprocessable(
-                "Idempotency-Key: this key was used for another demand; use a new key for a new demand"
-                    .into(),
-            )),
-        }
+        let order = order.map(|o| {
+            let sha256 = hex_sha256(&o.bytes);
+            (o, sha256)
+        });
+        Ok(Intake {
+            id,
+            demand,
+            document,
+            decision,
+            order,
+            escalations,
+            now,
+        })
     }
 
     /// A page of this authority's demands, newest first, after the page whose `next`
@@ -858,7 +908,7 @@ impl ApprovalDesk<'_> {
     }
 }
 
-fn check_order(order: &SignedOrder) -> Result<(), AppError> {
+pub(super) fn check_order(order: &SignedOrder) -> Result<(), AppError> {
     let bad = |message: String| AppError::BadRequest {
         field: Some("order".into()),
         message,

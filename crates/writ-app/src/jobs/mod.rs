@@ -9,6 +9,7 @@
 
 pub(crate) mod clock;
 pub(crate) mod collect;
+pub(crate) mod hi1;
 pub mod runner;
 mod system;
 
@@ -34,6 +35,10 @@ pub enum Job {
     /// of the time gone, or `page` for an emergency at once).
     #[serde(rename = "deadline.escalate")]
     Escalate { case: CaseId, step: String },
+    /// Send the authority's HI-1 endpoint each change to the statuses of a case's HI-1
+    /// objects (queued when an HI-1 message opens the case; runs again while it is open).
+    #[serde(rename = "hi1.report")]
+    Hi1Report { case: CaseId },
 }
 
 impl Job {
@@ -77,7 +82,8 @@ impl Job {
             Self::Collect { case }
             | Self::SendNotices { case }
             | Self::ExpireHolds { case }
-            | Self::Escalate { case, .. } => *case,
+            | Self::Escalate { case, .. }
+            | Self::Hi1Report { case } => *case,
         }
     }
 }
@@ -96,6 +102,9 @@ pub enum JobError {
     NoSources,
     #[error("{0}")]
     Invalid(String),
+    /// The authority's HI-1 endpoint did not take a message.
+    #[error("the HI-1 endpoint: {0}")]
+    Hi1Endpoint(String),
     #[error("{0}")]
     Io(#[from] std::io::Error),
 }

@@ -8,7 +8,7 @@ use writ_core::Timestamp;
 use writ_store::Store;
 
 use super::system::SystemDesk;
-use super::{Job, JobError, clock, collect};
+use super::{Job, JobError, clock, collect, hi1};
 use crate::{App, error_chain};
 
 /// How long a worker holds a job when no production settings say otherwise.
@@ -84,6 +84,7 @@ async fn run(desk: &SystemDesk<'_>, job: &Job) -> Result<Option<Timestamp>, JobE
         Job::SendNotices { case } => clock::send_due(desk, *case).await,
         Job::ExpireHolds { case } => clock::expire_due(desk, *case).await,
         Job::Escalate { case, step } => clock::escalate(desk, *case, step).await,
+        Job::Hi1Report { case } => hi1::report(desk, *case).await,
     }
 }
 

@@ -35,6 +35,10 @@ impl SystemDesk<'_> {
         &self.state.deadlines
     }
 
+    pub(crate) fn hi1(&self) -> &writ_hi1::Hi1Config {
+        &self.state.hi1
+    }
+
     pub(crate) fn mailer(&self) -> Option<Arc<dyn Mailer>> {
         self.state.mailer.clone()
     }

@@ -36,6 +36,7 @@ mod gates;
 mod hardening;
 mod health;
 mod helpers;
+mod hi1;
 mod notices;
 mod openapi;
 mod production;

@@ -501,6 +501,19 @@ async fn the_document_describes_what_the_server_answers() {
     let csrf = body["csrf_token"].as_str().unwrap().to_owned();
 
     // Authorities.
+    // An HI-1 message (the JSON encoding), answered in kind; refused here as no
+    // HI1Message, with its ErrorInformation (tests/api/hi1.rs takes real ones).
+    let hi1 = "/api/v1/hi1";
+    let (status, body, _) = t
+        .call("POST", hi1, hi1, Auth::Token(spd_tok), Some("{}"))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body["Payload"]["ResponsePayload"]["ErrorInformation"].is_object(),
+        "{body}"
+    );
+    let (status, _, _) = t.call("POST", hi1, hi1, Auth::None, Some("{}")).await;
+    assert_eq!(status, 401);
     let demands = "/api/v1/demands";
     let submit = async |t: &mut Tour<'_>, document: &str| {
         let (status, body, _) = t
