@@ -16,9 +16,9 @@ use serde_json::Value;
 use writ_core::{CaseId, CountryCode, Timestamp};
 use writ_report::{
     BandOption, CaseSecret, CaseSummary, CountOpening, Customer, HalfYear, NsCategory, NsOptions,
-    Outcome, ProveError, PublicRecord, PublishedReport, Receipt, RecordProof, Report,
-    ReportOptions, ReportTree, Section, VerifyError, prove_receipt, render_html, render_json,
-    verify_records,
+    Outcome, ProveError, PublicRecord, Publication, PublicationEvent, PublishedReport, Receipt,
+    RecordProof, Report, ReportOptions, ReportTree, Section, VerifyError, prove_receipt,
+    render_html, render_json, verify_records,
 };
 
 fn h1() -> HalfYear {
@@ -298,14 +298,55 @@ fn the_page_shows_the_root_once_published_and_says_provisional_before() {
     assert_eq!(json["records"], Value::Null);
 
     let head = publish(&cases(), h1()).tree.head();
+    let first = Publication {
+        version: 1,
+        published_at: at("2013-07-02T00:00:00Z"),
+        records: head,
+        checkpoint: anchor(),
+        reason: None,
+        event: PublicationEvent {
+            index: 7,
+            entry: "{}".into(),
+        },
+    };
     report.records = Some(head);
+    report.publications = vec![first.clone()];
     let page = render_html(&report);
     assert!(
-        page.contains("9 public case records, one per case"),
+        page.contains("Published (version 1): 9 public case records, one per case"),
         "{page}"
     );
     assert!(page.contains(&head.root.to_string()));
+    assert!(page.contains("/transparency/2013-H1/records.jsonl?version=1"));
     assert!(!page.contains("Provisional"));
+    let json: Value = serde_json::from_str(&render_json(&report)).unwrap();
+    assert_eq!(json["version"], 1);
+    assert_eq!(
+        json["records_url"],
+        "/transparency/2013-H1/records.jsonl?version=1"
+    );
+    assert_eq!(json["publications"][0]["event"]["index"], 7);
+
+    // A correction: the page shows both roots, and the reason.
+    let mut fewer = cases();
+    fewer.remove(0);
+    let corrected = publish(&fewer, h1()).tree.head();
+    let second = Publication {
+        version: 2,
+        records: corrected,
+        reason: Some("a case was withdrawn".into()),
+        ..first
+    };
+    report.records = Some(corrected);
+    report.publications.push(second);
+    let page = render_html(&report);
+    assert!(page.contains("Published (version 2)"), "{page}");
+    assert!(page.contains(&head.root.to_string()), "the first root");
+    assert!(
+        page.contains(&corrected.root.to_string()),
+        "the second root"
+    );
+    assert!(page.contains("a case was withdrawn"));
 }
 
 #[test]

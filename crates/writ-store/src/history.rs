@@ -143,7 +143,7 @@ macro_rules! history_queries_for {
                     let mut insert = QueryBuilder::new(
                         "INSERT INTO case_summaries (half_year, case_id, received_at, \
                          authority_country, instrument, section, customer, accounts, outcome, \
-                         data_stored_abroad, customer_notified, red_line) ",
+                         data_stored_abroad, customer_notified, red_line, secret, commitment) ",
                     );
                     let mut bad = None;
                     insert.push_values(chunk, |mut row, summary| {
@@ -163,6 +163,10 @@ macro_rules! history_queries_for {
                             .push_bind(summary.data_stored_abroad)
                             .push_bind(summary.customer_notified)
                             .push_bind(summary.red_line);
+                        // Each past case's transparency secret, as intake makes one.
+                        let secret = writ_report::CaseSecret::generate();
+                        row.push_bind(secret.as_bytes().to_vec())
+                            .push_bind(secret.commitment().0.to_vec());
                     });
                     if let Some(id) = bad {
                         return Err(StoreError::OutOfRange(format!("case {id}: received_at")));

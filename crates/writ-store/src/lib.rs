@@ -117,6 +117,10 @@ pub enum StoreError {
     OutOfRange(String),
     #[error("audit ledger: {0}")]
     Ledger(#[from] writ_ledger::LedgerError),
+    /// A transparency report that cannot be published now (the period is not over,
+    /// or nothing changed since its last version).
+    #[error("{0}")]
+    Unpublishable(String),
     #[error("a background task failed: {0}")]
     Task(String),
     #[error("TOTP secrets: {0}")]
@@ -215,6 +219,8 @@ mod summaries;
 use summaries::SummaryQueries;
 mod history;
 pub use history::PastCase;
+mod transparency;
+pub use transparency::MAX_REASON;
 mod queue;
 use queue::QueueQueries;
 pub use queue::{CasePage, CaseQuery, MAX_PAGE};
@@ -273,6 +279,7 @@ impl Store {
         };
         store.end_bulk_load().await?;
         store.summarise_older_cases().await?;
+        store.give_older_cases_secrets().await?;
         Ok(store)
     }
 
@@ -457,7 +464,9 @@ impl Store {
             }
             tx.append_audit(&opened, &mut Known::new()).await?;
             let record = tx.case(case.id).await?.ok_or_else(|| not_found(case.id))?;
-            tx.insert_summary(&summaries::summarise(&record, case.demand)?)
+            // The case's transparency secret: its receipt, and its public record's key.
+            let secret = writ_report::CaseSecret::generate();
+            tx.insert_summary(&summaries::summarise(&record, case.demand)?, &secret)
                 .await?;
             Ok(Opened::New(record))
         })
