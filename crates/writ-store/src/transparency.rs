@@ -407,22 +407,36 @@ impl Store {
         version: u32,
         mut each: impl FnMut(&PublicRecord) -> Result<(), E>,
     ) -> Result<Result<(), E>, StoreError> {
-        let mut after = Vec::new();
+        let mut after = None;
         loop {
-            let page = with_connection!(self, |conn| {
-                conn.published_records_after(period, version, &after, PAGE)
-                    .await
-            })?;
+            let page = self
+                .published_records_page(period, version, after.as_ref())
+                .await?;
             for record in &page {
                 if let Err(e) = each(record) {
                     return Ok(Err(e));
                 }
             }
             match page.last() {
-                Some(last) if page.len() as i64 == PAGE => after = last.commitment.0.to_vec(),
+                Some(last) if page.len() as i64 == PAGE => after = Some(last.commitment),
                 _ => return Ok(Ok(())),
             }
         }
+    }
+
+    /// One page of a publication's frozen records: those after `after`, in leaf order;
+    /// fewer than a full page at the end (for a server streaming them).
+    pub async fn published_records_page(
+        &self,
+        period: HalfYear,
+        version: u32,
+        after: Option<&Commitment>,
+    ) -> Result<Vec<PublicRecord>, StoreError> {
+        let after = after.map_or(&[][..], |c| c.0.as_slice());
+        with_connection!(self, |conn| {
+            conn.published_records_after(period, version, after, PAGE)
+                .await
+        })
     }
 
     /// A case's transparency secret, for its receipt (`None` for a case the store does

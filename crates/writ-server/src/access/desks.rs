@@ -1235,3 +1235,31 @@ mod tests {
         }
     }
 }
+
+impl AdminDesk<'_> {
+    /// Publishes a finished period's transparency report: its records frozen, their root
+    /// bound to the audit log (`report.published`; `report.corrected` with `reason` for
+    /// a later version), counted at the latest signed checkpoint.
+    pub async fn publish_report(
+        &self,
+        period: writ_report::HalfYear,
+        reason: Option<&str>,
+    ) -> Result<writ_report::Publication, ApiError> {
+        let store = &self.state.store;
+        let anchor = crate::transparency::anchor(store).await?;
+        let now = self.state.clock.now();
+        match store
+            .publish_report(period, reason, anchor, &self.caller.actor(), now)
+            .await
+        {
+            Ok(publication) => Ok(publication),
+            Err(writ_store::StoreError::OutOfRange(message)) if message.starts_with("reason:") => {
+                Err(ApiError::BadRequest {
+                    field: Some("reason".into()),
+                    message,
+                })
+            }
+            Err(other) => Err(other.into()),
+        }
+    }
+}
