@@ -656,6 +656,9 @@ impl ApprovalDesk<'_> {
         update.details =
             serde_json::json!({"reason": reason, "recommended_by": recommendation.by_name});
         let tenant = enterprise_tenant(self.state, &demand);
+        // The half-year the case is counted in, which its notices name.
+        let period = writ_report::HalfYear::containing(case.received_at)
+            .ok_or_else(|| ApiError::Conflict(format!("case {id}: received_at out of range")))?;
         if decision.route == Route::RedirectEnterprise {
             update.action = "case.redirected".into();
             update.events = vec![CaseEvent::RedirectToEnterprise];
@@ -665,7 +668,8 @@ impl ApprovalDesk<'_> {
                     NoticeRecipient::TenantAdmin,
                     tenant.admin_email.as_str(),
                     format!("A government demand about {}'s accounts", tenant.name),
-                    redirect_letter(&demand, &decision, tenant, PROVIDER, now),
+                    redirect_letter(&demand, &decision, tenant, PROVIDER, now)
+                        + &crate::notices::receipt_paragraph(period),
                     String::new(),
                     None,
                     now,
@@ -697,6 +701,7 @@ impl ApprovalDesk<'_> {
                         &addressees,
                         &self.state.policy.rules,
                         PROVIDER,
+                        period,
                         now,
                     )
                     .map_err(ApiError::internal)?;
