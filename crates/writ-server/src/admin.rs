@@ -15,7 +15,7 @@ use crate::access::{Admin, AppState};
 use crate::error::ErrorBody;
 use crate::error::responses::{NotAdmin, NotFound, ServerError, Unauthorized};
 use crate::extract::{JsonBody, number, one_line};
-use crate::wire;
+use crate::wire::{self, AgencyEdit, EmailDomain};
 
 /// A requesting authority to register.
 #[derive(Deserialize, ToSchema)]
@@ -46,12 +46,6 @@ pub(crate) struct NewAgency {
     #[schema(pattern = "^age1[02-9ac-hj-np-z]{58}$")]
     age_recipient: Option<String>,
 }
-
-/// An e-mail domain: a host name with a dot, no `@`, no spaces.
-#[derive(ToSchema)]
-#[schema(max_length = 256, pattern = r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")]
-#[allow(dead_code)] // Describes an item of `email_domains`, which is read as a String.
-pub(crate) struct EmailDomain(String);
 
 fn bad(field: &str, message: &str) -> ApiError {
     ApiError::BadRequest {
@@ -236,25 +230,6 @@ pub(crate) async fn confirm_change(
 ) -> Result<impl IntoResponse, ApiError> {
     let change = admin.desk(&state).confirm_change(number(&id)?).await?;
     Ok(Json(wire::AdminChange::from(change)))
-}
-
-/// What a change to an agency sets; at least one field.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(min_properties = 1)]
-pub(crate) struct AgencyEdit {
-    /// The domains of its people's e-mail addresses, replacing the old list.
-    #[serde(default)]
-    #[schema(value_type = Option<Vec<EmailDomain>>, min_items = 1, inline)]
-    email_domains: Option<Vec<String>>,
-    /// The number an emergency call-back goes to, E.164 (`+12065550100`).
-    #[serde(default)]
-    #[schema(pattern = r"^\+[1-9][0-9]{1,14}$")]
-    callback_phone: Option<String>,
-    /// The age recipient (`age1…`) its productions are encrypted to.
-    #[serde(default)]
-    #[schema(pattern = "^age1[02-9ac-hj-np-z]{58}$")]
-    age_recipient: Option<String>,
 }
 
 /// Change an agency

@@ -16,7 +16,6 @@ use writ_core::workflow::CounselAction;
 
 use crate::ApiError;
 use crate::access::{AgencyUser, AppState, Approver, CSRF_HEADER, Reviewer, Staff};
-use crate::credentials::csrf_token;
 use crate::error::ErrorBody;
 use crate::error::responses::{
     BadMessage, BadReason, NotAgency, NotApprover, NotFound, NotReviewer, NotStaff, ServerError,
@@ -24,6 +23,7 @@ use crate::error::responses::{
 };
 use crate::extract::{JsonBody, case_id, free_text, non_blank};
 use crate::wire::{self, MessageBody, Reason};
+use writ_app::credentials::csrf_token;
 
 /// The header a client sends to make a retried submission safe.
 const IDEMPOTENCY_KEY: &str = "idempotency-key";
@@ -88,7 +88,7 @@ pub(crate) async fn log_in(
 ) -> Result<Response, ApiError> {
     let code = login.totp.unwrap_or_default();
     let signed_in =
-        crate::login::authenticate(&state, client.ip(), &login.username, &login.password, &code)
+        writ_app::login::authenticate(&state, client.ip(), &login.username, &login.password, &code)
             .await?;
     let user = match signed_in {
         Ok(user) => user,
@@ -102,9 +102,10 @@ pub(crate) async fn log_in(
             });
         }
     };
-    let (caller, token, cookie) = crate::login::open_session(&state, user).await?;
+    let (caller, token, _) = writ_app::login::open_session(&state, user).await?;
+    let cookie = crate::access::session_cookie(&token);
     let session = wire::Session {
-        role: caller.user.role,
+        role: caller.user().role,
         csrf_token: csrf_token(&token),
         csrf_header: CSRF_HEADER,
     };

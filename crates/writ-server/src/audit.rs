@@ -1,7 +1,5 @@
 //! The audit log as an outside auditor sees it: signed checkpoints and the proofs that
-//! hold writ to them (public), and the checkpointer that signs new ones as events arrive.
-
-use std::sync::Arc;
+//! hold writ to them (public). `writ_app::checkpoint` signs them.
 
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
@@ -9,75 +7,12 @@ use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
-use writ_core::Clock;
-use writ_ledger::{Hash, LogKey, SignedCheckpoint};
-use writ_store::{Store, StoreError};
+
+use writ_ledger::Hash;
 
 use crate::error::ErrorBody;
 use crate::error::responses::ServerError;
 use crate::{ApiError, AppState};
-
-/// Signs a checkpoint when at least `every_events` events, or any events and `every`
-/// time, have been added since the last one.
-#[derive(Clone)]
-pub struct Checkpointer {
-    pub store: Store,
-    pub key: Arc<LogKey>,
-    pub clock: Arc<dyn Clock>,
-    pub every_events: u64,
-    pub every: time::Duration,
-}
-
-impl Checkpointer {
-    /// Signs and stores a checkpoint of the whole log now, unless the latest already
-    /// covers it. Returns the new checkpoint.
-    pub async fn checkpoint(&self) -> Result<Option<SignedCheckpoint>, StoreError> {
-        let (size, root) = self.store.tree_head().await?;
-        let latest = self.store.latest_checkpoint().await?;
-        if size == 0 || latest.is_some_and(|c| c.size >= size) {
-            return Ok(None);
-        }
-        let checkpoint = self.key.sign_checkpoint(size, root)?;
-        self.store
-            .save_checkpoint(&checkpoint, self.clock.now())
-            .await?;
-        tracing::info!(size, root = %root, "signed an audit checkpoint");
-        Ok(Some(checkpoint))
-    }
-
-    /// Signs a checkpoint if one is due.
-    pub async fn checkpoint_if_due(&self) -> Result<Option<SignedCheckpoint>, StoreError> {
-        let size = self.store.audit_size().await?;
-        let due = match self.store.latest_checkpoint().await? {
-            None => size > 0,
-            Some(last) => {
-                let waited = self.clock.now().datetime() - last.signed_at.datetime();
-                size >= last.size + self.every_events || (size > last.size && waited >= self.every)
-            }
-        };
-        if due {
-            self.checkpoint().await
-        } else {
-            Ok(None)
-        }
-    }
-
-    /// Checks every second whether a checkpoint is due, until `stop` resolves.
-    pub async fn run(self, stop: impl std::future::Future<Output = ()>) {
-        let mut ticks = tokio::time::interval(std::time::Duration::from_secs(1));
-        tokio::pin!(stop);
-        loop {
-            tokio::select! {
-                _ = &mut stop => return,
-                _ = ticks.tick() => {
-                    if let Err(error) = self.checkpoint_if_due().await {
-                        tracing::error!(error = %crate::error_chain(&error), "signing an audit checkpoint failed");
-                    }
-                }
-            }
-        }
-    }
-}
 
 /// The latest checkpoint
 ///

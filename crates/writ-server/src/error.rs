@@ -10,6 +10,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
+use writ_app::AppError;
+pub use writ_app::error_chain;
 use writ_store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
@@ -169,38 +171,31 @@ impl ApiError {
     }
 }
 
-impl From<writ_core::DemandError> for ApiError {
-    fn from(error: writ_core::DemandError) -> Self {
-        Self::BadRequest {
-            message: error.to_string(),
-            field: Some(error.field),
-        }
-    }
-}
-
-impl From<writ_core::review::ReviewError> for ApiError {
-    fn from(error: writ_core::review::ReviewError) -> Self {
-        Self::BadRequest {
-            message: error.to_string(),
-            field: Some(error.field),
+/// The application's refusals, each to its HTTP status: the one place that maps them.
+impl From<AppError> for ApiError {
+    fn from(error: AppError) -> Self {
+        match error {
+            AppError::NotFound => Self::NotFound,
+            AppError::Unauthorized(message) => Self::Unauthorized(message),
+            AppError::Forbidden(message) => Self::Forbidden(message),
+            AppError::ForbiddenBecause(message) => Self::ForbiddenBecause(message),
+            AppError::BadRequest { field, message } => Self::BadRequest { field, message },
+            AppError::Conflict(message) => Self::Conflict(message),
+            AppError::Unprocessable(message) => Self::Unprocessable(message),
+            AppError::Internal(cause) => Self::Internal(cause),
         }
     }
 }
 
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
-        match error {
-            StoreError::NotFound { .. } => Self::NotFound,
-            StoreError::Conflict(_)
-            | StoreError::IllegalTransition(_)
-            | StoreError::DomainTaken { .. }
-            | StoreError::Unpublishable(_) => Self::Conflict(error.to_string()),
-            StoreError::OutOfRange(message) => Self::BadRequest {
-                field: None,
-                message,
-            },
-            other => Self::Internal(Box::new(other)),
-        }
+        AppError::from(error).into()
+    }
+}
+
+impl From<writ_core::review::ReviewError> for ApiError {
+    fn from(error: writ_core::review::ReviewError) -> Self {
+        AppError::from(error).into()
     }
 }
 
@@ -241,16 +236,4 @@ impl IntoResponse for ApiError {
             }
         }
     }
-}
-
-/// "outer: inner: root", for the log.
-pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }

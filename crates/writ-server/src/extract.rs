@@ -7,6 +7,8 @@ use axum::extract::{FromRequest, OptionalFromRequest, Request};
 use serde::de::DeserializeOwned;
 use writ_core::CaseId;
 
+use writ_app::AppError;
+
 use crate::ApiError;
 
 /// A JSON body read into `T`, whatever the `Content-Type`; a body that is not `T` is a
@@ -72,9 +74,9 @@ pub(crate) fn number(text: &str) -> Result<i64, ApiError> {
 }
 
 /// Free text that must say something: not blank, and within [`free_text`]'s limits.
-pub(crate) fn non_blank(field: &'static str, text: &str) -> Result<(), ApiError> {
+pub(crate) fn non_blank(field: &'static str, text: &str) -> Result<(), AppError> {
     if text.trim().is_empty() {
-        return Err(ApiError::BadRequest {
+        return Err(AppError::BadRequest {
             field: Some(field.into()),
             message: format!("{field}: must not be empty"),
         });
@@ -83,8 +85,8 @@ pub(crate) fn non_blank(field: &'static str, text: &str) -> Result<(), ApiError>
 }
 
 /// Multi-line text (a message, a reason, notes): at most 10,000 characters, no NUL.
-pub(crate) fn free_text(field: &str, text: &str) -> Result<(), ApiError> {
-    writ_core::text::multi_line(text).map_err(|e| ApiError::BadRequest {
+pub(crate) fn free_text(field: &str, text: &str) -> Result<(), AppError> {
+    writ_core::text::multi_line(text).map_err(|e| AppError::BadRequest {
         field: Some(field.into()),
         message: format!("{field}: {e}"),
     })
@@ -92,8 +94,8 @@ pub(crate) fn free_text(field: &str, text: &str) -> Result<(), ApiError> {
 
 /// A single-line value (a name, a domain): at most `max` characters, no control
 /// characters.
-pub(crate) fn one_line(field: &str, text: &str, max: usize) -> Result<(), ApiError> {
-    writ_core::text::single_line(text, max).map_err(|e| ApiError::BadRequest {
+pub(crate) fn one_line(field: &str, text: &str, max: usize) -> Result<(), AppError> {
+    writ_core::text::single_line(text, max).map_err(|e| AppError::BadRequest {
         field: Some(field.into()),
         message: format!("{field}: {e}"),
     })

@@ -1,31 +1,22 @@
-//! writ's HTTP server. Handlers translate HTTP into calls on the domain and the store;
-//! they hold no business rules.
+//! writ's HTTP server: the JSON API, the web UI and the OpenAPI document. Handlers
+//! translate HTTP into calls on writ-app's desks; they hold no business rules.
 
 pub mod access;
 mod admin;
 mod api;
-pub mod audit;
-pub mod credentials;
+mod audit;
 mod delivery;
 mod error;
 mod extract;
-pub mod jobs;
-mod login;
-pub mod mailer;
-mod notices;
 mod observe;
 pub mod openapi;
-pub mod production;
 mod published;
 pub mod queue;
 mod register;
-mod throttle;
-pub mod transparency;
 mod web;
 mod wire;
 
 use std::future::Future;
-use std::sync::Arc;
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -36,17 +27,10 @@ use axum::routing::post;
 use axum::{Json, Router};
 use tokio::net::TcpListener;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use writ_core::policy::{Directory, Rules};
 
 pub use access::AppState;
 pub use error::{ApiError, error_chain};
 pub use observe::metrics_router;
-
-/// The rules and the directory the policy engine reads demands against.
-pub struct Policy {
-    pub rules: Rules,
-    pub directory: Option<Arc<dyn Directory>>,
-}
 
 /// The public router: API (and later the web UI).
 pub fn router(state: AppState) -> Router {

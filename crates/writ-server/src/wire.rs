@@ -14,7 +14,7 @@ use writ_core::{AgencyId, CaseId, CaseState, CountryCode, Demand, ProductionId, 
 use writ_core::{Category, UserId};
 use writ_store::{Callback, CaseRecord, GateClearance, Notice, Production, ProductionState};
 
-use crate::access::{CaseView, ReleasedProduction as Released};
+use writ_app::access::{CaseView, ReleasedProduction as Released};
 
 // ------------------------------------------------------------ requests
 
@@ -170,7 +170,7 @@ pub(crate) struct DemandStatus {
 }
 
 impl DemandStatus {
-    pub(crate) fn new(status: crate::access::DemandStatus, released: &[Released]) -> Self {
+    pub(crate) fn new(status: writ_app::access::DemandStatus, released: &[Released]) -> Self {
         let case = status.case;
         Self {
             id: case.id,
@@ -666,7 +666,7 @@ pub(crate) struct AdminChange {
     /// What it is about: a user's id (`user.…`) or an agency's (`agency.…`).
     subject: String,
     /// What an `agency.changed` sets (the fields of `AgencyEdit` it was given).
-    #[schema(value_type = Option<crate::admin::AgencyEdit>, required)]
+    #[schema(value_type = Option<AgencyEdit>, required)]
     details: Option<Value>,
     #[schema(value_type = String, format = "uuid")]
     requested_by: UserId,
@@ -692,3 +692,28 @@ impl From<writ_store::AdminChange> for AdminChange {
         }
     }
 }
+
+/// What a change to an agency sets; at least one field.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(min_properties = 1)]
+pub(crate) struct AgencyEdit {
+    /// The domains of its people's e-mail addresses, replacing the old list.
+    #[serde(default)]
+    #[schema(value_type = Option<Vec<EmailDomain>>, min_items = 1, inline)]
+    pub(crate) email_domains: Option<Vec<String>>,
+    /// The number an emergency call-back goes to, E.164 (`+12065550100`).
+    #[serde(default)]
+    #[schema(pattern = r"^\+[1-9][0-9]{1,14}$")]
+    pub(crate) callback_phone: Option<String>,
+    /// The age recipient (`age1…`) its productions are encrypted to.
+    #[serde(default)]
+    #[schema(pattern = "^age1[02-9ac-hj-np-z]{58}$")]
+    pub(crate) age_recipient: Option<String>,
+}
+
+/// An e-mail domain: a host name with a dot, no `@`, no spaces.
+#[derive(ToSchema)]
+#[schema(max_length = 256, pattern = r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")]
+#[allow(dead_code)] // Describes an item of `email_domains`, which is read as a String.
+pub(crate) struct EmailDomain(String);

@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
+use writ_app::jobs::runner::run_due_jobs;
+use writ_app::{App, Policy};
 use writ_core::{CaseState, Clock};
-use writ_server::jobs::runner::run_due_jobs;
-use writ_server::{AppState, Policy};
 use writ_store::{Production, Store};
 
 use crate::config::Config;
@@ -24,9 +24,9 @@ pub async fn run(config: Config, policy: Policy, clock: Arc<dyn Clock>) -> anyho
         .context("no [sources] configured: there is nothing to collect from")?;
     // Collections that waited for sources (retrying later) run now.
     store
-        .hurry_jobs(writ_server::jobs::Job::COLLECT, clock.now())
+        .hurry_jobs(writ_app::jobs::Job::COLLECT, clock.now())
         .await?;
-    let state = AppState::new(store.clone(), clock, Arc::new(policy)).with_productions(productions);
+    let state = App::new(store.clone(), clock, Arc::new(policy)).with_productions(productions);
 
     let worker = format!(
         "writ-collect-{}-{}",

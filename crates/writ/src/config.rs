@@ -72,7 +72,7 @@ pub struct DeadlinesConfig {
 
 impl Default for DeadlinesConfig {
     fn default() -> Self {
-        let defaults = writ_server::jobs::Deadlines::default();
+        let defaults = writ_app::jobs::Deadlines::default();
         Self {
             escalate_at: defaults.escalate_at,
             on_call: defaults.on_call,
@@ -81,8 +81,8 @@ impl Default for DeadlinesConfig {
 }
 
 impl DeadlinesConfig {
-    pub fn deadlines(&self) -> writ_server::jobs::Deadlines {
-        writ_server::jobs::Deadlines {
+    pub fn deadlines(&self) -> writ_app::jobs::Deadlines {
+        writ_app::jobs::Deadlines {
             escalate_at: self.escalate_at.clone(),
             on_call: self.on_call.clone(),
         }
@@ -96,7 +96,7 @@ pub struct SmtpConfig {
     pub host: Option<String>,
     pub port: u16,
     /// `starttls` (required) or `none` (a relay on a trusted network).
-    pub tls: writ_server::mailer::SmtpTls,
+    pub tls: writ_app::mailer::SmtpTls,
     /// The sender of notices.
     pub from: String,
     pub username: Option<String>,
@@ -110,7 +110,7 @@ impl Default for SmtpConfig {
         Self {
             host: None,
             port: 587,
-            tls: writ_server::mailer::SmtpTls::Starttls,
+            tls: writ_app::mailer::SmtpTls::Starttls,
             from: "Legal <legal@localhost>".to_owned(),
             username: None,
             password: None,
@@ -121,8 +121,8 @@ impl Default for SmtpConfig {
 
 impl SmtpConfig {
     /// The settings to send with, when a server is configured.
-    pub fn settings(&self) -> Option<writ_server::mailer::SmtpSettings> {
-        Some(writ_server::mailer::SmtpSettings {
+    pub fn settings(&self) -> Option<writ_app::mailer::SmtpSettings> {
+        Some(writ_app::mailer::SmtpSettings {
             host: self.host.clone()?,
             port: self.port,
             tls: self.tls,
@@ -539,7 +539,7 @@ mod tests {
             let config = load_in(jail, Some(file), &Overrides::default()).unwrap();
             let settings = config.smtp.settings().unwrap();
             assert_eq!(settings.host, "mail.example");
-            assert_eq!(settings.tls, writ_server::mailer::SmtpTls::None);
+            assert_eq!(settings.tls, writ_app::mailer::SmtpTls::None);
             assert!(settings.password.is_some());
             assert!(!format!("{config:?}").contains("hunter2"));
             let err =

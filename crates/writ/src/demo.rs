@@ -12,9 +12,9 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use serde::Serialize;
 use serde_json::json;
+use writ_app::credentials::{TotpSecret, hash_password, new_token};
 use writ_core::identifier::PhoneNumber;
 use writ_core::{Actor, AgencyId, Clock, CountryCode, Role, UserId, Username};
-use writ_server::credentials::{TotpSecret, hash_password, new_token};
 use writ_store::{Agency, NewUser, Store};
 
 pub const DIRECTORY_FILE: &str = "demo-directory.json";
@@ -258,7 +258,7 @@ async fn person(
                 .context("the demo user just added is missing")?
         }
     };
-    let (token, token_hash) = new_token(writ_server::credentials::API_TOKEN_PREFIX)?;
+    let (token, token_hash) = new_token(writ_app::credentials::API_TOKEN_PREFIX)?;
     store
         .issue_token(token_hash.as_str(), &user, "demo", &Actor::Operator, now)
         .await?;

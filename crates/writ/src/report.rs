@@ -66,10 +66,10 @@ pub fn run(request: Request) -> Result<(), Failure> {
         }
         None => runtime()?.block_on(async {
             let store = crate::open_store(&request.config.database()?).await?;
-            let report = writ_server::transparency::report(
+            let report = writ_app::transparency::report(
                 &store,
                 period,
-                writ_server::transparency::Publication {
+                writ_app::transparency::Publication {
                     bands,
                     assistance_orders,
                 },

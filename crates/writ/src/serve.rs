@@ -6,15 +6,15 @@ use std::sync::Arc;
 use anyhow::Context;
 use metrics_exporter_prometheus::PrometheusBuilder;
 use tokio::net::TcpListener;
+use writ_app::checkpoint::Checkpointer;
+use writ_app::{App, Policy};
 use writ_core::policy::{Directory, DirectoryFile, Rules};
 use writ_core::{Actor, AuditEntry, Clock};
-use writ_server::audit::Checkpointer;
-use writ_server::{AppState, Policy};
 use writ_store::Store;
 
 use crate::config::Config;
 use crate::{audit, bundle, secrets};
-use writ_server::production::Productions;
+use writ_app::production::Productions;
 
 /// Serves until SIGTERM or Ctrl-C. `on_listening` runs once the API listens (the demo
 /// writes its credentials file then, with the real address).
@@ -62,7 +62,7 @@ pub async fn run(
         .context("recording the start in the audit log")?;
 
     let policy = policy((rules, directory));
-    let mut state = AppState::new(store.clone(), clock.clone(), Arc::new(policy));
+    let mut state = App::new(store.clone(), clock.clone(), Arc::new(policy));
     state.report_bands = config.report.national_security_bands;
     state.report_assistance = config.report.assistance_orders;
     state.deadlines = config.deadlines.deadlines();
@@ -75,7 +75,7 @@ pub async fn run(
     }
     match config.smtp.settings() {
         Some(settings) => {
-            let mailer = writ_server::mailer::SmtpMailer::new(&settings)
+            let mailer = writ_app::mailer::SmtpMailer::new(&settings)
                 .context("setting up the SMTP server for notices (the [smtp] configuration)")?;
             state = state.with_mailer(Arc::new(mailer));
         }
@@ -95,7 +95,7 @@ pub async fn run(
     // The one job runner: collections, notices, hold expiries, by the clock.
     let worker = {
         let name = format!("writ-{}-{}", std::process::id(), uuid_suffix());
-        tokio::spawn(writ_server::jobs::runner::work(
+        tokio::spawn(writ_app::jobs::runner::work(
             state.clone(),
             name,
             std::time::Duration::from_secs(1),
@@ -112,7 +112,7 @@ pub async fn run(
     tracing::info!(%address, data_dir = %config.data_dir.display(), %database, "serving");
     writ_server::serve(
         listener,
-        writ_server::router(state),
+        writ_server::router(writ_server::AppState(state)),
         until_stopping(stopping),
     )
     .await?;

@@ -28,7 +28,7 @@ pub fn publish(config: &Config, period: &str, reason: Option<&str>) -> Result<()
     let now = clock::SystemClock.now();
     let published = runtime()?.block_on(async {
         let store = crate::open_store(&config.database()?).await?;
-        let anchor = writ_server::transparency::anchor(&store).await;
+        let anchor = writ_app::transparency::anchor(&store).await;
         let published = match anchor {
             Ok(anchor) => {
                 store

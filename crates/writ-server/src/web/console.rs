@@ -28,8 +28,11 @@ use super::view::{
     MessageRow, StateBadge, datetime_local, due, is_pressing, messages, parse_datetime_local, when,
 };
 use super::{Chrome, FormData, Web, WebError, render};
+use writ_app::AppError;
+
 use crate::ApiError;
-use crate::access::{AppState, Approver, CaseDesk, Reviewer, Staff};
+use crate::access::{AppState, Approver, Reviewer, Staff};
+use writ_app::access::CaseDesk;
 
 // ---------------------------------------------------------------- the queue
 
@@ -537,7 +540,13 @@ async fn case_page(
                 .checked_add(time::Duration::days(i64::from(days)))
                 .map(|by| Objection {
                     due: format!("{} ({})", when(by), due(by, now)),
-                    letter: reasoned_objection(demand, decision, crate::access::PROVIDER, now, by),
+                    letter: reasoned_objection(
+                        demand,
+                        decision,
+                        writ_app::access::PROVIDER,
+                        now,
+                        by,
+                    ),
                 })
         }
         _ => None,
@@ -1026,7 +1035,7 @@ async fn after(
     chrome: Chrome,
     id: &str,
     attempt: Attempt,
-    outcome: Result<CaseRecord, ApiError>,
+    outcome: Result<CaseRecord, AppError>,
 ) -> Result<Response, WebError> {
     let Attempt { what, done, drafts } = attempt;
     let error = match outcome {
@@ -1042,6 +1051,7 @@ async fn after(
         }
         Err(error) => error,
     };
+    let error = ApiError::from(error);
     let Some((status, message)) = explain(&error) else {
         return Err(error.into());
     };
@@ -1058,8 +1068,8 @@ async fn after(
     Ok((status, render(&page)?).into_response())
 }
 
-fn bad_request(field: &str, message: String) -> ApiError {
-    ApiError::BadRequest {
+fn bad_request(field: &str, message: String) -> AppError {
+    AppError::BadRequest {
         field: Some(field.into()),
         message,
     }
@@ -1109,7 +1119,7 @@ pub(crate) async fn review(
 
 /// The review form as the desk takes it: narrowing only for an approval, and only of
 /// what the form offered.
-fn recommendation_of(drafts: &Drafts) -> Result<Recommendation, ApiError> {
+fn recommendation_of(drafts: &Drafts) -> Result<Recommendation, AppError> {
     let kind = drafts.recommendation.as_str();
     if kind != "approve" && kind != "reject" {
         return Err(bad_request(
@@ -1142,7 +1152,7 @@ fn recommendation_of(drafts: &Drafts) -> Result<Recommendation, ApiError> {
             body["scope"] = Value::Object(scope);
         }
     }
-    Recommendation::from_value(body).map_err(ApiError::from)
+    Recommendation::from_value(body).map_err(AppError::from)
 }
 
 /// `POST /console/cases/{id}/clarification` (`question`).
@@ -1221,7 +1231,7 @@ pub(crate) async fn callback(
     .await
 }
 
-fn callback_of(drafts: &Drafts) -> Result<(Timestamp, CallbackOutcome), ApiError> {
+fn callback_of(drafts: &Drafts) -> Result<(Timestamp, CallbackOutcome), AppError> {
     let outcome: CallbackOutcome =
         serde_json::from_value(Value::String(drafts.callback_outcome.clone())).map_err(|_| {
             bad_request(
@@ -1277,7 +1287,7 @@ pub(crate) async fn counsel(
     .await
 }
 
-fn counsel_of(drafts: &Drafts) -> Result<(CounselAction, Option<Timestamp>), ApiError> {
+fn counsel_of(drafts: &Drafts) -> Result<(CounselAction, Option<Timestamp>), AppError> {
     let action: CounselAction =
         serde_json::from_value(Value::String(drafts.counsel_decision.clone()))
             .map_err(|_| bad_request("decision", "decision: choose challenge or refuse".into()))?;
@@ -1439,7 +1449,7 @@ pub(crate) async fn release(
     web: Web<Reviewer>,
     Path((id, production)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
-    let production = ProductionId::parse(&production).map_err(|_| ApiError::NotFound)?;
+    let production = ProductionId::parse(&production).map_err(|_| AppError::NotFound)?;
     let outcome = match web.who.desk(&state).release(production).await {
         Ok(released) => {
             let case = released.case_id;

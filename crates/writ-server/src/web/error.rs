@@ -23,6 +23,12 @@ impl From<ApiError> for WebError {
     }
 }
 
+impl From<writ_app::AppError> for WebError {
+    fn from(error: writ_app::AppError) -> Self {
+        Self::Api(error.into())
+    }
+}
+
 impl From<writ_store::StoreError> for WebError {
     fn from(error: writ_store::StoreError) -> Self {
         Self::Api(error.into())

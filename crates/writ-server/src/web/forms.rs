@@ -20,7 +20,7 @@ use axum::response::{IntoResponse, Response};
 use super::WebError;
 use crate::ApiError;
 use crate::access::{CSRF_HEADER, SESSION_COOKIE, cookie};
-use crate::credentials::{SecretToken, verify_csrf};
+use writ_app::credentials::{SecretToken, verify_csrf};
 
 /// The name of the hidden field that carries the CSRF token.
 pub(crate) const CSRF_FIELD: &str = "csrf";

@@ -26,8 +26,9 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use writ_core::Role;
 
-use crate::access::{AgencyUser, AppState, Approver, Caller, Reviewer, SESSION_COOKIE, Staff};
-use crate::credentials::{SecretToken, csrf_token};
+use crate::access::{AppState, SESSION_COOKIE};
+use writ_app::access::Admit;
+use writ_app::credentials::{SecretToken, csrf_token};
 
 pub(crate) use error::WebError;
 pub(crate) use forms::FormData;
@@ -35,7 +36,7 @@ pub(crate) use forms::FormData;
 /// A form without a file: a few kilobytes of text.
 const FORM_LIMIT: usize = 256 * 1024;
 /// The signed order may be up to 10 MiB; the demand's JSON and the form's framing come on top.
-const UPLOAD_LIMIT: usize = crate::access::MAX_ORDER_BYTES + 512 * 1024;
+const UPLOAD_LIMIT: usize = writ_app::access::MAX_ORDER_BYTES + 512 * 1024;
 
 /// What the browser may load and where forms may go: only writ itself. A page may send
 /// its own, stricter or with one more hash (`/transparency`); it is then left alone.
@@ -175,28 +176,6 @@ impl Chrome {
     }
 }
 
-/// The extractors that prove who is asking, as the web UI uses them.
-pub(crate) trait Authenticated {
-    fn caller(&self) -> &Caller;
-}
-
-impl Authenticated for Caller {
-    fn caller(&self) -> &Caller {
-        self
-    }
-}
-
-macro_rules! authenticated {
-    ($($extractor:ty),+) => {$(
-        impl Authenticated for $extractor {
-            fn caller(&self) -> &Caller {
-                &self.caller
-            }
-        }
-    )+};
-}
-authenticated!(AgencyUser, Staff, Reviewer, Approver);
-
 /// One of the access extractors (`Web<Staff>`, `Web<AgencyUser>`, …), whose refusals
 /// become pages (a sign-in redirect, a 403 page) instead of JSON, with what the page's
 /// header and forms need.
@@ -207,7 +186,7 @@ pub(crate) struct Web<T> {
 
 impl<T> FromRequestParts<AppState> for Web<T>
 where
-    T: FromRequestParts<AppState, Rejection = crate::ApiError> + Authenticated + Send,
+    T: FromRequestParts<AppState, Rejection = crate::ApiError> + Admit + Send,
 {
     type Rejection = WebError;
 
@@ -217,7 +196,7 @@ where
         let csrf = crate::access::cookie(&parts.headers, SESSION_COOKIE)
             .map(|session| csrf_token(&SecretToken::from_presented(session)))
             .unwrap_or_default();
-        let user = &who.caller().user;
+        let user = who.caller().user();
         let chrome = Chrome {
             username: user.username.to_string(),
             user: user.id,

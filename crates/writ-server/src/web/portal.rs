@@ -13,8 +13,11 @@ use writ_store::CaseRecord;
 use super::error::{explain, human_size};
 use super::view::{MessageRow, StateBadge, due, messages, when};
 use super::{Chrome, FormData, Web, WebError, render};
+use writ_app::AppError;
+
 use crate::ApiError;
-use crate::access::{AgencyUser, AppState, MAX_ORDER_BYTES, SignedOrder};
+use crate::access::{AgencyUser, AppState};
+use writ_app::access::{MAX_ORDER_BYTES, SignedOrder};
 
 /// Demands per page of the authority's list.
 const PORTAL_PAGE: u32 = 50;
@@ -161,9 +164,10 @@ pub(crate) async fn submit(
         }
         Err(error) => {
             let field = match &error {
-                ApiError::BadRequest { field, .. } => field.clone().unwrap_or_default(),
+                AppError::BadRequest { field, .. } => field.clone().unwrap_or_default(),
                 _ => String::new(),
             };
+            let error = ApiError::from(error);
             let Some((status, message)) = explain(&error) else {
                 return Err(error.into());
             };
@@ -341,13 +345,14 @@ async fn act(
     id: &str,
     drafts: Drafts,
     done: &str,
-    outcome: Result<CaseRecord, ApiError>,
+    outcome: Result<CaseRecord, AppError>,
 ) -> Result<Response, WebError> {
     match outcome {
         Ok(case) => {
             Ok(Redirect::to(&format!("/portal/demands/{}?done={done}", case.id)).into_response())
         }
         Err(error) => {
+            let error = ApiError::from(error);
             let Some((status, message)) = explain(&error) else {
                 return Err(error.into());
             };
@@ -396,11 +401,11 @@ pub(crate) async fn withdraw(
 }
 
 /// A malformed id names no case: not found, like any other that does not exist.
-pub(crate) fn case_id(text: &str) -> Result<CaseId, ApiError> {
-    CaseId::parse(text).map_err(|_| ApiError::NotFound)
+pub(crate) fn case_id(text: &str) -> Result<CaseId, AppError> {
+    CaseId::parse(text).map_err(|_| AppError::NotFound)
 }
 
 /// Free text a form must fill in: the API's rules (not blank, bounded, no NUL).
-pub(crate) fn required(field: &'static str, text: &str) -> Result<(), ApiError> {
+pub(crate) fn required(field: &'static str, text: &str) -> Result<(), AppError> {
     crate::extract::non_blank(field, text)
 }

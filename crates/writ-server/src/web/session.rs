@@ -21,8 +21,8 @@ use writ_store::User;
 use super::{Chrome, FormData, Web, WebError, home_of, render};
 use crate::ApiError;
 use crate::access::{AppState, Caller, SESSION_COOKIE, cookie};
-use crate::credentials::{SecretToken, TokenHash, csrf_token, new_token, verify_csrf};
-use crate::login;
+use writ_app::credentials::{SecretToken, TokenHash, csrf_token, new_token, verify_csrf};
+use writ_app::login;
 
 /// The sign-in form's own CSRF cookie.
 const LOGIN_COOKIE: &str = "writ_login";
@@ -53,7 +53,7 @@ pub(crate) async fn login_page(
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
     if let Ok(caller) = signed_in {
-        return Ok(Redirect::to(home_of(caller.user.role)).into_response());
+        return Ok(Redirect::to(home_of(caller.user().role)).into_response());
     }
     let notice = if query.signed_out.is_some() {
         Some("You have signed out.")
@@ -149,7 +149,8 @@ pub(crate) async fn log_in(
 /// Opens a session and sends the person to their home page.
 async fn start_session(state: &AppState, user: User) -> Result<Response, WebError> {
     let home = home_of(user.role);
-    let (_, _, session) = login::open_session(state, user).await?;
+    let (_, secret, _) = login::open_session(state, user).await?;
+    let session = crate::access::session_cookie(&secret);
     let spent_form =
         format!("{LOGIN_COOKIE}=; HttpOnly; Secure; SameSite=Strict; Path=/login; Max-Age=0");
     Ok((

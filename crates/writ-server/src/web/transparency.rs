@@ -44,7 +44,7 @@ async fn report(state: &AppState, query: &ReportQuery) -> Result<Arc<Report>, Ap
         })?,
         None => HalfYear::containing(now).ok_or(ApiError::NotFound)?,
     };
-    Ok(crate::transparency::cached_report(
+    Ok(writ_app::transparency::cached_report(
         &state.reports,
         state.unsafe_store(),
         period,

@@ -1,9 +1,9 @@
 use std::sync::Arc;
 
 use serde_json::Value;
+use writ_app::checkpoint::Checkpointer;
 use writ_core::{Actor, AuditEntry, Clock, ManualClock, Timestamp};
 use writ_ledger::{Hash, LogKey, verify_checkpoint, verify_consistency, verify_inclusion};
-use writ_server::audit::Checkpointer;
 
 use crate::helpers::{TestApp, spawn_app};
 

@@ -160,8 +160,7 @@ async fn a_privileged_account_waits_for_a_second_admin(backend: Backend) {
 
     // It cannot sign in either, even with the right password and code.
     let secret =
-        writ_server::credentials::TotpSecret::parse(person["totp_secret"].as_str().unwrap())
-            .unwrap();
+        writ_app::credentials::TotpSecret::parse(person["totp_secret"].as_str().unwrap()).unwrap();
     let login = json!({
         "username": "mallory",
         "password": person["password"],

@@ -4,13 +4,13 @@ use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
+use writ_app::credentials::{TotpSecret, hash_password, new_token};
+use writ_app::{App, Policy};
 use writ_core::identifier::PhoneNumber;
 use writ_core::policy::{Directory, DirectoryFile, Rules};
 use writ_core::{
     Actor, AgencyId, Clock, CountryCode, ManualClock, Role, Timestamp, UserId, Username,
 };
-use writ_server::credentials::{TotpSecret, hash_password, new_token};
-use writ_server::{AppState, Policy};
 use writ_store::testing::TestDatabase;
 use writ_store::{Agency, NewUser};
 
@@ -21,7 +21,7 @@ pub struct TestApp {
     pub metrics: PrometheusHandle,
     pub clock: Arc<ManualClock>,
     /// What the router serves from, for tests that run background jobs.
-    pub state: AppState,
+    pub state: App,
     shutdown: Option<oneshot::Sender<()>>,
 }
 
@@ -53,7 +53,7 @@ pub async fn spawn_app_with(backend: Backend, directory: Option<DirectoryFile>) 
 pub async fn spawn_app_producing(
     backend: Backend,
     directory: Option<DirectoryFile>,
-    productions: Option<writ_server::production::Productions>,
+    productions: Option<writ_app::production::Productions>,
 ) -> TestApp {
     let db = match backend {
         Backend::Sqlite => TestDatabase::sqlite().await.unwrap(),
@@ -69,7 +69,7 @@ pub async fn spawn_app_producing(
         rules: Rules::embedded().unwrap(),
         directory: directory.map(|d| Arc::new(d) as Arc<dyn Directory>),
     };
-    let mut state = AppState::new(db.store.clone(), clock.clone(), Arc::new(policy));
+    let mut state = App::new(db.store.clone(), clock.clone(), Arc::new(policy));
     if let Some(productions) = productions {
         state = state.with_productions(productions);
     }
@@ -78,7 +78,7 @@ pub async fn spawn_app_producing(
     let (shutdown, stop) = oneshot::channel::<()>();
     tokio::spawn(writ_server::serve(
         listener,
-        writ_server::router(state.clone()),
+        writ_server::router(writ_server::AppState(state.clone())),
         async {
             let _ = stop.await;
         },

@@ -4,11 +4,11 @@
 use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
+use writ_app::App;
+use writ_app::jobs::runner::run_due_jobs;
+use writ_app::mailer::{Mail, MailError, Mailer, SmtpMailer, SmtpSettings, SmtpTls};
 use writ_core::policy::DirectoryFile;
 use writ_core::{Clock, Role};
-use writ_server::AppState;
-use writ_server::jobs::runner::run_due_jobs;
-use writ_server::mailer::{Mail, MailError, Mailer, SmtpMailer, SmtpSettings, SmtpTls};
 
 use crate::helpers::{Backend, Person, TestApp, spawn_app_with};
 
@@ -95,7 +95,7 @@ struct World {
     approver: Person,
     outbox: Arc<Outbox>,
     /// The app's state with the outbox as its mailer: what the job runner uses.
-    worker: AppState,
+    worker: App,
 }
 
 async fn world(backend: Backend, directory: Option<DirectoryFile>) -> World {
@@ -588,13 +588,13 @@ async fn notices_reach_a_real_smtp_server_once_each_from_two_processes(backend: 
     // It is back: two writ processes (each its own connection pool on the database)
     // run the queue at once; each notice arrives once.
     let second_store = writ_store::Store::open(w.app.db.location()).await.unwrap();
-    let policy = Arc::new(writ_server::Policy {
+    let policy = Arc::new(writ_app::Policy {
         rules: writ_core::policy::Rules::embedded().unwrap(),
         directory: None,
     });
     let one = w.app.state.clone().with_mailer(Arc::new(smtp(port, host)));
-    let two = AppState::new(second_store, w.app.clock.clone(), policy)
-        .with_mailer(Arc::new(smtp(port, host)));
+    let two =
+        App::new(second_store, w.app.clock.clone(), policy).with_mailer(Arc::new(smtp(port, host)));
     w.app.clock.advance(time::Duration::minutes(15));
     let (a, b) = tokio::join!(run_due_jobs(&one, "writ-1"), run_due_jobs(&two, "writ-2"));
     a.unwrap();

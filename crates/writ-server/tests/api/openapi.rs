@@ -9,10 +9,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use serde_json::{Value, json};
+use writ_app::checkpoint::Checkpointer;
 use writ_core::policy::DirectoryFile;
 use writ_core::{Category, Clock, ManualClock, Role, Timestamp};
 use writ_ledger::LogKey;
-use writ_server::audit::Checkpointer;
 use writ_server::openapi::openapi_json;
 
 use crate::helpers::{Backend, TestApp, spawn_app_with};

@@ -4,12 +4,12 @@
 //! second member of staff, an expiring download link, and the recipient's checks.
 
 use serde_json::{Value, json};
+use writ_app::jobs::runner::run_due_jobs;
+use writ_app::production::Productions;
 use writ_core::demand::Period;
 use writ_core::identifier::PhoneNumber;
 use writ_core::{Actor, AgencyId, Clock, CountryCode, Role, Timestamp};
 use writ_seal::{ProductionKey, parse_identity};
-use writ_server::jobs::runner::run_due_jobs;
-use writ_server::production::Productions;
 use writ_sources::demo::{DemoSpec, ProviderVolume, named_accounts, write_provider};
 use writ_store::Agency;
 

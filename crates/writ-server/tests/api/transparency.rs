@@ -1,10 +1,10 @@
 use std::sync::Arc;
 
 use serde_json::{Value, json};
+use writ_app::checkpoint::Checkpointer;
 use writ_core::{Role, Timestamp};
 use writ_ledger::{Hash, LogKey, leaf_hash, verify_checkpoint, verify_inclusion};
 use writ_report::{HalfYear, PublishedReport, Receipt, RecordProof, prove_receipt, verify_records};
-use writ_server::audit::Checkpointer;
 
 use crate::helpers::{TestApp, spawn_app};
 

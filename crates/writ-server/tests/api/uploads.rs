@@ -3,9 +3,9 @@
 
 use proptest::prelude::*;
 use serde_json::Value;
-use writ_core::{AgencyId, Role, Username};
-use writ_server::ApiError;
-use writ_server::access::{AgencyUser, Caller, SignedOrder};
+use writ_app::AppError;
+use writ_app::access::{Admit, AgencyUser, Credential, SignedOrder};
+use writ_core::Role;
 
 use crate::helpers::{Backend, TestApp, spawn_app_with};
 
@@ -81,12 +81,12 @@ async fn seattle() -> (TestApp, AgencyUser, String) {
     let person = app
         .add_person("areyes@seattle.gov", Role::Agency, Some("seattle-pd"))
         .await;
-    let username = Username::parse("areyes@seattle.gov").unwrap();
-    let user = app.db.store.user_by_name(&username).await.unwrap().unwrap();
-    let agency = AgencyUser {
-        caller: Caller { user },
-        agency: AgencyId::parse("seattle-pd").unwrap(),
-    };
+    let caller = app
+        .state
+        .authenticate(Credential::Token(&person.token))
+        .await
+        .unwrap();
+    let agency = AgencyUser::admit(caller).unwrap();
     (app, agency, person.token)
 }
 
@@ -106,7 +106,7 @@ fn any_upload_opens_a_case_or_is_refused_naming_a_field() {
                 opened.set(opened.get() + 1);
                 prop_assert!(is_pdf, "a case opened without a PDF");
             }
-            Err(ApiError::BadRequest { field: Some(field), message }) => {
+            Err(AppError::BadRequest { field: Some(field), message }) => {
                 refused.set(refused.get() + 1);
                 prop_assert!(!field.is_empty(), "{}", message);
                 prop_assert!(!message.is_empty(), "{}", field);

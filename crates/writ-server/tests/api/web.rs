@@ -305,7 +305,7 @@ fn clone_person(person: &Person) -> Person {
     Person {
         username: person.username.clone(),
         password: person.password.clone(),
-        totp: writ_server::credentials::TotpSecret::parse(&person.totp.expose_base32()).unwrap(),
+        totp: writ_app::credentials::TotpSecret::parse(&person.totp.expose_base32()).unwrap(),
         token: person.token.clone(),
     }
 }

@@ -7,11 +7,11 @@ use std::sync::Arc;
 use serde_json::json;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::sync::{Semaphore, mpsc};
+use writ_app::jobs::runner::run_due_jobs;
+use writ_app::production::Productions;
 use writ_core::demand::Category;
 use writ_core::{Identifier, Role, Timestamp};
 use writ_seal::ProductionKey;
-use writ_server::jobs::runner::run_due_jobs;
-use writ_server::production::Productions;
 use writ_sources::collector::Collector;
 use writ_sources::{
     AccountDirectory, AccountEntry, AccountId, ItemRef, Selection, Source, SourceError,

@@ -226,7 +226,7 @@ async fn submit_review_approve(backend: Backend) {
     // No proof until a checkpoint covers the event; then one that holds it.
     assert!(approved["proof"].is_null());
     let (key, _) = writ_ledger::LogKey::generate("writ.test/audit").unwrap();
-    let checkpointer = writ_server::audit::Checkpointer {
+    let checkpointer = writ_app::checkpoint::Checkpointer {
         store: w.app.db.store.clone(),
         key: std::sync::Arc::new(key),
         clock: std::sync::Arc::new(writ_core::ManualClock::new(

@@ -10,12 +10,12 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+use writ_app::credentials::{API_TOKEN_PREFIX, TotpSecret, hash_password, new_token};
+use writ_app::jobs::Job;
 use writ_core::demand::Period;
 use writ_core::identifier::PhoneNumber;
 use writ_core::{Actor, AgencyId, AuditEntry, CountryCode, ProductionId, Role, Timestamp};
 use writ_core::{UserId, Username};
-use writ_server::credentials::{API_TOKEN_PREFIX, TotpSecret, hash_password, new_token};
-use writ_server::jobs::Job;
 use writ_sources::demo::{DemoSpec, ProviderVolume, named_accounts, write_provider};
 use writ_store::{Agency, DatabaseLocation, NewUser, ProductionState, Store};
 

@@ -13,7 +13,7 @@ use writ_store::{
 };
 
 use super::JobError;
-use crate::access::SystemDesk;
+use super::system::SystemDesk;
 
 /// Collects the case's approved scope and seals it; resumes a collection in progress.
 pub(crate) async fn collect_and_seal(desk: &SystemDesk<'_>, id: CaseId) -> Result<(), JobError> {

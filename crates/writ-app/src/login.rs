@@ -13,21 +13,21 @@ use std::net::IpAddr;
 use writ_core::{Timestamp, Username};
 use writ_store::User;
 
-use crate::ApiError;
-use crate::access::{AppState, Caller, SESSION_COOKIE};
+use crate::access::Caller;
 use crate::credentials::{
     PasswordHash, SESSION_PREFIX, SecretToken, TotpSecret, dummy_verify, new_token, verify_password,
 };
 use crate::throttle::delay_after;
+use crate::{App, AppError};
 
 /// How long a session lasts.
-pub(crate) const SESSION_HOURS: i64 = 8;
+pub const SESSION_HOURS: i64 = 8;
 /// Failed sign-ins in a row (passwords and codes alike) that write a `user.throttled`
 /// audit event.
 const AUDIT_AFTER_FAILURES: i32 = 5;
 
 /// Why a sign-in was refused, as the person reads it.
-pub(crate) enum Refusal {
+pub enum Refusal {
     Incomplete,
     Credentials,
     NoSecondFactor,
@@ -41,7 +41,7 @@ pub(crate) enum Refusal {
 }
 
 impl Refusal {
-    pub(crate) fn message(&self) -> &'static str {
+    pub fn message(&self) -> &'static str {
         match self {
             Self::Incomplete => {
                 "Enter your username, password and the code from your authenticator app."
@@ -65,7 +65,7 @@ impl Refusal {
     }
 
     /// Whole seconds to wait before trying again, for a throttled sign-in.
-    pub(crate) fn retry_after(&self, now: Timestamp) -> Option<u64> {
+    pub fn retry_after(&self, now: Timestamp) -> Option<u64> {
         match self {
             Self::Throttled(until) => {
                 let micros = until.unix_micros().saturating_sub(now.unix_micros());
@@ -76,7 +76,7 @@ impl Refusal {
         }
     }
 
-    pub(crate) fn field(&self) -> &'static str {
+    pub fn field(&self) -> &'static str {
         match self {
             Self::Incomplete
             | Self::Credentials
@@ -89,13 +89,13 @@ impl Refusal {
 }
 
 /// The person, if the password and the code are right (the code is then spent).
-pub(crate) async fn authenticate(
-    state: &AppState,
+pub async fn authenticate(
+    state: &App,
     address: IpAddr,
     username: &str,
     password: &str,
     code: &str,
-) -> Result<Result<User, Refusal>, ApiError> {
+) -> Result<Result<User, Refusal>, AppError> {
     if username.is_empty() || password.is_empty() {
         return Ok(Err(Refusal::Incomplete));
     }
@@ -119,7 +119,7 @@ pub(crate) async fn authenticate(
         None => dummy_verify(&password),
     })
     .await
-    .map_err(ApiError::internal)?;
+    .map_err(AppError::internal)?;
     let now = state.clock.now();
     let Some(user) = user else {
         tracing::warn!(target: "writ::security", %username, %address, "login refused: no such user");
@@ -169,15 +169,15 @@ pub(crate) async fn authenticate(
 
 /// Checks the TOTP code and spends its time step; the refusal, if any.
 async fn second_factor(
-    state: &AppState,
+    state: &App,
     user: &User,
     code: &str,
     now: writ_core::Timestamp,
-) -> Result<Option<Refusal>, ApiError> {
+) -> Result<Option<Refusal>, AppError> {
     if code.is_empty() {
         return Ok(Some(Refusal::NoSecondFactor));
     }
-    let secret = TotpSecret::parse(&user.totp_secret).map_err(ApiError::internal)?;
+    let secret = TotpSecret::parse(&user.totp_secret).map_err(AppError::internal)?;
     let last = user.totp_last_step.and_then(|s| u64::try_from(s).ok());
     let Some(step) = secret.verify_once(code, now, last) else {
         // Right, but for a time step already spent: say so, so the person waits for
@@ -198,13 +198,13 @@ async fn second_factor(
     Ok(None)
 }
 
-/// Opens a session for `user`: the session's secret and its `Set-Cookie` value.
-pub(crate) async fn open_session(
-    state: &AppState,
+/// Opens a session for `user`: the caller, the session's secret and when it ends.
+pub async fn open_session(
+    state: &App,
     user: User,
-) -> Result<(Caller, SecretToken, String), ApiError> {
+) -> Result<(Caller, SecretToken, Timestamp), AppError> {
     let now = state.clock.now();
-    let (token, hash) = new_token(SESSION_PREFIX).map_err(ApiError::internal)?;
+    let (token, hash) = new_token(SESSION_PREFIX).map_err(AppError::internal)?;
     let expires = now
         .checked_add(time::Duration::hours(SESSION_HOURS))
         .unwrap_or(now);
@@ -213,10 +213,5 @@ pub(crate) async fn open_session(
         .unsafe_store()
         .start_session(hash.as_str(), &caller.user, &caller.actor(), now, expires)
         .await?;
-    let cookie = format!(
-        "{SESSION_COOKIE}={}; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age={}",
-        token.expose(),
-        SESSION_HOURS * 3600
-    );
-    Ok((caller, token, cookie))
+    Ok((caller, token, expires))
 }

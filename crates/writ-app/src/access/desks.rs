@@ -17,14 +17,14 @@ use writ_store::{
     NewCase, NewDocument, Notice, NoticeRecipient, NoticeState, Store,
 };
 
-use super::{Admin, AgencyUser, AppState, Approver, Caller, Reviewer, Staff};
-use crate::ApiError;
+use super::{Admin, AgencyUser, Approver, Caller, Reviewer, Staff};
 use crate::jobs::Job;
 use crate::notices::Addressee;
+use crate::{App, AppError};
 use writ_sources::{AccountDirectory, AccountEntry};
 
 /// The provider's name in letters and acknowledgements.
-pub(crate) const PROVIDER: &str = "the provider";
+pub const PROVIDER: &str = "the provider";
 
 /// The signed order uploaded with a demand: a PDF.
 pub struct SignedOrder {
@@ -66,14 +66,14 @@ pub struct CaseView {
 }
 
 impl AgencyUser {
-    pub fn desk<'a>(&'a self, state: &'a AppState) -> AgencyDesk<'a> {
+    pub fn desk<'a>(&'a self, state: &'a App) -> AgencyDesk<'a> {
         AgencyDesk { state, user: self }
     }
 }
 
 /// What an authority's user may do: submit, follow, answer and withdraw its own demands.
 pub struct AgencyDesk<'a> {
-    pub(super) state: &'a AppState,
+    pub(super) state: &'a App,
     pub(super) user: &'a AgencyUser,
 }
 
@@ -87,14 +87,14 @@ impl AgencyDesk<'_> {
     }
 
     /// Opens a case for a demand from this authority, with the policy engine's decision.
-    pub async fn submit(&self, document: &str) -> Result<CaseRecord, ApiError> {
+    pub async fn submit(&self, document: &str) -> Result<CaseRecord, AppError> {
         self.submit_with_order(document, None).await
     }
 
     /// As [`submit`](Self::submit), once per `Idempotency-Key`: a retry with the same
     /// key and body finds the case the first request opened (within 24 hours); the
     /// same key with another body is refused (422) and nothing is written.
-    pub async fn submit_once(&self, document: &str, key: &str) -> Result<CaseRecord, ApiError> {
+    pub async fn submit_once(&self, document: &str, key: &str) -> Result<CaseRecord, AppError> {
         let body_sha256 = hex_sha256(document.as_bytes());
         let key = writ_store::IdempotencyKey {
             key,
@@ -108,7 +108,7 @@ impl AgencyDesk<'_> {
         &self,
         document: &str,
         order: Option<SignedOrder>,
-    ) -> Result<CaseRecord, ApiError> {
+    ) -> Result<CaseRecord, AppError> {
         self.open(document, order, None).await
     }
 
@@ -117,14 +117,14 @@ impl AgencyDesk<'_> {
         document: &str,
         order: Option<SignedOrder>,
         key: Option<&writ_store::IdempotencyKey<'_>>,
-    ) -> Result<CaseRecord, ApiError> {
+    ) -> Result<CaseRecord, AppError> {
         if let Some(order) = &order {
             check_order(order)?;
         }
-        let mut demand = Demand::from_json(document).map_err(ApiError::from)?;
+        let mut demand = Demand::from_json(document).map_err(AppError::from)?;
         let agency = self.store().agency(&self.user.agency).await?;
         if demand.authority.country != agency.country {
-            return Err(ApiError::BadRequest {
+            return Err(AppError::BadRequest {
                 field: Some("authority.country".into()),
                 message: format!(
                     "authority.country: {} is registered in {}, not {}",
@@ -190,7 +190,7 @@ impl AgencyDesk<'_> {
             .await?
         {
             writ_store::Opened::New(case) | writ_store::Opened::Before(case) => Ok(case),
-            writ_store::Opened::KeyReused => Err(ApiError::Unprocessable(
+            writ_store::Opened::KeyReused => Err(AppError::Unprocessable(
                 "Idempotency-Key: this key was used for another demand; use a new key for a new demand"
                     .into(),
             )),
@@ -203,12 +203,12 @@ impl AgencyDesk<'_> {
         &self,
         cursor: Option<&str>,
         limit: u32,
-    ) -> Result<writ_store::CasePage, ApiError> {
+    ) -> Result<writ_store::CasePage, AppError> {
         let after =
             match cursor {
                 None => None,
                 Some(text) => Some(writ_store::parse_agency_cursor(text).ok_or_else(|| {
-                    ApiError::BadRequest {
+                    AppError::BadRequest {
                         field: Some("cursor".into()),
                         message: "cursor: not a cursor writ gave".into(),
                     }
@@ -221,15 +221,15 @@ impl AgencyDesk<'_> {
     }
 
     /// One of this authority's demands; another authority's is not found.
-    pub(super) async fn own(&self, id: CaseId) -> Result<CaseRecord, ApiError> {
+    pub(super) async fn own(&self, id: CaseId) -> Result<CaseRecord, AppError> {
         let case = self.store().case(id).await?;
         if case.agency_id.as_ref() != Some(&self.user.agency) {
-            return Err(ApiError::NotFound);
+            return Err(AppError::NotFound);
         }
         Ok(case)
     }
 
-    pub async fn demand(&self, id: CaseId) -> Result<DemandStatus, ApiError> {
+    pub async fn demand(&self, id: CaseId) -> Result<DemandStatus, AppError> {
         let case = self.own(id).await?;
         let messages = self.store().messages(id).await?;
         let letter = if case.state == CaseState::Redirected {
@@ -252,7 +252,7 @@ impl AgencyDesk<'_> {
         })
     }
 
-    pub async fn withdraw(&self, id: CaseId, reason: &str) -> Result<CaseRecord, ApiError> {
+    pub async fn withdraw(&self, id: CaseId, reason: &str) -> Result<CaseRecord, AppError> {
         let case = self.own(id).await?;
         let mut update = CaseUpdate::new(
             &case,
@@ -269,7 +269,7 @@ impl AgencyDesk<'_> {
     }
 
     /// Adds to the thread; an answer to a clarification puts the case back in review.
-    pub async fn message(&self, id: CaseId, body: &str) -> Result<CaseRecord, ApiError> {
+    pub async fn message(&self, id: CaseId, body: &str) -> Result<CaseRecord, AppError> {
         let case = self.own(id).await?;
         let mut update = CaseUpdate::new(
             &case,
@@ -287,7 +287,7 @@ impl AgencyDesk<'_> {
 }
 
 impl Staff {
-    pub fn desk<'a>(&'a self, state: &'a AppState) -> CaseDesk<'a> {
+    pub fn desk<'a>(&'a self, state: &'a App) -> CaseDesk<'a> {
         CaseDesk {
             state,
             caller: &self.caller,
@@ -296,7 +296,7 @@ impl Staff {
 }
 
 impl Reviewer {
-    pub fn desk<'a>(&'a self, state: &'a AppState) -> ReviewDesk<'a> {
+    pub fn desk<'a>(&'a self, state: &'a App) -> ReviewDesk<'a> {
         ReviewDesk(CaseDesk {
             state,
             caller: &self.caller,
@@ -305,7 +305,7 @@ impl Reviewer {
 }
 
 impl Approver {
-    pub fn desk<'a>(&'a self, state: &'a AppState) -> ApprovalDesk<'a> {
+    pub fn desk<'a>(&'a self, state: &'a App) -> ApprovalDesk<'a> {
         ApprovalDesk(CaseDesk {
             state,
             caller: &self.caller,
@@ -315,7 +315,7 @@ impl Approver {
 
 /// What every member of staff may do: read the queue and cases (each read audited).
 pub struct CaseDesk<'a> {
-    pub(super) state: &'a AppState,
+    pub(super) state: &'a App,
     pub(super) caller: &'a Caller,
 }
 
@@ -329,7 +329,7 @@ impl CaseDesk<'_> {
     }
 
     /// A page of the queue: open cases by default, emergencies first, then by deadline.
-    pub async fn list(&self, query: &CaseQuery) -> Result<CasePage, ApiError> {
+    pub async fn list(&self, query: &CaseQuery) -> Result<CasePage, AppError> {
         let page = self.store().queue(query).await?;
         let viewed = AuditEntry::new(self.now(), self.caller.actor(), "cases.listed").with_details(
             serde_json::json!({
@@ -343,7 +343,7 @@ impl CaseDesk<'_> {
     }
 
     /// A case with everything gathered on it.
-    pub async fn view(&self, id: CaseId) -> Result<CaseView, ApiError> {
+    pub async fn view(&self, id: CaseId) -> Result<CaseView, AppError> {
         let case = self.store().case(id).await?;
         let document = self.store().demand_document(id).await?;
         let view = CaseView {
@@ -373,7 +373,7 @@ impl CaseDesk<'_> {
         id: CaseId,
         after: Option<u64>,
         limit: u32,
-    ) -> Result<Vec<writ_store::StoredEvent>, ApiError> {
+    ) -> Result<Vec<writ_store::StoredEvent>, AppError> {
         self.store().case(id).await?;
         Ok(self.store().case_events(id, after, limit).await?)
     }
@@ -385,7 +385,7 @@ impl CaseDesk<'_> {
         &self,
         case: &CaseRecord,
         document: &str,
-    ) -> Result<Vec<writ_store::Hold>, ApiError> {
+    ) -> Result<Vec<writ_store::Hold>, AppError> {
         let Ok(demand) = Demand::from_json(document) else {
             return Ok(Vec::new());
         };
@@ -426,7 +426,7 @@ impl CaseDesk<'_> {
         &self,
         demand: &Demand,
         decision: &Decision,
-    ) -> Result<Option<Vec<(String, Option<AccountEntry>)>>, ApiError> {
+    ) -> Result<Option<Vec<(String, Option<AccountEntry>)>>, AppError> {
         let Some(directory) = self.directory() else {
             return Ok(None);
         };
@@ -441,7 +441,7 @@ impl CaseDesk<'_> {
             let entry = directory
                 .resolve(identifier, target.at)
                 .await
-                .map_err(ApiError::internal)?;
+                .map_err(AppError::internal)?;
             let seen = found.iter().any(|(_, known)| match (known, &entry) {
                 (Some(known), Some(entry)) => known.id == entry.id,
                 _ => false,
@@ -458,14 +458,14 @@ impl CaseDesk<'_> {
         &self,
         id: CaseId,
         document: i64,
-    ) -> Result<(DocumentInfo, Vec<u8>), ApiError> {
+    ) -> Result<(DocumentInfo, Vec<u8>), AppError> {
         let info = self
             .store()
             .documents(id)
             .await?
             .into_iter()
             .find(|d| d.id == document)
-            .ok_or(ApiError::NotFound)?;
+            .ok_or(AppError::NotFound)?;
         let content = self.store().document_content(id, document).await?;
         let viewed = AuditEntry::new(self.now(), self.caller.actor(), "case.document_viewed")
             .for_case(id)
@@ -475,19 +475,19 @@ impl CaseDesk<'_> {
     }
 
     /// The demand and the engine's decision, as stored with the case.
-    fn read(&self, case: &CaseRecord, document: &str) -> Result<(Demand, Decision), ApiError> {
-        let mut demand = Demand::from_json(document).map_err(ApiError::internal)?;
+    fn read(&self, case: &CaseRecord, document: &str) -> Result<(Demand, Decision), AppError> {
+        let mut demand = Demand::from_json(document).map_err(AppError::internal)?;
         demand.received_at = Some(case.received_at);
         let decision = case
             .decision
             .clone()
-            .ok_or_else(|| ApiError::Conflict("this case has no policy decision".into()))?;
+            .ok_or_else(|| AppError::Conflict("this case has no policy decision".into()))?;
         Ok((demand, decision))
     }
 
     /// What clears a case's gates so far: the call-backs' outcomes, and the gates people
     /// cleared.
-    async fn gate_checks(&self, id: CaseId) -> Result<(Vec<CallbackOutcome>, Vec<Code>), ApiError> {
+    async fn gate_checks(&self, id: CaseId) -> Result<(Vec<CallbackOutcome>, Vec<Code>), AppError> {
         let callbacks = self.store().callbacks(id).await?;
         let cleared = self.store().gate_clearances(id).await?;
         Ok((
@@ -497,7 +497,7 @@ impl CaseDesk<'_> {
     }
 
     /// Whether every gate on the case is cleared, before anything is disclosed.
-    pub(super) async fn check_gates(&self, case: &CaseRecord, step: &str) -> Result<(), ApiError> {
+    pub(super) async fn check_gates(&self, case: &CaseRecord, step: &str) -> Result<(), AppError> {
         let document = self.store().demand_document(case.id).await?;
         let (_, decision) = self.read(case, &document)?;
         let (callbacks, cleared) = self.gate_checks(case.id).await?;
@@ -505,11 +505,11 @@ impl CaseDesk<'_> {
     }
 
     /// The steps that bring a case into review, if it is not there yet.
-    fn into_review(case: &CaseRecord) -> Result<Vec<CaseEvent>, ApiError> {
+    fn into_review(case: &CaseRecord) -> Result<Vec<CaseEvent>, AppError> {
         match case.state {
             CaseState::Received => Ok(vec![CaseEvent::StartReview]),
             CaseState::InReview => Ok(Vec::new()),
-            other => Err(ApiError::Conflict(format!(
+            other => Err(AppError::Conflict(format!(
                 "the case is {other}, not in review"
             ))),
         }
@@ -522,10 +522,10 @@ impl CaseDesk<'_> {
         called_at: Timestamp,
         outcome: CallbackOutcome,
         notes: &str,
-    ) -> Result<CaseRecord, ApiError> {
+    ) -> Result<CaseRecord, AppError> {
         let case = self.store().case(id).await?;
         let agency_id = case.agency_id.clone().ok_or_else(|| {
-            ApiError::Conflict("this case has no registered authority to call back".into())
+            AppError::Conflict("this case has no registered authority to call back".into())
         })?;
         let agency = self.store().agency(&agency_id).await?;
         let mut update = CaseUpdate::new(
@@ -566,7 +566,7 @@ impl ReviewDesk<'_> {
         &self,
         id: CaseId,
         recommendation: &Recommendation,
-    ) -> Result<CaseRecord, ApiError> {
+    ) -> Result<CaseRecord, AppError> {
         let case = self.store().case(id).await?;
         let document = self.store().demand_document(id).await?;
         let (demand, decision) = self.read(&case, &document)?;
@@ -578,7 +578,7 @@ impl ReviewDesk<'_> {
             Recommendation::Approve {
                 scope: Some(request),
                 ..
-            } => allowed.narrow(request).map_err(ApiError::from)?,
+            } => allowed.narrow(request).map_err(AppError::from)?,
             _ => allowed,
         };
         let now = self.now();
@@ -606,7 +606,7 @@ impl ReviewDesk<'_> {
         &self,
         id: CaseId,
         question: &str,
-    ) -> Result<CaseRecord, ApiError> {
+    ) -> Result<CaseRecord, AppError> {
         let case = self.store().case(id).await?;
         let mut update = CaseUpdate::new(
             &case,
@@ -634,7 +634,7 @@ impl<'a> std::ops::Deref for ApprovalDesk<'a> {
 impl ApprovalDesk<'_> {
     /// Approves the recommended scope; a demand for an enterprise customer's account is
     /// redirected to the customer instead, with a letter and a notice to its admin.
-    pub async fn approve(&self, id: CaseId, reason: &str) -> Result<CaseRecord, ApiError> {
+    pub async fn approve(&self, id: CaseId, reason: &str) -> Result<CaseRecord, AppError> {
         let case = self.store().case(id).await?;
         let document = self.store().demand_document(id).await?;
         let (demand, decision) = self.read(&case, &document)?;
@@ -649,7 +649,7 @@ impl ApprovalDesk<'_> {
         )
         .map_err(refused)?;
         let recommendation =
-            recommendation.ok_or_else(|| ApiError::Conflict("no recommendation".into()))?;
+            recommendation.ok_or_else(|| AppError::Conflict("no recommendation".into()))?;
 
         let now = self.now();
         let mut update = CaseUpdate::new(&case, "case.approved", self.caller.actor(), now);
@@ -658,7 +658,7 @@ impl ApprovalDesk<'_> {
         let tenant = enterprise_tenant(self.state, &demand);
         // The half-year the case is counted in, which its notices name.
         let period = writ_report::HalfYear::containing(case.received_at)
-            .ok_or_else(|| ApiError::Conflict(format!("case {id}: received_at out of range")))?;
+            .ok_or_else(|| AppError::Conflict(format!("case {id}: received_at out of range")))?;
         if decision.route == Route::RedirectEnterprise {
             update.action = "case.redirected".into();
             update.events = vec![CaseEvent::RedirectToEnterprise];
@@ -704,7 +704,7 @@ impl ApprovalDesk<'_> {
                         period,
                         now,
                     )
-                    .map_err(ApiError::internal)?;
+                    .map_err(AppError::internal)?;
                 }
                 Action::Preserve => {
                     let extension = self
@@ -745,7 +745,7 @@ impl ApprovalDesk<'_> {
     }
 
     /// Rejects the demand; the authority is told why.
-    pub async fn reject(&self, id: CaseId, reason: &str) -> Result<CaseRecord, ApiError> {
+    pub async fn reject(&self, id: CaseId, reason: &str) -> Result<CaseRecord, AppError> {
         let case = self.store().case(id).await?;
         let recommendation = case.recommendation.clone();
         check_rejection(self.caller.user.id, recommendation.as_ref()).map_err(refused)?;
@@ -768,7 +768,7 @@ impl ApprovalDesk<'_> {
         id: CaseId,
         code: Code,
         reason: &str,
-    ) -> Result<CaseRecord, ApiError> {
+    ) -> Result<CaseRecord, AppError> {
         let case = self.store().case(id).await?;
         let document = self.store().demand_document(id).await?;
         let (_, decision) = self.read(&case, &document)?;
@@ -777,13 +777,13 @@ impl ApprovalDesk<'_> {
             case.state,
             CaseState::Received | CaseState::InReview | CaseState::AwaitingClarification
         ) {
-            return Err(ApiError::Conflict(format!(
+            return Err(AppError::Conflict(format!(
                 "the case is {}: there is nothing left to clear",
                 case.state
             )));
         }
         if self.gate_checks(id).await?.1.contains(&code) {
-            return Err(ApiError::Conflict(format!(
+            return Err(AppError::Conflict(format!(
                 "the {code} gate is already cleared"
             )));
         }
@@ -808,7 +808,7 @@ impl ApprovalDesk<'_> {
         action: CounselAction,
         reason: &str,
         deadline: Option<Timestamp>,
-    ) -> Result<CaseRecord, ApiError> {
+    ) -> Result<CaseRecord, AppError> {
         let case = self.store().case(id).await?;
         let document = self.store().demand_document(id).await?;
         let (_, decision) = self.read(&case, &document)?;
@@ -838,8 +838,8 @@ impl ApprovalDesk<'_> {
     }
 }
 
-fn check_order(order: &SignedOrder) -> Result<(), ApiError> {
-    let bad = |message: String| ApiError::BadRequest {
+fn check_order(order: &SignedOrder) -> Result<(), AppError> {
+    let bad = |message: String| AppError::BadRequest {
         field: Some("order".into()),
         message,
     };
@@ -898,16 +898,16 @@ fn hex_sha256(bytes: &[u8]) -> String {
         .collect()
 }
 
-pub(super) fn refused(refusal: Refusal) -> ApiError {
+pub(super) fn refused(refusal: Refusal) -> AppError {
     if refusal.is_about_the_person() {
-        ApiError::ForbiddenBecause(refusal.to_string())
+        AppError::ForbiddenBecause(refusal.to_string())
     } else {
-        ApiError::Conflict(refusal.to_string())
+        AppError::Conflict(refusal.to_string())
     }
 }
 
 /// The enterprise tenant that one of the demand's targets belongs to, per the directory.
-fn enterprise_tenant(state: &AppState, demand: &Demand) -> Option<writ_core::policy::Tenant> {
+fn enterprise_tenant(state: &App, demand: &Demand) -> Option<writ_core::policy::Tenant> {
     let directory = state.policy.directory.as_deref()?;
     let seats_above = state.policy.rules.settings().enterprise_seats_above;
     demand
@@ -923,7 +923,7 @@ fn enterprise_tenant(state: &AppState, demand: &Demand) -> Option<writ_core::pol
 }
 
 /// The redirect letter of a redirected case, as it was sent.
-async fn redirect_letter_for(state: &AppState, case: &CaseRecord) -> Result<String, ApiError> {
+async fn redirect_letter_for(state: &App, case: &CaseRecord) -> Result<String, AppError> {
     let notices = state.store.notices(case.id).await?;
     Ok(notices
         .into_iter()
@@ -933,7 +933,7 @@ async fn redirect_letter_for(state: &AppState, case: &CaseRecord) -> Result<Stri
 }
 
 impl Admin {
-    pub fn desk<'a>(&'a self, state: &'a AppState) -> AdminDesk<'a> {
+    pub fn desk<'a>(&'a self, state: &'a App) -> AdminDesk<'a> {
         AdminDesk {
             state,
             caller: &self.caller,
@@ -944,7 +944,7 @@ impl Admin {
 /// What an admin may do: register authorities (with their e-mail domains and call-back
 /// number) and people.
 pub struct AdminDesk<'a> {
-    state: &'a AppState,
+    state: &'a App,
     caller: &'a Caller,
 }
 
@@ -968,11 +968,11 @@ fn needs_second_admin(role: writ_core::Role) -> bool {
 
 impl AdminDesk<'_> {
     /// A second admin confirms a change another asked for (a privileged account).
-    pub async fn confirm_change(&self, id: i64) -> Result<writ_store::AdminChange, ApiError> {
+    pub async fn confirm_change(&self, id: i64) -> Result<writ_store::AdminChange, AppError> {
         let store = &self.state.store;
         let change = store.admin_change(id).await?;
         if change.requested_by == self.caller.user.id {
-            return Err(ApiError::Forbidden(
+            return Err(AppError::Forbidden(
                 "you asked for this change; a second admin must confirm it (four eyes)",
             ));
         }
@@ -981,16 +981,16 @@ impl AdminDesk<'_> {
             .confirm_admin_change(id, self.caller.user.id, &self.caller.actor(), now)
             .await?
         {
-            return Err(ApiError::Conflict(format!(
+            return Err(AppError::Conflict(format!(
                 "change {id} is confirmed already"
             )));
         }
         Ok(store.admin_change(id).await?)
     }
 
-    pub async fn add_agency(&self, agency: &writ_store::Agency) -> Result<(), ApiError> {
+    pub async fn add_agency(&self, agency: &writ_store::Agency) -> Result<(), AppError> {
         if self.state.store.agency(&agency.id).await.is_ok() {
-            return Err(ApiError::Conflict(format!(
+            return Err(AppError::Conflict(format!(
                 "agency {} already exists",
                 agency.id
             )));
@@ -1009,7 +1009,7 @@ impl AdminDesk<'_> {
         &self,
         id: &writ_core::AgencyId,
         change: &writ_store::AgencyChange,
-    ) -> Result<writ_store::AdminChange, ApiError> {
+    ) -> Result<writ_store::AdminChange, AppError> {
         let store = &self.state.store;
         let after = change.applied_to(&store.agency(id).await?)?;
         for other in store.agencies().await? {
@@ -1025,7 +1025,7 @@ impl AdminDesk<'_> {
                 .into());
             }
         }
-        let details = serde_json::to_value(change).map_err(ApiError::internal)?;
+        let details = serde_json::to_value(change).map_err(AppError::internal)?;
         let change = store
             .request_admin_change(
                 "agency.changed",
@@ -1044,24 +1044,24 @@ impl AdminDesk<'_> {
         &self,
         after: i64,
         limit: u32,
-    ) -> Result<Vec<writ_store::AdminChange>, ApiError> {
+    ) -> Result<Vec<writ_store::AdminChange>, AppError> {
         Ok(self.state.store.pending_admin_changes(after, limit).await?)
     }
 
     /// Disables an account at once: its tokens and sessions are refused from the next
     /// request. Not the admin's own (writ would be left without the admin who can undo
     /// it).
-    pub async fn disable_user(&self, id: writ_core::UserId) -> Result<writ_store::User, ApiError> {
+    pub async fn disable_user(&self, id: writ_core::UserId) -> Result<writ_store::User, AppError> {
         let store = &self.state.store;
         let user = store.user_by_id(id).await?;
         if user.id == self.caller.user.id {
-            return Err(ApiError::Conflict(
+            return Err(AppError::Conflict(
                 "an admin cannot disable their own account".into(),
             ));
         }
         let now = self.state.clock.now();
         if !store.disable_user(&user, &self.caller.actor(), now).await? {
-            return Err(ApiError::Conflict(format!(
+            return Err(AppError::Conflict(format!(
                 "{} is disabled already",
                 user.username
             )));
@@ -1074,11 +1074,11 @@ impl AdminDesk<'_> {
     pub async fn enable_user(
         &self,
         id: writ_core::UserId,
-    ) -> Result<(writ_store::User, Option<i64>), ApiError> {
+    ) -> Result<(writ_store::User, Option<i64>), AppError> {
         let store = &self.state.store;
         let user = store.user_by_id(id).await?;
         if user.disabled_at.is_none() {
-            return Err(ApiError::Conflict(format!(
+            return Err(AppError::Conflict(format!(
                 "{} is not disabled",
                 user.username
             )));
@@ -1099,7 +1099,7 @@ impl AdminDesk<'_> {
             return Ok((user, Some(change)));
         }
         if !store.enable_user(&user, &actor, now).await? {
-            return Err(ApiError::Conflict(format!(
+            return Err(AppError::Conflict(format!(
                 "{} is not disabled",
                 user.username
             )));
@@ -1114,9 +1114,9 @@ impl AdminDesk<'_> {
         username: &writ_core::Username,
         role: writ_core::Role,
         agency: Option<&writ_core::AgencyId>,
-    ) -> Result<NewPerson, ApiError> {
+    ) -> Result<NewPerson, AppError> {
         use crate::credentials::{API_TOKEN_PREFIX, TotpSecret, hash_password, new_token};
-        let bad = |field: &str, message: String| ApiError::BadRequest {
+        let bad = |field: &str, message: String| AppError::BadRequest {
             field: Some(field.into()),
             message: format!("{field}: {message}"),
         };
@@ -1149,16 +1149,16 @@ impl AdminDesk<'_> {
             (_, None) => {}
         }
         if self.state.store.user_by_name(username).await?.is_some() {
-            return Err(ApiError::Conflict(format!("{username} already exists")));
+            return Err(AppError::Conflict(format!("{username} already exists")));
         }
-        let (password, _) = new_token("").map_err(ApiError::internal)?;
-        let totp = TotpSecret::generate().map_err(ApiError::internal)?;
+        let (password, _) = new_token("").map_err(AppError::internal)?;
+        let totp = TotpSecret::generate().map_err(AppError::internal)?;
         let hash = {
             let password = password.clone();
             tokio::task::spawn_blocking(move || hash_password(password.expose()))
                 .await
-                .map_err(ApiError::internal)?
-                .map_err(ApiError::internal)?
+                .map_err(AppError::internal)?
+                .map_err(AppError::internal)?
         };
         let now = self.state.clock.now();
         let secret = totp.expose_base32();
@@ -1186,8 +1186,8 @@ impl AdminDesk<'_> {
         let user = store
             .user_by_name(username)
             .await?
-            .ok_or(ApiError::NotFound)?;
-        let (token, token_hash) = new_token(API_TOKEN_PREFIX).map_err(ApiError::internal)?;
+            .ok_or(AppError::NotFound)?;
+        let (token, token_hash) = new_token(API_TOKEN_PREFIX).map_err(AppError::internal)?;
         store
             .issue_token(
                 token_hash.as_str(),
@@ -1203,6 +1203,34 @@ impl AdminDesk<'_> {
             totp,
             token,
         })
+    }
+}
+
+impl AdminDesk<'_> {
+    /// Publishes a finished period's transparency report: its records frozen, their root
+    /// bound to the audit log (`report.published`; `report.corrected` with `reason` for
+    /// a later version), counted at the latest signed checkpoint.
+    pub async fn publish_report(
+        &self,
+        period: writ_report::HalfYear,
+        reason: Option<&str>,
+    ) -> Result<writ_report::Publication, AppError> {
+        let store = &self.state.store;
+        let anchor = crate::transparency::anchor(store).await?;
+        let now = self.state.clock.now();
+        match store
+            .publish_report(period, reason, anchor, &self.caller.actor(), now)
+            .await
+        {
+            Ok(publication) => Ok(publication),
+            Err(writ_store::StoreError::OutOfRange(message)) if message.starts_with("reason:") => {
+                Err(AppError::BadRequest {
+                    field: Some("reason".into()),
+                    message,
+                })
+            }
+            Err(other) => Err(other.into()),
+        }
     }
 }
 
@@ -1234,37 +1262,9 @@ mod tests {
         ] {
             let refused = check_order(&order(bad));
             assert!(
-                matches!(&refused, Err(ApiError::BadRequest { field: Some(f), .. }) if f == "order"),
+                matches!(&refused, Err(AppError::BadRequest { field: Some(f), .. }) if f == "order"),
                 "{bad:?}"
             );
-        }
-    }
-}
-
-impl AdminDesk<'_> {
-    /// Publishes a finished period's transparency report: its records frozen, their root
-    /// bound to the audit log (`report.published`; `report.corrected` with `reason` for
-    /// a later version), counted at the latest signed checkpoint.
-    pub async fn publish_report(
-        &self,
-        period: writ_report::HalfYear,
-        reason: Option<&str>,
-    ) -> Result<writ_report::Publication, ApiError> {
-        let store = &self.state.store;
-        let anchor = crate::transparency::anchor(store).await?;
-        let now = self.state.clock.now();
-        match store
-            .publish_report(period, reason, anchor, &self.caller.actor(), now)
-            .await
-        {
-            Ok(publication) => Ok(publication),
-            Err(writ_store::StoreError::OutOfRange(message)) if message.starts_with("reason:") => {
-                Err(ApiError::BadRequest {
-                    field: Some("reason".into()),
-                    message,
-                })
-            }
-            Err(other) => Err(other.into()),
         }
     }
 }

@@ -7,15 +7,15 @@ use std::sync::Arc;
 use writ_core::Timestamp;
 use writ_store::Store;
 
+use super::system::SystemDesk;
 use super::{Job, JobError, clock, collect};
-use crate::access::SystemDesk;
-use crate::{AppState, error_chain};
+use crate::{App, error_chain};
 
 /// How long a worker holds a job when no production settings say otherwise.
 const DEFAULT_LEASE: time::Duration = time::Duration::seconds(60);
 
 /// Runs due jobs until none is left; returns how many ran. For tests and `writ collect`.
-pub async fn run_due_jobs(state: &AppState, worker: &str) -> Result<usize, JobError> {
+pub async fn run_due_jobs(state: &App, worker: &str) -> Result<usize, JobError> {
     let mut ran = 0;
     while run_one(state, worker).await? {
         ran += 1;
@@ -25,7 +25,7 @@ pub async fn run_due_jobs(state: &AppState, worker: &str) -> Result<usize, JobEr
 
 /// Claims and runs one due job; false when none is due. A failed job is given back to
 /// run again later (after 2^attempts seconds, at most 10 minutes).
-pub async fn run_one(state: &AppState, worker: &str) -> Result<bool, JobError> {
+pub async fn run_one(state: &App, worker: &str) -> Result<bool, JobError> {
     let desk = state.system_desk();
     let lease = desk.productions().map(|p| p.lease).unwrap_or(DEFAULT_LEASE);
     let Some(row) = desk.store().claim_job(worker, desk.now(), lease).await? else {
@@ -113,7 +113,7 @@ async fn renew_while_running(
 /// Runs jobs as they come due until `stop` resolves: one job at a time, polling every
 /// `idle` when there is nothing to do.
 pub async fn work(
-    state: AppState,
+    state: App,
     worker: String,
     idle: std::time::Duration,
     stop: impl std::future::Future<Output = ()>,

@@ -6,7 +6,7 @@ use writ_core::Timestamp;
 use writ_store::{CaseRecord, Gag, GagChange, Hold};
 
 use super::{ApprovalDesk, CaseDesk};
-use crate::ApiError;
+use crate::AppError;
 use crate::jobs::Job;
 
 /// Gags longer than this after the order was issued are for counsel to challenge.
@@ -15,7 +15,7 @@ const ONE_YEAR: time::Duration = time::Duration::days(365);
 impl CaseDesk<'_> {
     /// Gags counsel should consider challenging: indefinite ones, and those that run
     /// more than a year from when they were registered, while in force.
-    pub async fn gags_for_review(&self) -> Result<Vec<Gag>, ApiError> {
+    pub async fn gags_for_review(&self) -> Result<Vec<Gag>, AppError> {
         let now = self.state.clock.now();
         Ok(self
             .state
@@ -36,7 +36,7 @@ impl CaseDesk<'_> {
 
     /// The holds in force on `account` (on every account: `None`), for the provider's
     /// deletion jobs.
-    pub async fn active_holds(&self, account: Option<&str>) -> Result<Vec<Hold>, ApiError> {
+    pub async fn active_holds(&self, account: Option<&str>) -> Result<Vec<Hold>, AppError> {
         let now = self.state.clock.now();
         Ok(self
             .state
@@ -49,7 +49,7 @@ impl CaseDesk<'_> {
     }
 
     /// Open cases past their deadline, earliest first.
-    pub async fn overdue(&self) -> Result<Vec<CaseRecord>, ApiError> {
+    pub async fn overdue(&self) -> Result<Vec<CaseRecord>, AppError> {
         let now = self.state.clock.now();
         Ok(self
             .state
@@ -65,14 +65,14 @@ impl CaseDesk<'_> {
 
 impl ApprovalDesk<'_> {
     /// Holds a pending notice back, for a recorded legal reason.
-    pub async fn hold_notice(&self, id: i64, reason: &str) -> Result<(), ApiError> {
+    pub async fn hold_notice(&self, id: i64, reason: &str) -> Result<(), AppError> {
         let now = self.now();
         if !self
             .store()
             .hold_notice(id, reason, &self.caller.actor(), now)
             .await?
         {
-            return Err(ApiError::Conflict(
+            return Err(AppError::Conflict(
                 "only a pending notice can be held".into(),
             ));
         }
@@ -85,16 +85,16 @@ impl ApprovalDesk<'_> {
         id: i64,
         until: Option<Timestamp>,
         reason: &str,
-    ) -> Result<Gag, ApiError> {
+    ) -> Result<Gag, AppError> {
         self.change_gag(id, GagChange::Extend(until), reason).await
     }
 
     /// Records a court's lifting of a gag: the case's notices go out at the next tick.
-    pub async fn lift_gag(&self, id: i64, reason: &str) -> Result<Gag, ApiError> {
+    pub async fn lift_gag(&self, id: i64, reason: &str) -> Result<Gag, AppError> {
         self.change_gag(id, GagChange::Lift, reason).await
     }
 
-    async fn change_gag(&self, id: i64, change: GagChange, reason: &str) -> Result<Gag, ApiError> {
+    async fn change_gag(&self, id: i64, change: GagChange, reason: &str) -> Result<Gag, AppError> {
         let now = self.now();
         let gag = self.store().gag(id).await?;
         let jobs = [Job::SendNotices { case: gag.case_id }.at(now)];
@@ -103,13 +103,13 @@ impl ApprovalDesk<'_> {
             .change_gag(id, &change, reason, &self.caller.actor(), now, &jobs)
             .await?
         {
-            return Err(ApiError::Conflict("this gag was lifted already".into()));
+            return Err(AppError::Conflict("this gag was lifted already".into()));
         }
         Ok(self.store().gag(id).await?)
     }
 
     /// Extends a hold once, by its rule's extension; a second extension is refused.
-    pub async fn extend_hold(&self, id: i64, reason: &str) -> Result<Hold, ApiError> {
+    pub async fn extend_hold(&self, id: i64, reason: &str) -> Result<Hold, AppError> {
         let now = self.now();
         self.store().hold(id).await?;
         if !self
@@ -117,7 +117,7 @@ impl ApprovalDesk<'_> {
             .extend_hold(id, reason, &self.caller.actor(), now, &[])
             .await?
         {
-            return Err(ApiError::Conflict(
+            return Err(AppError::Conflict(
                 "this hold cannot be extended: it was extended once already, it has expired, or its rule allows no extension".into(),
             ));
         }

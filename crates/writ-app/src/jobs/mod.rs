@@ -4,12 +4,13 @@
 //! collection and sealing ([`collect`]), and what runs by the clock ([`clock`]: notices,
 //! holds, escalations).
 //!
-//! This file knows nothing of the desks, so the desks can queue jobs; the runner and the
-//! handlers act through the system's desk.
+//! Jobs know nothing of the people's desks, so the desks can queue jobs; the runner and
+//! the handlers act through the system's own desk ([`system`]).
 
 pub(crate) mod clock;
 pub(crate) mod collect;
 pub mod runner;
+mod system;
 
 use serde::{Deserialize, Serialize};
 use writ_core::{CaseId, Timestamp};

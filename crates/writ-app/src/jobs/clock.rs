@@ -11,7 +11,7 @@ use writ_core::{CaseId, Timestamp};
 use writ_store::NoticeState;
 
 use super::JobError;
-use crate::access::SystemDesk;
+use super::system::SystemDesk;
 use crate::mailer::{Mail, Mailer};
 
 /// How long a worker may take to send one notice before another may try.

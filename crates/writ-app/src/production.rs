@@ -13,7 +13,7 @@ use writ_core::{ProductionId, Timestamp};
 use writ_seal::ProductionKey;
 use writ_sources::collector::Collector;
 
-use crate::ApiError;
+use crate::AppError;
 
 /// How productions are made and handed over.
 pub struct Productions {
@@ -81,16 +81,16 @@ impl Productions {
         expires: i64,
         signature: &str,
         now: Timestamp,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), AppError> {
         let presented = hex::decode(signature)
-            .map_err(|_| ApiError::Forbidden("this download link is not valid"))?;
+            .map_err(|_| AppError::Forbidden("this download link is not valid"))?;
         let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.link_key)
-            .map_err(|_| ApiError::Forbidden("this download link is not valid"))?;
+            .map_err(|_| AppError::Forbidden("this download link is not valid"))?;
         mac.update(&link_message(id, expires));
         mac.verify_slice(&presented)
-            .map_err(|_| ApiError::Forbidden("this download link is not valid"))?;
+            .map_err(|_| AppError::Forbidden("this download link is not valid"))?;
         if now.unix_micros() / 1_000_000 > expires {
-            return Err(ApiError::Forbidden(
+            return Err(AppError::Forbidden(
                 "this download link has expired; open the demand again for a fresh one",
             ));
         }

@@ -5,14 +5,13 @@
 use std::path::PathBuf;
 
 use writ_core::workflow::check_release;
-use writ_core::{Actor, CaseEvent, CaseId, CaseState, ProductionId, Timestamp};
-use writ_store::{CaseRecord, CaseUpdate, Production, ProductionChange, ProductionState, Store};
+use writ_core::{CaseEvent, CaseId, CaseState, ProductionId};
+use writ_store::{CaseUpdate, Production, ProductionChange, ProductionState};
 
 use super::desks::refused;
-use super::{AgencyDesk, AppState, CaseDesk, ReviewDesk};
-use crate::ApiError;
-use crate::jobs::JobError;
+use super::{AgencyDesk, CaseDesk, ReviewDesk};
 use crate::production::{DownloadLink, Productions};
+use crate::{App, AppError};
 
 /// A released production as its authority sees it.
 pub struct ReleasedProduction {
@@ -26,10 +25,10 @@ pub struct Download {
     pub path: PathBuf,
 }
 
-impl AppState {
+impl App {
     /// Without sources configured, no production exists here.
-    fn productions(&self) -> Result<&Productions, ApiError> {
-        self.productions.as_deref().ok_or(ApiError::NotFound)
+    fn productions(&self) -> Result<&Productions, AppError> {
+        self.productions.as_deref().ok_or(AppError::NotFound)
     }
 }
 
@@ -39,7 +38,7 @@ impl AgencyDesk<'_> {
     pub async fn released_productions(
         &self,
         id: CaseId,
-    ) -> Result<Vec<ReleasedProduction>, ApiError> {
+    ) -> Result<Vec<ReleasedProduction>, AppError> {
         self.own(id).await?;
         let released: Vec<Production> = self
             .state
@@ -69,17 +68,17 @@ impl AgencyDesk<'_> {
         id: ProductionId,
         expires: i64,
         signature: &str,
-    ) -> Result<Download, ApiError> {
+    ) -> Result<Download, AppError> {
         let productions = self.state.productions()?;
         let now = self.state.clock.now();
         productions.check_link(id, expires, signature, now)?;
         let production = self.state.store.production(id).await?;
         let case = self.own(production.case_id).await?;
         let Some(sealed) = production.sealed.clone() else {
-            return Err(ApiError::NotFound);
+            return Err(AppError::NotFound);
         };
         if production.state != ProductionState::Released {
-            return Err(ApiError::NotFound);
+            return Err(AppError::NotFound);
         }
         let mut update = CaseUpdate::new(&case, "production.downloaded", self.actor(), now);
         if case.state == CaseState::Sealed {
@@ -96,7 +95,7 @@ impl AgencyDesk<'_> {
 
 impl CaseDesk<'_> {
     /// A case's productions with their collection progress.
-    pub async fn productions(&self, id: CaseId) -> Result<Vec<Production>, ApiError> {
+    pub async fn productions(&self, id: CaseId) -> Result<Vec<Production>, AppError> {
         self.state.store.case(id).await?;
         Ok(self.state.store.productions(id).await?)
     }
@@ -106,7 +105,7 @@ impl ReviewDesk<'_> {
     /// Releases a sealed production to the authority. A second pair of eyes: no one
     /// who recommended on the case (the latest reviewer or one they superseded) may
     /// release it.
-    pub async fn release(&self, id: ProductionId) -> Result<Production, ApiError> {
+    pub async fn release(&self, id: ProductionId) -> Result<Production, AppError> {
         let store = &self.state.store;
         let production = store.production(id).await?;
         let case = store.case(production.case_id).await?;
@@ -122,7 +121,7 @@ impl ReviewDesk<'_> {
         )
         .map_err(refused)?;
         if production.state != ProductionState::Sealed {
-            return Err(ApiError::Conflict(format!(
+            return Err(AppError::Conflict(format!(
                 "the production is {}, not sealed",
                 production.state.as_str()
             )));
@@ -136,44 +135,5 @@ impl ReviewDesk<'_> {
         update.details = serde_json::json!({"production": id});
         store.update_case(&update).await?;
         Ok(store.production(id).await?)
-    }
-}
-
-/// What background work (collection, sealing) may do: it acts as the system, on cases
-/// that people approved. Only the job runner makes one.
-pub(crate) struct SystemDesk<'a> {
-    state: &'a AppState,
-}
-
-impl AppState {
-    pub(crate) fn system_desk(&self) -> SystemDesk<'_> {
-        SystemDesk { state: self }
-    }
-}
-
-impl SystemDesk<'_> {
-    pub(crate) fn store(&self) -> &Store {
-        &self.state.store
-    }
-
-    pub(crate) fn now(&self) -> Timestamp {
-        self.state.clock.now()
-    }
-
-    pub(crate) fn deadlines(&self) -> &crate::jobs::Deadlines {
-        &self.state.deadlines
-    }
-
-    pub(crate) fn mailer(&self) -> Option<std::sync::Arc<dyn crate::mailer::Mailer>> {
-        self.state.mailer.clone()
-    }
-
-    pub(crate) fn productions(&self) -> Result<std::sync::Arc<Productions>, JobError> {
-        self.state.productions.clone().ok_or(JobError::NoSources)
-    }
-
-    /// A step on a case, as the system.
-    pub(crate) fn update(&self, case: &CaseRecord, action: &str) -> CaseUpdate {
-        CaseUpdate::new(case, action, Actor::System, self.now())
     }
 }
