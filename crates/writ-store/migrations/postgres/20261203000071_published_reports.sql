@@ -3,7 +3,7 @@
 -- event (report.published or report.corrected) that bound it to the log.
 CREATE TABLE published_reports (
     period          TEXT NOT NULL,
-    version         INTEGER NOT NULL,
+    version         BIGINT NOT NULL,
     published_at    TIMESTAMPTZ NOT NULL,
     size            BIGINT NOT NULL,
     root            TEXT NOT NULL,
@@ -19,7 +19,7 @@ CREATE TABLE published_reports (
 -- only as a new version. Read in commitment order, the tree's leaf order.
 CREATE TABLE published_records (
     period             TEXT NOT NULL,
-    version            INTEGER NOT NULL,
+    version            BIGINT NOT NULL,
     commitment         BYTEA NOT NULL,
     month              TEXT NOT NULL,
     country            TEXT NOT NULL,
