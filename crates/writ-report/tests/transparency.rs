@@ -952,3 +952,38 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Privacy: a record holds the report's own columns and nothing else: no case id,
+    /// no identifier, no reference, no time finer than the month, and the secret only
+    /// as its SHA-256. (docs/transparency.md says why that is no more than the tables.)
+    #[test]
+    fn no_record_names_a_case_or_a_time_finer_than_the_month(cases in any_cases()) {
+        let published = publish(&cases, h1());
+        const KEYS: [&str; 11] = [
+            "accounts", "commitment", "country", "customer", "customer_notified",
+            "data_stored_abroad", "instrument", "month", "outcome", "red_line", "section",
+        ];
+        for line in published.lines() {
+            let record: Value = serde_json::from_str(&line).unwrap();
+            let keys: Vec<&str> = record.as_object().unwrap().keys().map(String::as_str).collect();
+            prop_assert_eq!(&keys[..], &KEYS[..]);
+            let month = record["month"].as_str().unwrap();
+            prop_assert_eq!(month.len(), 7, "{}", month);
+            let clock = line.as_bytes().windows(5).any(|w| {
+                w[0].is_ascii_digit() && w[1].is_ascii_digit() && w[2] == b':'
+                    && w[3].is_ascii_digit() && w[4].is_ascii_digit()
+            });
+            prop_assert!(!clock, "no time of day: {}", line);
+            for (summary, secret) in &cases {
+                prop_assert!(!line.contains(&summary.id.to_string()), "a case id: {}", line);
+                let hex: String = secret.as_bytes().iter().map(|b| format!("{b:02x}")).collect();
+                prop_assert!(!line.contains(&hex), "a secret: {}", line);
+                let day = summary.received_at.to_string();
+                prop_assert!(!line.contains(&day[..10]), "a day: {}", line);
+            }
+        }
+    }
+}

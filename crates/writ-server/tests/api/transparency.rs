@@ -191,6 +191,21 @@ async fn a_period_is_published_corrected_and_verified_by_anyone() {
     );
     sign_checkpoint(&app, &key).await;
     let report = verifies(&app, 1).await;
+    // Privacy: the records name no case, account, reference or day.
+    let (_, records) = text(&app, "/transparency/2026-H1/records.jsonl").await;
+    assert_eq!(records.lines().count(), 3);
+    for never in [
+        "SEA-2026-0412",
+        "alice@example.com",
+        "2026-03-02",
+        "Seattle",
+        "09:00",
+    ] {
+        assert!(!records.contains(never), "{never}: {records}");
+    }
+    for id in &ids {
+        assert!(!records.contains(id.as_str()), "{id}: {records}");
+    }
     assert_eq!(report.records.root.to_string(), first["root"]);
     let (_, latest) = text(&app, "/transparency/report.json?period=2026-H1").await;
     let latest: Value = serde_json::from_str(&latest).unwrap();
