@@ -3,7 +3,7 @@
 //! verify`, `writ report prove` and `writ audit watch`; and, served by a stand-in that
 //! changes one thing at a time, each tampering caught and named.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::path::Path;
@@ -35,7 +35,7 @@ fn get(base: &str, path: &str) -> String {
 }
 
 /// Serves `pages` (path and query → body) on a free port; anything else is a 404.
-fn stand_in(pages: HashMap<String, String>) -> String {
+fn stand_in(pages: BTreeMap<String, String>) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
     std::thread::spawn(move || {
@@ -237,7 +237,7 @@ fn a_published_half_year_is_verified_proved_and_watched_and_tampering_is_named()
     let inclusion = get(&base, &inclusion_path);
     drop(server);
     let pages = |report: &str, records: &str, checkpoint: &str| {
-        stand_in(HashMap::from([
+        stand_in(BTreeMap::from([
             (report_path.clone(), report.to_owned()),
             (records_path.clone(), records.to_owned()),
             (checkpoint_path.clone(), checkpoint.to_owned()),
