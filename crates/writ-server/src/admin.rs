@@ -10,6 +10,8 @@ use utoipa::ToSchema;
 use writ_core::identifier::PhoneNumber;
 use writ_core::{AgencyId, CountryCode, Role, Username};
 
+use writ_app::AppError;
+
 use crate::ApiError;
 use crate::access::{Admin, AppState};
 use crate::error::ErrorBody;
@@ -48,10 +50,11 @@ pub(crate) struct NewAgency {
 }
 
 fn bad(field: &str, message: &str) -> ApiError {
-    ApiError::BadRequest {
+    AppError::BadRequest {
         field: Some(field.into()),
         message: format!("{field}: {message}"),
     }
+    .into()
 }
 
 /// An authority's e-mail domains, lower case.
@@ -174,7 +177,7 @@ pub(crate) async fn add_user(
     admin: Admin,
     JsonBody(new): JsonBody<NewUser>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let username = Username::parse(&new.username).map_err(|e| ApiError::BadRequest {
+    let username = Username::parse(&new.username).map_err(|e| AppError::BadRequest {
         field: Some("username".into()),
         message: format!("username: {e}"),
     })?;
@@ -261,13 +264,14 @@ pub(crate) async fn change_agency(
     Path(id): Path<String>,
     JsonBody(edit): JsonBody<AgencyEdit>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let id = AgencyId::parse(&id).map_err(|_| ApiError::NotFound)?;
+    let id = AgencyId::parse(&id).map_err(|_| AppError::NotFound)?;
     if edit.email_domains.is_none() && edit.callback_phone.is_none() && edit.age_recipient.is_none()
     {
-        return Err(ApiError::BadRequest {
+        return Err(AppError::BadRequest {
             field: None,
             message: "set at least one of email_domains, callback_phone and age_recipient".into(),
-        });
+        }
+        .into());
     }
     let change = writ_store::AgencyChange {
         email_domains: edit
@@ -373,8 +377,8 @@ pub(crate) struct AccountState {
     awaiting_confirmation: Option<i64>,
 }
 
-fn user_id(id: &str) -> Result<writ_core::UserId, ApiError> {
-    writ_core::UserId::parse(id).ok_or(ApiError::NotFound)
+fn user_id(id: &str) -> Result<writ_core::UserId, AppError> {
+    writ_core::UserId::parse(id).ok_or(AppError::NotFound)
 }
 
 /// Disable an account

@@ -14,6 +14,8 @@ use writ_core::policy::Code;
 use writ_core::review::Recommendation;
 use writ_core::workflow::CounselAction;
 
+use writ_app::AppError;
+
 use crate::ApiError;
 use crate::access::{AgencyUser, AppState, Approver, CSRF_HEADER, Reviewer, Staff};
 use crate::error::ErrorBody;
@@ -29,12 +31,12 @@ use writ_app::credentials::csrf_token;
 const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
 /// An `Idempotency-Key`: 1 to 255 visible ASCII characters.
-fn idempotency_key(value: &axum::http::HeaderValue) -> Result<&str, ApiError> {
+fn idempotency_key(value: &axum::http::HeaderValue) -> Result<&str, AppError> {
     value
         .to_str()
         .ok()
         .filter(|key| (1..=255).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic()))
-        .ok_or_else(|| ApiError::BadRequest {
+        .ok_or_else(|| AppError::BadRequest {
             field: Some("Idempotency-Key".into()),
             message: "Idempotency-Key: 1 to 255 visible ASCII characters, such as a UUID".into(),
         })
@@ -98,7 +100,7 @@ pub(crate) async fn log_in(
                     message: refusal.message(),
                     retry_after,
                 },
-                None => ApiError::Unauthorized(refusal.message()),
+                None => AppError::Unauthorized(refusal.message()).into(),
             });
         }
     };
@@ -144,7 +146,7 @@ pub(crate) async fn submit_demand(
     headers: axum::http::HeaderMap,
     body: Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
-    let document = std::str::from_utf8(&body).map_err(|_| ApiError::BadRequest {
+    let document = std::str::from_utf8(&body).map_err(|_| AppError::BadRequest {
         field: None,
         message: "the demand must be UTF-8 JSON".into(),
     })?;
@@ -399,10 +401,11 @@ pub(crate) async fn case_history(
     let id = case_id(&id)?;
     let limit = params.limit.unwrap_or(100);
     if !(1..=writ_store::MAX_PAGE).contains(&limit) {
-        return Err(ApiError::BadRequest {
+        return Err(AppError::BadRequest {
             field: Some("limit".into()),
             message: format!("limit: a number from 1 to {}", writ_store::MAX_PAGE),
-        });
+        }
+        .into());
     }
     let events = staff.desk(&state).history(id, params.after, limit).await?;
     let checkpoint = state
@@ -454,7 +457,7 @@ pub(crate) async fn review(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
-    let text = std::str::from_utf8(&body).map_err(|_| ApiError::BadRequest {
+    let text = std::str::from_utf8(&body).map_err(|_| AppError::BadRequest {
         field: None,
         message: "the body must be UTF-8 JSON".into(),
     })?;
@@ -729,7 +732,7 @@ pub(crate) async fn clear_gate(
     JsonBody(Reason { reason }): JsonBody<Reason>,
 ) -> Result<impl IntoResponse, ApiError> {
     let code: Code =
-        serde_json::from_value(Value::String(code.clone())).map_err(|_| ApiError::BadRequest {
+        serde_json::from_value(Value::String(code.clone())).map_err(|_| AppError::BadRequest {
             field: Some("code".into()),
             message: format!("code: {code:?} is not a finding code"),
         })?;

@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use writ_ledger::Hash;
 
+use writ_app::AppError;
+
 use crate::error::ErrorBody;
 use crate::error::responses::ServerError;
 use crate::{ApiError, AppState};
@@ -39,7 +41,7 @@ pub(crate) async fn latest_checkpoint(
         .unsafe_store()
         .latest_checkpoint()
         .await?
-        .ok_or(ApiError::NotFound)?;
+        .ok_or(AppError::NotFound)?;
     Ok((
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
         checkpoint.note,
@@ -152,8 +154,8 @@ fn encode(hashes: &[Hash]) -> Vec<String> {
     hashes.iter().map(Hash::to_string).collect()
 }
 
-fn bad_query(rejection: QueryRejection) -> ApiError {
-    ApiError::BadRequest {
+fn bad_query(rejection: QueryRejection) -> AppError {
+    AppError::BadRequest {
         field: None,
         message: rejection.body_text(),
     }

@@ -9,6 +9,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use writ_core::ProductionId;
 
+use writ_app::AppError;
+
 use crate::ApiError;
 use crate::access::{AgencyUser, AppState, Reviewer, Staff};
 use crate::error::ErrorBody;
@@ -16,8 +18,8 @@ use crate::error::responses::{NotFound, NotStaff, ServerError, Unauthorized};
 use crate::extract::case_id;
 use crate::wire;
 
-fn production_id(text: &str) -> Result<ProductionId, ApiError> {
-    ProductionId::parse(text).map_err(|_| ApiError::NotFound)
+fn production_id(text: &str) -> Result<ProductionId, AppError> {
+    ProductionId::parse(text).map_err(|_| AppError::NotFound)
 }
 
 /// A case's productions

@@ -16,38 +16,18 @@ use writ_store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
-    #[error("not found")]
-    NotFound,
-    /// Who is asking is not known: 401.
-    #[error("{0}")]
-    Unauthorized(&'static str),
-    /// Known, but not allowed: 403.
-    #[error("{0}")]
-    Forbidden(&'static str),
-    #[error("{0}")]
-    ForbiddenBecause(String),
-    #[error("{message}")]
-    BadRequest {
-        field: Option<String>,
-        message: String,
-    },
-    #[error("{0}")]
-    Conflict(String),
+    /// What the application refused, or failed at.
+    #[error(transparent)]
+    App(#[from] AppError),
     /// A refusal of axum's own body extractor (a body too large: 413), with its status.
     #[error("{message}")]
     Refused { status: StatusCode, message: String },
-    /// Well-formed, but it contradicts an earlier request (an idempotency key reused
-    /// with another body): 422.
-    #[error("{0}")]
-    Unprocessable(String),
     /// Too many failed tries: 429, with `Retry-After` in seconds.
     #[error("{message}")]
     TooManyRequests {
         message: &'static str,
         retry_after: u64,
     },
-    #[error("internal error")]
-    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 /// A refusal the client can act on (4xx).
@@ -167,23 +147,7 @@ pub(crate) mod responses {
 impl ApiError {
     /// An unexpected failure: logged in full, answered with an operation id only.
     pub fn internal(error: impl std::error::Error + Send + Sync + 'static) -> Self {
-        Self::Internal(Box::new(error))
-    }
-}
-
-/// The application's refusals, each to its HTTP status: the one place that maps them.
-impl From<AppError> for ApiError {
-    fn from(error: AppError) -> Self {
-        match error {
-            AppError::NotFound => Self::NotFound,
-            AppError::Unauthorized(message) => Self::Unauthorized(message),
-            AppError::Forbidden(message) => Self::Forbidden(message),
-            AppError::ForbiddenBecause(message) => Self::ForbiddenBecause(message),
-            AppError::BadRequest { field, message } => Self::BadRequest { field, message },
-            AppError::Conflict(message) => Self::Conflict(message),
-            AppError::Unprocessable(message) => Self::Unprocessable(message),
-            AppError::Internal(cause) => Self::Internal(cause),
-        }
+        AppError::internal(error).into()
     }
 }
 
@@ -204,28 +168,38 @@ impl IntoResponse for ApiError {
         let refusal = |status: StatusCode, error: String, field: Option<String>| {
             (status, Json(ErrorBody { error, field })).into_response()
         };
-        match self {
-            Self::NotFound => refusal(StatusCode::NOT_FOUND, "not found".to_owned(), None),
-            Self::Unauthorized(message) => refusal(StatusCode::UNAUTHORIZED, message.into(), None),
-            Self::Forbidden(message) => refusal(StatusCode::FORBIDDEN, message.into(), None),
-            Self::ForbiddenBecause(message) => refusal(StatusCode::FORBIDDEN, message, None),
-            Self::BadRequest { field, message } => refusal(StatusCode::BAD_REQUEST, message, field),
-            Self::Conflict(message) => refusal(StatusCode::CONFLICT, message, None),
-            Self::Refused { status, message } => refusal(status, message, None),
-            Self::Unprocessable(message) => refusal(
+        // Each of the application's answers to its HTTP status: the one place that maps them.
+        let error = match self {
+            Self::App(error) => error,
+            Self::Refused { status, message } => return refusal(status, message, None),
+            Self::TooManyRequests {
+                message,
+                retry_after,
+            } => {
+                return (
+                    [(axum::http::header::RETRY_AFTER, retry_after.to_string())],
+                    refusal(StatusCode::TOO_MANY_REQUESTS, message.into(), None),
+                )
+                    .into_response();
+            }
+        };
+        match error {
+            AppError::NotFound => refusal(StatusCode::NOT_FOUND, "not found".to_owned(), None),
+            AppError::Unauthorized(message) => {
+                refusal(StatusCode::UNAUTHORIZED, message.into(), None)
+            }
+            AppError::Forbidden(message) => refusal(StatusCode::FORBIDDEN, message.into(), None),
+            AppError::ForbiddenBecause(message) => refusal(StatusCode::FORBIDDEN, message, None),
+            AppError::BadRequest { field, message } => {
+                refusal(StatusCode::BAD_REQUEST, message, field)
+            }
+            AppError::Conflict(message) => refusal(StatusCode::CONFLICT, message, None),
+            AppError::Unprocessable(message) => refusal(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 message,
                 Some("Idempotency-Key".to_owned()),
             ),
-            Self::TooManyRequests {
-                message,
-                retry_after,
-            } => (
-                [(axum::http::header::RETRY_AFTER, retry_after.to_string())],
-                refusal(StatusCode::TOO_MANY_REQUESTS, message.into(), None),
-            )
-                .into_response(),
-            Self::Internal(cause) => {
+            AppError::Internal(cause) => {
                 let operation_id = Uuid::new_v4().to_string();
                 tracing::error!(%operation_id, error = %error_chain(cause.as_ref()), "request failed");
                 let body = InternalErrorBody {

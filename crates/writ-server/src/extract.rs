@@ -17,13 +17,13 @@ use crate::ApiError;
 pub(crate) struct JsonBody<T>(pub T);
 
 impl<T: DeserializeOwned> JsonBody<T> {
-    fn parse(body: &[u8]) -> Result<Self, ApiError> {
+    fn parse(body: &[u8]) -> Result<Self, AppError> {
         let deserializer = &mut serde_json::Deserializer::from_slice(body);
         serde_path_to_error::deserialize(deserializer)
             .map(Self)
             .map_err(|e| {
                 let field = e.path().to_string();
-                ApiError::BadRequest {
+                AppError::BadRequest {
                     message: format!("{field}: {}", e.inner()),
                     field: Some(field),
                 }
@@ -45,7 +45,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
-        Self::parse(&bytes(request, state).await?)
+        Ok(Self::parse(&bytes(request, state).await?)?)
     }
 }
 
@@ -57,20 +57,20 @@ impl<S: Send + Sync, T: DeserializeOwned> OptionalFromRequest<S> for JsonBody<T>
         if body.is_empty() {
             return Ok(None);
         }
-        Self::parse(&body).map(Some)
+        Ok(Some(Self::parse(&body)?))
     }
 }
 
 /// A case's id from the path. A malformed id names no case: not found, like any other
 /// that does not exist.
-pub(crate) fn case_id(text: &str) -> Result<CaseId, ApiError> {
-    CaseId::parse(text).map_err(|_| ApiError::NotFound)
+pub(crate) fn case_id(text: &str) -> Result<CaseId, AppError> {
+    CaseId::parse(text).map_err(|_| AppError::NotFound)
 }
 
 /// A numbered record's id from the path (a notice, gag, hold or change); malformed is
 /// not found.
-pub(crate) fn number(text: &str) -> Result<i64, ApiError> {
-    text.parse().map_err(|_| ApiError::NotFound)
+pub(crate) fn number(text: &str) -> Result<i64, AppError> {
+    text.parse().map_err(|_| AppError::NotFound)
 }
 
 /// Free text that must say something: not blank, and within [`free_text`]'s limits.
@@ -133,7 +133,7 @@ mod tests {
 
     fn field(error: ApiError) -> Option<String> {
         match error {
-            ApiError::BadRequest { field, message } => {
+            ApiError::App(AppError::BadRequest { field, message }) => {
                 assert!(message.starts_with(&format!("{}: ", field.clone()?)));
                 field
             }

@@ -27,6 +27,7 @@ use axum::routing::post;
 use axum::{Json, Router};
 use tokio::net::TcpListener;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use writ_app::AppError;
 
 pub use access::AppState;
 pub use error::{ApiError, error_chain};
@@ -106,7 +107,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::map_response(no_store))
         .layer(axum::middleware::map_response(json_errors))
         .merge(web::router())
-        .fallback(|| async { ApiError::NotFound })
+        .fallback(|| async { ApiError::from(AppError::NotFound) })
         .with_state(state);
     observe::trace_layer(routes)
         .layer(axum::middleware::from_fn(observe::record_metrics))

@@ -7,16 +7,19 @@
 use writ_core::{AgencyId, CaseState, CountryCode, Timestamp};
 use writ_store::{CaseQuery, MAX_PAGE};
 
+use writ_app::AppError;
+
 use crate::ApiError;
 
 /// Cases per page unless `limit` says otherwise.
 pub const DEFAULT_PAGE: u32 = 50;
 
 fn bad(field: &str, message: impl std::fmt::Display) -> ApiError {
-    ApiError::BadRequest {
+    AppError::BadRequest {
         field: Some(field.into()),
         message: format!("{field}: {message}"),
     }
+    .into()
 }
 
 /// A date (`2026-01-31`, midnight UTC) or an RFC 3339 time.
@@ -152,7 +155,9 @@ mod tests {
             ("colour=red", "colour"),
         ] {
             match parse(&pairs(text), now) {
-                Err(ApiError::BadRequest { field: Some(f), .. }) => assert_eq!(f, field, "{text}"),
+                Err(ApiError::App(AppError::BadRequest { field: Some(f), .. })) => {
+                    assert_eq!(f, field, "{text}")
+                }
                 other => panic!("{text}: {other:?}"),
             }
         }

@@ -295,23 +295,40 @@ impl Staff {
     }
 }
 
-impl Reviewer {
-    pub fn desk<'a>(&'a self, state: &'a App) -> ReviewDesk<'a> {
-        ReviewDesk(CaseDesk {
-            state,
-            caller: &self.caller,
-        })
-    }
+/// A desk that is the case desk and more, opened by `role`.
+macro_rules! case_desk_and_more {
+    ($(#[$doc:meta])* $desk:ident, $role:ident) => {
+        $(#[$doc])*
+        pub struct $desk<'a>(CaseDesk<'a>);
+
+        impl<'a> std::ops::Deref for $desk<'a> {
+            type Target = CaseDesk<'a>;
+            fn deref(&self) -> &CaseDesk<'a> {
+                &self.0
+            }
+        }
+
+        impl $role {
+            pub fn desk<'a>(&'a self, state: &'a App) -> $desk<'a> {
+                $desk(CaseDesk {
+                    state,
+                    caller: &self.caller,
+                })
+            }
+        }
+    };
 }
 
-impl Approver {
-    pub fn desk<'a>(&'a self, state: &'a App) -> ApprovalDesk<'a> {
-        ApprovalDesk(CaseDesk {
-            state,
-            caller: &self.caller,
-        })
-    }
-}
+case_desk_and_more!(
+    /// A reviewer's desk: the case desk, and recommending or asking for clarification.
+    ReviewDesk,
+    Reviewer
+);
+case_desk_and_more!(
+    /// An approver's desk: the case desk, and deciding on others' recommendations.
+    ApprovalDesk,
+    Approver
+);
 
 /// What every member of staff may do: read the queue and cases (each read audited).
 pub struct CaseDesk<'a> {
@@ -550,16 +567,6 @@ impl CaseDesk<'_> {
     }
 }
 
-/// A reviewer's desk: the case desk, and recommending or asking for clarification.
-pub struct ReviewDesk<'a>(CaseDesk<'a>);
-
-impl<'a> std::ops::Deref for ReviewDesk<'a> {
-    type Target = CaseDesk<'a>;
-    fn deref(&self) -> &CaseDesk<'a> {
-        &self.0
-    }
-}
-
 impl ReviewDesk<'_> {
     /// Records a recommendation, with the scope narrowed within what the engine allowed.
     pub async fn recommend(
@@ -618,16 +625,6 @@ impl ReviewDesk<'_> {
         update.events.push(CaseEvent::RequestClarification);
         update.message = Some(question.to_owned());
         Ok(self.store().update_case(&update).await?)
-    }
-}
-
-/// An approver's desk: the case desk, and deciding on others' recommendations.
-pub struct ApprovalDesk<'a>(CaseDesk<'a>);
-
-impl<'a> std::ops::Deref for ApprovalDesk<'a> {
-    type Target = CaseDesk<'a>;
-    fn deref(&self) -> &CaseDesk<'a> {
-        &self.0
     }
 }
 

@@ -6,6 +6,8 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use uuid::Uuid;
 
+use writ_app::AppError;
+
 use crate::{ApiError, error_chain};
 
 #[derive(Debug)]
@@ -37,22 +39,25 @@ impl From<writ_store::StoreError> for WebError {
 
 /// What a person reads about a refused request, or `None` for an internal error.
 pub(crate) fn explain(error: &ApiError) -> Option<(StatusCode, String)> {
+    let error = match error {
+        ApiError::App(error) => error,
+        ApiError::Refused { status, message } => return Some((*status, capital(message))),
+        ApiError::TooManyRequests { message, .. } => {
+            return Some((StatusCode::TOO_MANY_REQUESTS, capital(message)));
+        }
+    };
     let explained = match error {
-        ApiError::NotFound => (
+        AppError::NotFound => (
             StatusCode::NOT_FOUND,
             "There is no such page, or it is not yours to see.".to_owned(),
         ),
-        ApiError::Unauthorized(message) => (StatusCode::UNAUTHORIZED, capital(message)),
-        ApiError::Forbidden(message) => (StatusCode::FORBIDDEN, capital(message)),
-        ApiError::ForbiddenBecause(message) => (StatusCode::FORBIDDEN, capital(message)),
-        ApiError::BadRequest { message, .. } => (StatusCode::BAD_REQUEST, message.clone()),
-        ApiError::Conflict(message) => (StatusCode::CONFLICT, capital(message)),
-        ApiError::Refused { status, message } => (*status, capital(message)),
-        ApiError::Unprocessable(message) => (StatusCode::UNPROCESSABLE_ENTITY, message.clone()),
-        ApiError::TooManyRequests { message, .. } => {
-            (StatusCode::TOO_MANY_REQUESTS, capital(message))
-        }
-        ApiError::Internal(_) => return None,
+        AppError::Unauthorized(message) => (StatusCode::UNAUTHORIZED, capital(message)),
+        AppError::Forbidden(message) => (StatusCode::FORBIDDEN, capital(message)),
+        AppError::ForbiddenBecause(message) => (StatusCode::FORBIDDEN, capital(message)),
+        AppError::BadRequest { message, .. } => (StatusCode::BAD_REQUEST, message.clone()),
+        AppError::Conflict(message) => (StatusCode::CONFLICT, capital(message)),
+        AppError::Unprocessable(message) => (StatusCode::UNPROCESSABLE_ENTITY, message.clone()),
+        AppError::Internal(_) => return None,
     };
     Some(explained)
 }
@@ -61,7 +66,7 @@ pub(crate) fn explain(error: &ApiError) -> Option<(StatusCode, String)> {
 pub(crate) fn log_internal(error: &ApiError) -> String {
     let operation_id = Uuid::new_v4().to_string();
     match error {
-        ApiError::Internal(cause) => {
+        ApiError::App(AppError::Internal(cause)) => {
             tracing::error!(%operation_id, error = %error_chain(cause.as_ref()), "web request failed");
         }
         other => tracing::error!(%operation_id, error = %other, "web request failed"),
@@ -100,7 +105,7 @@ impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         let (status, message, operation_id) = match self {
             // Not signed in (or the session ended): the sign-in page, not an error page.
-            Self::Api(ApiError::Unauthorized(_)) => {
+            Self::Api(ApiError::App(AppError::Unauthorized(_))) => {
                 return Redirect::to("/login?expired=1").into_response();
             }
             Self::Csrf => (

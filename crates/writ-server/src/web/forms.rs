@@ -18,6 +18,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::WebError;
+use writ_app::AppError;
+
 use crate::ApiError;
 use crate::access::{CSRF_HEADER, SESSION_COOKIE, cookie};
 use writ_app::credentials::{SecretToken, verify_csrf};
@@ -56,10 +58,11 @@ impl FormData {
         match essence.as_str() {
             "application/x-www-form-urlencoded" => Ok(Self::from_urlencoded(&body)),
             "multipart/form-data" => Self::from_multipart(content_type, body).await,
-            _ => Err(ApiError::BadRequest {
+            _ => Err(AppError::BadRequest {
                 field: None,
                 message: "send this form from writ's page (as an HTML form)".into(),
-            }),
+            }
+            .into()),
         }
     }
 
@@ -71,7 +74,7 @@ impl FormData {
     }
 
     async fn from_multipart(content_type: &str, body: Bytes) -> Result<Self, ApiError> {
-        let malformed = |e: multer::Error| ApiError::BadRequest {
+        let malformed = |e: multer::Error| AppError::BadRequest {
             field: None,
             message: format!("the form could not be read: {e}"),
         };

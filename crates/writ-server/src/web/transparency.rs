@@ -12,6 +12,8 @@ use writ_report::{
 };
 
 use super::{WebError, render};
+use writ_app::AppError;
+
 use crate::ApiError;
 use crate::access::AppState;
 
@@ -38,11 +40,11 @@ async fn report(state: &AppState, query: &ReportQuery) -> Result<Arc<Report>, Ap
     let period = query.period.as_deref();
     let now = state.clock.now();
     let period = match period {
-        Some(text) => text.parse::<HalfYear>().map_err(|e| ApiError::BadRequest {
+        Some(text) => text.parse::<HalfYear>().map_err(|e| AppError::BadRequest {
             field: Some("period".into()),
             message: format!("period: {e}"),
         })?,
-        None => HalfYear::containing(now).ok_or(ApiError::NotFound)?,
+        None => HalfYear::containing(now).ok_or(AppError::NotFound)?,
     };
     Ok(writ_app::transparency::cached_report(
         &state.reports,
@@ -83,7 +85,7 @@ pub(crate) async fn csv(
 ) -> Result<Response, WebError> {
     let style = match query.style.as_deref() {
         None => Style::Microsoft,
-        Some(text) => text.parse::<Style>().map_err(|_| ApiError::BadRequest {
+        Some(text) => text.parse::<Style>().map_err(|_| AppError::BadRequest {
             field: Some("style".into()),
             message: "style: microsoft or google".into(),
         })?,
