@@ -12,14 +12,16 @@ use utoipa::{IntoParams, ToSchema};
 use writ_report::{Commitment, HalfYear, Publication};
 use writ_store::Store;
 
+use writ_app::AppError;
+
 use crate::ApiError;
 use crate::access::{Admin, AppState};
 use crate::error::ErrorBody;
 use crate::error::responses::{NotAdmin, ServerError, Unauthorized};
 use crate::extract::{JsonBody, free_text};
 
-fn period_of(text: &str) -> Result<HalfYear, ApiError> {
-    text.parse().map_err(|e| ApiError::BadRequest {
+fn period_of(text: &str) -> Result<HalfYear, AppError> {
+    text.parse().map_err(|e| AppError::BadRequest {
         field: Some("period".into()),
         message: format!("period: {e}"),
     })
@@ -123,13 +125,13 @@ async fn publication(
     store: &Store,
     period: HalfYear,
     version: Option<u32>,
-) -> Result<Publication, ApiError> {
+) -> Result<Publication, AppError> {
     let publications = store.publications(period).await?;
     match version {
         None => publications.last().cloned(),
         Some(version) => publications.into_iter().find(|p| p.version == version),
     }
-    .ok_or(ApiError::NotFound)
+    .ok_or(AppError::NotFound)
 }
 
 /// A period's published records
@@ -260,7 +262,7 @@ pub(crate) async fn proof(
 ) -> Result<Json<RecordProofAnswer>, ApiError> {
     let Query(query) = query.map_err(bad_query)?;
     let period = period_of(&period)?;
-    let commitment: Commitment = query.commitment.parse().map_err(|e| ApiError::BadRequest {
+    let commitment: Commitment = query.commitment.parse().map_err(|e| AppError::BadRequest {
         field: Some("commitment".into()),
         message: format!("commitment: {e}"),
     })?;
@@ -269,7 +271,7 @@ pub(crate) async fn proof(
     let proof = store
         .record_proof(period, publication.version, &commitment)
         .await?
-        .ok_or(ApiError::NotFound)?;
+        .ok_or(AppError::NotFound)?;
     let event = publication.event;
     let (checkpoint, event_proof) = match store.latest_checkpoint().await? {
         Some(checkpoint) if checkpoint.size > event.index => (
@@ -296,8 +298,8 @@ pub(crate) async fn proof(
     }))
 }
 
-fn bad_query(rejection: axum::extract::rejection::QueryRejection) -> ApiError {
-    ApiError::BadRequest {
+fn bad_query(rejection: axum::extract::rejection::QueryRejection) -> AppError {
+    AppError::BadRequest {
         field: None,
         message: rejection.body_text(),
     }
