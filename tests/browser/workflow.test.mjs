@@ -136,6 +136,16 @@ describe('a demand through the web UI', { skip }, () => {
     assert.match(await console_.textContent('#documents'), /warrant-signed\.pdf/);
     assert.equal(await console_.locator('#decide').count(), 0, 'a reviewer is not offered the approval');
     await screenshot(console_, 'console-case');
+    // She takes the case: it is hers in the queue's "mine".
+    assert.equal((await console_.textContent('#assignee')).trim(), 'nobody');
+    await Promise.all([console_.waitForURL(/done=assigned$/), console_.click('#assign-to-me')]);
+    assert.equal((await console_.textContent('#assignee')).trim(), reviewer.username);
+    await console_.goto(`${base}/console?mine=true`);
+    const mine = console_.locator('#queue tr', { hasText: reference });
+    assert.match(await mine.textContent(), new RegExp(reviewer.username));
+    assert.ok(await console_.isChecked('#mine-filter'));
+    await screenshot(console_, 'console-queue-mine');
+    await console_.goto(`${base}/console/cases/${caseId}`);
 
     await console_.check('input[name=recommendation][value=approve]');
     // Narrow: content is not needed after all.
@@ -155,6 +165,9 @@ describe('a demand through the web UI', { skip }, () => {
     assert.match((await approval.textContent('#state')).trim(), /^(Approved|Collecting|Sealed)$/);
     assert.match(await approval.textContent('#approved-scope'), /subscriber information/);
     assert.doesNotMatch(await approval.textContent('#approved-scope'), /content/);
+    // Who approved it, and why, stays on the case.
+    assert.equal((await approval.textContent('#approved-by')).trim(), approver.username);
+    assert.equal((await approval.textContent('#approval-reason')).trim(), 'Agreed.');
     await screenshot(approval, 'console-case-approved');
 
     // --- the authority sees the new state
@@ -178,10 +191,26 @@ describe('a demand through the web UI', { skip }, () => {
     assert.match(await console_.textContent('#production-progress'), /(\d+) of \1 items \(100%\)/);
     assert.equal(await console_.locator('#release').count(), 0, 'the case\'s reviewer is not offered the release');
     await screenshot(console_, 'console-production-sealed');
+    assert.equal((await console_.textContent('#state')).trim(), 'Sealed');
     await approval.goto(`${base}/console/cases/${caseId}`);
+    // The release waits in the sidebar for a confirmation; the sidebar offers it, not
+    // "nothing to do".
+    assert.equal(await approval.locator('text=Nothing for your role').count(), 0);
+    await screenshot(approval, 'console-release-confirm');
+    await approval.click('#release');
+    assert.ok(await approval.$eval('#release-confirm', (box) => box.validity.valueMissing), 'unconfirmed, the form is not sent');
+    assert.equal((await approval.textContent('#production-state')).trim(), 'sealed');
+    await approval.check('#release-confirm');
     await Promise.all([approval.waitForURL(/done=released$/), approval.click('#release')]);
     assert.match(await approval.textContent('#done'), /released/);
     assert.equal((await approval.textContent('#production-state')).trim(), 'released');
+    // The badge follows the production, and the case says who released it.
+    assert.equal((await approval.textContent('#state')).trim(), 'Released');
+    assert.match(await approval.textContent('#production-released'), new RegExp(` UTC by ${approver.username}$`));
+    assert.equal(await approval.locator('#release-card').count(), 0);
+    await screenshot(approval, 'console-case-released');
+    await approval.goto(`${base}/console?state=released`);
+    assert.equal(await approval.locator('#queue tr', { hasText: reference }).count(), 1, 'the state filter finds it as released');
 
     // --- the authority downloads it, and it verifies with the provider's key
     await portal.goto(`${base}/portal/demands/${caseId}`);

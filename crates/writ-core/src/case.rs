@@ -80,6 +80,8 @@ pub enum CaseState {
     Withdrawn,
     Collecting,
     Sealed,
+    /// A sealed production was released: the authority may download it.
+    Released,
     Delivered,
     Closed,
 }
@@ -97,6 +99,7 @@ pub enum CaseEvent {
     Withdraw,
     StartCollection,
     Seal,
+    Release,
     Deliver,
     Close,
 }
@@ -109,7 +112,7 @@ pub struct IllegalTransition {
 }
 
 impl CaseState {
-    pub const ALL: [CaseState; 11] = [
+    pub const ALL: [CaseState; 12] = [
         Self::Received,
         Self::InReview,
         Self::AwaitingClarification,
@@ -119,6 +122,7 @@ impl CaseState {
         Self::Withdrawn,
         Self::Collecting,
         Self::Sealed,
+        Self::Released,
         Self::Delivered,
         Self::Closed,
     ];
@@ -142,7 +146,9 @@ impl CaseState {
             ) => S::Withdrawn,
             (S::Approved, E::StartCollection) => S::Collecting,
             (S::Collecting, E::Seal) => S::Sealed,
-            (S::Sealed, E::Deliver) => S::Delivered,
+            (S::Sealed, E::Release) => S::Released,
+            // The authority's first download.
+            (S::Released, E::Deliver) => S::Delivered,
             // Approved closes directly when nothing is to be produced (a preservation).
             (S::Approved | S::Delivered | S::Rejected | S::Redirected | S::Withdrawn, E::Close) => {
                 S::Closed
@@ -176,6 +182,7 @@ impl CaseState {
             Self::Withdrawn => "withdrawn",
             Self::Collecting => "collecting",
             Self::Sealed => "sealed",
+            Self::Released => "released",
             Self::Delivered => "delivered",
             Self::Closed => "closed",
         }
@@ -203,7 +210,7 @@ impl FromStr for CaseState {
 }
 
 impl CaseEvent {
-    pub const ALL: [CaseEvent; 11] = [
+    pub const ALL: [CaseEvent; 12] = [
         Self::StartReview,
         Self::RequestClarification,
         Self::ClarificationAnswered,
@@ -213,6 +220,7 @@ impl CaseEvent {
         Self::Withdraw,
         Self::StartCollection,
         Self::Seal,
+        Self::Release,
         Self::Deliver,
         Self::Close,
     ];
@@ -228,6 +236,7 @@ impl CaseEvent {
             Self::Withdraw => "withdraw",
             Self::StartCollection => "start_collection",
             Self::Seal => "seal",
+            Self::Release => "release",
             Self::Deliver => "deliver",
             Self::Close => "close",
         }
@@ -318,6 +327,7 @@ mod tests {
             Approve,
             StartCollection,
             Seal,
+            Release,
             Deliver,
             Close,
         ] {
@@ -345,6 +355,19 @@ mod tests {
         assert!(CaseState::Rejected.after(CaseEvent::Approve).is_err());
         assert!(CaseState::Delivered.after(CaseEvent::Withdraw).is_err());
         assert!(CaseState::Sealed.after(CaseEvent::StartCollection).is_err());
+    }
+
+    #[test]
+    fn only_a_released_production_is_delivered() {
+        // A sealed case is released before its authority can download it.
+        for state in CaseState::ALL {
+            if state.after(CaseEvent::Deliver).is_ok() {
+                assert_eq!(state, CaseState::Released);
+            }
+            if state.after(CaseEvent::Release).is_ok() {
+                assert_eq!(state, CaseState::Sealed);
+            }
+        }
     }
 
     #[test]

@@ -237,6 +237,19 @@ pub struct CounselDecision {
     pub at: Timestamp,
 }
 
+/// An approver's approval (or redirection to the enterprise customer) as kept with the
+/// case: who decided, when and why.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RecordedApproval {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = "uuid"))]
+    pub by: UserId,
+    pub by_name: String,
+    pub reason: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub at: Timestamp,
+}
+
 /// May counsel decide on this case? Only on one the engine routed to counsel.
 pub fn check_counsel(decision: &Decision) -> Result<(), Refusal> {
     if decision.route == Route::Counsel {

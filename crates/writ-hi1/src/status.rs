@@ -158,8 +158,10 @@ pub fn ld_task_status(facts: &CaseFacts) -> LdTaskStatus {
     }
     match state {
         S::Received | S::InReview | S::AwaitingClarification => L::AwaitingApproval,
-        S::Approved | S::Collecting | S::Sealed if facts.nothing_found => L::DisclosureNotAvailable,
-        S::Approved | S::Collecting | S::Sealed => L::AwaitingDisclosure,
+        S::Approved | S::Collecting | S::Sealed | S::Released if facts.nothing_found => {
+            L::DisclosureNotAvailable
+        }
+        S::Approved | S::Collecting | S::Sealed | S::Released => L::AwaitingDisclosure,
         S::Delivered if facts.nothing_found => L::DisclosureNotAvailable,
         S::Delivered => L::Disclosed,
         // A redirect to the enterprise customer is the provider declining to disclose.
@@ -184,13 +186,17 @@ pub fn lp_task_status(facts: &CaseFacts) -> LpTaskStatus {
     }
     match state {
         S::Received | S::InReview | S::AwaitingClarification => L::AwaitingPreservation,
-        S::Approved | S::Collecting | S::Sealed | S::Delivered if facts.nothing_found => {
+        S::Approved | S::Collecting | S::Sealed | S::Released | S::Delivered
+            if facts.nothing_found =>
+        {
             L::PreservationNotAvailable
         }
-        S::Approved | S::Collecting | S::Sealed | S::Delivered if facts.preservation_expired => {
+        S::Approved | S::Collecting | S::Sealed | S::Released | S::Delivered
+            if facts.preservation_expired =>
+        {
             L::Expired
         }
-        S::Approved | S::Collecting | S::Sealed | S::Delivered => L::Preserved,
+        S::Approved | S::Collecting | S::Sealed | S::Released | S::Delivered => L::Preserved,
         S::Rejected | S::Redirected => L::Rejected,
         S::Withdrawn => L::Cancelled,
         S::Closed => L::Error,
@@ -213,7 +219,7 @@ pub fn authorisation_status(facts: &CaseFacts) -> AuthorisationStatus {
     }
     match state {
         Some(S::Received | S::InReview | S::AwaitingClarification) => A::AwaitingApproval,
-        Some(S::Approved | S::Collecting | S::Sealed | S::Delivered) => A::Approved,
+        Some(S::Approved | S::Collecting | S::Sealed | S::Released | S::Delivered) => A::Approved,
         Some(S::Rejected | S::Redirected) => A::Rejected,
         Some(S::Withdrawn) => A::Cancelled,
         // A closed case whose history is unknown has been dealt with; its order is spent.

@@ -257,7 +257,7 @@ pub(crate) struct QueueParams {
     /// Only cases in this state; may be repeated; `any` for every state [default:
     /// the open states, not delivered, rejected, redirected, withdrawn or closed].
     #[param(
-        pattern = "^(|any|received|in_review|awaiting_clarification|approved|rejected|redirected|withdrawn|collecting|sealed|delivered|closed)$"
+        pattern = "^(|any|received|in_review|awaiting_clarification|approved|rejected|redirected|withdrawn|collecting|sealed|released|delivered|closed)$"
     )]
     state: Option<String>,
     /// A reference (exact or its start, any case), a target's identifier (exact, as
@@ -286,6 +286,8 @@ pub(crate) struct QueueParams {
     overdue: Option<bool>,
     /// `true`: only cases escalated to the on-call approver.
     escalated: Option<bool>,
+    /// `true`: only cases assigned to the caller.
+    mine: Option<bool>,
     /// Only cases the policy engine routed so; `counsel` is the counsel view
     /// (assistance orders asking for keys, access or capability).
     #[param(pattern = "^(|process|redirect_enterprise|mlat|manual|counsel|none)$")]
@@ -317,7 +319,11 @@ pub(crate) async fn list_cases(
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<impl IntoResponse, ApiError> {
     let now = state.clock.now();
-    let query = crate::queue::parse(&pairs, now)?;
+    let query = crate::queue::parse(
+        &pairs,
+        now,
+        writ_app::access::Admit::caller(&staff).user().id,
+    )?;
     let page = staff.desk(&state).list(&query).await?;
     let cases = page
         .cases
@@ -558,39 +564,56 @@ pub(crate) async fn record_callback(
     Ok(Json(wire::CaseStateChange::from(&case)))
 }
 
-/// An approval, perhaps with a reason.
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(as = ApprovalRequest)]
-pub(crate) struct Approval {
-    /// Why; may be left out.
-    #[serde(default)]
-    reason: String,
+/// Assign to me
+///
+/// `POST /api/v1/cases/{id}/assign`: the caller takes the case; the queue shows them as
+/// its assignee, and `mine=true` lists it for them. Audited as `case.assigned`. For
+/// reviewers and approvers, on an open case.
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/assign",
+    tag = "staff",
+    params(("id" = String, Path, format = "uuid", description = "The case's id (the `id` the demand's receipt gave).")),
+    responses(
+        (status = 200, description = "Assigned to the caller.", body = wire::Assigned,
+            example = json!({"id": "0b7e3c52-9a41-4d8e-b1f0-5c2d7a9e4f13", "assignee": "rita.reviewer"})),
+        (status = 409, description = "The case is no longer open, already the caller's, or changed meanwhile.", body = ErrorBody,
+            example = json!({"error": "the case is already yours"})),
+        Unauthorized, NotReviewer, NotFound, ServerError,
+    ),
+    security(("api_token" = []), ("session" = [], "csrf" = [])),
+)]
+pub(crate) async fn assign(
+    State(state): State<AppState>,
+    reviewer: Reviewer,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    let case = reviewer.desk(&state).assign_to_me(case_id(&id)?).await?;
+    Ok(Json(wire::Assigned::from(&case)))
 }
 
 /// Approve
 ///
 /// `POST /api/v1/cases/{id}/approve`: approves the reviewer's recommendation and the
-/// scope it recommended. An enterprise account's demand is redirected to its customer
-/// instead. The body may be empty. For approvers other than the one who recommended.
+/// scope it recommended, with `{"reason"}`, which the case keeps with the approver's
+/// name and the time (`approval` in `GET /api/v1/cases/{id}`). An enterprise account's
+/// demand is redirected to its customer instead. For approvers other than the one who
+/// recommended.
 #[utoipa::path(
     post,
     path = "/api/v1/cases/{id}/approve",
     tag = "staff",
     params(("id" = String, Path, format = "uuid", description = "The case's id (the `id` the demand's receipt gave).")),
-    request_body(content = Approval, description = "Optional: an empty body approves without a reason.",
-        example = json!({"reason": "agreed"})),
+    request_body(content = Reason, example = json!({"reason": "The warrant is in order; subscriber data only."})),
     responses(
         (status = 200, description = "Approved (or redirected to the enterprise customer).", body = wire::Approved,
             example = json!({"id": "0b7e3c52-9a41-4d8e-b1f0-5c2d7a9e4f13", "state": "approved",
                 "scope": {"categories": ["content"], "targets": [{"type": "email", "value": "alice@example.com"}], "period": {"from": "2026-01-01T00:00:00Z", "to": "2026-02-28T23:59:59Z"}}})),
-        (status = 400, description = "The body is not `{\"reason\"?}`.", body = ErrorBody,
-            example = json!({"error": "reason: invalid type: integer `1`, expected a string", "field": "reason"})),
         (status = 403, description = "Not an approver; the approver who recommended (four eyes); or a session without its CSRF token.", body = ErrorBody,
             example = json!({"error": "you recommended this; a different approver must decide (four eyes)"})),
         (status = 409, description = "Not approvable yet: not reviewed, recommended for rejection, nothing allowed, a gate still open (an emergency without a confirmed call-back); or it changed meanwhile.", body = ErrorBody,
             example = json!({"error": "cannot approve until a call-back to the requesting authority, on a number known independently of the demand, is recorded"})),
-        Unauthorized, NotFound, ServerError,
+        BadReason, Unauthorized, NotFound, ServerError,
     ),
     security(("api_token" = []), ("session" = [], "csrf" = [])),
 )]
@@ -598,10 +621,9 @@ pub(crate) async fn approve(
     State(state): State<AppState>,
     approver: Approver,
     Path(id): Path<String>,
-    approval: Option<JsonBody<Approval>>,
+    JsonBody(Reason { reason }): JsonBody<Reason>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let reason = approval.map(|JsonBody(a)| a.reason).unwrap_or_default();
-    free_text("reason", &reason)?;
+    non_blank("reason", &reason)?;
     let case = approver
         .desk(&state)
         .approve(case_id(&id)?, &reason)

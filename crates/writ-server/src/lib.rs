@@ -61,6 +61,7 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/cases/{id}/clarification",
             post(api::request_clarification),
         )
+        .route("/api/v1/cases/{id}/assign", post(api::assign))
         .route("/api/v1/cases/{id}/callback", post(api::record_callback))
         .route("/api/v1/cases/{id}/approve", post(api::approve))
         .route("/api/v1/cases/{id}/reject", post(api::reject))

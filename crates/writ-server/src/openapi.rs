@@ -84,6 +84,7 @@ fn sorted(value: Value) -> Value {
         api::case_history,
         api::review,
         api::request_clarification,
+        api::assign,
         api::record_callback,
         api::approve,
         api::reject,
@@ -115,7 +116,7 @@ fn sorted(value: Value) -> Value {
     ),
     // Named only by the shared 500 response, which utoipa does not follow to its schema.
     components(schemas(crate::error::InternalErrorBody)),
-    modifiers(&SecuritySchemes, &OptionalBodies),
+    modifiers(&SecuritySchemes),
     tags(
         (name = "authorities", description = "What a requesting authority does: submit a \
             demand, follow it, answer questions, withdraw it. An authority sees only its \
@@ -172,24 +173,6 @@ impl Modify for SecuritySchemes {
                  changes something; without it the answer is 403.",
             ))),
         );
-    }
-}
-
-/// Request bodies that may be left out, which the `path` attribute cannot say without
-/// making the body's schema nullable.
-struct OptionalBodies;
-
-impl Modify for OptionalBodies {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let approve = openapi
-            .paths
-            .paths
-            .get_mut("/api/v1/cases/{id}/approve")
-            .and_then(|item| item.post.as_mut())
-            .and_then(|operation| operation.request_body.as_mut());
-        if let Some(utoipa::openapi::RefOr::T(body)) = approve {
-            body.required = Some(utoipa::openapi::Required::False);
-        }
     }
 }
 

@@ -1,10 +1,10 @@
 //! The staff queue's query string, read once for the API and the console: `limit`,
 //! `cursor`, `state` (repeatable, or `any`), `q`, `agency`, `country`, `instrument`,
-//! `received_from`, `received_to`, `overdue`, `escalated`, `route` (`counsel`: the
-//! counsel view). Empty values are ignored
+//! `received_from`, `received_to`, `overdue`, `escalated`, `mine` (assigned to the
+//! caller), `route` (`counsel`: the counsel view). Empty values are ignored
 //! (a console form sends every field).
 
-use writ_core::{AgencyId, CaseState, CountryCode, Timestamp};
+use writ_core::{AgencyId, CaseState, CountryCode, Timestamp, UserId};
 use writ_store::{CaseQuery, MAX_PAGE};
 
 use writ_app::AppError;
@@ -40,8 +40,13 @@ fn flag(field: &str, text: &str) -> Result<bool, ApiError> {
     }
 }
 
-/// The query the pairs ask for, `now` deciding what is overdue.
-pub fn parse(pairs: &[(String, String)], now: Timestamp) -> Result<CaseQuery, ApiError> {
+/// The query the pairs ask for, `now` deciding what is overdue and `me` whose cases
+/// are `mine`.
+pub fn parse(
+    pairs: &[(String, String)],
+    now: Timestamp,
+    me: UserId,
+) -> Result<CaseQuery, ApiError> {
     let mut query = CaseQuery {
         limit: DEFAULT_PAGE,
         ..CaseQuery::default()
@@ -80,6 +85,7 @@ pub fn parse(pairs: &[(String, String)], now: Timestamp) -> Result<CaseQuery, Ap
             "received_to" => query.received_to = Some(time("received_to", value)?),
             "overdue" => query.overdue_at = flag("overdue", value)?.then_some(now),
             "escalated" => query.escalated = flag("escalated", value)?,
+            "mine" => query.assignee = flag("mine", value)?.then_some(me),
             "route" => {
                 query.route = Some(
                     serde_json::from_value(serde_json::Value::String(value.to_owned()))
@@ -115,6 +121,10 @@ pub fn next_url(path: &str, pairs: &[(String, String)], next: &str) -> String {
 mod tests {
     use super::*;
 
+    fn me() -> UserId {
+        UserId::parse("5f0c2b9e-7d1a-4e3b-9c8d-2a6f4b1e0d3c").unwrap()
+    }
+
     fn pairs(text: &str) -> Vec<(String, String)> {
         form_urlencoded::parse(text.as_bytes())
             .into_owned()
@@ -127,6 +137,7 @@ mod tests {
         let query = parse(
             &pairs("state=received&state=in_review&country=DE&overdue=true&limit=7&q=&received_from=2026-01-01"),
             now,
+            me(),
         )
         .unwrap();
         assert_eq!(
@@ -136,15 +147,20 @@ mod tests {
         assert_eq!(query.limit, 7);
         assert_eq!(query.overdue_at, Some(now));
         assert_eq!(query.search, None);
+        assert_eq!(query.assignee, None);
+        let mine = parse(&pairs("mine=true"), now, me()).unwrap();
+        assert_eq!(mine.assignee, Some(me()));
         assert_eq!(
             query.received_from,
             Some(Timestamp::parse("2026-01-01T00:00:00Z").unwrap())
         );
         assert_eq!(
-            parse(&pairs("state=any&state=closed"), now).unwrap().states,
+            parse(&pairs("state=any&state=closed"), now, me())
+                .unwrap()
+                .states,
             Some(vec![])
         );
-        assert_eq!(parse(&[], now).unwrap().states, None);
+        assert_eq!(parse(&[], now, me()).unwrap().states, None);
         for (text, field) in [
             ("limit=0", "limit"),
             ("limit=501", "limit"),
@@ -152,9 +168,10 @@ mod tests {
             ("state=pending", "state"),
             ("country=UK", "country"),
             ("overdue=yes", "overdue"),
+            ("mine=me", "mine"),
             ("colour=red", "colour"),
         ] {
-            match parse(&pairs(text), now) {
+            match parse(&pairs(text), now, me()) {
                 Err(ApiError::App(AppError::BadRequest { field: Some(f), .. })) => {
                     assert_eq!(f, field, "{text}")
                 }
@@ -174,6 +191,7 @@ mod tests {
         let query = parse(
             &pairs(url.split_once('?').unwrap().1),
             Timestamp::parse("2026-03-01T00:00:00Z").unwrap(),
+            me(),
         )
         .unwrap();
         assert_eq!(query.after.as_deref(), Some("1~|x"));

@@ -9,7 +9,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 use writ_core::policy::{Decision, Finding, Route, Verdict};
 use writ_core::review::Scope;
-use writ_core::workflow::{CounselDecision, RecordedRecommendation};
+use writ_core::workflow::{CounselDecision, RecordedApproval, RecordedRecommendation};
 use writ_core::{AgencyId, CaseId, CaseState, CountryCode, Demand, ProductionId, Role, Timestamp};
 use writ_core::{Category, UserId};
 use writ_store::{Callback, CaseRecord, GateClearance, Notice, Production, ProductionState};
@@ -251,6 +251,9 @@ pub(crate) struct StaffProduction {
     sealed: Option<SealedFile>,
     #[schema(value_type = Option<String>, format = DateTime, required)]
     released_at: Option<Timestamp>,
+    /// Who released it (a user name), once released.
+    #[schema(required)]
+    released_by: Option<String>,
 }
 
 /// A sealed production's file.
@@ -283,6 +286,7 @@ impl From<&Production> for StaffProduction {
                 sealed_at: s.sealed_at,
             }),
             released_at: production.released_at,
+            released_by: production.released_by_name.clone(),
         }
     }
 }
@@ -480,6 +484,14 @@ pub(crate) struct CaseSummary {
     route: Option<Route>,
     /// Past its deadline and still open: highlighted in the queue.
     overdue: bool,
+    /// Escalated to the on-call approver: highlighted in the queue.
+    escalated: bool,
+    /// When the instrument expires, if it says.
+    #[schema(value_type = Option<String>, format = DateTime, required)]
+    expires_at: Option<Timestamp>,
+    /// Who works the case (a user name), if someone took it.
+    #[schema(required)]
+    assignee: Option<String>,
 }
 
 impl CaseSummary {
@@ -496,6 +508,9 @@ impl CaseSummary {
             verdict: case.decision.as_ref().map(|d| d.verdict),
             route: case.decision.as_ref().map(|d| d.route),
             overdue: case.deadline.is_some_and(|d| d < now) && case.state.is_open(),
+            escalated: case.escalated,
+            expires_at: case.expires_at,
+            assignee: case.assignee_name.clone(),
         }
     }
 }
@@ -534,6 +549,14 @@ pub(crate) struct CaseDetail {
     /// Counsel's latest decision on an assistance order (route `counsel`).
     #[schema(required)]
     counsel: Option<CounselDecision>,
+    /// Who approved it (or redirected it to the enterprise customer), when and why.
+    #[schema(required)]
+    approval: Option<RecordedApproval>,
+    /// Who works the case (a user name), if someone took it.
+    #[schema(required)]
+    assignee: Option<String>,
+    /// Its productions: collected, sealed, and who released them, when.
+    productions: Vec<StaffProduction>,
     /// The demand as the authority submitted it.
     #[schema(value_type = Demand)]
     demand: Value,
@@ -573,6 +596,9 @@ impl TryFrom<CaseView> for CaseDetail {
             scope: case.scope,
             rejection_reason: case.rejection_reason,
             counsel: case.counsel,
+            approval: case.approval,
+            assignee: case.assignee_name,
+            productions: view.productions.iter().map(StaffProduction::from).collect(),
             demand,
             messages: view.messages.iter().map(Message::from).collect(),
             callbacks: view.callbacks,
@@ -580,6 +606,25 @@ impl TryFrom<CaseView> for CaseDetail {
             notices: view.notices,
             preservations: view.preservations.iter().map(Hold::from).collect(),
         })
+    }
+}
+
+/// The case after `assign`.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Assigned {
+    #[schema(value_type = String, format = "uuid")]
+    id: CaseId,
+    /// The caller's user name.
+    #[schema(value_type = String)]
+    assignee: Option<String>,
+}
+
+impl From<&CaseRecord> for Assigned {
+    fn from(case: &CaseRecord) -> Self {
+        Self {
+            id: case.id,
+            assignee: case.assignee_name.clone(),
+        }
     }
 }
 

@@ -125,6 +125,10 @@ pub enum StoreError {
     Task(String),
     #[error("TOTP secrets: {0}")]
     Secrets(String),
+    /// A batch of past cases was prepared to follow audit event {0}, but the log has
+    /// grown since (something else appended during a bulk load).
+    #[error("the audit log moved on while past cases were prepared to start at its event {0}")]
+    AuditLogMoved(u64),
     /// An e-mail domain names one authority: a second claim would let its accounts
     /// pass for the first's.
     #[error("the e-mail domain {domain} belongs to agency {agency}")]
@@ -218,7 +222,7 @@ pub use productions::{Production, ProductionChange, ProductionItem, ProductionSt
 mod summaries;
 use summaries::SummaryQueries;
 mod history;
-pub use history::PastCase;
+pub use history::{HistoryLoader, PastCase, PreparedHistory};
 mod transparency;
 pub use transparency::MAX_REASON;
 mod queue;

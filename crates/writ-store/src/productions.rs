@@ -21,6 +21,8 @@ pub struct Production {
     pub bytes_done: u64,
     pub sealed: Option<SealedFile>,
     pub released_by: Option<UserId>,
+    /// The releaser's user name.
+    pub released_by_name: Option<String>,
     pub released_at: Option<Timestamp>,
     pub created_at: Timestamp,
 }
@@ -134,7 +136,8 @@ fn corrupt(what: &str, detail: impl std::fmt::Display) -> StoreError {
 macro_rules! production_columns {
     () => {
         "id, case_id, state, items_total, items_done, bytes_done, file_name, file_sha256, \
-         file_size, manifest_sha256, no_data, sealed_at, released_by, released_at, created_at"
+         file_size, manifest_sha256, no_data, sealed_at, released_by, released_at, created_at, \
+         (SELECT u.username FROM users u WHERE u.id = productions.released_by) AS released_by_name"
     };
 }
 
@@ -180,6 +183,7 @@ macro_rules! production_from_row {
             released_by: released_by
                 .map(|u| UserId::parse(&u).ok_or_else(|| corrupt("productions.released_by", &u)))
                 .transpose()?,
+            released_by_name: row.try_get("released_by_name")?,
             released_at: row
                 .try_get::<Option<DbTime>, _>("released_at")?
                 .map(|t| t.0),

@@ -246,7 +246,9 @@ macro_rules! case_columns {
     () => {
         "id, state, reference, authority_country, instrument, emergency, received_at, deadline, \
          decision, opened_at, updated_at, version, agency_id, recommendation, scope, rejection_reason, \
-         counsel"
+         counsel, approval, assignee, expires_at, \
+         (SELECT u.username FROM users u WHERE u.id = cases.assignee) AS assignee_name, \
+         EXISTS (SELECT 1 FROM escalations e WHERE e.case_id = cases.id) AS escalated"
     };
 }
 pub(crate) use case_columns;
@@ -368,8 +370,8 @@ macro_rules! queries_for {
                 sqlx::query(
                     "INSERT INTO cases (id, state, reference, authority_country, instrument, \
                      emergency, received_at, deadline, decision, opened_at, updated_at, version, \
-                     agency_id, queue_key, reference_key, route) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, 0, $11, $12, $13, $14)",
+                     agency_id, queue_key, reference_key, route, expires_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, 0, $11, $12, $13, $14, $15)",
                 )
                 .bind(&id)
                 .bind(CaseState::Received.as_str())
@@ -385,6 +387,7 @@ macro_rules! queries_for {
                 .bind(crate::queue::queue_key(demand.is_emergency(), case.deadline, case.received_at, case.id))
                 .bind(demand.reference.to_lowercase())
                 .bind(crate::queue::route_of(case.decision))
+                .bind(demand.instrument.expires_at.map(DbTime))
                 .execute(&mut *self)
                 .await?;
                 sqlx::query("INSERT INTO demands (case_id, submitted_at, document) VALUES ($1, $2, $3)")
@@ -948,13 +951,16 @@ macro_rules! queries_for {
                 sqlx::query(
                     "UPDATE cases SET recommendation = COALESCE($1, recommendation), \
                      scope = COALESCE($2, scope), rejection_reason = COALESCE($3, rejection_reason), \
-                     counsel = COALESCE($5, counsel) WHERE id = $4",
+                     counsel = COALESCE($5, counsel), approval = COALESCE($6, approval), \
+                     assignee = COALESCE($7, assignee) WHERE id = $4",
                 )
                 .bind(json_text(update.recommendation.as_ref(), "cases.recommendation")?)
                 .bind(json_text(update.scope.as_ref(), "cases.scope")?)
                 .bind(update.rejection_reason.as_deref())
                 .bind(update.case_id.to_string())
                 .bind(json_text(update.counsel.as_ref(), "cases.counsel")?)
+                .bind(json_text(update.approval.as_ref(), "cases.approval")?)
+                .bind(update.assign.map(|user| user.to_string()))
                 .execute(&mut *self)
                 .await?;
                 Ok(())
@@ -1340,6 +1346,14 @@ macro_rules! case_from_row {
             scope: json_column(row.try_get("scope")?, "cases.scope")?,
             rejection_reason: row.try_get("rejection_reason")?,
             counsel: json_column(row.try_get("counsel")?, "cases.counsel")?,
+            approval: json_column(row.try_get("approval")?, "cases.approval")?,
+            assignee: row
+                .try_get::<Option<String>, _>("assignee")?
+                .map(|u| UserId::parse(&u).ok_or_else(|| corrupt("cases.assignee", &u)))
+                .transpose()?,
+            assignee_name: row.try_get("assignee_name")?,
+            expires_at: row.try_get::<Option<DbTime>, _>("expires_at")?.map(|t| t.0),
+            escalated: row.try_get("escalated")?,
         })
     }};
 }

@@ -9,7 +9,7 @@
 use sqlx::{PgConnection, QueryBuilder, Row, SqliteConnection};
 use writ_core::policy::{Decision, Route};
 use writ_core::{
-    AgencyId, CaseId, CaseState, CountryCode, Demand, TargetKind, TargetValue, Timestamp,
+    AgencyId, CaseId, CaseState, CountryCode, Demand, TargetKind, TargetValue, Timestamp, UserId,
 };
 
 use crate::db_time::DbTime;
@@ -41,6 +41,8 @@ pub struct CaseQuery {
     pub escalated: bool,
     /// Only cases the engine routed so (`counsel`: the counsel view).
     pub route: Option<Route>,
+    /// Only cases assigned to this member of staff (`mine`).
+    pub assignee: Option<UserId>,
     /// The last key of the page before.
     pub after: Option<String>,
     /// At most this many (1 to [`MAX_PAGE`]).
@@ -202,6 +204,9 @@ macro_rules! push_queue_clauses {
             builder
                 .push(" AND route = ")
                 .push_bind(crate::summaries::enum_text(route));
+        }
+        if let Some(user) = query.assignee {
+            builder.push(" AND assignee = ").push_bind(user.to_string());
         }
         if query.escalated {
             builder.push(" AND EXISTS (SELECT 1 FROM escalations e WHERE e.case_id = cases.id)");

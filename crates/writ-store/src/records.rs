@@ -4,7 +4,7 @@ use writ_core::case::CallbackOutcome;
 use writ_core::identifier::PhoneNumber;
 use writ_core::policy::{Code, Decision};
 use writ_core::review::Scope;
-use writ_core::workflow::{CounselDecision, RecordedRecommendation};
+use writ_core::workflow::{CounselDecision, RecordedApproval, RecordedRecommendation};
 use writ_core::{
     Actor, AgencyId, CaseEvent, CaseId, CaseState, CountryCode, Demand, Role, Timestamp, UserId,
     Username,
@@ -72,6 +72,15 @@ pub struct CaseRecord {
     pub rejection_reason: Option<String>,
     /// Counsel's latest decision on an assistance order (route `counsel`).
     pub counsel: Option<CounselDecision>,
+    /// Who approved it (or redirected it to the enterprise customer), when and why.
+    pub approval: Option<RecordedApproval>,
+    /// The member of staff working it, and their user name.
+    pub assignee: Option<UserId>,
+    pub assignee_name: Option<String>,
+    /// When the instrument expires, if it says.
+    pub expires_at: Option<Timestamp>,
+    /// Escalated to the on-call approver (a deadline's step was sent).
+    pub escalated: bool,
 }
 
 /// A step in a case's life, by someone, at some time.
@@ -431,6 +440,10 @@ pub struct CaseUpdate {
     pub rejection_reason: Option<String>,
     /// Counsel's decision on an assistance order, replacing any earlier one.
     pub counsel: Option<CounselDecision>,
+    /// The approval, set once by the step that approves or redirects.
+    pub approval: Option<RecordedApproval>,
+    /// Assigns the case to this member of staff.
+    pub assign: Option<UserId>,
     pub message: Option<String>,
     pub callback: Option<Callback>,
     pub gate_clearance: Option<GateClearance>,
@@ -460,6 +473,8 @@ impl CaseUpdate {
             scope: None,
             rejection_reason: None,
             counsel: None,
+            approval: None,
+            assign: None,
             message: None,
             callback: None,
             gate_clearance: None,

@@ -181,6 +181,9 @@ pub(crate) trait SummaryQueries {
     /// Summaries of cases opened before cases had secrets (none, after the first start).
     async fn summaries_without_secret(&mut self, limit: i64) -> Result<Vec<CaseId>, StoreError>;
     async fn set_secret(&mut self, case: CaseId, secret: &CaseSecret) -> Result<(), StoreError>;
+    /// Whether the start-up backfill `name` has run to completion.
+    async fn backfill_completed(&mut self, name: &str) -> Result<bool, StoreError>;
+    async fn record_backfill_completed(&mut self, name: &str) -> Result<(), StoreError>;
 }
 
 macro_rules! summary_queries_for {
@@ -362,6 +365,26 @@ macro_rules! summary_queries_for {
                 .await?;
                 Ok(())
             }
+
+            async fn backfill_completed(&mut self, name: &str) -> Result<bool, StoreError> {
+                let found: Option<i32> =
+                    sqlx::query_scalar("SELECT 1 FROM completed_backfills WHERE name = $1")
+                        .bind(name)
+                        .fetch_optional(&mut *self)
+                        .await?;
+                Ok(found.is_some())
+            }
+
+            async fn record_backfill_completed(&mut self, name: &str) -> Result<(), StoreError> {
+                // Two processes starting together may both finish it.
+                sqlx::query(
+                    "INSERT INTO completed_backfills (name) VALUES ($1) ON CONFLICT DO NOTHING",
+                )
+                .bind(name)
+                .execute(&mut *self)
+                .await?;
+                Ok(())
+            }
         }
     };
 }
@@ -460,11 +483,19 @@ impl Store {
     }
 
     /// Summarises the cases a store held before it kept summaries, from their demands.
+    /// Once none is left that is recorded, and later starts skip the search (every
+    /// case since is summarised in the transaction that opens it).
     pub(crate) async fn summarise_older_cases(&self) -> Result<(), StoreError> {
+        const BACKFILL: &str = "case_summaries";
+        if with_connection!(self, |conn| { conn.backfill_completed(BACKFILL).await })? {
+            return Ok(());
+        }
         loop {
             let ids = with_connection!(self, |conn| { conn.cases_without_summary(500).await })?;
             if ids.is_empty() {
-                return Ok(());
+                return in_transaction!(self, |tx| {
+                    tx.record_backfill_completed(BACKFILL).await
+                });
             }
             tracing::info!(
                 cases = ids.len(),

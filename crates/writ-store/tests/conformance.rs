@@ -14,7 +14,7 @@ use writ_core::case::CallbackOutcome;
 use writ_core::identifier::PhoneNumber;
 use writ_core::policy::{Decision, Rules, evaluate};
 use writ_core::review::{RecommendationKind, Scope};
-use writ_core::workflow::RecordedRecommendation;
+use writ_core::workflow::{RecordedApproval, RecordedRecommendation};
 use writ_core::{Actor, AuditEntry, CaseEvent, CaseId, CaseState, Demand, Timestamp};
 use writ_core::{AgencyId, CountryCode, Role, UserId, Username};
 use writ_report::{
@@ -96,6 +96,8 @@ conformance!(
     a_stale_or_illegal_case_update_writes_nothing,
     documents_come_with_their_case,
     a_production_is_collected_once_per_item_sealed_and_released_with_audit_events,
+    an_approval_is_kept_with_its_case,
+    a_case_is_assigned_and_found_by_its_assignee,
     a_production_step_out_of_order_writes_nothing,
     a_demands_gag_is_registered_extended_and_lifted_with_audit_events,
     a_notice_is_claimed_by_one_worker_sent_once_or_held,
@@ -105,6 +107,7 @@ conformance!(
     a_cases_summary_follows_every_change_to_it,
     the_sql_aggregation_equals_the_reports_own_build,
     a_bulk_load_builds_again_the_indexes_it_dropped,
+    a_history_prepared_ahead_extends_the_log_and_verifies,
     the_queue_pages_filters_and_searches,
     pages_fetched_while_cases_arrive_show_each_earlier_case_once,
     a_broad_search_pages_like_the_queue_and_a_narrow_one_finds_its_case,
@@ -1491,12 +1494,15 @@ async fn a_production_is_collected_once_per_item_sealed_and_released_with_audit_
         at("2026-03-02T12:00:00Z"),
     );
     release.production = Some(ProductionChange::Release(production, releaser));
-    store.update_case(&release).await.unwrap();
+    release.events = vec![CaseEvent::Release];
+    let case = store.update_case(&release).await.unwrap();
+    assert_eq!(case.state, CaseState::Released);
 
     let released = store.production(production).await.unwrap();
     assert_eq!(released.state, ProductionState::Released);
     assert_eq!(released.sealed, Some(sealed));
     assert_eq!(released.released_by, Some(releaser));
+    assert_eq!(released.released_by_name.as_deref(), Some("rhea.release"));
     assert_eq!(released.released_at, Some(at("2026-03-02T12:00:00Z")));
     assert_eq!(store.productions(case.id).await.unwrap(), [released]);
 
@@ -1518,6 +1524,69 @@ async fn a_production_is_collected_once_per_item_sealed_and_released_with_audit_
         .unwrap()
         .unwrap();
     assert_eq!(queued.kind, "seal", "the update's job is queued with it");
+}
+
+async fn an_approval_is_kept_with_its_case(db: &TestDatabase) {
+    let store = &db.store;
+    let case = open_case(store, "SEA-A", None).await;
+    let case = store
+        .transition(&step(&case, CaseEvent::StartReview, "rita"))
+        .await
+        .unwrap();
+    assert_eq!(case.approval, None);
+    let approver = add_user(store, "alex.approver", Role::Approver, None).await;
+    let approval = RecordedApproval {
+        by: approver,
+        by_name: "alex.approver".into(),
+        reason: "The warrant is in order.\nSubscriber data only.".into(),
+        at: at("2026-03-02T10:00:00Z"),
+    };
+    let mut approve = CaseUpdate::new(
+        &case,
+        "case.approved",
+        Actor::Staff("alex.approver".into()),
+        approval.at,
+    );
+    approve.events = vec![CaseEvent::Approve];
+    approve.approval = Some(approval.clone());
+    let approved = store.update_case(&approve).await.unwrap();
+    assert_eq!(approved.approval.as_ref(), Some(&approval));
+    // A later step that sets no approval keeps it.
+    let mut start = CaseUpdate::new(&approved, "production.started", Actor::System, at(NOW));
+    start.events = vec![CaseEvent::StartCollection];
+    store.update_case(&start).await.unwrap();
+    assert_eq!(store.case(case.id).await.unwrap().approval, Some(approval));
+}
+
+async fn a_case_is_assigned_and_found_by_its_assignee(db: &TestDatabase) {
+    let store = &db.store;
+    let case = open_case(store, "SEA-M", None).await;
+    let other = open_case(store, "SEA-N", None).await;
+    assert_eq!((case.assignee, case.escalated), (None, false));
+    let rita = add_user(store, "rita.reviewer", Role::Reviewer, None).await;
+    let mut assign = CaseUpdate::new(
+        &case,
+        "case.assigned",
+        Actor::Staff("rita.reviewer".into()),
+        at(NOW),
+    );
+    assign.assign = Some(rita);
+    let assigned = store.update_case(&assign).await.unwrap();
+    assert_eq!(assigned.assignee, Some(rita));
+    assert_eq!(assigned.assignee_name.as_deref(), Some("rita.reviewer"));
+    let mine = store
+        .queue(&CaseQuery {
+            assignee: Some(rita),
+            limit: 50,
+            ..CaseQuery::default()
+        })
+        .await
+        .unwrap();
+    let ids: Vec<CaseId> = mine.cases.iter().map(|c| c.id).collect();
+    assert_eq!(ids, [case.id]);
+    assert_ne!(ids, [other.id]);
+    let actions: Vec<String> = entries(store).await.into_iter().map(|e| e.action).collect();
+    assert!(actions.contains(&"case.assigned".to_owned()), "{actions:?}");
 }
 
 async fn a_production_step_out_of_order_writes_nothing(db: &TestDatabase) {
@@ -2032,15 +2101,29 @@ async fn a_cases_summary_follows_every_change_to_it(db: &TestDatabase) {
     assert!(store.notice_sent(notice, at(NOW)).await.unwrap());
     assert!(summary_of(store, approved.id).await.customer_notified);
 
-    // A store that held cases before summaries were kept summarises them as it opens.
+    // The store's first start found no case without a summary and recorded that: later
+    // starts do not search again (an anti-join over every case).
     let before = exported(store).await;
     db.execute_raw("DELETE FROM case_summaries").await.unwrap();
+    let again = Store::open(db.location()).await.unwrap();
+    assert_eq!(exported(&again).await, vec![]);
+    again.close().await;
+    // A store upgraded from before summaries were kept (no backfill recorded) summarises
+    // its cases as it opens, from their demands.
+    db.execute_raw("DELETE FROM completed_backfills")
+        .await
+        .unwrap();
     let again = Store::open(db.location()).await.unwrap();
     let mut after = exported(&again).await;
     after.sort_by_key(|s| s.id);
     let mut before = before;
     before.sort_by_key(|s| s.id);
     assert_eq!(after, before);
+    again.close().await;
+    // And records it again: the next start does not search.
+    db.execute_raw("DELETE FROM case_summaries").await.unwrap();
+    let again = Store::open(db.location()).await.unwrap();
+    assert_eq!(exported(&again).await, vec![]);
     again.close().await;
 }
 
@@ -2139,6 +2222,11 @@ fn past_case(summary: &CaseSummary, demand: &Arc<Demand>) -> PastCase {
             scope: None,
             rejection_reason: None,
             counsel: None,
+            approval: None,
+            assignee: None,
+            assignee_name: None,
+            expires_at: None,
+            escalated: false,
         },
         document: demand_json("PAST"),
         demand: Arc::clone(demand),
@@ -2189,6 +2277,70 @@ async fn a_bulk_load_builds_again_the_indexes_it_dropped(db: &TestDatabase) {
     assert_eq!(found.cases.len(), 1);
     assert_eq!(found.cases[0].id, wanted.case.id);
     assert_eq!(store.audit_size().await.unwrap(), 60);
+}
+
+/// `count` past cases with random summaries.
+fn past_cases(runner: &mut proptest::test_runner::TestRunner, count: usize) -> Vec<PastCase> {
+    use proptest::strategy::ValueTree;
+    let demand = Arc::new(Demand::from_json(&demand_json("PAST")).unwrap());
+    (0..count)
+        .map(|_| arbitrary_summary().new_tree(runner).unwrap().current())
+        .map(|summary| past_case(&summary, &demand))
+        .collect()
+}
+
+async fn a_history_prepared_ahead_extends_the_log_and_verifies(db: &TestDatabase) {
+    let store = &db.store;
+    // A log of 5 events (two complete subtrees), then two batches prepared before
+    // either is written, as `writ demo --history` does on another thread.
+    record_events(store, 5).await;
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let mut loader = store.history_loader().await.unwrap();
+    let first = past_cases(&mut runner, 7);
+    let second = past_cases(&mut runner, 12);
+    let notified = |_: &PastCase| false;
+    let prepared = [
+        loader.prepare(&first, notified).unwrap(),
+        loader.prepare(&second, notified).unwrap(),
+    ];
+    for batch in prepared {
+        store.import_prepared(batch).await.unwrap();
+    }
+    assert_eq!(store.audit_size().await.unwrap(), 5 + 2 * 19);
+    assert_eq!(store.case(second[3].case.id).await.unwrap(), second[3].case);
+
+    // The stored hashes are the tree of the stored events, and the log verifies.
+    let mut reference = writ_ledger::MemoryLog::new();
+    for event in store.audit_events(0, 100).await.unwrap() {
+        reference.append(&event.entry).unwrap();
+    }
+    let (size, root) = store.tree_head().await.unwrap();
+    assert_eq!((size, root), (43, reference.root().unwrap()));
+    let (key, _) = writ_ledger::LogKey::generate("test.example/audit").unwrap();
+    store
+        .save_checkpoint(&key.sign_checkpoint(size, root).unwrap(), at(NOW))
+        .await
+        .unwrap();
+    let verification = store.verify_audit_log(&key.verifier_key()).await.unwrap();
+    assert_eq!(verification.problems, Vec::<String>::new());
+    assert_eq!(verification.events, 43);
+
+    // A batch prepared before something else appended is refused, and writes nothing.
+    let late = past_cases(&mut runner, 2);
+    let batch = loader.prepare(&late, notified).unwrap();
+    record_events(store, 1).await;
+    assert!(matches!(
+        store.import_prepared(batch).await,
+        Err(StoreError::AuditLogMoved(43))
+    ));
+    assert_eq!(store.audit_size().await.unwrap(), 44);
+    assert!(
+        store
+            .case(late[0].case.id)
+            .await
+            .unwrap_err()
+            .is_not_found()
+    );
 }
 
 async fn the_sql_aggregation_equals_the_reports_own_build(db: &TestDatabase) {

@@ -16,7 +16,7 @@ use serde_json::json;
 use writ_core::policy::{Decision, Directory, Rules, evaluate};
 use writ_core::review::Scope;
 use writ_core::{Actor, AuditEntry, CaseEvent, CaseId, CaseState, CountryCode, Demand, Timestamp};
-use writ_store::{CaseRecord, PastCase, Store};
+use writ_store::{CaseRecord, PastCase, PreparedHistory, Store};
 
 /// Microsoft, law-enforcement requests, 2013 H1, by country (`total_requests`).
 const COUNTRIES: [(&str, u32); 22] = [
@@ -417,6 +417,11 @@ impl Generator<'_> {
                 scope,
                 rejection_reason: rejection.map(str::to_owned),
                 counsel: None,
+                approval: None,
+                assignee: None,
+                assignee_name: None,
+                expires_at: None,
+                escalated: false,
             },
             document: text,
             demand,
@@ -430,7 +435,8 @@ impl Generator<'_> {
 const BATCH: u64 = 5_000;
 
 /// Seeds `count` past cases into `store`, as of `now`. One thread makes the next batch
-/// while the store writes the one before.
+/// and prepares it (summaries, audit hashes, every row's values) while the store writes
+/// the one before.
 pub async fn seed(
     store: &Store,
     rules: &Rules,
@@ -439,11 +445,26 @@ pub async fn seed(
     count: u64,
 ) -> anyhow::Result<()> {
     store.begin_bulk_load().await?;
+    let loaded = load(store, rules, directory, now, count).await;
+    // Built again even after a failed load (`Store::open` would otherwise do it).
+    store.end_bulk_load().await?;
+    tracing::info!("history indexed");
+    loaded
+}
+
+async fn load(
+    store: &Store,
+    rules: &Rules,
+    directory: Option<&dyn Directory>,
+    now: Timestamp,
+    count: u64,
+) -> anyhow::Result<()> {
+    let mut loader = store.history_loader().await?;
     let handle = tokio::runtime::Handle::current();
-    let loaded = tokio::task::block_in_place(|| {
+    tokio::task::block_in_place(|| {
         std::thread::scope(|scope| {
             let (batches, received) =
-                std::sync::mpsc::sync_channel::<anyhow::Result<Vec<PastCase>>>(2);
+                std::sync::mpsc::sync_channel::<anyhow::Result<PreparedHistory>>(2);
             scope.spawn(move || {
                 let mut generator = Generator {
                     rng: Rng(0x005E_ED0F_1157),
@@ -456,8 +477,17 @@ pub async fn seed(
                 let mut made = 0;
                 while made < count {
                     let size = BATCH.min(count - made);
-                    let batch = (0..size).map(|_| generator.case()).collect();
-                    if batches.send(batch).is_err() {
+                    let batch = (0..size)
+                        .map(|_| generator.case())
+                        .collect::<anyhow::Result<Vec<PastCase>>>()
+                        .and_then(|cases| {
+                            // An enterprise customer whose data went out was told.
+                            Ok(loader.prepare(&cases, |past| {
+                                past.case.decision.is_some() && past.case.scope.is_some()
+                            })?)
+                        });
+                    let failed = batch.is_err();
+                    if batches.send(batch).is_err() || failed {
                         return;
                     }
                     made += size;
@@ -466,18 +496,12 @@ pub async fn seed(
             let mut written = 0;
             for batch in received {
                 let batch = batch?;
-                // An enterprise customer whose data went out was told.
-                handle.block_on(store.import_history(&batch, |past| {
-                    past.case.decision.is_some() && past.case.scope.is_some()
-                }))?;
-                written += batch.len();
+                let cases = batch.cases();
+                handle.block_on(store.import_prepared(batch))?;
+                written += cases;
                 tracing::info!(written, of = count, "history");
             }
             Ok::<(), anyhow::Error>(())
         })
-    });
-    // Built again even after a failed load (`Store::open` would otherwise do it).
-    store.end_bulk_load().await?;
-    tracing::info!("history indexed");
-    loaded
+    })
 }

@@ -6,8 +6,8 @@ use writ_core::policy::{Code, Decision, Finding, Route};
 use writ_core::preservation::plan_holds;
 use writ_core::review::{Recommendation, Scope, redirect_letter};
 use writ_core::workflow::{
-    CounselAction, CounselDecision, RecordedRecommendation, Refusal, check_approval, check_counsel,
-    check_gate_clearance, check_gates, check_rejection,
+    CounselAction, CounselDecision, RecordedApproval, RecordedRecommendation, Refusal,
+    check_approval, check_counsel, check_gate_clearance, check_gates, check_rejection,
 };
 use writ_core::{
     Action, Actor, AuditEntry, CaseEvent, CaseId, CaseState, Demand, TargetValue, Timestamp,
@@ -626,6 +626,28 @@ impl ReviewDesk<'_> {
         update.message = Some(question.to_owned());
         Ok(self.store().update_case(&update).await?)
     }
+
+    /// Takes the case: the caller is its assignee from now on (`case.assigned`). Only
+    /// an open case, and not one already theirs.
+    pub async fn assign_to_me(&self, id: CaseId) -> Result<CaseRecord, AppError> {
+        let case = self.store().case(id).await?;
+        if !case.state.is_open() {
+            return Err(AppError::Conflict(format!(
+                "the case is {}: there is nothing left to work on",
+                case.state
+            )));
+        }
+        if case.assignee == Some(self.caller.user.id) {
+            return Err(AppError::Conflict("the case is already yours".into()));
+        }
+        let mut update = CaseUpdate::new(&case, "case.assigned", self.caller.actor(), self.now());
+        update.assign = Some(self.caller.user.id);
+        update.details = serde_json::json!({
+            "assignee": self.caller.user.username,
+            "previous": case.assignee_name,
+        });
+        Ok(self.store().update_case(&update).await?)
+    }
 }
 
 impl ApprovalDesk<'_> {
@@ -652,6 +674,12 @@ impl ApprovalDesk<'_> {
         let mut update = CaseUpdate::new(&case, "case.approved", self.caller.actor(), now);
         update.details =
             serde_json::json!({"reason": reason, "recommended_by": recommendation.by_name});
+        update.approval = Some(RecordedApproval {
+            by: self.caller.user.id,
+            by_name: self.caller.user.username.to_string(),
+            reason: reason.to_owned(),
+            at: now,
+        });
         let tenant = enterprise_tenant(self.state, &demand);
         // The half-year the case is counted in, which its notices name.
         let period = writ_report::HalfYear::containing(case.received_at)

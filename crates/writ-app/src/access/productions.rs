@@ -81,7 +81,7 @@ impl AgencyDesk<'_> {
             return Err(AppError::NotFound);
         }
         let mut update = CaseUpdate::new(&case, "production.downloaded", self.actor(), now);
-        if case.state == CaseState::Sealed {
+        if case.state == CaseState::Released {
             update.events = vec![CaseEvent::Deliver];
         }
         update.details = serde_json::json!({"production": id, "sha256": sealed.sha256});
@@ -132,6 +132,9 @@ impl ReviewDesk<'_> {
         let now = self.state.clock.now();
         let mut update = CaseUpdate::new(&case, "production.released", self.caller.actor(), now);
         update.production = Some(ProductionChange::Release(id, self.caller.user.id));
+        if case.state == CaseState::Sealed {
+            update.events = vec![CaseEvent::Release];
+        }
         update.details = serde_json::json!({"production": id});
         store.update_case(&update).await?;
         Ok(store.production(id).await?)

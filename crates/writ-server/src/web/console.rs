@@ -44,8 +44,12 @@ struct QueueRow {
     instrument: String,
     country: String,
     received: String,
+    /// The running deadline, or else when the instrument expires.
     deadline: String,
     pressing: bool,
+    overdue: bool,
+    escalated: bool,
+    assignee: String,
     verdict: Option<VerdictBadge>,
 }
 
@@ -71,6 +75,7 @@ struct QueuePage {
     received_to: String,
     overdue: bool,
     escalated: bool,
+    mine: bool,
     /// The counsel view: only cases routed to counsel.
     counsel: bool,
     /// The next page's URL, if there is one.
@@ -85,7 +90,7 @@ pub(crate) async fn queue(
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
     let now = state.clock.now();
-    let query = crate::queue::parse(&pairs, now)?;
+    let query = crate::queue::parse(&pairs, now, web.chrome.user)?;
     let page = web.who.desk(&state).list(&query).await?;
     let cases = page
         .cases
@@ -98,8 +103,11 @@ pub(crate) async fn queue(
             instrument: case.instrument.clone(),
             country: case.authority_country.to_string(),
             received: when(case.received_at),
-            deadline: case.deadline.map(|d| due(d, now)).unwrap_or_default(),
-            pressing: case.deadline.is_some_and(|d| is_pressing(d, now)),
+            deadline: deadline_text(case, now),
+            pressing: case.state.is_open() && case.deadline.is_some_and(|d| is_pressing(d, now)),
+            overdue: case.state.is_open() && case.deadline.is_some_and(|d| d < now),
+            escalated: case.state.is_open() && case.escalated,
+            assignee: case.assignee_name.clone().unwrap_or_default(),
             verdict: case.decision.as_ref().map(|d| VerdictBadge::of(d.verdict)),
         })
         .collect();
@@ -134,6 +142,7 @@ pub(crate) async fn queue(
         received_to: value("received_to"),
         overdue: query.overdue_at.is_some(),
         escalated: query.escalated,
+        mine: query.assignee.is_some(),
         counsel: query.route == Some(Route::Counsel),
         next: page
             .next
@@ -141,6 +150,22 @@ pub(crate) async fn queue(
             .map(|key| crate::queue::next_url("/console", &pairs, key)),
     };
     Ok(render(&page)?.into_response())
+}
+
+/// The queue's deadline cell: the running deadline (`due in 2 days`), else when the
+/// instrument expires; empty when neither is known or the case is answered.
+fn deadline_text(case: &CaseRecord, now: Timestamp) -> String {
+    match (case.deadline, case.expires_at) {
+        (Some(deadline), _) if case.state.is_open() => due(deadline, now),
+        (None, Some(expires)) if case.state.is_open() && expires < now => {
+            format!("instrument expired {}", when(expires))
+        }
+        (None, Some(expires)) if case.state.is_open() => {
+            format!("instrument expires {}", when(expires))
+        }
+        (Some(deadline), _) => when(deadline),
+        (None, _) => String::new(),
+    }
 }
 
 // ---------------------------------------------------------------- the case page
@@ -255,6 +280,7 @@ struct ProductionRow {
     sha256: Option<String>,
     no_data: bool,
     releasable: bool,
+    /// When and by whom: `2 Mar 2026, 09:00 UTC by rita.reviewer`.
     released: Option<String>,
 }
 
@@ -285,8 +311,21 @@ fn production_row(production: &Production) -> ProductionRow {
         sha256: production.sealed.as_ref().map(|s| s.sha256.clone()),
         no_data: production.sealed.as_ref().is_some_and(|s| s.no_data),
         releasable: production.state == ProductionState::Sealed,
-        released: production.released_at.map(when),
+        released: production
+            .released_at
+            .map(|at| match &production.released_by_name {
+                Some(by) => format!("{} by {by}", when(at)),
+                None => when(at),
+            }),
     }
+}
+
+/// Who approved the case (or redirected it to the customer), when and why.
+struct ApprovalView {
+    title: &'static str,
+    by: String,
+    at: String,
+    reason: String,
 }
 
 struct PreservationRow {
@@ -398,7 +437,13 @@ struct CasePage {
     /// Staff who may release a sealed production: reviewers and approvers, never the
     /// case's own reviewer.
     can_release: bool,
+    /// Who works the case, and whether this user may take it.
+    assignee: Option<String>,
+    can_assign: bool,
+    /// The sealed production this user may release now (the sidebar's release form).
+    to_release: Option<ProductionRow>,
     recommendation: Option<RecommendationView>,
+    approval: Option<ApprovalView>,
     approved_scope: Option<ScopeView>,
     rejection_reason: Option<String>,
     /// Gates people cleared, and the ones an approver may clear now.
@@ -460,6 +505,7 @@ pub(crate) async fn case(
         ),
         Some("rejected") => Some("The demand was rejected; the authority will see the reason."),
         Some("released") => Some("The production was released: the authority can download it now."),
+        Some("assigned") => Some("The case is yours: it is in your queue (mine)."),
         _ => None,
     };
     let page = case_page(&state, &desk, id, web.chrome, done, None, Drafts::default()).await?;
@@ -604,7 +650,11 @@ async fn case_page(
         received: when(case.received_at),
         deadline: case
             .deadline
-            .map(|d| format!("{} ({})", when(d), due(d, now))),
+            .map(|d| format!("{} ({})", when(d), due(d, now)))
+            .or_else(|| {
+                case.expires_at
+                    .map(|e| format!("none; the instrument expires {}", when(e)))
+            }),
         pressing: case.deadline.is_some_and(|d| is_pressing(d, now)),
         demand: demand.as_ref().map(demand_facts),
         demand_json: pretty(&view.document),
@@ -657,7 +707,27 @@ async fn case_page(
                 expires: when(h.expires_at),
             })
             .collect(),
+        assignee: case.assignee_name.clone(),
+        can_assign: matches!(chrome.role, Role::Reviewer | Role::Approver)
+            && case.state.is_open()
+            && case.assignee != Some(chrome.user),
         can_release: steps.release,
+        to_release: view
+            .productions
+            .iter()
+            .filter(|p| steps.release && p.state == ProductionState::Sealed)
+            .map(production_row)
+            .next(),
+        approval: case.approval.as_ref().map(|a| ApprovalView {
+            title: if case.state == CaseState::Redirected {
+                "Redirected to the enterprise customer"
+            } else {
+                "Approved for disclosure"
+            },
+            by: a.by_name.clone(),
+            at: when(a.at),
+            reason: a.reason.clone(),
+        }),
         recommendation: recommendation.as_ref().map(|r| RecommendationView {
             by: r.by_name.clone(),
             approve: r.recommendation == RecommendationKind::Approve,
@@ -1155,6 +1225,30 @@ fn recommendation_of(drafts: &Drafts) -> Result<Recommendation, AppError> {
     Recommendation::from_value(body).map_err(AppError::from)
 }
 
+/// `POST /console/cases/{id}/assign`: the user takes the case.
+pub(crate) async fn assign(
+    State(state): State<AppState>,
+    web: Web<Reviewer>,
+    Path(id): Path<String>,
+    _form: FormData,
+) -> Result<Response, WebError> {
+    let outcome = web.who.desk(&state).assign_to_me(case_id(&id)?).await;
+    let desk = web.who.desk(&state);
+    after(
+        &state,
+        &desk,
+        web.chrome,
+        &id,
+        Attempt {
+            what: "Assignment",
+            done: "assigned",
+            drafts: Drafts::default(),
+        },
+        outcome,
+    )
+    .await
+}
+
 /// `POST /console/cases/{id}/clarification` (`question`).
 pub(crate) async fn clarification(
     State(state): State<AppState>,
@@ -1345,7 +1439,7 @@ pub(crate) async fn clear_gate(
     .await
 }
 
-/// `POST /console/cases/{id}/approve` (`reason`, optional).
+/// `POST /console/cases/{id}/approve` (`reason`, kept with the approval).
 pub(crate) async fn approve(
     State(state): State<AppState>,
     web: Web<Approver>,
@@ -1353,7 +1447,10 @@ pub(crate) async fn approve(
     form: FormData,
 ) -> Result<Response, WebError> {
     let reason = form.get("reason").trim().to_owned();
-    let outcome = web.who.desk(&state).approve(case_id(&id)?, &reason).await;
+    let outcome = match required("reason", &reason) {
+        Ok(()) => web.who.desk(&state).approve(case_id(&id)?, &reason).await,
+        Err(error) => Err(error),
+    };
     let drafts = Drafts {
         decision_reason: reason,
         ..Drafts::default()
@@ -1442,15 +1539,25 @@ pub(crate) async fn document(
         .into_response())
 }
 
-/// `POST /console/cases/{id}/productions/{production}/release`: a second member of staff
-/// makes the sealed production available to the authority.
+/// `POST /console/cases/{id}/productions/{production}/release` (`confirm=yes`, the box
+/// ticked): a second member of staff makes the sealed production available to the
+/// authority.
 pub(crate) async fn release(
     State(state): State<AppState>,
     web: Web<Reviewer>,
     Path((id, production)): Path<(String, String)>,
+    form: FormData,
 ) -> Result<Response, WebError> {
     let production = ProductionId::parse(&production).map_err(|_| AppError::NotFound)?;
-    let outcome = match web.who.desk(&state).release(production).await {
+    let released = if form.get("confirm") == "yes" {
+        web.who.desk(&state).release(production).await
+    } else {
+        Err(bad_request(
+            "confirm",
+            "confirm: tick the box to confirm that the authority may download it now".into(),
+        ))
+    };
+    let outcome = match released {
         Ok(released) => {
             let case = released.case_id;
             return Ok(

@@ -59,6 +59,7 @@ pub(crate) fn router() -> Router<AppState> {
             get(console::document),
         )
         .route("/console/cases/{id}/review", post(console::review))
+        .route("/console/cases/{id}/assign", post(console::assign))
         .route(
             "/console/cases/{id}/clarification",
             post(console::clarification),

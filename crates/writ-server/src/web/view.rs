@@ -79,6 +79,7 @@ pub(crate) fn state_label(state: CaseState) -> &'static str {
         CaseState::Withdrawn => "Withdrawn",
         CaseState::Collecting => "Collecting",
         CaseState::Sealed => "Sealed",
+        CaseState::Released => "Released",
         CaseState::Delivered => "Delivered",
         CaseState::Closed => "Closed",
     }
@@ -98,6 +99,7 @@ impl StateBadge {
             CaseState::Approved
             | CaseState::Collecting
             | CaseState::Sealed
+            | CaseState::Released
             | CaseState::Delivered => "state-approved",
             CaseState::Rejected => "state-rejected",
             CaseState::Redirected | CaseState::Withdrawn | CaseState::Closed => "state-done",

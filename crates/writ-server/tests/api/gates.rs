@@ -156,7 +156,9 @@ async fn an_unvalidated_eu_emergency_order_waits_for_its_validation(backend: Bac
         )
         .await;
     assert_eq!(status, 200, "{body}");
-    let (status, body) = w.decide(&w.approver, &id, "approve", json!({})).await;
+    let (status, body) = w
+        .decide(&w.approver, &id, "approve", json!({"reason": "agreed"}))
+        .await;
     assert_eq!(status, 409, "the validation is still open: {body}");
     let (status, _) = clear(
         &w,
@@ -167,6 +169,8 @@ async fn an_unvalidated_eu_emergency_order_waits_for_its_validation(backend: Bac
     )
     .await;
     assert_eq!(status, 200);
-    let (status, body) = w.decide(&w.approver, &id, "approve", json!({})).await;
+    let (status, body) = w
+        .decide(&w.approver, &id, "approve", json!({"reason": "agreed"}))
+        .await;
     assert_eq!(status, 200, "{body}");
 }

@@ -743,8 +743,25 @@ async fn the_document_describes_what_the_server_answers() {
     let narrowed = json!({"recommendation": "approve", "reason": "warrant is in order", "scope": {"categories": ["content"]}});
     assert_eq!(review(&mut t, &a, spd_tok, narrowed.clone()).await, 403);
     assert_eq!(review(&mut t, &a, rita_tok, narrowed).await, 200);
-    assert_eq!(decide(&mut t, &a, "approve", rita_tok, "").await, 403);
-    assert_eq!(decide(&mut t, &a, "approve", alex_tok, "").await, 200);
+    let assign = "/api/v1/cases/{id}/assign";
+    for (token, expected) in [(spd_tok, 403), (rita_tok, 200), (rita_tok, 409)] {
+        let (status, answer, _) = t
+            .call(
+                "POST",
+                assign,
+                &format!("/api/v1/cases/{a}/assign"),
+                Auth::Token(token),
+                None,
+            )
+            .await;
+        assert_eq!(status, expected, "{answer}");
+    }
+    let agreed = r#"{"reason": "agreed"}"#;
+    assert_eq!(decide(&mut t, &a, "approve", rita_tok, agreed).await, 403);
+    // An approval gives its reason, as a rejection does.
+    assert_eq!(decide(&mut t, &a, "approve", alex_tok, "").await, 400);
+    assert_eq!(decide(&mut t, &a, "approve", alex_tok, "{}").await, 400);
+    assert_eq!(decide(&mut t, &a, "approve", alex_tok, agreed).await, 200);
     let approved = view(&mut t, &a).await;
     assert!(approved["recommendation"].is_object() && approved["scope"].is_object());
 
@@ -859,7 +876,10 @@ async fn the_document_describes_what_the_server_answers() {
     .await;
     let go = json!({"recommendation": "approve", "reason": "imminent danger"});
     assert_eq!(review(&mut t, &d, rita_tok, go).await, 200);
-    assert_eq!(decide(&mut t, &d, "approve", alex_tok, "{}").await, 409);
+    assert_eq!(
+        decide(&mut t, &d, "approve", alex_tok, r#"{"reason": "urgent"}"#).await,
+        409
+    );
     let callback = "/api/v1/cases/{id}/callback";
     let called_at = app.clock.now().to_string();
     for (body, expected) in [
@@ -913,7 +933,10 @@ async fn the_document_describes_what_the_server_answers() {
     .await;
     let go = json!({"recommendation": "approve", "reason": "valid, but enterprise"});
     assert_eq!(review(&mut t, &e, rita_tok, go).await, 200);
-    assert_eq!(decide(&mut t, &e, "approve", alex_tok, "").await, 200);
+    assert_eq!(
+        decide(&mut t, &e, "approve", alex_tok, r#"{"reason": "valid"}"#).await,
+        200
+    );
     let (_, seen, _) = t
         .call(
             "GET",
@@ -1051,7 +1074,7 @@ async fn the_document_describes_what_the_server_answers() {
     .await;
     let go = json!({"recommendation": "approve", "reason": "preserve"});
     assert_eq!(review(&mut t, &p, rita_tok, go).await, 200);
-    assert_eq!(decide(&mut t, &p, "approve", alex_tok, "").await, 200);
+    assert_eq!(decide(&mut t, &p, "approve", alex_tok, agreed).await, 200);
     let holds = "/api/v1/holds";
     let (status, _, _) = t
         .call("GET", holds, holds, Auth::Token(spd_tok), None)

@@ -14,6 +14,7 @@ use writ_sources::demo::{DemoSpec, ProviderVolume, named_accounts, write_provide
 use writ_store::Agency;
 
 use crate::helpers::{Backend, Person, TestApp, spawn_app_producing};
+use crate::web::Browser;
 
 on_both_backends!(
     an_approved_demand_is_collected_sealed_released_and_downloaded,
@@ -22,6 +23,7 @@ on_both_backends!(
     an_account_without_an_address_makes_an_undeliverable_notice,
     a_hold_on_a_phone_number_protects_the_account_its_email_names,
     no_one_who_recommended_may_release,
+    the_console_releases_only_once_confirmed,
 );
 
 const EXAMPLE: &str = include_str!("../../../writ-core/tests/demands/policy-example.json");
@@ -254,6 +256,24 @@ async fn an_approved_demand_is_collected_sealed_released_and_downloaded(backend:
     assert_eq!(body["state"], "released");
     let (code, _) = p.app.post_as(&p.approver.token, &release, "").await;
     assert_eq!(code, 409, "released once");
+    // The case says so (no longer `sealed` until the first download), and who released
+    // it, when; and who approved it, when and why.
+    let (_, view) = p
+        .app
+        .get_as(&p.reviewer.token, &format!("/api/v1/cases/{case}"))
+        .await;
+    assert_eq!(view["state"], "released", "{view}");
+    let released = &view["productions"][0];
+    assert_eq!(released["state"], "released", "{view}");
+    assert_eq!(released["released_by"], p.approver.username.as_str());
+    assert_eq!(released["released_at"], p.app.clock.now().to_string());
+    assert_eq!(view["approval"]["by_name"], p.approver.username.as_str());
+    assert_eq!(view["approval"]["reason"], "agreed");
+    let (_, queue) = p
+        .app
+        .get_as(&p.reviewer.token, "/api/v1/cases?state=released")
+        .await;
+    assert_eq!(queue["cases"][0]["id"], case.as_str(), "{queue}");
 
     let (_, status) = p
         .app
@@ -570,7 +590,7 @@ async fn no_one_who_recommended_may_release(backend: Backend) {
         .post_as(
             &p.approver.token,
             &format!("/api/v1/cases/{id}/approve"),
-            "",
+            r#"{"reason": "agreed"}"#,
         )
         .await;
     assert_eq!(status, 200, "{body}");
@@ -586,4 +606,78 @@ async fn no_one_who_recommended_may_release(backend: Backend) {
     }
     let (code, body) = p.app.post_as(&other.token, &release, "").await;
     assert_eq!(code, 200, "{body}");
+}
+
+/// The console's release is a form in the case's sidebar that asks for confirmation;
+/// the case's badge then reads Released, and the production says who released it.
+async fn the_console_releases_only_once_confirmed(backend: Backend) {
+    let p = provider(backend).await;
+    let case = p
+        .approve_and_collect(&demand(
+            json!(["subscriber"]),
+            json!([{"type": "email", "value": "alice@example.com"}]),
+        ))
+        .await;
+    let production = p.production_of(&case).await;
+    let id = production["id"].as_str().unwrap();
+    let path = format!("/console/cases/{case}");
+
+    // The reviewer who recommended sees why they cannot release, and no button.
+    let mut ruth = Browser::new(&p.app);
+    ruth.log_in(&p.reviewer).await;
+    let page = ruth.get(&path).await;
+    assert!(page.body.contains(r#"id="state">Sealed<"#), "{}", page.body);
+    assert!(!page.body.contains(r#"id="release""#));
+    assert!(page.body.contains("Someone other than the case's reviewer"));
+
+    // The approver has the form, and the sidebar does not say there is nothing to do.
+    let mut alex = Browser::new(&p.app);
+    alex.log_in(&p.approver).await;
+    let page = alex.get(&path).await;
+    assert!(
+        page.body.contains(r#"id="release-confirm""#),
+        "{}",
+        page.body
+    );
+    assert!(
+        !page.body.contains("Nothing for your role"),
+        "{}",
+        page.body
+    );
+    let release = format!("{path}/productions/{id}/release");
+    let refused = alex.post(&release, &[("csrf", &page.csrf())]).await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(
+        refused
+            .body
+            .contains("Release not recorded. confirm: tick the box")
+    );
+    assert_eq!(p.production_of(&case).await["state"], "sealed");
+
+    let done = alex
+        .post(&release, &[("csrf", &page.csrf()), ("confirm", "yes")])
+        .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    let page = alex.get(done.location()).await;
+    assert!(
+        page.body.contains(r#"id="state">Released<"#),
+        "{}",
+        page.body
+    );
+    let (_, view) = p
+        .app
+        .get_as(&p.reviewer.token, &format!("/api/v1/cases/{case}"))
+        .await;
+    assert_eq!(view["state"], "released");
+    let shown = page
+        .body
+        .split(r#"id="production-released">"#)
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .unwrap_or_default();
+    assert!(
+        shown.ends_with(&format!(" UTC by {}", p.approver.username)),
+        "{shown}"
+    );
+    assert!(!page.body.contains(r#"id="release-confirm""#));
 }

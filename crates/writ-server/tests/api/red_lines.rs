@@ -152,7 +152,9 @@ async fn a_technical_capability_notice_goes_to_counsel(backend: Backend) {
         .await;
     assert_eq!(status, 409, "{body}");
     assert!(body["error"].as_str().unwrap().contains("counsel"));
-    let (status, _) = w.decide(&w.approver, &id, "approve", json!({})).await;
+    let (status, _) = w
+        .decide(&w.approver, &id, "approve", json!({"reason": "agreed"}))
+        .await;
     assert_eq!(status, 409);
     // Counsel is an approver's call.
     let (status, _) = counsel(

@@ -15,20 +15,20 @@ const CSP: &str = "default-src 'none'; style-src 'self'; script-src 'self'; img-
                    form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// A browser in miniature: keeps cookies, does not follow redirects.
-struct Browser<'a> {
+pub(crate) struct Browser<'a> {
     app: &'a TestApp,
     client: reqwest::Client,
     cookies: BTreeMap<String, String>,
 }
 
-struct Page {
-    status: u16,
+pub(crate) struct Page {
+    pub(crate) status: u16,
     headers: reqwest::header::HeaderMap,
-    body: String,
+    pub(crate) body: String,
 }
 
 impl Page {
-    fn location(&self) -> &str {
+    pub(crate) fn location(&self) -> &str {
         self.headers
             .get("location")
             .map(|v| v.to_str().unwrap())
@@ -36,7 +36,7 @@ impl Page {
     }
 
     /// The value of the first hidden `csrf` field.
-    fn csrf(&self) -> String {
+    pub(crate) fn csrf(&self) -> String {
         let marker = r#"name="csrf" value=""#;
         let start = self.body.find(marker).expect("a form with a csrf field") + marker.len();
         let end = self.body[start..].find('"').unwrap();
@@ -45,7 +45,7 @@ impl Page {
 }
 
 impl<'a> Browser<'a> {
-    fn new(app: &'a TestApp) -> Self {
+    pub(crate) fn new(app: &'a TestApp) -> Self {
         Self {
             app,
             client: reqwest::Client::builder()
@@ -87,12 +87,12 @@ impl<'a> Browser<'a> {
         }
     }
 
-    async fn get(&mut self, path: &str) -> Page {
+    pub(crate) async fn get(&mut self, path: &str) -> Page {
         let request = self.client.get(format!("{}{path}", self.app.address));
         self.send(request).await
     }
 
-    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+    pub(crate) async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
         let body = form_urlencoded::Serializer::new(String::new())
             .extend_pairs(fields)
             .finish();
@@ -160,7 +160,7 @@ impl<'a> Browser<'a> {
     }
 
     /// Signs in with the current code and follows the redirect home.
-    async fn log_in(&mut self, person: &Person) -> Page {
+    pub(crate) async fn log_in(&mut self, person: &Person) -> Page {
         let code = person.totp.code_at(self.app.clock.now());
         let answer = self.log_in_with(person, &code).await;
         assert_eq!(answer.status, 303, "{}", answer.body);
@@ -553,6 +553,20 @@ async fn a_demand_goes_through_the_forms_and_the_case_page_shows_the_engines_rea
     let case = alex.get(&format!("/console/cases/{id}")).await;
     assert!(case.body.contains("the warrant is in order"));
     assert!(case.body.contains(&format!("/console/cases/{id}/approve")));
+    // An approval needs its reason, as a rejection does.
+    let page = alex
+        .post(
+            &format!("/console/cases/{id}/approve"),
+            &[("csrf", &case.csrf()), ("reason", " ")],
+        )
+        .await;
+    assert_eq!(page.status, 400, "{}", page.body);
+    assert!(
+        page.body
+            .contains("Approval not recorded. reason: must not be empty"),
+        "{}",
+        page.body
+    );
     let page = alex
         .post(
             &format!("/console/cases/{id}/approve"),
@@ -563,6 +577,14 @@ async fn a_demand_goes_through_the_forms_and_the_case_page_shows_the_engines_rea
     let case = alex.get(page.location()).await;
     assert!(case.body.contains("The demand was approved."));
     assert!(case.body.contains("Approved for disclosure"));
+    // The case says who approved it, and why.
+    assert!(
+        case.body
+            .contains(&format!(r#"id="approved-by">{}<"#, w.approver.username)),
+        "{}",
+        case.body
+    );
+    assert!(case.body.contains(r#"id="approval-reason">agreed<"#));
     // The history says who approved, and why.
     let history = &case.body[case
         .body
@@ -578,6 +600,9 @@ async fn a_demand_goes_through_the_forms_and_the_case_page_shows_the_engines_rea
         .get_as(&w.reviewer.token, &format!("/api/v1/cases/{id}"))
         .await;
     assert_eq!(api["state"], "approved");
+    assert_eq!(api["approval"]["by_name"], w.approver.username.as_str());
+    assert_eq!(api["approval"]["reason"], "agreed");
+    assert_eq!(api["approval"]["at"], w.app.clock.now().to_string());
     assert_eq!(api["scope"]["categories"], json!(["content"]));
     assert_eq!(api["scope"]["targets"].as_array().unwrap().len(), 1);
 
@@ -587,6 +612,50 @@ async fn a_demand_goes_through_the_forms_and_the_case_page_shows_the_engines_rea
         "{}",
         page.body
     );
+}
+
+#[tokio::test]
+async fn a_reviewer_takes_a_case_and_finds_it_under_mine() {
+    let w = world().await;
+    let mut spd = Browser::new(&w.app);
+    spd.log_in(&w.spd).await;
+    let id = spd.submit(EXAMPLE).await;
+    let mut rita = Browser::new(&w.app);
+    rita.log_in(&w.reviewer).await;
+    let queue = rita.get("/console").await;
+    assert!(queue.body.contains(">Assignee</th>"), "{}", queue.body);
+    assert!(queue.body.contains("nobody"));
+    // No deadline runs: the column says when the instrument expires.
+    assert!(
+        queue
+            .body
+            .contains("instrument expires 15 Mar 2026, 00:00 UTC"),
+        "{}",
+        queue.body
+    );
+    assert!(!rita.get("/console?mine=true").await.body.contains(&id));
+
+    let case = rita.get(&format!("/console/cases/{id}")).await;
+    assert!(case.body.contains(r#"id="assign-to-me""#), "{}", case.body);
+    let page = rita
+        .post(
+            &format!("/console/cases/{id}/assign"),
+            &[("csrf", &case.csrf())],
+        )
+        .await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    let case = rita.get(page.location()).await;
+    assert!(
+        case.body
+            .contains(&format!(r#"id="assignee">{}<"#, w.reviewer.username))
+    );
+    assert!(!case.body.contains(r#"id="assign-to-me""#), "already hers");
+    let mine = rita.get("/console?mine=true").await;
+    assert!(mine.body.contains(&id), "{}", mine.body);
+    assert!(mine.body.contains(&format!(
+        "<span class=\"cell\">{}</span>",
+        w.reviewer.username
+    )));
 }
 
 #[tokio::test]
@@ -631,7 +700,7 @@ async fn a_refused_action_comes_back_on_the_page_with_its_reason() {
     let page = alex
         .post(
             &format!("/console/cases/{id}/approve"),
-            &[("csrf", &case.csrf())],
+            &[("csrf", &case.csrf()), ("reason", "agreed")],
         )
         .await;
     assert_eq!(page.status, 403, "{}", page.body);

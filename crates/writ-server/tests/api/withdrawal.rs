@@ -125,7 +125,11 @@ async fn a_withdrawal_stops_the_collection_at_the_next_item(backend: Backend) {
         .await;
     assert_eq!(status, 200, "{body}");
     let (status, body) = app
-        .post_as(&alex.token, &format!("/api/v1/cases/{id}/approve"), "")
+        .post_as(
+            &alex.token,
+            &format!("/api/v1/cases/{id}/approve"),
+            r#"{"reason": "agreed"}"#,
+        )
         .await;
     assert_eq!(status, 200, "{body}");
     let (_, case) = app

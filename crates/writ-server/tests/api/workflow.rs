@@ -22,6 +22,7 @@ on_both_backends!(
     admins_register_authorities_and_people_within_their_domains,
     failed_logins_make_each_next_try_wait_twice_as_long,
     the_queue_pages_with_next_links_and_filters,
+    a_case_is_assigned_and_mine_lists_it,
 );
 
 const EXAMPLE: &str = include_str!("../../../writ-core/tests/demands/policy-example.json");
@@ -345,7 +346,9 @@ async fn an_emergency_waits_for_a_confirmed_call_back(backend: Backend) {
         json!({"recommendation": "approve", "reason": "imminent danger"}),
     )
     .await;
-    let (status, body) = w.decide(&w.approver, &id, "approve", json!({})).await;
+    let (status, body) = w
+        .decide(&w.approver, &id, "approve", json!({"reason": "agreed"}))
+        .await;
     assert_eq!(status, 409, "{body}");
     assert!(
         body["error"].as_str().unwrap().contains("call-back"),
@@ -364,13 +367,17 @@ async fn an_emergency_waits_for_a_confirmed_call_back(backend: Backend) {
         .await;
     assert_eq!(status, 200);
     assert_eq!(
-        w.decide(&w.approver, &id, "approve", json!({})).await.0,
+        w.decide(&w.approver, &id, "approve", json!({"reason": "agreed"}))
+            .await
+            .0,
         409,
         "no answer clears nothing"
     );
     let (status, _) = w.app.post_as(&w.reviewer.token, &callback, &json!({"called_at": called_at, "outcome": "confirmed", "notes": "Sgt. Park confirmed"}).to_string()).await;
     assert_eq!(status, 200);
-    let (status, body) = w.decide(&w.approver, &id, "approve", json!({})).await;
+    let (status, body) = w
+        .decide(&w.approver, &id, "approve", json!({"reason": "agreed"}))
+        .await;
     assert_eq!(status, 200, "{body}");
 
     let (_, case) = w
@@ -410,7 +417,9 @@ async fn an_enterprise_account_is_redirected_to_its_customer(backend: Backend) {
         json!({"recommendation": "approve", "reason": "valid, but enterprise"}),
     )
     .await;
-    let (status, body) = w.decide(&w.approver, &id, "approve", json!({})).await;
+    let (status, body) = w
+        .decide(&w.approver, &id, "approve", json!({"reason": "agreed"}))
+        .await;
     assert_eq!(
         (status, body["state"].as_str()),
         (200, Some("redirected")),
@@ -467,14 +476,18 @@ async fn no_one_approves_their_own_recommendation(backend: Backend) {
         )
         .await;
     assert_eq!(status, 200);
-    let (status, body) = w.decide(&w.approver, &id, "approve", json!({})).await;
+    let (status, body) = w
+        .decide(&w.approver, &id, "approve", json!({"reason": "agreed"}))
+        .await;
     assert_eq!(status, 403, "{body}");
     let (status, _) = w
         .decide(&w.approver, &id, "reject", json!({"reason": "x"}))
         .await;
     assert_eq!(status, 403, "nor reject it");
     let second = w.app.add_person("sam", Role::Approver, None).await;
-    let (status, body) = w.decide(&second, &id, "approve", json!({})).await;
+    let (status, body) = w
+        .decide(&second, &id, "approve", json!({"reason": "agreed"}))
+        .await;
     assert_eq!(status, 200, "{body}");
 }
 
@@ -502,7 +515,9 @@ async fn roles_are_enforced(backend: Backend) {
         json!({"recommendation": "approve", "reason": "ok"}),
     )
     .await;
-    let (status, _) = w.decide(&w.reviewer, &id, "approve", json!({})).await;
+    let (status, _) = w
+        .decide(&w.reviewer, &id, "approve", json!({"reason": "agreed"}))
+        .await;
     assert_eq!(status, 403, "a reviewer cannot approve");
     let (status, _) = w
         .app
@@ -895,4 +910,78 @@ async fn the_queue_pages_with_next_links_and_filters(backend: Backend) {
             "{query}: {body}"
         );
     }
+}
+
+async fn a_case_is_assigned_and_mine_lists_it(backend: Backend) {
+    let w = world(backend, None).await;
+    let taken = w
+        .submit(&demand(|d| d["reference"] = json!("MINE-1")))
+        .await;
+    let other = w
+        .submit(&demand(|d| d["reference"] = json!("MINE-2")))
+        .await;
+    let assign = format!("/api/v1/cases/{taken}/assign");
+    let (status, body) = w.app.post_as(&w.spd.token, &assign, "").await;
+    assert_eq!(status, 403, "an authority assigns nothing: {body}");
+    let (status, body) = w.app.post_as(&w.reviewer.token, &assign, "").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["assignee"], w.reviewer.username.as_str());
+    let (status, body) = w.app.post_as(&w.reviewer.token, &assign, "").await;
+    assert_eq!(status, 409, "already theirs: {body}");
+
+    let (_, mine) = w
+        .app
+        .get_as(&w.reviewer.token, "/api/v1/cases?mine=true")
+        .await;
+    let listed: Vec<&str> = mine["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, [taken.as_str()], "{mine}");
+    assert_eq!(mine["cases"][0]["assignee"], w.reviewer.username.as_str());
+    let (_, theirs) = w
+        .app
+        .get_as(&w.approver.token, "/api/v1/cases?mine=true")
+        .await;
+    assert_eq!(theirs["cases"], json!([]), "{theirs}");
+    let (_, all) = w.app.get_as(&w.approver.token, "/api/v1/cases").await;
+    let row = |id: &str| {
+        all["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(row(&other)["assignee"], Value::Null);
+    // The instrument's expiry, for the deadline column when no deadline runs.
+    assert_eq!(row(&other)["expires_at"], "2026-03-15T00:00:00Z");
+    assert_eq!(row(&other)["escalated"], false);
+
+    // The approver takes it over; the case and its history say so.
+    let (status, _) = w.app.post_as(&w.approver.token, &assign, "").await;
+    assert_eq!(status, 200);
+    let (_, case) = w
+        .app
+        .get_as(&w.reviewer.token, &format!("/api/v1/cases/{taken}"))
+        .await;
+    assert_eq!(case["assignee"], w.approver.username.as_str());
+    let (_, history) = w
+        .app
+        .get_as(&w.reviewer.token, &format!("/api/v1/cases/{taken}/history"))
+        .await;
+    let assigned: Vec<&Value> = history["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "case.assigned")
+        .collect();
+    assert_eq!(assigned.len(), 2, "{history}");
+    assert_eq!(
+        assigned[1]["actor"],
+        format!("staff:{}", w.approver.username)
+    );
 }
