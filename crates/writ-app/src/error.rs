@@ -61,7 +61,8 @@ impl From<StoreError> for AppError {
             StoreError::NotFound { .. } => Self::NotFound,
             StoreError::Conflict(_)
             | StoreError::IllegalTransition(_)
-            | StoreError::DomainTaken { .. } => Self::Conflict(error.to_string()),
+            | StoreError::DomainTaken { .. }
+            | StoreError::Unpublishable(_) => Self::Conflict(error.to_string()),
             StoreError::OutOfRange(message) => Self::BadRequest {
                 field: None,
                 message,

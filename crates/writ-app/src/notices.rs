@@ -35,6 +35,36 @@ struct NoticeFields {
     period: String,
     outcome: String,
     gagged: bool,
+    /// The case's transparency receipt, and the period it is counted in.
+    receipt: String,
+    receipt_period: String,
+}
+
+/// Where a notice's text says the case's transparency receipt. The receipt is its
+/// secret, never shown in an API answer or a page: the stored notice (which staff see)
+/// holds this slot, filled in only in the mail as it is sent ([`with_receipt`]).
+/// (Nothing in it that HTML escaping changes.)
+pub(crate) const RECEIPT_SLOT: &str = "[transparency receipt, added when this notice is sent]";
+
+/// The text or HTML of a notice as it is sent: its receipt slot filled in.
+pub(crate) fn with_receipt(body: &str, receipt: &writ_report::Receipt) -> String {
+    body.replace(RECEIPT_SLOT, &receipt.to_string())
+}
+
+/// The receipt's plain words, for a letter written outside the notice templates (the
+/// redirect letter to an enterprise customer).
+pub(crate) fn receipt_paragraph(period: writ_report::HalfYear) -> String {
+    format!(
+        "\nTransparency receipt: {RECEIPT_SLOT}\n\n\
+         Our transparency report for {period} counts this demand, without naming you or \
+         your organisation. Once that report is published (after the half-year ends), \
+         you can check, without telling us who you are, that this demand was counted: \
+         run `writ report prove --url <our address> --receipt <the receipt above>`, or \
+         ask anyone you trust to. It checks that the case's record is among the report's \
+         published records, under the root our public audit log holds, and in the rows \
+         of the report it belongs to. Keep the receipt private: it is the only link \
+         between this case and its published record.\n"
+    )
 }
 
 fn render(f: &NoticeFields, provider: &str) -> Result<(String, String), askama::Error> {
@@ -66,6 +96,21 @@ impl Addressee {
     }
 }
 
+/// The case's transparency receipt: the half-year it is counted in and its secret.
+pub(crate) async fn receipt_of(
+    store: &writ_store::Store,
+    case: &writ_store::CaseRecord,
+) -> Result<writ_report::Receipt, String> {
+    let secret = store
+        .case_secret(case.id)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("case {} has no transparency secret", case.id))?;
+    let period = writ_report::HalfYear::containing(case.received_at)
+        .ok_or_else(|| format!("case {}: received_at out of range", case.id))?;
+    Ok(writ_report::Receipt::new(period, secret))
+}
+
 /// The notices an approval owes, per the decision's notification plan (policy.md §4):
 /// none for national-security and EU instruments and for preservations; otherwise to
 /// the enterprise tenant's admin, or to each account's holder, once per account. A
@@ -80,6 +125,7 @@ pub(crate) fn plan(
     addressees: &[Addressee],
     rules: &writ_core::policy::Rules,
     provider: &str,
+    counted_in: writ_report::HalfYear,
     now: Timestamp,
 ) -> Result<Vec<Notice>, askama::Error> {
     let never = decision.has(Code::NationalSecurity)
@@ -167,6 +213,8 @@ pub(crate) fn plan(
             period: period.clone(),
             outcome: outcome.clone(),
             gagged: demand.instrument.nondisclosure.is_some(),
+            receipt: RECEIPT_SLOT.to_owned(),
+            receipt_period: counted_in.to_string(),
         };
         let (text, html) = render(&fields, provider)?;
         let mut notice = Notice::pending(
@@ -226,9 +274,36 @@ mod tests {
             &Addressee::from_email_targets(&decision),
             &rules,
             "the provider",
+            receipt().period,
             now,
         )
         .unwrap()
+    }
+
+    fn receipt() -> writ_report::Receipt {
+        writ_report::Receipt::new(
+            writ_report::HalfYear::parse("2026-H1").unwrap(),
+            writ_report::CaseSecret::from_bytes([7; 32]),
+        )
+    }
+
+    #[test]
+    fn every_notice_carries_the_receipt_as_sent_and_says_how_to_check_it() {
+        let notices = planned(|_| {});
+        let text = receipt().to_string();
+        let receipt = &text;
+        for notice in &notices {
+            for body in [&notice.body, &notice.body_html] {
+                assert!(!body.contains(receipt), "not stored: {body}");
+                let sent = with_receipt(body, &super::tests::receipt());
+                assert!(sent.contains(receipt), "{sent}");
+                assert!(!sent.contains(RECEIPT_SLOT), "{sent}");
+                assert!(sent.contains("writ report prove"), "{sent}");
+                assert!(sent.contains("report for 2026-H1"), "{sent}");
+            }
+        }
+        let letter = receipt_paragraph(super::tests::receipt().period);
+        assert!(with_receipt(&letter, &super::tests::receipt()).contains(receipt));
     }
 
     #[test]

@@ -10,6 +10,7 @@ use tokio::sync::OnceCell;
 use writ_core::Timestamp;
 use writ_report::{
     Anchor, AssistanceOption, BandOption, HalfYear, NsOptions, Report, ReportOptions, ReportSpan,
+    Section,
 };
 use writ_store::{Store, StoreError};
 
@@ -79,37 +80,51 @@ pub struct Publication {
     pub assistance_orders: AssistanceOption,
 }
 
-/// Reports per (period, publication, audit checkpoint size). A report is counted again
-/// only when a newer checkpoint is signed, and the one before is served meanwhile.
-pub type ReportCache = SingleFlight<(HalfYear, Publication, u64), Arc<Report>>;
+/// Reports per (period, publication, audit checkpoint size, version shown: 0 while
+/// provisional). A report is counted again only when a newer checkpoint is signed, and
+/// the one before is served meanwhile; a new version is a new key.
+pub type ReportCache = SingleFlight<(HalfYear, Publication, u64, u32), Arc<Report>>;
 
 /// The report for `period` at the latest signed checkpoint, from `cache` if it was
 /// computed at that checkpoint before; while it is, the report at the checkpoint
-/// before (each report names the checkpoint it was counted at).
+/// before (each report names the checkpoint it was counted at). A published period
+/// shows `version` (the latest without one) as it was frozen.
 pub async fn cached_report(
     cache: &ReportCache,
     store: &Store,
     period: HalfYear,
     publication: Publication,
+    version: Option<u32>,
     now: Timestamp,
 ) -> Result<Arc<Report>, StoreError> {
     let anchor = anchor(store).await?;
     let size = anchor.size;
+    let publications = store.publications(period).await?;
+    let shown = shown_version(period, &publications, version)?;
     let store = store.clone();
     cache
         .get(
-            (period, publication, size),
-            |key| key.0 == period && key.1 == publication && key.2 < size,
+            (period, publication, size, shown),
+            |key| key.0 == period && key.1 == publication && key.3 == shown && key.2 < size,
             move || async move {
-                report_at(&store, period, publication, now, anchor)
-                    .await
-                    .map(Arc::new)
+                report_at(
+                    &store,
+                    period,
+                    publication,
+                    now,
+                    anchor,
+                    publications,
+                    shown,
+                )
+                .await
+                .map(Arc::new)
             },
         )
         .await
 }
 
-/// The report for `period`, from the store, at its latest signed checkpoint.
+/// The report for `period`, from the store, at its latest signed checkpoint (its
+/// latest publication, once published).
 pub async fn report(
     store: &Store,
     period: HalfYear,
@@ -117,7 +132,26 @@ pub async fn report(
     now: Timestamp,
 ) -> Result<Report, StoreError> {
     let anchor = anchor(store).await?;
-    report_at(store, period, publication, now, anchor).await
+    let publications = store.publications(period).await?;
+    let shown = shown_version(period, &publications, None)?;
+    report_at(store, period, publication, now, anchor, publications, shown).await
+}
+
+/// The version to show: the one asked for (which must exist), else the latest; 0 for
+/// a provisional report.
+fn shown_version(
+    period: HalfYear,
+    publications: &[writ_report::Publication],
+    version: Option<u32>,
+) -> Result<u32, StoreError> {
+    match version {
+        None => Ok(publications.last().map_or(0, |p| p.version)),
+        Some(version) if publications.iter().any(|p| p.version == version) => Ok(version),
+        Some(version) => Err(StoreError::NotFound {
+            what: "published report",
+            id: format!("{period} version {version}"),
+        }),
+    }
 }
 
 async fn report_at(
@@ -126,6 +160,8 @@ async fn report_at(
     publication: Publication,
     now: Timestamp,
     anchor: Anchor,
+    publications: Vec<writ_report::Publication>,
+    shown: u32,
 ) -> Result<Report, StoreError> {
     let options = ReportOptions {
         assistance_orders: publication.assistance_orders,
@@ -133,16 +169,24 @@ async fn report_at(
     };
     let span = ReportSpan::new(period, &options);
     let first = span.periods.first().copied().unwrap_or(period);
-    let counts = store.case_counts(first, period).await?;
+    let mut counts = store.case_counts(first, period).await?;
+    let published = publications.iter().find(|p| p.version == shown);
+    let anchor = match published {
+        // The period's figures from its frozen records, at the checkpoint they were
+        // counted at; assistance orders (never records) and earlier periods as they are.
+        Some(published) => {
+            counts.retain(|c| c.period != period || c.section == Section::Assistance);
+            counts.extend(store.published_counts(period, shown).await?);
+            published.checkpoint.clone()
+        }
+        None => anchor,
+    };
     let (from, to) = span.national_security;
     let national_security = store.national_security_summaries(from, to).await?;
-    Ok(Report::from_counts(
-        &counts,
-        &national_security,
-        period,
-        anchor,
-        &options,
-    ))
+    let mut report = Report::from_counts(&counts, &national_security, period, anchor, &options);
+    report.records = published.map(|p| p.records);
+    report.publications = publications;
+    Ok(report)
 }
 
 /// The audit log's latest signed checkpoint, which the report is computed at.

@@ -93,6 +93,73 @@ pub fn inclusion_proof_of(leaves: &[Hash], index: u64) -> Result<Vec<Hash>, Ledg
     Ok(proof)
 }
 
+/// The audit path of one leaf, from all the tree's leaves pushed one at a time, in
+/// order: each hash of PATH(m, D[n]) is the root of a range of leaves beside the leaf's,
+/// computed by a [`RootBuilder`] as its leaves stream past. O(log n) memory, so a proof
+/// in a tree of a million records read from a database keeps no leaf.
+#[derive(Clone, Debug)]
+pub struct InclusionBuilder {
+    size: u64,
+    pushed: u64,
+    /// The ranges whose roots are the path, from the leaf up, each with its builder.
+    ranges: Vec<(std::ops::Range<u64>, RootBuilder)>,
+}
+
+impl InclusionBuilder {
+    /// For leaf `index` of a tree of `size` leaves.
+    pub fn new(index: u64, size: u64) -> Result<Self, LedgerError> {
+        check_index(index, size)?;
+        let mut ranges = Vec::new();
+        let (mut start, mut end) = (0, size);
+        while end - start > 1 {
+            let split = start + largest_power_of_two_below_u64(end - start);
+            if index < split {
+                ranges.push((split..end, RootBuilder::new()));
+                end = split;
+            } else {
+                ranges.push((start..split, RootBuilder::new()));
+                start = split;
+            }
+        }
+        ranges.reverse();
+        Ok(Self {
+            size,
+            pushed: 0,
+            ranges,
+        })
+    }
+
+    /// Adds the next leaf, by its leaf hash.
+    pub fn push(&mut self, leaf: Hash) -> Result<(), LedgerError> {
+        check_index(self.pushed, self.size)?;
+        let n = self.pushed;
+        if let Some((_, builder)) = self.ranges.iter_mut().find(|(range, _)| range.contains(&n)) {
+            builder.push(leaf)?;
+        }
+        self.pushed += 1;
+        Ok(())
+    }
+
+    /// The audit path, once every leaf was pushed.
+    pub fn proof(self) -> Result<Vec<Hash>, LedgerError> {
+        if self.pushed != self.size {
+            return Err(LedgerError::Merkle(format!(
+                "{} leaves pushed of a tree of {}",
+                self.pushed, self.size
+            )));
+        }
+        Ok(self
+            .ranges
+            .iter()
+            .map(|(_, builder)| builder.root())
+            .collect())
+    }
+}
+
+fn largest_power_of_two_below_u64(n: u64) -> u64 {
+    n.next_power_of_two() / 2
+}
+
 /// The largest power of two strictly below `n` (`n > 1`).
 fn largest_power_of_two_below(n: usize) -> usize {
     n.next_power_of_two() / 2
@@ -101,6 +168,31 @@ fn largest_power_of_two_below(n: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn streamed_proofs_are_the_proofs_of_the_slice() {
+        for size in 1..=20u64 {
+            let leaves: Vec<Hash> = (0..size)
+                .map(|n| crate::leaf_hash(&n.to_be_bytes()))
+                .collect();
+            for index in 0..size {
+                let mut builder = InclusionBuilder::new(index, size).unwrap();
+                for leaf in &leaves {
+                    builder.push(*leaf).unwrap();
+                }
+                let proof = builder.proof().unwrap();
+                assert_eq!(
+                    proof,
+                    inclusion_proof_of(&leaves, index).unwrap(),
+                    "{index}/{size}"
+                );
+            }
+        }
+        let mut short = InclusionBuilder::new(0, 2).unwrap();
+        short.push(Hash([0; 32])).unwrap();
+        assert!(short.proof().is_err());
+        assert!(InclusionBuilder::new(2, 2).is_err());
+    }
 
     #[test]
     fn splits_at_the_largest_power_of_two_below() {

@@ -56,7 +56,7 @@ pub use checkpoint::{
 };
 pub use error::LedgerError;
 pub use hash::{EMPTY_TREE_HASH, Hash, leaf_hash, node_hash};
-pub use leaves::{RootBuilder, inclusion_proof_of, root_of};
+pub use leaves::{InclusionBuilder, RootBuilder, inclusion_proof_of, root_of};
 pub use memory::MemoryLog;
 pub use tree::{
     Known, MAX_LOG_SIZE, Needs, append_hashes, consistency_proof, inclusion_proof,

@@ -138,18 +138,42 @@ pub fn render_html(report: &Report) -> String {
         escape(&report.checkpoint.root),
         escape(&report.checkpoint.note)
     );
-    match &report.records {
-        Some(head) => {
+    match (&report.records, report.shown_publication()) {
+        (Some(head), Some(shown)) => {
+            let url = escape(&shown.records_url(report.period));
             let _ = writeln!(
                 out,
-                "<h3>Case records</h3>\n<p>{} public case records, one per case (national-security \
-                 cases and assistance orders excepted), tree root <code>{}</code>. Every figure \
-                 above but the national-security bands can be recomputed from them.</p>",
+                "<h3>Case records</h3>\n<p>Published (version {}): {} public case records, one \
+                 per case (national-security cases and assistance orders excepted), tree root \
+                 <code>{}</code>, counted at audit checkpoint {}. Every figure above but the \
+                 national-security bands can be recomputed from <a href=\"{url}\">the records</a> \
+                 (<code>writ report verify</code>).</p>",
+                shown.version,
                 count(head.size),
                 escape(&head.root.to_string()),
+                count(shown.checkpoint.size),
             );
+            if report.publications.len() > 1 {
+                let _ = writeln!(
+                    out,
+                    "<table>\n<caption>Versions of this report</caption>\n<thead><tr><th>Version</th>\
+                     <th>Published</th><th>Records</th><th>Root</th><th>Reason</th></tr></thead>\n<tbody>"
+                );
+                for p in &report.publications {
+                    let _ = writeln!(
+                        out,
+                        "<tr><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td></tr>",
+                        p.version,
+                        escape(&p.published_at.to_string()),
+                        count(p.records.size),
+                        escape(&p.records.root.to_string()),
+                        escape(p.reason.as_deref().unwrap_or("first publication")),
+                    );
+                }
+                out.push_str("</tbody>\n</table>\n");
+            }
         }
-        None => {
+        _ => {
             let _ = writeln!(
                 out,
                 "<h3>Case records</h3>\n<p>Provisional: the records of this period are not \

@@ -9,7 +9,7 @@ use writ_core::CountryCode;
 use crate::report::{OutcomeRow, PRESERVATION_PROCESS, Report};
 
 /// The counting rules, carried in the JSON so the numbers explain themselves.
-pub const NOTES: [&str; 7] = [
+pub const NOTES: [&str; 8] = [
     "Every section counts cases received in the period (UTC), each case once.",
     "criminal: each request counts once in requests and in at most one of content, non_content, no_data, rejected; redirected, withdrawn and pending requests count only in requests.",
     "preservation requests are reported apart and are not in the criminal total.",
@@ -17,6 +17,7 @@ pub const NOTES: [&str; 7] = [
     "national_security: bands only, as 50 U.S.C. 1874 allows; national-security cases are in no other section and not in case_summaries.",
     "checkpoint: the signed audit-log checkpoint the report was computed at.",
     "records: the size and root (RFC 6962, base64) of the tree of the period's public case records, from which every figure above but national_security, assistance_orders and earlier periods' trend can be recomputed; null while the report is provisional.",
+    "publications: every published version of the period, oldest first, each with its records' size and root, the checkpoint it was counted at, the reason for a correction, and the audit event (index and bytes) that published it; version and records_url name the one shown.",
 ];
 
 fn with_country<T: Serialize>(code: CountryCode, row: &T) -> Value {
@@ -73,6 +74,9 @@ pub(crate) fn json_value(report: &Report) -> Value {
         "case_summaries": report.case_summaries,
         "checkpoint": report.checkpoint,
         "records": report.records,
+        "version": report.shown_publication().map(|p| p.version),
+        "records_url": report.shown_publication().map(|p| p.records_url(report.period)),
+        "publications": report.publications,
         "criminal": outcome_section(&report.criminal, report.criminal_total()),
         "emergency": outcome_section(&report.emergency, report.emergency_total()),
         "preservation": outcome_section(&report.preservation, report.preservation_total()),

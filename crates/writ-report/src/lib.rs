@@ -22,6 +22,7 @@ pub mod html;
 pub mod json;
 pub mod national_security;
 pub mod period;
+pub mod publication;
 pub mod receipt;
 pub mod record;
 pub mod report;
@@ -41,6 +42,7 @@ pub use crate::national_security::{
     NsStatus, band,
 };
 pub use crate::period::{Half, HalfYear, PeriodError};
+pub use crate::publication::{Publication, PublicationEvent, action_of};
 pub use crate::receipt::{Receipt, ReceiptError};
 pub use crate::record::{
     CaseSecret, Commitment, CommitmentError, Month, MonthError, PublicRecord, RecordError,

@@ -237,6 +237,9 @@ pub struct Report {
     /// The size and root of the tree of the period's public records, once the period
     /// is published ([`crate::ReportTree`]); `None` while the report is provisional.
     pub records: Option<TreeHead>,
+    /// Every publication of the period, oldest first; the one shown is the one whose
+    /// tree is `records` (empty while the report is provisional).
+    pub publications: Vec<crate::publication::Publication>,
     /// Case summaries counted in the exact (non-national-security) sections.
     pub case_summaries: u64,
     pub criminal: BTreeMap<CountryCode, OutcomeRow>,
@@ -325,6 +328,12 @@ impl ReportSpan {
 }
 
 impl Report {
+    /// The publication whose frozen records this report shows, if it is published.
+    pub fn shown_publication(&self) -> Option<&crate::publication::Publication> {
+        let head = self.records?;
+        self.publications.iter().find(|p| p.records == head)
+    }
+
     /// The report from every case's summary (each case once).
     pub fn build(
         summaries: &[CaseSummary],
@@ -466,6 +475,7 @@ impl Report {
             complete: now >= period.end(),
             checkpoint,
             records: None,
+            publications: Vec::new(),
             case_summaries,
             criminal,
             emergency,

@@ -16,9 +16,9 @@ use serde_json::Value;
 use writ_core::{CaseId, CountryCode, Timestamp};
 use writ_report::{
     BandOption, CaseSecret, CaseSummary, CountOpening, Customer, HalfYear, NsCategory, NsOptions,
-    Outcome, ProveError, PublicRecord, PublishedReport, Receipt, RecordProof, Report,
-    ReportOptions, ReportTree, Section, VerifyError, prove_receipt, render_html, render_json,
-    verify_records,
+    Outcome, ProveError, PublicRecord, Publication, PublicationEvent, PublishedReport, Receipt,
+    RecordProof, Report, ReportOptions, ReportTree, Section, VerifyError, prove_receipt,
+    render_html, render_json, verify_records,
 };
 
 fn h1() -> HalfYear {
@@ -298,14 +298,55 @@ fn the_page_shows_the_root_once_published_and_says_provisional_before() {
     assert_eq!(json["records"], Value::Null);
 
     let head = publish(&cases(), h1()).tree.head();
+    let first = Publication {
+        version: 1,
+        published_at: at("2013-07-02T00:00:00Z"),
+        records: head,
+        checkpoint: anchor(),
+        reason: None,
+        event: PublicationEvent {
+            index: 7,
+            entry: "{}".into(),
+        },
+    };
     report.records = Some(head);
+    report.publications = vec![first.clone()];
     let page = render_html(&report);
     assert!(
-        page.contains("9 public case records, one per case"),
+        page.contains("Published (version 1): 9 public case records, one per case"),
         "{page}"
     );
     assert!(page.contains(&head.root.to_string()));
+    assert!(page.contains("/transparency/2013-H1/records.jsonl?version=1"));
     assert!(!page.contains("Provisional"));
+    let json: Value = serde_json::from_str(&render_json(&report)).unwrap();
+    assert_eq!(json["version"], 1);
+    assert_eq!(
+        json["records_url"],
+        "/transparency/2013-H1/records.jsonl?version=1"
+    );
+    assert_eq!(json["publications"][0]["event"]["index"], 7);
+
+    // A correction: the page shows both roots, and the reason.
+    let mut fewer = cases();
+    fewer.remove(0);
+    let corrected = publish(&fewer, h1()).tree.head();
+    let second = Publication {
+        version: 2,
+        records: corrected,
+        reason: Some("a case was withdrawn".into()),
+        ..first
+    };
+    report.records = Some(corrected);
+    report.publications.push(second);
+    let page = render_html(&report);
+    assert!(page.contains("Published (version 2)"), "{page}");
+    assert!(page.contains(&head.root.to_string()), "the first root");
+    assert!(
+        page.contains(&corrected.root.to_string()),
+        "the second root"
+    );
+    assert!(page.contains("a case was withdrawn"));
 }
 
 #[test]
@@ -908,6 +949,41 @@ proptest! {
         if !lines.is_empty() {
             lines.remove(drop.index(lines.len()));
             prop_assert!(published.with_records(lines_to_records(&lines)).is_err());
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Privacy: a record holds the report's own columns and nothing else: no case id,
+    /// no identifier, no reference, no time finer than the month, and the secret only
+    /// as its SHA-256. (docs/transparency.md says why that is no more than the tables.)
+    #[test]
+    fn no_record_names_a_case_or_a_time_finer_than_the_month(cases in any_cases()) {
+        let published = publish(&cases, h1());
+        const KEYS: [&str; 11] = [
+            "accounts", "commitment", "country", "customer", "customer_notified",
+            "data_stored_abroad", "instrument", "month", "outcome", "red_line", "section",
+        ];
+        for line in published.lines() {
+            let record: Value = serde_json::from_str(&line).unwrap();
+            let keys: Vec<&str> = record.as_object().unwrap().keys().map(String::as_str).collect();
+            prop_assert_eq!(&keys[..], &KEYS[..]);
+            let month = record["month"].as_str().unwrap();
+            prop_assert_eq!(month.len(), 7, "{}", month);
+            let clock = line.as_bytes().windows(5).any(|w| {
+                w[0].is_ascii_digit() && w[1].is_ascii_digit() && w[2] == b':'
+                    && w[3].is_ascii_digit() && w[4].is_ascii_digit()
+            });
+            prop_assert!(!clock, "no time of day: {}", line);
+            for (summary, secret) in &cases {
+                prop_assert!(!line.contains(&summary.id.to_string()), "a case id: {}", line);
+                let hex: String = secret.as_bytes().iter().map(|b| format!("{b:02x}")).collect();
+                prop_assert!(!line.contains(&hex), "a secret: {}", line);
+                let day = summary.received_at.to_string();
+                prop_assert!(!line.contains(&day[..10]), "a day: {}", line);
+            }
         }
     }
 }

@@ -11,6 +11,7 @@ mod extract;
 mod hi1;
 mod observe;
 pub mod openapi;
+mod published;
 pub mod queue;
 mod register;
 mod web;
@@ -94,6 +95,15 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/admin/changes/{id}/confirm",
             post(admin::confirm_change),
         )
+        .route(
+            "/api/v1/admin/transparency/{period}/publish",
+            post(published::publish),
+        )
+        .route(
+            "/transparency/{period}/records.jsonl",
+            get(published::records),
+        )
+        .route("/transparency/{period}/proof", get(published::proof))
         .route("/api/v1/audit/checkpoint", get(audit::latest_checkpoint))
         .route("/api/v1/audit/proof/inclusion", get(audit::inclusion_proof))
         .route(

@@ -15,7 +15,7 @@ use serde_json::Value;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{admin, api, audit, delivery, hi1, register, wire};
+use crate::{admin, api, audit, delivery, hi1, published, register, wire};
 
 // The security schemes' names, as the handlers' `security(...)` attributes spell them.
 
@@ -111,6 +111,9 @@ fn sorted(value: Value) -> Value {
         admin::enable_user,
         admin::pending_changes,
         admin::confirm_change,
+        published::publish,
+        published::records,
+        published::proof,
     ),
     // Named only by the shared 500 response, which utoipa does not follow to its schema.
     components(schemas(crate::error::InternalErrorBody)),
@@ -128,6 +131,9 @@ fn sorted(value: Value) -> Value {
             credentials needed."),
         (name = "admin", description = "What an admin does: register requesting \
             authorities and people."),
+        (name = "transparency", description = "The verifiable transparency report: a \
+            published period's records (the leaves of its RFC 6962 tree) and the proof that \
+            one record is in it, bound to the audit log. No credentials needed."),
         (name = "operations", description = "For load balancers and operators."),
     ),
 )]

@@ -271,7 +271,7 @@ macro_rules! statements_for {
                 let mut insert = QueryBuilder::new(
                     "INSERT INTO case_summaries (half_year, case_id, received_at, \
                      authority_country, instrument, section, customer, accounts, outcome, \
-                     data_stored_abroad, customer_notified, red_line) ",
+                     data_stored_abroad, customer_notified, red_line, secret, commitment) ",
                 );
                 insert.push_values(chunk, |mut row, summary| {
                     let half_year = writ_report::HalfYear::containing(summary.received_at);
@@ -287,6 +287,10 @@ macro_rules! statements_for {
                         .push_bind(summary.data_stored_abroad)
                         .push_bind(summary.customer_notified)
                         .push_bind(summary.red_line);
+                    // Each past case's transparency secret, as intake makes one.
+                    let secret = writ_report::CaseSecret::generate();
+                    row.push_bind(secret.as_bytes().to_vec())
+                        .push_bind(secret.commitment().0.to_vec());
                 });
                 statements.push(insert);
             }

@@ -117,6 +117,10 @@ pub enum StoreError {
     OutOfRange(String),
     #[error("audit ledger: {0}")]
     Ledger(#[from] writ_ledger::LedgerError),
+    /// A transparency report that cannot be published now (the period is not over,
+    /// or nothing changed since its last version).
+    #[error("{0}")]
+    Unpublishable(String),
     #[error("a background task failed: {0}")]
     Task(String),
     #[error("TOTP secrets: {0}")]
@@ -223,8 +227,13 @@ macro_rules! insert_case {
             .case(case.id)
             .await?
             .ok_or_else(|| $crate::not_found(case.id))?;
-        $tx.insert_summary(&$crate::summaries::summarise(&record, case.demand)?)
-            .await?;
+        // The case's transparency secret: its receipt, and its public record's key.
+        let secret = writ_report::CaseSecret::generate();
+        $tx.insert_summary(
+            &$crate::summaries::summarise(&record, case.demand)?,
+            &secret,
+        )
+        .await?;
         Ok::<CaseRecord, StoreError>(record)
     }};
 }
@@ -351,6 +360,8 @@ mod hi1;
 pub use hi1::{
     Hi1Answer, Hi1Cancellation, Hi1Case, Hi1Kind, Hi1Message, Hi1Object, Hi1Taken, NewHi1Object,
 };
+mod transparency;
+pub use transparency::MAX_REASON;
 mod queue;
 use queue::QueueQueries;
 pub use queue::{CasePage, CaseQuery, MAX_PAGE};
@@ -409,6 +420,7 @@ impl Store {
         };
         store.end_bulk_load().await?;
         store.summarise_older_cases().await?;
+        store.give_older_cases_secrets().await?;
         Ok(store)
     }
 

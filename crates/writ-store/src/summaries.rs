@@ -14,7 +14,7 @@ use sqlx::{PgConnection, Row, SqliteConnection};
 use writ_core::policy::Code;
 use writ_core::review::Scope;
 use writ_core::{Action, CaseId, CaseState, Category, CountryCode, Demand, TargetValue};
-use writ_report::{CaseCount, CaseSummary, Customer, HalfYear, Outcome, Section};
+use writ_report::{CaseCount, CaseSecret, CaseSummary, Customer, HalfYear, Outcome, Section};
 
 use crate::db_time::DbTime;
 use crate::queries::Queries;
@@ -148,7 +148,13 @@ macro_rules! summary_from_row {
 }
 
 pub(crate) trait SummaryQueries {
-    async fn insert_summary(&mut self, summary: &CaseSummary) -> Result<(), StoreError>;
+    /// Inserts a case's summary with its transparency secret (and the secret's
+    /// commitment, the public record's key).
+    async fn insert_summary(
+        &mut self,
+        summary: &CaseSummary,
+        secret: &CaseSecret,
+    ) -> Result<(), StoreError>;
     /// Brings the parts of a summary that a case's steps change up to date.
     async fn refresh_summary(&mut self, case: &CaseRecord) -> Result<(), StoreError>;
     async fn set_customer_notified(&mut self, case: CaseId) -> Result<(), StoreError>;
@@ -172,6 +178,9 @@ pub(crate) trait SummaryQueries {
     ) -> Result<Vec<CaseSummary>, StoreError>;
     /// Cases opened before summaries were kept (none, after the first start).
     async fn cases_without_summary(&mut self, limit: i64) -> Result<Vec<CaseId>, StoreError>;
+    /// Summaries of cases opened before cases had secrets (none, after the first start).
+    async fn summaries_without_secret(&mut self, limit: i64) -> Result<Vec<CaseId>, StoreError>;
+    async fn set_secret(&mut self, case: CaseId, secret: &CaseSecret) -> Result<(), StoreError>;
     /// Whether the start-up backfill `name` has run to completion.
     async fn backfill_completed(&mut self, name: &str) -> Result<bool, StoreError>;
     async fn record_backfill_completed(&mut self, name: &str) -> Result<(), StoreError>;
@@ -180,14 +189,20 @@ pub(crate) trait SummaryQueries {
 macro_rules! summary_queries_for {
     ($connection:ty) => {
         impl SummaryQueries for $connection {
-            async fn insert_summary(&mut self, summary: &CaseSummary) -> Result<(), StoreError> {
+            async fn insert_summary(
+                &mut self,
+                summary: &CaseSummary,
+                secret: &CaseSecret,
+            ) -> Result<(), StoreError> {
                 let accounts = i64::try_from(summary.accounts)
                     .map_err(|_| StoreError::OutOfRange("accounts".into()))?;
                 sqlx::query(concat!(
-                    "INSERT INTO case_summaries (half_year, ",
+                    "INSERT INTO case_summaries (secret, commitment, half_year, ",
                     summary_columns!(),
-                    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+                    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
                 ))
+                .bind(secret.as_bytes().as_slice())
+                .bind(secret.commitment().0.as_slice())
                 .bind(half_year_of(summary)?)
                 .bind(summary.id.to_string())
                 .bind(DbTime(summary.received_at))
@@ -323,6 +338,34 @@ macro_rules! summary_queries_for {
                     .collect()
             }
 
+            async fn summaries_without_secret(&mut self, limit: i64) -> Result<Vec<CaseId>, StoreError> {
+                let ids: Vec<String> = sqlx::query_scalar(
+                    "SELECT case_id FROM case_summaries WHERE secret IS NULL ORDER BY case_id LIMIT $1",
+                )
+                .bind(limit)
+                .fetch_all(&mut *self)
+                .await?;
+                ids.iter()
+                    .map(|id| {
+                        CaseId::parse(id)
+                            .map_err(|e| StoreError::Corrupt(format!("case_summaries.case_id: {e}")))
+                    })
+                    .collect()
+            }
+
+            async fn set_secret(&mut self, case: CaseId, secret: &CaseSecret) -> Result<(), StoreError> {
+                sqlx::query(
+                    "UPDATE case_summaries SET secret = $1, commitment = $2 \
+                     WHERE case_id = $3 AND secret IS NULL",
+                )
+                .bind(secret.as_bytes().as_slice())
+                .bind(secret.commitment().0.as_slice())
+                .bind(case.to_string())
+                .execute(&mut *self)
+                .await?;
+                Ok(())
+            }
+
             async fn backfill_completed(&mut self, name: &str) -> Result<bool, StoreError> {
                 let found: Option<i32> =
                     sqlx::query_scalar("SELECT 1 FROM completed_backfills WHERE name = $1")
@@ -421,6 +464,24 @@ impl Store {
         })
     }
 
+    /// Gives a secret to each case a store held before cases had them. Their people were
+    /// notified without a receipt; the secret still keys the case's public record.
+    pub(crate) async fn give_older_cases_secrets(&self) -> Result<(), StoreError> {
+        loop {
+            let ids = with_connection!(self, |conn| { conn.summaries_without_secret(5000).await })?;
+            if ids.is_empty() {
+                return Ok(());
+            }
+            tracing::info!(cases = ids.len(), "giving older cases their secrets");
+            in_transaction!(self, |tx| {
+                for id in &ids {
+                    tx.set_secret(*id, &CaseSecret::generate()).await?;
+                }
+                Ok::<(), StoreError>(())
+            })?;
+        }
+    }
+
     /// Summarises the cases a store held before it kept summaries, from their demands.
     /// Once none is left that is recorded, and later starts skip the search (every
     /// case since is summarised in the transaction that opens it).
@@ -453,7 +514,7 @@ impl Store {
                     summary.customer_notified = tx.notices(*id).await?.iter().any(|n| {
                         n.recipient == NoticeRecipient::TenantAdmin && n.state == NoticeState::Sent
                     });
-                    tx.insert_summary(&summary).await?;
+                    tx.insert_summary(&summary, &CaseSecret::generate()).await?;
                 }
                 Ok::<(), StoreError>(())
             })?;

@@ -18,8 +18,8 @@ use writ_core::workflow::{RecordedApproval, RecordedRecommendation};
 use writ_core::{Actor, AuditEntry, CaseEvent, CaseId, CaseState, Demand, Timestamp};
 use writ_core::{AgencyId, CountryCode, Role, UserId, Username};
 use writ_report::{
-    Anchor, BandOption, CaseSummary, Customer, Half, HalfYear, NsOptions, Outcome, Report,
-    ReportOptions, ReportSpan, Section,
+    Anchor, BandOption, CaseSummary, Customer, Half, HalfYear, NsOptions, Outcome, PublicRecord,
+    Report, ReportOptions, ReportSpan, ReportTree, Section,
 };
 use writ_store::testing::TestDatabase;
 use writ_store::{
@@ -64,6 +64,8 @@ macro_rules! conformance {
 conformance!(
     an_idempotency_key_opens_one_case,
     an_hi1_message_is_taken_whole_once_and_its_last_task_withdraws_the_case,
+    every_case_has_a_secret_and_a_periods_records_stream_in_commitment_order,
+    publishing_freezes_the_records_and_a_correction_keeps_both_versions,
     an_account_awaiting_confirmation_has_no_token_until_a_second_admin_confirms,
     a_disabled_account_has_no_token_and_enabling_it_is_audited,
     an_agency_change_takes_effect_at_confirmation_unless_its_domain_is_taken,
@@ -3264,5 +3266,249 @@ async fn an_hi1_message_is_taken_whole_once_and_its_last_task_withdraws_the_case
             "hi1.task_cancelled",
             "case.withdrawn"
         ]
+    );
+}
+
+/// Every record of `period` as the store streams it now.
+async fn public_records(store: &Store, period: HalfYear) -> Vec<PublicRecord> {
+    let mut records = Vec::new();
+    store
+        .public_records(period, |r| {
+            records.push(r.clone());
+            Ok::<_, ()>(())
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    records
+}
+
+async fn published_records(store: &Store, period: HalfYear, version: u32) -> Vec<PublicRecord> {
+    let mut records = Vec::new();
+    store
+        .published_records(period, version, |r| {
+            records.push(r.clone());
+            Ok::<_, ()>(())
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    records
+}
+
+async fn every_case_has_a_secret_and_a_periods_records_stream_in_commitment_order(
+    db: &TestDatabase,
+) {
+    let store = &db.store;
+    let opened = open_case(store, "SECRET-1", None).await;
+    let secret = store.case_secret(opened.id).await.unwrap().unwrap();
+
+    // A history of more than a page of one period's cases, each given a secret.
+    use proptest::strategy::ValueTree;
+    let demand = Arc::new(Demand::from_json(&demand_json("PAST")).unwrap());
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let period = HalfYear::new(2026, Half::H1).unwrap();
+    let summaries: Vec<CaseSummary> = (0..2300)
+        .map(|_| {
+            let mut summary = arbitrary_summary().new_tree(&mut runner).unwrap().current();
+            // Into the period, keeping the second of the month.
+            let offset = summary.received_at.datetime().unix_timestamp() % (180 * 86_400);
+            summary.received_at = Timestamp::from_datetime(
+                time::OffsetDateTime::from_unix_timestamp(1_767_225_600 + offset).unwrap(),
+            );
+            summary
+        })
+        .collect();
+    let cases: Vec<PastCase> = summaries.iter().map(|s| past_case(s, &demand)).collect();
+    store.import_summarised(&cases, &summaries).await.unwrap();
+
+    let mut with_secrets = vec![(summary_of(store, opened.id).await, secret.clone())];
+    for summary in &summaries {
+        let secret = store.case_secret(summary.id).await.unwrap().unwrap();
+        with_secrets.push((summary.clone(), secret));
+    }
+    let tree = ReportTree::of_cases(period, with_secrets.iter().map(|(s, k)| (s, k))).unwrap();
+    let records = public_records(store, period).await;
+    assert!(records.len() > 1000, "more than a page: {}", records.len());
+    assert_eq!(
+        records,
+        tree.records(),
+        "the same records, in commitment order"
+    );
+    assert!(records.iter().any(|r| r.commitment == secret.commitment()));
+    assert!(records.iter().all(|r| PublicRecord::published(r.section)));
+    let secrets: BTreeSet<_> = with_secrets.iter().map(|(_, k)| *k.as_bytes()).collect();
+    assert_eq!(
+        secrets.len(),
+        with_secrets.len(),
+        "secrets are each case's own"
+    );
+    // None in another period.
+    let other = HalfYear::new(2025, Half::H2).unwrap();
+    assert!(public_records(store, other).await.is_empty());
+
+    // Cases from before secrets get theirs when the store opens; kept ones stay.
+    db.execute_raw(&format!(
+        "UPDATE case_summaries SET secret = NULL, commitment = NULL WHERE case_id <> '{}'",
+        opened.id
+    ))
+    .await
+    .unwrap();
+    let again = Store::open(db.location()).await.unwrap();
+    assert_eq!(again.case_secret(opened.id).await.unwrap(), Some(secret));
+    let given = again.case_secret(summaries[0].id).await.unwrap().unwrap();
+    assert_ne!(Some(&given), with_secrets.get(1).map(|(_, k)| k));
+    assert_eq!(public_records(&again, period).await.len(), records.len());
+    again.close().await;
+}
+
+async fn publishing_freezes_the_records_and_a_correction_keeps_both_versions(db: &TestDatabase) {
+    let store = &db.store;
+    let period = HalfYear::new(2026, Half::H1).unwrap();
+    let first = open_case(store, "PUB-1", None).await;
+    let second = open_case(store, "PUB-2", None).await;
+    let anchor = Anchor {
+        size: 2,
+        root: "root".into(),
+        note: "note".into(),
+    };
+    let admin = Actor::Staff("ada".into());
+    let after = at("2026-07-01T00:00:00Z");
+
+    // Not before the period is over; a first publication needs no reason.
+    let early = store
+        .publish_report(period, None, anchor.clone(), &admin, at(NOW))
+        .await;
+    assert!(matches!(early, Err(StoreError::Unpublishable(m)) if m.contains("not over")));
+    assert!(store.publications(period).await.unwrap().is_empty());
+    let size = store.audit_size().await.unwrap();
+    let v1 = store
+        .publish_report(period, None, anchor.clone(), &admin, after)
+        .await
+        .unwrap();
+    let tree = ReportTree::of_records(period, public_records(store, period).await).unwrap();
+    assert_eq!((v1.version, v1.records), (1, tree.head()));
+    assert_eq!(v1.records.size, 2);
+    assert_eq!(
+        v1.event.index, size,
+        "one event, appended in the transaction"
+    );
+    let event = &entries(store).await[size as usize];
+    assert_eq!(event.action, "report.published");
+    assert_eq!(
+        event.details,
+        json!({"period": "2026-H1", "version": 1, "size": 2,
+               "root": tree.head().root.to_string(), "checkpoint": 2})
+    );
+    assert_eq!(v1.event.entry.as_bytes(), event.canonical_bytes());
+
+    // Again: a correction needs a reason, and something to correct.
+    let unexplained = store
+        .publish_report(period, None, anchor.clone(), &admin, after)
+        .await;
+    assert!(matches!(unexplained, Err(StoreError::OutOfRange(m)) if m.starts_with("reason:")));
+    let unchanged = store
+        .publish_report(period, Some("again"), anchor.clone(), &admin, after)
+        .await;
+    assert!(matches!(unchanged, Err(StoreError::Unpublishable(m)) if m.contains("version 1")));
+    assert_eq!(
+        store.audit_size().await.unwrap(),
+        size + 1,
+        "nothing written"
+    );
+    assert_eq!(published_records(store, period, 2).await, vec![]);
+
+    // A case corrected after publication: version 2, with the reason; version 1 frozen.
+    let reviewing = store
+        .transition(&step(&first, CaseEvent::StartReview, "rita"))
+        .await
+        .unwrap();
+    let mut reject = CaseUpdate::new(
+        &reviewing,
+        "case.reject",
+        Actor::Staff("rita".into()),
+        after,
+    );
+    reject.events = vec![CaseEvent::Reject];
+    reject.rejection_reason = Some("overbroad".into());
+    store.update_case(&reject).await.unwrap();
+    let later = at("2026-08-01T00:00:00Z");
+    let v2 = store
+        .publish_report(
+            period,
+            Some(" a case was rejected "),
+            anchor.clone(),
+            &admin,
+            later,
+        )
+        .await
+        .unwrap();
+    assert_eq!(v2.version, 2);
+    assert_eq!(v2.reason.as_deref(), Some("a case was rejected"));
+    assert_ne!(v2.records.root, v1.records.root);
+    let event = entries(store).await.pop().unwrap();
+    assert_eq!(event.action, "report.corrected");
+    assert_eq!(event.details["reason"], "a case was rejected");
+    assert_eq!(event.details["previous_root"], v1.records.root.to_string());
+    assert_eq!(
+        store.publications(period).await.unwrap(),
+        vec![v1.clone(), v2.clone()]
+    );
+    let frozen = published_records(store, period, 1).await;
+    assert_eq!(
+        ReportTree::of_records(period, frozen.clone())
+            .unwrap()
+            .head(),
+        v1.records
+    );
+    assert!(frozen.iter().all(|r| r.outcome == Outcome::Pending));
+    let now = published_records(store, period, 2).await;
+    assert_eq!(
+        now.iter()
+            .filter(|r| r.outcome == Outcome::Rejected)
+            .count(),
+        1
+    );
+
+    // Each version proves its records and counts them.
+    for publication in [&v1, &v2] {
+        let records = published_records(store, period, publication.version).await;
+        for record in &records {
+            let proof = store
+                .record_proof(period, publication.version, &record.commitment)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(proof.record, record.canonical_json());
+            writ_ledger::verify_inclusion(
+                &proof.proof,
+                proof.index,
+                publication.records.size,
+                publication.records.root,
+                record.leaf_hash(),
+            )
+            .unwrap();
+        }
+        let counts = store
+            .published_counts(period, publication.version)
+            .await
+            .unwrap();
+        assert_eq!(counts.iter().map(|c| c.cases).sum::<u64>(), 2);
+    }
+    let secret = store.case_secret(second.id).await.unwrap().unwrap();
+    assert!(
+        store
+            .record_proof(period, 3, &secret.commitment())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let stranger = writ_report::CaseSecret::generate().commitment();
+    assert!(
+        store
+            .record_proof(period, 1, &stranger)
+            .await
+            .unwrap()
+            .is_none()
     );
 }

@@ -13,6 +13,7 @@ mod report;
 mod secrets;
 mod serve;
 mod telemetry;
+mod transparency;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -87,11 +88,15 @@ enum Command {
         #[command(subcommand)]
         command: CasesCommand,
     },
-    /// The transparency report for a half-year, from the store or from case summaries.
+    /// The transparency report for a half-year, from the store or from case summaries;
+    /// publishing it, and verifying a published one.
+    #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
     Report {
+        #[command(subcommand)]
+        command: Option<ReportCommand>,
         /// The half-year: 2026-H1 or 2026-H2.
-        #[arg(long, value_name = "YYYY-H1|YYYY-H2")]
-        period: String,
+        #[arg(long, value_name = "YYYY-H1|YYYY-H2", required = true)]
+        period: Option<String>,
         /// The output: CSV tables, JSON, or an HTML page.
         #[arg(long, value_name = "csv|json|html", default_value = "csv")]
         format: String,
@@ -161,7 +166,69 @@ enum BundleCommand {
 }
 
 #[derive(Subcommand)]
+enum ReportCommand {
+    /// Publish a finished half-year: freeze its public case records and append
+    /// report.published (report.corrected, with --reason, for a later version) to the
+    /// audit log.
+    Publish {
+        /// The half-year: 2026-H1 or 2026-H2.
+        #[arg(long, value_name = "YYYY-H1|YYYY-H2")]
+        period: String,
+        /// Why the period is published again (required once it was published).
+        #[arg(long, value_name = "TEXT")]
+        reason: Option<String>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Check a published report from a writ's public endpoints: every figure and the
+    /// root recomputed from its records, and its report.published event in a signed
+    /// checkpoint. Exit 0 when it all holds, 1 naming the first that does not.
+    Verify {
+        /// The writ's address (https://writ.example).
+        #[arg(long, value_name = "BASE")]
+        url: String,
+        /// The half-year: 2026-H1 or 2026-H2.
+        #[arg(long, value_name = "YYYY-H1|YYYY-H2")]
+        period: String,
+        /// A published version [default: the latest].
+        #[arg(long, value_name = "N")]
+        version: Option<u32>,
+        /// The log's verifier key (as `writ audit key` prints it); without it the
+        /// checkpoint's signature is not checked.
+        #[arg(long, value_name = "VERIFIER_KEY")]
+        key: Option<String>,
+    },
+    /// Check that the case of a transparency receipt is counted: its record in the
+    /// published tree, under the root the log holds, in its rows of the report.
+    Prove {
+        /// The writ's address (https://writ.example).
+        #[arg(long, value_name = "BASE")]
+        url: String,
+        /// The receipt, as the notice gives it (writ-receipt:v1:…).
+        #[arg(long, value_name = "RECEIPT")]
+        receipt: String,
+        /// The log's verifier key (as `writ audit key` prints it).
+        #[arg(long, value_name = "VERIFIER_KEY")]
+        key: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
 enum AuditCommand {
+    /// For a monitor run from cron: fetch the log's latest checkpoint, check its
+    /// signature and that it extends the one pinned in FILE, then pin it. Exit 1,
+    /// saying ALERT, on a bad signature, a fork or a rollback.
+    Watch {
+        /// The writ's address (https://writ.example).
+        #[arg(long, value_name = "BASE")]
+        url: String,
+        /// Where the last checkpoint seen is pinned (created on the first run).
+        #[arg(long, value_name = "FILE")]
+        state: PathBuf,
+        /// The log's verifier key: needed on the first run, then pinned.
+        #[arg(long, value_name = "VERIFIER_KEY")]
+        key: Option<String>,
+    },
     /// Print the public key that verifies the log's checkpoints (a C2SP note verifier key).
     Key {
         #[command(flatten)]
@@ -372,7 +439,34 @@ fn run(command: Command) -> Result<(), Failure> {
             })?;
             Ok(())
         }
+        Command::Audit {
+            command: AuditCommand::Watch { url, state, key },
+        } => transparency::watch(&url, &state, key.as_deref()),
         Command::Report {
+            command:
+                Some(ReportCommand::Publish {
+                    period,
+                    reason,
+                    data,
+                }),
+            ..
+        } => transparency::publish(&load_config(data)?, &period, reason.as_deref()),
+        Command::Report {
+            command:
+                Some(ReportCommand::Verify {
+                    url,
+                    period,
+                    version,
+                    key,
+                }),
+            ..
+        } => transparency::verify(&url, &period, version, key.as_deref()),
+        Command::Report {
+            command: Some(ReportCommand::Prove { url, receipt, key }),
+            ..
+        } => transparency::prove(&url, &receipt, key.as_deref()),
+        Command::Report {
+            command: None,
             period,
             format,
             style,
@@ -380,7 +474,7 @@ fn run(command: Command) -> Result<(), Failure> {
             bands,
             data,
         } => report::run(report::Request {
-            period,
+            period: period.unwrap_or_default(),
             format,
             style,
             input,

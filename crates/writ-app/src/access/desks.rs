@@ -731,6 +731,9 @@ impl ApprovalDesk<'_> {
             at: now,
         });
         let tenant = enterprise_tenant(self.state, &demand);
+        // The half-year the case is counted in, which its notices name.
+        let period = writ_report::HalfYear::containing(case.received_at)
+            .ok_or_else(|| AppError::Conflict(format!("case {id}: received_at out of range")))?;
         if decision.route == Route::RedirectEnterprise {
             update.action = "case.redirected".into();
             update.events = vec![CaseEvent::RedirectToEnterprise];
@@ -740,7 +743,8 @@ impl ApprovalDesk<'_> {
                     NoticeRecipient::TenantAdmin,
                     tenant.admin_email.as_str(),
                     format!("A government demand about {}'s accounts", tenant.name),
-                    redirect_letter(&demand, &decision, tenant, PROVIDER, now),
+                    redirect_letter(&demand, &decision, tenant, PROVIDER, now)
+                        + &crate::notices::receipt_paragraph(period),
                     String::new(),
                     None,
                     now,
@@ -772,6 +776,7 @@ impl ApprovalDesk<'_> {
                         &addressees,
                         &self.state.policy.rules,
                         PROVIDER,
+                        period,
                         now,
                     )
                     .map_err(AppError::internal)?;
@@ -1273,6 +1278,34 @@ impl AdminDesk<'_> {
             totp,
             token,
         })
+    }
+}
+
+impl AdminDesk<'_> {
+    /// Publishes a finished period's transparency report: its records frozen, their root
+    /// bound to the audit log (`report.published`; `report.corrected` with `reason` for
+    /// a later version), counted at the latest signed checkpoint.
+    pub async fn publish_report(
+        &self,
+        period: writ_report::HalfYear,
+        reason: Option<&str>,
+    ) -> Result<writ_report::Publication, AppError> {
+        let store = &self.state.store;
+        let anchor = crate::transparency::anchor(store).await?;
+        let now = self.state.clock.now();
+        match store
+            .publish_report(period, reason, anchor, &self.caller.actor(), now)
+            .await
+        {
+            Ok(publication) => Ok(publication),
+            Err(writ_store::StoreError::OutOfRange(message)) if message.starts_with("reason:") => {
+                Err(AppError::BadRequest {
+                    field: Some("reason".into()),
+                    message,
+                })
+            }
+            Err(other) => Err(other.into()),
+        }
     }
 }
 

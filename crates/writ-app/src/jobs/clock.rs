@@ -30,7 +30,8 @@ pub(crate) async fn send_due(
     let store = desk.store();
     // A withdrawn demand's notices were cancelled with it; none goes out, whatever
     // state a notice is found in.
-    if store.case(case).await?.state == writ_core::CaseState::Withdrawn {
+    let record = store.case(case).await?;
+    if record.state == writ_core::CaseState::Withdrawn {
         return Ok(None);
     }
     let gag = store.gag_of_case(case).await?;
@@ -58,11 +59,15 @@ pub(crate) async fn send_due(
         if !store.claim_notice(notice.id, now, until).await? {
             continue;
         }
+        // The receipt goes into the mail only, never into the stored notice.
+        let receipt = crate::notices::receipt_of(store, &record)
+            .await
+            .map_err(JobError::Invalid)?;
         let mail = Mail {
             to: notice.address.clone(),
             subject: notice.subject.clone(),
-            text: notice.body.clone(),
-            html: notice.body_html.clone(),
+            text: crate::notices::with_receipt(&notice.body, &receipt),
+            html: crate::notices::with_receipt(&notice.body_html, &receipt),
         };
         if let Err(error) = mailer.send(&mail).await {
             store.unclaim_notice(notice.id, desk.now()).await?;

@@ -21,6 +21,8 @@ use crate::access::AppState;
 pub(crate) struct ReportQuery {
     period: Option<String>,
     style: Option<String>,
+    /// A published version (the latest without one).
+    version: Option<u32>,
 }
 
 #[derive(Template)]
@@ -34,7 +36,8 @@ struct TransparencyPage {
 
 /// The report for the period asked for, or the one in progress. Counts only: the
 /// store is read without a desk because nothing about any one case leaves it.
-async fn report(state: &AppState, period: Option<&str>) -> Result<Arc<Report>, ApiError> {
+async fn report(state: &AppState, query: &ReportQuery) -> Result<Arc<Report>, ApiError> {
+    let period = query.period.as_deref();
     let now = state.clock.now();
     let period = match period {
         Some(text) => text.parse::<HalfYear>().map_err(|e| AppError::BadRequest {
@@ -48,6 +51,7 @@ async fn report(state: &AppState, period: Option<&str>) -> Result<Arc<Report>, A
         state.unsafe_store(),
         period,
         state.publication(),
+        query.version,
         now,
     )
     .await?)
@@ -58,7 +62,7 @@ pub(crate) async fn page(
     State(state): State<AppState>,
     Query(query): Query<ReportQuery>,
 ) -> Result<Response, WebError> {
-    let report = report(&state, query.period.as_deref()).await?;
+    let report = report(&state, &query).await?;
     let page = TransparencyPage {
         period: report.period.to_string(),
         section: render_html(&report),
@@ -86,7 +90,7 @@ pub(crate) async fn csv(
             message: "style: microsoft or google".into(),
         })?,
     };
-    let report = report(&state, query.period.as_deref()).await?;
+    let report = report(&state, &query).await?;
     let name = format!(
         "attachment; filename=\"writ-transparency-{}.csv\"",
         report.period
@@ -106,7 +110,7 @@ pub(crate) async fn json(
     State(state): State<AppState>,
     Query(query): Query<ReportQuery>,
 ) -> Result<Response, WebError> {
-    let report = report(&state, query.period.as_deref()).await?;
+    let report = report(&state, &query).await?;
     Ok((
         [(header::CONTENT_TYPE, "application/json")],
         render_json(&report),

@@ -239,6 +239,19 @@ async fn a_gagged_notice_goes_out_once_after_the_gag_ends(backend: Backend) {
             mail.html
         );
     }
+    // The mail carries the case's receipt; the notice as staff see it never does.
+    let id = writ_core::CaseId::parse(&case).unwrap();
+    let secret = w.app.db.store.case_secret(id).await.unwrap().unwrap();
+    let period = writ_report::HalfYear::parse("2026-H1").unwrap();
+    let receipt = writ_report::Receipt::new(period, secret).to_string();
+    assert!(mail.text.contains(&receipt), "{}", mail.text);
+    assert!(mail.html.contains(&receipt), "{}", mail.html);
+    assert!(mail.text.contains("writ report prove"));
+    let (_, view) = w
+        .app
+        .get_as(&w.approver.token, &format!("/api/v1/cases/{case}"))
+        .await;
+    assert!(!view.to_string().contains(&receipt[20..]), "{view}");
     for never in ["Reyes", "areyes", "+12065550100", "Chen"] {
         assert!(
             !mail.text.contains(never) && !mail.html.contains(never),
@@ -371,6 +384,12 @@ async fn an_enterprise_account_is_told_through_its_admin_not_the_user(backend: B
         w.outbox.to(),
         ["it@contoso.example"],
         "once, and never the user"
+    );
+    let mail = w.outbox.sent.lock().unwrap()[0].clone();
+    assert!(
+        mail.text.contains("writ-receipt:v1:2026-H1:"),
+        "{}",
+        mail.text
     );
 }
 

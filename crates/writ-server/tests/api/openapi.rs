@@ -74,6 +74,7 @@ fn the_document_is_openapi_3_1_and_says_what_writ_is() {
             "sessions",
             "audit",
             "admin",
+            "transparency",
             "operations"
         ]
     );
@@ -162,9 +163,10 @@ fn routes_in(source: &str) -> BTreeSet<(String, String)> {
     routes
 }
 
-/// The JSON API: under `/api/`, and the health check. The web UI's pages are not in it.
+/// The JSON API: under `/api/`, the health check, and a published report's records and
+/// proofs. The web UI's pages are not in it.
 fn is_api(path: &str) -> bool {
-    path.starts_with("/api/") || path == "/healthz"
+    path.starts_with("/api/") || path == "/healthz" || path.starts_with("/transparency/{period}/")
 }
 
 /// A parameter `in: path` is a `{name}` of its path; the rest are query parameters.
@@ -216,7 +218,7 @@ fn every_api_route_in_the_router_is_documented() {
 fn every_operation_but_the_public_ones_names_known_security_schemes() {
     let doc = document();
     let schemes = doc["components"]["securitySchemes"].as_object().unwrap();
-    let public = ["sessions", "audit", "operations"];
+    let public = ["sessions", "audit", "transparency", "operations"];
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
             let tag = op["tags"][0].as_str().unwrap();
@@ -389,7 +391,7 @@ impl Tour<'_> {
             ));
             return (status, Value::Null, headers);
         };
-        let value = if content_type.starts_with("application/json") {
+        let value = if content_type.split(';').next() == Some("application/json") {
             serde_json::from_str(&text).unwrap()
         } else {
             Value::String(text)
@@ -1287,6 +1289,59 @@ async fn the_document_describes_what_the_server_answers() {
         (consistency, format!("{consistency}?from=0&to={size}"), 400),
     ] {
         let (status, _, _) = t.call("GET", template, &path, Auth::None, None).await;
+        assert_eq!(status, expected, "{path}");
+    }
+
+    // The transparency report: published once the half-year is over, then its records
+    // and a record's proof, for anyone.
+    let publish = "/api/v1/admin/transparency/{period}/publish";
+    let h1 = "/api/v1/admin/transparency/2026-H1/publish";
+    let root_auth = || Auth::Token(root_tok);
+    let (status, _, _) = t.call("POST", publish, h1, root_auth(), Some("{}")).await;
+    assert_eq!(status, 409, "not over yet");
+    app.clock
+        .set(Timestamp::parse("2026-07-02T09:00:00Z").unwrap());
+    let (status, _, _) = t.call("POST", publish, h1, root_auth(), Some("{}")).await;
+    assert_eq!(status, 201);
+    let (status, _, _) = t.call("POST", publish, h1, root_auth(), Some("{}")).await;
+    assert_eq!(status, 400, "a correction says why");
+    let records = "/transparency/{period}/records.jsonl";
+    let (status, lines, _) = t
+        .call(
+            "GET",
+            records,
+            "/transparency/2026-H1/records.jsonl",
+            Auth::None,
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, _, _) = t
+        .call(
+            "GET",
+            records,
+            "/transparency/2026-H2/records.jsonl",
+            Auth::None,
+            None,
+        )
+        .await;
+    assert_eq!(status, 404);
+    let first: Value =
+        serde_json::from_str(lines.as_str().unwrap().lines().next().unwrap()).unwrap();
+    let proof = "/transparency/{period}/proof";
+    let commitment = first["commitment"].as_str().unwrap();
+    for (path, expected) in [
+        (
+            format!("/transparency/2026-H1/proof?commitment={commitment}"),
+            200,
+        ),
+        ("/transparency/2026-H1/proof?commitment=00".to_owned(), 400),
+        (
+            format!("/transparency/2026-H1/proof?commitment={}", "0".repeat(64)),
+            404,
+        ),
+    ] {
+        let (status, _, _) = t.call("GET", proof, &path, Auth::None, None).await;
         assert_eq!(status, expected, "{path}");
     }
 

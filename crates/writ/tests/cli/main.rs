@@ -11,3 +11,4 @@ mod helpers;
 mod production;
 mod report;
 mod serve;
+mod transparency;
