@@ -367,6 +367,7 @@ impl Generator<'_> {
                 (CaseEvent::Approve, &approver),
                 (CaseEvent::StartCollection, &Actor::System),
                 (CaseEvent::Seal, &Actor::System),
+                (CaseEvent::Release, &approver),
                 (CaseEvent::Deliver, &agency),
             ];
             // Most delivered cases were closed afterwards.

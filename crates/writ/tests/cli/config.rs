@@ -44,7 +44,7 @@ fn an_unknown_key_is_named_with_its_file_and_the_keys_allowed_beside_it() {
             format!(
                 "writ: unknown key `lisen` in {at}; the top level allows: data_dir, listen, \
                  database_url, log_format, metrics, policy, audit, report, production, smtp, \
-                 deadlines, sources\n"
+                 deadlines, hi1, sources\n"
             ),
         ),
         (
