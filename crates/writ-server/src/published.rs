@@ -79,7 +79,7 @@ impl Published {
     post,
     path = "/api/v1/admin/transparency/{period}/publish",
     tag = "admin",
-    params(("period" = String, Path, description = "A half-year, `2026-H1`.")),
+    params(PeriodPath),
     request_body(content = PublishRequest,
         example = json!({"reason": "a case of March was rejected on appeal"})),
     responses(
@@ -113,6 +113,16 @@ pub(crate) async fn publish(
     ))
 }
 
+/// The period in the path, for the document: a half-year writ reports on.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)] // Describes the path's `{period}`, which is read as a String.
+pub(crate) struct PeriodPath {
+    /// A half-year, `2026-H1`, from 1970 to 9998.
+    #[param(pattern = "^(19[7-9][0-9]|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])-H[12]$")]
+    period: String,
+}
+
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct VersionQuery {
@@ -143,7 +153,7 @@ async fn publication(
     get,
     path = "/transparency/{period}/records.jsonl",
     tag = "transparency",
-    params(("period" = String, Path, description = "A half-year, `2026-H1`."), VersionQuery),
+    params(PeriodPath, VersionQuery),
     responses(
         (status = 200, description = "The records, streamed.",
             content_type = "application/jsonl", body = String,
@@ -197,6 +207,7 @@ pub(crate) async fn records(
 pub(crate) struct ProofQuery {
     /// The record's commitment: the SHA-256 of the case's secret, 64 lowercase hex
     /// digits.
+    #[param(pattern = "^[0-9a-f]{64}$")]
     commitment: String,
     /// A published version; the latest without one.
     version: Option<u32>,
@@ -244,7 +255,7 @@ pub(crate) struct EventProof {
     get,
     path = "/transparency/{period}/proof",
     tag = "transparency",
-    params(("period" = String, Path, description = "A half-year, `2026-H1`."), ProofQuery),
+    params(PeriodPath, ProofQuery),
     responses(
         (status = 200, description = "The proofs.", body = RecordProofAnswer,
             example = json!({"period": "2026-H1", "version": 1, "record": "{\"accounts\":1,…}", "index": 17, "size": 1234, "root": "q9uZ…=", "proof": ["3q2+7w==…"], "event": {"index": 5131, "entry": "{\"at\":…,\"action\":\"report.published\",…}", "checkpoint": "writ.example/audit\n5200\n…", "proof": ["yv66vg==…"]}})),
