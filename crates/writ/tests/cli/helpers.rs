@@ -41,10 +41,22 @@ impl Server {
         subcommand: &str,
         configure: impl FnOnce(&mut Command),
     ) -> Server {
+        Self::start_args(
+            [subcommand.as_ref(), "--data".as_ref(), data_dir.as_os_str()],
+            configure,
+        )
+    }
+
+    /// Starts `writ ARGS… --listen 127.0.0.1:0` (metrics on a free port too), waiting
+    /// until it listens.
+    pub fn start_args<'a>(
+        args: impl IntoIterator<Item = &'a std::ffi::OsStr>,
+        configure: impl FnOnce(&mut Command),
+    ) -> Server {
         let mut command = writ();
         command
-            .args([subcommand, "--listen", "127.0.0.1:0", "--data"])
-            .arg(data_dir)
+            .args(args)
+            .args(["--listen", "127.0.0.1:0"])
             .env("WRIT_METRICS__LISTEN", "127.0.0.1:0")
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
