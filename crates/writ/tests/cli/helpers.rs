@@ -107,16 +107,31 @@ impl Server {
         assert!(!status.success(), "killed, not exited: {status}");
     }
 
-    /// Sends SIGTERM and waits for the process; returns whether it exited cleanly.
-    pub fn terminate(mut self) -> bool {
+    /// Freezes the process (SIGSTOP): it holds its connections and leases but does
+    /// nothing, until [`resume`](Self::resume).
+    pub fn pause(&self) {
+        self.signal("-STOP");
+    }
+
+    /// Lets a [paused](Self::pause) process run again (SIGCONT).
+    pub fn resume(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, signal: &str) {
         let pid = self.child.id().to_string();
         assert!(
             Command::new("kill")
-                .args(["-TERM", &pid])
+                .args([signal, &pid])
                 .status()
                 .unwrap()
                 .success()
         );
+    }
+
+    /// Sends SIGTERM and waits for the process; returns whether it exited cleanly.
+    pub fn terminate(mut self) -> bool {
+        self.signal("-TERM");
         self.child.wait().unwrap().success()
     }
 }
