@@ -20,8 +20,8 @@ use writ_store::{ProductionState, Store};
 
 use crate::helpers::{Server, run, stderr, writ};
 use crate::production::{
-    MESSAGES, approve, case_id, config_toml, get, post, progress, seed_store, stopwatch, submit,
-    wait_for, wall_clock,
+    MESSAGES, People, approve, case_id, config_toml, get, post, progress, seed_store, stopwatch,
+    submit, wait_for, wall_clock,
 };
 
 /// What every node is given: the database, the bucket (its secret in the environment,
@@ -77,23 +77,34 @@ fn node_config(
     (data, config)
 }
 
-#[test]
-fn a_node_killed_mid_collection_is_finished_by_the_other() {
+/// What the nodes share: one database, one bucket, the provider's data (alice's mail,
+/// all in the demands' period) and the people, seeded before any node starts.
+struct Shared {
+    runtime: tokio::runtime::Runtime,
+    db: TestDatabase,
+    bucket: S3Config,
+    dir: tempfile::TempDir,
+    sources: writ_sources::config::SourcesConfig,
+    people: People,
+    /// The demands' period.
+    period: (Timestamp, Timestamp),
+}
+
+/// [`Shared`], with `messages` in alice's mailbox; `None`, saying why, without the
+/// services.
+fn shared(messages: usize) -> Option<Shared> {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let Some(db) = runtime.block_on(TestDatabase::postgres()).unwrap() else {
         println!(
             "skipped: PostgreSQL not running (set WRIT_TEST_DATABASE_URL; scripts/test starts it)"
         );
-        return;
+        return None;
     };
     let Some(bucket) = writ_storage::testing::s3_bucket("writ/two-nodes") else {
         runtime.block_on(db.remove()).unwrap();
-        return;
+        return None;
     };
-    let started = stopwatch();
     let dir = tempfile::tempdir().unwrap();
-
-    // A provider whose mail for alice all falls in the demand's period, read by both.
     let now = Timestamp::from_datetime(wall_clock());
     let at = |days: i64| now.checked_add(time::Duration::days(days)).unwrap();
     let (accounts, tenants) = named_accounts();
@@ -107,7 +118,7 @@ fn a_node_killed_mid_collection_is_finished_by_the_other() {
         seed: 14,
     };
     let volume = ProviderVolume {
-        messages_per_account: MESSAGES,
+        messages_per_account: messages,
         ..ProviderVolume::default()
     };
     let sources = runtime
@@ -124,6 +135,32 @@ fn a_node_killed_mid_collection_is_finished_by_the_other() {
         store.close().await;
         people
     });
+    Some(Shared {
+        runtime,
+        db,
+        bucket,
+        dir,
+        sources,
+        people,
+        period: (at(-60), at(-1)),
+    })
+}
+
+#[test]
+fn a_node_killed_mid_collection_is_finished_by_the_other() {
+    let Some(Shared {
+        runtime,
+        db,
+        bucket,
+        dir,
+        sources,
+        people,
+        period: (from, to),
+    }) = shared(MESSAGES)
+    else {
+        return;
+    };
+    let started = stopwatch();
     let (data_a, config_a) = node_config(dir.path(), "node-a", &sources, &bucket);
     let (data_b, config_b) = node_config(dir.path(), "node-b", &sources, &bucket);
     let node_a = Node {
@@ -147,7 +184,7 @@ fn a_node_killed_mid_collection_is_finished_by_the_other() {
     assert_ne!(a.address, b.address);
     eprintln!("{:?}: two nodes serving", started.elapsed());
 
-    let case = submit(&a, &people, at(-60), at(-1));
+    let case = submit(&a, &people, "SEA-NODES-0014", from, to);
     approve(&b, &people, &case);
     // B is frozen (SIGSTOP) from here until A is killed, so every item recorded meanwhile
     // is A's work (had B claimed the job first, its lease runs out and A takes it over).
@@ -311,4 +348,77 @@ fn a_node_killed_mid_collection_is_finished_by_the_other() {
     );
     runtime.block_on(db.remove()).unwrap();
     eprintln!("{:?}: verified", started.elapsed());
+}
+
+/// The figure of bench/RESULTS.md: collecting and sealing ten productions of the same
+/// mailbox (`WRIT_BENCH_NODES_MESSAGES` messages, 300 by default) with one node, then
+/// with two sharing the work, on one database and one bucket.
+#[test]
+#[ignore = "a benchmark (bench/RESULTS.md): cargo test -p writ --test cli ten_productions -- --ignored --nocapture"]
+fn ten_productions_on_two_nodes_against_one() {
+    let messages = std::env::var("WRIT_BENCH_NODES_MESSAGES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300);
+    let Some(shared) = shared(messages) else {
+        return;
+    };
+    let (from, to) = shared.period;
+    let nodes: Vec<(PathBuf, Node<'_>)> = ["node-a", "node-b"]
+        .into_iter()
+        .map(|name| {
+            let (data, config) =
+                node_config(shared.dir.path(), name, &shared.sources, &shared.bucket);
+            let node = Node {
+                config,
+                database: shared.db.url(),
+                bucket: &shared.bucket,
+            };
+            (data, node)
+        })
+        .collect();
+    let mut servers = vec![nodes[0].1.serve(&nodes[0].0)];
+    let mut took = Vec::new();
+    for round in 1..=2 {
+        if round == 2 {
+            for key in ["audit-log.key", "production.key", "totp-secrets.key"] {
+                std::fs::copy(nodes[0].0.join(key), nodes[1].0.join(key)).unwrap();
+            }
+            servers.push(nodes[1].1.serve(&nodes[1].0));
+        }
+        let cases: Vec<String> = (0..10)
+            .map(|i| {
+                let reference = format!("SEA-BENCH-{round}-{i}");
+                submit(&servers[0], &shared.people, &reference, from, to)
+            })
+            .collect();
+        let started = stopwatch();
+        for case in &cases {
+            approve(&servers[0], &shared.people, case);
+        }
+        let mut items = 0;
+        for case in &cases {
+            let sealed = wait_for(&servers[0], &shared.people, case, "the seal", |p| {
+                p["state"] == "sealed"
+            });
+            items += sealed["items_done"].as_u64().unwrap();
+        }
+        let elapsed = started.elapsed();
+        println!(
+            "{round} node(s): 10 productions ({items} items) collected and sealed in {:.1} s",
+            elapsed.as_secs_f64()
+        );
+        took.push(elapsed.as_secs_f64());
+    }
+    println!(
+        "two nodes against one: {:.2}x the throughput; load average {}",
+        took[0] / took[1],
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .trim()
+    );
+    for server in servers {
+        assert!(server.terminate());
+    }
+    shared.runtime.block_on(shared.db.remove()).unwrap();
 }

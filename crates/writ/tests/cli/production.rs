@@ -447,17 +447,23 @@ pub(crate) async fn seed_store(store: &Store) -> People {
 /// A warrant for alice's mail over `from..to`, submitted, recommended and approved as
 /// it is; returns the case id.
 fn submit_and_approve(server: &Server, people: &People, from: Timestamp, to: Timestamp) -> String {
-    let case = submit(server, people, from, to);
+    let case = submit(server, people, "SEA-KILL-0006", from, to);
     approve(server, people, &case);
     case
 }
 
 /// A warrant for alice's mail over `from..to`, submitted; returns the case id.
-pub(crate) fn submit(server: &Server, people: &People, from: Timestamp, to: Timestamp) -> String {
+pub(crate) fn submit(
+    server: &Server,
+    people: &People,
+    reference: &str,
+    from: Timestamp,
+    to: Timestamp,
+) -> String {
     let now = Timestamp::from_datetime(wall_clock());
     let at = |days: i64| now.checked_add(time::Duration::days(days)).unwrap();
     let demand = json!({
-        "reference": "SEA-KILL-0006",
+        "reference": reference,
         "authority": {
             "name": "Seattle Police Department",
             "country": "US",
