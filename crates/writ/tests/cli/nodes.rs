@@ -6,6 +6,8 @@
 //! recipient's check and `writ audit verify --database` pass. Skipped without the
 //! services (`WRIT_TEST_DATABASE_URL`, `WRIT_TEST_S3_*`), which `scripts/test` starts.
 
+#![allow(clippy::print_stdout)] // the skip line, and the benchmark's figures
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
