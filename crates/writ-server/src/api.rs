@@ -23,7 +23,7 @@ use crate::error::responses::{
     BadMessage, BadReason, NotAgency, NotApprover, NotFound, NotReviewer, NotStaff, ServerError,
     Unauthorized,
 };
-use crate::extract::{JsonBody, Stated, Statement, case_id, free_text};
+use crate::extract::{JsonBody, Stated, Statement, case_id, free_text, non_blank};
 use crate::wire::{self, MessageBody, Reason};
 use writ_app::credentials::csrf_token;
 
@@ -751,13 +751,15 @@ pub(crate) async fn clear_gate(
     State(state): State<AppState>,
     approver: Approver,
     Path((id, code)): Path<(String, String)>,
-    Stated(Reason { reason }): Stated<Reason>,
+    JsonBody(Reason { reason }): JsonBody<Reason>,
 ) -> Result<impl IntoResponse, ApiError> {
     let code: Code =
         serde_json::from_value(Value::String(code.clone())).map_err(|_| AppError::BadRequest {
             field: Some("code".into()),
             message: format!("code: {code:?} is not a finding code"),
         })?;
+    // The code is named before the reason: checked here, not as the body is read.
+    non_blank("reason", &reason)?;
     let case = approver
         .desk(&state)
         .clear_gate(case_id(&id)?, code, &reason)
