@@ -4,11 +4,11 @@
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
-use writ_core::{Clock, Role};
+use writ_core::Clock;
 
-use crate::helpers::{Person, TestApp, spawn_app};
+use crate::helpers::{Backend, EXAMPLE, Person, TestApp};
+use crate::workflow::World;
 
-const EXAMPLE: &str = include_str!("../../../writ-core/tests/demands/policy-example.json");
 const PDF: &[u8] =
     b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
 const CSP: &str = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; \
@@ -198,31 +198,9 @@ fn escaped(text: &str) -> String {
         .replace('\'', "&#39;")
 }
 
-struct World {
-    app: TestApp,
-    spd: Person,
-    bka: Person,
-    reviewer: Person,
-    approver: Person,
-}
-
+/// The workflow tests' authorities and staff, on SQLite.
 async fn world() -> World {
-    let app = spawn_app().await;
-    app.add_agency("seattle-pd", "US", "seattle.gov", "+12065550100")
-        .await;
-    app.add_agency("bka", "DE", "bka.bund.de", "+4961155000")
-        .await;
-    World {
-        spd: app
-            .add_person("areyes@seattle.gov", Role::Agency, Some("seattle-pd"))
-            .await,
-        bka: app
-            .add_person("kmueller@bka.bund.de", Role::Agency, Some("bka"))
-            .await,
-        reviewer: app.add_person("rita", Role::Reviewer, None).await,
-        approver: app.add_person("alex", Role::Approver, None).await,
-        app,
-    }
+    crate::workflow::world(Backend::Sqlite, None).await
 }
 
 #[tokio::test]
@@ -802,7 +780,7 @@ async fn an_authority_cannot_open_another_authoritys_demand() {
     let id = spd.submit(EXAMPLE).await;
 
     let mut bka = Browser::new(&w.app);
-    let portal = bka.log_in(&w.bka).await;
+    let portal = bka.log_in(w.bka()).await;
     assert!(!portal.body.contains(&id), "not in its list");
     let page = bka.get(&format!("/portal/demands/{id}")).await;
     assert_eq!(page.status, 404);
