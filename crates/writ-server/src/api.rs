@@ -23,7 +23,7 @@ use crate::error::responses::{
     BadMessage, BadReason, NotAgency, NotApprover, NotFound, NotReviewer, NotStaff, ServerError,
     Unauthorized,
 };
-use crate::extract::{JsonBody, case_id, free_text, non_blank};
+use crate::extract::{JsonBody, Stated, Statement, case_id, free_text, non_blank};
 use crate::wire::{self, MessageBody, Reason};
 use writ_app::credentials::csrf_token;
 
@@ -205,9 +205,8 @@ pub(crate) async fn withdraw(
     State(state): State<AppState>,
     agency: AgencyUser,
     Path(id): Path<String>,
-    JsonBody(Reason { reason }): JsonBody<Reason>,
+    Stated(Reason { reason }): Stated<Reason>,
 ) -> Result<impl IntoResponse, ApiError> {
-    non_blank("reason", &reason)?;
     let case = agency.desk(&state).withdraw(case_id(&id)?, &reason).await?;
     Ok(Json(wire::CaseStateChange::from(&case)))
 }
@@ -235,9 +234,8 @@ pub(crate) async fn authority_message(
     State(state): State<AppState>,
     agency: AgencyUser,
     Path(id): Path<String>,
-    JsonBody(MessageBody { body }): JsonBody<MessageBody>,
+    Stated(MessageBody { body }): Stated<MessageBody>,
 ) -> Result<impl IntoResponse, ApiError> {
-    non_blank("body", &body)?;
     let case = agency.desk(&state).message(case_id(&id)?, &body).await?;
     Ok(Json(wire::CaseStateChange::from(&case)))
 }
@@ -498,9 +496,8 @@ pub(crate) async fn request_clarification(
     State(state): State<AppState>,
     reviewer: Reviewer,
     Path(id): Path<String>,
-    JsonBody(MessageBody { body }): JsonBody<MessageBody>,
+    Stated(MessageBody { body }): Stated<MessageBody>,
 ) -> Result<impl IntoResponse, ApiError> {
-    non_blank("body", &body)?;
     let case = reviewer
         .desk(&state)
         .request_clarification(case_id(&id)?, &body)
@@ -621,9 +618,8 @@ pub(crate) async fn approve(
     State(state): State<AppState>,
     approver: Approver,
     Path(id): Path<String>,
-    JsonBody(Reason { reason }): JsonBody<Reason>,
+    Stated(Reason { reason }): Stated<Reason>,
 ) -> Result<impl IntoResponse, ApiError> {
-    non_blank("reason", &reason)?;
     let case = approver
         .desk(&state)
         .approve(case_id(&id)?, &reason)
@@ -656,9 +652,8 @@ pub(crate) async fn reject(
     State(state): State<AppState>,
     approver: Approver,
     Path(id): Path<String>,
-    JsonBody(Reason { reason }): JsonBody<Reason>,
+    Stated(Reason { reason }): Stated<Reason>,
 ) -> Result<impl IntoResponse, ApiError> {
-    non_blank("reason", &reason)?;
     let case = approver.desk(&state).reject(case_id(&id)?, &reason).await?;
     Ok(Json(wire::CaseStateChange::from(&case)))
 }
@@ -676,6 +671,12 @@ pub(crate) struct CounselRecord {
     #[serde(default)]
     #[schema(value_type = Option<String>, format = DateTime)]
     deadline: Option<Timestamp>,
+}
+
+impl Statement for CounselRecord {
+    fn statement(&self) -> (&'static str, &str) {
+        ("reason", &self.reason)
+    }
 }
 
 /// Counsel's decision
@@ -706,13 +707,12 @@ pub(crate) async fn counsel(
     State(state): State<AppState>,
     approver: Approver,
     Path(id): Path<String>,
-    JsonBody(CounselRecord {
+    Stated(CounselRecord {
         decision,
         reason,
         deadline,
-    }): JsonBody<CounselRecord>,
+    }): Stated<CounselRecord>,
 ) -> Result<impl IntoResponse, ApiError> {
-    non_blank("reason", &reason)?;
     let case = approver
         .desk(&state)
         .counsel(case_id(&id)?, decision, &reason, deadline)
@@ -758,6 +758,7 @@ pub(crate) async fn clear_gate(
             field: Some("code".into()),
             message: format!("code: {code:?} is not a finding code"),
         })?;
+    // The code is named before the reason: checked here, not as the body is read.
     non_blank("reason", &reason)?;
     let case = approver
         .desk(&state)

@@ -38,6 +38,18 @@ pub(crate) struct MessageBody {
     pub body: String,
 }
 
+impl crate::extract::Statement for Reason {
+    fn statement(&self) -> (&'static str, &str) {
+        ("reason", &self.reason)
+    }
+}
+
+impl crate::extract::Statement for MessageBody {
+    fn statement(&self) -> (&'static str, &str) {
+        ("body", &self.body)
+    }
+}
+
 // ------------------------------------------------------------ common
 
 /// What `/healthz` says.

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use writ_core::policy::DirectoryFile;
 use writ_core::{Clock, Role};
 
-use crate::helpers::{Backend, Person, TestApp, spawn_app_with};
+use crate::helpers::{Backend, Person, TestApp, contoso_directory, demand, spawn_app_with};
 
 on_both_backends!(
     submit_review_approve,
@@ -25,8 +25,6 @@ on_both_backends!(
     a_case_is_assigned_and_mine_lists_it,
 );
 
-const EXAMPLE: &str = include_str!("../../../writ-core/tests/demands/policy-example.json");
-
 pub(crate) struct World {
     pub(crate) app: TestApp,
     pub(crate) spd: Person,
@@ -37,14 +35,11 @@ pub(crate) struct World {
 
 pub(crate) async fn world(backend: Backend, directory: Option<DirectoryFile>) -> World {
     let app = spawn_app_with(backend, directory).await;
-    app.add_agency("seattle-pd", "US", "seattle.gov", "+12065550100")
-        .await;
+    let spd = app.add_seattle_pd().await;
     app.add_agency("bka", "DE", "bka.bund.de", "+4961155000")
         .await;
     World {
-        spd: app
-            .add_person("areyes@seattle.gov", Role::Agency, Some("seattle-pd"))
-            .await,
+        spd,
         bka: app
             .add_person("kmueller@bka.bund.de", Role::Agency, Some("bka"))
             .await,
@@ -54,20 +49,9 @@ pub(crate) async fn world(backend: Backend, directory: Option<DirectoryFile>) ->
     }
 }
 
-pub(crate) fn demand(edit: impl FnOnce(&mut Value)) -> String {
-    let mut doc: Value = serde_json::from_str(EXAMPLE).unwrap();
-    edit(&mut doc);
-    doc.to_string()
-}
-
 impl World {
     pub(crate) async fn submit(&self, document: &str) -> String {
-        let (status, body) = self
-            .app
-            .post_as(&self.spd.token, "/api/v1/demands", document)
-            .await;
-        assert_eq!(status, 201, "{body}");
-        body["id"].as_str().unwrap().to_owned()
+        self.app.submit(&self.spd, document).await
     }
 
     pub(crate) async fn state_for_authority(&self, id: &str) -> Value {
@@ -80,13 +64,7 @@ impl World {
     }
 
     pub(crate) async fn review(&self, who: &Person, id: &str, body: Value) -> (u16, Value) {
-        self.app
-            .post_as(
-                &who.token,
-                &format!("/api/v1/cases/{id}/review"),
-                &body.to_string(),
-            )
-            .await
+        self.app.case_step(who, id, "review", body).await
     }
 
     pub(crate) async fn decide(
@@ -96,13 +74,7 @@ impl World {
         decision: &str,
         body: Value,
     ) -> (u16, Value) {
-        self.app
-            .post_as(
-                &who.token,
-                &format!("/api/v1/cases/{id}/{decision}"),
-                &body.to_string(),
-            )
-            .await
+        self.app.case_step(who, id, decision, body).await
     }
 
     pub(crate) fn bka(&self) -> &Person {
@@ -110,15 +82,7 @@ impl World {
     }
 
     pub(crate) async fn actions(&self) -> Vec<String> {
-        let events = self.app.db.store.audit_events(0, 1000).await.unwrap();
-        events
-            .iter()
-            .map(|e| {
-                writ_core::AuditEntry::from_canonical_bytes(&e.entry)
-                    .unwrap()
-                    .action
-            })
-            .collect()
+        self.app.audit_actions().await
     }
 }
 
@@ -392,14 +356,7 @@ async fn an_emergency_waits_for_a_confirmed_call_back(backend: Backend) {
 }
 
 async fn an_enterprise_account_is_redirected_to_its_customer(backend: Backend) {
-    let directory = DirectoryFile::from_json(
-        &json!({
-            "accounts": [{"id": "acc-1", "identifiers": [{"type": "email", "value": "alice@example.com"}], "tenant": "contoso"}],
-            "tenants": [{"id": "contoso", "name": "Contoso Ltd", "seats": 500, "admin_email": "it@contoso.example"}]
-        })
-        .to_string(),
-    )
-    .unwrap();
+    let directory = contoso_directory("alice@example.com");
     let w = world(backend, Some(directory)).await;
     let id = w
         .submit(&demand(|d| {
