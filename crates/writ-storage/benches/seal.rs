@@ -7,7 +7,12 @@
 //! time of each is reported. Peak memory is the rise of `VmHWM` over the resident size
 //! before the seal (`/proc/self/clear_refs` resets the mark).
 //!
-//! `WRIT_TEST_S3_*` name the S3 server (`scripts/lib/s3.sh` starts moto);
+//! Two baselines in the same run show the server's own pace: writing the spool (eight
+//! uploads at a time), and copying it into one object as the seal moves it (items read
+//! eight ahead, one multipart upload in 8 MiB parts, two at a time) with no sealing.
+//!
+//! `WRIT_TEST_S3_*` name the S3 server (`scripts/lib/s3.sh` starts moto; any other S3
+//! server works the same way, e.g. s3s-fs as `docs/environment.md` starts it);
 //! `cargo bench -p writ-storage --bench seal` (`WRIT_BENCH_SEAL_MB` changes the 1024).
 
 #![allow(
@@ -19,9 +24,11 @@
 // A bench measures wall time; the clock ban is for library code (clippy.toml).
 #![allow(clippy::disallowed_methods)]
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use futures::StreamExt;
+use futures::{StreamExt, TryStreamExt};
+use object_store::{ObjectStore, ObjectStoreExt};
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 use writ_seal::{Authority, FORMAT, Manifest, ManifestItem, ProductionKey};
@@ -113,6 +120,54 @@ async fn fill(storage: &ProductionStorage, plan: &[(String, usize, u64)]) -> Man
     }
 }
 
+/// Copies the spool in the bucket into one object, the way the seal reads and writes
+/// it but with no sealing: the server's pace for the seal's traffic. Its time.
+async fn copy_spool(config: &writ_storage::S3Config) -> Duration {
+    use object_store::aws::AmazonS3Builder;
+    use object_store::path::Path;
+    use secrecy::ExposeSecret;
+    let endpoint = config.endpoint.clone().unwrap();
+    let store: Arc<dyn ObjectStore> = Arc::new(
+        AmazonS3Builder::new()
+            .with_bucket_name(&config.bucket)
+            .with_region(&config.region)
+            .with_access_key_id(&config.access_key_id)
+            .with_secret_access_key(config.secret_access_key.expose_secret())
+            .with_allow_http(endpoint.starts_with("http://"))
+            .with_endpoint(endpoint)
+            .build()
+            .unwrap(),
+    );
+    let start = Instant::now();
+    let spool = Path::from(format!("{}/spool/{PRODUCTION}", config.prefix));
+    let items: Vec<Path> = store
+        .list(Some(&spool))
+        .map_ok(|meta| meta.location)
+        .try_collect()
+        .await
+        .unwrap();
+    let copy = Path::from(format!("{}/copy", config.prefix));
+    let mut upload = object_store::buffered::BufWriter::with_capacity(
+        store.clone(),
+        copy.clone(),
+        8 * 1024 * 1024,
+    )
+    .with_max_concurrency(2);
+    let mut bodies = futures::stream::iter(items)
+        .map(|location| {
+            let store = store.clone();
+            async move { store.get(&location).await.unwrap().bytes().await.unwrap() }
+        })
+        .buffered(8);
+    while let Some(bytes) = bodies.next().await {
+        upload.write_all(&bytes).await.unwrap();
+    }
+    upload.shutdown().await.unwrap();
+    let took = start.elapsed();
+    store.delete(&copy).await.unwrap();
+    took
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -179,9 +234,17 @@ async fn main() {
     );
     let start = Instant::now();
     fill(&bucket, &plan).await;
+    let written = start.elapsed();
     println!(
-        "  written to the bucket in {:.1} s",
-        start.elapsed().as_secs_f64()
+        "  written to the bucket in {:.1} s ({:.0} MiB/s)",
+        written.as_secs_f64(),
+        bytes as f64 / 1048576.0 / written.as_secs_f64()
+    );
+    let copied = copy_spool(&config).await;
+    println!(
+        "  copied in the bucket (no sealing) in {:.1} s ({:.0} MiB/s)",
+        copied.as_secs_f64(),
+        bytes as f64 / 1048576.0 / copied.as_secs_f64()
     );
 
     let mut best = [(Duration::MAX, 0.0f64), (Duration::MAX, 0.0f64)];
