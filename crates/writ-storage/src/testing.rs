@@ -33,13 +33,19 @@ pub fn s3_bucket(prefix: &str) -> Option<S3Config> {
     Some(config)
 }
 
-/// A signed `curl` request to `config`'s server, for `bucket/path`; its output.
+/// SHA-256 of no bytes.
+const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+/// A signed `curl` request with no body to `config`'s server, for `bucket/path`; its output.
 pub fn curl(config: &S3Config, args: &[&str], path: &str) -> Result<String, String> {
     use secrecy::ExposeSecret;
     let endpoint = config.endpoint.as_deref().unwrap_or_default();
     let output = std::process::Command::new("curl")
         .args(["-sS", "--fail-with-body"])
         .args(args)
+        // Every request here has no body. Some servers (s3s-fs) require the payload's
+        // hash as a header; curl signs it when given.
+        .args(["-H", &format!("x-amz-content-sha256: {EMPTY_SHA256}")])
         .arg("--aws-sigv4")
         .arg(format!("aws:amz:{}:s3", config.region))
         .arg("--user")
