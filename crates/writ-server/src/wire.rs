@@ -150,7 +150,8 @@ impl From<&CaseRecord> for DemandReceipt {
             received_at: case.received_at,
             acknowledgement: format!(
                 "Received at {} under case {}. You will be told of every change to its state.",
-                case.received_at, case.id
+                case.received_at.readable(),
+                case.id
             ),
         }
     }

@@ -11,7 +11,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use writ_core::case::CallbackOutcome;
-use writ_core::policy::{Code, Decision, NotifyWhen, Outcome, Recipient, Route, Severity, Verdict};
+use writ_core::policy::{
+    Code, Decision, NotifyWhen, Outcome, Recipient, Route, Rules, Severity, Verdict,
+};
 use writ_core::review::{
     Recommendation, RecommendationKind, Scope, ScopeTarget, gate_requirement, pending_gates,
     reasoned_objection,
@@ -210,10 +212,42 @@ struct FindingRow {
     about: String,
 }
 
+/// The rule a verdict rests on, as counsel reads it: id, name, citation, what it allows.
+struct RuleView {
+    title: String,
+    citation: String,
+    allows: String,
+}
+
+impl RuleView {
+    /// `None` for a rule id the table does not hold (the red line, `P-1`).
+    fn of(id: &str, rules: &Rules) -> Option<Self> {
+        let rule = rules.by_id(id)?;
+        let compels: Vec<&str> = Category::ALL
+            .iter()
+            .filter(|c| rule.compels(**c) && !c.is_red_line())
+            .map(|c| c.phrase())
+            .collect();
+        let allows = if rule.preservation_only {
+            "preserving the data, pending a further instrument; it discloses nothing".to_owned()
+        } else if compels.is_empty() {
+            "no disclosure".to_owned()
+        } else {
+            format!("disclosing {}", compels.join(", "))
+        };
+        Some(Self {
+            title: rule.title(),
+            citation: rule.citation.clone(),
+            allows,
+        })
+    }
+}
+
 struct DecisionView {
     verdict: VerdictBadge,
     route: &'static str,
     rule: String,
+    rule_law: Option<RuleView>,
     categories: Vec<OutcomeRow>,
     targets: Vec<OutcomeRow>,
     findings: Vec<FindingRow>,
@@ -659,7 +693,9 @@ async fn case_page(
         pressing: case.deadline.is_some_and(|d| is_pressing(d, now)),
         demand: demand.as_ref().map(demand_facts),
         demand_json: pretty(&view.document),
-        decision: decision.as_ref().map(decision_view),
+        decision: decision
+            .as_ref()
+            .map(|decision| decision_view(decision, &state.policy.rules)),
         documents: view
             .documents
             .iter()
@@ -778,7 +814,7 @@ async fn case_page(
     })
 }
 
-fn decision_view(decision: &Decision) -> DecisionView {
+fn decision_view(decision: &Decision, rules: &Rules) -> DecisionView {
     let codes = |codes: &[writ_core::policy::Code]| {
         codes
             .iter()
@@ -790,6 +826,10 @@ fn decision_view(decision: &Decision) -> DecisionView {
         verdict: VerdictBadge::of(decision.verdict),
         route: route_label(decision.route),
         rule: decision.rule.clone().unwrap_or_else(|| "none".into()),
+        rule_law: decision
+            .rule
+            .as_deref()
+            .and_then(|id| RuleView::of(id, rules)),
         categories: decision
             .categories
             .iter()

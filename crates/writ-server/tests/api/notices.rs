@@ -159,7 +159,7 @@ async fn a_gagged_notice_goes_out_once_after_the_gag_ends(backend: Backend) {
         "a search warrant",
         "SEA-2026-0412",
         "subscriber, content",
-        "2026-01-01",
+        "1 Jan 2026, 00:00 UTC",
     ] {
         assert!(
             mail.text.contains(says),

@@ -518,6 +518,16 @@ async fn the_document_describes_what_the_server_answers() {
         body["id"].as_str().unwrap().to_owned()
     };
     let plain = demand(&|_| {});
+    let check = "/api/v1/demands/check";
+    for (auth, document, expected) in [
+        (Auth::Token(spd_tok), plain.as_str(), 200),
+        (Auth::Token(spd_tok), "not json", 400),
+        (Auth::Token(rita_tok), plain.as_str(), 403),
+        (Auth::None, plain.as_str(), 401),
+    ] {
+        let (status, _, _) = t.call("POST", check, check, auth, Some(document)).await;
+        assert_eq!(status, expected);
+    }
     let (status, _, _) = t
         .call(
             "POST",

@@ -476,6 +476,32 @@ async fn a_demand_goes_through_the_forms_and_the_case_page_shows_the_engines_rea
     }
     assert!(findings.iter().any(|f| f["code"] == "NOT_SPECIFIC"));
     assert!(case.body.contains(r#"id="verdict">partial<"#));
+    // The verdict's rule as the law reads: its name, its citation, what it allows.
+    let rules = writ_core::policy::Rules::embedded().unwrap();
+    let warrant = rules.by_id("US-3").unwrap();
+    for text in [&warrant.title(), &warrant.citation, "It allows disclosing"] {
+        assert!(
+            case.body.contains(&escaped(text)),
+            "{text:?} is on the case page"
+        );
+    }
+    assert!(case.body.contains(writ_core::Category::Content.phrase()));
+    // Times read one way in the page's text, never as RFC 3339 in a sentence (the
+    // demand's own JSON, shown as sent in a <pre>, and attributes aside).
+    let prose: String = case
+        .body
+        .split("<pre")
+        .map(|part| part.split_once("</pre>").map_or(part, |(_, after)| after))
+        .flat_map(|part| part.split('<'))
+        .map(|tag| tag.split_once('>').map_or(tag, |(_, text)| text))
+        .collect();
+    let rfc3339 = |text: &str| {
+        text.as_bytes()
+            .windows(20)
+            .position(|w| w[4] == b'-' && w[10] == b'T' && w[13] == b':' && w[19] == b'Z')
+            .map(|at| text[at.saturating_sub(80)..at + 20].to_owned())
+    };
+    assert_eq!(rfc3339(&prose), None, "an RFC 3339 time on the case page");
     let offered = |value: &str| {
         format!(
             r#"name="target" value="{}""#,

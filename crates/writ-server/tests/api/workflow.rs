@@ -23,6 +23,7 @@ on_both_backends!(
     failed_logins_make_each_next_try_wait_twice_as_long,
     the_queue_pages_with_next_links_and_filters,
     a_case_is_assigned_and_mine_lists_it,
+    an_authority_checks_a_draft_and_nothing_is_opened,
 );
 
 pub(crate) struct World {
@@ -208,6 +209,61 @@ async fn submit_review_approve(backend: Backend) {
     assert_eq!(answer.status(), 200, "{proof}");
     let answer: Value = answer.json().await.unwrap();
     assert_eq!(answer["index"], opened["index"]);
+}
+
+async fn an_authority_checks_a_draft_and_nothing_is_opened(backend: Backend) {
+    let w = world(backend, None).await;
+    let events = w.app.audit_actions().await;
+    // A subpoena that asks for content: the engine says so, citing the law, before the
+    // authority sends it.
+    let draft = demand(|d| d["instrument"]["type"] = json!("us.subpoena"));
+    let (status, decision) = w
+        .app
+        .post_as(&w.spd.token, "/api/v1/demands/check", &draft)
+        .await;
+    assert_eq!(status, 200, "{decision}");
+    assert_eq!(decision["verdict"], "partial");
+    let content = decision["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["category"] == "content")
+        .unwrap();
+    assert_eq!(content["decision"], "refuse");
+    assert_eq!(content["codes"], json!(["INSTRUMENT_INSUFFICIENT"]));
+    assert!(decision["findings"].as_array().unwrap().iter().any(|f| {
+        f["code"] == "INSTRUMENT_INSUFFICIENT"
+            && f["citation"].as_str().is_some_and(|c| !c.is_empty())
+    }));
+    // Fixed, it is accepted; neither check opened a case or wrote an event.
+    let (status, decision) = w
+        .app
+        .post_as(&w.spd.token, "/api/v1/demands/check", &demand(|_| {}))
+        .await;
+    assert_eq!((status, &decision["verdict"]), (200, &json!("accept")));
+    assert_eq!(w.app.audit_actions().await, events);
+    let (_, queue) = w
+        .app
+        .get_as(&w.reviewer.token, "/api/v1/cases?state=any")
+        .await;
+    assert_eq!(queue["cases"], json!([]), "{queue}");
+
+    // A malformed draft is named; staff have no drafts to check.
+    let (status, body) = w
+        .app
+        .post_as(
+            &w.spd.token,
+            "/api/v1/demands/check",
+            &demand(|d| d["targets"][0]["value"] = json!("not mail")),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["field"], "targets[0].value");
+    let (status, _) = w
+        .app
+        .post_as(&w.reviewer.token, "/api/v1/demands/check", &draft)
+        .await;
+    assert_eq!(status, 403);
 }
 
 async fn a_rejection_reaches_the_authority_with_its_reason(backend: Backend) {
