@@ -16,8 +16,8 @@ use writ_hi1::message::{EndpointId, ObjectCommon, Version};
 use writ_hi1::status::{CaseFacts, authorisation_status, ld_task_status, lp_task_status};
 use writ_hi1::{Action, ErrorCode, Hi1Error, Message, map_message};
 use writ_store::{
-    CaseRecord, CaseUpdate, Hi1Cancellation, Hi1Case, Hi1Kind, Hi1Message, Hi1Object, Hi1Taken,
-    NewHi1Object,
+    Agency, CaseRecord, CaseUpdate, Hi1Cancellation, Hi1Case, Hi1Kind, Hi1Message, Hi1Object,
+    Hi1Taken, NewHi1Object,
 };
 
 use super::AgencyUser;
@@ -138,23 +138,7 @@ impl Hi1Desk<'_> {
     async fn unread_envelope(&self, now: Timestamp) -> Result<Envelope, AppError> {
         let config = &self.state().hi1;
         let agency = self.state().store.agency(&self.agency.user.agency).await?;
-        Ok(Envelope {
-            sender: EndpointId {
-                country_code: config.provider_country.clone(),
-                unique_identifier: config.provider_identifier.clone(),
-            },
-            receiver: EndpointId {
-                country_code: agency.country.to_string(),
-                unique_identifier: agency.id.to_string(),
-            },
-            transaction: Uuid::new_v4(),
-            timestamp: now,
-            version: Version {
-                etsi_version: "V1.23.1".to_owned(),
-                national_profile_owner: config.provider_country.clone(),
-                national_profile_version: "v1.0".to_owned(),
-            },
-        })
+        Ok(envelope_to(config, &agency, Uuid::new_v4(), now))
     }
 
     async fn take(
@@ -570,6 +554,32 @@ pub(crate) fn case_facts(
             .is_some_and(|d| d.verdict == Verdict::Reject);
     facts.preservation_expired = !holds.is_empty() && holds.iter().all(|h| !h.active(now));
     facts
+}
+
+/// The header of a message from writ to `agency` under `transaction`.
+pub(crate) fn envelope_to(
+    config: &writ_hi1::Hi1Config,
+    agency: &Agency,
+    transaction: Uuid,
+    now: Timestamp,
+) -> Envelope {
+    Envelope {
+        sender: EndpointId {
+            country_code: config.provider_country.clone(),
+            unique_identifier: config.provider_identifier.clone(),
+        },
+        receiver: EndpointId {
+            country_code: agency.country.to_string(),
+            unique_identifier: agency.id.to_string(),
+        },
+        transaction,
+        timestamp: now,
+        version: Version {
+            etsi_version: "V1.23.1".to_owned(),
+            national_profile_owner: config.provider_country.clone(),
+            national_profile_version: "v1.0".to_owned(),
+        },
+    }
 }
 
 /// The status an object reports: its case's, or `Cancelled` for a task the authority

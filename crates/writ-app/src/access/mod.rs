@@ -24,8 +24,8 @@ pub use desks::{
     AdminDesk, AgencyDesk, ApprovalDesk, CaseDesk, CaseView, DemandStatus, MAX_ORDER_BYTES,
     NewPerson, ReviewDesk, SignedOrder,
 };
-pub(crate) use hi1::status_object;
 pub use hi1::{Hi1Desk, Hi1Encoding, Hi1Reply};
+pub(crate) use hi1::{envelope_to, status_object};
 pub use productions::{Download, ReleasedProduction};
 
 /// Someone who proved who they are: by API token, or by a web session (with its CSRF

@@ -5,8 +5,8 @@
 
 use uuid::Uuid;
 use writ_core::{CaseId, Timestamp};
-use writ_hi1::emit::{self, Envelope, Notification, ObjectStatus, StatusObject};
-use writ_hi1::message::{DictionaryEntry, EndpointId, ObjectCommon, Version};
+use writ_hi1::emit::{self, Notification, ObjectStatus, StatusObject};
+use writ_hi1::message::{DictionaryEntry, ObjectCommon};
 
 use super::JobError;
 use super::system::SystemDesk;
@@ -50,23 +50,7 @@ pub(crate) async fn report(
     if !changed.is_empty() {
         let agency = store.agency(&agency_id).await?;
         let transaction = Uuid::new_v4();
-        let envelope = Envelope {
-            sender: EndpointId {
-                country_code: config.provider_country.clone(),
-                unique_identifier: config.provider_identifier.clone(),
-            },
-            receiver: EndpointId {
-                country_code: agency.country.to_string(),
-                unique_identifier: agency.id.to_string(),
-            },
-            transaction,
-            timestamp: now,
-            version: Version {
-                etsi_version: "V1.23.1".to_owned(),
-                national_profile_owner: config.provider_country.clone(),
-                national_profile_version: "v1.0".to_owned(),
-            },
-        };
+        let envelope = crate::access::envelope_to(config, &agency, transaction, now);
         let notification = Notification {
             common: ObjectCommon {
                 associated_objects: changed.iter().map(|(id, _)| *id).collect(),

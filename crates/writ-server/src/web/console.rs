@@ -34,7 +34,7 @@ use writ_app::AppError;
 
 use crate::ApiError;
 use crate::access::{AppState, Approver, Reviewer, Staff};
-use writ_app::access::CaseDesk;
+use writ_app::access::{ApprovalDesk, CaseDesk};
 
 // ---------------------------------------------------------------- the queue
 
@@ -1411,13 +1411,27 @@ fn counsel_of(drafts: &Drafts) -> Result<(CounselAction, Option<Timestamp>), App
     Ok((action, deadline))
 }
 
-/// What a decision's form typed: its `reason`.
-fn decision_of(form: &FormData, what: &'static str, done: &'static str) -> Attempt {
+/// A decision's form, `reason` its one field: `step` records the reason once it says
+/// something.
+async fn decide(
+    state: &AppState,
+    web: Web<Approver>,
+    id: &str,
+    form: &FormData,
+    (what, done): (&'static str, &'static str),
+    step: impl AsyncFnOnce(&ApprovalDesk<'_>, CaseId, &str) -> Result<CaseRecord, AppError>,
+) -> Result<Response, WebError> {
     let drafts = Drafts {
         decision_reason: form.get("reason").trim().to_owned(),
         ..Drafts::default()
     };
-    Attempt { what, done, drafts }
+    let attempt = Attempt { what, done, drafts };
+    let desk = web.who.desk(state);
+    let checked = async |case, drafts: &Drafts| {
+        required("reason", &drafts.decision_reason)?;
+        step(&desk, case, &drafts.decision_reason).await
+    };
+    record(state, &desk, web.chrome, id, attempt, checked).await
 }
 
 /// `POST /console/cases/{id}/gates/{code}/clear` (`reason`).
@@ -1427,22 +1441,12 @@ pub(crate) async fn clear_gate(
     Path((id, code)): Path<(String, String)>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    let attempt = decision_of(&form, "Clearing the gate", "cleared");
-    let desk = web.who.desk(&state);
-    record(
-        &state,
-        &desk,
-        web.chrome,
-        &id,
-        attempt,
-        async |case, drafts| {
-            let reason = &drafts.decision_reason;
-            required("reason", reason)?;
-            let code = serde_json::from_value::<Code>(Value::String(code))
-                .map_err(|_| bad_request("code", "code: not a gate".into()))?;
-            desk.clear_gate(case, code, reason).await
-        },
-    )
+    let what = ("Clearing the gate", "cleared");
+    decide(&state, web, &id, &form, what, async |desk, case, reason| {
+        let code = serde_json::from_value::<Code>(Value::String(code))
+            .map_err(|_| bad_request("code", "code: not a gate".into()))?;
+        desk.clear_gate(case, code, reason).await
+    })
     .await
 }
 
@@ -1453,19 +1457,10 @@ pub(crate) async fn approve(
     Path(id): Path<String>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    let attempt = decision_of(&form, "Approval", "approved");
-    let desk = web.who.desk(&state);
-    record(
-        &state,
-        &desk,
-        web.chrome,
-        &id,
-        attempt,
-        async |case, drafts| {
-            required("reason", &drafts.decision_reason)?;
-            desk.approve(case, &drafts.decision_reason).await
-        },
-    )
+    let what = ("Approval", "approved");
+    decide(&state, web, &id, &form, what, async |desk, case, reason| {
+        desk.approve(case, reason).await
+    })
     .await
 }
 
@@ -1476,19 +1471,10 @@ pub(crate) async fn reject(
     Path(id): Path<String>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    let attempt = decision_of(&form, "Rejection", "rejected");
-    let desk = web.who.desk(&state);
-    record(
-        &state,
-        &desk,
-        web.chrome,
-        &id,
-        attempt,
-        async |case, drafts| {
-            required("reason", &drafts.decision_reason)?;
-            desk.reject(case, &drafts.decision_reason).await
-        },
-    )
+    let what = ("Rejection", "rejected");
+    decide(&state, web, &id, &form, what, async |desk, case, reason| {
+        desk.reject(case, reason).await
+    })
     .await
 }
 

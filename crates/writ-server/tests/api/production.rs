@@ -10,7 +10,7 @@ use writ_core::demand::Period;
 use writ_core::identifier::PhoneNumber;
 use writ_core::{Actor, AgencyId, Clock, CountryCode, Role, Timestamp};
 use writ_seal::{ProductionKey, parse_identity};
-use writ_sources::demo::{DemoSpec, ProviderVolume, named_accounts, write_provider};
+use writ_sources::demo::{DemoSpec, ProviderVolume, write_provider};
 use writ_storage::ProductionStorage;
 use writ_store::Agency;
 
@@ -58,17 +58,11 @@ async fn provider_storing_in(
     let dir = tempfile::tempdir().unwrap();
     let storage =
         storage.unwrap_or_else(|| ProductionStorage::directory(dir.path().join("productions")));
-    let (accounts, tenants) = named_accounts();
-    let spec = DemoSpec {
-        accounts,
-        tenants,
-        period: Period::new(
-            Timestamp::parse("2025-03-01T00:00:00Z").unwrap(),
-            Timestamp::parse("2026-03-01T00:00:00Z").unwrap(),
-        )
-        .unwrap(),
-        seed: 7,
-    };
+    let year = Period::new(
+        Timestamp::parse("2025-03-01T00:00:00Z").unwrap(),
+        Timestamp::parse("2026-03-01T00:00:00Z").unwrap(),
+    );
+    let spec = DemoSpec::named(year.unwrap(), 7);
     let volume = ProviderVolume {
         messages_per_account: 40,
         ..ProviderVolume::default()
@@ -155,12 +149,7 @@ impl Provider {
     async fn approve(&self, demand: &Value) -> String {
         let id = self.app.submit(&self.spd, &demand.to_string()).await;
         self.app
-            .case_step_ok(
-                &self.reviewer,
-                &id,
-                "review",
-                json!({"recommendation": "approve", "reason": "in order"}),
-            )
+            .recommend_approval(&self.reviewer, &id, "in order")
             .await;
         self.app
             .case_step_ok(&self.approver, &id, "approve", json!({"reason": "agreed"}))
@@ -539,25 +528,14 @@ async fn a_hold_on_a_phone_number_protects_the_account_its_email_names(backend: 
     assert_eq!(holds["holds"].as_array().map(Vec::len), Some(2), "{holds}");
 
     // A later warrant for Bruno's e-mail finds the hold made on his phone number.
-    let (status, body) = p
-        .app
-        .post_as(
-            &p.spd.token,
-            "/api/v1/demands",
-            &demand(
-                json!(["content"]),
-                json!([{"type": "email", "value": "bruno@example.de"}]),
-            )
-            .to_string(),
-        )
-        .await;
-    assert_eq!(status, 201, "{body}");
+    let bruno = demand(
+        json!(["content"]),
+        json!([{"type": "email", "value": "bruno@example.de"}]),
+    );
+    let later = p.app.submit(&p.spd, &bruno.to_string()).await;
     let (_, case) = p
         .app
-        .get_as(
-            &p.reviewer.token,
-            &format!("/api/v1/cases/{}", body["id"].as_str().unwrap()),
-        )
+        .get_as(&p.reviewer.token, &format!("/api/v1/cases/{later}"))
         .await;
     let preservations = case["preservations"].as_array().unwrap();
     assert_eq!(preservations.len(), 2, "{case}");
