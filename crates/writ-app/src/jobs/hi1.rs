@@ -1,12 +1,14 @@
 //! Reporting to an authority's HI-1 endpoint: each change to the statuses of a case's
-//! HI-1 objects goes out as a `NotificationObject` listing the new statuses. A failed
-//! sending fails the job, which is retried; the job looks again every
-//! `report_every_seconds` while the case is open.
+//! HI-1 objects goes out as a `NotificationObject` listing the new statuses, and each
+//! released production as a `DELIVER` of its download link. A failed sending fails the
+//! job, which is retried; the report looks again every `report_every_seconds` while
+//! the case is open.
 
 use uuid::Uuid;
-use writ_core::{CaseId, Timestamp};
-use writ_hi1::emit::{self, Envelope, Notification, ObjectStatus, StatusObject};
+use writ_core::{Actor, AgencyId, AuditEntry, CaseId, ProductionId, Timestamp};
+use writ_hi1::emit::{self, Delivery, Envelope, Notification, ObjectStatus, StatusObject};
 use writ_hi1::message::{DictionaryEntry, EndpointId, ObjectCommon, Version};
+use writ_store::{Hi1Kind, ProductionState};
 
 use super::JobError;
 use super::system::SystemDesk;
@@ -48,25 +50,8 @@ pub(crate) async fn report(
         }
     }
     if !changed.is_empty() {
-        let agency = store.agency(&agency_id).await?;
         let transaction = Uuid::new_v4();
-        let envelope = Envelope {
-            sender: EndpointId {
-                country_code: config.provider_country.clone(),
-                unique_identifier: config.provider_identifier.clone(),
-            },
-            receiver: EndpointId {
-                country_code: agency.country.to_string(),
-                unique_identifier: agency.id.to_string(),
-            },
-            transaction,
-            timestamp: now,
-            version: Version {
-                etsi_version: "V1.23.1".to_owned(),
-                national_profile_owner: config.provider_country.clone(),
-                national_profile_version: "v1.0".to_owned(),
-            },
-        };
+        let envelope = envelope(desk, &agency_id, transaction).await?;
         let notification = Notification {
             common: ObjectCommon {
                 associated_objects: changed.iter().map(|(id, _)| *id).collect(),
@@ -108,6 +93,107 @@ pub(crate) async fn report(
     }
     let every = i64::try_from(config.report_every_seconds.max(1)).unwrap_or(60);
     Ok(now.checked_add(time::Duration::seconds(every)))
+}
+
+/// The header of a message writ starts to `agency`.
+async fn envelope(
+    desk: &SystemDesk<'_>,
+    agency_id: &AgencyId,
+    transaction: Uuid,
+) -> Result<Envelope, JobError> {
+    let config = desk.hi1();
+    let agency = desk.store().agency(agency_id).await?;
+    Ok(Envelope {
+        sender: EndpointId {
+            country_code: config.provider_country.clone(),
+            unique_identifier: config.provider_identifier.clone(),
+        },
+        receiver: EndpointId {
+            country_code: agency.country.to_string(),
+            unique_identifier: agency.id.to_string(),
+        },
+        transaction,
+        timestamp: desk.now(),
+        version: Version {
+            etsi_version: "V1.23.1".to_owned(),
+            national_profile_owner: config.provider_country.clone(),
+            national_profile_version: "v1.0".to_owned(),
+        },
+    })
+}
+
+/// Sends the authority's endpoint a `DELIVER` of a released production: one
+/// `DeliveryObject` for the case's disclosure tasks, carrying a fresh download link
+/// (which the authority fetches with its own credentials until it expires), the sealed
+/// file's size and SHA-256. Recorded as `hi1.delivered`.
+pub(crate) async fn deliver(
+    desk: &SystemDesk<'_>,
+    case_id: CaseId,
+    production_id: ProductionId,
+) -> Result<(), JobError> {
+    let store = desk.store();
+    let case = store.case(case_id).await?;
+    let Some(agency_id) = case.agency_id.clone() else {
+        return Ok(());
+    };
+    let config = desk.hi1();
+    let Some(url) = config.endpoints.get(agency_id.as_str()) else {
+        return Ok(());
+    };
+    let production = store.production(production_id).await?;
+    let (ProductionState::Released, Some(sealed)) = (production.state, &production.sealed) else {
+        return Ok(());
+    };
+    let Some(public_url) = config.public_url.as_deref() else {
+        return Err(JobError::Invalid(format!(
+            "[hi1] public_url is not set: the release of production {production_id} cannot be \
+             sent to {agency_id}'s HI-1 endpoint without writ's address"
+        )));
+    };
+    let tasks: Vec<Uuid> = store
+        .hi1_objects(&agency_id, None, Some(case_id), u32::MAX)
+        .await?
+        .into_iter()
+        .filter(|o| o.kind == Hi1Kind::LdTask && o.cancelled_at.is_none())
+        .filter_map(|o| Uuid::parse_str(&o.object_id).ok())
+        .collect();
+    let now = desk.now();
+    let link = desk.productions()?.link(production_id, now);
+    // The production's id names the delivery, so a repeated sending is recognisably
+    // the same one.
+    let delivery_id = Uuid::parse_str(&production_id.to_string())
+        .map_err(|e| JobError::Invalid(format!("production {production_id}: {e}")))?;
+    let delivery = Delivery {
+        common: ObjectCommon {
+            associated_objects: tasks,
+            ..ObjectCommon::new(delivery_id)
+        },
+        delivery_id,
+        sequence_number: 1,
+        last_sequence: true,
+        url: format!("{}{}", public_url.trim_end_matches('/'), link.url),
+        content_length: Some(sealed.size),
+        content_type: Some("application/octet-stream".to_owned()),
+        expiry: Some(link.expires_at),
+        sha256: sealed.sha256.clone(),
+        filename: Some(sealed.file_name.clone()),
+    };
+    let transaction = Uuid::new_v4();
+    let envelope = envelope(desk, &agency_id, transaction).await?;
+    send(url, emit::deliver(&envelope, &delivery).to_xml()).await?;
+    store
+        .record(
+            &AuditEntry::new(now, Actor::System, "hi1.delivered")
+                .for_case(case_id)
+                .with_details(serde_json::json!({
+                    "transaction": transaction,
+                    "production": production_id,
+                    "sha256": sealed.sha256,
+                    "expires_at": link.expires_at,
+                })),
+        )
+        .await?;
+    Ok(())
 }
 
 fn status_entry(status: &StatusObject) -> DictionaryEntry {

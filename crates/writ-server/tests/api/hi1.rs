@@ -123,6 +123,7 @@ fn epoc_with(actions: &str, transaction: &str) -> String {
 on_both_backends!(
     an_eu_production_order_opens_one_case_and_reports_its_tasks,
     cancelling_the_last_task_withdraws_the_case,
+    a_released_production_is_delivered_to_the_authority_which_downloads_it,
 );
 
 async fn an_eu_production_order_opens_one_case_and_reports_its_tasks(backend: Backend) {
@@ -702,4 +703,199 @@ async fn hi1_latency_against_native() {
         at(&mut hi1, 0.5) / at(&mut demands, 0.5),
         load.trim()
     );
+}
+
+/// What the authority's endpoint received, and the productions it downloaded.
+#[derive(Default)]
+struct Authority {
+    messages: Vec<String>,
+    /// Each DELIVER's checksum with the bytes downloaded from its link.
+    downloads: Vec<(String, Vec<u8>)>,
+}
+
+/// The text of the first `<…:name>` element in `xml` that holds text, unescaped.
+fn element_text(xml: &str, name: &str) -> String {
+    let open = format!(":{name}>");
+    xml.match_indices(&open)
+        .map(|(at, _)| {
+            let start = at + open.len();
+            &xml[start..start + xml[start..].find('<').unwrap()]
+        })
+        .find(|text| !text.trim().is_empty())
+        .unwrap_or_else(|| panic!("no {name}: {xml}"))
+        .replace("&amp;", "&")
+}
+
+/// An HI-1 endpoint playing the authority: it keeps every message and, for a DELIVER,
+/// downloads the production from the link it carries, with the authority's token.
+async fn downloading_endpoint(
+    token: String,
+) -> (String, std::sync::Arc<tokio::sync::Mutex<Authority>>) {
+    use std::sync::Arc;
+    let authority: Arc<tokio::sync::Mutex<Authority>> = Arc::default();
+    let kept = authority.clone();
+    let router = axum::Router::new().route(
+        "/hi1",
+        axum::routing::post(move |body: String| {
+            let (kept, token) = (kept.clone(), token.clone());
+            async move {
+                let mut authority = kept.lock().await;
+                if body.contains("<DELIVER>") {
+                    let url = element_text(&body, "URL");
+                    let file = reqwest::Client::new()
+                        .get(&url)
+                        .bearer_auth(&token)
+                        .send()
+                        .await
+                        .unwrap();
+                    assert_eq!(file.status(), 200, "{url}");
+                    let checksum = element_text(&body, "Checksum");
+                    authority
+                        .downloads
+                        .push((checksum, file.bytes().await.unwrap().to_vec()));
+                }
+                authority.messages.push(body);
+                axum::http::StatusCode::OK
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hi1", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    (url, authority)
+}
+
+/// An order sent by HI-1 is approved, collected and released: the authority's endpoint
+/// gets a DELIVER whose link it downloads the sealed production from, the file it
+/// names by its SHA-256 and size; the download makes the tasks `Disclosed`, which the
+/// endpoint is told in turn.
+async fn a_released_production_is_delivered_to_the_authority_which_downloads_it(backend: Backend) {
+    use sha2::Digest;
+    use writ_app::jobs::runner::run_due_jobs;
+    let mut p = crate::production::provider(backend).await;
+    // The authority, sealing to the same recipient as the provider's test authority.
+    let mut agency = p
+        .app
+        .db
+        .store
+        .agency(&writ_core::AgencyId::parse("seattle-pd").unwrap())
+        .await
+        .unwrap();
+    agency.id = writ_core::AgencyId::parse("de-lka").unwrap();
+    agency.country = writ_core::CountryCode::parse("DE").unwrap();
+    agency.email_domains = vec!["lka.de".into()];
+    p.app
+        .db
+        .store
+        .add_agency(&agency, &writ_core::Actor::Operator)
+        .await
+        .unwrap();
+    let anna = p
+        .app
+        .add_person("anna@lka.de", Role::Agency, Some("de-lka"))
+        .await;
+    let (url, authority) = downloading_endpoint(anna.token.clone()).await;
+    let mut config = writ_hi1::Hi1Config::default();
+    config.endpoints.insert("de-lka".to_owned(), url);
+    config.public_url = Some(format!("{}/", p.app.address));
+    p.app.state.hi1 = std::sync::Arc::new(config);
+
+    // A judge's order, not an emergency, once e-Evidence applies.
+    p.app
+        .clock
+        .set(writ_core::Timestamp::parse("2026-09-01T08:00:00Z").unwrap());
+    let start = EPOC.find("<auth:AuthorisationApprovalDetails>").unwrap();
+    let end = EPOC.find("</auth:AuthorisationApprovalDetails>").unwrap()
+        + "</auth:AuthorisationApprovalDetails>".len();
+    let order = format!("{}{}", &EPOC[..start], &EPOC[end..]);
+    send_xml(&p.app, &anna.token, &order).await;
+    let case = p.app.db.store.cases(None).await.unwrap().remove(0);
+    assert!(!case.emergency);
+    let id = case.id.to_string();
+    for (who, path, body) in [
+        (
+            &p.reviewer,
+            "review",
+            serde_json::json!({"recommendation": "approve", "reason": "in order"}),
+        ),
+        (
+            &p.approver,
+            "approve",
+            serde_json::json!({"reason": "agreed"}),
+        ),
+    ] {
+        let (status, body) = p
+            .app
+            .post_as(
+                &who.token,
+                &format!("/api/v1/cases/{id}/{path}"),
+                &body.to_string(),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    run_due_jobs(&p.app.state, "test").await.unwrap();
+    let production = p.production_of(&id).await;
+    assert_eq!(production["state"], "sealed", "{production}");
+    // Nothing is delivered before the release.
+    assert!(authority.lock().await.downloads.is_empty());
+    let release = format!(
+        "/api/v1/productions/{}/release",
+        production["id"].as_str().unwrap()
+    );
+    let (status, body) = p.app.post_as(&p.approver.token, &release, "").await;
+    assert_eq!(status, 200, "{body}");
+    run_due_jobs(&p.app.state, "test").await.unwrap();
+
+    let (delivered, downloads) = {
+        let authority = authority.lock().await;
+        let delivered: Vec<String> = authority
+            .messages
+            .iter()
+            .filter(|m| m.contains("<DELIVER>"))
+            .cloned()
+            .collect();
+        (delivered, authority.downloads.clone())
+    };
+    assert_eq!(delivered.len(), 1, "one DELIVER");
+    let deliver = &delivered[0];
+    // For both disclosure tasks, the production's file by its size and SHA-256.
+    for task in EPOC_TASKS {
+        assert!(deliver.contains(task), "{deliver}");
+    }
+    let sealed = &p.production_of(&id).await["sealed"];
+    assert_eq!(
+        element_text(deliver, "ContentLength"),
+        sealed["size"].to_string()
+    );
+    let (checksum, file) = &downloads[0];
+    assert_eq!(checksum, &hex::encode(sha2::Sha256::digest(file)));
+    assert_eq!(checksum, sealed["sha256"].as_str().unwrap(), "{sealed}");
+    // The production opens with the authority's key, as the provider signed it.
+    let checked = p.verify(file);
+    assert!(checked.is_ok(), "{:?}", checked.problems);
+
+    // The download delivered the case; the endpoint is told the tasks are Disclosed.
+    let case = p.app.db.store.case(case.id).await.unwrap();
+    assert_eq!(case.state, CaseState::Delivered);
+    p.app.clock.advance(time::Duration::seconds(61));
+    run_due_jobs(&p.app.state, "test").await.unwrap();
+    let last = authority.lock().await.messages.last().cloned().unwrap();
+    assert_eq!(
+        last.matches("<common:Value>Disclosed</common:Value>")
+            .count(),
+        2,
+        "{last}"
+    );
+    let actions: Vec<String> = p
+        .app
+        .db
+        .store
+        .case_events(case.id, None, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert!(actions.iter().any(|a| a == "hi1.delivered"), "{actions:?}");
 }

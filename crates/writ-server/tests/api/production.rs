@@ -30,11 +30,11 @@ on_both_backends!(
 
 const EXAMPLE: &str = include_str!("../../../writ-core/tests/demands/policy-example.json");
 
-struct Provider {
-    app: TestApp,
+pub(crate) struct Provider {
+    pub(crate) app: TestApp,
     spd: Person,
-    reviewer: Person,
-    approver: Person,
+    pub(crate) reviewer: Person,
+    pub(crate) approver: Person,
     identity: String,
     provider_key: String,
     _dir: tempfile::TempDir,
@@ -42,7 +42,7 @@ struct Provider {
 
 /// The demo provider's data over the year before the test clock, with mail in Dovecot
 /// when `WRIT_TEST_IMAP_ADDR` names one, else in Maildir.
-async fn provider(backend: Backend) -> Provider {
+pub(crate) async fn provider(backend: Backend) -> Provider {
     provider_with_contacts(backend, None).await
 }
 
@@ -182,7 +182,7 @@ impl Provider {
         id
     }
 
-    async fn production_of(&self, case: &str) -> Value {
+    pub(crate) async fn production_of(&self, case: &str) -> Value {
         let (status, body) = self
             .app
             .get_as(
@@ -210,7 +210,7 @@ impl Provider {
         )
     }
 
-    fn verify(&self, production: &[u8]) -> writ_seal::Verification {
+    pub(crate) fn verify(&self, production: &[u8]) -> writ_seal::Verification {
         writ_seal::verify(
             production,
             &parse_identity(&self.identity).unwrap(),
