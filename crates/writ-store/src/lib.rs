@@ -30,8 +30,8 @@ pub use location::DatabaseLocation;
 use queries::{Queries, resolve};
 pub use records::{
     AdminChange, Agency, AgencyChange, Callback, CaseRecord, CaseUpdate, DocumentInfo,
-    GateClearance, Job, JobId, Message, NewCase, NewDocument, NewJob, NewUser, Notice,
-    NoticeRecipient, NoticeState, StoredCheckpoint, StoredEvent, Transition, User,
+    EnforcingAuthorityAnswer, GateClearance, Job, JobId, Message, NewCase, NewDocument, NewJob,
+    NewUser, Notice, NoticeRecipient, NoticeState, StoredCheckpoint, StoredEvent, Transition, User,
 };
 pub use secrets::SecretsKey;
 pub use verify::Verification;
@@ -277,6 +277,9 @@ macro_rules! apply_update {
         }
         if let Some(clearance) = &update.gate_clearance {
             $tx.insert_gate_clearance(case.id, clearance).await?;
+        }
+        if let Some(answer) = &update.enforcing_authority {
+            $tx.insert_enforcing_authority(case.id, answer).await?;
         }
         for notice in &update.notices {
             $tx.insert_notice(case.id, notice).await?;
@@ -671,6 +674,14 @@ impl Store {
     /// The gates people cleared on a case, in the order they were cleared.
     pub async fn gate_clearances(&self, case: CaseId) -> Result<Vec<GateClearance>, StoreError> {
         with_connection!(self, |conn| { conn.gate_clearances(case).await })
+    }
+
+    /// The enforcing authority's answer recorded on a case, if any.
+    pub async fn enforcing_authority_answer(
+        &self,
+        case: CaseId,
+    ) -> Result<Option<EnforcingAuthorityAnswer>, StoreError> {
+        with_connection!(self, |conn| { conn.enforcing_authority_answer(case).await })
     }
 
     pub async fn notices(&self, case: CaseId) -> Result<Vec<Notice>, StoreError> {

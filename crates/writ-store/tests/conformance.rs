@@ -115,6 +115,7 @@ conformance!(
     pages_fetched_while_cases_arrive_show_each_earlier_case_once,
     a_broad_search_pages_like_the_queue_and_a_narrow_one_finds_its_case,
     a_cases_history_pages_through_its_own_events_only,
+    an_enforcing_authoritys_answer_is_kept_once_with_its_event,
 );
 
 fn at(text: &str) -> Timestamp {
@@ -1324,6 +1325,56 @@ async fn a_case_update_is_one_transaction(db: &TestDatabase) {
     assert_eq!(
         (last.details["from"].as_str(), last.details["to"].as_str()),
         (Some("awaiting_clarification"), Some("in_review"))
+    );
+}
+
+async fn an_enforcing_authoritys_answer_is_kept_once_with_its_event(db: &TestDatabase) {
+    use writ_core::workflow::EnforcingAuthorityOutcome;
+    use writ_store::EnforcingAuthorityAnswer;
+    let store = &db.store;
+    let case = open_case(store, "EA-1", None).await;
+    assert_eq!(store.enforcing_authority_answer(case.id).await.unwrap(), None);
+    let answer = EnforcingAuthorityAnswer {
+        outcome: EnforcingAuthorityOutcome::GroundsRaised,
+        reason: "Art. 12(1)(b): immunity".into(),
+        answered_by: Actor::Staff("rita".into()),
+        answered_at: at("2026-09-03T10:00:00.123456Z"),
+    };
+    let mut update = CaseUpdate::new(
+        &case,
+        "case.enforcing_authority_answered",
+        Actor::Staff("rita".into()),
+        answer.answered_at,
+    );
+    update.enforcing_authority = Some(answer.clone());
+    let updated = store.update_case(&update).await.unwrap();
+    assert_eq!(
+        store.enforcing_authority_answer(case.id).await.unwrap(),
+        Some(answer.clone())
+    );
+    assert_eq!(
+        entries(store).await.last().unwrap().action,
+        "case.enforcing_authority_answered"
+    );
+
+    // A second answer is refused, and the whole update with it.
+    let size = store.audit_size().await.unwrap();
+    let mut again = CaseUpdate::new(
+        &updated,
+        "case.enforcing_authority_answered",
+        Actor::Staff("sam".into()),
+        at("2026-09-04T10:00:00Z"),
+    );
+    again.enforcing_authority = Some(EnforcingAuthorityAnswer {
+        outcome: EnforcingAuthorityOutcome::NoGrounds,
+        ..answer.clone()
+    });
+    assert!(store.update_case(&again).await.is_err());
+    assert_eq!(store.audit_size().await.unwrap(), size);
+    assert_eq!(store.case(case.id).await.unwrap().version, updated.version);
+    assert_eq!(
+        store.enforcing_authority_answer(case.id).await.unwrap(),
+        Some(answer)
     );
 }
 
