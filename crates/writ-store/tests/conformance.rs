@@ -1333,7 +1333,10 @@ async fn an_enforcing_authoritys_answer_is_kept_once_with_its_event(db: &TestDat
     use writ_store::EnforcingAuthorityAnswer;
     let store = &db.store;
     let case = open_case(store, "EA-1", None).await;
-    assert_eq!(store.enforcing_authority_answer(case.id).await.unwrap(), None);
+    assert_eq!(
+        store.enforcing_authority_answer(case.id).await.unwrap(),
+        None
+    );
     let answer = EnforcingAuthorityAnswer {
         outcome: EnforcingAuthorityOutcome::GroundsRaised,
         reason: "Art. 12(1)(b): immunity".into(),

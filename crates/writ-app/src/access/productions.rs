@@ -132,6 +132,8 @@ impl ReviewDesk<'_> {
         // gate ever lets data out before it is cleared.
         self.check_gates(&case, "release").await?;
         let now = self.state.clock.now();
+        // An EU order's traffic and content wait for the enforcing authority.
+        self.check_enforcing_authority(&case, now).await?;
         let mut update = CaseUpdate::new(&case, "production.released", self.caller.actor(), now);
         update.production = Some(ProductionChange::Release(id, self.caller.user.id));
         if case.state == CaseState::Sealed {

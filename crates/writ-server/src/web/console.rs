@@ -16,7 +16,9 @@ use writ_core::review::{
     Recommendation, RecommendationKind, Scope, ScopeTarget, gate_requirement, pending_gates,
     reasoned_objection,
 };
-use writ_core::workflow::{CaseFacts, CounselAction, allowed_steps, check_gate_clearance};
+use writ_core::workflow::{
+    CaseFacts, CounselAction, EnforcingAuthorityOutcome, allowed_steps, check_gate_clearance,
+};
 use writ_core::{
     CaseId, CaseState, Category, Demand, Period, ProductionId, Role, TargetKind, Timestamp,
 };
@@ -25,7 +27,8 @@ use writ_store::{CaseRecord, Notice, NoticeRecipient, Production, ProductionStat
 use super::error::explain;
 use super::portal::{case_id, required};
 use super::view::{
-    MessageRow, StateBadge, datetime_local, due, is_pressing, messages, parse_datetime_local, when,
+    MessageRow, StateBadge, datetime_local, due, is_pressing, messages, parse_datetime_local,
+    time_left, when,
 };
 use super::{Chrome, FormData, Web, WebError, render};
 use writ_app::AppError;
@@ -451,6 +454,8 @@ struct CasePage {
     gate_forms: Vec<GateForm>,
     /// The Art. 17 reasoned objection, drafted, for an EPOC's content.
     objection: Option<Objection>,
+    /// The enforcing authority's ten days on an EU order, as a countdown.
+    enforcing_authority: Option<EnforcingAuthorityView>,
     /// The case is an assistance order asking for keys, access or capability.
     for_counsel: bool,
     counsel: Option<CounselView>,
@@ -749,6 +754,10 @@ async fn case_page(
             .collect(),
         gate_forms,
         objection,
+        enforcing_authority: view
+            .enforcing_authority
+            .as_ref()
+            .map(|e| EnforcingAuthorityView::of(e, now)),
         for_counsel,
         counsel: counsel.map(|c| CounselView {
             challenge: c.decision == CounselAction::Challenge,
@@ -775,6 +784,45 @@ async fn case_page(
         done,
         drafts,
     })
+}
+
+/// Where the enforcing authority's ten days stand, in a sentence.
+struct EnforcingAuthorityView {
+    status: String,
+    withholding: bool,
+}
+
+impl EnforcingAuthorityView {
+    fn of(state: &writ_app::access::EnforcingAuthority, now: Timestamp) -> Self {
+        let ends = when(state.window_ends_at);
+        let status = match &state.answer {
+            Some(a) if a.outcome == EnforcingAuthorityOutcome::GroundsRaised => format!(
+                "Grounds for refusal raised (recorded {}): traffic and content data are not \
+                 released. {}",
+                when(a.answered_at),
+                a.reason
+            ),
+            Some(a) => format!(
+                "No grounds for refusal (recorded {}): traffic and content data may be \
+                 released. {}",
+                when(a.answered_at),
+                a.reason
+            ),
+            None if state.withholding => format!(
+                "Traffic and content data are held back {} more, until {ends}, unless the \
+                 enforcing authority confirms earlier that it raises no grounds.",
+                time_left(state.window_ends_at, now).1
+            ),
+            None => format!(
+                "The ten days ended {ends} with no grounds raised: traffic and content data \
+                 may be released."
+            ),
+        };
+        Self {
+            status,
+            withholding: state.withholding,
+        }
+    }
 }
 
 fn decision_view(decision: &Decision) -> DecisionView {

@@ -773,27 +773,7 @@ async fn a_released_production_is_delivered_to_the_authority_which_downloads_it(
     use sha2::Digest;
     use writ_app::jobs::runner::run_due_jobs;
     let mut p = crate::production::provider(backend).await;
-    // The authority, sealing to the same recipient as the provider's test authority.
-    let mut agency = p
-        .app
-        .db
-        .store
-        .agency(&writ_core::AgencyId::parse("seattle-pd").unwrap())
-        .await
-        .unwrap();
-    agency.id = writ_core::AgencyId::parse("de-lka").unwrap();
-    agency.country = writ_core::CountryCode::parse("DE").unwrap();
-    agency.email_domains = vec!["lka.de".into()];
-    p.app
-        .db
-        .store
-        .add_agency(&agency, &writ_core::Actor::Operator)
-        .await
-        .unwrap();
-    let anna = p
-        .app
-        .add_person("anna@lka.de", Role::Agency, Some("de-lka"))
-        .await;
+    let anna = p.add_authority("de-lka", "DE", "anna@lka.de").await;
     let (url, authority) = downloading_endpoint(anna.token.clone()).await;
     let mut config = writ_hi1::Hi1Config::default();
     config.endpoints.insert("de-lka".to_owned(), url);
