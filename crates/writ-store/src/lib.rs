@@ -361,7 +361,8 @@ mod history;
 pub use history::{HistoryLoader, PastCase, PreparedHistory};
 mod hi1;
 pub use hi1::{
-    Hi1Answer, Hi1Cancellation, Hi1Case, Hi1Kind, Hi1Message, Hi1Object, Hi1Taken, NewHi1Object,
+    Hi1Answer, Hi1Cancellation, Hi1Case, Hi1Followup, Hi1Kind, Hi1Message, Hi1Object, Hi1Taken,
+    NewHi1Object,
 };
 mod transparency;
 pub use transparency::MAX_REASON;

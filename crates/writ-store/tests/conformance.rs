@@ -116,6 +116,7 @@ conformance!(
     a_broad_search_pages_like_the_queue_and_a_narrow_one_finds_its_case,
     a_cases_history_pages_through_its_own_events_only,
     an_enforcing_authoritys_answer_is_kept_once_with_its_event,
+    a_production_order_following_a_preservation_is_kept_with_its_event,
 );
 
 fn at(text: &str) -> Timestamp {
@@ -3168,6 +3169,56 @@ async fn an_idempotency_key_opens_one_case(db: &TestDatabase) {
     assert_eq!(store.cases(None).await.unwrap().len(), 2);
 }
 
+async fn a_production_order_following_a_preservation_is_kept_with_its_event(db: &TestDatabase) {
+    use writ_store::{Hi1Followup, Hi1Message};
+    let store = &db.store;
+    store.add_agency(&agency(), &Actor::Operator).await.unwrap();
+    let preservation = open_case(store, "PRESERVE-1", None).await;
+    let production = open_case(store, "PRODUCE-1", None).await;
+    assert!(
+        store
+            .preservation_followups(preservation.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let followup = || Hi1Followup {
+        preservation: preservation.id,
+        production: production.id,
+        task: "t-9".into(),
+    };
+    for transaction in ["tx-f1", "tx-f2"] {
+        store
+            .take_hi1_message(&Hi1Message {
+                agency: &agency().id,
+                actor: &Actor::Agency("seattle-pd".into()),
+                transaction,
+                cases: vec![],
+                objects: vec![],
+                cancellations: vec![],
+                followups: vec![followup()],
+                media_type: "application/xml",
+                answer: "<ok/>",
+                now: at(NOW),
+            })
+            .await
+            .unwrap();
+    }
+    // Named twice, kept once; each naming is in the preservation's history.
+    assert_eq!(
+        store.preservation_followups(preservation.id).await.unwrap(),
+        [production.id]
+    );
+    let followed = store
+        .case_events(preservation.id, None, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "preservation.followed")
+        .count();
+    assert_eq!(followed, 2);
+}
+
 async fn an_hi1_message_is_taken_whole_once_and_its_last_task_withdraws_the_case(
     db: &TestDatabase,
 ) {
@@ -3185,6 +3236,7 @@ async fn an_hi1_message_is_taken_whole_once_and_its_last_task_withdraws_the_case
         kind,
     };
     let message = |transaction, cases, objects, cancellations, answer| Hi1Message {
+        followups: Vec::new(),
         agency: &spd,
         actor: &actor,
         transaction,

@@ -124,6 +124,7 @@ on_both_backends!(
     an_eu_production_order_opens_one_case_and_reports_its_tasks,
     cancelling_the_last_task_withdraws_the_case,
     a_released_production_is_delivered_to_the_authority_which_downloads_it,
+    a_production_order_naming_a_preservation_keeps_it_until_answered,
 );
 
 async fn an_eu_production_order_opens_one_case_and_reports_its_tasks(backend: Backend) {
@@ -878,4 +879,141 @@ async fn a_released_production_is_delivered_to_the_authority_which_downloads_it(
         .map(|e| e.action)
         .collect();
     assert!(actions.iter().any(|a| a == "hi1.delivered"), "{actions:?}");
+}
+
+/// The EPOC fixture's authorisation as `id`, of legal type `legal_type`, issued by the
+/// judge alone (not an emergency).
+fn judges_authorisation(id: &str, legal_type: &str) -> String {
+    let start = EPOC.find("<ActionRequest>").unwrap();
+    let end = EPOC.find("</ActionRequest>").unwrap() + "</ActionRequest>".len();
+    let first = &EPOC[start..end];
+    let police = first.find("<auth:AuthorisationApprovalDetails>").unwrap();
+    let judge = first.find("</auth:AuthorisationApprovalDetails>").unwrap()
+        + "</auth:AuthorisationApprovalDetails>".len();
+    format!("{}{}", &first[..police], &first[judge..])
+        .replace(EPOC_AUTHORISATION, id)
+        .replace(
+            "<common:Value>EPOC</common:Value>",
+            &format!("<common:Value>{legal_type}</common:Value>"),
+        )
+}
+
+/// A task (`LDTaskObject` or `LPTaskObject`) for alice's subscriber data, associated
+/// with `associated`.
+fn task(action: u64, kind: &str, id: &str, associated: &[&str]) -> String {
+    let associated: String = associated
+        .iter()
+        .map(|a| format!("<AssociatedObject>{a}</AssociatedObject>"))
+        .collect();
+    format!(
+        r#"<ActionRequest><ActionIdentifier>{action}</ActionIdentifier><CREATE>
+        <HI1Object xsi:type="task:{kind}"><ObjectIdentifier>{id}</ObjectIdentifier>
+        <AssociatedObjects>{associated}</AssociatedObjects>
+        <task:RequestDetails><task:Type><common:Owner>ETSI</common:Owner><common:Name>RequestType</common:Name><common:Value>SubscriberData</common:Value></task:Type>
+        <task:RequestValues><task:RequestValue><task:FormatType><task:FormatOwner>ETSI</task:FormatOwner><task:FormatName>EmailAddress</task:FormatName></task:FormatType><task:Value>alice@example.com</task:Value></task:RequestValue></task:RequestValues></task:RequestDetails>
+        </HI1Object></CREATE></ActionRequest>"#
+    )
+}
+
+/// Art. 11: a European Preservation Order keeps the data 60 days, unless a production
+/// order follows within them: an LDTask naming the LPTask keeps the holds past their
+/// expiry until the production order is answered (here, withdrawn).
+async fn a_production_order_naming_a_preservation_keeps_it_until_answered(backend: Backend) {
+    use writ_app::jobs::runner::run_due_jobs;
+    let (app, token) = app_with_authority(backend).await;
+    app.clock
+        .set(writ_core::Timestamp::parse("2026-09-01T08:00:00Z").unwrap());
+    let rita = app.add_person("rita", Role::Reviewer, None).await;
+    let alex = app.add_person("alex", Role::Approver, None).await;
+    let (pr_auth, preserve) = (
+        "0a0b0c0d-0000-4000-8000-000000000011",
+        "0a0b0c0d-0000-4000-8000-000000000012",
+    );
+    let actions =
+        judges_authorisation(pr_auth, "EPOC-PR") + &task(1, "LPTaskObject", preserve, &[pr_auth]);
+    send_xml(
+        &app,
+        &token,
+        &epoc_with(&actions, &uuid::Uuid::new_v4().to_string()),
+    )
+    .await;
+    let preservation = app.db.store.cases(None).await.unwrap().remove(0);
+    assert_eq!(preservation.instrument, "eu.epoc_pr");
+    let id = preservation.id.to_string();
+    for (who, step, body) in [
+        (
+            &rita,
+            "review",
+            serde_json::json!({"recommendation": "approve", "reason": "in order"}),
+        ),
+        (&alex, "approve", serde_json::json!({"reason": "agreed"})),
+    ] {
+        let (status, body) = app
+            .post_as(
+                &who.token,
+                &format!("/api/v1/cases/{id}/{step}"),
+                &body.to_string(),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let holds = app.db.store.holds_of_case(preservation.id).await.unwrap();
+    assert!(!holds.is_empty());
+    let expiry = holds[0].expires_at;
+    assert_eq!(
+        expiry,
+        writ_core::Timestamp::parse("2026-10-31T08:00:00Z").unwrap(),
+        "60 days"
+    );
+
+    // On day 30, the production order naming the preservation task.
+    app.clock.advance(time::Duration::days(30));
+    let (po_auth, disclose) = (
+        "0a0b0c0d-0000-4000-8000-000000000021",
+        "0a0b0c0d-0000-4000-8000-000000000022",
+    );
+    let actions = judges_authorisation(po_auth, "EPOC")
+        + &task(1, "LDTaskObject", disclose, &[po_auth, preserve]);
+    send_xml(
+        &app,
+        &token,
+        &epoc_with(&actions, &uuid::Uuid::new_v4().to_string()),
+    )
+    .await;
+    let events = |case| {
+        let store = app.db.store.clone();
+        async move {
+            store
+                .case_events(case, None, 100)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|e| e.action)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert!(
+        events(preservation.id)
+            .await
+            .contains(&"preservation.followed".to_owned())
+    );
+
+    // Past the 60 days, the holds stay while the production order is open.
+    app.clock.set(expiry);
+    app.clock.advance(time::Duration::hours(1));
+    run_due_jobs(&app.state, "test").await.unwrap();
+    let holds = app.db.store.holds_of_case(preservation.id).await.unwrap();
+    assert!(holds.iter().all(|h| h.expired_at.is_none()), "{holds:?}");
+
+    // Answered (withdrawn): the next look ends them.
+    send_xml(
+        &app,
+        &token,
+        &epoc_with(&cancel(1, disclose), &uuid::Uuid::new_v4().to_string()),
+    )
+    .await;
+    app.clock.advance(time::Duration::days(1));
+    run_due_jobs(&app.state, "test").await.unwrap();
+    let holds = app.db.store.holds_of_case(preservation.id).await.unwrap();
+    assert!(holds.iter().all(|h| h.expired_at.is_some()), "{holds:?}");
 }

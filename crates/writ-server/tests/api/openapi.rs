@@ -852,9 +852,17 @@ async fn the_document_describes_what_the_server_answers() {
     // case is in tests/api/production.rs).
     let enforcing = "/api/v1/cases/{id}/enforcing-authority";
     for (token, body, expected) in [
-        (rita_tok, json!({"outcome": "no_grounds", "reason": "x"}), 403),
+        (
+            rita_tok,
+            json!({"outcome": "no_grounds", "reason": "x"}),
+            403,
+        ),
         (alex_tok, json!({"outcome": "maybe", "reason": "x"}), 400),
-        (alex_tok, json!({"outcome": "no_grounds", "reason": "x"}), 409),
+        (
+            alex_tok,
+            json!({"outcome": "no_grounds", "reason": "x"}),
+            409,
+        ),
     ] {
         let (status, _, _) = t
             .call(
