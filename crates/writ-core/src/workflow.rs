@@ -244,6 +244,71 @@ pub fn check_enforcing_authority(
     }
 }
 
+/// Why a provider cannot execute an EU order: the reasons of Form 3 (Reg. (EU)
+/// 2023/1543 Annex III).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Form3Reason {
+    /// The certificate is incomplete.
+    Incomplete,
+    /// It contains manifest errors.
+    ManifestErrors,
+    /// It does not contain sufficient information to execute it.
+    DeFactoImpossibility,
+    /// The data are not stored (or no longer).
+    DataNotStored,
+    /// Compliance would conflict with the applicable law of a third country (Art. 17).
+    ConflictingObligations,
+    /// Immunities or privileges, or rules on the freedom of press (Art. 10(5)).
+    ImmunitiesPrivileges,
+}
+
+impl Form3Reason {
+    pub const ALL: [Self; 6] = [
+        Self::Incomplete,
+        Self::ManifestErrors,
+        Self::DeFactoImpossibility,
+        Self::DataNotStored,
+        Self::ConflictingObligations,
+        Self::ImmunitiesPrivileges,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Incomplete => "incomplete",
+            Self::ManifestErrors => "manifest_errors",
+            Self::DeFactoImpossibility => "de_facto_impossibility",
+            Self::DataNotStored => "data_not_stored",
+            Self::ConflictingObligations => "conflicting_obligations",
+            Self::ImmunitiesPrivileges => "immunities_privileges",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == text)
+    }
+
+    /// The reason as Form 3 words it, with its article.
+    pub fn text(self) -> &'static str {
+        match self {
+            Self::Incomplete => "the certificate is incomplete (Art. 10(3))",
+            Self::ManifestErrors => "the certificate contains manifest errors (Art. 10(3))",
+            Self::DeFactoImpossibility => {
+                "the order cannot be executed because of de facto impossibility (Art. 10(4))"
+            }
+            Self::DataNotStored => "the data requested are not stored (Art. 10(4))",
+            Self::ConflictingObligations => {
+                "compliance would conflict with the applicable law of a third country (Art. 17)"
+            }
+            Self::ImmunitiesPrivileges => {
+                "the data are protected by immunities or privileges, or by rules on the freedom \
+                 of press (Art. 10(5))"
+            }
+        }
+    }
+}
+
 /// What a case is, as far as the steps on it go.
 #[derive(Clone, Copy, Debug)]
 pub struct CaseFacts<'a> {
@@ -574,6 +639,19 @@ mod tests {
                     d["emergency"] = serde_json::json!({"justification": "A life is at risk."});
                 }
             })
+        }
+
+        #[test]
+        fn form3_reasons_read_back_as_written_and_name_their_article() {
+            for reason in Form3Reason::ALL {
+                assert_eq!(Form3Reason::parse(reason.as_str()), Some(reason));
+                assert_eq!(
+                    serde_json::to_value(reason).unwrap(),
+                    serde_json::json!(reason.as_str())
+                );
+                assert!(reason.text().contains("(Art. "), "{reason:?}");
+            }
+            assert_eq!(Form3Reason::parse("bored"), None);
         }
 
         #[test]

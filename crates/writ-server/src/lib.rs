@@ -77,6 +77,7 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/cases/{id}/enforcing-authority",
             post(eevidence::record_enforcing_authority),
         )
+        .route("/api/v1/cases/{id}/form3", post(eevidence::record_form3))
         .route(
             "/api/v1/cases/{id}/gates/{code}/clear",
             post(api::clear_gate),

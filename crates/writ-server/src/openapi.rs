@@ -91,6 +91,7 @@ fn sorted(value: Value) -> Value {
         api::reject,
         api::counsel,
         eevidence::record_enforcing_authority,
+        eevidence::record_form3,
         api::clear_gate,
         delivery::case_productions,
         delivery::release,

@@ -13,7 +13,7 @@ use writ_core::workflow::{CounselDecision, RecordedApproval, RecordedRecommendat
 use writ_core::{AgencyId, CaseId, CaseState, CountryCode, Demand, ProductionId, Role, Timestamp};
 use writ_core::{Category, UserId};
 use writ_store::{
-    Callback, CaseRecord, EnforcingAuthorityAnswer, GateClearance, Notice, Production,
+    Callback, CaseRecord, EnforcingAuthorityAnswer, Form3Reply, GateClearance, Notice, Production,
     ProductionState,
 };
 
@@ -576,6 +576,9 @@ pub(crate) struct CaseDetail {
     /// and its answer (null otherwise).
     #[schema(required)]
     enforcing_authority: Option<EnforcingAuthority>,
+    /// The provider's Form 3, if it could not execute an EU order (null otherwise).
+    #[schema(required)]
+    form3: Option<Form3Reply>,
     /// The notices owed about the case.
     notices: Vec<Notice>,
     /// Preservation holds in force from earlier cases on this case's targets (a
@@ -614,6 +617,7 @@ impl TryFrom<CaseView> for CaseDetail {
             callbacks: view.callbacks,
             gate_clearances: view.gate_clearances,
             enforcing_authority: view.enforcing_authority.map(EnforcingAuthority::from),
+            form3: view.form3,
             notices: view.notices,
             preservations: view.preservations.iter().map(Hold::from).collect(),
         })

@@ -316,6 +316,20 @@ pub struct EnforcingAuthorityAnswer {
     pub answered_at: Timestamp,
 }
 
+/// The provider's Form 3 on an EU order it cannot execute (Reg. (EU) 2023/1543 Annex
+/// III), as a reviewer recorded it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Form3Reply {
+    pub reasons: Vec<writ_core::workflow::Form3Reason>,
+    pub explanation: String,
+    /// Who recorded it (`user:<id>`).
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub recorded_by: Actor,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub recorded_at: Timestamp,
+}
+
 /// A notice owed about a case: in the outbox (`pending`) until it may be sent.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -463,6 +477,8 @@ pub struct CaseUpdate {
     pub gate_clearance: Option<GateClearance>,
     /// The enforcing authority's answer; a case takes one.
     pub enforcing_authority: Option<EnforcingAuthorityAnswer>,
+    /// The provider's Form 3; a case takes one.
+    pub form3: Option<Form3Reply>,
     pub notices: Vec<Notice>,
     /// What the step does to the case's production.
     pub production: Option<crate::ProductionChange>,
@@ -495,6 +511,7 @@ impl CaseUpdate {
             callback: None,
             gate_clearance: None,
             enforcing_authority: None,
+            form3: None,
             notices: Vec::new(),
             production: None,
             jobs: Vec::new(),

@@ -117,6 +117,7 @@ conformance!(
     a_cases_history_pages_through_its_own_events_only,
     an_enforcing_authoritys_answer_is_kept_once_with_its_event,
     a_production_order_following_a_preservation_is_kept_with_its_event,
+    a_form3_is_kept_once_with_its_reasons,
 );
 
 fn at(text: &str) -> Timestamp {
@@ -3167,6 +3168,43 @@ async fn an_idempotency_key_opens_one_case(db: &TestDatabase) {
         writ_store::Opened::New(_)
     ));
     assert_eq!(store.cases(None).await.unwrap().len(), 2);
+}
+
+async fn a_form3_is_kept_once_with_its_reasons(db: &TestDatabase) {
+    use writ_core::workflow::Form3Reason;
+    use writ_store::Form3Reply;
+    let store = &db.store;
+    let case = open_case(store, "FORM3-1", None).await;
+    assert_eq!(store.form3(case.id).await.unwrap(), None);
+    let form3 = Form3Reply {
+        reasons: Form3Reason::ALL.to_vec(),
+        explanation: "Every reason, to read each back.".into(),
+        recorded_by: Actor::Staff("rita".into()),
+        recorded_at: at("2026-09-03T10:00:00.5Z"),
+    };
+    let mut update = CaseUpdate::new(
+        &case,
+        "case.form3_recorded",
+        Actor::Staff("rita".into()),
+        form3.recorded_at,
+    );
+    update.form3 = Some(form3.clone());
+    let updated = store.update_case(&update).await.unwrap();
+    assert_eq!(store.form3(case.id).await.unwrap(), Some(form3.clone()));
+    let size = store.audit_size().await.unwrap();
+    let mut again = CaseUpdate::new(
+        &updated,
+        "case.form3_recorded",
+        Actor::Staff("sam".into()),
+        at(NOW),
+    );
+    again.form3 = Some(Form3Reply {
+        reasons: vec![Form3Reason::Incomplete],
+        ..form3.clone()
+    });
+    assert!(store.update_case(&again).await.is_err());
+    assert_eq!(store.audit_size().await.unwrap(), size);
+    assert_eq!(store.form3(case.id).await.unwrap(), Some(form3));
 }
 
 async fn a_production_order_following_a_preservation_is_kept_with_its_event(db: &TestDatabase) {

@@ -105,6 +105,8 @@ pub struct CaseView {
     /// The enforcing authority's ten days and answer, on an EU order its notification
     /// suspends.
     pub enforcing_authority: Option<super::EnforcingAuthority>,
+    /// The provider's Form 3, if it could not execute an EU order.
+    pub form3: Option<writ_store::Form3Reply>,
     pub notices: Vec<Notice>,
     /// What collection gathered and sealed, with its progress.
     pub productions: Vec<writ_store::Production>,
@@ -427,6 +429,7 @@ impl CaseDesk<'_> {
             callbacks: self.store().callbacks(id).await?,
             gate_clearances: self.store().gate_clearances(id).await?,
             enforcing_authority: self.enforcing_authority(&case).await?,
+            form3: self.store().form3(id).await?,
             notices: self.store().notices(id).await?,
             productions: self.store().productions(id).await?,
             preservations: self.preservations(&case, &document).await?,

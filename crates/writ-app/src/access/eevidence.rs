@@ -2,16 +2,19 @@
 //! found the enforcing authority's notification on a non-emergency order, traffic and
 //! content data are not released before ten days from receipt, unless the enforcing
 //! authority confirms earlier that it raises no grounds for refusal; grounds raised stop
-//! their release. An approver records the answer; a release checks it.
+//! their release. An approver records the answer; a release checks it. A reviewer who
+//! cannot execute an EU order records Form 3 (Annex III), which an authority with an
+//! HI-1 endpoint is sent.
 
+use writ_core::workflow::Form3Reason;
 use writ_core::workflow::{
     EnforcingAuthorityOutcome, check_enforcing_authority, enforcing_authority_window,
 };
 use writ_core::{CaseId, Timestamp};
-use writ_store::{CaseRecord, CaseUpdate, EnforcingAuthorityAnswer};
+use writ_store::{CaseRecord, CaseUpdate, EnforcingAuthorityAnswer, Form3Reply};
 
 use super::desks::refused;
-use super::{ApprovalDesk, CaseDesk};
+use super::{ApprovalDesk, CaseDesk, ReviewDesk};
 use crate::AppError;
 
 /// The enforcing authority's ten days on a case, and its answer once recorded.
@@ -132,5 +135,65 @@ impl ApprovalDesk<'_> {
         update.details = serde_json::json!({"outcome": outcome, "reason": reason});
         let case = self.store().update_case(&update).await?;
         EnforcingAuthority::of(&case, Some(answer), now).ok_or(AppError::NotFound)
+    }
+}
+
+impl ReviewDesk<'_> {
+    /// Records Form 3 on an EU order the provider cannot execute: the Annex III
+    /// reasons and why. One per case, audited as `case.form3_recorded`; a conflict with
+    /// a third country's law opens the Art. 17 review (`art17_review` in the event).
+    /// An authority that sent the order by HI-1 is sent it (the `hi1.form3` job).
+    pub async fn record_form3(
+        &self,
+        id: CaseId,
+        reasons: &[Form3Reason],
+        explanation: &str,
+    ) -> Result<Form3Reply, AppError> {
+        let case = self.store().case(id).await?;
+        if !case.instrument.starts_with("eu.") {
+            return Err(AppError::Conflict(format!(
+                "Form 3 answers an EU order (Reg. (EU) 2023/1543); this case's instrument is {}",
+                case.instrument
+            )));
+        }
+        if !case.state.is_open() {
+            return Err(AppError::Conflict(format!(
+                "the case is {}: it is answered already",
+                case.state
+            )));
+        }
+        if self.store().form3(id).await?.is_some() {
+            return Err(AppError::Conflict("Form 3 is already recorded".into()));
+        }
+        let mut reasons = reasons.to_vec();
+        reasons.sort();
+        reasons.dedup();
+        let now = self.now();
+        let form3 = Form3Reply {
+            reasons: reasons.clone(),
+            explanation: explanation.to_owned(),
+            recorded_by: self.caller.actor(),
+            recorded_at: now,
+        };
+        let mut update = CaseUpdate::new(&case, "case.form3_recorded", self.caller.actor(), now);
+        update.form3 = Some(form3.clone());
+        update.details = serde_json::json!({
+            "reasons": reasons,
+            "explanation": explanation,
+            "art17_review": reasons.contains(&Form3Reason::ConflictingObligations),
+        });
+        if let Some(agency) = &case.agency_id
+            && !self
+                .store()
+                .hi1_objects(agency, None, Some(id), 1)
+                .await?
+                .is_empty()
+        {
+            update
+                .jobs
+                .push(crate::jobs::Job::Hi1Form3 { case: id }.at(now));
+        }
+        self.store().update_case(&update).await?;
+        Ok(form3)
     }
 }

@@ -6,7 +6,9 @@
 
 use uuid::Uuid;
 use writ_core::{Actor, AgencyId, AuditEntry, CaseId, ProductionId, Timestamp};
-use writ_hi1::emit::{self, Delivery, Envelope, Notification, ObjectStatus, StatusObject};
+use writ_hi1::emit::{
+    self, Delivery, Document, Envelope, Notification, ObjectStatus, StatusObject,
+};
 use writ_hi1::message::{DictionaryEntry, EndpointId, ObjectCommon, Version};
 use writ_store::{Hi1Kind, ProductionState};
 
@@ -194,6 +196,99 @@ pub(crate) async fn deliver(
         )
         .await?;
     Ok(())
+}
+
+/// Sends the authority's endpoint the case's Form 3 (Reg. (EU) 2023/1543 Annex III):
+/// a `NotificationObject` with its tasks' statuses, and a `DocumentObject` rendering
+/// the form. Recorded as `hi1.form3_sent`.
+pub(crate) async fn form3(desk: &SystemDesk<'_>, case_id: CaseId) -> Result<(), JobError> {
+    let store = desk.store();
+    let case = store.case(case_id).await?;
+    let Some(agency_id) = case.agency_id.clone() else {
+        return Ok(());
+    };
+    let Some(url) = desk.hi1().endpoints.get(agency_id.as_str()) else {
+        return Ok(());
+    };
+    let Some(form3) = store.form3(case_id).await? else {
+        return Ok(());
+    };
+    let now = desk.now();
+    let holds = store.holds_of_case(case_id).await?;
+    let mut statuses = Vec::new();
+    for object in store
+        .hi1_objects(&agency_id, None, Some(case_id), u32::MAX)
+        .await?
+    {
+        let Ok(id) = Uuid::parse_str(&object.object_id) else {
+            continue;
+        };
+        if let Some(status) = crate::access::status_object(id, &object, &case, &holds, now) {
+            statuses.push(ObjectStatus {
+                object: id,
+                status: status_entry(&status),
+                details: None,
+            });
+        }
+    }
+    let concerned: Vec<Uuid> = statuses.iter().map(|s| s.object).collect();
+    let rendering = render_form3(&case, &form3);
+    let notification = Notification {
+        common: ObjectCommon {
+            associated_objects: concerned.clone(),
+            ..ObjectCommon::new(Uuid::new_v4())
+        },
+        details: format!(
+            "Form 3 (Reg. (EU) 2023/1543 Annex III): the order {} cannot be executed: {}.",
+            case.reference,
+            form3
+                .reasons
+                .iter()
+                .map(|r| r.text())
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        timestamp: now,
+        statuses,
+        documents: vec![Document {
+            common: ObjectCommon {
+                associated_objects: concerned,
+                ..ObjectCommon::new(Uuid::new_v4())
+            },
+            name: format!("Form 3 {}", case.reference),
+            document_type: None,
+            content_type: "text/plain; charset=utf-8".to_owned(),
+            contents: rendering.into_bytes(),
+        }],
+    };
+    let transaction = Uuid::new_v4();
+    let envelope = envelope(desk, &agency_id, transaction).await?;
+    send(url, emit::notification(&envelope, &notification).to_xml()).await?;
+    store
+        .record(
+            &AuditEntry::new(now, Actor::System, "hi1.form3_sent")
+                .for_case(case_id)
+                .with_details(serde_json::json!({"transaction": transaction})),
+        )
+        .await?;
+    Ok(())
+}
+
+/// Form 3 as text: the order, each reason as Annex III words it, and the explanation.
+fn render_form3(case: &writ_store::CaseRecord, form3: &writ_store::Form3Reply) -> String {
+    let reasons: String = form3
+        .reasons
+        .iter()
+        .map(|r| format!("  - {}\n", r.text()))
+        .collect();
+    format!(
+        "FORM 3: information on the impossibility to execute an order\n\
+         (Regulation (EU) 2023/1543, Annex III)\n\n\
+         Order: {} (received {})\n\
+         The addressee cannot execute the order because:\n{reasons}\n\
+         Explanation:\n{}\n",
+        case.reference, case.received_at, form3.explanation
+    )
 }
 
 fn status_entry(status: &StatusObject) -> DictionaryEntry {

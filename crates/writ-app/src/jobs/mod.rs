@@ -46,6 +46,10 @@ pub enum Job {
         case: CaseId,
         production: ProductionId,
     },
+    /// Send the authority's HI-1 endpoint the case's Form 3 (queued when it is recorded
+    /// on a case that came by HI-1).
+    #[serde(rename = "hi1.form3")]
+    Hi1Form3 { case: CaseId },
 }
 
 impl Job {
@@ -91,6 +95,7 @@ impl Job {
             | Self::ExpireHolds { case }
             | Self::Escalate { case, .. }
             | Self::Hi1Report { case }
+            | Self::Hi1Form3 { case }
             | Self::Hi1Deliver { case, .. } => *case,
         }
     }
@@ -210,6 +215,11 @@ mod tests {
                 },
                 "deadline.escalate",
                 serde_json::json!({"case": case, "step": "0.5"}),
+            ),
+            (
+                Job::Hi1Form3 { case },
+                "hi1.form3",
+                serde_json::json!({"case": case}),
             ),
             (
                 Job::Hi1Deliver { case, production },

@@ -17,7 +17,8 @@ use writ_core::review::{
     reasoned_objection,
 };
 use writ_core::workflow::{
-    CaseFacts, CounselAction, EnforcingAuthorityOutcome, allowed_steps, check_gate_clearance,
+    CaseFacts, CounselAction, EnforcingAuthorityOutcome, Form3Reason, allowed_steps,
+    check_gate_clearance,
 };
 use writ_core::{
     CaseId, CaseState, Category, Demand, Period, ProductionId, Role, TargetKind, Timestamp,
@@ -456,6 +457,10 @@ struct CasePage {
     objection: Option<Objection>,
     /// The enforcing authority's ten days on an EU order, as a countdown.
     enforcing_authority: Option<EnforcingAuthorityView>,
+    /// Form 3's reasons as Annex III words them, and the explanation.
+    form3: Option<(Vec<&'static str>, String)>,
+    /// Form 3 names a conflict with a third country's law: the Art. 17 review is open.
+    art17_review: bool,
     /// The case is an assistance order asking for keys, access or capability.
     for_counsel: bool,
     counsel: Option<CounselView>,
@@ -758,6 +763,16 @@ async fn case_page(
             .enforcing_authority
             .as_ref()
             .map(|e| EnforcingAuthorityView::of(e, now)),
+        form3: view.form3.as_ref().map(|f| {
+            (
+                f.reasons.iter().map(|r| r.text()).collect(),
+                f.explanation.clone(),
+            )
+        }),
+        art17_review: view
+            .form3
+            .as_ref()
+            .is_some_and(|f| f.reasons.contains(&Form3Reason::ConflictingObligations)),
         for_counsel,
         counsel: counsel.map(|c| CounselView {
             challenge: c.decision == CounselAction::Challenge,

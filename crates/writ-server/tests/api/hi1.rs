@@ -125,6 +125,7 @@ on_both_backends!(
     cancelling_the_last_task_withdraws_the_case,
     a_released_production_is_delivered_to_the_authority_which_downloads_it,
     a_production_order_naming_a_preservation_keeps_it_until_answered,
+    form3_goes_to_the_authority_and_a_conflict_opens_the_art17_review,
 );
 
 async fn an_eu_production_order_opens_one_case_and_reports_its_tasks(backend: Backend) {
@@ -1016,4 +1017,96 @@ async fn a_production_order_naming_a_preservation_keeps_it_until_answered(backen
     run_due_jobs(&app.state, "test").await.unwrap();
     let holds = app.db.store.holds_of_case(preservation.id).await.unwrap();
     assert!(holds.iter().all(|h| h.expired_at.is_some()), "{holds:?}");
+}
+
+/// Form 3: a reviewer who cannot execute the EU order records the Annex III reasons;
+/// the authority's endpoint gets a NotificationObject with the tasks' statuses and the
+/// form as a DocumentObject; a conflict with a third country's law opens the Art. 17
+/// review on the case.
+async fn form3_goes_to_the_authority_and_a_conflict_opens_the_art17_review(backend: Backend) {
+    use base64::Engine as _;
+    use writ_app::jobs::runner::run_due_jobs;
+    let (mut app, token) = app_with_authority(backend).await;
+    let endpoint = endpoint(0).await;
+    let mut config = writ_hi1::Hi1Config::default();
+    config
+        .endpoints
+        .insert("de-lka".to_owned(), endpoint.url.clone());
+    app.state.hi1 = std::sync::Arc::new(config);
+    let rita = app.add_person("rita", Role::Reviewer, None).await;
+    send_xml(&app, &token, EPOC).await;
+    let case = app.db.store.cases(None).await.unwrap().remove(0);
+    run_due_jobs(&app.state, "test").await.unwrap();
+    let sent_before = endpoint.received.lock().unwrap().len();
+
+    let path = format!("/api/v1/cases/{}/form3", case.id);
+    let form3 = serde_json::json!({
+        "reasons": ["conflicting_obligations", "data_not_stored"],
+        "explanation": "18 U.S.C. 2702(a) bars it; the IPv6 log is kept 30 days.",
+    });
+    let (status, _) = app.post_as(&token, &path, &form3.to_string()).await;
+    assert_eq!(status, 403, "not the authority's to record");
+    for (body, field) in [
+        (
+            serde_json::json!({"reasons": [], "explanation": "x"}),
+            "reasons",
+        ),
+        (
+            serde_json::json!({"reasons": ["bored"], "explanation": "x"}),
+            "reasons[0]",
+        ),
+        (
+            serde_json::json!({"reasons": ["incomplete"], "explanation": " "}),
+            "explanation",
+        ),
+    ] {
+        let (status, refusal) = app.post_as(&rita.token, &path, &body.to_string()).await;
+        assert_eq!(
+            (status, refusal["field"].as_str()),
+            (400, Some(field)),
+            "{refusal}"
+        );
+    }
+    let (status, body) = app.post_as(&rita.token, &path, &form3.to_string()).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["reasons"],
+        serde_json::json!(["data_not_stored", "conflicting_obligations"])
+    );
+    let (status, _) = app.post_as(&rita.token, &path, &form3.to_string()).await;
+    assert_eq!(status, 409, "recorded once");
+
+    run_due_jobs(&app.state, "test").await.unwrap();
+    let messages = endpoint.received.lock().unwrap().clone();
+    let sent = messages[sent_before..]
+        .iter()
+        .find(|m| m.contains("DocumentObject"))
+        .unwrap_or_else(|| panic!("no Form 3 sent: {messages:?}"));
+    assert!(sent.contains("NotificationObject"), "{sent}");
+    for task in EPOC_TASKS {
+        assert!(sent.contains(task), "{sent}");
+    }
+    let contents = element_text(sent, "Contents");
+    let form = String::from_utf8(
+        base64::engine::general_purpose::STANDARD
+            .decode(contents)
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(
+        form.contains("Annex III") && form.contains("EPOC-DE-2026-0042"),
+        "{form}"
+    );
+    assert!(form.contains("third country (Art. 17)"), "{form}");
+    assert!(form.contains("not stored (Art. 10(4))"), "{form}");
+
+    // The case says so, and the console shows the Art. 17 review.
+    let (_, view) = app
+        .get_as(&rita.token, &format!("/api/v1/cases/{}", case.id))
+        .await;
+    assert_eq!(view["form3"]["explanation"], form3["explanation"]);
+    let mut browser = crate::web::Browser::new(&app);
+    browser.log_in(&rita).await;
+    let page = browser.get(&format!("/console/cases/{}", case.id)).await;
+    assert!(page.body.contains(r#"id="art17-review""#), "{}", page.body);
 }
