@@ -794,28 +794,22 @@ async fn a_released_production_is_delivered_to_the_authority_which_downloads_it(
     let case = p.app.db.store.cases(None).await.unwrap().remove(0);
     assert!(!case.emergency);
     let id = case.id.to_string();
-    for (who, path, body) in [
-        (
+    p.app
+        .case_step_ok(
             &p.reviewer,
+            &id,
             "review",
             serde_json::json!({"recommendation": "approve", "reason": "in order"}),
-        ),
-        (
+        )
+        .await;
+    p.app
+        .case_step_ok(
             &p.approver,
+            &id,
             "approve",
             serde_json::json!({"reason": "agreed"}),
-        ),
-    ] {
-        let (status, body) = p
-            .app
-            .post_as(
-                &who.token,
-                &format!("/api/v1/cases/{id}/{path}"),
-                &body.to_string(),
-            )
-            .await;
-        assert_eq!(status, 200, "{body}");
-    }
+        )
+        .await;
     run_due_jobs(&p.app.state, "test").await.unwrap();
     let production = p.production_of(&id).await;
     assert_eq!(production["state"], "sealed", "{production}");
@@ -941,23 +935,20 @@ async fn a_production_order_naming_a_preservation_keeps_it_until_answered(backen
     let preservation = app.db.store.cases(None).await.unwrap().remove(0);
     assert_eq!(preservation.instrument, "eu.epoc_pr");
     let id = preservation.id.to_string();
-    for (who, step, body) in [
-        (
-            &rita,
-            "review",
-            serde_json::json!({"recommendation": "approve", "reason": "in order"}),
-        ),
-        (&alex, "approve", serde_json::json!({"reason": "agreed"})),
-    ] {
-        let (status, body) = app
-            .post_as(
-                &who.token,
-                &format!("/api/v1/cases/{id}/{step}"),
-                &body.to_string(),
-            )
-            .await;
-        assert_eq!(status, 200, "{body}");
-    }
+    app.case_step_ok(
+        &rita,
+        &id,
+        "review",
+        serde_json::json!({"recommendation": "approve", "reason": "in order"}),
+    )
+    .await;
+    app.case_step_ok(
+        &alex,
+        &id,
+        "approve",
+        serde_json::json!({"reason": "agreed"}),
+    )
+    .await;
     let holds = app.db.store.holds_of_case(preservation.id).await.unwrap();
     assert!(!holds.is_empty());
     let expiry = holds[0].expires_at;
