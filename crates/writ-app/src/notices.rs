@@ -174,7 +174,7 @@ pub(crate) fn plan(
         .join(", ");
     let period = demand
         .period
-        .map(|p| format!("{} to {}", p.from().to_rfc3339(), p.to().to_rfc3339()))
+        .map(|p| format!("{} to {}", p.from().readable(), p.to().readable()))
         .unwrap_or_else(|| "not limited to a period".to_owned());
     // Sent when the disclosure is approved (before it, unless a gag or an emergency
     // delays the notice): what was decided, not a claim that it has happened.

@@ -64,6 +64,23 @@ impl Timestamp {
     }
 }
 
+impl Timestamp {
+    /// How a time reads in a sentence or on a page: `1 Jun 2027, 07:23 UTC`. One form
+    /// everywhere people read times; RFC 3339 stays for what machines read.
+    pub fn readable(self) -> String {
+        let t = self.0;
+        let month = t.month().to_string();
+        format!(
+            "{} {} {}, {:02}:{:02} UTC",
+            t.day(),
+            month.get(..3).unwrap_or(&month),
+            t.year(),
+            t.hour(),
+            t.minute()
+        )
+    }
+}
+
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.to_rfc3339())

@@ -1,9 +1,12 @@
 //! Trees whose leaves the caller holds or streams, rather than a log's stored hashes: a
 //! root computed leaf by leaf in O(log n) memory ([`RootBuilder`], for a verifier that
-//! reads a million records and keeps none), and the root and inclusion proof over a
-//! slice of leaf hashes. Same trees, roots and proofs as [`crate::MemoryLog`].
+//! reads a million records and keeps none), the root and inclusion proof over a
+//! slice of leaf hashes, and a proof from one chunk of leaves and the chunks' roots.
+//! Same trees, roots and proofs as [`crate::MemoryLog`].
 
 use crate::tree::{check_index, check_size};
+use std::ops::Range;
+
 use crate::{EMPTY_TREE_HASH, Hash, LedgerError, node_hash};
 
 /// The RFC 6962 root of leaves pushed one at a time, keeping only the roots of the
@@ -93,67 +96,71 @@ pub fn inclusion_proof_of(leaves: &[Hash], index: u64) -> Result<Vec<Hash>, Ledg
     Ok(proof)
 }
 
-/// The audit path of one leaf, from all the tree's leaves pushed one at a time, in
-/// order: each hash of PATH(m, D[n]) is the root of a range of leaves beside the leaf's,
-/// computed by a [`RootBuilder`] as its leaves stream past. O(log n) memory, so a proof
-/// in a tree of a million records read from a database keeps no leaf.
-#[derive(Clone, Debug)]
-pub struct InclusionBuilder {
-    size: u64,
-    pushed: u64,
-    /// The ranges whose roots are the path, from the leaf up, each with its builder.
-    ranges: Vec<(std::ops::Range<u64>, RootBuilder)>,
+/// The ranges of leaves whose roots are PATH(index, D[size]), from the leaf up: the
+/// sibling of each node on the way down from the whole tree to the leaf.
+fn path_ranges(index: u64, size: u64) -> Result<Vec<Range<u64>>, LedgerError> {
+    check_index(index, size)?;
+    let mut ranges = Vec::new();
+    let (mut start, mut end) = (0, size);
+    while end - start > 1 {
+        let split = start + largest_power_of_two_below_u64(end - start);
+        if index < split {
+            ranges.push(split..end);
+            end = split;
+        } else {
+            ranges.push(start..split);
+            start = split;
+        }
+    }
+    ranges.reverse();
+    Ok(ranges)
 }
 
-impl InclusionBuilder {
-    /// For leaf `index` of a tree of `size` leaves.
-    pub fn new(index: u64, size: u64) -> Result<Self, LedgerError> {
-        check_index(index, size)?;
-        let mut ranges = Vec::new();
-        let (mut start, mut end) = (0, size);
-        while end - start > 1 {
-            let split = start + largest_power_of_two_below_u64(end - start);
-            if index < split {
-                ranges.push((split..end, RootBuilder::new()));
-                end = split;
+/// The audit path of leaf `index` in a tree of `size` leaves cut into chunks of
+/// `chunk_size` leaves (a power of two), from the roots of all its chunks (the last one
+/// may be short) and the leaves of the one chunk holding `index`. So a tree of a million
+/// records kept in a database answers a proof by reading one chunk and a thousand roots.
+///
+/// Every chunk is a subtree of the RFC 6962 tree (it starts at a multiple of its power
+/// of two, and the short last one is the tree's right edge), so each range of the path
+/// lies inside the leaf's chunk or is a run of whole chunks, whose root is the tree
+/// over those chunks' roots.
+pub fn inclusion_proof_in_chunks(
+    index: u64,
+    size: u64,
+    chunk_size: u64,
+    chunk_roots: &[Hash],
+    chunk_leaves: &[Hash],
+) -> Result<Vec<Hash>, LedgerError> {
+    let invalid = |what: &str| LedgerError::Merkle(format!("chunked tree: {what}"));
+    if !chunk_size.is_power_of_two() {
+        return Err(invalid("the chunk size is not a power of two"));
+    }
+    if chunk_roots.len() as u64 != size.div_ceil(chunk_size) {
+        return Err(invalid("as many chunk roots as chunks are needed"));
+    }
+    let first = index / chunk_size * chunk_size;
+    if chunk_leaves.len() as u64 != chunk_size.min(size.saturating_sub(first)) {
+        return Err(invalid("the leaf's whole chunk is needed"));
+    }
+    path_ranges(index, size)?
+        .into_iter()
+        .map(|range| {
+            let (from, to) = if range.start >= first && range.end <= first + chunk_size {
+                (chunk_leaves, range.start - first..range.end - first)
             } else {
-                ranges.push((start..split, RootBuilder::new()));
-                start = split;
-            }
-        }
-        ranges.reverse();
-        Ok(Self {
-            size,
-            pushed: 0,
-            ranges,
+                (
+                    chunk_roots,
+                    range.start / chunk_size..range.end.div_ceil(chunk_size),
+                )
+            };
+            let slice = usize::try_from(to.start)
+                .ok()
+                .zip(usize::try_from(to.end).ok());
+            let slice = slice.and_then(|(start, end)| from.get(start..end));
+            root_of(slice.ok_or_else(|| invalid("a range outside the chunks"))?)
         })
-    }
-
-    /// Adds the next leaf, by its leaf hash.
-    pub fn push(&mut self, leaf: Hash) -> Result<(), LedgerError> {
-        check_index(self.pushed, self.size)?;
-        let n = self.pushed;
-        if let Some((_, builder)) = self.ranges.iter_mut().find(|(range, _)| range.contains(&n)) {
-            builder.push(leaf)?;
-        }
-        self.pushed += 1;
-        Ok(())
-    }
-
-    /// The audit path, once every leaf was pushed.
-    pub fn proof(self) -> Result<Vec<Hash>, LedgerError> {
-        if self.pushed != self.size {
-            return Err(LedgerError::Merkle(format!(
-                "{} leaves pushed of a tree of {}",
-                self.pushed, self.size
-            )));
-        }
-        Ok(self
-            .ranges
-            .iter()
-            .map(|(_, builder)| builder.root())
-            .collect())
-    }
+        .collect()
 }
 
 fn largest_power_of_two_below_u64(n: u64) -> u64 {
@@ -170,28 +177,34 @@ mod tests {
     use super::*;
 
     #[test]
-    fn streamed_proofs_are_the_proofs_of_the_slice() {
-        for size in 1..=20u64 {
-            let leaves: Vec<Hash> = (0..size)
-                .map(|n| crate::leaf_hash(&n.to_be_bytes()))
-                .collect();
-            for index in 0..size {
-                let mut builder = InclusionBuilder::new(index, size).unwrap();
-                for leaf in &leaves {
-                    builder.push(*leaf).unwrap();
+    fn chunked_proofs_are_the_proofs_of_the_slice() {
+        for chunk_size in [1u64, 2, 4, 8] {
+            for size in 1..=40u64 {
+                let leaves: Vec<Hash> = (0..size)
+                    .map(|n| crate::leaf_hash(&n.to_be_bytes()))
+                    .collect();
+                let chunks: Vec<&[Hash]> = leaves.chunks(chunk_size as usize).collect();
+                let roots: Vec<Hash> = chunks.iter().map(|c| root_of(c).unwrap()).collect();
+                for index in 0..size {
+                    let chunk = chunks[(index / chunk_size) as usize];
+                    let proof =
+                        inclusion_proof_in_chunks(index, size, chunk_size, &roots, chunk).unwrap();
+                    assert_eq!(
+                        proof,
+                        inclusion_proof_of(&leaves, index).unwrap(),
+                        "{index}/{size} in chunks of {chunk_size}"
+                    );
                 }
-                let proof = builder.proof().unwrap();
-                assert_eq!(
-                    proof,
-                    inclusion_proof_of(&leaves, index).unwrap(),
-                    "{index}/{size}"
-                );
             }
         }
-        let mut short = InclusionBuilder::new(0, 2).unwrap();
-        short.push(Hash([0; 32])).unwrap();
-        assert!(short.proof().is_err());
-        assert!(InclusionBuilder::new(2, 2).is_err());
+        let leaves: Vec<Hash> = (0..5u64)
+            .map(|n| crate::leaf_hash(&n.to_be_bytes()))
+            .collect();
+        let roots = [root_of(&leaves[..4]).unwrap(), leaves[4]];
+        assert!(inclusion_proof_in_chunks(0, 5, 3, &roots, &leaves[..3]).is_err());
+        assert!(inclusion_proof_in_chunks(0, 5, 4, &roots[..1], &leaves[..4]).is_err());
+        assert!(inclusion_proof_in_chunks(0, 5, 4, &roots, &leaves[..3]).is_err());
+        assert!(inclusion_proof_in_chunks(5, 5, 4, &roots, &leaves[4..]).is_err());
     }
 
     #[test]

@@ -12,7 +12,8 @@
 //!   everything from the events.
 //! - [`RootBuilder`], [`root_of`] and [`inclusion_proof_of`] are trees over leaves the
 //!   caller streams or holds (the transparency report's records): a root in O(log n)
-//!   memory, and proofs over a slice.
+//!   memory, and proofs over a slice; [`inclusion_proof_in_chunks`] proves a leaf of a
+//!   big tree from one chunk of its leaves and the roots of the others.
 //! - [`LogKey`] signs checkpoints; [`verify_checkpoint`] checks them against the public
 //!   verifier key an auditor pinned.
 //!
@@ -56,7 +57,7 @@ pub use checkpoint::{
 };
 pub use error::LedgerError;
 pub use hash::{EMPTY_TREE_HASH, Hash, leaf_hash, node_hash};
-pub use leaves::{InclusionBuilder, RootBuilder, inclusion_proof_of, root_of};
+pub use leaves::{RootBuilder, inclusion_proof_in_chunks, inclusion_proof_of, root_of};
 pub use memory::MemoryLog;
 pub use tree::{
     Known, MAX_LOG_SIZE, Needs, append_hashes, consistency_proof, inclusion_proof,

@@ -23,7 +23,7 @@ use crate::error::responses::{
     BadMessage, BadReason, NotAgency, NotApprover, NotFound, NotReviewer, NotStaff, ServerError,
     Unauthorized,
 };
-use crate::extract::{JsonBody, case_id, free_text, non_blank};
+use crate::extract::{JsonBody, Stated, Statement, case_id, free_text, non_blank};
 use crate::wire::{self, MessageBody, Reason};
 use writ_app::credentials::csrf_token;
 
@@ -131,7 +131,7 @@ pub(crate) async fn log_in(
     responses(
         (status = 201, description = "Received: a case is open.", body = wire::DemandReceipt,
             example = json!({"id": "0b7e3c52-9a41-4d8e-b1f0-5c2d7a9e4f13", "reference": "SEA-2026-0412", "state": "received", "received_at": "2026-03-02T09:00:00Z",
-                "acknowledgement": "Received at 2026-03-02T09:00:00Z under case 0b7e3c52-9a41-4d8e-b1f0-5c2d7a9e4f13. You will be told of every change to its state."})),
+                "acknowledgement": "Received at 2 Mar 2026, 09:00 UTC under case 0b7e3c52-9a41-4d8e-b1f0-5c2d7a9e4f13. You will be told of every change to its state."})),
         (status = 400, description = "Not a demand: not UTF-8 JSON, a field missing, unknown or malformed, or one of the rules the schema cannot state: a target's value must be an identifier of its `type`, a `period` must not end before it starts, an `authority.country` must be an assigned ISO 3166-1 code and the authority's registered country. `error` begins with the field's path.", body = ErrorBody,
             example = json!({"error": "targets[0].value: not an email address", "field": "targets[0].value"})),
         (status = 422, description = "The `Idempotency-Key` was used in the last 24 hours for another body; nothing was written.", body = ErrorBody,
@@ -146,16 +146,49 @@ pub(crate) async fn submit_demand(
     headers: axum::http::HeaderMap,
     body: Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
-    let document = std::str::from_utf8(&body).map_err(|_| AppError::BadRequest {
-        field: None,
-        message: "the demand must be UTF-8 JSON".into(),
-    })?;
+    let document = demand_text(&body)?;
     let desk = agency.desk(&state);
     let case = match headers.get(IDEMPOTENCY_KEY) {
         None => desk.submit(document).await?,
         Some(key) => desk.submit_once(document, idempotency_key(key)?).await?,
     };
     Ok((StatusCode::CREATED, Json(wire::DemandReceipt::from(&case))))
+}
+
+fn demand_text(body: &Bytes) -> Result<&str, AppError> {
+    std::str::from_utf8(body).map_err(|_| AppError::BadRequest {
+        field: None,
+        message: "the demand must be UTF-8 JSON".into(),
+    })
+}
+
+/// Check a demand before sending it
+///
+/// `POST /api/v1/demands/check`: the policy engine's decision on a draft, as it would
+/// read the demand if it were sent now; nothing is opened or written. An authority
+/// fixes what the law does not allow (a subpoena asking for content) before sending.
+/// For an authority's account.
+#[utoipa::path(
+    post,
+    path = "/api/v1/demands/check",
+    tag = "authorities",
+    request_body(content = writ_core::Demand, description = "The draft, in writ's native JSON (`docs/policy.md` §1).",
+        example = json!(demand_example())),
+    responses(
+        (status = 200, description = "The decision (`docs/policy.md` §4): verdict, each category and target, and every finding with its rule and citation.", body = writ_core::policy::Decision),
+        (status = 400, description = "Not a demand, as `POST /api/v1/demands` says. `error` begins with the field's path.", body = ErrorBody,
+            example = json!({"error": "targets[0].value: not an email address", "field": "targets[0].value"})),
+        Unauthorized, NotAgency, ServerError,
+    ),
+    security(("api_token" = []), ("session" = [], "csrf" = [])),
+)]
+pub(crate) async fn check_demand(
+    State(state): State<AppState>,
+    agency: AgencyUser,
+    body: Bytes,
+) -> Result<Json<writ_core::policy::Decision>, ApiError> {
+    let decision = agency.desk(&state).check(demand_text(&body)?).await?;
+    Ok(Json(decision))
 }
 
 /// Follow a demand
@@ -205,9 +238,8 @@ pub(crate) async fn withdraw(
     State(state): State<AppState>,
     agency: AgencyUser,
     Path(id): Path<String>,
-    JsonBody(Reason { reason }): JsonBody<Reason>,
+    Stated(Reason { reason }): Stated<Reason>,
 ) -> Result<impl IntoResponse, ApiError> {
-    non_blank("reason", &reason)?;
     let case = agency.desk(&state).withdraw(case_id(&id)?, &reason).await?;
     Ok(Json(wire::CaseStateChange::from(&case)))
 }
@@ -235,9 +267,8 @@ pub(crate) async fn authority_message(
     State(state): State<AppState>,
     agency: AgencyUser,
     Path(id): Path<String>,
-    JsonBody(MessageBody { body }): JsonBody<MessageBody>,
+    Stated(MessageBody { body }): Stated<MessageBody>,
 ) -> Result<impl IntoResponse, ApiError> {
-    non_blank("body", &body)?;
     let case = agency.desk(&state).message(case_id(&id)?, &body).await?;
     Ok(Json(wire::CaseStateChange::from(&case)))
 }
@@ -498,9 +529,8 @@ pub(crate) async fn request_clarification(
     State(state): State<AppState>,
     reviewer: Reviewer,
     Path(id): Path<String>,
-    JsonBody(MessageBody { body }): JsonBody<MessageBody>,
+    Stated(MessageBody { body }): Stated<MessageBody>,
 ) -> Result<impl IntoResponse, ApiError> {
-    non_blank("body", &body)?;
     let case = reviewer
         .desk(&state)
         .request_clarification(case_id(&id)?, &body)
@@ -621,9 +651,8 @@ pub(crate) async fn approve(
     State(state): State<AppState>,
     approver: Approver,
     Path(id): Path<String>,
-    JsonBody(Reason { reason }): JsonBody<Reason>,
+    Stated(Reason { reason }): Stated<Reason>,
 ) -> Result<impl IntoResponse, ApiError> {
-    non_blank("reason", &reason)?;
     let case = approver
         .desk(&state)
         .approve(case_id(&id)?, &reason)
@@ -656,9 +685,8 @@ pub(crate) async fn reject(
     State(state): State<AppState>,
     approver: Approver,
     Path(id): Path<String>,
-    JsonBody(Reason { reason }): JsonBody<Reason>,
+    Stated(Reason { reason }): Stated<Reason>,
 ) -> Result<impl IntoResponse, ApiError> {
-    non_blank("reason", &reason)?;
     let case = approver.desk(&state).reject(case_id(&id)?, &reason).await?;
     Ok(Json(wire::CaseStateChange::from(&case)))
 }
@@ -676,6 +704,12 @@ pub(crate) struct CounselRecord {
     #[serde(default)]
     #[schema(value_type = Option<String>, format = DateTime)]
     deadline: Option<Timestamp>,
+}
+
+impl Statement for CounselRecord {
+    fn statement(&self) -> (&'static str, &str) {
+        ("reason", &self.reason)
+    }
 }
 
 /// Counsel's decision
@@ -706,13 +740,12 @@ pub(crate) async fn counsel(
     State(state): State<AppState>,
     approver: Approver,
     Path(id): Path<String>,
-    JsonBody(CounselRecord {
+    Stated(CounselRecord {
         decision,
         reason,
         deadline,
-    }): JsonBody<CounselRecord>,
+    }): Stated<CounselRecord>,
 ) -> Result<impl IntoResponse, ApiError> {
-    non_blank("reason", &reason)?;
     let case = approver
         .desk(&state)
         .counsel(case_id(&id)?, decision, &reason, deadline)
@@ -758,6 +791,7 @@ pub(crate) async fn clear_gate(
             field: Some("code".into()),
             message: format!("code: {code:?} is not a finding code"),
         })?;
+    // The code is named before the reason: checked here, not as the body is read.
     non_blank("reason", &reason)?;
     let case = approver
         .desk(&state)

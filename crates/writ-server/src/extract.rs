@@ -31,6 +31,26 @@ impl<T: DeserializeOwned> JsonBody<T> {
     }
 }
 
+/// A body with free text that must say something: a reason, a message.
+pub(crate) trait Statement: DeserializeOwned {
+    /// The field that must not be blank, and its text.
+    fn statement(&self) -> (&'static str, &str);
+}
+
+/// A [`Statement`] read as a [`JsonBody`], refused unless its text passes [`non_blank`].
+pub(crate) struct Stated<T>(pub T);
+
+impl<S: Send + Sync, T: Statement> FromRequest<S> for Stated<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        let JsonBody(body) = <JsonBody<T> as FromRequest<S>>::from_request(request, state).await?;
+        let (field, text) = body.statement();
+        non_blank(field, text)?;
+        Ok(Self(body))
+    }
+}
+
 /// The body's bytes; axum's own refusal (a body too large) keeps its status.
 async fn bytes<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes, ApiError> {
     Bytes::from_request(request, state)

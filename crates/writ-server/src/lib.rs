@@ -41,6 +41,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/openapi.json", get(openapi::openapi_document))
         .route("/api/v1/session", post(api::log_in))
         .route("/api/v1/demands", post(api::submit_demand))
+        .route("/api/v1/demands/check", post(api::check_demand))
         .route("/api/v1/demands/{id}", get(api::demand_status))
         .route("/api/v1/demands/{id}/withdraw", post(api::withdraw))
         .route(

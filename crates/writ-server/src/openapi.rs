@@ -76,6 +76,7 @@ fn sorted(value: Value) -> Value {
         openapi_document,
         api::log_in,
         api::submit_demand,
+        api::check_demand,
         api::demand_status,
         api::withdraw,
         api::authority_message,

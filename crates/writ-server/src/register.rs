@@ -14,7 +14,7 @@ use crate::error::ErrorBody;
 use crate::error::responses::{
     BadReason, NotApprover, NotFound, NotStaff, ServerError, Unauthorized,
 };
-use crate::extract::{JsonBody, non_blank, number};
+use crate::extract::{Stated, Statement, number};
 use crate::wire::{self, Reason};
 
 /// The DOJ policy counsel cites when challenging a gag.
@@ -44,9 +44,8 @@ pub(crate) async fn hold_notice(
     State(state): State<AppState>,
     approver: Approver,
     Path(id): Path<String>,
-    JsonBody(Reason { reason }): JsonBody<Reason>,
+    Stated(Reason { reason }): Stated<Reason>,
 ) -> Result<impl IntoResponse, ApiError> {
-    non_blank("reason", &reason)?;
     let id = number(&id)?;
     approver.desk(&state).hold_notice(id, &reason).await?;
     Ok(Json(wire::Held { id, state: "held" }))
@@ -88,6 +87,12 @@ pub(crate) struct GagExtension {
     reason: String,
 }
 
+impl Statement for GagExtension {
+    fn statement(&self) -> (&'static str, &str) {
+        ("reason", &self.reason)
+    }
+}
+
 /// Extend a gag
 ///
 /// `POST /api/v1/gags/{id}/extend`: `{"until", "reason"}`, a court's extension. For approvers.
@@ -111,9 +116,8 @@ pub(crate) async fn extend_gag(
     State(state): State<AppState>,
     approver: Approver,
     Path(id): Path<String>,
-    JsonBody(GagExtension { until, reason }): JsonBody<GagExtension>,
+    Stated(GagExtension { until, reason }): Stated<GagExtension>,
 ) -> Result<impl IntoResponse, ApiError> {
-    non_blank("reason", &reason)?;
     let gag = approver
         .desk(&state)
         .extend_gag(number(&id)?, until, &reason)
@@ -143,9 +147,8 @@ pub(crate) async fn lift_gag(
     State(state): State<AppState>,
     approver: Approver,
     Path(id): Path<String>,
-    JsonBody(Reason { reason }): JsonBody<Reason>,
+    Stated(Reason { reason }): Stated<Reason>,
 ) -> Result<impl IntoResponse, ApiError> {
-    non_blank("reason", &reason)?;
     let gag = approver
         .desk(&state)
         .lift_gag(number(&id)?, &reason)
@@ -215,9 +218,8 @@ pub(crate) async fn extend_hold(
     State(state): State<AppState>,
     approver: Approver,
     Path(id): Path<String>,
-    JsonBody(Reason { reason }): JsonBody<Reason>,
+    Stated(Reason { reason }): Stated<Reason>,
 ) -> Result<impl IntoResponse, ApiError> {
-    non_blank("reason", &reason)?;
     let hold = approver
         .desk(&state)
         .extend_hold(number(&id)?, &reason)

@@ -38,6 +38,18 @@ pub(crate) struct MessageBody {
     pub body: String,
 }
 
+impl crate::extract::Statement for Reason {
+    fn statement(&self) -> (&'static str, &str) {
+        ("reason", &self.reason)
+    }
+}
+
+impl crate::extract::Statement for MessageBody {
+    fn statement(&self) -> (&'static str, &str) {
+        ("body", &self.body)
+    }
+}
+
 // ------------------------------------------------------------ common
 
 /// What `/healthz` says.
@@ -138,7 +150,8 @@ impl From<&CaseRecord> for DemandReceipt {
             received_at: case.received_at,
             acknowledgement: format!(
                 "Received at {} under case {}. You will be told of every change to its state.",
-                case.received_at, case.id
+                case.received_at.readable(),
+                case.id
             ),
         }
     }

@@ -5,7 +5,7 @@
 
 use sqlx::{PgConnection, Row, SqliteConnection};
 use writ_core::{Actor, AuditEntry, CaseId, CountryCode, Timestamp};
-use writ_ledger::{Hash, InclusionBuilder, Known, RootBuilder};
+use writ_ledger::{Hash, Known, RootBuilder, inclusion_proof_in_chunks};
 use writ_report::{
     Anchor, CaseCount, CaseSecret, Commitment, HalfYear, Month, PublicRecord, Publication,
     PublicationEvent, RecordProof, Section, TreeHead, action_of,
@@ -18,6 +18,48 @@ use crate::{Pool, Store, StoreError};
 
 /// Records are read this many at a time, so memory stays flat at a million cases.
 const PAGE: i64 = 1000;
+
+/// A publication's records are cut into chunks of this many leaves, whose roots are kept,
+/// so a proof reads one chunk and the roots (a thousand at a million records).
+const CHUNK: u64 = 1024;
+
+/// One chunk of a publication's records: the last commitment in it and the root of its
+/// leaves.
+pub(crate) struct Chunk {
+    last: Commitment,
+    root: Hash,
+}
+
+/// The chunks of records pushed in leaf order.
+#[derive(Default)]
+struct Chunker {
+    done: Vec<Chunk>,
+    current: RootBuilder,
+    last: Option<Commitment>,
+}
+
+impl Chunker {
+    fn push(&mut self, record: &PublicRecord) -> Result<(), StoreError> {
+        self.current.push(record.leaf_hash())?;
+        self.last = Some(record.commitment);
+        if self.current.size() == CHUNK {
+            self.close();
+        }
+        Ok(())
+    }
+
+    fn close(&mut self) {
+        if let Some(last) = self.last.take() {
+            let root = std::mem::take(&mut self.current).root();
+            self.done.push(Chunk { last, root });
+        }
+    }
+
+    fn finish(mut self) -> Vec<Chunk> {
+        self.close();
+        self.done
+    }
+}
 
 /// The longest reason a correction may give.
 pub const MAX_REASON: usize = 2000;
@@ -132,13 +174,20 @@ pub(crate) trait TransparencyQueries {
         period: HalfYear,
         version: u32,
     ) -> Result<Vec<CaseCount>, StoreError>;
-    /// The record with `commitment` in a publication, and how many records come before.
-    async fn published_record(
+    /// A publication's chunks, in leaf order.
+    async fn published_chunks(
         &mut self,
         period: HalfYear,
         version: u32,
-        commitment: &Commitment,
-    ) -> Result<Option<(u64, PublicRecord)>, StoreError>;
+    ) -> Result<Vec<Chunk>, StoreError>;
+    /// Writes a publication's chunks (those already there, written by another node
+    /// first, stay as they are: both were computed from the same frozen records).
+    async fn insert_published_chunks(
+        &mut self,
+        period: HalfYear,
+        version: u32,
+        chunks: &[Chunk],
+    ) -> Result<(), StoreError>;
 }
 
 macro_rules! record_columns {
@@ -328,40 +377,53 @@ macro_rules! transparency_queries_for {
                     .collect()
             }
 
-            async fn published_record(
+            async fn published_chunks(
                 &mut self,
                 period: HalfYear,
                 version: u32,
-                commitment: &Commitment,
-            ) -> Result<Option<(u64, PublicRecord)>, StoreError> {
-                let row = sqlx::query(concat!(
-                    "SELECT month, ",
-                    record_columns!(),
-                    " FROM published_records WHERE period = $1 AND version = $2 AND commitment = $3"
-                ))
-                .bind(period.to_string())
-                .bind(i64::from(version))
-                .bind(commitment.0.as_slice())
-                .fetch_optional(&mut *self)
-                .await?;
-                let Some(row) = row else {
-                    return Ok(None);
-                };
-                let record = record_from_row!(&row, "published_records", |row| row
-                        .try_get::<String, _>("month")?
-                        .parse::<Month>()
-                        .map_err(|e| corrupt("published_records.month", e))?)?;
-                let before: i64 = sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM published_records WHERE period = $1 AND version = $2 \
-                     AND commitment < $3",
+            ) -> Result<Vec<Chunk>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT last_commitment, root FROM published_chunks \
+                     WHERE period = $1 AND version = $2 ORDER BY chunk",
                 )
                 .bind(period.to_string())
                 .bind(i64::from(version))
-                .bind(commitment.0.as_slice())
-                .fetch_one(&mut *self)
+                .fetch_all(&mut *self)
                 .await?;
-                let index = u64::try_from(before).map_err(|e| corrupt("COUNT(*)", e))?;
-                Ok(Some((index, record)))
+                rows.iter()
+                    .map(|row| {
+                        let last = row.try_get("last_commitment")?;
+                        let root = row.try_get("root")?;
+                        Ok(Chunk {
+                            last: commitment_of(last, "published_chunks.last_commitment")?,
+                            root: Hash(commitment_of(root, "published_chunks.root")?.0),
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn insert_published_chunks(
+                &mut self,
+                period: HalfYear,
+                version: u32,
+                chunks: &[Chunk],
+            ) -> Result<(), StoreError> {
+                for (number, page) in chunks.chunks(PAGE as usize).enumerate() {
+                    let first = number * PAGE as usize;
+                    let mut insert = sqlx::QueryBuilder::new(
+                        "INSERT INTO published_chunks (period, version, chunk, last_commitment, root) ",
+                    );
+                    insert.push_values(page.iter().enumerate(), |mut row, (n, chunk)| {
+                        row.push_bind(period.to_string())
+                            .push_bind(i64::from(version))
+                            .push_bind((first + n) as i64)
+                            .push_bind(chunk.last.0.to_vec())
+                            .push_bind(chunk.root.0.to_vec());
+                    });
+                    insert.push(" ON CONFLICT DO NOTHING");
+                    insert.build().execute(&mut *self).await?;
+                }
+                Ok(())
             }
         }
     };
@@ -477,7 +539,7 @@ impl Store {
     }
 
     /// The record with `commitment` in a publication and its inclusion proof in the
-    /// publication's tree (the leaves streamed once; nothing but the path is kept).
+    /// publication's tree, from the record's chunk and the chunks' roots.
     pub async fn record_proof(
         &self,
         period: HalfYear,
@@ -492,22 +554,51 @@ impl Store {
         else {
             return Ok(None);
         };
-        let found = with_connection!(self, |conn| {
-            conn.published_record(period, version, commitment).await
+        let chunks = self.chunks_of(period, version).await?;
+        let chunk = chunks.partition_point(|c| c.last < *commitment);
+        if chunk == chunks.len() {
+            return Ok(None);
+        }
+        let after = match chunk.checked_sub(1) {
+            Some(before) => chunks[before].last.0.to_vec(),
+            None => Vec::new(),
+        };
+        let leaves = with_connection!(self, |conn| {
+            conn.published_records_after(period, version, &after, CHUNK as i64)
+                .await
         })?;
-        let Some((index, record)) = found else {
+        let Some(position) = leaves.iter().position(|r| r.commitment == *commitment) else {
             return Ok(None);
         };
+        let index = chunk as u64 * CHUNK + position as u64;
         let size = publication.records.size;
-        let mut builder = InclusionBuilder::new(index, size)?;
-        self.published_records(period, version, |record| builder.push(record.leaf_hash()))
-            .await??;
+        let roots: Vec<Hash> = chunks.iter().map(|c| c.root).collect();
+        let hashes: Vec<Hash> = leaves.iter().map(PublicRecord::leaf_hash).collect();
         Ok(Some(RecordProof {
-            record: record.canonical_json(),
+            record: leaves[position].canonical_json(),
             index,
             size,
-            proof: builder.proof()?,
+            proof: inclusion_proof_in_chunks(index, size, CHUNK, &roots, &hashes)?,
         }))
+    }
+
+    /// A publication's chunks; for one published before they were kept, computed from
+    /// its frozen records and written first.
+    async fn chunks_of(&self, period: HalfYear, version: u32) -> Result<Vec<Chunk>, StoreError> {
+        let chunks = with_connection!(self, |conn| {
+            conn.published_chunks(period, version).await
+        })?;
+        if !chunks.is_empty() {
+            return Ok(chunks);
+        }
+        let mut chunker = Chunker::default();
+        self.published_records(period, version, |record| chunker.push(record))
+            .await??;
+        let chunks = chunker.finish();
+        in_transaction!(self, |tx| {
+            tx.insert_published_chunks(period, version, &chunks).await
+        })?;
+        Ok(chunks)
     }
 
     /// Publishes the period's report: freezes its records as the case summaries stand,
@@ -546,11 +637,13 @@ impl Store {
             }
             let version = last.map_or(1, |p| p.version + 1);
             let mut tree = RootBuilder::new();
+            let mut chunker = Chunker::default();
             let mut after = Vec::new();
             loop {
                 let page = tx.public_records_after(period, &after, PAGE).await?;
                 for record in &page {
                     tree.push(record.leaf_hash())?;
+                    chunker.push(record)?;
                 }
                 tx.insert_published_records(period, version, &page).await?;
                 match page.last() {
@@ -596,6 +689,8 @@ impl Store {
                 },
             };
             tx.insert_publication(period, &publication).await?;
+            tx.insert_published_chunks(period, version, &chunker.finish())
+                .await?;
             Ok(publication)
         })
     }

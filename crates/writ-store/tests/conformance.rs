@@ -3418,6 +3418,52 @@ async fn every_case_has_a_secret_and_a_periods_records_stream_in_commitment_orde
     let given = again.case_secret(summaries[0].id).await.unwrap().unwrap();
     assert_ne!(Some(&given), with_secrets.get(1).map(|(_, k)| k));
     assert_eq!(public_records(&again, period).await.len(), records.len());
+
+    // Published, records in every chunk of the tree prove their place in it: from the
+    // chunks kept at publication, and from chunks computed again when they are missing
+    // (a publication from before they were kept).
+    let publication = again
+        .publish_report(
+            period,
+            None,
+            Anchor {
+                size: 1,
+                root: "root".into(),
+                note: "note".into(),
+            },
+            &Actor::Staff("ada".into()),
+            at("2026-07-01T00:00:00Z"),
+        )
+        .await
+        .unwrap();
+    let published = published_records(&again, period, 1).await;
+    let last = published.len() - 1;
+    assert!(last > 1025, "more than a chunk: {}", published.len());
+    for round in ["kept", "computed again"] {
+        for index in [0, 1, 1023, 1024, 1025, last - 1, last] {
+            let record = &published[index];
+            let proof = again
+                .record_proof(period, 1, &record.commitment)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(
+                (proof.index, proof.record.as_str()),
+                (index as u64, &*record.canonical_json())
+            );
+            writ_ledger::verify_inclusion(
+                &proof.proof,
+                proof.index,
+                publication.records.size,
+                publication.records.root,
+                record.leaf_hash(),
+            )
+            .unwrap_or_else(|e| panic!("record {index}, chunks {round}: {e}"));
+        }
+        db.execute_raw("DELETE FROM published_chunks")
+            .await
+            .unwrap();
+    }
     again.close().await;
 }
 

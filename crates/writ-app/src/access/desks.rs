@@ -136,6 +136,15 @@ impl AgencyDesk<'_> {
         self.submit_with_order(document, None).await
     }
 
+    /// The policy engine's decision on a draft, as intake would reach it if it were sent
+    /// now (a reference this authority used lately included), with nothing opened or
+    /// written: an authority fixes a subpoena that asks for content before sending it.
+    pub async fn check(&self, document: &str) -> Result<Decision, AppError> {
+        let demand = Demand::from_json(document).map_err(AppError::from)?;
+        let intake = self.intake(demand, document.to_owned(), None).await?;
+        Ok(intake.decision)
+    }
+
     /// As [`submit`](Self::submit), once per `Idempotency-Key`: a retry with the same
     /// key and body finds the case the first request opened (within 24 hours); the
     /// same key with another body is refused (422) and nothing is written.

@@ -120,7 +120,7 @@ pub(crate) async fn escalate(
         .ok_or_else(|| JobError::Invalid("no SMTP server is configured for escalations".into()))?;
     let deadline = case
         .deadline
-        .map(|d| d.to_rfc3339())
+        .map(Timestamp::readable)
         .unwrap_or_else(|| "none".into());
     let (subject, what) = if step == "page" {
         (

@@ -298,11 +298,12 @@ impl<'a> Evaluation<'a> {
                 Code::NotYetApplicable,
                 Severity::Block,
                 format!(
-                    "{} ({}) applies to demands received from {from}; this one was received at \
+                    "{} ({}) applies to demands received from {}; this one was received at \
                      {}, before the law applied.",
                     row.title(),
                     row.citation,
-                    self.received_at
+                    from.readable(),
+                    self.received_at.readable()
                 ),
                 None,
                 None,
@@ -360,9 +361,10 @@ impl<'a> Evaluation<'a> {
                 Code::InstrumentNotYetValid,
                 Severity::Block,
                 format!(
-                    "The instrument is dated {}, later than it was served ({served}): it was \
+                    "The instrument is dated {}, later than it was served ({}): it was \
                      not yet valid.",
-                    instrument.issued_at
+                    instrument.issued_at.readable(),
+                    served.readable()
                 ),
                 None,
                 None,
@@ -373,8 +375,10 @@ impl<'a> Evaluation<'a> {
                 Code::InstrumentExpired,
                 Severity::Block,
                 format!(
-                    "The instrument expired at {expires_at}, before it was served ({served}); \
-                     ask the authority for a new one."
+                    "The instrument expired at {}, before it was served ({}); ask the \
+                     authority for a new one.",
+                    expires_at.readable(),
+                    served.readable()
                 ),
                 None,
                 None,
@@ -968,9 +972,10 @@ impl<'a> Evaluation<'a> {
                     let runs = until.datetime() - demand.instrument.issued_at.datetime();
                     (runs > Duration::days(i64::from(max_days))).then(|| {
                         format!(
-                            "runs {} days after the instrument's issue, to {until} (limit: \
+                            "runs {} days after the instrument's issue, to {} (limit: \
                              {max_days} days)",
-                            runs.whole_days()
+                            runs.whole_days(),
+                            until.readable()
                         )
                     })
                 }
@@ -1197,8 +1202,9 @@ impl<'a> Evaluation<'a> {
                     when: NotifyWhen::After,
                     not_before: Some(until),
                     reason: format!(
-                        "A non-disclosure order{basis} bars notice until {until}; {who} is told \
-                         when it lapses."
+                        "A non-disclosure order{basis} bars notice until {}; {who} is told \
+                         when it lapses.",
+                        until.readable()
                     ),
                 },
                 GagTerm::Indefinite => never(format!(

@@ -11,7 +11,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use writ_core::case::CallbackOutcome;
-use writ_core::policy::{Code, Decision, NotifyWhen, Outcome, Recipient, Route, Severity, Verdict};
+use writ_core::policy::{
+    Code, Decision, NotifyWhen, Outcome, Recipient, Route, Rules, Severity, Verdict,
+};
 use writ_core::review::{
     Recommendation, RecommendationKind, Scope, ScopeTarget, gate_requirement, pending_gates,
     reasoned_objection,
@@ -23,11 +25,12 @@ use writ_core::{
 use writ_store::{CaseRecord, Notice, NoticeRecipient, Production, ProductionState};
 
 use super::error::explain;
-use super::portal::{case_id, required};
+use super::portal::required;
 use super::view::{
     MessageRow, StateBadge, datetime_local, due, is_pressing, messages, parse_datetime_local, when,
 };
 use super::{Chrome, FormData, Web, WebError, render};
+use crate::extract::case_id;
 use writ_app::AppError;
 
 use crate::ApiError;
@@ -209,10 +212,42 @@ struct FindingRow {
     about: String,
 }
 
+/// The rule a verdict rests on, as counsel reads it: id, name, citation, what it allows.
+struct RuleView {
+    title: String,
+    citation: String,
+    allows: String,
+}
+
+impl RuleView {
+    /// `None` for a rule id the table does not hold (the red line, `P-1`).
+    fn of(id: &str, rules: &Rules) -> Option<Self> {
+        let rule = rules.by_id(id)?;
+        let compels: Vec<&str> = Category::ALL
+            .iter()
+            .filter(|c| rule.compels(**c) && !c.is_red_line())
+            .map(|c| c.phrase())
+            .collect();
+        let allows = if rule.preservation_only {
+            "preserving the data, pending a further instrument; it discloses nothing".to_owned()
+        } else if compels.is_empty() {
+            "no disclosure".to_owned()
+        } else {
+            format!("disclosing {}", compels.join(", "))
+        };
+        Some(Self {
+            title: rule.title(),
+            citation: rule.citation.clone(),
+            allows,
+        })
+    }
+}
+
 struct DecisionView {
     verdict: VerdictBadge,
     route: &'static str,
     rule: String,
+    rule_law: Option<RuleView>,
     categories: Vec<OutcomeRow>,
     targets: Vec<OutcomeRow>,
     findings: Vec<FindingRow>,
@@ -658,7 +693,9 @@ async fn case_page(
         pressing: case.deadline.is_some_and(|d| is_pressing(d, now)),
         demand: demand.as_ref().map(demand_facts),
         demand_json: pretty(&view.document),
-        decision: decision.as_ref().map(decision_view),
+        decision: decision
+            .as_ref()
+            .map(|decision| decision_view(decision, &state.policy.rules)),
         documents: view
             .documents
             .iter()
@@ -777,7 +814,7 @@ async fn case_page(
     })
 }
 
-fn decision_view(decision: &Decision) -> DecisionView {
+fn decision_view(decision: &Decision, rules: &Rules) -> DecisionView {
     let codes = |codes: &[writ_core::policy::Code]| {
         codes
             .iter()
@@ -789,6 +826,10 @@ fn decision_view(decision: &Decision) -> DecisionView {
         verdict: VerdictBadge::of(decision.verdict),
         route: route_label(decision.route),
         rule: decision.rule.clone().unwrap_or_else(|| "none".into()),
+        rule_law: decision
+            .rule
+            .as_deref()
+            .and_then(|id| RuleView::of(id, rules)),
         categories: decision
             .categories
             .iter()
@@ -1145,6 +1186,19 @@ fn bad_request(field: &str, message: String) -> AppError {
     }
 }
 
+/// Runs a form's `step` with the case's id and what was typed, then goes on as [`after`].
+async fn record(
+    state: &AppState,
+    desk: &CaseDesk<'_>,
+    chrome: Chrome,
+    id: &str,
+    attempt: Attempt,
+    step: impl AsyncFnOnce(CaseId, &Drafts) -> Result<CaseRecord, AppError>,
+) -> Result<Response, WebError> {
+    let outcome = step(case_id(id)?, &attempt.drafts).await;
+    after(state, desk, chrome, id, attempt, outcome).await
+}
+
 /// `POST /console/cases/{id}/review`: `recommendation` (approve or reject), `reason`,
 /// and for an approval the `category` and `target` boxes left checked.
 pub(crate) async fn review(
@@ -1162,27 +1216,19 @@ pub(crate) async fn review(
             .then(|| form.all("target").map(str::to_owned).collect()),
         ..Drafts::default()
     };
-    let outcome = match recommendation_of(&drafts) {
-        Ok(recommendation) => {
-            web.who
-                .desk(&state)
-                .recommend(case_id(&id)?, &recommendation)
-                .await
-        }
-        Err(error) => Err(error),
+    let attempt = Attempt {
+        what: "Recommendation",
+        done: "recommended",
+        drafts,
     };
     let desk = web.who.desk(&state);
-    after(
+    record(
         &state,
         &desk,
         web.chrome,
         &id,
-        Attempt {
-            what: "Recommendation",
-            done: "recommended",
-            drafts,
-        },
-        outcome,
+        attempt,
+        async |case, drafts| desk.recommend(case, &recommendation_of(drafts)?).await,
     )
     .await
 }
@@ -1232,20 +1278,15 @@ pub(crate) async fn assign(
     Path(id): Path<String>,
     _form: FormData,
 ) -> Result<Response, WebError> {
-    let outcome = web.who.desk(&state).assign_to_me(case_id(&id)?).await;
+    let attempt = Attempt {
+        what: "Assignment",
+        done: "assigned",
+        drafts: Drafts::default(),
+    };
     let desk = web.who.desk(&state);
-    after(
-        &state,
-        &desk,
-        web.chrome,
-        &id,
-        Attempt {
-            what: "Assignment",
-            done: "assigned",
-            drafts: Drafts::default(),
-        },
-        outcome,
-    )
+    record(&state, &desk, web.chrome, &id, attempt, async |case, _| {
+        desk.assign_to_me(case).await
+    })
     .await
 }
 
@@ -1256,32 +1297,25 @@ pub(crate) async fn clarification(
     Path(id): Path<String>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    let question = form.get("question").trim().to_owned();
-    let outcome = match required("question", &question) {
-        Ok(()) => {
-            web.who
-                .desk(&state)
-                .request_clarification(case_id(&id)?, &question)
-                .await
-        }
-        Err(error) => Err(error),
-    };
-    let drafts = Drafts {
-        question,
-        ..Drafts::default()
+    let attempt = Attempt {
+        what: "Question",
+        done: "asked",
+        drafts: Drafts {
+            question: form.get("question").trim().to_owned(),
+            ..Drafts::default()
+        },
     };
     let desk = web.who.desk(&state);
-    after(
+    record(
         &state,
         &desk,
         web.chrome,
         &id,
-        Attempt {
-            what: "Question",
-            done: "asked",
-            drafts,
+        attempt,
+        async |case, drafts| {
+            required("question", &drafts.question)?;
+            desk.request_clarification(case, &drafts.question).await
         },
-        outcome,
     )
     .await
 }
@@ -1294,33 +1328,28 @@ pub(crate) async fn callback(
     Path(id): Path<String>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    let drafts = Drafts {
-        callback_outcome: form.get("outcome").to_owned(),
-        callback_at: form.get("called_at").to_owned(),
-        callback_notes: form.get("notes").trim().to_owned(),
-        ..Drafts::default()
-    };
-    let outcome = match callback_of(&drafts) {
-        Ok((called_at, outcome)) => {
-            web.who
-                .desk(&state)
-                .record_callback(case_id(&id)?, called_at, outcome, &drafts.callback_notes)
-                .await
-        }
-        Err(error) => Err(error),
+    let attempt = Attempt {
+        what: "Call-back",
+        done: "called",
+        drafts: Drafts {
+            callback_outcome: form.get("outcome").to_owned(),
+            callback_at: form.get("called_at").to_owned(),
+            callback_notes: form.get("notes").trim().to_owned(),
+            ..Drafts::default()
+        },
     };
     let desk = web.who.desk(&state);
-    after(
+    record(
         &state,
         &desk,
         web.chrome,
         &id,
-        Attempt {
-            what: "Call-back",
-            done: "called",
-            drafts,
+        attempt,
+        async |case, drafts| {
+            let (called_at, outcome) = callback_of(drafts)?;
+            desk.record_callback(case, called_at, outcome, &drafts.callback_notes)
+                .await
         },
-        outcome,
     )
     .await
 }
@@ -1350,33 +1379,28 @@ pub(crate) async fn counsel(
     Path(id): Path<String>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    let drafts = Drafts {
-        counsel_decision: form.get("decision").to_owned(),
-        counsel_deadline: form.get("deadline").trim().to_owned(),
-        decision_reason: form.get("reason").trim().to_owned(),
-        ..Drafts::default()
-    };
-    let outcome = match counsel_of(&drafts) {
-        Ok((action, deadline)) => {
-            web.who
-                .desk(&state)
-                .counsel(case_id(&id)?, action, &drafts.decision_reason, deadline)
-                .await
-        }
-        Err(error) => Err(error),
+    let attempt = Attempt {
+        what: "Counsel's decision",
+        done: "counselled",
+        drafts: Drafts {
+            counsel_decision: form.get("decision").to_owned(),
+            counsel_deadline: form.get("deadline").trim().to_owned(),
+            decision_reason: form.get("reason").trim().to_owned(),
+            ..Drafts::default()
+        },
     };
     let desk = web.who.desk(&state);
-    after(
+    record(
         &state,
         &desk,
         web.chrome,
         &id,
-        Attempt {
-            what: "Counsel's decision",
-            done: "counselled",
-            drafts,
+        attempt,
+        async |case, drafts| {
+            let (action, deadline) = counsel_of(drafts)?;
+            desk.counsel(case, action, &drafts.decision_reason, deadline)
+                .await
         },
-        outcome,
     )
     .await
 }
@@ -1398,6 +1422,15 @@ fn counsel_of(drafts: &Drafts) -> Result<(CounselAction, Option<Timestamp>), App
     Ok((action, deadline))
 }
 
+/// What a decision's form typed: its `reason`.
+fn decision_of(form: &FormData, what: &'static str, done: &'static str) -> Attempt {
+    let drafts = Drafts {
+        decision_reason: form.get("reason").trim().to_owned(),
+        ..Drafts::default()
+    };
+    Attempt { what, done, drafts }
+}
+
 /// `POST /console/cases/{id}/gates/{code}/clear` (`reason`).
 pub(crate) async fn clear_gate(
     State(state): State<AppState>,
@@ -1405,36 +1438,21 @@ pub(crate) async fn clear_gate(
     Path((id, code)): Path<(String, String)>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    let reason = form.get("reason").trim().to_owned();
-    let outcome = match (
-        required("reason", &reason),
-        serde_json::from_value::<Code>(Value::String(code)),
-    ) {
-        (Ok(()), Ok(code)) => {
-            web.who
-                .desk(&state)
-                .clear_gate(case_id(&id)?, code, &reason)
-                .await
-        }
-        (Err(error), _) => Err(error),
-        (_, Err(_)) => Err(bad_request("code", "code: not a gate".into())),
-    };
-    let drafts = Drafts {
-        decision_reason: reason,
-        ..Drafts::default()
-    };
+    let attempt = decision_of(&form, "Clearing the gate", "cleared");
     let desk = web.who.desk(&state);
-    after(
+    record(
         &state,
         &desk,
         web.chrome,
         &id,
-        Attempt {
-            what: "Clearing the gate",
-            done: "cleared",
-            drafts,
+        attempt,
+        async |case, drafts| {
+            let reason = &drafts.decision_reason;
+            required("reason", reason)?;
+            let code = serde_json::from_value::<Code>(Value::String(code))
+                .map_err(|_| bad_request("code", "code: not a gate".into()))?;
+            desk.clear_gate(case, code, reason).await
         },
-        outcome,
     )
     .await
 }
@@ -1446,27 +1464,18 @@ pub(crate) async fn approve(
     Path(id): Path<String>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    let reason = form.get("reason").trim().to_owned();
-    let outcome = match required("reason", &reason) {
-        Ok(()) => web.who.desk(&state).approve(case_id(&id)?, &reason).await,
-        Err(error) => Err(error),
-    };
-    let drafts = Drafts {
-        decision_reason: reason,
-        ..Drafts::default()
-    };
+    let attempt = decision_of(&form, "Approval", "approved");
     let desk = web.who.desk(&state);
-    after(
+    record(
         &state,
         &desk,
         web.chrome,
         &id,
-        Attempt {
-            what: "Approval",
-            done: "approved",
-            drafts,
+        attempt,
+        async |case, drafts| {
+            required("reason", &drafts.decision_reason)?;
+            desk.approve(case, &drafts.decision_reason).await
         },
-        outcome,
     )
     .await
 }
@@ -1478,27 +1487,18 @@ pub(crate) async fn reject(
     Path(id): Path<String>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    let reason = form.get("reason").trim().to_owned();
-    let outcome = match required("reason", &reason) {
-        Ok(()) => web.who.desk(&state).reject(case_id(&id)?, &reason).await,
-        Err(error) => Err(error),
-    };
-    let drafts = Drafts {
-        decision_reason: reason,
-        ..Drafts::default()
-    };
+    let attempt = decision_of(&form, "Rejection", "rejected");
     let desk = web.who.desk(&state);
-    after(
+    record(
         &state,
         &desk,
         web.chrome,
         &id,
-        Attempt {
-            what: "Rejection",
-            done: "rejected",
-            drafts,
+        attempt,
+        async |case, drafts| {
+            required("reason", &drafts.decision_reason)?;
+            desk.reject(case, &drafts.decision_reason).await
         },
-        outcome,
     )
     .await
 }

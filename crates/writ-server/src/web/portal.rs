@@ -17,7 +17,8 @@ use writ_app::AppError;
 
 use crate::ApiError;
 use crate::access::{AgencyUser, AppState};
-use writ_app::access::{MAX_ORDER_BYTES, SignedOrder};
+use crate::extract::case_id;
+use writ_app::access::{AgencyDesk, MAX_ORDER_BYTES, SignedOrder};
 
 /// Demands per page of the authority's list.
 const PORTAL_PAGE: u32 = 50;
@@ -337,17 +338,18 @@ impl DemandPage {
     }
 }
 
-/// Runs a form's desk call; on success back to the demand, on a refusal the page again
-/// with the reason and what was typed.
+/// Runs a form's `step` with the authority's desk, the case's id and what was typed; on
+/// success back to the demand, on a refusal the page again with the reason and what was
+/// typed.
 async fn act(
     state: &AppState,
     web: Web<AgencyUser>,
     id: &str,
     drafts: Drafts,
     done: &str,
-    outcome: Result<CaseRecord, AppError>,
+    step: impl AsyncFnOnce(AgencyDesk<'_>, CaseId, &Drafts) -> Result<CaseRecord, AppError>,
 ) -> Result<Response, WebError> {
-    match outcome {
+    match step(web.who.desk(state), case_id(id)?, &drafts).await {
         Ok(case) => {
             Ok(Redirect::to(&format!("/portal/demands/{}?done={done}", case.id)).into_response())
         }
@@ -369,16 +371,22 @@ pub(crate) async fn answer(
     Path(id): Path<String>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    let body = form.get("body").trim().to_owned();
-    let outcome = match required("body", &body) {
-        Ok(()) => web.who.desk(&state).message(case_id(&id)?, &body).await,
-        Err(error) => Err(error),
-    };
     let drafts = Drafts {
-        message: body,
+        message: form.get("body").trim().to_owned(),
         ..Drafts::default()
     };
-    act(&state, web, &id, drafts, "answered", outcome).await
+    act(
+        &state,
+        web,
+        &id,
+        drafts,
+        "answered",
+        async |desk, case, drafts| {
+            required("body", &drafts.message)?;
+            desk.message(case, &drafts.message).await
+        },
+    )
+    .await
 }
 
 /// `POST /portal/demands/{id}/withdraw` (`reason`).
@@ -388,21 +396,22 @@ pub(crate) async fn withdraw(
     Path(id): Path<String>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    let reason = form.get("reason").trim().to_owned();
-    let outcome = match required("reason", &reason) {
-        Ok(()) => web.who.desk(&state).withdraw(case_id(&id)?, &reason).await,
-        Err(error) => Err(error),
-    };
     let drafts = Drafts {
-        withdraw: reason,
+        withdraw: form.get("reason").trim().to_owned(),
         ..Drafts::default()
     };
-    act(&state, web, &id, drafts, "withdrawn", outcome).await
-}
-
-/// A malformed id names no case: not found, like any other that does not exist.
-pub(crate) fn case_id(text: &str) -> Result<CaseId, AppError> {
-    CaseId::parse(text).map_err(|_| AppError::NotFound)
+    act(
+        &state,
+        web,
+        &id,
+        drafts,
+        "withdrawn",
+        async |desk, case, drafts| {
+            required("reason", &drafts.withdraw)?;
+            desk.withdraw(case, &drafts.withdraw).await
+        },
+    )
+    .await
 }
 
 /// Free text a form must fill in: the API's rules (not blank, bounded, no NUL).

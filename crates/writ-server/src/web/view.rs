@@ -3,18 +3,9 @@
 use writ_core::{CaseState, Timestamp};
 use writ_store::Message;
 
-/// `2 Mar 2026, 09:00 UTC`.
+/// `2 Mar 2026, 09:00 UTC` ([`Timestamp::readable`]).
 pub(crate) fn when(at: Timestamp) -> String {
-    let t = at.datetime();
-    let month = t.month().to_string();
-    format!(
-        "{} {} {}, {:02}:{:02} UTC",
-        t.day(),
-        month.get(..3).unwrap_or(&month),
-        t.year(),
-        t.hour(),
-        t.minute()
-    )
+    at.readable()
 }
 
 /// `2026-03-02T09:00`, what a `datetime-local` input holds (in UTC here).

@@ -18,18 +18,6 @@ async fn user_id(app: &TestApp, name: &str) -> String {
     user.id.to_string()
 }
 
-async fn actions(app: &TestApp) -> Vec<String> {
-    let events = app.db.store.audit_events(0, 10_000).await.unwrap();
-    events
-        .iter()
-        .map(|e| {
-            writ_core::AuditEntry::from_canonical_bytes(&e.entry)
-                .unwrap()
-                .action
-        })
-        .collect()
-}
-
 /// A session cookie for `person`, from `POST /api/v1/session`.
 async fn session(app: &TestApp, person: &crate::helpers::Person) -> reqwest::Response {
     let login = json!({
@@ -115,11 +103,7 @@ async fn a_disabled_account_is_refused_at_once_and_a_second_admin_enables_it(bac
     assert_eq!(status, 200, "enabled");
 
     // An authority's account is enabled at once.
-    app.add_agency("seattle-pd", "US", "seattle.gov", "+12065550100")
-        .await;
-    let spd = app
-        .add_person("areyes@seattle.gov", Role::Agency, Some("seattle-pd"))
-        .await;
+    let spd = app.add_seattle_pd().await;
     let spd_id = user_id(&app, "areyes@seattle.gov").await;
     let (status, _) = app
         .post_as(
@@ -150,7 +134,7 @@ async fn a_disabled_account_is_refused_at_once_and_a_second_admin_enables_it(bac
         .await;
     assert_eq!(status, 409, "not disabled");
 
-    let actions = actions(&app).await;
+    let actions = app.audit_actions().await;
     let count = |action: &str| actions.iter().filter(|a| *a == action).count();
     assert_eq!(count("user.disabled"), 2, "{actions:?}");
     assert_eq!(count("user.enabled"), 2, "{actions:?}");
@@ -268,7 +252,7 @@ async fn an_agency_changes_when_a_second_admin_confirms(backend: Backend) {
     let (_, pending) = app.get_as(&ada.token, "/api/v1/admin/changes").await;
     assert_eq!(pending["changes"][0]["id"], change["id"], "still pending");
 
-    let actions = actions(&app).await;
+    let actions = app.audit_actions().await;
     let count = |action: &str| actions.iter().filter(|a| *a == action).count();
     assert_eq!(count("admin_change.requested"), 3, "{actions:?}");
     assert_eq!(count("admin_change.confirmed"), 2, "{actions:?}");

@@ -33,7 +33,8 @@ fn clock() -> Arc<ManualClock> {
     ))
 }
 
-fn hashes(value: &Value) -> Vec<Hash> {
+/// A proof's hashes, as the API lists them.
+pub(crate) fn hashes(value: &Value) -> Vec<Hash> {
     value
         .as_array()
         .unwrap()

@@ -6,7 +6,8 @@ use serde_json::{Value, json};
 use writ_core::Timestamp;
 
 use crate::helpers::Backend;
-use crate::workflow::{World, demand, world};
+use crate::helpers::demand;
+use crate::workflow::{World, world};
 
 on_both_backends!(
     an_epoc_for_content_waits_for_counsel_to_clear_the_conflict,
@@ -49,12 +50,7 @@ async fn clear(w: &World, token: &str, id: &str, code: &str, reason: &str) -> (u
 
 async fn an_epoc_for_content_waits_for_counsel_to_clear_the_conflict(backend: Backend) {
     let w = in_september(backend).await;
-    let (status, body) = w
-        .app
-        .post_as(&w.bka().token, "/api/v1/demands", &epoc(|_| {}))
-        .await;
-    assert_eq!(status, 201, "{body}");
-    let id = body["id"].as_str().unwrap().to_owned();
+    let id = w.app.submit(w.bka(), &epoc(|_| {})).await;
     let (_, case) = w
         .app
         .get_as(&w.reviewer.token, &format!("/api/v1/cases/{id}"))
@@ -122,12 +118,7 @@ async fn an_unvalidated_eu_emergency_order_waits_for_its_validation(backend: Bac
         d["instrument"]["issuer"] = json!({"name": "LKA Berlin", "role": "police"});
         d["emergency"] = json!({"justification": "Imminent attack on a power station."});
     });
-    let (status, body) = w
-        .app
-        .post_as(&w.bka().token, "/api/v1/demands", &document)
-        .await;
-    assert_eq!(status, 201, "{body}");
-    let id = body["id"].as_str().unwrap().to_owned();
+    let id = w.app.submit(w.bka(), &document).await;
     let (status, _) = w
         .review(
             &w.reviewer,

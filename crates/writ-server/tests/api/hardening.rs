@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 use writ_core::{Clock, Role};
 
-use crate::helpers::{Backend, spawn_app_with};
+use crate::helpers::{Backend, EXAMPLE, spawn_app_with};
 
 on_both_backends!(
     a_demand_must_be_an_object_and_its_text_bounded,
@@ -18,15 +18,9 @@ on_both_backends!(
     a_body_is_read_as_json_whatever_its_content_type,
 );
 
-const EXAMPLE: &str = include_str!("../../../writ-core/tests/demands/policy-example.json");
-
 async fn a_demand_must_be_an_object_and_its_text_bounded(backend: Backend) {
     let app = spawn_app_with(backend, None).await;
-    app.add_agency("seattle-pd", "US", "seattle.gov", "+12065550100")
-        .await;
-    let spd = app
-        .add_person("areyes@seattle.gov", Role::Agency, Some("seattle-pd"))
-        .await;
+    let spd = app.add_seattle_pd().await;
     let doc: Value = serde_json::from_str(EXAMPLE).unwrap();
     let as_array = json!([
         doc["reference"],
@@ -66,11 +60,7 @@ async fn a_demand_must_be_an_object_and_its_text_bounded(backend: Backend) {
 
 async fn messages_and_reasons_are_bounded_and_have_no_nul(backend: Backend) {
     let app = spawn_app_with(backend, None).await;
-    app.add_agency("seattle-pd", "US", "seattle.gov", "+12065550100")
-        .await;
-    let spd = app
-        .add_person("areyes@seattle.gov", Role::Agency, Some("seattle-pd"))
-        .await;
+    let spd = app.add_seattle_pd().await;
     let rita = app.add_person("rita", Role::Reviewer, None).await;
     let (status, body) = app.post_as(&spd.token, "/api/v1/demands", EXAMPLE).await;
     assert_eq!(status, 201, "{body}");
@@ -111,11 +101,7 @@ fn edit(doc: &Value, change: impl FnOnce(&mut Value)) -> String {
 
 async fn answers_with_case_data_are_not_cached(backend: Backend) {
     let app = spawn_app_with(backend, None).await;
-    app.add_agency("seattle-pd", "US", "seattle.gov", "+12065550100")
-        .await;
-    let spd = app
-        .add_person("areyes@seattle.gov", Role::Agency, Some("seattle-pd"))
-        .await;
+    let spd = app.add_seattle_pd().await;
     let rita = app.add_person("rita", Role::Reviewer, None).await;
     let (status, body) = app.post_as(&spd.token, "/api/v1/demands", EXAMPLE).await;
     assert_eq!(status, 201, "{body}");
@@ -222,11 +208,7 @@ async fn an_email_domain_belongs_to_one_agency(backend: Backend) {
 async fn axums_own_refusals_are_json_too(backend: Backend) {
     let app = spawn_app_with(backend, None).await;
     let rita = app.add_person("rita", Role::Reviewer, None).await;
-    app.add_agency("seattle-pd", "US", "seattle.gov", "+12065550100")
-        .await;
-    let spd = app
-        .add_person("areyes@seattle.gov", Role::Agency, Some("seattle-pd"))
-        .await;
+    let spd = app.add_seattle_pd().await;
     let url = |path: &str| format!("{}{path}", app.address);
     let requests = [
         (
@@ -351,11 +333,7 @@ async fn a_repeated_reference_opens_a_case_with_a_finding(backend: Backend) {
 /// body gets the first answer (no second case), another body 422; keys last 24 hours.
 async fn a_retried_submission_finds_its_first_case(backend: Backend) {
     let app = spawn_app_with(backend, None).await;
-    app.add_agency("seattle-pd", "US", "seattle.gov", "+12065550100")
-        .await;
-    let spd = app
-        .add_person("areyes@seattle.gov", Role::Agency, Some("seattle-pd"))
-        .await;
+    let spd = app.add_seattle_pd().await;
     let submit = |key: &'static str, body: String| {
         let request = app
             .client
@@ -397,11 +375,7 @@ async fn a_retried_submission_finds_its_first_case(backend: Backend) {
 /// As the OpenAPI document says: no 415, the body is JSON whatever the header claims.
 async fn a_body_is_read_as_json_whatever_its_content_type(backend: Backend) {
     let app = spawn_app_with(backend, None).await;
-    app.add_agency("seattle-pd", "US", "seattle.gov", "+12065550100")
-        .await;
-    let spd = app
-        .add_person("areyes@seattle.gov", Role::Agency, Some("seattle-pd"))
-        .await;
+    let spd = app.add_seattle_pd().await;
     for (n, content_type) in [Some("text/plain"), Some("application/xml"), None]
         .into_iter()
         .enumerate()

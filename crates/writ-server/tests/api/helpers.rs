@@ -94,6 +94,26 @@ pub async fn spawn_app_producing(
     }
 }
 
+/// The demand of `docs/policy.md` §1.
+pub const EXAMPLE: &str = include_str!("../../../writ-core/tests/demands/policy-example.json");
+
+/// The example demand as `edit` changes it.
+pub fn demand(edit: impl FnOnce(&mut Value)) -> String {
+    let mut doc: Value = serde_json::from_str(EXAMPLE).unwrap();
+    edit(&mut doc);
+    doc.to_string()
+}
+
+/// A directory with one enterprise account, `email`, of the tenant Contoso Ltd (whose
+/// admin is it@contoso.example).
+pub fn contoso_directory(email: &str) -> DirectoryFile {
+    let directory = serde_json::json!({
+        "accounts": [{"id": "acc-1", "identifiers": [{"type": "email", "value": email}], "tenant": "contoso"}],
+        "tenants": [{"id": "contoso", "name": "Contoso Ltd", "seats": 500, "admin_email": "it@contoso.example"}]
+    });
+    DirectoryFile::from_json(&directory.to_string()).unwrap()
+}
+
 /// A person with their credentials, as a test uses them.
 pub struct Person {
     pub username: String,
@@ -143,6 +163,31 @@ impl TestApp {
         )
     }
 
+    /// `who` submits the demand `document`: its case's id.
+    pub async fn submit(&self, who: &Person, document: &str) -> String {
+        let (status, body) = self.post_as(&who.token, "/api/v1/demands", document).await;
+        assert_eq!(status, 201, "{body}");
+        body["id"].as_str().unwrap().to_owned()
+    }
+
+    /// `who` takes `step` (`review`, `approve`, …) on case `id` with `body`.
+    pub async fn case_step(&self, who: &Person, id: &str, step: &str, body: Value) -> (u16, Value) {
+        let path = format!("/api/v1/cases/{id}/{step}");
+        self.post_as(&who.token, &path, &body.to_string()).await
+    }
+
+    /// As [`case_step`](Self::case_step), which must succeed.
+    pub async fn case_step_ok(&self, who: &Person, id: &str, step: &str, body: Value) {
+        let (status, answer) = self.case_step(who, id, step, body).await;
+        assert_eq!(status, 200, "{step}: {answer}");
+    }
+
+    /// The action of every audit event so far, oldest first.
+    pub async fn audit_actions(&self) -> Vec<String> {
+        let events = self.db.store.audit_events(0, 10_000).await.unwrap();
+        events.into_iter().map(|e| e.action).collect()
+    }
+
     pub async fn add_agency(&self, id: &str, country: &str, domain: &str, callback: &str) {
         let agency = Agency {
             id: AgencyId::parse(id).unwrap(),
@@ -158,6 +203,14 @@ impl TestApp {
             .add_agency(&agency, &Actor::Operator)
             .await
             .unwrap();
+    }
+
+    /// Registers Seattle PD and its officer areyes: the officer.
+    pub async fn add_seattle_pd(&self) -> Person {
+        self.add_agency("seattle-pd", "US", "seattle.gov", "+12065550100")
+            .await;
+        self.add_person("areyes@seattle.gov", Role::Agency, Some("seattle-pd"))
+            .await
     }
 
     /// Adds a person with a password, a TOTP secret and an API token.

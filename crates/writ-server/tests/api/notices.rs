@@ -10,32 +10,7 @@ use writ_app::mailer::{Mail, MailError, Mailer, SmtpMailer, SmtpSettings, SmtpTl
 use writ_core::policy::DirectoryFile;
 use writ_core::{Clock, Role};
 
-use crate::helpers::{Backend, Person, TestApp, spawn_app_with};
-
-macro_rules! on_both_backends {
-    ($($test:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() {
-                    super::$test(crate::helpers::Backend::Sqlite).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                #[cfg_attr(
-                    not(writ_postgres),
-                    ignore = "PostgreSQL: set WRIT_TEST_DATABASE_URL to run (scripts/test does)"
-                )]
-                async fn $test() {
-                    super::$test(crate::helpers::Backend::Postgres).await;
-                }
-            )*
-        }
-    };
-}
+use crate::helpers::{Backend, Person, TestApp, contoso_directory, demand, spawn_app_with};
 
 on_both_backends!(
     a_gagged_notice_goes_out_once_after_the_gag_ends,
@@ -47,8 +22,6 @@ on_both_backends!(
     notices_reach_a_real_smtp_server_once_each_from_two_processes,
     deadlines_escalate_once_each_and_emergencies_page_at_once,
 );
-
-const EXAMPLE: &str = include_str!("../../../writ-core/tests/demands/policy-example.json");
 
 /// Keeps what would have been sent.
 #[derive(Default)]
@@ -100,15 +73,12 @@ struct World {
 
 async fn world(backend: Backend, directory: Option<DirectoryFile>) -> World {
     let app = spawn_app_with(backend, directory).await;
-    app.add_agency("seattle-pd", "US", "seattle.gov", "+12065550100")
-        .await;
+    let spd = app.add_seattle_pd().await;
     let outbox = Arc::new(Outbox::default());
     let mut worker = app.state.clone().with_mailer(outbox.clone());
     worker.deadlines.on_call = Some("oncall@provider.example".into());
     World {
-        spd: app
-            .add_person("areyes@seattle.gov", Role::Agency, Some("seattle-pd"))
-            .await,
+        spd,
         reviewer: app.add_person("rita", Role::Reviewer, None).await,
         approver: app.add_person("alex", Role::Approver, None).await,
         app,
@@ -117,51 +87,27 @@ async fn world(backend: Backend, directory: Option<DirectoryFile>) -> World {
     }
 }
 
-fn demand(edit: impl FnOnce(&mut Value)) -> String {
-    let mut doc: Value = serde_json::from_str(EXAMPLE).unwrap();
-    edit(&mut doc);
-    doc.to_string()
-}
-
 impl World {
     /// Submits, recommends and approves a demand; returns its case id.
     async fn approved(&self, document: &str) -> String {
-        let (status, body) = self
-            .app
-            .post_as(&self.spd.token, "/api/v1/demands", document)
-            .await;
-        assert_eq!(status, 201, "{body}");
-        let id = body["id"].as_str().unwrap().to_owned();
-        let (status, body) = self
-            .app
-            .post_as(
-                &self.reviewer.token,
-                &format!("/api/v1/cases/{id}/review"),
-                &json!({"recommendation": "approve", "reason": "in order"}).to_string(),
+        let id = self.app.submit(&self.spd, document).await;
+        self.app
+            .case_step_ok(
+                &self.reviewer,
+                &id,
+                "review",
+                json!({"recommendation": "approve", "reason": "in order"}),
             )
             .await;
-        assert_eq!(status, 200, "{body}");
         let doc: Value = serde_json::from_str(document).unwrap();
         if doc["emergency"].is_object() {
-            let (status, body) = self
-                .app
-                .post_as(
-                    &self.reviewer.token,
-                    &format!("/api/v1/cases/{id}/callback"),
-                    &json!({"called_at": self.app.clock.now().to_string(), "outcome": "confirmed", "notes": "confirmed"}).to_string(),
-                )
-                .await;
-            assert_eq!(status, 200, "{body}");
-        }
-        let (status, body) = self
-            .app
-            .post_as(
-                &self.approver.token,
-                &format!("/api/v1/cases/{id}/approve"),
-                &json!({"reason": "agreed"}).to_string(),
-            )
+            self.app
+            .case_step_ok(&self.reviewer, &id, "callback", json!({"called_at": self.app.clock.now().to_string(), "outcome": "confirmed", "notes": "confirmed"}))
             .await;
-        assert_eq!(status, 200, "{body}");
+        }
+        self.app
+            .case_step_ok(&self.approver, &id, "approve", json!({"reason": "agreed"}))
+            .await;
         id
     }
 
@@ -181,15 +127,7 @@ impl World {
     }
 
     async fn actions(&self) -> Vec<String> {
-        let events = self.app.db.store.audit_events(0, 10_000).await.unwrap();
-        events
-            .iter()
-            .map(|e| {
-                writ_core::AuditEntry::from_canonical_bytes(&e.entry)
-                    .unwrap()
-                    .action
-            })
-            .collect()
+        self.app.audit_actions().await
     }
 }
 
@@ -226,7 +164,7 @@ async fn a_gagged_notice_goes_out_once_after_the_gag_ends(backend: Backend) {
         "a search warrant",
         "SEA-2026-0412",
         "subscriber, content",
-        "2026-01-01",
+        "1 Jan 2026, 00:00 UTC",
     ] {
         assert!(
             mail.text.contains(says),
@@ -364,14 +302,7 @@ async fn an_emergency_notice_waits_for_its_delay(backend: Backend) {
 }
 
 async fn an_enterprise_account_is_told_through_its_admin_not_the_user(backend: Backend) {
-    let directory = DirectoryFile::from_json(
-        &json!({
-            "accounts": [{"id": "acc-1", "identifiers": [{"type": "email", "value": "alice@example.com"}], "tenant": "contoso"}],
-            "tenants": [{"id": "contoso", "name": "Contoso Ltd", "seats": 500, "admin_email": "it@contoso.example"}]
-        })
-        .to_string(),
-    )
-    .unwrap();
+    let directory = contoso_directory("alice@example.com");
     let w = world(backend, Some(directory)).await;
     w.approved(&demand(|d| {
         d["instrument"]["nondisclosure"] = Value::Null;

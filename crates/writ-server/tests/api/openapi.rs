@@ -10,15 +10,13 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 use writ_app::checkpoint::Checkpointer;
-use writ_core::policy::DirectoryFile;
 use writ_core::{Category, Clock, ManualClock, Role, Timestamp};
 use writ_ledger::LogKey;
 use writ_server::openapi::openapi_json;
 
-use crate::helpers::{Backend, TestApp, spawn_app_with};
+use crate::helpers::{Backend, EXAMPLE, TestApp, contoso_directory, spawn_app_with};
 
 const UPDATE: &str = "WRIT_UPDATE_OPENAPI";
-const EXAMPLE: &str = include_str!("../../../writ-core/tests/demands/policy-example.json");
 
 fn committed_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../openapi.json")
@@ -405,20 +403,9 @@ impl Tour<'_> {
 async fn the_document_describes_what_the_server_answers() {
     let doc = document();
     // One enterprise account, for the redirect and its notice.
-    let directory = DirectoryFile::from_json(
-        &json!({
-            "accounts": [{"id": "acc-1", "identifiers": [{"type": "email", "value": "carol@contoso.example"}], "tenant": "contoso"}],
-            "tenants": [{"id": "contoso", "name": "Contoso Ltd", "seats": 500, "admin_email": "it@contoso.example"}]
-        })
-        .to_string(),
-    )
-    .unwrap();
+    let directory = contoso_directory("carol@contoso.example");
     let app = spawn_app_with(Backend::Sqlite, Some(directory)).await;
-    app.add_agency("seattle-pd", "US", "seattle.gov", "+12065550100")
-        .await;
-    let spd = app
-        .add_person("areyes@seattle.gov", Role::Agency, Some("seattle-pd"))
-        .await;
+    let spd = app.add_seattle_pd().await;
     let rita = app.add_person("rita", Role::Reviewer, None).await;
     let alex = app.add_person("alex", Role::Approver, None).await;
     let root = app.add_person("root", Role::Admin, None).await;
@@ -531,6 +518,16 @@ async fn the_document_describes_what_the_server_answers() {
         body["id"].as_str().unwrap().to_owned()
     };
     let plain = demand(&|_| {});
+    let check = "/api/v1/demands/check";
+    for (auth, document, expected) in [
+        (Auth::Token(spd_tok), plain.as_str(), 200),
+        (Auth::Token(spd_tok), "not json", 400),
+        (Auth::Token(rita_tok), plain.as_str(), 403),
+        (Auth::None, plain.as_str(), 401),
+    ] {
+        let (status, _, _) = t.call("POST", check, check, auth, Some(document)).await;
+        assert_eq!(status, expected);
+    }
     let (status, _, _) = t
         .call(
             "POST",

@@ -14,7 +14,7 @@ use writ_sources::demo::{DemoSpec, ProviderVolume, named_accounts, write_provide
 use writ_storage::ProductionStorage;
 use writ_store::Agency;
 
-use crate::helpers::{Backend, Person, TestApp, spawn_app_producing};
+use crate::helpers::{Backend, EXAMPLE, Person, TestApp, spawn_app_producing};
 use crate::web::Browser;
 
 on_both_backends!(
@@ -27,8 +27,6 @@ on_both_backends!(
     no_one_who_recommended_may_release,
     the_console_releases_only_once_confirmed,
 );
-
-const EXAMPLE: &str = include_str!("../../../writ-core/tests/demands/policy-example.json");
 
 struct Provider {
     app: TestApp,
@@ -155,30 +153,18 @@ impl Provider {
 
     /// Submits `demand`, has rita recommend it as it is and alex approve it.
     async fn approve(&self, demand: &Value) -> String {
-        let (status, body) = self
-            .app
-            .post_as(&self.spd.token, "/api/v1/demands", &demand.to_string())
-            .await;
-        assert_eq!(status, 201, "{body}");
-        let id = body["id"].as_str().unwrap().to_owned();
-        let (status, body) = self
-            .app
-            .post_as(
-                &self.reviewer.token,
-                &format!("/api/v1/cases/{id}/review"),
-                &json!({"recommendation": "approve", "reason": "in order"}).to_string(),
+        let id = self.app.submit(&self.spd, &demand.to_string()).await;
+        self.app
+            .case_step_ok(
+                &self.reviewer,
+                &id,
+                "review",
+                json!({"recommendation": "approve", "reason": "in order"}),
             )
             .await;
-        assert_eq!(status, 200, "{body}");
-        let (status, body) = self
-            .app
-            .post_as(
-                &self.approver.token,
-                &format!("/api/v1/cases/{id}/approve"),
-                &json!({"reason": "agreed"}).to_string(),
-            )
+        self.app
+            .case_step_ok(&self.approver, &id, "approve", json!({"reason": "agreed"}))
             .await;
-        assert_eq!(status, 200, "{body}");
         id
     }
 
@@ -360,20 +346,7 @@ async fn collected_sealed_released_downloaded(p: Provider) -> String {
         .get_as(&p.reviewer.token, &format!("/api/v1/cases/{case}"))
         .await;
     assert_eq!(view["state"], "delivered");
-    let actions: Vec<String> = p
-        .app
-        .db
-        .store
-        .audit_events(0, 10_000)
-        .await
-        .unwrap()
-        .iter()
-        .map(|e| {
-            writ_core::AuditEntry::from_canonical_bytes(&e.entry)
-                .unwrap()
-                .action
-        })
-        .collect();
+    let actions = p.app.audit_actions().await;
     for action in [
         "production.started",
         "production.sealed",
@@ -604,12 +577,7 @@ async fn no_one_who_recommended_may_release(backend: Backend) {
         json!(["subscriber"]),
         json!([{"type": "email", "value": "nobody@example.com"}]),
     );
-    let (status, body) = p
-        .app
-        .post_as(&p.spd.token, "/api/v1/demands", &document.to_string())
-        .await;
-    assert_eq!(status, 201, "{body}");
-    let id = body["id"].as_str().unwrap().to_owned();
+    let id = p.app.submit(&p.spd, &document.to_string()).await;
     let recommend = json!({"recommendation": "approve", "reason": "in order"}).to_string();
     for who in [&p.reviewer, &ruth] {
         let (status, body) = p

@@ -5,8 +5,9 @@
 use serde_json::{Value, json};
 use writ_core::Role;
 
+use crate::helpers::demand;
 use crate::helpers::{Backend, Person};
-use crate::workflow::{World, demand, world};
+use crate::workflow::{World, world};
 
 on_both_backends!(
     a_warrant_for_keys_is_partial_and_the_rest_proceeds,
@@ -101,12 +102,7 @@ async fn counsel(w: &World, who: &Person, id: &str, body: Value) -> (u16, Value)
 async fn a_technical_capability_notice_goes_to_counsel(backend: Backend) {
     let w = world(backend, None).await;
     let home_office = gb_authority(&w).await;
-    let (status, body) = w
-        .app
-        .post_as(&home_office.token, "/api/v1/demands", &capability_notice())
-        .await;
-    assert_eq!(status, 201, "{body}");
-    let id = body["id"].as_str().unwrap().to_owned();
+    let id = w.app.submit(&home_office, &capability_notice()).await;
     let (_, case) = w
         .app
         .get_as(&w.reviewer.token, &format!("/api/v1/cases/{id}"))

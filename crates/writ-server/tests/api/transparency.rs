@@ -3,21 +3,16 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 use writ_app::checkpoint::Checkpointer;
 use writ_core::{Role, Timestamp};
-use writ_ledger::{Hash, LogKey, leaf_hash, verify_checkpoint, verify_inclusion};
+use writ_ledger::{LogKey, leaf_hash, verify_checkpoint, verify_inclusion};
 use writ_report::{HalfYear, PublishedReport, Receipt, RecordProof, prove_receipt, verify_records};
 
-use crate::helpers::{TestApp, spawn_app};
-
-const EXAMPLE: &str = include_str!("../../../writ-core/tests/demands/policy-example.json");
+use crate::audit::hashes;
+use crate::helpers::{EXAMPLE, TestApp, spawn_app};
 
 #[tokio::test]
 async fn the_report_is_public_and_counts_the_cases() {
     let app = spawn_app().await;
-    app.add_agency("seattle-pd", "US", "seattle.gov", "+12065550100")
-        .await;
-    let spd = app
-        .add_person("areyes@seattle.gov", Role::Agency, Some("seattle-pd"))
-        .await;
+    let spd = app.add_seattle_pd().await;
     for _ in 0..3 {
         assert_eq!(
             app.post_as(&spd.token, "/api/v1/demands", EXAMPLE).await.0,
@@ -128,15 +123,6 @@ async fn verifies(app: &TestApp, version: u32) -> PublishedReport {
     report
 }
 
-fn hashes(value: &Value) -> Vec<Hash> {
-    value
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h.as_str().unwrap().parse().unwrap())
-        .collect()
-}
-
 /// Publish a finished half-year, move the clock, correct a case, publish again: both
 /// versions are served, both verify, the page shows both roots, and a receipt proves
 /// its case under the root the log holds.
@@ -146,17 +132,11 @@ async fn a_period_is_published_corrected_and_verified_by_anyone() {
     let (key, _) = LogKey::generate("writ.test/audit").unwrap();
     let verifier = key.verifier_key();
     let key = Arc::new(key);
-    app.add_agency("seattle-pd", "US", "seattle.gov", "+12065550100")
-        .await;
-    let spd = app
-        .add_person("areyes@seattle.gov", Role::Agency, Some("seattle-pd"))
-        .await;
+    let spd = app.add_seattle_pd().await;
     let admin = app.add_person("ada", Role::Admin, None).await;
     let mut ids = Vec::new();
     for _ in 0..3 {
-        let (status, body) = app.post_as(&spd.token, "/api/v1/demands", EXAMPLE).await;
-        assert_eq!(status, 201);
-        ids.push(body["id"].as_str().unwrap().to_owned());
+        ids.push(app.submit(&spd, EXAMPLE).await);
     }
 
     // Unpublished: provisional, no root, no records, no proofs.

@@ -5,11 +5,8 @@ use proptest::prelude::*;
 use serde_json::Value;
 use writ_app::AppError;
 use writ_app::access::{Admit, AgencyUser, Credential, SignedOrder};
-use writ_core::Role;
 
-use crate::helpers::{Backend, TestApp, spawn_app_with};
-
-const EXAMPLE: &str = include_str!("../../../writ-core/tests/demands/policy-example.json");
+use crate::helpers::{Backend, EXAMPLE, TestApp, spawn_app_with};
 
 /// Any JSON value, a few levels deep.
 fn any_json() -> impl Strategy<Value = Value> {
@@ -76,11 +73,7 @@ fn order() -> impl Strategy<Value = (String, Vec<u8>)> {
 /// An app with Seattle's authority, and its user's token.
 async fn seattle() -> (TestApp, AgencyUser, String) {
     let app = spawn_app_with(Backend::Sqlite, None).await;
-    app.add_agency("seattle-pd", "US", "seattle.gov", "+12065550100")
-        .await;
-    let person = app
-        .add_person("areyes@seattle.gov", Role::Agency, Some("seattle-pd"))
-        .await;
+    let person = app.add_seattle_pd().await;
     let caller = app
         .state
         .authenticate(Credential::Token(&person.token))

@@ -4,11 +4,11 @@
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
-use writ_core::{Clock, Role};
+use writ_core::Clock;
 
-use crate::helpers::{Person, TestApp, spawn_app};
+use crate::helpers::{Backend, EXAMPLE, Person, TestApp};
+use crate::workflow::World;
 
-const EXAMPLE: &str = include_str!("../../../writ-core/tests/demands/policy-example.json");
 const PDF: &[u8] =
     b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
 const CSP: &str = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; \
@@ -198,31 +198,9 @@ fn escaped(text: &str) -> String {
         .replace('\'', "&#39;")
 }
 
-struct World {
-    app: TestApp,
-    spd: Person,
-    bka: Person,
-    reviewer: Person,
-    approver: Person,
-}
-
+/// The workflow tests' authorities and staff, on SQLite.
 async fn world() -> World {
-    let app = spawn_app().await;
-    app.add_agency("seattle-pd", "US", "seattle.gov", "+12065550100")
-        .await;
-    app.add_agency("bka", "DE", "bka.bund.de", "+4961155000")
-        .await;
-    World {
-        spd: app
-            .add_person("areyes@seattle.gov", Role::Agency, Some("seattle-pd"))
-            .await,
-        bka: app
-            .add_person("kmueller@bka.bund.de", Role::Agency, Some("bka"))
-            .await,
-        reviewer: app.add_person("rita", Role::Reviewer, None).await,
-        approver: app.add_person("alex", Role::Approver, None).await,
-        app,
-    }
+    crate::workflow::world(Backend::Sqlite, None).await
 }
 
 #[tokio::test]
@@ -498,6 +476,32 @@ async fn a_demand_goes_through_the_forms_and_the_case_page_shows_the_engines_rea
     }
     assert!(findings.iter().any(|f| f["code"] == "NOT_SPECIFIC"));
     assert!(case.body.contains(r#"id="verdict">partial<"#));
+    // The verdict's rule as the law reads: its name, its citation, what it allows.
+    let rules = writ_core::policy::Rules::embedded().unwrap();
+    let warrant = rules.by_id("US-3").unwrap();
+    for text in [&warrant.title(), &warrant.citation, "It allows disclosing"] {
+        assert!(
+            case.body.contains(&escaped(text)),
+            "{text:?} is on the case page"
+        );
+    }
+    assert!(case.body.contains(writ_core::Category::Content.phrase()));
+    // Times read one way in the page's text, never as RFC 3339 in a sentence (the
+    // demand's own JSON, shown as sent in a <pre>, and attributes aside).
+    let prose: String = case
+        .body
+        .split("<pre")
+        .map(|part| part.split_once("</pre>").map_or(part, |(_, after)| after))
+        .flat_map(|part| part.split('<'))
+        .map(|tag| tag.split_once('>').map_or(tag, |(_, text)| text))
+        .collect();
+    let rfc3339 = |text: &str| {
+        text.as_bytes()
+            .windows(20)
+            .position(|w| w[4] == b'-' && w[10] == b'T' && w[13] == b':' && w[19] == b'Z')
+            .map(|at| text[at.saturating_sub(80)..at + 20].to_owned())
+    };
+    assert_eq!(rfc3339(&prose), None, "an RFC 3339 time on the case page");
     let offered = |value: &str| {
         format!(
             r#"name="target" value="{}""#,
@@ -776,7 +780,7 @@ async fn an_authority_cannot_open_another_authoritys_demand() {
     let id = spd.submit(EXAMPLE).await;
 
     let mut bka = Browser::new(&w.app);
-    let portal = bka.log_in(&w.bka).await;
+    let portal = bka.log_in(w.bka()).await;
     assert!(!portal.body.contains(&id), "not in its list");
     let page = bka.get(&format!("/portal/demands/{id}")).await;
     assert_eq!(page.status, 404);

@@ -17,11 +17,10 @@ use writ_sources::{
     AccountDirectory, AccountEntry, AccountId, ItemRef, Selection, Source, SourceError,
 };
 
-use crate::helpers::{Backend, spawn_app_producing};
+use crate::helpers::{Backend, EXAMPLE, spawn_app_producing};
 
 on_both_backends!(a_withdrawal_stops_the_collection_at_the_next_item);
 
-const EXAMPLE: &str = include_str!("../../../writ-core/tests/demands/policy-example.json");
 const ITEMS: usize = 6;
 
 struct OneAccount;
@@ -103,17 +102,11 @@ async fn a_withdrawal_stops_the_collection_at_the_next_item(backend: Backend) {
         time::Duration::seconds(30),
     );
     let app = spawn_app_producing(backend, None, Some(productions)).await;
-    app.add_agency("seattle-pd", "US", "seattle.gov", "+12065550100")
-        .await;
-    let spd = app
-        .add_person("areyes@seattle.gov", Role::Agency, Some("seattle-pd"))
-        .await;
+    let spd = app.add_seattle_pd().await;
     let rita = app.add_person("rita", Role::Reviewer, None).await;
     let alex = app.add_person("alex", Role::Approver, None).await;
 
-    let (status, body) = app.post_as(&spd.token, "/api/v1/demands", EXAMPLE).await;
-    assert_eq!(status, 201, "{body}");
-    let id = body["id"].as_str().unwrap().to_owned();
+    let id = app.submit(&spd, EXAMPLE).await;
     let recommend = json!({"recommendation": "approve", "reason": "in order", "scope": {"categories": ["subscriber"]}});
     let (status, body) = app
         .post_as(
@@ -184,15 +177,7 @@ async fn a_withdrawal_stops_the_collection_at_the_next_item(backend: Backend) {
         .await;
     assert_eq!(list[0]["state"], "cancelled", "{list}");
 
-    let actions: Vec<String> = app
-        .db
-        .store
-        .audit_events(0, 10_000)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| e.action)
-        .collect();
+    let actions = app.audit_actions().await;
     for action in ["case.withdrawn", "notice.cancelled", "production.cancelled"] {
         assert!(actions.iter().any(|a| a == action), "{action}: {actions:?}");
     }

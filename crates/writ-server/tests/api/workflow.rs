@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use writ_core::policy::DirectoryFile;
 use writ_core::{Clock, Role};
 
-use crate::helpers::{Backend, Person, TestApp, spawn_app_with};
+use crate::helpers::{Backend, Person, TestApp, contoso_directory, demand, spawn_app_with};
 
 on_both_backends!(
     submit_review_approve,
@@ -23,9 +23,8 @@ on_both_backends!(
     failed_logins_make_each_next_try_wait_twice_as_long,
     the_queue_pages_with_next_links_and_filters,
     a_case_is_assigned_and_mine_lists_it,
+    an_authority_checks_a_draft_and_nothing_is_opened,
 );
-
-const EXAMPLE: &str = include_str!("../../../writ-core/tests/demands/policy-example.json");
 
 pub(crate) struct World {
     pub(crate) app: TestApp,
@@ -37,14 +36,11 @@ pub(crate) struct World {
 
 pub(crate) async fn world(backend: Backend, directory: Option<DirectoryFile>) -> World {
     let app = spawn_app_with(backend, directory).await;
-    app.add_agency("seattle-pd", "US", "seattle.gov", "+12065550100")
-        .await;
+    let spd = app.add_seattle_pd().await;
     app.add_agency("bka", "DE", "bka.bund.de", "+4961155000")
         .await;
     World {
-        spd: app
-            .add_person("areyes@seattle.gov", Role::Agency, Some("seattle-pd"))
-            .await,
+        spd,
         bka: app
             .add_person("kmueller@bka.bund.de", Role::Agency, Some("bka"))
             .await,
@@ -54,20 +50,9 @@ pub(crate) async fn world(backend: Backend, directory: Option<DirectoryFile>) ->
     }
 }
 
-pub(crate) fn demand(edit: impl FnOnce(&mut Value)) -> String {
-    let mut doc: Value = serde_json::from_str(EXAMPLE).unwrap();
-    edit(&mut doc);
-    doc.to_string()
-}
-
 impl World {
     pub(crate) async fn submit(&self, document: &str) -> String {
-        let (status, body) = self
-            .app
-            .post_as(&self.spd.token, "/api/v1/demands", document)
-            .await;
-        assert_eq!(status, 201, "{body}");
-        body["id"].as_str().unwrap().to_owned()
+        self.app.submit(&self.spd, document).await
     }
 
     pub(crate) async fn state_for_authority(&self, id: &str) -> Value {
@@ -80,13 +65,7 @@ impl World {
     }
 
     pub(crate) async fn review(&self, who: &Person, id: &str, body: Value) -> (u16, Value) {
-        self.app
-            .post_as(
-                &who.token,
-                &format!("/api/v1/cases/{id}/review"),
-                &body.to_string(),
-            )
-            .await
+        self.app.case_step(who, id, "review", body).await
     }
 
     pub(crate) async fn decide(
@@ -96,13 +75,7 @@ impl World {
         decision: &str,
         body: Value,
     ) -> (u16, Value) {
-        self.app
-            .post_as(
-                &who.token,
-                &format!("/api/v1/cases/{id}/{decision}"),
-                &body.to_string(),
-            )
-            .await
+        self.app.case_step(who, id, decision, body).await
     }
 
     pub(crate) fn bka(&self) -> &Person {
@@ -110,15 +83,7 @@ impl World {
     }
 
     pub(crate) async fn actions(&self) -> Vec<String> {
-        let events = self.app.db.store.audit_events(0, 1000).await.unwrap();
-        events
-            .iter()
-            .map(|e| {
-                writ_core::AuditEntry::from_canonical_bytes(&e.entry)
-                    .unwrap()
-                    .action
-            })
-            .collect()
+        self.app.audit_actions().await
     }
 }
 
@@ -244,6 +209,61 @@ async fn submit_review_approve(backend: Backend) {
     assert_eq!(answer.status(), 200, "{proof}");
     let answer: Value = answer.json().await.unwrap();
     assert_eq!(answer["index"], opened["index"]);
+}
+
+async fn an_authority_checks_a_draft_and_nothing_is_opened(backend: Backend) {
+    let w = world(backend, None).await;
+    let events = w.app.audit_actions().await;
+    // A subpoena that asks for content: the engine says so, citing the law, before the
+    // authority sends it.
+    let draft = demand(|d| d["instrument"]["type"] = json!("us.subpoena"));
+    let (status, decision) = w
+        .app
+        .post_as(&w.spd.token, "/api/v1/demands/check", &draft)
+        .await;
+    assert_eq!(status, 200, "{decision}");
+    assert_eq!(decision["verdict"], "partial");
+    let content = decision["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["category"] == "content")
+        .unwrap();
+    assert_eq!(content["decision"], "refuse");
+    assert_eq!(content["codes"], json!(["INSTRUMENT_INSUFFICIENT"]));
+    assert!(decision["findings"].as_array().unwrap().iter().any(|f| {
+        f["code"] == "INSTRUMENT_INSUFFICIENT"
+            && f["citation"].as_str().is_some_and(|c| !c.is_empty())
+    }));
+    // Fixed, it is accepted; neither check opened a case or wrote an event.
+    let (status, decision) = w
+        .app
+        .post_as(&w.spd.token, "/api/v1/demands/check", &demand(|_| {}))
+        .await;
+    assert_eq!((status, &decision["verdict"]), (200, &json!("accept")));
+    assert_eq!(w.app.audit_actions().await, events);
+    let (_, queue) = w
+        .app
+        .get_as(&w.reviewer.token, "/api/v1/cases?state=any")
+        .await;
+    assert_eq!(queue["cases"], json!([]), "{queue}");
+
+    // A malformed draft is named; staff have no drafts to check.
+    let (status, body) = w
+        .app
+        .post_as(
+            &w.spd.token,
+            "/api/v1/demands/check",
+            &demand(|d| d["targets"][0]["value"] = json!("not mail")),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["field"], "targets[0].value");
+    let (status, _) = w
+        .app
+        .post_as(&w.reviewer.token, "/api/v1/demands/check", &draft)
+        .await;
+    assert_eq!(status, 403);
 }
 
 async fn a_rejection_reaches_the_authority_with_its_reason(backend: Backend) {
@@ -392,14 +412,7 @@ async fn an_emergency_waits_for_a_confirmed_call_back(backend: Backend) {
 }
 
 async fn an_enterprise_account_is_redirected_to_its_customer(backend: Backend) {
-    let directory = DirectoryFile::from_json(
-        &json!({
-            "accounts": [{"id": "acc-1", "identifiers": [{"type": "email", "value": "alice@example.com"}], "tenant": "contoso"}],
-            "tenants": [{"id": "contoso", "name": "Contoso Ltd", "seats": 500, "admin_email": "it@contoso.example"}]
-        })
-        .to_string(),
-    )
-    .unwrap();
+    let directory = contoso_directory("alice@example.com");
     let w = world(backend, Some(directory)).await;
     let id = w
         .submit(&demand(|d| {

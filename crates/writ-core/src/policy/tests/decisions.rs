@@ -35,7 +35,7 @@ fn the_policy_example() {
                 "recipient": "user",
                 "when": "after",
                 "not_before": "2026-09-01T00:00:00Z",
-                "reason": "A non-disclosure order (18 U.S.C. 2705(b)) bars notice until 2026-09-01T00:00:00Z; the user is told when it lapses."
+                "reason": "A non-disclosure order (18 U.S.C. 2705(b)) bars notice until 1 Sep 2026, 00:00 UTC; the user is told when it lapses."
             }
         })
     );
