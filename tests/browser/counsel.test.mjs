@@ -51,9 +51,11 @@ describe('an assistance order for a capability goes to counsel', { skip }, () =>
 
     const portal = await newPage();
     await signIn(portal, base, agency);
+    // An assistance order names no account: pasted as JSON, in place of the form.
+    await portal.click('#demand-form summary');
     await portal.fill('#demand', JSON.stringify(allWritsOrder(reference), null, 2));
     await portal.setInputFiles('#order', { name: 'order.pdf', mimeType: 'application/pdf', buffer: signedOrderPdf() });
-    await Promise.all([portal.waitForURL(/\/portal\/demands\/[^/?]+\?received=1$/), portal.click('#submit button[type=submit]')]);
+    await Promise.all([portal.waitForURL(/\/portal\/demands\/[^/?]+\?received=1$/), portal.click('#submit-demand')]);
     const caseId = new URL(portal.url()).pathname.split('/').pop();
     // The authority is told at once what no order can get, and why.
     assert.match(await portal.textContent('#refused'), /technical capability/);

@@ -25,37 +25,6 @@ const skip = credentials
   ? false
   : 'WRIT_CREDENTIALS is not set: run `writ demo --credentials FILE` and point it there (scripts/lib/browser.sh does)';
 
-/** A demand for the demo's consumer account, dated around now so that it is valid. */
-function demandFor(identifier, reference) {
-  const day = 24 * 3600 * 1000;
-  const at = (days) => new Date(Date.now() + days * day).toISOString().replace(/\.\d+Z$/, 'Z');
-  return {
-    reference,
-    authority: {
-      name: 'Seattle Police Department',
-      country: 'US',
-      contact: { name: 'Det. A. Reyes', email: 'areyes@seattle.gov' },
-    },
-    instrument: {
-      type: 'us.search_warrant',
-      issuer: { name: 'Hon. M. Chen', role: 'judge' },
-      issued_at: at(-1),
-      expires_at: at(14),
-      signed: true,
-      nondisclosure: { until: at(180), basis: '18 U.S.C. 2705(b)' },
-    },
-    action: 'disclose',
-    categories: ['subscriber', 'content'],
-    period: { from: at(-60), to: at(-1) },
-    targets: [
-      { type: identifier.type, value: identifier.value },
-      // Not specific: the engine refuses this target, with a finding to read.
-      { type: 'email', value: '*@example.com' },
-    ],
-  };
-}
-
-
 describe('a demand through the web UI', { skip }, () => {
   const browsers = [];
   /** What the browser refused to load or run (a CSP violation), from every page. */
@@ -104,15 +73,39 @@ describe('a demand through the web UI', { skip }, () => {
     await signIn(portal, base, agency);
     assert.match(await portal.textContent('#who'), new RegExp(agency.username.replace('.', '\\.')));
 
-    // --- submits a demand with the signed order
-    const demand = JSON.stringify(demandFor(account, reference), null, 2);
-    await portal.fill('#demand', demand);
+    // --- fills in the demand form, checks it with the policy engine, and submits it
+    // with the signed order
+    const local = (days) => new Date(Date.now() + days * 24 * 3600 * 1000).toISOString().slice(0, 16);
+    await portal.fill('#reference', reference);
+    await portal.selectOption('#instrument', 'us.search_warrant');
+    await portal.selectOption('#issuer-role', 'judge');
+    await portal.fill('#issuer-name', 'Hon. M. Chen');
+    await portal.fill('#issued-at', local(-1));
+    await portal.fill('#expires-at', local(14));
+    await portal.check('input[name=category][value=subscriber]');
+    await portal.check('input[name=category][value=content]');
+    await portal.fill('#period-from', local(-60));
+    await portal.fill('#period-to', local(-1));
+    await portal.selectOption('#target-type-1', account.type);
+    await portal.fill('#target-value-1', account.value);
+    await portal.fill('#gag-until', local(180));
+    await portal.fill('#gag-basis', '18 U.S.C. 2705(b)');
+    await Promise.all([portal.waitForURL(/\/portal\/demands$/), portal.click('button[value=add_target]')]);
+    // Not specific: the engine refuses this target, with a finding to read.
+    await portal.fill('#target-value-2', '*@example.com');
+    assert.equal(await portal.inputValue('#reference'), reference, 'what was typed is kept');
+    await Promise.all([portal.waitForURL(/\/portal\/demands$/), portal.click('#check-demand')]);
+    const check = await portal.textContent('#check');
+    assert.match(check, /partly accepted/);
+    assert.match(check, /\*@example\.com/);
+    assert.match(check, /Nothing was sent/);
+    await screenshot(portal, 'portal-check');
     await portal.setInputFiles('#order', {
       name: 'warrant-signed.pdf',
       mimeType: 'application/pdf',
       buffer: signedOrderPdf(),
     });
-    await Promise.all([portal.waitForURL(/\/portal\/demands\/[^/?]+\?received=1$/), portal.click('#submit button[type=submit]')]);
+    await Promise.all([portal.waitForURL(/\/portal\/demands\/[^/?]+\?received=1$/), portal.click('#submit-demand')]);
     const acknowledgement = await portal.textContent('#acknowledgement');
     const caseId = new URL(portal.url()).pathname.split('/').pop();
     assert.match(acknowledgement, new RegExp(`under case ${caseId}`));

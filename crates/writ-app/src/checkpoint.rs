@@ -20,7 +20,9 @@ pub struct Checkpointer {
 
 impl Checkpointer {
     /// Signs and stores a checkpoint of the whole log now, unless the latest already
-    /// covers it. Returns the new checkpoint.
+    /// covers it. Returns the new checkpoint; `None` also when another node (sharing
+    /// the database and the key) stored the checkpoint of this size first: the store
+    /// keeps one per size, the first written, so no two are ever published for a size.
     pub async fn checkpoint(&self) -> Result<Option<SignedCheckpoint>, StoreError> {
         let (size, root) = self.store.tree_head().await?;
         let latest = self.store.latest_checkpoint().await?;
@@ -28,9 +30,17 @@ impl Checkpointer {
             return Ok(None);
         }
         let checkpoint = self.key.sign_checkpoint(size, root)?;
-        self.store
+        if !self
+            .store
             .save_checkpoint(&checkpoint, self.clock.now())
-            .await?;
+            .await?
+        {
+            tracing::debug!(
+                size,
+                "another node stored this size's audit checkpoint first"
+            );
+            return Ok(None);
+        }
         tracing::info!(size, root = %root, "signed an audit checkpoint");
         Ok(Some(checkpoint))
     }

@@ -3342,6 +3342,31 @@ async fn public_records(store: &Store, period: HalfYear) -> Vec<PublicRecord> {
     records
 }
 
+/// The index the store proves `record` at in `publication`, its proof checked against
+/// the publication's root.
+async fn proven_index(
+    store: &Store,
+    period: HalfYear,
+    publication: &writ_report::Publication,
+    record: &PublicRecord,
+) -> u64 {
+    let proof = store
+        .record_proof(period, publication.version, &record.commitment)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(proof.record, record.canonical_json());
+    writ_ledger::verify_inclusion(
+        &proof.proof,
+        proof.index,
+        publication.records.size,
+        publication.records.root,
+        record.leaf_hash(),
+    )
+    .unwrap_or_else(|e| panic!("record {}: {e}", proof.index));
+    proof.index
+}
+
 async fn published_records(store: &Store, period: HalfYear, version: u32) -> Vec<PublicRecord> {
     let mut records = Vec::new();
     store
@@ -3441,24 +3466,8 @@ async fn every_case_has_a_secret_and_a_periods_records_stream_in_commitment_orde
     assert!(last > 1025, "more than a chunk: {}", published.len());
     for round in ["kept", "computed again"] {
         for index in [0, 1, 1023, 1024, 1025, last - 1, last] {
-            let record = &published[index];
-            let proof = again
-                .record_proof(period, 1, &record.commitment)
-                .await
-                .unwrap()
-                .unwrap();
-            assert_eq!(
-                (proof.index, proof.record.as_str()),
-                (index as u64, &*record.canonical_json())
-            );
-            writ_ledger::verify_inclusion(
-                &proof.proof,
-                proof.index,
-                publication.records.size,
-                publication.records.root,
-                record.leaf_hash(),
-            )
-            .unwrap_or_else(|e| panic!("record {index}, chunks {round}: {e}"));
+            let proved = proven_index(&again, period, &publication, &published[index]).await;
+            assert_eq!(proved, index as u64, "chunks {round}");
         }
         db.execute_raw("DELETE FROM published_chunks")
             .await
@@ -3579,20 +3588,7 @@ async fn publishing_freezes_the_records_and_a_correction_keeps_both_versions(db:
     for publication in [&v1, &v2] {
         let records = published_records(store, period, publication.version).await;
         for record in &records {
-            let proof = store
-                .record_proof(period, publication.version, &record.commitment)
-                .await
-                .unwrap()
-                .unwrap();
-            assert_eq!(proof.record, record.canonical_json());
-            writ_ledger::verify_inclusion(
-                &proof.proof,
-                proof.index,
-                publication.records.size,
-                publication.records.root,
-                record.leaf_hash(),
-            )
-            .unwrap();
+            proven_index(store, period, publication, record).await;
         }
         let counts = store
             .published_counts(period, publication.version)

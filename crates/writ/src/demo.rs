@@ -330,7 +330,22 @@ pub async fn write_provider(
         period: writ_core::demand::Period::new(from, now).context("an empty period")?,
         seed: 2026,
     };
-    let imap = match (
+    let imap = demo_imap();
+    let sources = writ_sources::demo::write_provider(
+        &dir,
+        &spec,
+        &writ_sources::demo::ProviderVolume::default(),
+        imap.as_ref(),
+    )
+    .await?;
+    tracing::info!(provider = %dir.display(), imap = imap.is_some(), "demo provider data written");
+    Ok(sources)
+}
+
+/// Dovecot for the demo's mail, when `WRIT_DEMO_IMAP_ADDR`, `WRIT_DEMO_IMAP_MASTER_USER`
+/// and `WRIT_DEMO_IMAP_MASTER_PASSWORD` name one.
+fn demo_imap() -> Option<writ_sources::mail::ImapConfig> {
+    match (
         std::env::var("WRIT_DEMO_IMAP_ADDR"),
         std::env::var("WRIT_DEMO_IMAP_MASTER_USER"),
         std::env::var("WRIT_DEMO_IMAP_MASTER_PASSWORD"),
@@ -341,14 +356,28 @@ pub async fn write_provider(
             password.into(),
         )),
         _ => None,
-    };
-    let sources = writ_sources::demo::write_provider(
-        &dir,
-        &spec,
-        &writ_sources::demo::ProviderVolume::default(),
-        imap.as_ref(),
-    )
-    .await?;
-    tracing::info!(provider = %dir.display(), imap = imap.is_some(), "demo provider data written");
-    Ok(sources)
+    }
+}
+
+/// What another node of the demo in `data_dir` reads, written by the demo's first
+/// node: its directory file and the sources of its provider data. Fails, saying what is
+/// missing, when `data_dir` holds no demo that has served (its keys are made then).
+pub fn join(
+    data_dir: &Path,
+    keys: &[PathBuf],
+) -> anyhow::Result<(PathBuf, writ_sources::config::SourcesConfig)> {
+    let directory = data_dir.join(DIRECTORY_FILE);
+    let provider = data_dir.join("provider");
+    for needed in [&directory, &provider].into_iter().chain(keys) {
+        anyhow::ensure!(
+            needed.exists(),
+            "{} holds no writ demo to join ({} is missing): start the first node with \
+             `writ demo --data {}`",
+            data_dir.display(),
+            needed.display(),
+            data_dir.display()
+        );
+    }
+    let sources = writ_sources::demo::provider_sources(&provider, demo_imap().as_ref());
+    Ok((directory, sources))
 }

@@ -67,6 +67,11 @@ enum Command {
         /// serving, to try writ at a provider's scale.
         #[arg(long, value_name = "N", default_value_t = 0)]
         history: u64,
+        /// Start another node of the demo in DIR instead: the same database
+        /// (WRIT_DATABASE_URL, or DIR's SQLite file), keys, provider data and storage
+        /// (WRIT_PRODUCTION__*), with no seeding and no new credentials.
+        #[arg(long, value_name = "DIR", conflicts_with_all = ["data_dir", "credentials", "history"])]
+        join: Option<PathBuf>,
     },
     /// Write or check configuration files.
     Config {
@@ -347,7 +352,11 @@ fn run(command: Command) -> Result<(), Failure> {
             listen,
             credentials,
             history,
-        } => demo(data_dir, listen, credentials, history),
+            join,
+        } => match join {
+            Some(dir) => join_demo(dir, listen),
+            None => demo(data_dir, listen, credentials, history),
+        },
         Command::Config {
             command: ConfigCommand::Example,
         } => {
@@ -570,6 +579,41 @@ fn demo(
         })
         .await
     })?;
+    Ok(())
+}
+
+/// `writ demo --join DIR`: serves the demo in `DIR` as one more node.
+fn join_demo(data_dir: PathBuf, listen: Option<SocketAddr>) -> Result<(), Failure> {
+    let overrides = Overrides {
+        data_dir: Some(data_dir),
+        listen,
+    };
+    let mut config = Config::load(None, &overrides).map_err(|e| Failure::Invalid(e.to_string()))?;
+    telemetry::init(config.log_format, "info,sqlx=warn");
+    // The first node made the keys; a node with keys of its own would sign what the
+    // others cannot verify. A SQLite demo's database must be there too (with
+    // WRIT_DATABASE_URL unset by mistake, a fresh one would be created).
+    let mut shared = vec![
+        config.audit_key_file(),
+        config.production_key_file(),
+        config.totp_key_file(),
+    ];
+    if let DatabaseLocation::Sqlite { path, .. } = config
+        .database()
+        .map_err(|e| Failure::Invalid(e.to_string()))?
+    {
+        shared.push(path);
+    }
+    let (directory, sources) =
+        demo::join(&config.data_dir, &shared).map_err(|e| Failure::Invalid(format!("{e:#}")))?;
+    config.policy.directory = Some(directory);
+    config.sources = sources;
+    let policy = config
+        .policy
+        .load()
+        .map_err(|e| Failure::Invalid(format!("policy: {e}")))?;
+    let clock = Arc::new(clock::SystemClock);
+    runtime()?.block_on(serve::run(config, policy, clock, |_| Ok(())))?;
     Ok(())
 }
 

@@ -136,6 +136,11 @@ impl AgencyDesk<'_> {
         self.submit_with_order(document, None).await
     }
 
+    /// The authority as writ registered it (its name and country head its demands).
+    pub async fn authority(&self) -> Result<writ_store::Agency, AppError> {
+        Ok(self.store().agency(&self.user.agency).await?)
+    }
+
     /// The policy engine's decision on a draft, as intake would reach it if it were sent
     /// now (a reference this authority used lately included), with nothing opened or
     /// written: an authority fixes a subpoena that asks for content before sending it.

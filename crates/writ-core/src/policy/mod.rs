@@ -32,7 +32,7 @@ pub use directory::{Account, Directory, DirectoryError, DirectoryFile, Tenant};
 pub use evaluate::evaluate;
 pub use rules::{
     Condition, Conflict, DEFAULT_RULES_TOML, Issuers, Jurisdiction, RedLines, Rule, Rules,
-    RulesError, Settings,
+    RulesError, Settings, role_name,
 };
 
 #[cfg(test)]

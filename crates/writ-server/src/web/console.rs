@@ -11,9 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use writ_core::case::CallbackOutcome;
-use writ_core::policy::{
-    Code, Decision, NotifyWhen, Outcome, Recipient, Route, Rules, Severity, Verdict,
-};
+use writ_core::policy::{Code, Decision, NotifyWhen, Outcome, Recipient, Route, Rules, Verdict};
 use writ_core::review::{
     Recommendation, RecommendationKind, Scope, ScopeTarget, gate_requirement, pending_gates,
     reasoned_objection,
@@ -27,7 +25,8 @@ use writ_store::{CaseRecord, Notice, NoticeRecipient, Production, ProductionStat
 use super::error::explain;
 use super::portal::required;
 use super::view::{
-    MessageRow, StateBadge, datetime_local, due, is_pressing, messages, parse_datetime_local, when,
+    MessageRow, StateBadge, datetime_local, due, is_pressing, messages, parse_datetime_local,
+    severity_label, when,
 };
 use super::{Chrome, FormData, Web, WebError, render};
 use crate::extract::case_id;
@@ -1076,16 +1075,6 @@ fn route_label(route: Route) -> &'static str {
         Route::Manual => "manual handling by counsel",
         Route::Counsel => "counsel: an assistance order asking for keys, access or capability",
         Route::None => "none",
-    }
-}
-
-fn severity_label(severity: Severity) -> &'static str {
-    match severity {
-        Severity::Block => "block",
-        Severity::Refuse => "refuse",
-        Severity::Gate => "gate",
-        Severity::Warn => "warn",
-        Severity::Info => "info",
     }
 }
 

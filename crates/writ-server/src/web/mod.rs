@@ -12,6 +12,7 @@
 mod console;
 mod error;
 mod forms;
+mod intake;
 mod portal;
 mod session;
 mod transparency;

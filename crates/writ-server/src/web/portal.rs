@@ -11,6 +11,7 @@ use writ_core::{CaseId, CaseState, Category};
 use writ_store::CaseRecord;
 
 use super::error::{explain, human_size};
+use super::intake::{CheckView, Choice, DemandForm};
 use super::view::{MessageRow, StateBadge, due, messages, when};
 use super::{Chrome, FormData, Web, WebError, render};
 use writ_app::AppError;
@@ -42,8 +43,11 @@ struct PortalPage {
     next: Option<String>,
     /// Whether this is a later page than the first.
     later: bool,
-    /// What is in the demand textarea (kept when a submission is refused).
-    draft: String,
+    /// What was typed (kept when a submission is refused or checked).
+    entry: Entry,
+    instruments: Vec<Choice>,
+    roles: Vec<Choice>,
+    categories: Vec<Choice>,
     error: Option<String>,
     /// The field the error names (`demand`, `order`, or a field of the demand).
     bad_field: String,
@@ -55,6 +59,15 @@ impl PortalPage {
     fn error_is_about_order(&self) -> bool {
         self.bad_field == "order"
     }
+}
+
+/// A demand being written: the form's fields, or the demand's JSON pasted instead, and
+/// what the policy engine said of it when checked.
+#[derive(Default)]
+struct Entry {
+    form: DemandForm,
+    json: String,
+    check: Option<CheckView>,
 }
 
 /// `GET /portal?cursor=`: a page of the authority's demands.
@@ -70,14 +83,18 @@ pub(crate) async fn home(
     Query(list): Query<ListQuery>,
 ) -> Result<Response, WebError> {
     let cursor = list.cursor.filter(|c| !c.is_empty());
-    portal_page(&state, web, StatusCode::OK, String::new(), None, cursor).await
+    let entry = Entry {
+        form: DemandForm::blank(),
+        ..Entry::default()
+    };
+    portal_page(&state, web, StatusCode::OK, entry, None, cursor).await
 }
 
 async fn portal_page(
     state: &AppState,
     web: Web<AgencyUser>,
     status: StatusCode,
-    draft: String,
+    entry: Entry,
     error: Option<(String, String)>,
     cursor: Option<String>,
 ) -> Result<Response, WebError> {
@@ -113,12 +130,16 @@ async fn portal_page(
         Some((message, field)) => (Some(message), field),
         None => (None, String::new()),
     };
+    let rules = &state.policy.rules;
     let page = PortalPage {
         chrome: web.chrome,
         demands,
         next,
         later: cursor.is_some(),
-        draft,
+        instruments: entry.form.instruments(rules),
+        roles: entry.form.roles(),
+        categories: entry.form.category_choices(),
+        entry,
         error,
         bad_field,
         max_order: human_size(MAX_ORDER_BYTES),
@@ -133,36 +154,67 @@ fn is_open(state: CaseState) -> bool {
     )
 }
 
-/// `POST /portal/demands` (multipart: `demand`, the JSON; `order`, the signed PDF).
+/// `POST /portal/demands` (multipart): the form's fields, or `demand`, the JSON pasted
+/// instead; `order`, the signed PDF; `intent`: `submit`, `check` (the policy engine's
+/// decision, nothing sent) or `add_target` (one more target row).
 pub(crate) async fn submit(
     State(state): State<AppState>,
     web: Web<AgencyUser>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    let document = form.get("demand").to_owned();
-    let refused = |message: &str, field: &str| Some((message.to_owned(), field.to_owned()));
-    if document.trim().is_empty() {
-        let error = refused("demand: paste the demand's JSON", "demand");
-        return portal_page(&state, web, StatusCode::BAD_REQUEST, document, error, None).await;
+    let intent = form.get("intent");
+    let mut entry = Entry {
+        form: DemandForm::read(&form, intent == "add_target"),
+        json: form.get("demand").to_owned(),
+        check: None,
+    };
+    if intent == "add_target" {
+        return portal_page(&state, web, StatusCode::OK, entry, None, None).await;
     }
-    let Some(upload) = form.file("order") else {
-        let error = refused("order: attach the signed order, as a PDF file", "order");
-        return portal_page(&state, web, StatusCode::BAD_REQUEST, document, error, None).await;
+    let refused = |message: String, field: &str| Some((message, field.to_owned()));
+    let desk = web.who.desk(&state);
+    let document = if entry.json.trim().is_empty() {
+        let authority = desk.authority().await?;
+        match entry
+            .form
+            .document(&authority.name, authority.country.as_str())
+        {
+            Ok(document) => document,
+            Err(e) => {
+                let error = refused(e.message, e.field);
+                return portal_page(&state, web, StatusCode::BAD_REQUEST, entry, error, None).await;
+            }
+        }
+    } else {
+        entry.json.clone()
     };
-    // The desk checks the order (a PDF, at most 10 MB, a plain file name).
-    let order = SignedOrder {
-        filename: upload.filename.clone(),
-        bytes: upload.bytes.to_vec(),
+    let outcome = if intent == "check" {
+        desk.check(&document).await.map(|decision| {
+            entry.check = Some(CheckView::of(&decision));
+            None
+        })
+    } else {
+        let Some(upload) = form.file("order") else {
+            let error = refused(
+                "order: attach the signed order, as a PDF file".into(),
+                "order",
+            );
+            return portal_page(&state, web, StatusCode::BAD_REQUEST, entry, error, None).await;
+        };
+        // The desk checks the order (a PDF, at most 10 MB, a plain file name).
+        let order = SignedOrder {
+            filename: upload.filename.clone(),
+            bytes: upload.bytes.to_vec(),
+        };
+        desk.submit_with_order(&document, Some(order))
+            .await
+            .map(Some)
     };
-    let submitted = web
-        .who
-        .desk(&state)
-        .submit_with_order(&document, Some(order))
-        .await;
-    match submitted {
-        Ok(case) => {
+    match outcome {
+        Ok(Some(case)) => {
             Ok(Redirect::to(&format!("/portal/demands/{}?received=1", case.id)).into_response())
         }
+        Ok(None) => portal_page(&state, web, StatusCode::OK, entry, None, None).await,
         Err(error) => {
             let field = match &error {
                 AppError::BadRequest { field, .. } => field.clone().unwrap_or_default(),
@@ -172,7 +224,7 @@ pub(crate) async fn submit(
             let Some((status, message)) = explain(&error) else {
                 return Err(error.into());
             };
-            portal_page(&state, web, status, document, Some((message, field)), None).await
+            portal_page(&state, web, status, entry, Some((message, field)), None).await
         }
     }
 }

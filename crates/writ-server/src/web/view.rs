@@ -1,5 +1,6 @@
 //! How case data reads on a page: times, states, threads. Shared by portal and console.
 
+use writ_core::policy::Severity;
 use writ_core::{CaseState, Timestamp};
 use writ_store::Message;
 
@@ -125,6 +126,17 @@ pub(crate) fn messages(messages: &[Message], authority: &str) -> Vec<MessageRow>
             at: when(m.at),
         })
         .collect()
+}
+
+/// A finding's severity as the pages name it (and style it: `severity-block`).
+pub(crate) fn severity_label(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Block => "block",
+        Severity::Refuse => "refuse",
+        Severity::Gate => "gate",
+        Severity::Warn => "warn",
+        Severity::Info => "info",
+    }
 }
 
 #[cfg(test)]

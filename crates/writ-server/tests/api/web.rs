@@ -773,6 +773,91 @@ async fn submission_errors_name_the_field_and_keep_what_was_typed() {
 }
 
 #[tokio::test]
+async fn an_authority_fills_in_the_form_checks_it_and_submits_it() {
+    let w = world().await;
+    let mut spd = Browser::new(&w.app);
+    let portal = spd.log_in(&w.spd).await;
+    let csrf = portal.csrf();
+    let mut fields = vec![
+        ("csrf", csrf.as_str()),
+        ("reference", "SEA-FORM-1"),
+        ("instrument", "us.subpoena"),
+        ("issuer_role", "prosecutor"),
+        ("issued_at", "2026-02-27T10:00"),
+        ("action", "disclose"),
+        ("category", "subscriber"),
+        ("category", "content"),
+        ("period_from", "2026-01-01T00:00"),
+        ("period_to", "2026-01-31T23:59"),
+        ("target_type", "email"),
+        ("target_value", "alice@example.com"),
+        ("target_at", ""),
+    ];
+
+    // One more target row, with what was typed kept.
+    let mut more = fields.clone();
+    more.push(("intent", "add_target"));
+    let page = spd.post_multipart("/portal/demands", &more, None).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains(r#"id="target-value-2""#));
+    assert!(page.body.contains(r#"value="SEA-FORM-1""#));
+
+    // A subpoena for content: the engine says what it cannot reach, and nothing is sent.
+    let mut check = fields.clone();
+    check.push(("intent", "check"));
+    let page = spd.post_multipart("/portal/demands", &check, None).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains(r#"id="check""#), "{}", page.body);
+    assert!(page.body.contains("Nothing was sent"));
+    assert!(page.body.contains("partly accepted"), "{}", page.body);
+    let rules = writ_core::policy::Rules::embedded().unwrap();
+    let subpoena = rules.for_instrument("us.subpoena").unwrap();
+    assert!(
+        page.body.contains(&escaped(&subpoena.citation)),
+        "the law is cited"
+    );
+    let (_, cases) = w
+        .app
+        .get_as(&w.reviewer.token, "/api/v1/cases?state=any")
+        .await;
+    assert_eq!(cases["cases"], json!([]), "nothing was opened");
+
+    // Fixed (a warrant by a judge), it is submitted as the demand's JSON would be.
+    fields[2] = ("instrument", "us.search_warrant");
+    fields[3] = ("issuer_role", "judge");
+    fields.push(("intent", "submit"));
+    let page = spd
+        .post_multipart(
+            "/portal/demands",
+            &fields,
+            Some(("order", "warrant.pdf", PDF)),
+        )
+        .await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    let id = page
+        .location()
+        .strip_prefix("/portal/demands/")
+        .and_then(|rest| rest.strip_suffix("?received=1"))
+        .unwrap()
+        .to_owned();
+    let (_, case) = w
+        .app
+        .get_as(&w.reviewer.token, &format!("/api/v1/cases/{id}"))
+        .await;
+    assert_eq!(case["reference"], "SEA-FORM-1");
+    assert_eq!(case["decision"]["verdict"], "accept", "{case}");
+
+    // A time that is not one is named by its field.
+    let mut bad = fields.clone();
+    bad[4] = ("issued_at", "yesterday");
+    let page = spd
+        .post_multipart("/portal/demands", &bad, Some(("order", "warrant.pdf", PDF)))
+        .await;
+    assert_eq!(page.status, 400);
+    assert!(page.body.contains("issued_at: "), "{}", page.body);
+}
+
+#[tokio::test]
 async fn an_authority_cannot_open_another_authoritys_demand() {
     let w = world().await;
     let mut spd = Browser::new(&w.app);

@@ -163,41 +163,47 @@ pub async fn write_provider(
     std::fs::create_dir_all(dir).map_err(io(dir))?;
     let database = format!("sqlite://{}?mode=rwc", dir.join("provider.db").display());
     records::write_records(&database, spec, &volume.records).await?;
+    match imap {
+        Some(imap) => mail::append_imap(imap, spec, volume.messages_per_account).await?,
+        None => mail::write_maildir(&dir.join("mail"), spec, volume.messages_per_account)?,
+    };
+    let files_root = dir.join("files");
+    std::fs::create_dir_all(&files_root).map_err(io(&files_root))?;
+    files::write_local_files(&files_root, spec, &volume.files).await?;
+    Ok(provider_sources(dir, imap))
+}
+
+/// The `[sources]` configuration that reads the demo provider [`write_provider`] wrote
+/// under `dir` (with its mail in `imap` when given): what another node of the same demo
+/// reads it with.
+pub fn provider_sources(
+    dir: &std::path::Path,
+    imap: Option<&crate::mail::ImapConfig>,
+) -> crate::config::SourcesConfig {
     let read_only = crate::records::DatabaseUrl::new(format!(
         "sqlite://{}?mode=ro",
         dir.join("provider.db").display()
     ));
-
     let mail = match imap {
-        Some(imap) => {
-            mail::append_imap(imap, spec, volume.messages_per_account).await?;
-            crate::config::MailConfig {
-                maildir: None,
-                imap: Some(imap.clone()),
-            }
-        }
-        None => {
-            let root = dir.join("mail");
-            mail::write_maildir(&root, spec, volume.messages_per_account)?;
-            crate::config::MailConfig {
-                maildir: Some(crate::mail::MaildirConfig::new(root)),
-                imap: None,
-            }
-        }
+        Some(imap) => crate::config::MailConfig {
+            maildir: None,
+            imap: Some(imap.clone()),
+        },
+        None => crate::config::MailConfig {
+            maildir: Some(crate::mail::MaildirConfig::new(dir.join("mail"))),
+            imap: None,
+        },
     };
-
-    let files_root = dir.join("files");
-    std::fs::create_dir_all(&files_root).map_err(io(&files_root))?;
-    files::write_local_files(&files_root, spec, &volume.files).await?;
-
-    Ok(crate::config::SourcesConfig {
+    crate::config::SourcesConfig {
         directory: Some(crate::directory::DirectoryConfig {
             database: read_only.clone(),
             queries: Default::default(),
         }),
         mail: Some(mail),
         files: Some(crate::files::FileSourceConfig {
-            local: Some(crate::files::LocalStoreConfig { root: files_root }),
+            local: Some(crate::files::LocalStoreConfig {
+                root: dir.join("files"),
+            }),
             s3: None,
             prefix: None,
         }),
@@ -205,5 +211,5 @@ pub async fn write_provider(
             database: read_only,
             tables: None,
         }),
-    })
+    }
 }

@@ -188,3 +188,95 @@ fn a_demo_history_is_paged_counted_and_verified() {
         crate::helpers::stderr(&verified)
     );
 }
+
+/// The actions of every event in the audit log of the demo in `data`.
+fn audit_actions(data: &Path) -> Vec<String> {
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let location = writ_store::DatabaseLocation::in_data_dir(data);
+        let store = writ_store::Store::open(&location).await.unwrap();
+        let events = store.audit_events(0, 100_000).await.unwrap();
+        store.close().await;
+        events
+            .iter()
+            .map(|e| {
+                writ_core::AuditEntry::from_canonical_bytes(&e.entry)
+                    .unwrap()
+                    .action
+            })
+            .collect()
+    })
+}
+
+/// `writ demo --join DIR`: a second node of the same demo, on its own port, with the
+/// first node's database, keys and provider data, seeding nothing and issuing no
+/// credentials.
+#[test]
+fn a_second_node_joins_the_demo_without_new_credentials() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, credentials) = (dir.path().join("demo"), dir.path().join("credentials.json"));
+
+    // Nothing to join yet: refused, naming what is missing.
+    std::fs::create_dir(&data).unwrap();
+    let refused = crate::helpers::run(crate::helpers::writ().args(["demo", "--join"]).arg(&data));
+    assert_eq!(
+        refused.status.code(),
+        Some(2),
+        "{}",
+        crate::helpers::stderr(&refused)
+    );
+    assert!(
+        crate::helpers::stderr(&refused).contains("holds no writ demo to join"),
+        "{}",
+        crate::helpers::stderr(&refused)
+    );
+    std::fs::remove_dir(&data).unwrap();
+
+    let (a, issued) = start_demo(&data, &credentials);
+    let issued_bytes = std::fs::read(&credentials).unwrap();
+    let before = audit_actions(&data);
+    let b = Server::start_args(
+        ["demo".as_ref(), "--join".as_ref(), data.as_os_str()],
+        |_| {},
+    );
+    assert_ne!(a.address, b.address, "each node on its own port");
+    let after = audit_actions(&data);
+    assert_eq!(
+        after.get(before.len()..).unwrap(),
+        ["system.started"],
+        "the second node only started: no seeding, no credentials reset"
+    );
+    assert_eq!(
+        std::fs::read(&credentials).unwrap(),
+        issued_bytes,
+        "the credentials file is left as it was"
+    );
+
+    // A demand submitted through A, seen through B with the same tokens; and the other way.
+    let example = std::fs::read_to_string(data.join("example-demand.json")).unwrap();
+    let agency = issued["agencies"][0]["token"].as_str().unwrap();
+    let reviewer = issued["staff"][0]["token"].as_str().unwrap();
+    let submit = |node: &Server| {
+        let response = reqwest::blocking::Client::new()
+            .post(format!("{}/api/v1/demands", node.address))
+            .bearer_auth(agency)
+            .body(example.clone())
+            .send()
+            .unwrap();
+        assert_eq!(response.status(), 201);
+        response.json::<Value>().unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    for (from, to) in [(&a, &b), (&b, &a)] {
+        let id = submit(from);
+        let case: Value = get(&to.address, reviewer, &format!("/api/v1/cases/{id}"))
+            .json()
+            .unwrap();
+        assert_eq!(case["decision"]["verdict"], "accept", "{case}");
+    }
+    let health: Value = b.get("/healthz").json().unwrap();
+    assert_eq!(health["status"], "ok", "{health}");
+    assert!(b.terminate());
+    assert!(a.terminate());
+}

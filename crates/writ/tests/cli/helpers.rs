@@ -41,10 +41,22 @@ impl Server {
         subcommand: &str,
         configure: impl FnOnce(&mut Command),
     ) -> Server {
+        Self::start_args(
+            [subcommand.as_ref(), "--data".as_ref(), data_dir.as_os_str()],
+            configure,
+        )
+    }
+
+    /// Starts `writ ARGS… --listen 127.0.0.1:0` (metrics on a free port too), waiting
+    /// until it listens.
+    pub fn start_args<'a>(
+        args: impl IntoIterator<Item = &'a std::ffi::OsStr>,
+        configure: impl FnOnce(&mut Command),
+    ) -> Server {
         let mut command = writ();
         command
-            .args([subcommand, "--listen", "127.0.0.1:0", "--data"])
-            .arg(data_dir)
+            .args(args)
+            .args(["--listen", "127.0.0.1:0"])
             .env("WRIT_METRICS__LISTEN", "127.0.0.1:0")
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
@@ -95,16 +107,31 @@ impl Server {
         assert!(!status.success(), "killed, not exited: {status}");
     }
 
-    /// Sends SIGTERM and waits for the process; returns whether it exited cleanly.
-    pub fn terminate(mut self) -> bool {
+    /// Freezes the process (SIGSTOP): it holds its connections and leases but does
+    /// nothing, until [`resume`](Self::resume).
+    pub fn pause(&self) {
+        self.signal("-STOP");
+    }
+
+    /// Lets a [paused](Self::pause) process run again (SIGCONT).
+    pub fn resume(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, signal: &str) {
         let pid = self.child.id().to_string();
         assert!(
             Command::new("kill")
-                .args(["-TERM", &pid])
+                .args([signal, &pid])
                 .status()
                 .unwrap()
                 .success()
         );
+    }
+
+    /// Sends SIGTERM and waits for the process; returns whether it exited cleanly.
+    pub fn terminate(mut self) -> bool {
+        self.signal("-TERM");
         self.child.wait().unwrap().success()
     }
 }

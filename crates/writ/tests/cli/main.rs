@@ -8,6 +8,7 @@ mod config;
 mod demand;
 mod demo;
 mod helpers;
+mod nodes;
 mod production;
 mod report;
 mod serve;

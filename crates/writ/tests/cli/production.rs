@@ -23,17 +23,17 @@ use crate::helpers::{Server, run, stderr, writ};
 
 /// Messages in the one mailbox collected: enough that a debug build takes seconds over
 /// them (every item is fsynced), so the kill lands mid-collection.
-const MESSAGES: usize = 1500;
+pub(crate) const MESSAGES: usize = 1500;
 
 /// How long any one wait may take before the test gives up.
-const PATIENCE: Duration = Duration::from_secs(120);
+pub(crate) const PATIENCE: Duration = Duration::from_secs(120);
 
-struct People {
-    agency: String,
-    reviewer: String,
-    approver: String,
+pub(crate) struct People {
+    pub agency: String,
+    pub reviewer: String,
+    pub approver: String,
     /// The authority's age identity (`AGE-SECRET-KEY-1…`).
-    identity: String,
+    pub identity: String,
 }
 
 #[test]
@@ -275,22 +275,22 @@ fn a_collection_killed_midway_completes_after_a_restart_without_duplicates() {
     assert!(spooled.is_empty(), "the spool was not removed: {spooled:?}");
 }
 
-fn case_id(case: &str) -> writ_core::CaseId {
+pub(crate) fn case_id(case: &str) -> writ_core::CaseId {
     writ_core::CaseId::parse(case).unwrap()
 }
 
 #[allow(clippy::disallowed_methods)] // the test measures itself, as the binary would
-fn stopwatch() -> Instant {
+pub(crate) fn stopwatch() -> Instant {
     Instant::now()
 }
 
 #[allow(clippy::disallowed_methods)] // the test stands where the binary's clock would
-fn wall_clock() -> time::OffsetDateTime {
+pub(crate) fn wall_clock() -> time::OffsetDateTime {
     time::OffsetDateTime::now_utc()
 }
 
 /// writ's config: the data directory, no metrics, a short lease, the provider's sources.
-fn config_toml(data: &Path, sources: &writ_sources::config::SourcesConfig) -> String {
+pub(crate) fn config_toml(data: &Path, sources: &writ_sources::config::SourcesConfig) -> String {
     let quote = |text: &str| serde_json::to_string(text).unwrap();
     let path = |p: &Path| quote(p.to_str().unwrap());
     let directory = sources.directory.as_ref().unwrap();
@@ -390,6 +390,13 @@ async fn open_store(data: &Path) -> Store {
 /// each with an API token, straight into the store before writ starts.
 async fn seed(data: &Path) -> People {
     let store = open_store(data).await;
+    let people = seed_store(&store).await;
+    store.close().await;
+    people
+}
+
+/// [`seed`], into any store.
+pub(crate) async fn seed_store(store: &Store) -> People {
     let now = Timestamp::from_datetime(wall_clock());
     let (identity, recipient) = writ_seal::new_identity();
     let agency = Agency {
@@ -428,7 +435,6 @@ async fn seed(data: &Path) -> People {
             .unwrap();
         tokens.push(token.expose().to_owned());
     }
-    store.close().await;
     let [agency, reviewer, approver] = <[String; 3]>::try_from(tokens).unwrap();
     People {
         agency,
@@ -441,10 +447,23 @@ async fn seed(data: &Path) -> People {
 /// A warrant for alice's mail over `from..to`, submitted, recommended and approved as
 /// it is; returns the case id.
 fn submit_and_approve(server: &Server, people: &People, from: Timestamp, to: Timestamp) -> String {
+    let case = submit(server, people, "SEA-KILL-0006", from, to);
+    approve(server, people, &case);
+    case
+}
+
+/// A warrant for alice's mail over `from..to`, submitted; returns the case id.
+pub(crate) fn submit(
+    server: &Server,
+    people: &People,
+    reference: &str,
+    from: Timestamp,
+    to: Timestamp,
+) -> String {
     let now = Timestamp::from_datetime(wall_clock());
     let at = |days: i64| now.checked_add(time::Duration::days(days)).unwrap();
     let demand = json!({
-        "reference": "SEA-KILL-0006",
+        "reference": reference,
         "authority": {
             "name": "Seattle Police Department",
             "country": "US",
@@ -470,7 +489,11 @@ fn submit_and_approve(server: &Server, people: &People, from: Timestamp, to: Tim
         &demand.to_string(),
     );
     assert_eq!(code, 201, "{body}");
-    let case = body["id"].as_str().unwrap().to_owned();
+    body["id"].as_str().unwrap().to_owned()
+}
+
+/// The case recommended and approved as it is.
+pub(crate) fn approve(server: &Server, people: &People, case: &str) {
     let (code, body) = post(
         server,
         &people.reviewer,
@@ -485,12 +508,11 @@ fn submit_and_approve(server: &Server, people: &People, from: Timestamp, to: Tim
         &json!({"reason": "agreed"}).to_string(),
     );
     assert_eq!(code, 200, "{body}");
-    case
 }
 
 /// Polls the case's one production until `done` says so (failing after [`PATIENCE`]).
 #[allow(clippy::disallowed_methods)] // a blocking test polls with a short sleep
-fn wait_for(
+pub(crate) fn wait_for(
     server: &Server,
     people: &People,
     case: &str,
@@ -518,14 +540,14 @@ fn wait_for(
 }
 
 /// Items done, and the total once the sources have listed them.
-fn progress(production: &Value) -> (u64, Option<u64>) {
+pub(crate) fn progress(production: &Value) -> (u64, Option<u64>) {
     (
         production["items_done"].as_u64().unwrap(),
         production["items_total"].as_u64(),
     )
 }
 
-fn get(server: &Server, token: &str, path: &str) -> Value {
+pub(crate) fn get(server: &Server, token: &str, path: &str) -> Value {
     let response = reqwest::blocking::Client::new()
         .get(format!("{}{path}", server.address))
         .bearer_auth(token)
@@ -535,7 +557,7 @@ fn get(server: &Server, token: &str, path: &str) -> Value {
     response.json().unwrap()
 }
 
-fn post(server: &Server, token: &str, path: &str, body: &str) -> (u16, Value) {
+pub(crate) fn post(server: &Server, token: &str, path: &str, body: &str) -> (u16, Value) {
     let mut request = reqwest::blocking::Client::new()
         .post(format!("{}{path}", server.address))
         .bearer_auth(token);
@@ -550,7 +572,7 @@ fn post(server: &Server, token: &str, path: &str, body: &str) -> (u16, Value) {
 }
 
 /// Every file under `dir` (none when it does not exist).
-fn files_under(dir: &Path) -> Vec<PathBuf> {
+pub(crate) fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut found = Vec::new();
     let mut pending = vec![dir.to_path_buf()];
     while let Some(dir) = pending.pop() {
