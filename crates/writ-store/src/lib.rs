@@ -362,7 +362,7 @@ pub use productions::{Production, ProductionChange, ProductionItem, ProductionSt
 mod summaries;
 use summaries::SummaryQueries;
 mod history;
-pub use history::{HistoryLoader, PastCase, PreparedHistory};
+pub use history::{HistoryLoader, HistoryWriter, PastCase, PreparedHistory};
 mod hi1;
 pub use hi1::{
     Hi1Answer, Hi1Cancellation, Hi1Case, Hi1Followup, Hi1Kind, Hi1Message, Hi1Object, Hi1Taken,

@@ -111,6 +111,7 @@ conformance!(
     the_sql_aggregation_equals_the_reports_own_build,
     a_bulk_load_builds_again_the_indexes_it_dropped,
     a_history_prepared_ahead_extends_the_log_and_verifies,
+    batches_written_in_one_transaction_are_written_together,
     the_queue_pages_filters_and_searches,
     pages_fetched_while_cases_arrive_show_each_earlier_case_once,
     a_broad_search_pages_like_the_queue_and_a_narrow_one_finds_its_case,
@@ -2304,6 +2305,22 @@ async fn a_bulk_load_builds_again_the_indexes_it_dropped(db: &TestDatabase) {
     let during = db.index_names().await.unwrap();
     assert!(!during.iter().any(|name| name == "cases_queue"));
     assert!(!during.iter().any(|name| name == "audit_events_by_case"));
+    // The commitments' unique index goes too (its keys are random); primary keys stay.
+    assert!(
+        indexes
+            .iter()
+            .any(|name| name == "case_summaries_by_commitment")
+    );
+    assert!(
+        !during
+            .iter()
+            .any(|name| name == "case_summaries_by_commitment")
+    );
+    assert!(
+        during
+            .iter()
+            .any(|name| name == "cases_pkey" || name == "sqlite_autoindex_cases_1")
+    );
     assert!(during.len() < indexes.len());
     let reopened = Store::open(db.location()).await.unwrap();
     reopened.close().await;
@@ -2398,6 +2415,48 @@ async fn a_history_prepared_ahead_extends_the_log_and_verifies(db: &TestDatabase
             .unwrap_err()
             .is_not_found()
     );
+}
+
+async fn batches_written_in_one_transaction_are_written_together(db: &TestDatabase) {
+    let store = &db.store;
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let mut loader = store.history_loader().await.unwrap();
+    let first = past_cases(&mut runner, 3);
+    let second = past_cases(&mut runner, 4);
+    let notified = |_: &PastCase| false;
+
+    // A transaction dropped before its commit writes nothing.
+    let mut writer = store.history_writer().await.unwrap();
+    let batch = loader.clone().prepare(&first, notified).unwrap();
+    writer.write(batch).await.unwrap();
+    drop(writer);
+    assert_eq!(store.audit_size().await.unwrap(), 0);
+    let id = first[0].case.id;
+    assert!(store.case(id).await.unwrap_err().is_not_found());
+
+    // Two batches, one commit: both are there, and the log verifies.
+    let mut writer = store.history_writer().await.unwrap();
+    writer
+        .write(loader.prepare(&first, notified).unwrap())
+        .await
+        .unwrap();
+    writer
+        .write(loader.prepare(&second, notified).unwrap())
+        .await
+        .unwrap();
+    writer.commit().await.unwrap();
+    assert_eq!(store.case(first[0].case.id).await.unwrap(), first[0].case);
+    assert_eq!(store.case(second[3].case.id).await.unwrap(), second[3].case);
+    let (size, root) = store.tree_head().await.unwrap();
+    assert_eq!(size, 2 * 7);
+    let (key, _) = writ_ledger::LogKey::generate("test.example/audit").unwrap();
+    store
+        .save_checkpoint(&key.sign_checkpoint(size, root).unwrap(), at(NOW))
+        .await
+        .unwrap();
+    let verification = store.verify_audit_log(&key.verifier_key()).await.unwrap();
+    assert_eq!(verification.problems, Vec::<String>::new());
+    assert_eq!(verification.events, 14);
 }
 
 async fn the_sql_aggregation_equals_the_reports_own_build(db: &TestDatabase) {
