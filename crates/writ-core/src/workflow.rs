@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::case::{CallbackOutcome, CaseState};
+use crate::demand::Category;
 use crate::people::{Role, UserId};
 use crate::policy::{Code, Decision, Route, Verdict};
 use crate::review::{RecommendationKind, Scope, pending_gates};
@@ -54,6 +55,22 @@ pub enum Refusal {
         "the case's reviewer may not also release its production; another member of staff must"
     )]
     ReviewerReleases,
+    #[error(
+        "traffic and content data may not be released before {until}: the enforcing \
+         authority has ten days from receipt to raise grounds for refusal, unless it \
+         confirms earlier that it raises none (Reg. (EU) 2023/1543 Art. 10(2))"
+    )]
+    EnforcingAuthorityWindow { until: Timestamp },
+    #[error(
+        "the enforcing authority raised grounds for refusal: the traffic and content data \
+         they cover may not be released (Reg. (EU) 2023/1543 Art. 12)"
+    )]
+    EnforcingAuthorityGrounds,
+    #[error(
+        "the policy engine found no enforcing-authority notification on this case (a \
+         non-emergency EU order for traffic or content data)"
+    )]
+    NoEnforcingAuthority,
 }
 
 impl Refusal {
@@ -151,6 +168,145 @@ pub fn check_release(
         return Err(Refusal::ReviewerReleases);
     }
     Ok(())
+}
+
+/// How long the enforcing authority has to raise grounds for refusal, from receipt
+/// (Reg. (EU) 2023/1543 Art. 10(2)).
+pub const ENFORCING_AUTHORITY_DAYS: i64 = 10;
+
+/// The categories the enforcing authority's notification suspends (Art. 8(1)): traffic
+/// data other than for identifying the user, and content.
+pub const SUSPENDED_BY_NOTIFICATION: [Category; 2] = [Category::Traffic, Category::Content];
+
+/// The enforcing authority's answer to an EU order's notification.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum EnforcingAuthorityOutcome {
+    /// It raises no grounds for refusal: disclosure need not wait out the ten days.
+    NoGrounds,
+    /// It raised grounds for refusal (Art. 12): what they cover is not disclosed.
+    GroundsRaised,
+}
+
+impl EnforcingAuthorityOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NoGrounds => "no_grounds",
+            Self::GroundsRaised => "grounds_raised",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::NoGrounds, Self::GroundsRaised]
+            .into_iter()
+            .find(|o| o.as_str() == text)
+    }
+}
+
+/// When the enforcing authority's ten days end, if its notification suspends the
+/// case's disclosure: the engine found `ENFORCING_AUTHORITY_NOTIFICATION`, and the
+/// order is not an emergency (in an emergency the notification does not suspend).
+pub fn enforcing_authority_window(
+    decision: &Decision,
+    emergency: bool,
+    received_at: Timestamp,
+) -> Option<Timestamp> {
+    if emergency || !decision.has(Code::EnforcingAuthorityNotification) {
+        return None;
+    }
+    received_at.checked_add(time::Duration::days(ENFORCING_AUTHORITY_DAYS))
+}
+
+/// May a production of `categories` be released `now`, given the enforcing
+/// authority's window (`None`: no notification suspends the case) and its answer?
+/// Other categories are never held back.
+pub fn check_enforcing_authority(
+    window_ends: Option<Timestamp>,
+    answer: Option<EnforcingAuthorityOutcome>,
+    categories: &[Category],
+    now: Timestamp,
+) -> Result<(), Refusal> {
+    let Some(until) = window_ends else {
+        return Ok(());
+    };
+    if !categories
+        .iter()
+        .any(|c| SUSPENDED_BY_NOTIFICATION.contains(c))
+    {
+        return Ok(());
+    }
+    match answer {
+        Some(EnforcingAuthorityOutcome::GroundsRaised) => Err(Refusal::EnforcingAuthorityGrounds),
+        Some(EnforcingAuthorityOutcome::NoGrounds) => Ok(()),
+        None if now < until => Err(Refusal::EnforcingAuthorityWindow { until }),
+        None => Ok(()),
+    }
+}
+
+/// Why a provider cannot execute an EU order: the reasons of Form 3 (Reg. (EU)
+/// 2023/1543 Annex III).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Form3Reason {
+    /// The certificate is incomplete.
+    Incomplete,
+    /// It contains manifest errors.
+    ManifestErrors,
+    /// It does not contain sufficient information to execute it.
+    DeFactoImpossibility,
+    /// The data are not stored (or no longer).
+    DataNotStored,
+    /// Compliance would conflict with the applicable law of a third country (Art. 17).
+    ConflictingObligations,
+    /// Immunities or privileges, or rules on the freedom of press (Art. 10(5)).
+    ImmunitiesPrivileges,
+}
+
+impl Form3Reason {
+    pub const ALL: [Self; 6] = [
+        Self::Incomplete,
+        Self::ManifestErrors,
+        Self::DeFactoImpossibility,
+        Self::DataNotStored,
+        Self::ConflictingObligations,
+        Self::ImmunitiesPrivileges,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Incomplete => "incomplete",
+            Self::ManifestErrors => "manifest_errors",
+            Self::DeFactoImpossibility => "de_facto_impossibility",
+            Self::DataNotStored => "data_not_stored",
+            Self::ConflictingObligations => "conflicting_obligations",
+            Self::ImmunitiesPrivileges => "immunities_privileges",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == text)
+    }
+
+    /// The reason as Form 3 words it, with its article.
+    pub fn text(self) -> &'static str {
+        match self {
+            Self::Incomplete => "the certificate is incomplete (Art. 10(3))",
+            Self::ManifestErrors => "the certificate contains manifest errors (Art. 10(3))",
+            Self::DeFactoImpossibility => {
+                "the order cannot be executed because of de facto impossibility (Art. 10(4))"
+            }
+            Self::DataNotStored => "the data requested are not stored (Art. 10(4))",
+            Self::ConflictingObligations => {
+                "compliance would conflict with the applicable law of a third country (Art. 17)"
+            }
+            Self::ImmunitiesPrivileges => {
+                "the data are protected by immunities or privileges, or by rules on the freedom \
+                 of press (Art. 10(5))"
+            }
+        }
+    }
 }
 
 /// What a case is, as far as the steps on it go.
@@ -459,6 +615,106 @@ mod tests {
                 prop_assert_eq!(passed, all_cleared);
                 // A reason never clears the call-back.
                 prop_assert!(check_gate_clearance(&decision, Code::EmergencyVerificationRequired).is_err());
+            }
+        }
+    }
+
+    mod enforcing_authority {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        /// An EPOC for traffic data from a German judge about someone living in France:
+        /// the engine finds the enforcing authority's notification.
+        fn notified(emergency: bool) -> Decision {
+            decision(|d| {
+                d["received_at"] = serde_json::json!("2026-09-02T09:00:00Z");
+                d["authority"]["country"] = serde_json::json!("DE");
+                d["instrument"]["type"] = serde_json::json!("eu.epoc");
+                d["instrument"]["issued_at"] = serde_json::json!("2026-09-01T16:00:00Z");
+                d["instrument"]["expires_at"] = serde_json::json!("2026-09-30T00:00:00Z");
+                d["instrument"]["target_resides_in_issuing_state"] = serde_json::json!(false);
+                d["categories"] = serde_json::json!(["subscriber", "traffic"]);
+                if emergency {
+                    d["emergency"] = serde_json::json!({"justification": "A life is at risk."});
+                }
+            })
+        }
+
+        #[test]
+        fn form3_reasons_read_back_as_written_and_name_their_article() {
+            for reason in Form3Reason::ALL {
+                assert_eq!(Form3Reason::parse(reason.as_str()), Some(reason));
+                assert_eq!(
+                    serde_json::to_value(reason).unwrap(),
+                    serde_json::json!(reason.as_str())
+                );
+                assert!(reason.text().contains("(Art. "), "{reason:?}");
+            }
+            assert_eq!(Form3Reason::parse("bored"), None);
+        }
+
+        #[test]
+        fn only_a_non_emergency_order_with_the_notification_waits() {
+            let received = Timestamp::parse("2026-09-02T09:00:00Z").unwrap();
+            let decision = notified(false);
+            assert!(decision.has(Code::EnforcingAuthorityNotification));
+            assert_eq!(
+                enforcing_authority_window(&decision, false, received),
+                Some(Timestamp::parse("2026-09-12T09:00:00Z").unwrap())
+            );
+            assert_eq!(enforcing_authority_window(&decision, true, received), None);
+            assert_eq!(
+                enforcing_authority_window(&super::decision(|_| {}), false, received),
+                None
+            );
+        }
+
+        fn category() -> impl Strategy<Value = Category> {
+            proptest::sample::select(vec![
+                Category::Subscriber,
+                Category::IpIdentification,
+                Category::Traffic,
+                Category::Content,
+            ])
+        }
+
+        fn answer() -> impl Strategy<Value = Option<EnforcingAuthorityOutcome>> {
+            proptest::option::of(proptest::sample::select(vec![
+                EnforcingAuthorityOutcome::NoGrounds,
+                EnforcingAuthorityOutcome::GroundsRaised,
+            ]))
+        }
+
+        proptest! {
+            /// Traffic and content wait out the ten days unless the enforcing authority
+            /// says it has no grounds, and never go once it raised them; other
+            /// categories, and a case without the notification, never wait.
+            #[test]
+            fn traffic_and_content_wait_for_the_enforcing_authority(
+                categories in proptest::collection::vec(category(), 0..4),
+                answer in answer(),
+                hours in 0i64..480,
+                notified in any::<bool>(),
+            ) {
+                let until = Timestamp::parse("2026-09-12T09:00:00Z").unwrap();
+                let now = Timestamp::parse("2026-09-02T09:00:00Z")
+                    .unwrap()
+                    .checked_add(time::Duration::hours(hours))
+                    .unwrap();
+                let window = notified.then_some(until);
+                let suspended = categories.iter().any(|c| SUSPENDED_BY_NOTIFICATION.contains(c));
+                let allowed = match answer {
+                    _ if !notified || !suspended => true,
+                    Some(EnforcingAuthorityOutcome::GroundsRaised) => false,
+                    Some(EnforcingAuthorityOutcome::NoGrounds) => true,
+                    None => now >= until,
+                };
+                let checked = check_enforcing_authority(window, answer, &categories, now);
+                prop_assert_eq!(checked.is_ok(), allowed, "{:?}", checked);
+                if let Err(refusal) = checked {
+                    prop_assert!(refusal.to_string().contains("Reg. (EU) 2023/1543"));
+                }
             }
         }
     }

@@ -455,7 +455,9 @@ pub fn deliver(envelope: &Envelope, delivery: &Delivery) -> Outgoing {
                 .filename
                 .as_ref()
                 .map(|f| Element::text(d, "OriginalFilename", f)),
-        );
+        )
+        // `Checksum` is the SHA-256 of the file, and says so.
+        .with(Element::text(d, "ChecksumType", "SHA-256"));
     let object = Element::new(ns::CORE, "HI1Object")
         .typed(d, "DeliveryObject")
         .with_all(common_children(&delivery.common))

@@ -51,6 +51,10 @@ pub struct Hi1Config {
     pub endpoints: BTreeMap<String, String>,
     /// How often a case sent by HI-1 is looked at for changes to report, in seconds.
     pub report_every_seconds: u64,
+    /// writ's address as authorities reach it (`https://writ.provider.example`): the
+    /// download link a `DELIVER` carries starts with it. Unset, an authority with an
+    /// endpoint is not sent its releases (the job waits, saying why).
+    pub public_url: Option<String>,
 }
 
 impl Default for Hi1Config {
@@ -66,6 +70,7 @@ impl Default for Hi1Config {
             provider_identifier: "writ".to_owned(),
             endpoints: BTreeMap::new(),
             report_every_seconds: 60,
+            public_url: None,
         }
     }
 }

@@ -17,15 +17,17 @@
     clippy::print_stdout
 )] // a bench prints, and stops loudly
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use sqlx::{Connection, QueryBuilder, Row, Sqlite, SqliteConnection};
-use writ_core::{CaseId, CountryCode, Timestamp};
 use writ_report::{
-    Anchor, BandOption, CaseSummary, Customer, HalfYear, NsOptions, Outcome, Report, ReportOptions,
-    Section, Style, read_json_lines, render_csv,
+    CaseSummary, HalfYear, Outcome, Report, Section, Style, read_json_lines, render_csv,
 };
+
+use support::{Lcg, countries, section_and_outcome, settings, summary, timed};
 
 const COUNTRIES: [&str; 60] = [
     "AR", "AU", "AT", "BE", "BR", "BG", "CA", "CL", "CN", "CO", "CR", "CZ", "DK", "DO", "EC", "SV",
@@ -34,24 +36,8 @@ const COUNTRIES: [&str; 60] = [
     "SK", "ES", "SE", "CH", "TW", "TH", "TT", "TR", "UA", "GB", "US", "VE",
 ];
 
-/// A small deterministic generator (64-bit LCG, high bits).
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self, below: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        (self.0 >> 33) % below
-    }
-}
-
 fn generate(count: usize, period: HalfYear) -> Vec<CaseSummary> {
-    let countries: Vec<CountryCode> = COUNTRIES
-        .iter()
-        .map(|c| CountryCode::parse(c).unwrap())
-        .collect();
+    let countries = countries(&COUNTRIES);
     let start = period.start().unix_micros();
     let span = period.end().unix_micros() - start;
     let mut rng = Lcg(7);
@@ -64,43 +50,20 @@ fn generate(count: usize, period: HalfYear) -> Vec<CaseSummary> {
             } else {
                 start + offset
             };
-            let section = match rng.next(100) {
-                0..85 => Section::Criminal,
-                85..93 => Section::Emergency,
-                93..98 => Section::Preservation,
-                _ => Section::NationalSecurity,
-            };
-            let outcome = match rng.next(100) {
-                0..3 => Outcome::Content,
-                3..77 => Outcome::NonContent,
-                77..93 => Outcome::NoData,
-                93..96 => Outcome::Rejected,
-                96..97 => Outcome::Redirected,
-                97..98 => Outcome::Withdrawn,
-                _ => Outcome::Pending,
-            };
+            let (section, outcome) = section_and_outcome(&mut rng);
             let instrument = match section {
                 Section::NationalSecurity => "us.nsl",
                 _ if outcome == Outcome::Content => "us.search_warrant",
                 _ => "foreign.legal_process",
             };
-            CaseSummary {
-                id: CaseId::parse(&format!("00000000-0000-4000-8000-{i:012x}")).unwrap(),
-                received_at: Timestamp::from_unix_micros(received).unwrap(),
-                authority_country: countries[rng.next(countries.len() as u64) as usize],
-                instrument: instrument.to_owned(),
-                section,
-                customer: if rng.next(50) == 0 {
-                    Customer::Enterprise
-                } else {
-                    Customer::Consumer
-                },
-                accounts: 1 + rng.next(4),
-                outcome,
-                data_stored_abroad: rng.next(100) == 0,
-                customer_notified: false,
-                red_line: false,
-            }
+            summary(
+                i,
+                received,
+                (section, outcome),
+                instrument,
+                &countries,
+                &mut rng,
+            )
         })
         .collect()
 }
@@ -110,13 +73,6 @@ fn name<T: serde::Serialize>(value: &T) -> String {
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_default()
-}
-
-#[allow(clippy::disallowed_methods)] // a benchmark measures wall time
-fn timed<T>(what: impl FnOnce() -> T) -> (T, Duration) {
-    let started = Instant::now();
-    let value = what();
-    (value, started.elapsed())
 }
 
 #[allow(clippy::disallowed_methods)] // a benchmark measures wall time
@@ -142,15 +98,7 @@ async fn main() {
         lines.len() as f64 / 1e6
     );
 
-    let anchor = Anchor {
-        size: 1,
-        root: "AAAA".to_owned(),
-        note: "bench\n".to_owned(),
-    };
-    let options = ReportOptions::new(
-        NsOptions::new(BandOption::Band500),
-        Timestamp::parse("2027-06-01T00:00:00Z").unwrap(),
-    );
+    let (options, anchor) = settings();
 
     let (parsed, read) = timed(|| read_json_lines(lines.as_bytes()).unwrap());
     assert_eq!(parsed.len(), count);

@@ -18,99 +18,59 @@
     clippy::print_stdout
 )] // a bench prints, and stops loudly
 
+mod support;
+
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use writ_core::{CaseId, CountryCode, Timestamp};
 use writ_report::{
-    Anchor, BandOption, CaseSecret, CaseSummary, Customer, HalfYear, NsOptions, Outcome,
-    PublishedReport, Report, ReportOptions, ReportTree, Section, render_json, verify_records,
+    CaseSecret, CaseSummary, HalfYear, PublishedReport, Report, ReportTree, Section, render_json,
+    verify_records,
 };
+
+use support::{Lcg, countries, section_and_outcome, settings, summary, timed};
 
 const COUNTRIES: [&str; 20] = [
     "AR", "AU", "BR", "CA", "DE", "ES", "FR", "GB", "IE", "IN", "IT", "JP", "KR", "MX", "NL", "PL",
     "SE", "TR", "TW", "US",
 ];
 
-/// A small deterministic generator (64-bit LCG, high bits).
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self, below: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        (self.0 >> 33) % below
-    }
-}
-
 /// `count` cases of the half-year (one in fifty national-security, which have no
 /// record), each with a distinct secret.
 fn generate(count: usize, period: HalfYear) -> Vec<(CaseSummary, CaseSecret)> {
-    let countries: Vec<CountryCode> = COUNTRIES
-        .iter()
-        .map(|c| CountryCode::parse(c).unwrap())
-        .collect();
+    let countries = countries(&COUNTRIES);
     let start = period.start().unix_micros();
     let span = (period.end().unix_micros() - start) as u64;
     let mut rng = Lcg(20);
     (0..count)
         .map(|i| {
-            let section = match rng.next(100) {
-                0..85 => Section::Criminal,
-                85..93 => Section::Emergency,
-                93..98 => Section::Preservation,
-                _ => Section::NationalSecurity,
-            };
-            let outcome = match rng.next(100) {
-                0..3 => Outcome::Content,
-                3..77 => Outcome::NonContent,
-                77..93 => Outcome::NoData,
-                93..96 => Outcome::Rejected,
-                96..97 => Outcome::Redirected,
-                97..98 => Outcome::Withdrawn,
-                _ => Outcome::Pending,
-            };
+            let (section, outcome) = section_and_outcome(&mut rng);
             let instrument = match (section, rng.next(3)) {
                 (Section::NationalSecurity, _) => "us.nsl",
                 (_, 0) => "us.search_warrant",
                 (_, 1) => "us.subpoena",
                 _ => "foreign.legal_process",
             };
-            let summary = CaseSummary {
-                id: CaseId::parse(&format!("00000000-0000-4000-8000-{i:012x}")).unwrap(),
-                received_at: Timestamp::from_unix_micros(start + rng.next(span) as i64).unwrap(),
-                authority_country: countries[rng.next(countries.len() as u64) as usize],
-                instrument: instrument.to_owned(),
-                section,
-                customer: if rng.next(50) == 0 {
-                    Customer::Enterprise
-                } else {
-                    Customer::Consumer
-                },
-                accounts: 1 + rng.next(4),
-                outcome,
-                data_stored_abroad: rng.next(100) == 0,
-                customer_notified: rng.next(200) == 0,
-                red_line: rng.next(1000) == 0,
-            };
+            let received = start + rng.next(span) as i64;
+            let mut case = summary(
+                i,
+                received,
+                (section, outcome),
+                instrument,
+                &countries,
+                &mut rng,
+            );
+            case.customer_notified = rng.next(200) == 0;
+            case.red_line = rng.next(1000) == 0;
             let mut secret = [0; 32];
             secret[..8].copy_from_slice(&(i as u64).to_le_bytes());
             secret[8..16].copy_from_slice(&rng.0.to_le_bytes());
-            (summary, CaseSecret::from_bytes(secret))
+            (case, CaseSecret::from_bytes(secret))
         })
         .collect()
-}
-
-#[allow(clippy::disallowed_methods)] // a benchmark measures wall time
-fn timed<T>(what: impl FnOnce() -> T) -> (T, Duration) {
-    let started = Instant::now();
-    let value = what();
-    (value, started.elapsed())
 }
 
 fn sha256sum(path: &Path) -> Duration {
@@ -133,15 +93,7 @@ fn run(count: usize, period: HalfYear) -> Row {
     let ((tree, json), publish) = timed(|| {
         let tree = ReportTree::of_cases(period, cases.iter().map(|(s, k)| (s, k))).unwrap();
         let summaries: Vec<CaseSummary> = cases.iter().map(|(s, _)| s.clone()).collect();
-        let options = ReportOptions::new(
-            NsOptions::new(BandOption::Band500),
-            Timestamp::parse("2027-06-01T00:00:00Z").unwrap(),
-        );
-        let anchor = Anchor {
-            size: 1,
-            root: "AAAA".to_owned(),
-            note: "bench\n".to_owned(),
-        };
+        let (options, anchor) = settings();
         let mut report = Report::build(&summaries, period, anchor, &options).unwrap();
         report.records = Some(tree.head());
         (tree, render_json(&report))

@@ -6,6 +6,7 @@ mod admin;
 mod api;
 mod audit;
 mod delivery;
+mod eevidence;
 mod error;
 mod extract;
 mod hi1;
@@ -73,6 +74,11 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/cases/{id}/approve", post(api::approve))
         .route("/api/v1/cases/{id}/reject", post(api::reject))
         .route("/api/v1/cases/{id}/counsel", post(api::counsel))
+        .route(
+            "/api/v1/cases/{id}/enforcing-authority",
+            post(eevidence::record_enforcing_authority),
+        )
+        .route("/api/v1/cases/{id}/form3", post(eevidence::record_form3))
         .route(
             "/api/v1/cases/{id}/gates/{code}/clear",
             post(api::clear_gate),

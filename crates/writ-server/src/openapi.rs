@@ -15,7 +15,7 @@ use serde_json::Value;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{admin, api, audit, delivery, hi1, published, register, wire};
+use crate::{admin, api, audit, delivery, eevidence, hi1, published, register, wire};
 
 // The security schemes' names, as the handlers' `security(...)` attributes spell them.
 
@@ -91,6 +91,8 @@ fn sorted(value: Value) -> Value {
         api::approve,
         api::reject,
         api::counsel,
+        eevidence::record_enforcing_authority,
+        eevidence::record_form3,
         api::clear_gate,
         delivery::case_productions,
         delivery::release,

@@ -12,7 +12,10 @@ use writ_core::review::Scope;
 use writ_core::workflow::{CounselDecision, RecordedApproval, RecordedRecommendation};
 use writ_core::{AgencyId, CaseId, CaseState, CountryCode, Demand, ProductionId, Role, Timestamp};
 use writ_core::{Category, UserId};
-use writ_store::{Callback, CaseRecord, GateClearance, Notice, Production, ProductionState};
+use writ_store::{
+    Callback, CaseRecord, EnforcingAuthorityAnswer, Form3Reply, GateClearance, Notice, Production,
+    ProductionState,
+};
 
 use writ_app::access::{CaseView, ReleasedProduction as Released};
 
@@ -582,6 +585,13 @@ pub(crate) struct CaseDetail {
     callbacks: Vec<Callback>,
     /// The gates people cleared, with their reasons, in the order they were cleared.
     gate_clearances: Vec<GateClearance>,
+    /// On a non-emergency EU order whose enforcing authority is notified: its ten days
+    /// and its answer (null otherwise).
+    #[schema(required)]
+    enforcing_authority: Option<EnforcingAuthority>,
+    /// The provider's Form 3, if it could not execute an EU order (null otherwise).
+    #[schema(required)]
+    form3: Option<Form3Reply>,
     /// The notices owed about the case.
     notices: Vec<Notice>,
     /// Preservation holds in force from earlier cases on this case's targets (a
@@ -619,9 +629,36 @@ impl TryFrom<CaseView> for CaseDetail {
             messages: view.messages.iter().map(Message::from).collect(),
             callbacks: view.callbacks,
             gate_clearances: view.gate_clearances,
+            enforcing_authority: view.enforcing_authority.map(EnforcingAuthority::from),
+            form3: view.form3,
             notices: view.notices,
             preservations: view.preservations.iter().map(Hold::from).collect(),
         })
+    }
+}
+
+/// The enforcing authority's ten days on an EU order, and its answer (Reg. (EU)
+/// 2023/1543 Arts 10(2), 12).
+#[derive(Serialize, ToSchema)]
+pub(crate) struct EnforcingAuthority {
+    /// Ten days from receipt: until then, with no answer, traffic and content data are
+    /// not released.
+    #[schema(value_type = String, format = DateTime)]
+    window_ends_at: Timestamp,
+    /// The answer as recorded, once it is.
+    #[schema(required)]
+    answer: Option<EnforcingAuthorityAnswer>,
+    /// Whether traffic and content data are held back now.
+    withholding: bool,
+}
+
+impl From<writ_app::access::EnforcingAuthority> for EnforcingAuthority {
+    fn from(state: writ_app::access::EnforcingAuthority) -> Self {
+        Self {
+            window_ends_at: state.window_ends_at,
+            answer: state.answer,
+            withholding: state.withholding,
+        }
     }
 }
 

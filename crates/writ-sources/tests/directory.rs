@@ -5,37 +5,35 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[path = "support/common.rs"]
+mod common;
+
 #[path = "support/store_db.rs"]
 mod store_db;
 
 use std::net::IpAddr;
 
 use store_db::TestDb;
+use writ_core::Identifier;
 use writ_core::demand::Period;
 use writ_core::identifier::TargetKind;
-use writ_core::{Identifier, Timestamp};
+use writ_sources::demo::DemoSpec;
 use writ_sources::demo::records::{IpSession, ProviderDb, RecordVolume, Records, account_records};
-use writ_sources::demo::{DemoSpec, named_accounts};
 use writ_sources::directory::{DirectoryConfig, DirectoryQueries, SqlDirectory};
 use writ_sources::records::DatabaseUrl;
 use writ_sources::{AccountDirectory, AccountId, SourceError};
 
-fn at(text: &str) -> Timestamp {
-    Timestamp::parse(text).unwrap()
-}
+use common::at;
 
 fn id(kind: TargetKind, value: &str) -> Identifier {
     Identifier::parse_specific(kind, value).unwrap()
 }
 
 fn spec() -> DemoSpec {
-    let (accounts, tenants) = named_accounts();
-    DemoSpec {
-        accounts,
-        tenants,
-        period: Period::new(at("2026-01-01T00:00:00Z"), at("2026-03-01T00:00:00Z")).unwrap(),
-        seed: 11,
-    }
+    DemoSpec::named(
+        Period::new(at("2026-01-01T00:00:00Z"), at("2026-03-01T00:00:00Z")).unwrap(),
+        11,
+    )
 }
 
 fn volume() -> RecordVolume {

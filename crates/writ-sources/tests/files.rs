@@ -5,6 +5,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[path = "support/common.rs"]
+mod common;
+
 #[path = "support/store_s3.rs"]
 mod store_s3;
 
@@ -21,33 +24,12 @@ use store_s3::S3;
 use tokio::io::AsyncWrite;
 use writ_core::Timestamp;
 use writ_core::demand::{Category, Period};
+use writ_sources::demo::DemoSpec;
 use writ_sources::demo::files::{FileVolume, account_files, write_files, write_local_files};
-use writ_sources::demo::{DemoSpec, named_accounts};
 use writ_sources::files::{FileSource, FileSourceConfig, LocalStoreConfig};
-use writ_sources::{AccountId, ItemRef, Selection, Source};
+use writ_sources::{AccountId, ItemRef, Source};
 
-fn at(text: &str) -> Timestamp {
-    Timestamp::parse(text).unwrap()
-}
-
-fn plus_micros(t: Timestamp, micros: i64) -> Timestamp {
-    Timestamp::from_unix_micros(t.unix_micros() + micros).unwrap()
-}
-
-fn february() -> Period {
-    Period::new(at("2026-02-01T00:00:00Z"), at("2026-02-28T23:59:59Z")).unwrap()
-}
-
-fn all() -> Vec<Category> {
-    Category::DATA.to_vec()
-}
-
-fn selection(categories: &[Category], period: Option<Period>) -> Selection {
-    Selection {
-        categories: categories.to_vec(),
-        period,
-    }
-}
+use common::{all, at, february, fetch, plus_micros, selection};
 
 /// Writes `root/rel` and dates it `modified`.
 fn put_dated(root: &FsPath, rel: &str, bytes: &[u8], modified: Timestamp) {
@@ -116,16 +98,6 @@ fn local_tree() -> (tempfile::TempDir, FileSource) {
     );
     let source = local_source(root);
     (dir, source)
-}
-
-async fn fetch(source: &FileSource, account: &str, item: &ItemRef) -> Vec<u8> {
-    let mut out = Vec::new();
-    let n = source
-        .fetch(&AccountId(account.into()), item, &mut out)
-        .await
-        .unwrap();
-    assert_eq!(n, out.len() as u64);
-    out
 }
 
 fn content_paths(items: &[ItemRef]) -> Vec<&str> {
@@ -516,13 +488,10 @@ async fn local_a_multi_megabyte_file_streams_in_chunks() {
 }
 
 fn demo_spec() -> DemoSpec {
-    let (accounts, tenants) = named_accounts();
-    DemoSpec {
-        accounts,
-        tenants,
-        period: Period::new(at("2025-03-01T00:00:00Z"), at("2026-03-01T00:00:00Z")).unwrap(),
-        seed: 5,
-    }
+    DemoSpec::named(
+        Period::new(at("2025-03-01T00:00:00Z"), at("2026-03-01T00:00:00Z")).unwrap(),
+        5,
+    )
 }
 
 #[tokio::test]

@@ -4,6 +4,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests stop loudly
 
+#[path = "support/common.rs"]
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -19,14 +22,12 @@ use writ_sources::demo::mail::{
 };
 use writ_sources::demo::{DemoAccount, DemoSpec};
 use writ_sources::mail::{Envelope, ImapConfig, ImapSource, MaildirConfig, MaildirSource};
-use writ_sources::{AccountId, ItemRef, Selection, Source};
+use writ_sources::{AccountId, Selection, Source};
+
+use common::{at, fetch};
 
 // ---------------------------------------------------------------------------------------
 // helpers
-
-fn at(text: &str) -> Timestamp {
-    Timestamp::parse(text).unwrap()
-}
 
 fn account(id: &str) -> DemoAccount {
     let name = id.trim_start_matches("acc-");
@@ -57,18 +58,6 @@ fn select(categories: &[Category], period: Option<Period>) -> Selection {
 }
 
 const BOTH: [Category; 2] = [Category::Content, Category::Traffic];
-
-async fn fetch(source: &dyn Source, account: &AccountId, item: &ItemRef) -> Vec<u8> {
-    let mut out = Vec::new();
-    let written = source.fetch(account, item, &mut out).await.unwrap();
-    assert_eq!(
-        written,
-        out.len() as u64,
-        "{}: count of bytes written",
-        item.key
-    );
-    out
-}
 
 fn folder_of(path: &str) -> &str {
     path.rsplit_once('/').map_or("", |(folder, _)| folder)
@@ -128,7 +117,7 @@ async fn check_full_collection(
     let mut emls = Vec::new();
     let mut envelopes = BTreeMap::new();
     for item in &items {
-        let bytes = fetch(source, account, item).await;
+        let bytes = fetch(source, &account.0, item).await;
         match item.category {
             Category::Content => {
                 assert!(item.path.ends_with(".eml"), "{}", item.path);
@@ -361,9 +350,9 @@ async fn maildir_follows_a_message_whose_flags_changed() {
         .iter()
         .find(|i| i.key.contains(&name) && i.category == Category::Content)
         .unwrap();
-    assert_eq!(fetch(&source, &alice, moved).await, content_before);
+    assert_eq!(fetch(&source, &alice.0, moved).await, content_before);
     for item in &items {
-        fetch(&source, &alice, item).await;
+        fetch(&source, &alice.0, item).await;
     }
 
     // A message deleted since listing is an error that names it, not silence.
@@ -438,7 +427,8 @@ async fn maildir_nested_folders_and_odd_files() {
         ],
         "no tmp/, hidden or symlinked files; mtime in whole seconds"
     );
-    let envelope: Envelope = serde_json::from_slice(&fetch(&source, &x, &items[1]).await).unwrap();
+    let envelope: Envelope =
+        serde_json::from_slice(&fetch(&source, &x.0, &items[1]).await).unwrap();
     assert_eq!(
         envelope.size,
         message.len() as u64 + 5,
@@ -682,7 +672,7 @@ async fn check_full_collection_maildir_envelopes(
         .unwrap()
     {
         let envelope: Envelope =
-            serde_json::from_slice(&fetch(source, account, &item).await).unwrap();
+            serde_json::from_slice(&fetch(source, &account.0, &item).await).unwrap();
         envelopes.insert(envelope.message_id.clone().unwrap(), envelope);
     }
     envelopes
@@ -711,7 +701,7 @@ async fn imap_switches_accounts_and_knows_no_stranger() {
     let generated: BTreeSet<Vec<u8>> = messages(&spec, &demo, 12).map(|m| m.bytes).collect();
     for item in items.iter().filter(|i| i.category == Category::Content) {
         assert!(
-            generated.contains(&fetch(&source, &id, item).await),
+            generated.contains(&fetch(&source, &id.0, item).await),
             "{}",
             item.key
         );
@@ -790,7 +780,7 @@ async fn imap_reads_big_messages_in_pieces_and_without_a_listing() {
     assert_eq!(items.len(), 3);
     for item in &items {
         assert!(
-            bytes.contains(fetch(&source, &id, item).await.as_slice()),
+            bytes.contains(fetch(&source, &id.0, item).await.as_slice()),
             "{}",
             item.key
         );
@@ -803,7 +793,8 @@ async fn imap_reads_big_messages_in_pieces_and_without_a_listing() {
         .unwrap();
     let mut sizes = Vec::new();
     for item in &envelopes {
-        let envelope: Envelope = serde_json::from_slice(&fetch(&source, &id, item).await).unwrap();
+        let envelope: Envelope =
+            serde_json::from_slice(&fetch(&source, &id.0, item).await).unwrap();
         sizes.push(envelope.size);
     }
     sizes.sort_unstable();
@@ -816,13 +807,13 @@ async fn imap_reads_big_messages_in_pieces_and_without_a_listing() {
     let fresh = ImapSource::new(small()).unwrap();
     for item in items.iter().rev() {
         assert!(
-            bytes.contains(fetch(&fresh, &id, item).await.as_slice()),
+            bytes.contains(fetch(&fresh, &id.0, item).await.as_slice()),
             "{}",
             item.key
         );
     }
     for item in envelopes.iter().rev() {
-        let envelope: Envelope = serde_json::from_slice(&fetch(&fresh, &id, item).await).unwrap();
+        let envelope: Envelope = serde_json::from_slice(&fetch(&fresh, &id.0, item).await).unwrap();
         assert!(want.contains(&envelope.size));
     }
 }

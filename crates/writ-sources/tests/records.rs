@@ -4,6 +4,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[path = "support/common.rs"]
+mod common;
+
 #[path = "support/store_db.rs"]
 mod store_db;
 
@@ -21,17 +24,7 @@ use writ_sources::demo::{DemoAccount, named_accounts};
 use writ_sources::records::{DatabaseUrl, RecordSource, RecordSourceConfig, TableConfig};
 use writ_sources::{AccountId, ItemRef, Selection, Source, SourceError};
 
-fn at(text: &str) -> Timestamp {
-    Timestamp::parse(text).unwrap()
-}
-
-fn plus_micros(t: Timestamp, micros: i64) -> Timestamp {
-    Timestamp::from_unix_micros(t.unix_micros() + micros).unwrap()
-}
-
-fn february() -> Period {
-    Period::new(at("2026-02-01T00:00:00Z"), at("2026-02-28T23:59:59Z")).unwrap()
-}
+use common::{at, february, fetch, plus_micros, selection};
 
 fn account_record(account: &DemoAccount) -> AccountRecord {
     AccountRecord {
@@ -122,23 +115,6 @@ async fn source_with(
         },
     )
     .await
-}
-
-fn selection(categories: &[Category], period: Option<Period>) -> Selection {
-    Selection {
-        categories: categories.to_vec(),
-        period,
-    }
-}
-
-async fn fetch(source: &RecordSource, account: &str, item: &ItemRef) -> Vec<u8> {
-    let mut out = Vec::new();
-    let written = source
-        .fetch(&AccountId(account.into()), item, &mut out)
-        .await
-        .unwrap();
-    assert_eq!(written, out.len() as u64);
-    out
 }
 
 /// Header and rows of a CSV item, parsed.

@@ -24,17 +24,19 @@
 // A bench measures wall time; the clock ban is for library code (clippy.toml).
 #![allow(clippy::disallowed_methods)]
 
+#[path = "../tests/support/production.rs"]
+mod production;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::{StreamExt, TryStreamExt};
 use object_store::{ObjectStore, ObjectStoreExt};
-use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
-use writ_seal::{Authority, FORMAT, Manifest, ManifestItem, ProductionKey};
+use writ_seal::{Manifest, ManifestItem, ProductionKey};
 use writ_storage::ProductionStorage;
 
-const PRODUCTION: &str = "5f0c6a53-3b1e-4c8e-9a57-0c1f3f3e2a10";
+use production::{PRODUCTION, mail_item, manifest};
 
 /// `(path, size, seed)` of each item: about `mb` MiB in all.
 fn plan(mb: u64) -> Vec<(String, usize, u64)> {
@@ -81,43 +83,13 @@ async fn fill(storage: &ProductionStorage, plan: &[(String, usize, u64)]) -> Man
                 let mut writer = spool.create(&path).await.unwrap();
                 writer.write_all(&bytes).await.unwrap();
                 writer.complete().await.unwrap();
-                ManifestItem {
-                    path,
-                    sha256: hex(&Sha256::digest(&bytes)),
-                    size: size as u64,
-                    source: "mail".to_owned(),
-                    account: "acc-alice".to_owned(),
-                    category: writ_core::demand::Category::Content,
-                    timestamp: None,
-                    rows: None,
-                }
+                mail_item(path, &bytes)
             }
         })
         .buffered(8)
         .collect()
         .await;
-    Manifest {
-        format: FORMAT.to_owned(),
-        production: PRODUCTION.to_owned(),
-        case: "0b6d3c55-8f6a-4b2e-a0c1-6f7d2e9b1a44".parse().unwrap(),
-        reference: "BENCH-1".to_owned(),
-        authority: Authority {
-            name: "Example Police".to_owned(),
-            country: "US".to_owned(),
-        },
-        instrument: "us.warrant".to_owned(),
-        scope: serde_json::from_str(
-            r#"{"categories": ["content"],
-                "targets": [{"type": "email", "value": "alice@example.com"}], "period": null}"#,
-        )
-        .unwrap(),
-        sealed_at: "2026-03-02T09:00:00Z".parse().unwrap(),
-        audit_checkpoint: String::new(),
-        accounts: vec!["acc-alice".to_owned()],
-        not_found: Vec::new(),
-        no_data: false,
-        items,
-    }
+    manifest("BENCH-1", items)
 }
 
 /// Copies the spool in the bucket into one object, the way the seal reads and writes
@@ -166,10 +138,6 @@ async fn copy_spool(config: &writ_storage::S3Config) -> Duration {
     let took = start.elapsed();
     store.delete(&copy).await.unwrap();
     took
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn status_kb(field: &str) -> u64 {

@@ -3,12 +3,18 @@
 //! so without `WRIT_TEST_S3_ENDPOINT`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests stop loudly
+
+#[path = "support/production.rs"]
+mod production;
+
 use futures::TryStreamExt;
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
-use writ_seal::{Authority, FORMAT, Manifest, ManifestItem, ProductionKey, SealError};
+use writ_seal::{Manifest, ProductionKey, SealError};
 use writ_storage::testing::{curl, s3_bucket};
 use writ_storage::{ProductionStorage, S3Config, StorageError};
+
+use production::{PRODUCTION, hex, mail_item};
 
 fn directory() -> Option<Backend> {
     let dir = tempfile::tempdir().unwrap();
@@ -63,8 +69,6 @@ conformance!(
     a_removed_spool_is_gone_whole,
     a_missing_sealed_file_is_an_error,
 );
-
-const PRODUCTION: &str = "5f0c6a53-3b1e-4c8e-9a57-0c1f3f3e2a10";
 
 async fn put(storage: &ProductionStorage, path: &str, body: &[u8]) {
     let spool = storage.spool(PRODUCTION);
@@ -138,44 +142,11 @@ fn items() -> Vec<(String, Vec<u8>)> {
 }
 
 fn manifest(items: &[(String, Vec<u8>)]) -> Manifest {
-    Manifest {
-        format: FORMAT.to_owned(),
-        production: PRODUCTION.to_owned(),
-        case: "0b6d3c55-8f6a-4b2e-a0c1-6f7d2e9b1a44".parse().unwrap(),
-        reference: "2026-MJ-0042".to_owned(),
-        authority: Authority {
-            name: "Example Police".to_owned(),
-            country: "US".to_owned(),
-        },
-        instrument: "us.warrant".to_owned(),
-        scope: serde_json::from_str(
-            r#"{"categories": ["content"],
-                "targets": [{"type": "email", "value": "alice@example.com"}], "period": null}"#,
-        )
-        .unwrap(),
-        sealed_at: "2026-03-02T09:00:00Z".parse().unwrap(),
-        audit_checkpoint: String::new(),
-        accounts: vec!["acc-alice".to_owned()],
-        not_found: Vec::new(),
-        no_data: items.is_empty(),
-        items: items
-            .iter()
-            .map(|(path, body)| ManifestItem {
-                path: path.clone(),
-                sha256: hex(&Sha256::digest(body)),
-                size: body.len() as u64,
-                source: "mail".to_owned(),
-                account: "acc-alice".to_owned(),
-                category: writ_core::demand::Category::Content,
-                timestamp: None,
-                rows: None,
-            })
-            .collect(),
-    }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    let items = items
+        .iter()
+        .map(|(path, body)| mail_item(path.clone(), body))
+        .collect();
+    production::manifest("2026-MJ-0042", items)
 }
 
 async fn read_sealed(storage: &ProductionStorage, file_name: &str) -> (u64, Vec<u8>) {

@@ -85,6 +85,16 @@ pub struct Hi1Cancellation {
     pub withdraw: Option<CaseUpdate>,
 }
 
+/// A disclosure task naming an earlier preservation task of the same authority: the
+/// production order that follows the preservation (Reg. (EU) 2023/1543 Art. 11).
+#[derive(Clone, Debug)]
+pub struct Hi1Followup {
+    pub preservation: CaseId,
+    pub production: CaseId,
+    /// The disclosure task's `ObjectIdentifier`.
+    pub task: String,
+}
+
 /// One message taken: everything it changes, and the answer to keep.
 pub struct Hi1Message<'a> {
     pub agency: &'a AgencyId,
@@ -94,6 +104,8 @@ pub struct Hi1Message<'a> {
     pub cases: Vec<Hi1Case<'a>>,
     pub objects: Vec<NewHi1Object>,
     pub cancellations: Vec<Hi1Cancellation>,
+    /// Preservations that a production order in the message follows.
+    pub followups: Vec<Hi1Followup>,
     /// The answer's media type and text.
     pub media_type: &'a str,
     pub answer: &'a str,
@@ -158,6 +170,12 @@ pub(crate) trait Hi1Queries {
         case: Option<CaseId>,
         limit: u32,
     ) -> Result<Vec<Hi1Object>, StoreError>;
+    async fn insert_followup(
+        &mut self,
+        followup: &Hi1Followup,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+    async fn followups(&mut self, preservation: CaseId) -> Result<Vec<CaseId>, StoreError>;
 }
 
 fn object(
@@ -315,6 +333,43 @@ macro_rules! hi1_queries_for {
                     })
                     .collect()
             }
+
+            async fn insert_followup(
+                &mut self,
+                followup: &Hi1Followup,
+                now: Timestamp,
+            ) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO preservation_followups \
+                     (preservation_case, production_case, task_id, created_at) \
+                     VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                )
+                .bind(followup.preservation.to_string())
+                .bind(followup.production.to_string())
+                .bind(&followup.task)
+                .bind(DbTime(now))
+                .execute(&mut *self)
+                .await?;
+                Ok(())
+            }
+
+            async fn followups(&mut self, preservation: CaseId) -> Result<Vec<CaseId>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT production_case FROM preservation_followups \
+                     WHERE preservation_case = $1 ORDER BY created_at, production_case",
+                )
+                .bind(preservation.to_string())
+                .fetch_all(&mut *self)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        let case: String = row.try_get("production_case")?;
+                        CaseId::parse(&case).map_err(|e| {
+                            StoreError::Corrupt(format!("preservation_followups.production_case: {e}"))
+                        })
+                    })
+                    .collect()
+            }
         }
     };
 }
@@ -439,7 +494,26 @@ impl Store {
                     apply_update!(tx, update)?;
                 }
             }
+            for followup in &message.followups {
+                tx.insert_followup(followup, now).await?;
+                let followed = AuditEntry::new(now, message.actor.clone(), "preservation.followed")
+                    .for_case(followup.preservation)
+                    .with_details(serde_json::json!({
+                        "transaction": message.transaction,
+                        "production": followup.production,
+                        "task": followup.task,
+                    }));
+                tx.append_audit(&followed, &mut Known::new()).await?;
+            }
             Ok(Hi1Taken::Taken(opened))
         })
+    }
+
+    /// The production cases that followed a preservation (Art. 11), oldest first.
+    pub async fn preservation_followups(
+        &self,
+        preservation: CaseId,
+    ) -> Result<Vec<CaseId>, StoreError> {
+        with_connection!(self, |conn| { conn.followups(preservation).await })
     }
 }

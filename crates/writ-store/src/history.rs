@@ -60,6 +60,33 @@ pub struct HistoryLoader {
     frontier: Known,
 }
 
+/// An open transaction writing prepared batches of past cases ([`Store::history_writer`]):
+/// nothing is written until [`commit`](Self::commit), and dropping it writes nothing.
+pub struct HistoryWriter(Transaction);
+
+enum Transaction {
+    Sqlite(sqlx::Transaction<'static, Sqlite>),
+    Postgres(sqlx::Transaction<'static, Postgres>),
+}
+
+impl HistoryWriter {
+    /// Writes `batch` (refused if the audit log is not where it was prepared to go).
+    pub async fn write(&mut self, batch: PreparedHistory) -> Result<(), StoreError> {
+        match &mut self.0 {
+            Transaction::Sqlite(tx) => tx.write_history(batch).await,
+            Transaction::Postgres(tx) => tx.write_history(batch).await,
+        }
+    }
+
+    pub async fn commit(self) -> Result<(), StoreError> {
+        match self.0 {
+            Transaction::Sqlite(tx) => tx.commit().await?,
+            Transaction::Postgres(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+}
+
 /// Past cases ready to write: their statements with every value bound, and where in the
 /// audit log their events go.
 pub struct PreparedHistory {
@@ -388,40 +415,47 @@ impl Store {
 
     /// Writes a batch a [`HistoryLoader`] prepared, in one transaction.
     pub async fn import_prepared(&self, batch: PreparedHistory) -> Result<(), StoreError> {
-        match &self.pool {
+        let mut writer = self.history_writer().await?;
+        writer.write(batch).await?;
+        writer.commit().await
+    }
+
+    /// A transaction to write prepared batches in, one after the other: a bulk load
+    /// commits every few batches, as each commit writes again every page of the
+    /// primary keys' B-trees (random case ids) that its batches touched.
+    pub async fn history_writer(&self) -> Result<HistoryWriter, StoreError> {
+        Ok(HistoryWriter(match &self.pool {
             Pool::Sqlite(pool) => {
                 let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-                // The primary keys' B-trees (random case ids) stay in memory across batches.
+                // Those B-trees stay in memory across batches.
                 sqlx::query("PRAGMA cache_size = -262144")
                     .execute(&mut *tx)
                     .await?;
-                tx.write_history(batch).await?;
-                tx.commit().await?;
+                Transaction::Sqlite(tx)
             }
-            Pool::Postgres(pool) => {
-                let mut tx = pool.begin().await?;
-                tx.write_history(batch).await?;
-                tx.commit().await?;
-            }
-        }
-        Ok(())
+            Pool::Postgres(pool) => Transaction::Postgres(pool.begin().await?),
+        }))
     }
 
     /// Drops the secondary indexes of the tables a history fills, before loading many
     /// cases: each is built again, in one sort, by
     /// [`end_bulk_load`](Self::end_bulk_load). They are recorded in the same
     /// transaction, and [`open`](Self::open) builds again any a load left dropped.
-    /// Unique indexes stay (they are constraints). Reads stay correct meanwhile, only
-    /// slower.
+    /// Unique indexes made with `CREATE UNIQUE INDEX` go too (building one again checks
+    /// every row: the commitments' index, of random keys, was the costliest to insert
+    /// into); primary keys and `UNIQUE` constraints stay. Reads stay correct meanwhile,
+    /// only slower.
     pub async fn begin_bulk_load(&self) -> Result<(), StoreError> {
         let list = match self.backend() {
             Backend::Sqlite => {
+                // A constraint's index has no SQL of its own.
                 "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL \
-                 AND sql NOT LIKE 'CREATE UNIQUE%' AND tbl_name IN "
+                 AND tbl_name IN "
             }
             Backend::Postgres => {
                 "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() \
-                 AND indexdef NOT LIKE 'CREATE UNIQUE%' AND tablename IN "
+                 AND indexname NOT IN (SELECT conname FROM pg_constraint \
+                 WHERE connamespace = current_schema()::regnamespace) AND tablename IN "
             }
         };
         // The names and definitions come from the database's own catalogue.
@@ -457,10 +491,11 @@ impl Store {
                     "building the indexes a bulk load dropped"
                 );
             }
-            for (_, definition) in &indexes {
+            for (name, definition) in &indexes {
                 sqlx::query(sqlx::AssertSqlSafe(definition.clone()))
                     .execute(&mut *tx)
                     .await?;
+                tracing::info!(index = %name, "index built");
             }
             sqlx::query("DELETE FROM bulk_load_indexes")
                 .execute(&mut *tx)

@@ -30,8 +30,9 @@ pub use location::DatabaseLocation;
 use queries::{Queries, resolve};
 pub use records::{
     AdminChange, Agency, AgencyChange, Callback, CaseRecord, CaseUpdate, DocumentInfo,
-    GateClearance, Job, JobId, Message, NewCase, NewDocument, NewJob, NewUser, Notice,
-    NoticeRecipient, NoticeState, StoredCheckpoint, StoredEvent, Transition, User,
+    EnforcingAuthorityAnswer, Form3Reply, GateClearance, Job, JobId, Message, NewCase, NewDocument,
+    NewJob, NewUser, Notice, NoticeRecipient, NoticeState, StoredCheckpoint, StoredEvent,
+    Transition, User,
 };
 pub use secrets::SecretsKey;
 pub use verify::Verification;
@@ -278,6 +279,12 @@ macro_rules! apply_update {
         if let Some(clearance) = &update.gate_clearance {
             $tx.insert_gate_clearance(case.id, clearance).await?;
         }
+        if let Some(answer) = &update.enforcing_authority {
+            $tx.insert_enforcing_authority(case.id, answer).await?;
+        }
+        if let Some(form3) = &update.form3 {
+            $tx.insert_form3(case.id, form3).await?;
+        }
         for notice in &update.notices {
             $tx.insert_notice(case.id, notice).await?;
         }
@@ -355,10 +362,11 @@ pub use productions::{Production, ProductionChange, ProductionItem, ProductionSt
 mod summaries;
 use summaries::SummaryQueries;
 mod history;
-pub use history::{HistoryLoader, PastCase, PreparedHistory};
+pub use history::{HistoryLoader, HistoryWriter, PastCase, PreparedHistory};
 mod hi1;
 pub use hi1::{
-    Hi1Answer, Hi1Cancellation, Hi1Case, Hi1Kind, Hi1Message, Hi1Object, Hi1Taken, NewHi1Object,
+    Hi1Answer, Hi1Cancellation, Hi1Case, Hi1Followup, Hi1Kind, Hi1Message, Hi1Object, Hi1Taken,
+    NewHi1Object,
 };
 mod transparency;
 pub use transparency::MAX_REASON;
@@ -671,6 +679,19 @@ impl Store {
     /// The gates people cleared on a case, in the order they were cleared.
     pub async fn gate_clearances(&self, case: CaseId) -> Result<Vec<GateClearance>, StoreError> {
         with_connection!(self, |conn| { conn.gate_clearances(case).await })
+    }
+
+    /// The Form 3 recorded on a case, if any.
+    pub async fn form3(&self, case: CaseId) -> Result<Option<Form3Reply>, StoreError> {
+        with_connection!(self, |conn| { conn.form3(case).await })
+    }
+
+    /// The enforcing authority's answer recorded on a case, if any.
+    pub async fn enforcing_authority_answer(
+        &self,
+        case: CaseId,
+    ) -> Result<Option<EnforcingAuthorityAnswer>, StoreError> {
+        with_connection!(self, |conn| { conn.enforcing_authority_answer(case).await })
     }
 
     pub async fn notices(&self, case: CaseId) -> Result<Vec<Notice>, StoreError> {

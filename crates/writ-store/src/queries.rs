@@ -8,6 +8,7 @@
 use sqlx::{PgConnection, Row, SqliteConnection};
 use writ_core::case::CallbackOutcome;
 use writ_core::identifier::PhoneNumber;
+use writ_core::workflow::{EnforcingAuthorityOutcome, Form3Reason};
 use writ_core::{
     Actor, AgencyId, AuditEntry, CaseId, CaseState, CountryCode, Timestamp, UserId, Username,
 };
@@ -17,8 +18,9 @@ use crate::db_time::DbTime;
 use writ_ledger::{Hash, Known, LedgerError, Needs, SignedCheckpoint};
 
 use crate::records::{
-    AdminChange, Agency, Callback, CaseRecord, CaseUpdate, DocumentInfo, GateClearance, Job, JobId,
-    Message, NewCase, NewDocument, NewJob, NewUser, Notice, StoredCheckpoint, StoredEvent, User,
+    AdminChange, Agency, Callback, CaseRecord, CaseUpdate, DocumentInfo, EnforcingAuthorityAnswer,
+    Form3Reply, GateClearance, Job, JobId, Message, NewCase, NewDocument, NewJob, NewUser, Notice,
+    StoredCheckpoint, StoredEvent, User,
 };
 
 pub(crate) trait Queries {
@@ -181,6 +183,17 @@ pub(crate) trait Queries {
         clearance: &GateClearance,
     ) -> Result<(), StoreError>;
     async fn gate_clearances(&mut self, case: CaseId) -> Result<Vec<GateClearance>, StoreError>;
+    async fn insert_enforcing_authority(
+        &mut self,
+        case: CaseId,
+        answer: &EnforcingAuthorityAnswer,
+    ) -> Result<(), StoreError>;
+    async fn enforcing_authority_answer(
+        &mut self,
+        case: CaseId,
+    ) -> Result<Option<EnforcingAuthorityAnswer>, StoreError>;
+    async fn insert_form3(&mut self, case: CaseId, form3: &Form3Reply) -> Result<(), StoreError>;
+    async fn form3(&mut self, case: CaseId) -> Result<Option<Form3Reply>, StoreError>;
     async fn messages(&mut self, case: CaseId) -> Result<Vec<Message>, StoreError>;
     async fn callbacks(&mut self, case: CaseId) -> Result<Vec<Callback>, StoreError>;
     async fn notices(&mut self, case: CaseId) -> Result<Vec<Notice>, StoreError>;
@@ -1055,6 +1068,94 @@ macro_rules! queries_for {
                         })
                     })
                     .collect()
+            }
+
+            async fn insert_enforcing_authority(&mut self, case: CaseId, answer: &EnforcingAuthorityAnswer) -> Result<(), StoreError> {
+                let done = sqlx::query(
+                    "INSERT INTO enforcing_authority_answers \
+                     (case_id, outcome, reason, answered_by, answered_at) \
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (case_id) DO NOTHING",
+                )
+                .bind(case.to_string())
+                .bind(answer.outcome.as_str())
+                .bind(&answer.reason)
+                .bind(answer.answered_by.to_string())
+                .bind(DbTime(answer.answered_at))
+                .execute(&mut *self)
+                .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::Conflict(case));
+                }
+                Ok(())
+            }
+
+            async fn enforcing_authority_answer(&mut self, case: CaseId) -> Result<Option<EnforcingAuthorityAnswer>, StoreError> {
+                let row = sqlx::query(
+                    "SELECT outcome, reason, answered_by, answered_at \
+                     FROM enforcing_authority_answers WHERE case_id = $1",
+                )
+                .bind(case.to_string())
+                .fetch_optional(&mut *self)
+                .await?;
+                row.map(|row| {
+                    let outcome: String = row.try_get("outcome")?;
+                    let by: String = row.try_get("answered_by")?;
+                    Ok(EnforcingAuthorityAnswer {
+                        outcome: EnforcingAuthorityOutcome::parse(&outcome)
+                            .ok_or_else(|| corrupt("enforcing_authority_answers.outcome", &outcome))?,
+                        reason: row.try_get("reason")?,
+                        answered_by: actor_column(&by, "enforcing_authority_answers.answered_by")?,
+                        answered_at: row.try_get::<DbTime, _>("answered_at")?.0,
+                    })
+                })
+                .transpose()
+            }
+
+            async fn insert_form3(&mut self, case: CaseId, form3: &Form3Reply) -> Result<(), StoreError> {
+                let reasons: Vec<&str> = form3.reasons.iter().map(|r| r.as_str()).collect();
+                let done = sqlx::query(
+                    "INSERT INTO form3_replies \
+                     (case_id, reasons, explanation, recorded_by, recorded_at) \
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (case_id) DO NOTHING",
+                )
+                .bind(case.to_string())
+                .bind(reasons.join(","))
+                .bind(&form3.explanation)
+                .bind(form3.recorded_by.to_string())
+                .bind(DbTime(form3.recorded_at))
+                .execute(&mut *self)
+                .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::Conflict(case));
+                }
+                Ok(())
+            }
+
+            async fn form3(&mut self, case: CaseId) -> Result<Option<Form3Reply>, StoreError> {
+                let row = sqlx::query(
+                    "SELECT reasons, explanation, recorded_by, recorded_at \
+                     FROM form3_replies WHERE case_id = $1",
+                )
+                .bind(case.to_string())
+                .fetch_optional(&mut *self)
+                .await?;
+                row.map(|row| {
+                    let reasons: String = row.try_get("reasons")?;
+                    let by: String = row.try_get("recorded_by")?;
+                    Ok(Form3Reply {
+                        reasons: reasons
+                            .split(',')
+                            .map(|r| {
+                                Form3Reason::parse(r)
+                                    .ok_or_else(|| corrupt("form3_replies.reasons", &reasons))
+                            })
+                            .collect::<Result<_, _>>()?,
+                        explanation: row.try_get("explanation")?,
+                        recorded_by: actor_column(&by, "form3_replies.recorded_by")?,
+                        recorded_at: row.try_get::<DbTime, _>("recorded_at")?.0,
+                    })
+                })
+                .transpose()
             }
 
             async fn messages(&mut self, case: CaseId) -> Result<Vec<Message>, StoreError> {

@@ -302,6 +302,34 @@ pub struct GateClearance {
     pub cleared_at: Timestamp,
 }
 
+/// The enforcing authority's answer to an EU order's notification, as a member of
+/// staff recorded it (Reg. (EU) 2023/1543 Arts 10(2), 12).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EnforcingAuthorityAnswer {
+    pub outcome: writ_core::workflow::EnforcingAuthorityOutcome,
+    pub reason: String,
+    /// Who recorded it (`user:<id>`).
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub answered_by: Actor,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub answered_at: Timestamp,
+}
+
+/// The provider's Form 3 on an EU order it cannot execute (Reg. (EU) 2023/1543 Annex
+/// III), as a reviewer recorded it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Form3Reply {
+    pub reasons: Vec<writ_core::workflow::Form3Reason>,
+    pub explanation: String,
+    /// Who recorded it (`user:<id>`).
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub recorded_by: Actor,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub recorded_at: Timestamp,
+}
+
 /// A notice owed about a case: in the outbox (`pending`) until it may be sent.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -447,6 +475,10 @@ pub struct CaseUpdate {
     pub message: Option<String>,
     pub callback: Option<Callback>,
     pub gate_clearance: Option<GateClearance>,
+    /// The enforcing authority's answer; a case takes one.
+    pub enforcing_authority: Option<EnforcingAuthorityAnswer>,
+    /// The provider's Form 3; a case takes one.
+    pub form3: Option<Form3Reply>,
     pub notices: Vec<Notice>,
     /// What the step does to the case's production.
     pub production: Option<crate::ProductionChange>,
@@ -478,6 +510,8 @@ impl CaseUpdate {
             message: None,
             callback: None,
             gate_clearance: None,
+            enforcing_authority: None,
+            form3: None,
             notices: Vec::new(),
             production: None,
             jobs: Vec::new(),

@@ -111,10 +111,14 @@ conformance!(
     the_sql_aggregation_equals_the_reports_own_build,
     a_bulk_load_builds_again_the_indexes_it_dropped,
     a_history_prepared_ahead_extends_the_log_and_verifies,
+    batches_written_in_one_transaction_are_written_together,
     the_queue_pages_filters_and_searches,
     pages_fetched_while_cases_arrive_show_each_earlier_case_once,
     a_broad_search_pages_like_the_queue_and_a_narrow_one_finds_its_case,
     a_cases_history_pages_through_its_own_events_only,
+    an_enforcing_authoritys_answer_is_kept_once_with_its_event,
+    a_production_order_following_a_preservation_is_kept_with_its_event,
+    a_form3_is_kept_once_with_its_reasons,
 );
 
 fn at(text: &str) -> Timestamp {
@@ -1327,6 +1331,59 @@ async fn a_case_update_is_one_transaction(db: &TestDatabase) {
     );
 }
 
+async fn an_enforcing_authoritys_answer_is_kept_once_with_its_event(db: &TestDatabase) {
+    use writ_core::workflow::EnforcingAuthorityOutcome;
+    use writ_store::EnforcingAuthorityAnswer;
+    let store = &db.store;
+    let case = open_case(store, "EA-1", None).await;
+    assert_eq!(
+        store.enforcing_authority_answer(case.id).await.unwrap(),
+        None
+    );
+    let answer = EnforcingAuthorityAnswer {
+        outcome: EnforcingAuthorityOutcome::GroundsRaised,
+        reason: "Art. 12(1)(b): immunity".into(),
+        answered_by: Actor::Staff("rita".into()),
+        answered_at: at("2026-09-03T10:00:00.123456Z"),
+    };
+    let mut update = CaseUpdate::new(
+        &case,
+        "case.enforcing_authority_answered",
+        Actor::Staff("rita".into()),
+        answer.answered_at,
+    );
+    update.enforcing_authority = Some(answer.clone());
+    let updated = store.update_case(&update).await.unwrap();
+    assert_eq!(
+        store.enforcing_authority_answer(case.id).await.unwrap(),
+        Some(answer.clone())
+    );
+    assert_eq!(
+        entries(store).await.last().unwrap().action,
+        "case.enforcing_authority_answered"
+    );
+
+    // A second answer is refused, and the whole update with it.
+    let size = store.audit_size().await.unwrap();
+    let mut again = CaseUpdate::new(
+        &updated,
+        "case.enforcing_authority_answered",
+        Actor::Staff("sam".into()),
+        at("2026-09-04T10:00:00Z"),
+    );
+    again.enforcing_authority = Some(EnforcingAuthorityAnswer {
+        outcome: EnforcingAuthorityOutcome::NoGrounds,
+        ..answer.clone()
+    });
+    assert!(store.update_case(&again).await.is_err());
+    assert_eq!(store.audit_size().await.unwrap(), size);
+    assert_eq!(store.case(case.id).await.unwrap().version, updated.version);
+    assert_eq!(
+        store.enforcing_authority_answer(case.id).await.unwrap(),
+        Some(answer)
+    );
+}
+
 async fn a_stale_or_illegal_case_update_writes_nothing(db: &TestDatabase) {
     let store = &db.store;
     let case = open_case(store, "UPD-2", None).await;
@@ -2248,6 +2305,22 @@ async fn a_bulk_load_builds_again_the_indexes_it_dropped(db: &TestDatabase) {
     let during = db.index_names().await.unwrap();
     assert!(!during.iter().any(|name| name == "cases_queue"));
     assert!(!during.iter().any(|name| name == "audit_events_by_case"));
+    // The commitments' unique index goes too (its keys are random); primary keys stay.
+    assert!(
+        indexes
+            .iter()
+            .any(|name| name == "case_summaries_by_commitment")
+    );
+    assert!(
+        !during
+            .iter()
+            .any(|name| name == "case_summaries_by_commitment")
+    );
+    assert!(
+        during
+            .iter()
+            .any(|name| name == "cases_pkey" || name == "sqlite_autoindex_cases_1")
+    );
     assert!(during.len() < indexes.len());
     let reopened = Store::open(db.location()).await.unwrap();
     reopened.close().await;
@@ -2342,6 +2415,48 @@ async fn a_history_prepared_ahead_extends_the_log_and_verifies(db: &TestDatabase
             .unwrap_err()
             .is_not_found()
     );
+}
+
+async fn batches_written_in_one_transaction_are_written_together(db: &TestDatabase) {
+    let store = &db.store;
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let mut loader = store.history_loader().await.unwrap();
+    let first = past_cases(&mut runner, 3);
+    let second = past_cases(&mut runner, 4);
+    let notified = |_: &PastCase| false;
+
+    // A transaction dropped before its commit writes nothing.
+    let mut writer = store.history_writer().await.unwrap();
+    let batch = loader.clone().prepare(&first, notified).unwrap();
+    writer.write(batch).await.unwrap();
+    drop(writer);
+    assert_eq!(store.audit_size().await.unwrap(), 0);
+    let id = first[0].case.id;
+    assert!(store.case(id).await.unwrap_err().is_not_found());
+
+    // Two batches, one commit: both are there, and the log verifies.
+    let mut writer = store.history_writer().await.unwrap();
+    writer
+        .write(loader.prepare(&first, notified).unwrap())
+        .await
+        .unwrap();
+    writer
+        .write(loader.prepare(&second, notified).unwrap())
+        .await
+        .unwrap();
+    writer.commit().await.unwrap();
+    assert_eq!(store.case(first[0].case.id).await.unwrap(), first[0].case);
+    assert_eq!(store.case(second[3].case.id).await.unwrap(), second[3].case);
+    let (size, root) = store.tree_head().await.unwrap();
+    assert_eq!(size, 2 * 7);
+    let (key, _) = writ_ledger::LogKey::generate("test.example/audit").unwrap();
+    store
+        .save_checkpoint(&key.sign_checkpoint(size, root).unwrap(), at(NOW))
+        .await
+        .unwrap();
+    let verification = store.verify_audit_log(&key.verifier_key()).await.unwrap();
+    assert_eq!(verification.problems, Vec::<String>::new());
+    assert_eq!(verification.events, 14);
 }
 
 async fn the_sql_aggregation_equals_the_reports_own_build(db: &TestDatabase) {
@@ -3114,6 +3229,93 @@ async fn an_idempotency_key_opens_one_case(db: &TestDatabase) {
     assert_eq!(store.cases(None).await.unwrap().len(), 2);
 }
 
+async fn a_form3_is_kept_once_with_its_reasons(db: &TestDatabase) {
+    use writ_core::workflow::Form3Reason;
+    use writ_store::Form3Reply;
+    let store = &db.store;
+    let case = open_case(store, "FORM3-1", None).await;
+    assert_eq!(store.form3(case.id).await.unwrap(), None);
+    let form3 = Form3Reply {
+        reasons: Form3Reason::ALL.to_vec(),
+        explanation: "Every reason, to read each back.".into(),
+        recorded_by: Actor::Staff("rita".into()),
+        recorded_at: at("2026-09-03T10:00:00.5Z"),
+    };
+    let mut update = CaseUpdate::new(
+        &case,
+        "case.form3_recorded",
+        Actor::Staff("rita".into()),
+        form3.recorded_at,
+    );
+    update.form3 = Some(form3.clone());
+    let updated = store.update_case(&update).await.unwrap();
+    assert_eq!(store.form3(case.id).await.unwrap(), Some(form3.clone()));
+    let size = store.audit_size().await.unwrap();
+    let mut again = CaseUpdate::new(
+        &updated,
+        "case.form3_recorded",
+        Actor::Staff("sam".into()),
+        at(NOW),
+    );
+    again.form3 = Some(Form3Reply {
+        reasons: vec![Form3Reason::Incomplete],
+        ..form3.clone()
+    });
+    assert!(store.update_case(&again).await.is_err());
+    assert_eq!(store.audit_size().await.unwrap(), size);
+    assert_eq!(store.form3(case.id).await.unwrap(), Some(form3));
+}
+
+async fn a_production_order_following_a_preservation_is_kept_with_its_event(db: &TestDatabase) {
+    use writ_store::{Hi1Followup, Hi1Message};
+    let store = &db.store;
+    store.add_agency(&agency(), &Actor::Operator).await.unwrap();
+    let preservation = open_case(store, "PRESERVE-1", None).await;
+    let production = open_case(store, "PRODUCE-1", None).await;
+    assert!(
+        store
+            .preservation_followups(preservation.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let followup = || Hi1Followup {
+        preservation: preservation.id,
+        production: production.id,
+        task: "t-9".into(),
+    };
+    for transaction in ["tx-f1", "tx-f2"] {
+        store
+            .take_hi1_message(&Hi1Message {
+                agency: &agency().id,
+                actor: &Actor::Agency("seattle-pd".into()),
+                transaction,
+                cases: vec![],
+                objects: vec![],
+                cancellations: vec![],
+                followups: vec![followup()],
+                media_type: "application/xml",
+                answer: "<ok/>",
+                now: at(NOW),
+            })
+            .await
+            .unwrap();
+    }
+    // Named twice, kept once; each naming is in the preservation's history.
+    assert_eq!(
+        store.preservation_followups(preservation.id).await.unwrap(),
+        [production.id]
+    );
+    let followed = store
+        .case_events(preservation.id, None, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "preservation.followed")
+        .count();
+    assert_eq!(followed, 2);
+}
+
 async fn an_hi1_message_is_taken_whole_once_and_its_last_task_withdraws_the_case(
     db: &TestDatabase,
 ) {
@@ -3131,6 +3333,7 @@ async fn an_hi1_message_is_taken_whole_once_and_its_last_task_withdraws_the_case
         kind,
     };
     let message = |transaction, cases, objects, cancellations, answer| Hi1Message {
+        followups: Vec::new(),
         agency: &spd,
         actor: &actor,
         transaction,

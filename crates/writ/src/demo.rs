@@ -320,16 +320,11 @@ pub async fn write_provider(
     if dir.exists() {
         std::fs::remove_dir_all(&dir).with_context(|| format!("removing {}", dir.display()))?;
     }
-    let (accounts, tenants) = writ_sources::demo::named_accounts();
     let from = now
         .checked_add(time::Duration::days(-365))
         .context("a date out of range")?;
-    let spec = writ_sources::demo::DemoSpec {
-        accounts,
-        tenants,
-        period: writ_core::demand::Period::new(from, now).context("an empty period")?,
-        seed: 2026,
-    };
+    let year = writ_core::demand::Period::new(from, now).context("an empty period")?;
+    let spec = writ_sources::demo::DemoSpec::named(year, 2026);
     let imap = demo_imap();
     let sources = writ_sources::demo::write_provider(
         &dir,

@@ -432,8 +432,13 @@ impl Generator<'_> {
     }
 }
 
-/// Cases per transaction.
+/// Cases per batch prepared.
 const BATCH: u64 = 5_000;
+
+/// Batches per transaction: each commit writes again every page of the primary keys'
+/// B-trees (random case ids) that its batches touched, so fewer commits write less
+/// (bigger batches would too, but hold more cases in memory).
+const BATCHES_PER_TRANSACTION: u64 = 5;
 
 /// Seeds `count` past cases into `store`, as of `now`. One thread makes the next batch
 /// and prepares it (summaries, audit hashes, every row's values) while the store writes
@@ -495,11 +500,24 @@ async fn load(
                 }
             });
             let mut written = 0;
-            for batch in received {
+            let mut writer = None;
+            let mut batches = (1..).zip(received).peekable();
+            while let Some((n, batch)) = batches.next() {
                 let batch = batch?;
                 let cases = batch.cases();
-                handle.block_on(store.import_prepared(batch))?;
+                handle.block_on(async {
+                    let writer = match &mut writer {
+                        Some(writer) => writer,
+                        None => writer.insert(store.history_writer().await?),
+                    };
+                    writer.write(batch).await
+                })?;
                 written += cases;
+                if (n % BATCHES_PER_TRANSACTION == 0 || batches.peek().is_none())
+                    && let Some(writer) = writer.take()
+                {
+                    handle.block_on(writer.commit())?;
+                }
                 tracing::info!(written, of = count, "history");
             }
             Ok::<(), anyhow::Error>(())

@@ -102,6 +102,11 @@ pub struct CaseView {
     pub callbacks: Vec<Callback>,
     /// The gates people cleared, with their reasons.
     pub gate_clearances: Vec<GateClearance>,
+    /// The enforcing authority's ten days and answer, on an EU order its notification
+    /// suspends.
+    pub enforcing_authority: Option<super::EnforcingAuthority>,
+    /// The provider's Form 3, if it could not execute an EU order.
+    pub form3: Option<writ_store::Form3Reply>,
     pub notices: Vec<Notice>,
     /// What collection gathered and sealed, with its progress.
     pub productions: Vec<writ_store::Production>,
@@ -437,6 +442,8 @@ impl CaseDesk<'_> {
             messages: self.store().messages(id).await?,
             callbacks: self.store().callbacks(id).await?,
             gate_clearances: self.store().gate_clearances(id).await?,
+            enforcing_authority: self.enforcing_authority(&case).await?,
+            form3: self.store().form3(id).await?,
             notices: self.store().notices(id).await?,
             productions: self.store().productions(id).await?,
             preservations: self.preservations(&case, &document).await?,

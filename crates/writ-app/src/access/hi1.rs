@@ -16,8 +16,8 @@ use writ_hi1::message::{EndpointId, ObjectCommon, Version};
 use writ_hi1::status::{CaseFacts, authorisation_status, ld_task_status, lp_task_status};
 use writ_hi1::{Action, ErrorCode, Hi1Error, Message, map_message};
 use writ_store::{
-    CaseRecord, CaseUpdate, Hi1Cancellation, Hi1Case, Hi1Kind, Hi1Message, Hi1Object, Hi1Taken,
-    NewHi1Object,
+    Agency, CaseRecord, CaseUpdate, Hi1Cancellation, Hi1Case, Hi1Followup, Hi1Kind, Hi1Message,
+    Hi1Object, Hi1Taken, NewHi1Object,
 };
 
 use super::AgencyUser;
@@ -138,23 +138,7 @@ impl Hi1Desk<'_> {
     async fn unread_envelope(&self, now: Timestamp) -> Result<Envelope, AppError> {
         let config = &self.state().hi1;
         let agency = self.state().store.agency(&self.agency.user.agency).await?;
-        Ok(Envelope {
-            sender: EndpointId {
-                country_code: config.provider_country.clone(),
-                unique_identifier: config.provider_identifier.clone(),
-            },
-            receiver: EndpointId {
-                country_code: agency.country.to_string(),
-                unique_identifier: agency.id.to_string(),
-            },
-            transaction: Uuid::new_v4(),
-            timestamp: now,
-            version: Version {
-                etsi_version: "V1.23.1".to_owned(),
-                national_profile_owner: config.provider_country.clone(),
-                national_profile_version: "v1.0".to_owned(),
-            },
-        })
+        Ok(envelope_to(config, &agency, Uuid::new_v4(), now))
     }
 
     async fn take(
@@ -291,6 +275,7 @@ impl Hi1Desk<'_> {
             .collect();
 
         let cancellations = self.cancellations(message, now).await?;
+        let followups = self.followups(message, &object_case, &intakes, now).await?;
 
         // The answer, one ActionResponse per action, in order.
         let mut outcomes = Vec::new();
@@ -320,6 +305,7 @@ impl Hi1Desk<'_> {
                 cases,
                 objects,
                 cancellations,
+                followups,
                 media_type: encoding.media_type(),
                 answer: &answer,
                 now,
@@ -337,6 +323,52 @@ impl Hi1Desk<'_> {
                 opened: Vec::new(),
             },
         })
+    }
+
+    /// The message's disclosure tasks that name one of the authority's earlier
+    /// preservation tasks among their `AssociatedObjects`: production orders following
+    /// a preservation (Reg. (EU) 2023/1543 Art. 11), which keep its holds until they
+    /// are answered. A preservation whose holds have all ended has nothing to keep.
+    async fn followups(
+        &self,
+        message: &Message,
+        object_case: &BTreeMap<Uuid, (usize, Hi1Kind)>,
+        intakes: &[Intake],
+        now: Timestamp,
+    ) -> Result<Vec<Hi1Followup>, Refusal> {
+        let store = &self.state().store;
+        let agency_id = &self.agency.user.agency;
+        let mut followups = Vec::new();
+        for request in message.requests() {
+            let Action::Create(writ_hi1::message::Hi1Object::LdTask(task)) = &request.action else {
+                continue;
+            };
+            let Some((i, _)) = object_case.get(&task.common.identifier) else {
+                continue;
+            };
+            for named in &task.common.associated_objects {
+                if object_case.contains_key(named) {
+                    continue;
+                }
+                let Some(earlier) = store
+                    .hi1_objects(agency_id, Some(&named.to_string()), None, 1)
+                    .await?
+                    .pop()
+                    .filter(|o| o.kind == Hi1Kind::LpTask)
+                else {
+                    continue;
+                };
+                let holds = store.holds_of_case(earlier.case_id).await?;
+                if holds.is_empty() || holds.iter().any(|h| h.active(now)) {
+                    followups.push(Hi1Followup {
+                        preservation: earlier.case_id,
+                        production: intakes[*i].id,
+                        task: task.common.identifier.to_string(),
+                    });
+                }
+            }
+        }
+        Ok(followups)
     }
 
     /// The message's `UPDATE`s: each must set a task's or an authorisation's
@@ -570,6 +602,32 @@ pub(crate) fn case_facts(
             .is_some_and(|d| d.verdict == Verdict::Reject);
     facts.preservation_expired = !holds.is_empty() && holds.iter().all(|h| !h.active(now));
     facts
+}
+
+/// The header of a message from writ to `agency` under `transaction`.
+pub(crate) fn envelope_to(
+    config: &writ_hi1::Hi1Config,
+    agency: &Agency,
+    transaction: Uuid,
+    now: Timestamp,
+) -> Envelope {
+    Envelope {
+        sender: EndpointId {
+            country_code: config.provider_country.clone(),
+            unique_identifier: config.provider_identifier.clone(),
+        },
+        receiver: EndpointId {
+            country_code: agency.country.to_string(),
+            unique_identifier: agency.id.to_string(),
+        },
+        transaction,
+        timestamp: now,
+        version: Version {
+            etsi_version: "V1.23.1".to_owned(),
+            national_profile_owner: config.provider_country.clone(),
+            national_profile_version: "v1.0".to_owned(),
+        },
+    }
 }
 
 /// The status an object reports: its case's, or `Cancelled` for a task the authority

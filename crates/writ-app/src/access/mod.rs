@@ -15,6 +15,7 @@ use crate::credentials::{SecretToken, TokenHash, verify_csrf};
 use crate::{App, AppError};
 
 mod desks;
+mod eevidence;
 mod hi1;
 mod notices;
 mod productions;
@@ -24,8 +25,9 @@ pub use desks::{
     AdminDesk, AgencyDesk, ApprovalDesk, CaseDesk, CaseView, DemandStatus, MAX_ORDER_BYTES,
     NewPerson, ReviewDesk, SignedOrder,
 };
-pub(crate) use hi1::status_object;
+pub use eevidence::EnforcingAuthority;
 pub use hi1::{Hi1Desk, Hi1Encoding, Hi1Reply};
+pub(crate) use hi1::{envelope_to, status_object};
 pub use productions::{Download, ReleasedProduction};
 
 /// Someone who proved who they are: by API token, or by a web session (with its CSRF

@@ -8,6 +8,7 @@ use writ_store::{CaseUpdate, Production, ProductionChange, ProductionState};
 
 use super::desks::refused;
 use super::{AgencyDesk, CaseDesk, ReviewDesk};
+use crate::jobs::Job;
 use crate::production::{DownloadLink, Productions};
 use crate::{App, AppError};
 
@@ -131,12 +132,29 @@ impl ReviewDesk<'_> {
         // gate ever lets data out before it is cleared.
         self.check_gates(&case, "release").await?;
         let now = self.state.clock.now();
+        // An EU order's traffic and content wait for the enforcing authority.
+        self.check_enforcing_authority(&case, now).await?;
         let mut update = CaseUpdate::new(&case, "production.released", self.caller.actor(), now);
         update.production = Some(ProductionChange::Release(id, self.caller.user.id));
         if case.state == CaseState::Sealed {
             update.events = vec![CaseEvent::Release];
         }
         update.details = serde_json::json!({"production": id});
+        // A case that came by HI-1: its authority's endpoint is sent the release.
+        if let Some(agency) = &case.agency_id
+            && !store
+                .hi1_objects(agency, None, Some(case.id), 1)
+                .await?
+                .is_empty()
+        {
+            update.jobs.push(
+                Job::Hi1Deliver {
+                    case: case.id,
+                    production: id,
+                }
+                .at(now),
+            );
+        }
         store.update_case(&update).await?;
         Ok(store.production(id).await?)
     }

@@ -87,12 +87,25 @@ pub(crate) async fn expire_due(
     let store = desk.store();
     let now = desk.now();
     let mut next = None;
+    // A production order that followed the preservation keeps its holds until the
+    // order is answered (Reg. (EU) 2023/1543 Art. 11): look again a day later.
+    let mut followed = false;
+    for production in store.preservation_followups(case).await? {
+        if store.case(production).await?.state.is_open() {
+            followed = true;
+        }
+    }
     for hold in store.holds_of_case(case).await? {
         if hold.expired_at.is_some() {
             continue;
         }
         if hold.expires_at > now {
             next = earliest(next, hold.expires_at);
+        } else if followed {
+            next = earliest(
+                next,
+                now.checked_add(time::Duration::days(1)).unwrap_or(now),
+            );
         } else if store.expire_hold(hold.id, now).await? {
             tracing::info!(case = %case, hold = hold.id, "preservation hold expired");
         }

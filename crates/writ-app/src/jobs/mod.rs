@@ -14,7 +14,7 @@ pub mod runner;
 mod system;
 
 use serde::{Deserialize, Serialize};
-use writ_core::{CaseId, Timestamp};
+use writ_core::{CaseId, ProductionId, Timestamp};
 use writ_store::NewJob;
 
 /// One piece of background work. The `jobs` table keeps the variant's name as `kind` and
@@ -39,6 +39,17 @@ pub enum Job {
     /// objects (queued when an HI-1 message opens the case; runs again while it is open).
     #[serde(rename = "hi1.report")]
     Hi1Report { case: CaseId },
+    /// Send the authority's HI-1 endpoint a `DELIVER` of a released production: its
+    /// download link and SHA-256 (queued with the release of an HI-1 case's production).
+    #[serde(rename = "hi1.deliver")]
+    Hi1Deliver {
+        case: CaseId,
+        production: ProductionId,
+    },
+    /// Send the authority's HI-1 endpoint the case's Form 3 (queued when it is recorded
+    /// on a case that came by HI-1).
+    #[serde(rename = "hi1.form3")]
+    Hi1Form3 { case: CaseId },
 }
 
 impl Job {
@@ -83,7 +94,9 @@ impl Job {
             | Self::SendNotices { case }
             | Self::ExpireHolds { case }
             | Self::Escalate { case, .. }
-            | Self::Hi1Report { case } => *case,
+            | Self::Hi1Report { case }
+            | Self::Hi1Form3 { case }
+            | Self::Hi1Deliver { case, .. } => *case,
         }
     }
 }
@@ -177,6 +190,7 @@ mod tests {
     #[test]
     fn each_job_reads_back_from_its_row_as_writ_has_always_written_it() {
         let case = CaseId::random();
+        let production = ProductionId::random();
         let now = at("2026-03-02T00:00:00Z");
         let rows = [
             (
@@ -201,6 +215,16 @@ mod tests {
                 },
                 "deadline.escalate",
                 serde_json::json!({"case": case, "step": "0.5"}),
+            ),
+            (
+                Job::Hi1Form3 { case },
+                "hi1.form3",
+                serde_json::json!({"case": case}),
+            ),
+            (
+                Job::Hi1Deliver { case, production },
+                "hi1.deliver",
+                serde_json::json!({"case": case, "production": production}),
             ),
         ];
         for (job, kind, payload) in rows {

@@ -85,6 +85,10 @@ async fn run(desk: &SystemDesk<'_>, job: &Job) -> Result<Option<Timestamp>, JobE
         Job::ExpireHolds { case } => clock::expire_due(desk, *case).await,
         Job::Escalate { case, step } => clock::escalate(desk, *case, step).await,
         Job::Hi1Report { case } => hi1::report(desk, *case).await,
+        Job::Hi1Form3 { case } => hi1::form3(desk, *case).await.map(|()| None),
+        Job::Hi1Deliver { case, production } => {
+            hi1::deliver(desk, *case, *production).await.map(|()| None)
+        }
     }
 }
 

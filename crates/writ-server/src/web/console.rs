@@ -16,7 +16,10 @@ use writ_core::review::{
     Recommendation, RecommendationKind, Scope, ScopeTarget, gate_requirement, pending_gates,
     reasoned_objection,
 };
-use writ_core::workflow::{CaseFacts, CounselAction, allowed_steps, check_gate_clearance};
+use writ_core::workflow::{
+    CaseFacts, CounselAction, EnforcingAuthorityOutcome, Form3Reason, allowed_steps,
+    check_gate_clearance,
+};
 use writ_core::{
     CaseId, CaseState, Category, Demand, Period, ProductionId, Role, TargetKind, Timestamp,
 };
@@ -26,7 +29,7 @@ use super::error::explain;
 use super::portal::required;
 use super::view::{
     MessageRow, StateBadge, datetime_local, due, is_pressing, messages, parse_datetime_local,
-    severity_label, when,
+    severity_label, time_left, when,
 };
 use super::{Chrome, FormData, Web, WebError, render};
 use crate::extract::case_id;
@@ -34,7 +37,7 @@ use writ_app::AppError;
 
 use crate::ApiError;
 use crate::access::{AppState, Approver, Reviewer, Staff};
-use writ_app::access::CaseDesk;
+use writ_app::access::{ApprovalDesk, CaseDesk};
 
 // ---------------------------------------------------------------- the queue
 
@@ -485,6 +488,12 @@ struct CasePage {
     gate_forms: Vec<GateForm>,
     /// The Art. 17 reasoned objection, drafted, for an EPOC's content.
     objection: Option<Objection>,
+    /// The enforcing authority's ten days on an EU order, as a countdown.
+    enforcing_authority: Option<EnforcingAuthorityView>,
+    /// Form 3's reasons as Annex III words them, and the explanation.
+    form3: Option<(Vec<&'static str>, String)>,
+    /// Form 3 names a conflict with a third country's law: the Art. 17 review is open.
+    art17_review: bool,
     /// The case is an assistance order asking for keys, access or capability.
     for_counsel: bool,
     counsel: Option<CounselView>,
@@ -785,6 +794,20 @@ async fn case_page(
             .collect(),
         gate_forms,
         objection,
+        enforcing_authority: view
+            .enforcing_authority
+            .as_ref()
+            .map(|e| EnforcingAuthorityView::of(e, now)),
+        form3: view.form3.as_ref().map(|f| {
+            (
+                f.reasons.iter().map(|r| r.text()).collect(),
+                f.explanation.clone(),
+            )
+        }),
+        art17_review: view
+            .form3
+            .as_ref()
+            .is_some_and(|f| f.reasons.contains(&Form3Reason::ConflictingObligations)),
         for_counsel,
         counsel: counsel.map(|c| CounselView {
             challenge: c.decision == CounselAction::Challenge,
@@ -811,6 +834,45 @@ async fn case_page(
         done,
         drafts,
     })
+}
+
+/// Where the enforcing authority's ten days stand, in a sentence.
+struct EnforcingAuthorityView {
+    status: String,
+    withholding: bool,
+}
+
+impl EnforcingAuthorityView {
+    fn of(state: &writ_app::access::EnforcingAuthority, now: Timestamp) -> Self {
+        let ends = when(state.window_ends_at);
+        let status = match &state.answer {
+            Some(a) if a.outcome == EnforcingAuthorityOutcome::GroundsRaised => format!(
+                "Grounds for refusal raised (recorded {}): traffic and content data are not \
+                 released. {}",
+                when(a.answered_at),
+                a.reason
+            ),
+            Some(a) => format!(
+                "No grounds for refusal (recorded {}): traffic and content data may be \
+                 released. {}",
+                when(a.answered_at),
+                a.reason
+            ),
+            None if state.withholding => format!(
+                "Traffic and content data are held back {} more, until {ends}, unless the \
+                 enforcing authority confirms earlier that it raises no grounds.",
+                time_left(state.window_ends_at, now).1
+            ),
+            None => format!(
+                "The ten days ended {ends} with no grounds raised: traffic and content data \
+                 may be released."
+            ),
+        };
+        Self {
+            status,
+            withholding: state.withholding,
+        }
+    }
 }
 
 fn decision_view(decision: &Decision, rules: &Rules) -> DecisionView {
@@ -1411,13 +1473,27 @@ fn counsel_of(drafts: &Drafts) -> Result<(CounselAction, Option<Timestamp>), App
     Ok((action, deadline))
 }
 
-/// What a decision's form typed: its `reason`.
-fn decision_of(form: &FormData, what: &'static str, done: &'static str) -> Attempt {
+/// A decision's form, `reason` its one field: `step` records the reason once it says
+/// something.
+async fn decide(
+    state: &AppState,
+    web: Web<Approver>,
+    id: &str,
+    form: &FormData,
+    (what, done): (&'static str, &'static str),
+    step: impl AsyncFnOnce(&ApprovalDesk<'_>, CaseId, &str) -> Result<CaseRecord, AppError>,
+) -> Result<Response, WebError> {
     let drafts = Drafts {
         decision_reason: form.get("reason").trim().to_owned(),
         ..Drafts::default()
     };
-    Attempt { what, done, drafts }
+    let attempt = Attempt { what, done, drafts };
+    let desk = web.who.desk(state);
+    let checked = async |case, drafts: &Drafts| {
+        required("reason", &drafts.decision_reason)?;
+        step(&desk, case, &drafts.decision_reason).await
+    };
+    record(state, &desk, web.chrome, id, attempt, checked).await
 }
 
 /// `POST /console/cases/{id}/gates/{code}/clear` (`reason`).
@@ -1427,22 +1503,12 @@ pub(crate) async fn clear_gate(
     Path((id, code)): Path<(String, String)>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    let attempt = decision_of(&form, "Clearing the gate", "cleared");
-    let desk = web.who.desk(&state);
-    record(
-        &state,
-        &desk,
-        web.chrome,
-        &id,
-        attempt,
-        async |case, drafts| {
-            let reason = &drafts.decision_reason;
-            required("reason", reason)?;
-            let code = serde_json::from_value::<Code>(Value::String(code))
-                .map_err(|_| bad_request("code", "code: not a gate".into()))?;
-            desk.clear_gate(case, code, reason).await
-        },
-    )
+    let what = ("Clearing the gate", "cleared");
+    decide(&state, web, &id, &form, what, async |desk, case, reason| {
+        let code = serde_json::from_value::<Code>(Value::String(code))
+            .map_err(|_| bad_request("code", "code: not a gate".into()))?;
+        desk.clear_gate(case, code, reason).await
+    })
     .await
 }
 
@@ -1453,19 +1519,10 @@ pub(crate) async fn approve(
     Path(id): Path<String>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    let attempt = decision_of(&form, "Approval", "approved");
-    let desk = web.who.desk(&state);
-    record(
-        &state,
-        &desk,
-        web.chrome,
-        &id,
-        attempt,
-        async |case, drafts| {
-            required("reason", &drafts.decision_reason)?;
-            desk.approve(case, &drafts.decision_reason).await
-        },
-    )
+    let what = ("Approval", "approved");
+    decide(&state, web, &id, &form, what, async |desk, case, reason| {
+        desk.approve(case, reason).await
+    })
     .await
 }
 
@@ -1476,19 +1533,10 @@ pub(crate) async fn reject(
     Path(id): Path<String>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    let attempt = decision_of(&form, "Rejection", "rejected");
-    let desk = web.who.desk(&state);
-    record(
-        &state,
-        &desk,
-        web.chrome,
-        &id,
-        attempt,
-        async |case, drafts| {
-            required("reason", &drafts.decision_reason)?;
-            desk.reject(case, &drafts.decision_reason).await
-        },
-    )
+    let what = ("Rejection", "rejected");
+    decide(&state, web, &id, &form, what, async |desk, case, reason| {
+        desk.reject(case, reason).await
+    })
     .await
 }
 

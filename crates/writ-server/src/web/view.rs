@@ -35,6 +35,17 @@ pub(crate) fn parse_datetime_local(text: &str) -> Option<Timestamp> {
 
 /// `due in 2 days`, `due in 5 hours`, `overdue by 3 hours`.
 pub(crate) fn due(deadline: Timestamp, now: Timestamp) -> String {
+    let (overdue, amount) = time_left(deadline, now);
+    if overdue {
+        format!("overdue by {amount}")
+    } else {
+        format!("due in {amount}")
+    }
+}
+
+/// How long until `deadline` (`3 days`, `5 hours`, `12 minutes`), and whether that is
+/// how long ago it passed.
+pub(crate) fn time_left(deadline: Timestamp, now: Timestamp) -> (bool, String) {
     let left = deadline.datetime() - now.datetime();
     let (overdue, left) = if left.is_negative() {
         (true, -left)
@@ -48,11 +59,7 @@ pub(crate) fn due(deadline: Timestamp, now: Timestamp) -> String {
     } else {
         format!("{} minutes", left.whole_minutes().max(1))
     };
-    if overdue {
-        format!("overdue by {amount}")
-    } else {
-        format!("due in {amount}")
-    }
+    (overdue, amount)
 }
 
 /// Whether a deadline is close enough (a day) to stand out.

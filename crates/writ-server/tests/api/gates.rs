@@ -64,14 +64,7 @@ async fn an_epoc_for_content_waits_for_counsel_to_clear_the_conflict(backend: Ba
         .collect();
     assert!(codes.contains(&"CONFLICTING_OBLIGATION"), "{codes:?}");
 
-    let (status, _) = w
-        .review(
-            &w.reviewer,
-            &id,
-            json!({"recommendation": "approve", "reason": "in order"}),
-        )
-        .await;
-    assert_eq!(status, 200);
+    w.app.recommend_approval(&w.reviewer, &id, "in order").await;
     let (status, body) = w
         .decide(&w.approver, &id, "approve", json!({"reason": "ok"}))
         .await;
@@ -119,14 +112,7 @@ async fn an_unvalidated_eu_emergency_order_waits_for_its_validation(backend: Bac
         d["emergency"] = json!({"justification": "Imminent attack on a power station."});
     });
     let id = w.app.submit(w.bka(), &document).await;
-    let (status, _) = w
-        .review(
-            &w.reviewer,
-            &id,
-            json!({"recommendation": "approve", "reason": "urgent"}),
-        )
-        .await;
-    assert_eq!(status, 200);
+    w.app.recommend_approval(&w.reviewer, &id, "urgent").await;
     // The call-back is cleared by a confirmed call, never by a reason.
     let (status, _) = clear(
         &w,

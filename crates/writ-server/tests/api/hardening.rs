@@ -62,9 +62,7 @@ async fn messages_and_reasons_are_bounded_and_have_no_nul(backend: Backend) {
     let app = spawn_app_with(backend, None).await;
     let spd = app.add_seattle_pd().await;
     let rita = app.add_person("rita", Role::Reviewer, None).await;
-    let (status, body) = app.post_as(&spd.token, "/api/v1/demands", EXAMPLE).await;
-    assert_eq!(status, 201, "{body}");
-    let id = body["id"].as_str().unwrap();
+    let id = app.submit(&spd, EXAMPLE).await;
     let question = format!("/api/v1/cases/{id}/clarification");
     for text in ["a\0b".to_owned(), "q".repeat(10_001)] {
         let (status, body) = app
@@ -103,9 +101,7 @@ async fn answers_with_case_data_are_not_cached(backend: Backend) {
     let app = spawn_app_with(backend, None).await;
     let spd = app.add_seattle_pd().await;
     let rita = app.add_person("rita", Role::Reviewer, None).await;
-    let (status, body) = app.post_as(&spd.token, "/api/v1/demands", EXAMPLE).await;
-    assert_eq!(status, 201, "{body}");
-    let id = body["id"].as_str().unwrap();
+    let id = app.submit(&spd, EXAMPLE).await;
     for (token, path) in [
         (&spd.token, format!("/api/v1/demands/{id}")),
         (&rita.token, format!("/api/v1/cases/{id}")),

@@ -182,6 +182,12 @@ impl TestApp {
         assert_eq!(status, 200, "{step}: {answer}");
     }
 
+    /// `who` recommends approving case `id` as it stands, for `reason`.
+    pub async fn recommend_approval(&self, who: &Person, id: &str, reason: &str) {
+        let review = serde_json::json!({"recommendation": "approve", "reason": reason});
+        self.case_step_ok(who, id, "review", review).await;
+    }
+
     /// The action of every audit event so far, oldest first.
     pub async fn audit_actions(&self) -> Vec<String> {
         let events = self.db.store.audit_events(0, 10_000).await.unwrap();

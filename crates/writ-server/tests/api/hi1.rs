@@ -123,6 +123,9 @@ fn epoc_with(actions: &str, transaction: &str) -> String {
 on_both_backends!(
     an_eu_production_order_opens_one_case_and_reports_its_tasks,
     cancelling_the_last_task_withdraws_the_case,
+    a_released_production_is_delivered_to_the_authority_which_downloads_it,
+    a_production_order_naming_a_preservation_keeps_it_until_answered,
+    form3_goes_to_the_authority_and_a_conflict_opens_the_art17_review,
 );
 
 async fn an_eu_production_order_opens_one_case_and_reports_its_tasks(backend: Backend) {
@@ -702,4 +705,399 @@ async fn hi1_latency_against_native() {
         at(&mut hi1, 0.5) / at(&mut demands, 0.5),
         load.trim()
     );
+}
+
+/// What the authority's endpoint received, and the productions it downloaded.
+#[derive(Default)]
+struct Authority {
+    messages: Vec<String>,
+    /// Each DELIVER's checksum with the bytes downloaded from its link.
+    downloads: Vec<(String, Vec<u8>)>,
+}
+
+/// The text of the first `<…:name>` element in `xml` that holds text, unescaped.
+fn element_text(xml: &str, name: &str) -> String {
+    let open = format!(":{name}>");
+    xml.match_indices(&open)
+        .map(|(at, _)| {
+            let start = at + open.len();
+            &xml[start..start + xml[start..].find('<').unwrap()]
+        })
+        .find(|text| !text.trim().is_empty())
+        .unwrap_or_else(|| panic!("no {name}: {xml}"))
+        .replace("&amp;", "&")
+}
+
+/// An HI-1 endpoint playing the authority: it keeps every message and, for a DELIVER,
+/// downloads the production from the link it carries, with the authority's token.
+async fn downloading_endpoint(
+    token: String,
+) -> (String, std::sync::Arc<tokio::sync::Mutex<Authority>>) {
+    use std::sync::Arc;
+    let authority: Arc<tokio::sync::Mutex<Authority>> = Arc::default();
+    let kept = authority.clone();
+    let router = axum::Router::new().route(
+        "/hi1",
+        axum::routing::post(move |body: String| {
+            let (kept, token) = (kept.clone(), token.clone());
+            async move {
+                let mut authority = kept.lock().await;
+                if body.contains("<DELIVER>") {
+                    let url = element_text(&body, "URL");
+                    let file = reqwest::Client::new()
+                        .get(&url)
+                        .bearer_auth(&token)
+                        .send()
+                        .await
+                        .unwrap();
+                    assert_eq!(file.status(), 200, "{url}");
+                    let checksum = element_text(&body, "Checksum");
+                    authority
+                        .downloads
+                        .push((checksum, file.bytes().await.unwrap().to_vec()));
+                }
+                authority.messages.push(body);
+                axum::http::StatusCode::OK
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hi1", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    (url, authority)
+}
+
+/// An order sent by HI-1 is approved, collected and released: the authority's endpoint
+/// gets a DELIVER whose link it downloads the sealed production from, the file it
+/// names by its SHA-256 and size; the download makes the tasks `Disclosed`, which the
+/// endpoint is told in turn.
+async fn a_released_production_is_delivered_to_the_authority_which_downloads_it(backend: Backend) {
+    use sha2::Digest;
+    use writ_app::jobs::runner::run_due_jobs;
+    let mut p = crate::production::provider(backend).await;
+    let anna = p.add_authority("de-lka", "DE", "anna@lka.de").await;
+    let (url, authority) = downloading_endpoint(anna.token.clone()).await;
+    let mut config = writ_hi1::Hi1Config::default();
+    config.endpoints.insert("de-lka".to_owned(), url);
+    config.public_url = Some(format!("{}/", p.app.address));
+    p.app.state.hi1 = std::sync::Arc::new(config);
+
+    // A judge's order, not an emergency, once e-Evidence applies.
+    p.app
+        .clock
+        .set(writ_core::Timestamp::parse("2026-09-01T08:00:00Z").unwrap());
+    let start = EPOC.find("<auth:AuthorisationApprovalDetails>").unwrap();
+    let end = EPOC.find("</auth:AuthorisationApprovalDetails>").unwrap()
+        + "</auth:AuthorisationApprovalDetails>".len();
+    let order = format!("{}{}", &EPOC[..start], &EPOC[end..]);
+    send_xml(&p.app, &anna.token, &order).await;
+    let case = p.app.db.store.cases(None).await.unwrap().remove(0);
+    assert!(!case.emergency);
+    let id = case.id.to_string();
+    p.app
+        .case_step_ok(
+            &p.reviewer,
+            &id,
+            "review",
+            serde_json::json!({"recommendation": "approve", "reason": "in order"}),
+        )
+        .await;
+    p.app
+        .case_step_ok(
+            &p.approver,
+            &id,
+            "approve",
+            serde_json::json!({"reason": "agreed"}),
+        )
+        .await;
+    run_due_jobs(&p.app.state, "test").await.unwrap();
+    let production = p.production_of(&id).await;
+    assert_eq!(production["state"], "sealed", "{production}");
+    // Nothing is delivered before the release.
+    assert!(authority.lock().await.downloads.is_empty());
+    let release = format!(
+        "/api/v1/productions/{}/release",
+        production["id"].as_str().unwrap()
+    );
+    let (status, body) = p.app.post_as(&p.approver.token, &release, "").await;
+    assert_eq!(status, 200, "{body}");
+    run_due_jobs(&p.app.state, "test").await.unwrap();
+
+    let (delivered, downloads) = {
+        let authority = authority.lock().await;
+        let delivered: Vec<String> = authority
+            .messages
+            .iter()
+            .filter(|m| m.contains("<DELIVER>"))
+            .cloned()
+            .collect();
+        (delivered, authority.downloads.clone())
+    };
+    assert_eq!(delivered.len(), 1, "one DELIVER");
+    let deliver = &delivered[0];
+    // For both disclosure tasks, the production's file by its size and SHA-256.
+    for task in EPOC_TASKS {
+        assert!(deliver.contains(task), "{deliver}");
+    }
+    let sealed = &p.production_of(&id).await["sealed"];
+    assert_eq!(
+        element_text(deliver, "ContentLength"),
+        sealed["size"].to_string()
+    );
+    let (checksum, file) = &downloads[0];
+    assert_eq!(checksum, &hex::encode(sha2::Sha256::digest(file)));
+    assert_eq!(checksum, sealed["sha256"].as_str().unwrap(), "{sealed}");
+    // The production opens with the authority's key, as the provider signed it.
+    let checked = p.verify(file);
+    assert!(checked.is_ok(), "{:?}", checked.problems);
+
+    // The download delivered the case; the endpoint is told the tasks are Disclosed.
+    let case = p.app.db.store.case(case.id).await.unwrap();
+    assert_eq!(case.state, CaseState::Delivered);
+    p.app.clock.advance(time::Duration::seconds(61));
+    run_due_jobs(&p.app.state, "test").await.unwrap();
+    let last = authority.lock().await.messages.last().cloned().unwrap();
+    assert_eq!(
+        last.matches("<common:Value>Disclosed</common:Value>")
+            .count(),
+        2,
+        "{last}"
+    );
+    let actions: Vec<String> = p
+        .app
+        .db
+        .store
+        .case_events(case.id, None, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert!(actions.iter().any(|a| a == "hi1.delivered"), "{actions:?}");
+}
+
+/// The EPOC fixture's authorisation as `id`, of legal type `legal_type`, issued by the
+/// judge alone (not an emergency).
+fn judges_authorisation(id: &str, legal_type: &str) -> String {
+    let start = EPOC.find("<ActionRequest>").unwrap();
+    let end = EPOC.find("</ActionRequest>").unwrap() + "</ActionRequest>".len();
+    let first = &EPOC[start..end];
+    let police = first.find("<auth:AuthorisationApprovalDetails>").unwrap();
+    let judge = first.find("</auth:AuthorisationApprovalDetails>").unwrap()
+        + "</auth:AuthorisationApprovalDetails>".len();
+    format!("{}{}", &first[..police], &first[judge..])
+        .replace(EPOC_AUTHORISATION, id)
+        .replace(
+            "<common:Value>EPOC</common:Value>",
+            &format!("<common:Value>{legal_type}</common:Value>"),
+        )
+}
+
+/// A task (`LDTaskObject` or `LPTaskObject`) for alice's subscriber data, associated
+/// with `associated`.
+fn task(action: u64, kind: &str, id: &str, associated: &[&str]) -> String {
+    let associated: String = associated
+        .iter()
+        .map(|a| format!("<AssociatedObject>{a}</AssociatedObject>"))
+        .collect();
+    format!(
+        r#"<ActionRequest><ActionIdentifier>{action}</ActionIdentifier><CREATE>
+        <HI1Object xsi:type="task:{kind}"><ObjectIdentifier>{id}</ObjectIdentifier>
+        <AssociatedObjects>{associated}</AssociatedObjects>
+        <task:RequestDetails><task:Type><common:Owner>ETSI</common:Owner><common:Name>RequestType</common:Name><common:Value>SubscriberData</common:Value></task:Type>
+        <task:RequestValues><task:RequestValue><task:FormatType><task:FormatOwner>ETSI</task:FormatOwner><task:FormatName>EmailAddress</task:FormatName></task:FormatType><task:Value>alice@example.com</task:Value></task:RequestValue></task:RequestValues></task:RequestDetails>
+        </HI1Object></CREATE></ActionRequest>"#
+    )
+}
+
+/// Art. 11: a European Preservation Order keeps the data 60 days, unless a production
+/// order follows within them: an LDTask naming the LPTask keeps the holds past their
+/// expiry until the production order is answered (here, withdrawn).
+async fn a_production_order_naming_a_preservation_keeps_it_until_answered(backend: Backend) {
+    use writ_app::jobs::runner::run_due_jobs;
+    let (app, token) = app_with_authority(backend).await;
+    app.clock
+        .set(writ_core::Timestamp::parse("2026-09-01T08:00:00Z").unwrap());
+    let rita = app.add_person("rita", Role::Reviewer, None).await;
+    let alex = app.add_person("alex", Role::Approver, None).await;
+    let (pr_auth, preserve) = (
+        "0a0b0c0d-0000-4000-8000-000000000011",
+        "0a0b0c0d-0000-4000-8000-000000000012",
+    );
+    let actions =
+        judges_authorisation(pr_auth, "EPOC-PR") + &task(1, "LPTaskObject", preserve, &[pr_auth]);
+    send_xml(
+        &app,
+        &token,
+        &epoc_with(&actions, &uuid::Uuid::new_v4().to_string()),
+    )
+    .await;
+    let preservation = app.db.store.cases(None).await.unwrap().remove(0);
+    assert_eq!(preservation.instrument, "eu.epoc_pr");
+    let id = preservation.id.to_string();
+    app.case_step_ok(
+        &rita,
+        &id,
+        "review",
+        serde_json::json!({"recommendation": "approve", "reason": "in order"}),
+    )
+    .await;
+    app.case_step_ok(
+        &alex,
+        &id,
+        "approve",
+        serde_json::json!({"reason": "agreed"}),
+    )
+    .await;
+    let holds = app.db.store.holds_of_case(preservation.id).await.unwrap();
+    assert!(!holds.is_empty());
+    let expiry = holds[0].expires_at;
+    assert_eq!(
+        expiry,
+        writ_core::Timestamp::parse("2026-10-31T08:00:00Z").unwrap(),
+        "60 days"
+    );
+
+    // On day 30, the production order naming the preservation task.
+    app.clock.advance(time::Duration::days(30));
+    let (po_auth, disclose) = (
+        "0a0b0c0d-0000-4000-8000-000000000021",
+        "0a0b0c0d-0000-4000-8000-000000000022",
+    );
+    let actions = judges_authorisation(po_auth, "EPOC")
+        + &task(1, "LDTaskObject", disclose, &[po_auth, preserve]);
+    send_xml(
+        &app,
+        &token,
+        &epoc_with(&actions, &uuid::Uuid::new_v4().to_string()),
+    )
+    .await;
+    let events = |case| {
+        let store = app.db.store.clone();
+        async move {
+            store
+                .case_events(case, None, 100)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|e| e.action)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert!(
+        events(preservation.id)
+            .await
+            .contains(&"preservation.followed".to_owned())
+    );
+
+    // Past the 60 days, the holds stay while the production order is open.
+    app.clock.set(expiry);
+    app.clock.advance(time::Duration::hours(1));
+    run_due_jobs(&app.state, "test").await.unwrap();
+    let holds = app.db.store.holds_of_case(preservation.id).await.unwrap();
+    assert!(holds.iter().all(|h| h.expired_at.is_none()), "{holds:?}");
+
+    // Answered (withdrawn): the next look ends them.
+    send_xml(
+        &app,
+        &token,
+        &epoc_with(&cancel(1, disclose), &uuid::Uuid::new_v4().to_string()),
+    )
+    .await;
+    app.clock.advance(time::Duration::days(1));
+    run_due_jobs(&app.state, "test").await.unwrap();
+    let holds = app.db.store.holds_of_case(preservation.id).await.unwrap();
+    assert!(holds.iter().all(|h| h.expired_at.is_some()), "{holds:?}");
+}
+
+/// Form 3: a reviewer who cannot execute the EU order records the Annex III reasons;
+/// the authority's endpoint gets a NotificationObject with the tasks' statuses and the
+/// form as a DocumentObject; a conflict with a third country's law opens the Art. 17
+/// review on the case.
+async fn form3_goes_to_the_authority_and_a_conflict_opens_the_art17_review(backend: Backend) {
+    use base64::Engine as _;
+    use writ_app::jobs::runner::run_due_jobs;
+    let (mut app, token) = app_with_authority(backend).await;
+    let endpoint = endpoint(0).await;
+    let mut config = writ_hi1::Hi1Config::default();
+    config
+        .endpoints
+        .insert("de-lka".to_owned(), endpoint.url.clone());
+    app.state.hi1 = std::sync::Arc::new(config);
+    let rita = app.add_person("rita", Role::Reviewer, None).await;
+    send_xml(&app, &token, EPOC).await;
+    let case = app.db.store.cases(None).await.unwrap().remove(0);
+    run_due_jobs(&app.state, "test").await.unwrap();
+    let sent_before = endpoint.received.lock().unwrap().len();
+
+    let path = format!("/api/v1/cases/{}/form3", case.id);
+    let form3 = serde_json::json!({
+        "reasons": ["conflicting_obligations", "data_not_stored"],
+        "explanation": "18 U.S.C. 2702(a) bars it; the IPv6 log is kept 30 days.",
+    });
+    let (status, _) = app.post_as(&token, &path, &form3.to_string()).await;
+    assert_eq!(status, 403, "not the authority's to record");
+    for (body, field) in [
+        (
+            serde_json::json!({"reasons": [], "explanation": "x"}),
+            "reasons",
+        ),
+        (
+            serde_json::json!({"reasons": ["bored"], "explanation": "x"}),
+            "reasons[0]",
+        ),
+        (
+            serde_json::json!({"reasons": ["incomplete"], "explanation": " "}),
+            "explanation",
+        ),
+    ] {
+        let (status, refusal) = app.post_as(&rita.token, &path, &body.to_string()).await;
+        assert_eq!(
+            (status, refusal["field"].as_str()),
+            (400, Some(field)),
+            "{refusal}"
+        );
+    }
+    let (status, body) = app.post_as(&rita.token, &path, &form3.to_string()).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["reasons"],
+        serde_json::json!(["data_not_stored", "conflicting_obligations"])
+    );
+    let (status, _) = app.post_as(&rita.token, &path, &form3.to_string()).await;
+    assert_eq!(status, 409, "recorded once");
+
+    run_due_jobs(&app.state, "test").await.unwrap();
+    let messages = endpoint.received.lock().unwrap().clone();
+    let sent = messages[sent_before..]
+        .iter()
+        .find(|m| m.contains("DocumentObject"))
+        .unwrap_or_else(|| panic!("no Form 3 sent: {messages:?}"));
+    assert!(sent.contains("NotificationObject"), "{sent}");
+    for task in EPOC_TASKS {
+        assert!(sent.contains(task), "{sent}");
+    }
+    let contents = element_text(sent, "Contents");
+    let form = String::from_utf8(
+        base64::engine::general_purpose::STANDARD
+            .decode(contents)
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(
+        form.contains("Annex III") && form.contains("EPOC-DE-2026-0042"),
+        "{form}"
+    );
+    assert!(form.contains("third country (Art. 17)"), "{form}");
+    assert!(form.contains("not stored (Art. 10(4))"), "{form}");
+
+    // The case says so, and the console shows the Art. 17 review.
+    let (_, view) = app
+        .get_as(&rita.token, &format!("/api/v1/cases/{}", case.id))
+        .await;
+    assert_eq!(view["form3"]["explanation"], form3["explanation"]);
+    let mut browser = crate::web::Browser::new(&app);
+    browser.log_in(&rita).await;
+    let page = browser.get(&format!("/console/cases/{}", case.id)).await;
+    assert!(page.body.contains(r#"id="art17-review""#), "{}", page.body);
 }

@@ -92,12 +92,7 @@ impl World {
     async fn approved(&self, document: &str) -> String {
         let id = self.app.submit(&self.spd, document).await;
         self.app
-            .case_step_ok(
-                &self.reviewer,
-                &id,
-                "review",
-                json!({"recommendation": "approve", "reason": "in order"}),
-            )
+            .recommend_approval(&self.reviewer, &id, "in order")
             .await;
         let doc: Value = serde_json::from_str(document).unwrap();
         if doc["emergency"].is_object() {
@@ -381,17 +376,10 @@ async fn a_preservation_hold_expires_and_is_extended_once(backend: Backend) {
     assert!(holds_of("bob@example.com").await.is_empty());
 
     // The demand for disclosure that follows finds the preservation made for it.
-    let (status, body) = w
-        .app
-        .post_as(&w.spd.token, "/api/v1/demands", &demand(|_| {}))
-        .await;
-    assert_eq!(status, 201, "{body}");
+    let later = w.app.submit(&w.spd, &demand(|_| {})).await;
     let (_, later) = w
         .app
-        .get_as(
-            &w.reviewer.token,
-            &format!("/api/v1/cases/{}", body["id"].as_str().unwrap()),
-        )
+        .get_as(&w.reviewer.token, &format!("/api/v1/cases/{later}"))
         .await;
     let preservations = later["preservations"].as_array().unwrap();
     assert_eq!(preservations.len(), 2, "{later}");

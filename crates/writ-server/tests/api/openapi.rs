@@ -845,6 +845,59 @@ async fn the_document_describes_what_the_server_answers() {
             .await;
         assert_eq!(status, expected);
     }
+    // The enforcing authority's answer, on a case without its notification (the EU
+    // case is in tests/api/production.rs).
+    let enforcing = "/api/v1/cases/{id}/enforcing-authority";
+    for (token, body, expected) in [
+        (
+            rita_tok,
+            json!({"outcome": "no_grounds", "reason": "x"}),
+            403,
+        ),
+        (alex_tok, json!({"outcome": "maybe", "reason": "x"}), 400),
+        (
+            alex_tok,
+            json!({"outcome": "no_grounds", "reason": "x"}),
+            409,
+        ),
+    ] {
+        let (status, _, _) = t
+            .call(
+                "POST",
+                enforcing,
+                &format!("/api/v1/cases/{b}/enforcing-authority"),
+                Auth::Token(token),
+                Some(&body.to_string()),
+            )
+            .await;
+        assert_eq!(status, expected);
+    }
+    // Form 3, on a case that is no EU order (the EU case is in tests/api/hi1.rs).
+    let form3 = "/api/v1/cases/{id}/form3";
+    for (token, body, expected) in [
+        (
+            spd_tok,
+            json!({"reasons": ["incomplete"], "explanation": "x"}),
+            403,
+        ),
+        (rita_tok, json!({"reasons": [], "explanation": "x"}), 400),
+        (
+            rita_tok,
+            json!({"reasons": ["incomplete"], "explanation": "x"}),
+            409,
+        ),
+    ] {
+        let (status, _, _) = t
+            .call(
+                "POST",
+                form3,
+                &format!("/api/v1/cases/{b}/form3"),
+                Auth::Token(token),
+                Some(&body.to_string()),
+            )
+            .await;
+        assert_eq!(status, expected);
+    }
     let counselled = view(&mut t, &p).await;
     assert_eq!(counselled["counsel"]["decision"], "challenge");
     let (_, seen, _) = t

@@ -10,7 +10,7 @@ use writ_core::demand::Period;
 use writ_core::identifier::PhoneNumber;
 use writ_core::{Actor, AgencyId, Clock, CountryCode, Role, Timestamp};
 use writ_seal::{ProductionKey, parse_identity};
-use writ_sources::demo::{DemoSpec, ProviderVolume, named_accounts, write_provider};
+use writ_sources::demo::{DemoSpec, ProviderVolume, write_provider};
 use writ_storage::ProductionStorage;
 use writ_store::Agency;
 
@@ -26,13 +26,14 @@ on_both_backends!(
     a_hold_on_a_phone_number_protects_the_account_its_email_names,
     no_one_who_recommended_may_release,
     the_console_releases_only_once_confirmed,
+    an_eu_orders_traffic_waits_ten_days_for_the_enforcing_authority,
 );
 
-struct Provider {
-    app: TestApp,
+pub(crate) struct Provider {
+    pub(crate) app: TestApp,
     spd: Person,
-    reviewer: Person,
-    approver: Person,
+    pub(crate) reviewer: Person,
+    pub(crate) approver: Person,
     identity: String,
     provider_key: String,
     _dir: tempfile::TempDir,
@@ -40,7 +41,7 @@ struct Provider {
 
 /// The demo provider's data over the year before the test clock, with mail in Dovecot
 /// when `WRIT_TEST_IMAP_ADDR` names one, else in Maildir.
-async fn provider(backend: Backend) -> Provider {
+pub(crate) async fn provider(backend: Backend) -> Provider {
     provider_with_contacts(backend, None).await
 }
 
@@ -58,17 +59,11 @@ async fn provider_storing_in(
     let dir = tempfile::tempdir().unwrap();
     let storage =
         storage.unwrap_or_else(|| ProductionStorage::directory(dir.path().join("productions")));
-    let (accounts, tenants) = named_accounts();
-    let spec = DemoSpec {
-        accounts,
-        tenants,
-        period: Period::new(
-            Timestamp::parse("2025-03-01T00:00:00Z").unwrap(),
-            Timestamp::parse("2026-03-01T00:00:00Z").unwrap(),
-        )
-        .unwrap(),
-        seed: 7,
-    };
+    let year = Period::new(
+        Timestamp::parse("2025-03-01T00:00:00Z").unwrap(),
+        Timestamp::parse("2026-03-01T00:00:00Z").unwrap(),
+    );
+    let spec = DemoSpec::named(year.unwrap(), 7);
     let volume = ProviderVolume {
         messages_per_account: 40,
         ..ProviderVolume::default()
@@ -153,14 +148,14 @@ impl Provider {
 
     /// Submits `demand`, has rita recommend it as it is and alex approve it.
     async fn approve(&self, demand: &Value) -> String {
-        let id = self.app.submit(&self.spd, &demand.to_string()).await;
+        self.approve_from(&self.spd, demand).await
+    }
+
+    /// As [`Provider::approve`], `demand` sent by `authority`'s user.
+    async fn approve_from(&self, authority: &Person, demand: &Value) -> String {
+        let id = self.app.submit(authority, &demand.to_string()).await;
         self.app
-            .case_step_ok(
-                &self.reviewer,
-                &id,
-                "review",
-                json!({"recommendation": "approve", "reason": "in order"}),
-            )
+            .recommend_approval(&self.reviewer, &id, "in order")
             .await;
         self.app
             .case_step_ok(&self.approver, &id, "approve", json!({"reason": "agreed"}))
@@ -168,7 +163,24 @@ impl Provider {
         id
     }
 
-    async fn production_of(&self, case: &str) -> Value {
+    /// Another authority, in `country`, sealing to the same recipient as Seattle's (so
+    /// `verify` opens its productions); its user.
+    pub(crate) async fn add_authority(&self, id: &str, country: &str, user: &str) -> Person {
+        let store = &self.app.db.store;
+        let mut agency = store
+            .agency(&AgencyId::parse("seattle-pd").unwrap())
+            .await
+            .unwrap();
+        agency.id = AgencyId::parse(id).unwrap();
+        agency.name = format!("Agency {id}");
+        agency.country = CountryCode::parse(country).unwrap();
+        let domain = user.split('@').nth(1).unwrap();
+        agency.email_domains = vec![domain.into()];
+        store.add_agency(&agency, &Actor::Operator).await.unwrap();
+        self.app.add_person(user, Role::Agency, Some(id)).await
+    }
+
+    pub(crate) async fn production_of(&self, case: &str) -> Value {
         let (status, body) = self
             .app
             .get_as(
@@ -196,7 +208,7 @@ impl Provider {
         )
     }
 
-    fn verify(&self, production: &[u8]) -> writ_seal::Verification {
+    pub(crate) fn verify(&self, production: &[u8]) -> writ_seal::Verification {
         writ_seal::verify(
             production,
             &parse_identity(&self.identity).unwrap(),
@@ -539,25 +551,14 @@ async fn a_hold_on_a_phone_number_protects_the_account_its_email_names(backend: 
     assert_eq!(holds["holds"].as_array().map(Vec::len), Some(2), "{holds}");
 
     // A later warrant for Bruno's e-mail finds the hold made on his phone number.
-    let (status, body) = p
-        .app
-        .post_as(
-            &p.spd.token,
-            "/api/v1/demands",
-            &demand(
-                json!(["content"]),
-                json!([{"type": "email", "value": "bruno@example.de"}]),
-            )
-            .to_string(),
-        )
-        .await;
-    assert_eq!(status, 201, "{body}");
+    let bruno = demand(
+        json!(["content"]),
+        json!([{"type": "email", "value": "bruno@example.de"}]),
+    );
+    let later = p.app.submit(&p.spd, &bruno.to_string()).await;
     let (_, case) = p
         .app
-        .get_as(
-            &p.reviewer.token,
-            &format!("/api/v1/cases/{}", body["id"].as_str().unwrap()),
-        )
+        .get_as(&p.reviewer.token, &format!("/api/v1/cases/{later}"))
         .await;
     let preservations = case["preservations"].as_array().unwrap();
     assert_eq!(preservations.len(), 2, "{case}");
@@ -685,4 +686,187 @@ async fn the_console_releases_only_once_confirmed(backend: Backend) {
         "{shown}"
     );
     assert!(!page.body.contains(r#"id="release-confirm""#));
+}
+
+/// An EU production order for alice's traffic data from a German judge, alice living
+/// elsewhere: the engine finds the enforcing authority's notification.
+fn epoc_for_traffic(reference: &str) -> Value {
+    let mut doc = demand(
+        json!(["traffic"]),
+        json!([{"type": "email", "value": "alice@example.com"}]),
+    );
+    doc["reference"] = json!(reference);
+    doc.as_object_mut().unwrap().remove("received_at");
+    doc["authority"] = json!({"name": "Bundeskriminalamt", "country": "DE"});
+    let instrument = &mut doc["instrument"];
+    instrument["type"] = json!("eu.epoc");
+    instrument["issued_at"] = json!("2026-09-01T16:00:00Z");
+    instrument["expires_at"] = json!("2026-09-30T00:00:00Z");
+    instrument["target_resides_in_issuing_state"] = json!(false);
+    instrument.as_object_mut().unwrap().remove("nondisclosure");
+    doc
+}
+
+/// Art. 10(2): traffic and content wait ten days from receipt for the enforcing
+/// authority. One order waits them out; one is released early on its confirmation that
+/// it has no grounds; one stays withheld once it raised grounds. Only an approver
+/// records the answer, once, on a case the notification suspends.
+async fn an_eu_orders_traffic_waits_ten_days_for_the_enforcing_authority(backend: Backend) {
+    let p = provider(backend).await;
+    p.app
+        .clock
+        .set(Timestamp::parse("2026-09-02T09:00:00Z").unwrap());
+    let bka = p.add_authority("de-bka", "DE", "kk@bka.de").await;
+    let mut cases = Vec::new();
+    for reference in ["EPOC-WAITS", "EPOC-CONFIRMED", "EPOC-REFUSED"] {
+        let id = p.approve_from(&bka, &epoc_for_traffic(reference)).await;
+        run_due_jobs(&p.app.state, "test-worker").await.unwrap();
+        let production = p.production_of(&id).await;
+        assert_eq!(production["state"], "sealed", "{production}");
+        let release = format!(
+            "/api/v1/productions/{}/release",
+            production["id"].as_str().unwrap()
+        );
+        cases.push((id, release));
+    }
+    let [
+        (waits, release_waits),
+        (confirmed, release_confirmed),
+        (refused, release_refused),
+    ] = &cases[..]
+    else {
+        unreachable!()
+    };
+    let answer = |case: &str| format!("/api/v1/cases/{case}/enforcing-authority");
+    let (_, view) = p
+        .app
+        .get_as(&p.reviewer.token, &format!("/api/v1/cases/{waits}"))
+        .await;
+    assert_eq!(
+        view["enforcing_authority"],
+        json!({"window_ends_at": "2026-09-12T09:00:00Z", "answer": null, "withholding": true}),
+        "{view}"
+    );
+
+    // Within the ten days, nothing goes.
+    for release in [release_waits, release_confirmed, release_refused] {
+        let (status, body) = p.app.post_as(&p.approver.token, release, "").await;
+        assert_eq!(status, 409, "{body}");
+        assert!(
+            body["error"].as_str().unwrap().contains("Art. 10(2)"),
+            "{body}"
+        );
+    }
+    // The console counts the days down.
+    let mut alex = Browser::new(&p.app);
+    alex.log_in(&p.approver).await;
+    let page = alex.get(&format!("/console/cases/{waits}")).await;
+    let countdown = page
+        .body
+        .split(r#"id="enforcing-authority">"#)
+        .nth(1)
+        .unwrap_or_else(|| panic!("no countdown: {}", page.body));
+    assert!(
+        countdown.contains("held back 10 days more, until 12 Sep 2026, 09:00 UTC"),
+        "{countdown}"
+    );
+
+    // Only an approver records the answer, with a reason and a known outcome.
+    let early = json!({"outcome": "no_grounds", "reason": "The Parquet de Paris raises none."});
+    let (status, _) = p
+        .app
+        .post_as(&p.reviewer.token, &answer(confirmed), &early.to_string())
+        .await;
+    assert_eq!(status, 403);
+    let (status, _) = p
+        .app
+        .post_as(&bka.token, &answer(confirmed), &early.to_string())
+        .await;
+    assert_eq!(status, 403);
+    for (body, field) in [
+        (json!({"outcome": "no_grounds", "reason": " "}), "reason"),
+        (json!({"outcome": "maybe", "reason": "x"}), "outcome"),
+    ] {
+        let (status, refusal) = p
+            .app
+            .post_as(&p.approver.token, &answer(confirmed), &body.to_string())
+            .await;
+        assert_eq!(
+            (status, refusal["field"].as_str()),
+            (400, Some(field)),
+            "{refusal}"
+        );
+    }
+    let (status, body) = p
+        .app
+        .post_as(&p.approver.token, &answer(confirmed), &early.to_string())
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["answer"]["outcome"], "no_grounds");
+    assert_eq!(body["withholding"], false);
+    let (status, _) = p
+        .app
+        .post_as(&p.approver.token, &answer(confirmed), &early.to_string())
+        .await;
+    assert_eq!(status, 409, "answered once");
+    // An early confirmation releases at once.
+    let (status, body) = p
+        .app
+        .post_as(&p.approver.token, release_confirmed, "")
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    let grounds = json!({"outcome": "grounds_raised", "reason": "Art. 12(1)(a): immunity."});
+    let (status, body) = p
+        .app
+        .post_as(&p.approver.token, &answer(refused), &grounds.to_string())
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    // Ten days on: the one with no answer goes, the one with grounds never does.
+    p.app.clock.advance(time::Duration::days(10));
+    let (status, body) = p.app.post_as(&p.approver.token, release_waits, "").await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = p.app.post_as(&p.approver.token, release_refused, "").await;
+    assert_eq!(status, 409, "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("Art. 12"),
+        "{body}"
+    );
+    // (The session from ten days ago has expired.)
+    let mut alex = Browser::new(&p.app);
+    alex.log_in(&p.approver).await;
+    let page = alex.get(&format!("/console/cases/{refused}")).await;
+    assert!(
+        page.body.contains("Grounds for refusal raised"),
+        "{}",
+        page.body
+    );
+
+    // A case the notification does not suspend (subscriber data only) takes no answer.
+    let mut subscriber = epoc_for_traffic("EPOC-SUBSCRIBER");
+    subscriber["categories"] = json!(["subscriber"]);
+    let unsuspended = p.approve_from(&bka, &subscriber).await;
+    let (status, body) = p
+        .app
+        .post_as(&p.approver.token, &answer(&unsuspended), &early.to_string())
+        .await;
+    assert_eq!(status, 409, "{body}");
+    // Each answer is in the case's history, with what it was.
+    for (case, outcome) in [(confirmed, "no_grounds"), (refused, "grounds_raised")] {
+        let events = p
+            .app
+            .db
+            .store
+            .case_events(writ_core::CaseId::parse(case).unwrap(), None, 100)
+            .await
+            .unwrap();
+        let answered: Vec<Value> = events
+            .iter()
+            .filter(|e| e.action == "case.enforcing_authority_answered")
+            .map(|e| serde_json::from_slice::<Value>(&e.entry).unwrap())
+            .collect();
+        assert_eq!(answered.len(), 1);
+        assert!(answered[0].to_string().contains(outcome), "{}", answered[0]);
+    }
 }

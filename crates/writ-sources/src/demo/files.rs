@@ -460,21 +460,9 @@ fn spreadsheet(rng: &mut StdRng, at: Timestamp) -> (String, Vec<u8>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::demo::named_accounts;
-    use writ_core::demand::Period;
 
     fn spec() -> DemoSpec {
-        let (accounts, tenants) = named_accounts();
-        DemoSpec {
-            accounts,
-            tenants,
-            period: Period::new(
-                Timestamp::parse("2025-03-01T00:00:00Z").unwrap(),
-                Timestamp::parse("2026-03-01T00:00:00Z").unwrap(),
-            )
-            .unwrap(),
-            seed: 42,
-        }
+        crate::demo::test_spec("2025-03-01T00:00:00Z", "2026-03-01T00:00:00Z", 42)
     }
 
     #[test]

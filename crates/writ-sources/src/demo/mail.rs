@@ -994,23 +994,11 @@ const OUTSIDERS: [(&str, &str, bool); 10] = [
 #[cfg(test)]
 mod tests {
     use mail_parser::MessageParser;
-    use writ_core::demand::Period;
 
     use super::*;
-    use crate::demo::named_accounts;
 
     fn spec(seed: u64) -> DemoSpec {
-        let (accounts, tenants) = named_accounts();
-        DemoSpec {
-            accounts,
-            tenants,
-            period: Period::new(
-                Timestamp::parse("2025-06-01T00:00:00Z").unwrap(),
-                Timestamp::parse("2026-05-31T23:59:59Z").unwrap(),
-            )
-            .unwrap(),
-            seed,
-        }
+        crate::demo::test_spec("2025-06-01T00:00:00Z", "2026-05-31T23:59:59Z", seed)
     }
 
     #[test]

@@ -112,6 +112,26 @@ pub struct DemoSpec {
     pub seed: u64,
 }
 
+impl DemoSpec {
+    /// The named accounts and tenants ([`named_accounts`]) over `period`.
+    pub fn named(period: Period, seed: u64) -> Self {
+        let (accounts, tenants) = named_accounts();
+        Self {
+            accounts,
+            tenants,
+            period,
+            seed,
+        }
+    }
+}
+
+/// The named accounts from `from` to `to` (RFC 3339), for the generators' tests.
+#[cfg(test)]
+fn test_spec(from: &str, to: &str, seed: u64) -> DemoSpec {
+    let at = |text| writ_core::Timestamp::parse(text).unwrap();
+    DemoSpec::named(Period::new(at(from), at(to)).unwrap(), seed)
+}
+
 /// How much the demo provider holds per account.
 #[derive(Clone, Debug)]
 pub struct ProviderVolume {

@@ -673,20 +673,9 @@ pub fn account_records(spec: &DemoSpec, index: usize, volume: &RecordVolume) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::demo::named_accounts;
 
     fn spec(seed: u64) -> DemoSpec {
-        let (accounts, tenants) = named_accounts();
-        DemoSpec {
-            accounts,
-            tenants,
-            period: Period::new(
-                Timestamp::parse("2025-03-01T00:00:00Z").unwrap(),
-                Timestamp::parse("2026-03-01T00:00:00Z").unwrap(),
-            )
-            .unwrap(),
-            seed,
-        }
+        crate::demo::test_spec("2025-03-01T00:00:00Z", "2026-03-01T00:00:00Z", seed)
     }
 
     #[test]

@@ -1,6 +1,6 @@
 use serde_json::{Value, json};
 
-use crate::helpers::{run, stderr, writ};
+use crate::helpers::{assert_exit, run, stderr, writ};
 
 const EXAMPLE: &str = include_str!("../../../writ-core/tests/demands/policy-example.json");
 
@@ -58,13 +58,11 @@ fn invalid_input_exits_2_naming_the_field() {
     let mut doc: Value = serde_json::from_str(EXAMPLE).unwrap();
     doc["period"]["from"] = json!("2026-12-01T00:00:00Z");
     let output = check(&doc.to_string(), &[]);
-    assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("period"), "{}", stderr(&output));
+    assert_exit(&output, 2, "period");
     assert!(output.stdout.is_empty(), "no decision is printed");
 
     let output = check(EXAMPLE, &["--now", "tomorrow"]);
-    assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("--now"), "{}", stderr(&output));
+    assert_exit(&output, 2, "--now");
 
     let output = run(writ().args(["demand", "check", "/no/such/demand.json"]));
     assert_eq!(output.status.code(), Some(2));
@@ -94,12 +92,7 @@ fn a_directory_file_routes_enterprise_accounts_to_their_customer() {
 
     std::fs::write(&directory, r#"{"accounts": [{"id": "a1"}], "tenants": []}"#).unwrap();
     let output = check(EXAMPLE, &["--directory", dir_arg]);
-    assert_eq!(output.status.code(), Some(2));
-    assert!(
-        stderr(&output).contains("accounts[0]"),
-        "{}",
-        stderr(&output)
-    );
+    assert_exit(&output, 2, "accounts[0]");
 }
 
 #[test]
@@ -149,11 +142,6 @@ fn serve_refuses_to_start_with_a_malformed_rules_file() {
         .arg(dir.path().join("data"))
         .env("WRIT_METRICS__ENABLED", "false")
         .env("WRIT_POLICY__RULES", &rules));
-    assert_eq!(output.status.code(), Some(2));
-    assert!(
-        stderr(&output).contains("rules.toml"),
-        "{}",
-        stderr(&output)
-    );
+    assert_exit(&output, 2, "rules.toml");
     assert!(!dir.path().join("data").exists(), "nothing was started");
 }

@@ -1,26 +1,9 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::time::Duration;
 
 use serde_json::Value;
 
 use crate::helpers::Server;
-
-/// Starts `writ demo` and waits for its credentials file.
-#[allow(clippy::disallowed_methods)] // a blocking test polls with a short sleep
-fn start_demo(data: &Path, credentials: &Path) -> (Server, Value) {
-    let credentials_arg = credentials.to_path_buf();
-    let server = Server::start_command(data, "demo", move |command| {
-        command.arg("--credentials").arg(&credentials_arg);
-    });
-    for _ in 0..100 {
-        if let Ok(text) = std::fs::read_to_string(credentials) {
-            return (server, serde_json::from_str(&text).unwrap());
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!("writ demo wrote no credentials file");
-}
 
 fn get(base: &str, token: &str, path: &str) -> reqwest::blocking::Response {
     reqwest::blocking::Client::new()
@@ -35,7 +18,7 @@ fn the_demo_serves_with_fresh_credentials_every_time() {
     let dir = tempfile::tempdir().unwrap();
     let (data, credentials) = (dir.path().join("demo"), dir.path().join("credentials.json"));
 
-    let (server, first) = start_demo(&data, &credentials);
+    let (server, first) = Server::start_demo(&data, &credentials, |_| {});
     let mode = std::fs::metadata(&credentials)
         .unwrap()
         .permissions()
@@ -108,7 +91,7 @@ fn the_demo_serves_with_fresh_credentials_every_time() {
     );
 
     // A second run: the same data, but none of the old secrets work.
-    let (server, second) = start_demo(&data, &credentials);
+    let (server, second) = Server::start_demo(&data, &credentials, |_| {});
     for (a, b) in [("staff", 0), ("staff", 1), ("agency_users", 0)] {
         assert_ne!(first[a][b]["password"], second[a][b]["password"]);
         assert_ne!(first[a][b]["totp_secret"], second[a][b]["totp_secret"]);
@@ -123,23 +106,9 @@ fn the_demo_serves_with_fresh_credentials_every_time() {
 fn a_demo_history_is_paged_counted_and_verified() {
     let dir = tempfile::tempdir().unwrap();
     let (data, credentials) = (dir.path().join("demo"), dir.path().join("credentials.json"));
-    let credentials_arg = credentials.clone();
-    let server = Server::start_command(&data, "demo", move |command| {
-        command
-            .arg("--credentials")
-            .arg(&credentials_arg)
-            .args(["--history", "700"]);
+    let (server, seeded) = Server::start_demo(&data, &credentials, |command| {
+        command.args(["--history", "700"]);
     });
-    let mut seeded = None;
-    for _ in 0..300 {
-        if let Ok(text) = std::fs::read_to_string(&credentials) {
-            seeded = Some(serde_json::from_str::<Value>(&text).unwrap());
-            break;
-        }
-        #[allow(clippy::disallowed_methods)] // a blocking test polls with a short sleep
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let seeded = seeded.expect("writ demo --history wrote its credentials");
     let reviewer = seeded["staff"][0]["token"].as_str().unwrap();
 
     // Every case, a page of 500 at a time; the open ones (about 2 %) by default.
@@ -231,7 +200,7 @@ fn a_second_node_joins_the_demo_without_new_credentials() {
     );
     std::fs::remove_dir(&data).unwrap();
 
-    let (a, issued) = start_demo(&data, &credentials);
+    let (a, issued) = Server::start_demo(&data, &credentials, |_| {});
     let issued_bytes = std::fs::read(&credentials).unwrap();
     let before = audit_actions(&data);
     let b = Server::start_args(

@@ -20,6 +20,13 @@ pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
+/// Asserts that `output` exited with `code` and that its stderr says `says`.
+pub fn assert_exit(output: &Output, code: i32, says: &str) {
+    let stderr = stderr(output);
+    assert_eq!(output.status.code(), Some(code), "{stderr}");
+    assert!(stderr.contains(says), "{stderr}");
+}
+
 /// A running `writ serve`, with the address it reported and what it has logged.
 pub struct Server {
     child: Child,
@@ -33,6 +40,28 @@ impl Server {
     /// Starts `writ serve` on free ports with `data_dir`, waiting until it listens.
     pub fn start(data_dir: &Path, configure: impl FnOnce(&mut Command)) -> Server {
         Self::start_command(data_dir, "serve", configure)
+    }
+
+    /// Starts `writ demo --credentials CREDENTIALS` (and what `configure` adds) and
+    /// waits up to 30 s for the credentials file it writes.
+    #[allow(clippy::disallowed_methods)] // a blocking test polls with a short sleep
+    pub fn start_demo(
+        data_dir: &Path,
+        credentials: &Path,
+        configure: impl FnOnce(&mut Command),
+    ) -> (Server, serde_json::Value) {
+        let credentials_arg = credentials.to_path_buf();
+        let server = Self::start_command(data_dir, "demo", move |command| {
+            command.arg("--credentials").arg(&credentials_arg);
+            configure(command);
+        });
+        for _ in 0..300 {
+            if let Ok(text) = std::fs::read_to_string(credentials) {
+                return (server, serde_json::from_str(&text).unwrap());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("writ demo wrote no credentials file");
     }
 
     /// Starts `writ SUBCOMMAND` (serve or demo) on free ports, waiting until it listens.

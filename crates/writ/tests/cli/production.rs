@@ -324,13 +324,7 @@ fn writ_collect_runs_the_waiting_collections_and_exits() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let now = Timestamp::from_datetime(wall_clock());
     let at = |days: i64| now.checked_add(time::Duration::days(days)).unwrap();
-    let (accounts, tenants) = named_accounts();
-    let spec = DemoSpec {
-        accounts,
-        tenants,
-        period: Period::new(at(-58), at(-2)).unwrap(),
-        seed: 9,
-    };
+    let spec = DemoSpec::named(Period::new(at(-58), at(-2)).unwrap(), 9);
     let volume = ProviderVolume {
         messages_per_account: 20,
         ..ProviderVolume::default()

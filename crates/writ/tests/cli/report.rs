@@ -1,6 +1,6 @@
 use serde_json::{Value, json};
 
-use crate::helpers::{run, stderr, writ};
+use crate::helpers::{assert_exit, run, stderr, writ};
 
 /// `n` summaries for `country` with `outcome`, received in 2013-H1.
 fn summaries(country: &str, outcome: &str, n: usize, accounts: u64) -> Vec<String> {
@@ -82,8 +82,7 @@ fn a_report_from_case_summaries() {
     let output = run(writ()
         .args(["report", "--period", "2013-H1", "--input"])
         .arg(&input));
-    assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("line 1"), "{}", stderr(&output));
+    assert_exit(&output, 2, "line 1");
 }
 
 /// The done-when, through the binary: summaries built to match Microsoft's

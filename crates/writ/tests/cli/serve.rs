@@ -1,7 +1,7 @@
 use writ_core::AuditEntry;
 use writ_store::{DatabaseLocation, Store};
 
-use crate::helpers::{Server, field, run, stderr, writ};
+use crate::helpers::{Server, assert_exit, field, run, stderr, writ};
 
 async fn audit_actions(data_dir: &std::path::Path) -> Vec<String> {
     let store = Store::open(&DatabaseLocation::in_data_dir(data_dir))
@@ -84,12 +84,7 @@ fn a_data_directory_whose_parent_is_missing_is_refused() {
         .args(["serve", "--listen", "127.0.0.1:0", "--data"])
         .arg(dir.path().join("no/such/parent/writ-data"))
         .env("WRIT_METRICS__ENABLED", "false"));
-    assert_eq!(output.status.code(), Some(1));
-    assert!(
-        stderr(&output).contains("does not exist"),
-        "{}",
-        stderr(&output)
-    );
+    assert_exit(&output, 1, "does not exist");
     assert!(!dir.path().join("no").exists(), "nothing was created");
 }
 

@@ -14,7 +14,7 @@ use serde_json::Value;
 use writ_report::{CaseSecret, HalfYear, PublicRecord, Receipt};
 use writ_store::{DatabaseLocation, Store};
 
-use crate::helpers::{Server, run, stderr, writ};
+use crate::helpers::{Server, assert_exit, run, stderr, writ};
 
 const PERIOD: &str = "2026-H1";
 
@@ -104,29 +104,18 @@ fn a_counted_case(data: &Path) -> (CaseSecret, CaseSecret) {
 fn a_published_half_year_is_verified_proved_and_watched_and_tampering_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let (data, credentials) = (dir.path().join("demo"), dir.path().join("credentials.json"));
-    let credentials_arg = credentials.clone();
-    let server = Server::start_command(&data, "demo", move |command| {
+    let (server, _) = Server::start_demo(&data, &credentials, |command| {
         command
-            .arg("--credentials")
-            .arg(&credentials_arg)
             .args(["--history", "600"])
             .env("WRIT_AUDIT__CHECKPOINT_EVERY_SECONDS", "1");
     });
-    for _ in 0..300 {
-        if credentials.exists() {
-            break;
-        }
-        #[allow(clippy::disallowed_methods)] // a blocking test polls with a short sleep
-        std::thread::sleep(Duration::from_millis(100));
-    }
     let base = server.address.clone();
     let key = stdout(&run(writ().args(["audit", "key", "--data"]).arg(&data)));
     let key = key.trim();
 
     // Unpublished: nothing to verify yet.
     let early = verify(&base, key);
-    assert_eq!(early.status.code(), Some(1));
-    assert!(stderr(&early).contains("provisional"), "{}", stderr(&early));
+    assert_exit(&early, 1, "provisional");
 
     let published = run(writ()
         .args(["report", "publish", "--period", PERIOD, "--data"])
@@ -174,12 +163,7 @@ fn a_published_half_year_is_verified_proved_and_watched_and_tampering_is_named()
     assert!(proved.status.success(), "{}", stderr(&proved));
     assert!(stdout(&proved).starts_with("ok: this case is counted in 2026-H1 version 1"));
     let refused = prove(outside);
-    assert_eq!(refused.status.code(), Some(1));
-    assert!(
-        stderr(&refused).contains("not counted"),
-        "{}",
-        stderr(&refused)
-    );
+    assert_exit(&refused, 1, "not counted");
 
     // The monitor pins, then follows the log; a fork or a rollback is loud.
     let state = dir.path().join("watch.json");
@@ -207,18 +191,12 @@ fn a_published_half_year_is_verified_proved_and_watched_and_tampering_is_named()
     forked["root"] = Value::from(writ_ledger::EMPTY_TREE_HASH.to_string());
     std::fs::write(&state, forked.to_string()).unwrap();
     let fork = watch(None);
-    assert_eq!(fork.status.code(), Some(1));
-    assert!(stderr(&fork).contains("ALERT: FORK"), "{}", stderr(&fork));
+    assert_exit(&fork, 1, "ALERT: FORK");
     let mut ahead = pinned.clone();
     ahead["size"] = Value::from(pinned["size"].as_u64().unwrap() + 1_000_000);
     std::fs::write(&state, ahead.to_string()).unwrap();
     let rollback = watch(None);
-    assert_eq!(rollback.status.code(), Some(1));
-    assert!(
-        stderr(&rollback).contains("ALERT: ROLLBACK"),
-        "{}",
-        stderr(&rollback)
-    );
+    assert_exit(&rollback, 1, "ALERT: ROLLBACK");
 
     // What the verifier fetches, captured, then served with one thing changed at a time.
     let report_path = format!("/transparency/report.json?period={PERIOD}");
