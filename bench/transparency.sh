@@ -30,6 +30,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
+start=$(date +%s.%N)
 "$writ" demo --data "$dir/data" --listen "127.0.0.1:$port" --credentials "$dir/cred.json" \
     --history "$n" >"$dir/log" 2>&1 &
 server=$!
@@ -37,6 +38,8 @@ until [ -s "$dir/cred.json" ]; do
     kill -0 "$server" 2>/dev/null || { cat "$dir/log"; exit 1; }
     sleep 1
 done
+printf 'writ demo --history %s serving after %.1fs (load %s)\n' "$n" \
+    "$(echo "$(date +%s.%N) - $start" | bc)" "$(cut -d' ' -f1-3 /proc/loadavg)"
 
 # The last finished half-year holds the cases still open; the one before is complete.
 if [ -z "${PERIOD:-}" ]; then

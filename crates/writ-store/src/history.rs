@@ -442,8 +442,8 @@ impl Store {
     /// [`end_bulk_load`](Self::end_bulk_load). They are recorded in the same
     /// transaction, and [`open`](Self::open) builds again any a load left dropped.
     /// Unique indexes made with `CREATE UNIQUE INDEX` go too (building one again checks
-    /// every row: the commitments' index, of random keys, was the costliest to insert
-    /// into); primary keys and `UNIQUE` constraints stay. Reads stay correct meanwhile,
+    /// every row; the commitments' index has random keys, so each insert into it lands
+    /// on a random page); primary keys and `UNIQUE` constraints stay. Reads stay correct meanwhile,
     /// only slower.
     pub async fn begin_bulk_load(&self) -> Result<(), StoreError> {
         let list = match self.backend() {
