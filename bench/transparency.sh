@@ -60,9 +60,9 @@ until "$writ" report verify --url "$base" --period "$PERIOD" --key "$key" >"$dir
     grep -q 'try again' "$dir/out" || { cat "$dir/out"; exit 1; }
     sleep 2
 done
-curl -sf "$base/transparency/$PERIOD/records.jsonl" >"$dir/records.jsonl"
+download=$(seconds curl -sf -o "$dir/records.jsonl" "$base/transparency/$PERIOD/records.jsonl")
 records=$(wc -l <"$dir/records.jsonl")
-echo "history: $n cases; $PERIOD: $records records, $(du -h "$dir/records.jsonl" | cut -f1) of records.jsonl; writ report publish ${published}s"
+echo "history: $n cases; $PERIOD: $records records, $(du -h "$dir/records.jsonl" | cut -f1) of records.jsonl; writ report publish ${published}s; records.jsonl served in ${download}s"
 
 best_sha=999999
 best_verify=999999
