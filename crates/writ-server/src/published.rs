@@ -182,14 +182,14 @@ pub(crate) async fn records(
                 return Ok(None);
             };
             let page = store
-                .published_records_page(period, version, after.as_ref())
+                .published_lines_page(period, version, after.as_ref())
                 .await?;
-            let Some(last) = page.last().map(|r| r.commitment) else {
+            let Some(last) = page.last().map(|(commitment, _)| *commitment) else {
                 return Ok::<_, writ_store::StoreError>(None);
             };
             let mut chunk = Vec::with_capacity(page.len() * 320);
-            for record in &page {
-                chunk.extend_from_slice(record.canonical_json().as_bytes());
+            for (_, line) in &page {
+                chunk.extend_from_slice(line.as_bytes());
                 chunk.push(b'\n');
             }
             Ok(Some((Bytes::from(chunk), Some(Some(last)))))

@@ -167,6 +167,15 @@ pub(crate) trait TransparencyQueries {
         after: &[u8],
         limit: i64,
     ) -> Result<Vec<PublicRecord>, StoreError>;
+    /// Up to `limit` frozen records' canonical lines after `after`, in leaf order, each
+    /// with its commitment (`None` for a record published before lines were kept).
+    async fn published_lines_after(
+        &mut self,
+        period: HalfYear,
+        version: u32,
+        after: &[u8],
+        limit: i64,
+    ) -> Result<Vec<(Vec<u8>, Option<String>)>, StoreError>;
     /// The frozen records counted together, as [`crate::Store::case_counts`] counts
     /// the summaries.
     async fn published_counts(
@@ -249,7 +258,7 @@ macro_rules! transparency_queries_for {
                     return Ok(());
                 }
                 let mut insert = sqlx::QueryBuilder::new(concat!(
-                    "INSERT INTO published_records (period, version, month, ",
+                    "INSERT INTO published_records (period, version, month, line, ",
                     record_columns!(),
                     ") "
                 ));
@@ -262,6 +271,7 @@ macro_rules! transparency_queries_for {
                     row.push_bind(period.to_string())
                         .push_bind(i64::from(version))
                         .push_bind(record.month.to_string())
+                        .push_bind(record.canonical_json())
                         .push_bind(record.commitment.0.to_vec())
                         .push_bind(record.country.as_str().to_owned())
                         .push_bind(record.instrument.clone())
@@ -334,6 +344,25 @@ macro_rules! transparency_queries_for {
                         .parse::<Month>()
                         .map_err(|e| corrupt("published_records.month", e))?))
                     .collect()
+            }
+
+            async fn published_lines_after(
+                &mut self,
+                period: HalfYear,
+                version: u32,
+                after: &[u8],
+                limit: i64,
+            ) -> Result<Vec<(Vec<u8>, Option<String>)>, StoreError> {
+                Ok(sqlx::query_as(
+                    "SELECT commitment, line FROM published_records WHERE period = $1 \
+                     AND version = $2 AND commitment > $3 ORDER BY commitment LIMIT $4",
+                )
+                .bind(period.to_string())
+                .bind(i64::from(version))
+                .bind(after)
+                .bind(limit)
+                .fetch_all(&mut *self)
+                .await?)
             }
 
             async fn published_counts(
@@ -487,7 +516,7 @@ impl Store {
     }
 
     /// One page of a publication's frozen records: those after `after`, in leaf order;
-    /// fewer than a full page at the end (for a server streaming them).
+    /// fewer than a full page at the end.
     pub async fn published_records_page(
         &self,
         period: HalfYear,
@@ -499,6 +528,41 @@ impl Store {
             conn.published_records_after(period, version, after, PAGE)
                 .await
         })
+    }
+
+    /// One page of a publication's records as `records.jsonl` serves them: each
+    /// record's canonical JSON, exactly its leaf's bytes, with its commitment, after
+    /// `after`, in leaf order; fewer than a full page at the end. The lines are read as
+    /// stored at publication (a publication from before they were kept has its records
+    /// written again).
+    pub async fn published_lines_page(
+        &self,
+        period: HalfYear,
+        version: u32,
+        after: Option<&Commitment>,
+    ) -> Result<Vec<(Commitment, String)>, StoreError> {
+        let from = after.map_or(&[][..], |c| c.0.as_slice());
+        let rows = with_connection!(self, |conn| {
+            conn.published_lines_after(period, version, from, PAGE)
+                .await
+        })?;
+        let lines: Option<Vec<(Commitment, String)>> = rows
+            .into_iter()
+            .map(|(commitment, line)| {
+                let commitment = commitment_of(commitment, "published_records.commitment");
+                line.map(|line| commitment.map(|c| (c, line)))
+            })
+            .collect::<Option<Result<_, _>>>()
+            .transpose()?;
+        match lines {
+            Some(lines) => Ok(lines),
+            None => Ok(self
+                .published_records_page(period, version, after)
+                .await?
+                .iter()
+                .map(|record| (record.commitment, record.canonical_json()))
+                .collect()),
+        }
     }
 
     /// A case's transparency secret, for its receipt (`None` for a case the store does

@@ -3756,4 +3756,24 @@ async fn publishing_freezes_the_records_and_a_correction_keeps_both_versions(db:
             .unwrap()
             .is_none()
     );
+
+    // records.jsonl's lines: each record's canonical JSON, as kept at publication or,
+    // for a publication from before lines were kept, written again.
+    let expected: Vec<_> = published_records(store, period, 2)
+        .await
+        .iter()
+        .map(|r| (r.commitment, r.canonical_json()))
+        .collect();
+    assert_eq!(expected.len(), 2);
+    assert_eq!(
+        store.published_lines_page(period, 2, None).await.unwrap(),
+        expected
+    );
+    db.execute_raw("UPDATE published_records SET line = NULL")
+        .await
+        .unwrap();
+    assert_eq!(
+        store.published_lines_page(period, 2, None).await.unwrap(),
+        expected
+    );
 }
