@@ -13,17 +13,15 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use secrecy::ExposeSecret;
-use writ_core::demand::Period;
 use writ_core::{AuditEntry, ProductionId, Timestamp};
-use writ_sources::demo::{DemoSpec, ProviderVolume, named_accounts, write_provider};
 use writ_storage::S3Config;
 use writ_store::testing::TestDatabase;
 use writ_store::{ProductionState, Store};
 
 use crate::helpers::{Server, run, stderr, writ};
 use crate::production::{
-    MESSAGES, People, approve, case_id, config_toml, get, post, progress, seed_store, stopwatch,
-    submit, wait_for, wall_clock,
+    MESSAGES, People, alice_provider, approve, case_id, config_toml, get, post, progress,
+    seed_store, stopwatch, submit, wait_for, wall_clock,
 };
 
 /// What every node is given: the database, the bucket (its secret in the environment,
@@ -109,28 +107,7 @@ fn shared(messages: usize) -> Option<Shared> {
     let dir = tempfile::tempdir().unwrap();
     let now = Timestamp::from_datetime(wall_clock());
     let at = |days: i64| now.checked_add(time::Duration::days(days)).unwrap();
-    let (accounts, tenants) = named_accounts();
-    let spec = DemoSpec {
-        accounts: accounts
-            .into_iter()
-            .filter(|a| a.id == "acc-alice")
-            .collect(),
-        tenants,
-        period: Period::new(at(-58), at(-2)).unwrap(),
-        seed: 14,
-    };
-    let volume = ProviderVolume {
-        messages_per_account: messages,
-        ..ProviderVolume::default()
-    };
-    let sources = runtime
-        .block_on(write_provider(
-            &dir.path().join("provider"),
-            &spec,
-            &volume,
-            None,
-        ))
-        .unwrap();
+    let sources = alice_provider(&runtime, dir.path(), messages, 14);
     let people = runtime.block_on(async {
         let store = Store::open(db.location()).await.unwrap();
         let people = seed_store(&store).await;

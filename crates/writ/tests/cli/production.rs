@@ -49,28 +49,7 @@ fn a_collection_killed_midway_completes_after_a_restart_without_duplicates() {
     // A provider whose mail for alice all falls in the demand's period.
     let now = Timestamp::from_datetime(wall_clock());
     let at = |days: i64| now.checked_add(time::Duration::days(days)).unwrap();
-    let (accounts, tenants) = named_accounts();
-    let spec = DemoSpec {
-        accounts: accounts
-            .into_iter()
-            .filter(|a| a.id == "acc-alice")
-            .collect(),
-        tenants,
-        period: Period::new(at(-58), at(-2)).unwrap(),
-        seed: 6,
-    };
-    let volume = ProviderVolume {
-        messages_per_account: MESSAGES,
-        ..ProviderVolume::default()
-    };
-    let sources = runtime
-        .block_on(write_provider(
-            &dir.path().join("provider"),
-            &spec,
-            &volume,
-            None,
-        ))
-        .unwrap();
+    let sources = alice_provider(&runtime, dir.path(), MESSAGES, 6);
     let config = dir.path().join("writ.toml");
     std::fs::write(&config, config_toml(&data, &sources)).unwrap();
 
@@ -273,6 +252,35 @@ fn a_collection_killed_midway_completes_after_a_restart_without_duplicates() {
     assert!(partial.is_empty(), "partial files left: {partial:?}");
     let spooled: Vec<_> = left.iter().filter(|p| p.starts_with(&spool)).collect();
     assert!(spooled.is_empty(), "the spool was not removed: {spooled:?}");
+}
+
+/// A provider under `dir/provider` with `messages` mails for alice only, all of them in
+/// the demands' period (the 58 days to 2 days ago), and the sources config reading it.
+pub(crate) fn alice_provider(
+    runtime: &tokio::runtime::Runtime,
+    dir: &Path,
+    messages: usize,
+    seed: u64,
+) -> writ_sources::config::SourcesConfig {
+    let now = Timestamp::from_datetime(wall_clock());
+    let at = |days: i64| now.checked_add(time::Duration::days(days)).unwrap();
+    let (accounts, tenants) = named_accounts();
+    let spec = DemoSpec {
+        accounts: accounts
+            .into_iter()
+            .filter(|a| a.id == "acc-alice")
+            .collect(),
+        tenants,
+        period: Period::new(at(-58), at(-2)).unwrap(),
+        seed,
+    };
+    let volume = ProviderVolume {
+        messages_per_account: messages,
+        ..ProviderVolume::default()
+    };
+    runtime
+        .block_on(write_provider(&dir.join("provider"), &spec, &volume, None))
+        .unwrap()
 }
 
 pub(crate) fn case_id(case: &str) -> writ_core::CaseId {
